@@ -1,0 +1,3 @@
+from ark.cli import main
+
+main()

@@ -1,0 +1,30 @@
+"""Ark's own contributions through its hooks: the core checks and the `ark` template.
+
+This module is imported at start-up, so it imports the heavy parts only inside the hooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ark.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from ark.checks import Check
+    from ark.templates import Template
+
+
+@hookimpl
+def ark_register_checks(register: Callable[[Check], None]) -> None:
+    from ark.checks import CORE_CHECKS
+
+    for check in CORE_CHECKS:
+        register(check)
+
+
+@hookimpl
+def ark_register_templates(register: Callable[[Template], None]) -> None:
+    from ark.templates import ARK_TEMPLATE
+
+    register(ARK_TEMPLATE)

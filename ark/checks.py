@@ -1,0 +1,180 @@
+"""`ark check`: what a team lead expects the registry to hold true.
+
+The built-in checks are registered through `ark_register_checks` (see `ark.builtin`) like any
+plugin's, and each reads what it needs in a fixed number of queries, whatever the team's size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from ark.models import Assignment, Contributor, Department, Kpi, Objective, Responsibility
+from ark.vocabulary import Level, Role
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    code: str
+    subject: str
+    message: str
+    fix: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "level": str(self.level)}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    run: Callable[[Any], Iterable[Finding]]  # takes an ark.service.Registry
+
+
+def run_checks(registry: Any, checks: Iterable[Check]) -> list[Finding]:
+    """Every finding of every check, errors first."""
+    findings = [finding for check in checks for finding in check.run(registry)]
+    order = list(Level)
+    return sorted(findings, key=lambda f: (order.index(f.level), f.code, f.subject))
+
+
+def _current(registry: Any) -> list[tuple[str, str, Role, float]]:
+    rows = registry.session.execute(
+        select(Responsibility.slug, Contributor.email, Assignment.role, Assignment.hours)
+        .join(Responsibility, Responsibility.id == Assignment.responsibility_id)
+        .join(Contributor, Contributor.id == Assignment.contributor_id)
+        .where(Assignment.valid_to.is_(None))
+    )
+    return [(slug, email, Role(role), hours) for slug, email, role, hours in rows]
+
+
+def check_raci(registry: Any) -> Iterator[Finding]:
+    """Exactly one accountable and at least one responsible per responsibility."""
+    roles: dict[str, list[tuple[str, Role]]] = defaultdict(list)
+    for slug, email, role, _ in _current(registry):
+        roles[slug].append((email, role))
+    slugs = registry.session.scalars(
+        select(Responsibility.slug).where(Responsibility.archived.is_(False))
+    )
+    for slug in slugs:
+        accountable = [e for e, r in roles[slug] if r is Role.ACCOUNTABLE]
+        if not accountable:
+            yield Finding(
+                Level.ERROR,
+                "no-accountable",
+                slug,
+                f"{slug} has no accountable person",
+                f"ark assign EMAIL {slug} --role accountable",
+            )
+        elif len(accountable) > 1:
+            yield Finding(
+                Level.ERROR,
+                "many-accountable",
+                slug,
+                f"{slug} has {len(accountable)} accountable people: {', '.join(accountable)}",
+                f"keep one: ark unassign EMAIL {slug} --role accountable",
+            )
+        if not any(r is Role.RESPONSIBLE for _, r in roles[slug]):
+            yield Finding(
+                Level.ERROR,
+                "no-responsible",
+                slug,
+                f"{slug} has no responsible person",
+                f"ark assign EMAIL {slug} --role responsible --hours 2",
+            )
+
+
+def check_capacity(registry: Any) -> Iterator[Finding]:
+    """Nobody over capacity; nobody under the strategy's minimum weekly time."""
+    hours: dict[str, float] = defaultdict(float)
+    for _, email, _, h in _current(registry):
+        hours[email] += h
+    minimum = registry.strategy().min_weekly_hours
+    rows = registry.session.execute(
+        select(Contributor.email, Contributor.capacity).where(Contributor.archived.is_(False))
+    )
+    for email, capacity in rows:
+        given = hours.get(email, 0.0)
+        if given > capacity:
+            yield Finding(
+                Level.ERROR,
+                "over-capacity",
+                email,
+                f"{email} is assigned {given:g} h a week, over a capacity of {capacity:g} h",
+                "lower the hours of an assignment, or raise the capacity",
+            )
+        elif email in hours and given < minimum:
+            yield Finding(
+                Level.WARNING,
+                "under-minimum",
+                email,
+                f"{email} gives {given:g} h a week, under the strategy's minimum of {minimum:g} h",
+                "give them at least the minimum, or lower strategy.min_weekly_hours",
+            )
+
+
+def check_departments(registry: Any) -> Iterator[Finding]:
+    """Every department the strategy expects has someone carrying a responsibility."""
+    represented = set(
+        registry.session.scalars(
+            select(Department.slug)
+            .join(Contributor, Contributor.department_id == Department.id)
+            .join(Assignment, Assignment.contributor_id == Contributor.id)
+            .where(Assignment.valid_to.is_(None), Contributor.archived.is_(False))
+            .distinct()
+        )
+    )
+    for slug in registry.strategy().expected_departments:
+        if slug not in represented:
+            yield Finding(
+                Level.WARNING,
+                "department-missing",
+                slug,
+                f"the strategy expects {slug} in the Ark, but nobody from it carries a responsibility",
+                f"assign someone from {slug} to a responsibility",
+            )
+
+
+def check_objectives(registry: Any) -> Iterator[Finding]:
+    """Objectives are SMART: a KPI, a target, a deadline that has not passed."""
+    today = dt.date.today()
+    rows = registry.session.execute(
+        select(Objective.slug, Kpi.slug, Objective.target, Objective.deadline)
+        .outerjoin(Kpi, Kpi.id == Objective.kpi_id)
+        .where(Objective.archived.is_(False))
+    )
+    for slug, kpi, target, deadline in rows:
+        missing = [
+            name
+            for name, value in (("a KPI", kpi), ("a target", target), ("a deadline", deadline))
+            if value is None
+        ]
+        if missing:
+            yield Finding(
+                Level.WARNING,
+                "not-smart",
+                slug,
+                f"objective {slug} is not SMART: it has no {' and no '.join(m[2:] for m in missing)}",
+                "give it kpi, target and deadline in the team file",
+            )
+        elif deadline < today:
+            yield Finding(
+                Level.WARNING,
+                "deadline-passed",
+                slug,
+                f"objective {slug} passed its deadline ({deadline})",
+                "set a new deadline or remove the objective",
+            )
+
+
+CORE_CHECKS = (
+    Check("raci", check_raci),
+    Check("capacity", check_capacity),
+    Check("departments", check_departments),
+    Check("objectives", check_objectives),
+)

@@ -1,0 +1,577 @@
+"""The `ark` command: a thin layer over the registry service.
+
+Only click is imported at start-up; SQLAlchemy, YAML and the plugins' libraries are imported
+by the commands that use them, so `ark --help` answers fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from ark.errors import ArkError
+from ark.vocabulary import LANGUAGES, BusinessType, Role, TaskStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from ark.service import Registry
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ArkGroup(click.Group):
+    """Turns `ArkError`s into a message and their exit code instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ArkError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+def db_option(func: F) -> F:
+    """`--db URL` on every command (default: `ARK_DATABASE_URL`, else the workspace's SQLite)."""
+    return click.option(
+        "--db",
+        "db_url",
+        metavar="URL",
+        envvar="ARK_DATABASE_URL",
+        help="Registry database URL (default: .ark/ark.db in the workspace).",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")(func)
+
+
+def parse_date(_ctx: Any, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date; write YYYY-MM-DD", param=param
+        ) from None
+
+
+def engine_for(db_url: str | None, workspace: Path | None = None) -> Engine:
+    from ark.db import open_engine
+
+    return open_engine(db_url, workspace=workspace)
+
+
+@contextmanager
+def registry(
+    db_url: str | None, workspace: Path | None = None, *, write: bool = True
+) -> Iterator[Registry]:
+    """One transaction on the registry, with the plugins' hooks attached."""
+    from ark.plugins import manager
+    from ark.service import transaction
+
+    engine = engine_for(db_url, workspace)
+    try:
+        with transaction(engine, hook=manager().hook, write=write) as reg:
+            yield reg
+    finally:
+        engine.dispose()
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@click.group(cls=ArkGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ark-team")
+def cli() -> None:
+    """Ark: organise the cross-functional team behind a social media strategy."""
+
+
+# -- the team file ------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--template", default="ark", show_default=True, help="Starter template.")
+@click.option(
+    "--business-type",
+    type=click.Choice([b.value for b in BusinessType]),
+    default="commercial",
+    show_default=True,
+    help="Which typical objectives to start from.",
+)
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite an existing ark.yaml.")
+def init(directory: Path, template: str, business_type: str, lang: str, force: bool) -> None:
+    """Write DIRECTORY/ark.yaml: a complete starting strategy to edit."""
+    from ark.export import dump_team
+
+    chosen = templates().get(template)
+    if chosen is None:
+        raise ArkError(f"no template {template!r}", hint=f"use one of: {', '.join(templates())}")
+    target = directory / "ark.yaml"
+    if target.exists() and not force:
+        raise ArkError(f"{target} already exists", hint="pass --force to overwrite it")
+    kind = BusinessType(business_type)
+    spec = chosen.render(kind, lang, dt.date.today())
+    directory.mkdir(parents=True, exist_ok=True)
+    target.write_text(dump_team(spec, header=chosen.header(kind, lang)), encoding="utf-8")
+    click.echo(
+        f"wrote {target}: {len(spec.departments)} departments, "
+        f"{len(spec.responsibilities)} responsibilities, {len(spec.objectives)} objectives"
+    )
+    click.echo(f"next: edit it, then `ark check --file {target}` and `ark apply {target}`")
+
+
+def templates() -> dict[str, Any]:
+    from ark.plugins import manager
+
+    found: dict[str, Any] = {}
+    manager().hook.ark_register_templates(register=lambda t: found.setdefault(t.name, t))
+    return found
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@db_option
+@json_option
+def apply(file: Path, dry_run: bool, db_url: str | None, as_json: bool) -> None:
+    """Make the registry match the team FILE, in one transaction."""
+    from ark.teamfile import read_team_file
+
+    spec = read_team_file(file)
+    with registry(db_url, file.parent) as reg:
+        plan = reg.plan(spec) if dry_run else reg.apply(spec)
+        if dry_run:
+            reg.session.rollback()
+    if as_json:
+        print_json(
+            {
+                "dry_run": dry_run,
+                "counts": plan.counts(),
+                "changes": [c.as_json() for c in plan.changes],
+            }
+        )
+        return
+    for line in plan.lines():
+        click.echo(line)
+    summary = ", ".join(
+        f"{entity}: +{n['add']} ~{n['change']} -{n['remove']}"
+        for entity, n in plan.counts().items()
+    )
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"{verb}: {summary}" if plan else "nothing to change: the registry matches the file")
+
+
+@cli.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+def export(file: Path | None, db_url: str | None) -> None:
+    """Write the registry as a team file (to FILE, keeping its comments, or to stdout)."""
+    from ark.export import dump_team
+
+    with registry(db_url, file.parent if file else None, write=False) as reg:
+        spec = reg.snapshot()
+    existing = file.read_text(encoding="utf-8") if file and file.exists() else None
+    text = dump_team(spec, existing)
+    if file is None:
+        click.echo(text, nl=False)
+    else:
+        file.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {file}")
+
+
+# -- assignments ----------------------------------------------------------------------------------
+
+
+ROLE = click.Choice([r.value for r in Role])
+
+
+@cli.command()
+@click.argument("email")
+@click.argument("responsibility")
+@click.option("--role", type=ROLE, required=True)
+@click.option(
+    "--hours", type=click.FloatRange(0, 80), default=0.0, show_default=True, help="Hours a week."
+)
+@click.option("--from", "since", callback=parse_date, metavar="DATE", help="Effective date.")
+@click.option("--replace", is_flag=True, help="Hand over the accountable role from its holder.")
+@db_option
+def assign(
+    email: str,
+    responsibility: str,
+    role: str,
+    hours: float,
+    since: dt.date | None,
+    replace: bool,
+    db_url: str | None,
+) -> None:
+    """Give EMAIL a RACI role on RESPONSIBILITY."""
+    with registry(db_url) as reg:
+        row = reg.assign(
+            email, responsibility, Role(role), hours=hours, since=since, replace=replace
+        )
+        click.echo(
+            f"{row.contributor.email} is {row.role} for {responsibility} "
+            f"({row.hours:g} h a week) from {row.valid_from}"
+        )
+
+
+@cli.command()
+@click.argument("email")
+@click.argument("responsibility")
+@click.option("--role", type=ROLE, help="End only this role (default: every role).")
+@click.option("--on", callback=parse_date, metavar="DATE", help="Last day (default: today).")
+@db_option
+def unassign(
+    email: str, responsibility: str, role: str | None, on: dt.date | None, db_url: str | None
+) -> None:
+    """End EMAIL's roles on RESPONSIBILITY (the history is kept)."""
+    with registry(db_url) as reg:
+        for a in reg.unassign(email, responsibility, Role(role) if role else None, on):
+            click.echo(f"{a.contributor.email} is no longer {a.role} for {responsibility}")
+
+
+def _assignment_json(a: Any) -> dict[str, Any]:
+    return {
+        "contributor": a.contributor.email,
+        "name": a.contributor.name,
+        "responsibility": a.responsibility.slug,
+        "role": str(a.role),
+        "hours": a.hours,
+        "from": a.valid_from.isoformat(),
+        "to": a.valid_to.isoformat() if a.valid_to else None,
+    }
+
+
+@cli.command()
+@click.argument("responsibility")
+@db_option
+@json_option
+def who(responsibility: str, db_url: str | None, as_json: bool) -> None:
+    """Who carries RESPONSIBILITY now, by role."""
+    from ark.quick import who as quick_who
+    from ark.workspace import default_url
+
+    data = quick_who(db_url or default_url(create=False), responsibility)
+    if data is None:
+        with registry(db_url, write=False) as reg:
+            r = reg.responsibility(responsibility)
+            data = {
+                "responsibility": responsibility,
+                "title": r.title,
+                "assignments": [
+                    _assignment_json(a) for a in reg.current_assignments(responsibility=r)
+                ],
+            }
+    if as_json:
+        print_json(data)
+        return
+    rows = data["assignments"]
+    click.echo(f"{data['title']} ({responsibility})")
+    for a in rows:
+        click.echo(
+            f"  {a['role']:<12} {a['contributor']:<32} {a['hours']:>5g} h  since {a['from']}"
+        )
+    if not rows:
+        click.echo("  nobody")
+
+
+@cli.command()
+@click.argument("email")
+@db_option
+@json_option
+def show(email: str, db_url: str | None, as_json: bool) -> None:
+    """A contributor: department, capacity and current roles."""
+    with registry(db_url, write=False) as reg:
+        c = reg.contributor(email)
+        rows = [_assignment_json(a) for a in reg.current_assignments(contributor=c)]
+    total = sum(a["hours"] for a in rows)
+    if as_json:
+        print_json(
+            {
+                "email": c.email,
+                "name": c.name,
+                "department": c.department.slug,
+                "capacity": c.capacity,
+                "assigned_hours": total,
+                "jira_user": c.jira_user,
+                "assignments": rows,
+            }
+        )
+        return
+    click.echo(f"{c.name} <{c.email}>, {c.department.name}; {total:g} of {c.capacity:g} h a week")
+    for a in rows:
+        click.echo(
+            f"  {a['role']:<12} {a['responsibility']:<28} {a['hours']:>5g} h  since {a['from']}"
+        )
+
+
+@cli.command()
+@click.argument("responsibility")
+@db_option
+@json_option
+def history(responsibility: str, db_url: str | None, as_json: bool) -> None:
+    """Who held which role on RESPONSIBILITY, from when to when."""
+    with registry(db_url, write=False) as reg:
+        rows = [_assignment_json(a) for a in reg.history(reg.responsibility(responsibility))]
+    if as_json:
+        print_json(rows)
+        return
+    for a in rows:
+        click.echo(f"{a['from']} .. {a['to'] or 'now':<10}  {a['role']:<12} {a['contributor']}")
+
+
+# -- checks ----------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Check a team file instead of the registry (no database is touched).",
+)
+@db_option
+@json_option
+def check(file: Path | None, db_url: str | None, as_json: bool) -> None:
+    """Check the team: RACI, capacity, departments, SMART objectives, and plugins' checks.
+
+    Exit code 1 when any error is found (2 when --file is not a valid team file).
+    """
+    from ark.checks import run_checks
+    from ark.plugins import manager
+
+    checks: list[Any] = []
+    manager().hook.ark_register_checks(register=checks.append)
+    if file is not None:
+        from ark.teamfile import read_team_file
+
+        spec = read_team_file(file)
+        context = registry("sqlite://")
+    else:
+        spec, context = None, registry(db_url, write=False)
+    with context as reg:
+        if spec is not None:
+            reg.apply(spec)
+        findings = run_checks(reg, checks)
+    errors = sum(f.level == "error" for f in findings)
+    if as_json:
+        print_json({"errors": errors, "findings": [f.as_json() for f in findings]})
+    else:
+        for f in findings:
+            click.echo(
+                f"{f.level:<8} {f.code:<20} {f.message}"
+                + (f"\n         fix: {f.fix}" if f.fix else "")
+            )
+        click.echo(f"{errors} error(s), {len(findings) - errors} warning(s)")
+    if errors:
+        sys.exit(1)
+
+
+# -- tasks -----------------------------------------------------------------------------------------
+
+
+@cli.group()
+def tasks() -> None:
+    """Tasks that come out of responsibilities' cadences and objectives' tactics."""
+
+
+def _task_json(t: Any) -> dict[str, Any]:
+    return {
+        "key": t.key,
+        "title": t.title,
+        "responsibility": t.responsibility.slug,
+        "status": str(t.status),
+        "assignee": t.assignee.email if t.assignee else None,
+        "due": t.due.isoformat() if t.due else None,
+    }
+
+
+@tasks.command("plan")
+@click.option("--until", required=True, callback=parse_date, metavar="DATE")
+@click.option("--from", "start", callback=parse_date, metavar="DATE", help="Default: today.")
+@db_option
+@json_option
+def tasks_plan(until: dt.date, start: dt.date | None, db_url: str | None, as_json: bool) -> None:
+    """Create the tasks due until DATE; planning twice creates nothing new."""
+    with registry(db_url) as reg:
+        created = [_task_json(t) for t in reg.plan_tasks(until, start)]
+    if as_json:
+        print_json({"created": created})
+        return
+    for t in created:
+        click.echo(f"+ {t['key']:<36} {t['assignee'] or '(nobody)':<30} due {t['due']}")
+    click.echo(f"{len(created)} task(s) planned")
+
+
+@tasks.command("list")
+@click.option("--status", type=click.Choice([s.value for s in TaskStatus]))
+@click.option("--responsibility")
+@click.option("--assignee", metavar="EMAIL")
+@db_option
+@json_option
+def tasks_list(
+    status: str | None,
+    responsibility: str | None,
+    assignee: str | None,
+    db_url: str | None,
+    as_json: bool,
+) -> None:
+    """List tasks, by due date."""
+    with registry(db_url, write=False) as reg:
+        rows = [
+            _task_json(t)
+            for t in reg.tasks(
+                status=TaskStatus(status) if status else None,
+                responsibility=responsibility,
+                assignee=assignee,
+            )
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    for t in rows:
+        click.echo(
+            f"{t['due'] or '':<10}  {t['status']:<11} {t['key']:<36} {t['assignee'] or '(nobody)'}"
+        )
+
+
+@tasks.command("set")
+@click.argument("key")
+@click.argument("status", type=click.Choice([s.value for s in TaskStatus]))
+@click.option("--note", default="", help="The outcome, kept with the task (and its process log).")
+@db_option
+def tasks_set(key: str, status: str, note: str, db_url: str | None) -> None:
+    """Move task KEY to STATUS."""
+    with registry(db_url) as reg:
+        task = reg.set_task_status(key, TaskStatus(status), note=note)
+        click.echo(f"{task.key} is {task.status}")
+
+
+# -- KPIs ------------------------------------------------------------------------------------------
+
+
+@cli.group()
+def kpi() -> None:
+    """Readings of KPIs against the objectives' targets."""
+
+
+@kpi.command("record")
+@click.argument("kpi_slug", metavar="KPI")
+@click.argument("value", type=float)
+@click.option("--date", "on", callback=parse_date, metavar="DATE", help="Default: today.")
+@db_option
+def kpi_record(kpi_slug: str, value: float, on: dt.date | None, db_url: str | None) -> None:
+    """Store a reading of KPI."""
+    with registry(db_url) as reg:
+        row = reg.record_kpi(kpi_slug, value, on)
+        click.echo(f"{kpi_slug} = {row.value:g} on {row.date}")
+
+
+@kpi.command("show")
+@click.argument("kpi_slug", metavar="KPI")
+@db_option
+@json_option
+def kpi_show(kpi_slug: str, db_url: str | None, as_json: bool) -> None:
+    """List the readings of KPI against its objectives' targets."""
+    with registry(db_url, write=False) as reg:
+        k = reg.kpi(kpi_slug)
+        readings: list[dict[str, Any]] = [
+            {"date": m.date.isoformat(), "value": m.value} for m in reg.readings(k)
+        ]
+        targets: list[dict[str, Any]] = [
+            {
+                "objective": o.slug,
+                "target": o.target,
+                "deadline": o.deadline.isoformat() if o.deadline else None,
+            }
+            for o in reg.objectives_for(k)
+        ]
+    if as_json:
+        print_json(
+            {
+                "kpi": kpi_slug,
+                "name": k.name,
+                "unit": k.unit,
+                "readings": readings,
+                "targets": targets,
+            }
+        )
+        return
+    click.echo(f"{k.name} ({k.unit})")
+    for t in targets:
+        click.echo(f"  target {t['target']:g} by {t['deadline']} ({t['objective']})")
+    for r in readings:
+        progress = "".join(
+            f"  {r['value'] / t['target']:.0%} of {t['objective']}" for t in targets if t["target"]
+        )
+        click.echo(f"  {r['date']}  {r['value']:>10g}{progress}")
+
+
+# -- plugins, database, demo -----------------------------------------------------------------------
+
+
+@cli.command()
+@json_option
+def plugins(as_json: bool) -> None:
+    """List the loaded plugins and the hooks each implements."""
+    from ark.plugins import loaded
+
+    rows = loaded()
+    if as_json:
+        print_json([{"name": name, "hooks": hooks} for name, hooks in rows])
+        return
+    for name, hooks in rows:
+        click.echo(f"{name}: {', '.join(hooks)}")
+
+
+@cli.group()
+def db() -> None:
+    """The registry database."""
+
+
+@db.command("upgrade")
+@db_option
+def db_upgrade(db_url: str | None) -> None:
+    """Create or upgrade the schema (also done automatically on first use)."""
+    from ark.db import current_revision, make_engine, upgrade
+    from ark.workspace import default_url
+
+    engine = make_engine(db_url or default_url())
+    before = current_revision(engine)
+    upgrade(engine)
+    click.echo(f"schema at {current_revision(engine)} (was {before or 'empty'})")
+
+
+@cli.command()
+@click.argument(
+    "directory",
+    required=False,
+    default="ark-demo",
+    type=click.Path(file_okay=False, path_type=Path),
+)
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True)
+@db_option
+def demo(directory: Path, lang: str, db_url: str | None) -> None:
+    """Build a sample Ark team in DIRECTORY and run everything on it."""
+    from ark.demo import run_demo
+
+    run_demo(directory, lang, db_url)
+
+
+def main() -> None:
+    from ark.plugins import manager
+
+    manager().hook.ark_register_commands(cli=cli)
+    cli()

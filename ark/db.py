@@ -1,0 +1,121 @@
+"""Where the registry lives, and how a database is opened, created and upgraded.
+
+The schema is created and upgraded by Alembic only (never `create_all`), so a database made
+by `ark demo` today upgrades cleanly tomorrow. Alembic is imported only when the database is
+not at `SCHEMA_HEAD`: a read command on an up-to-date database pays for one small query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from ark.errors import ArkError
+from ark.workspace import ENV_URL, default_url
+
+# The newest Alembic revision; tests/test_migrations.py fails when it falls behind.
+SCHEMA_HEAD = "0001"
+MIGRATIONS = Path(__file__).parent / "migrations"
+READ_ONLY = "ark_read_only"
+WRITER_LOCK = 0x41524B  # "ARK": the advisory lock every writer of a PostgreSQL registry takes
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run beside one writer; the busy timeout makes a second writer wait
+    # for the first instead of failing at once.
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, see _sqlite_begin
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # A writer's BEGIN IMMEDIATE takes the write lock up front, so two team leads editing at
+    # once are serialised instead of one failing half-way with "database is locked".
+    read_only = connection.get_execution_options().get(READ_ONLY)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the settings the registry relies on for each backend."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    memory = url in ("sqlite://", "sqlite:///:memory:")
+    # An in-memory database lives in one connection: share it (used by `check --file`).
+    engine = create_engine(url, poolclass=StaticPool) if memory else create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision stamped in the database, or None for an empty database."""
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except (OperationalError, ProgrammingError):
+        return None
+
+
+def alembic_config(engine: Engine) -> Any:
+    """An Alembic config bound to `engine`, without an alembic.ini on disk."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Create or upgrade the schema."""
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), revision)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Upgrade the database on first use; a no-op costing one query when it is current."""
+    if current_revision(engine) != SCHEMA_HEAD:
+        upgrade(engine)
+
+
+def open_engine(url: str | None = None, *, workspace: Path | None = None) -> Engine:
+    """The engine for the registry at `url`, schema ensured."""
+    engine = make_engine(url or default_url(workspace))
+    try:
+        ensure_schema(engine)
+    except OperationalError as exc:
+        raise ArkError(
+            f"cannot open the registry database: {exc.orig}",
+            hint=f"check --db or {ENV_URL} (the URL is {engine.url.render_as_string()})",
+        ) from exc
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """One transaction: committed if the block succeeds, rolled back if it raises.
+
+    Writers are serialised: SQLite by BEGIN IMMEDIATE, PostgreSQL by a transaction-level
+    advisory lock, so every change is computed from the state the previous one committed and
+    no update is lost. Readers take no lock.
+    """
+    bind = engine if write else engine.execution_options(**{READ_ONLY: True})
+    factory = sessionmaker(bind, expire_on_commit=False)
+    with factory.begin() as session:
+        if write and engine.dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
+        yield session

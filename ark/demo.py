@@ -1,0 +1,112 @@
+"""`ark demo`: the whole job on the embedded default, with a sample team of fictitious people."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ark.spec import TeamSpec
+from ark.vocabulary import BusinessType
+
+FIRST = (
+    "Ana",
+    "Bruno",
+    "Carla",
+    "David",
+    "Elena",
+    "Fernando",
+    "Gloria",
+    "Hugo",
+    "Irene",
+    "Javier",
+    "Lucía",
+    "Marcos",
+    "Nora",
+    "Óscar",
+    "Paula",
+    "Raúl",
+    "Sara",
+    "Tomás",
+)
+LAST = ("García", "Martín", "López", "Sánchez", "Romero", "Navarro", "Torres", "Vidal", "Molina")
+
+
+@dataclass
+class DemoContext:
+    """What a plugin's `ark_demo` part gets: where the demo lives and how to report."""
+
+    workspace: Path
+    engine: Any
+    team_file: Path
+    echo: Callable[[str], None]
+
+
+def fictitious(spec: TeamSpec) -> TeamSpec:
+    """Replace the template's placeholder people with fictitious named people."""
+    names: dict[str, tuple[str, str]] = {}
+    for index, c in enumerate(spec.contributors):
+        first, last = FIRST[index % len(FIRST)], LAST[(index * 5) % len(LAST)]
+        ascii_first = first.translate(str.maketrans("áéíóúÓ", "aeiouo")).lower()
+        ascii_last = last.translate(str.maketrans("áéíóúÓ", "aeiouo")).lower()
+        names[c.email] = (f"{ascii_first}.{ascii_last}{index}@example.com", f"{first} {last}")
+    return dataclasses.replace(
+        spec,
+        contributors=tuple(
+            dataclasses.replace(c, email=names[c.email][0], name=names[c.email][1])
+            for c in spec.contributors
+        ),
+        responsibilities=tuple(
+            dataclasses.replace(
+                r,
+                assignments=tuple(
+                    dataclasses.replace(a, contributor=names[a.contributor][0])
+                    for a in r.assignments
+                ),
+            )
+            for r in spec.responsibilities
+        ),
+    )
+
+
+def run_demo(directory: Path, lang: str, db_url: str | None) -> None:
+    from ark.checks import run_checks
+    from ark.db import open_engine
+    from ark.export import dump_team
+    from ark.plugins import manager
+    from ark.service import transaction
+    from ark.templates import ARK_TEMPLATE
+
+    today = dt.date.today()
+    directory.mkdir(parents=True, exist_ok=True)
+    team_file = directory / "ark.yaml"
+    spec = fictitious(ARK_TEMPLATE.render(BusinessType.COMMERCIAL, lang, today))
+    team_file.write_text(dump_team(spec, header="# Ark demo team: fictitious people.\n"), "utf-8")
+    click.echo(f"team file:   {team_file}")
+    engine = open_engine(db_url, workspace=directory)
+    pm = manager()
+    with transaction(engine, hook=pm.hook) as reg:
+        plan = reg.apply(spec)
+    click.echo(f"registry:    {engine.url.render_as_string()}")
+    click.echo(
+        f"applied:     {len(plan.changes)} changes "
+        f"({len(spec.contributors)} people, {len(spec.responsibilities)} responsibilities)"
+    )
+    checks: list[Any] = []
+    pm.hook.ark_register_checks(register=checks.append)
+    with transaction(engine, hook=pm.hook) as reg:
+        findings = run_checks(reg, checks)
+        planned = reg.plan_tasks(today + dt.timedelta(days=91), today)
+        open_tasks = len(reg.tasks())
+    errors = sum(f.level == "error" for f in findings)
+    click.echo(f"checks:      {errors} error(s), {len(findings) - errors} warning(s)")
+    for f in findings[:5]:
+        click.echo(f"             {f.level}: {f.message}")
+    click.echo(f"tasks:       {len(planned)} planned for the next quarter ({open_tasks} in all)")
+    pm.hook.ark_demo(context=DemoContext(directory, engine, team_file, click.echo))
+    click.echo(f"next:        cd {directory} && ark who listening && ark tasks list")

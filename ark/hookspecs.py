@@ -1,0 +1,105 @@
+"""The hooks a plugin can implement.
+
+Hooks that contribute things take a `register` callback instead of returning values, so a
+plugin can contribute several, and registration hooks are `historic` so a plugin registered
+late still sees them. Event hooks run inside the registry's transaction: a plugin's writes
+through `registry` commit or roll back with the change that caused them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from ark.checks import Check
+    from ark.demo import DemoContext
+    from ark.service import AssignmentChange, Registry, TaskChange
+    from ark.spec import Section
+    from ark.templates import Template
+
+hookspec = pluggy.HookspecMarker("ark")
+hookimpl = pluggy.HookimplMarker("ark")
+
+
+@hookspec
+def ark_register_commands(cli: click.Group) -> None:
+    """Add commands (or groups) to the `ark` command line.
+
+    :param cli: the top-level click group; call `cli.add_command(...)` or use
+        `@cli.command()`. Import heavy libraries inside the command, not at module level,
+        so `ark --help` stays fast.
+    """
+
+
+@hookspec
+def ark_register_templates(register: Callable[[Template], None]) -> None:
+    """Offer starter templates for `ark init --template NAME`.
+
+    :param register: call with an `ark.templates.Template` for each template.
+    """
+
+
+@hookspec
+def ark_register_sections(register: Callable[[Section], None]) -> None:
+    """Own a top-level section of the team file (as the Jira plugin owns `jira:`).
+
+    :param register: call with an `ark.spec.Section`: the key, its JSON Schema and a
+        description. The file is validated against it (errors say file:line:column), the
+        registry stores the section on `ark apply` and `ark export` writes it back.
+    """
+
+
+@hookspec
+def ark_register_checks(register: Callable[[Check], None]) -> None:
+    """Add checks to `ark check`.
+
+    :param register: call with an `ark.checks.Check`: a name and a function that takes a
+        `Registry` and yields `Finding`s.
+    """
+
+
+@hookspec
+def ark_assignment_changed(registry: Registry, change: AssignmentChange) -> None:
+    """An assignment was added, changed (hours) or ended.
+
+    :param registry: the registry, inside the transaction making the change.
+    :param change: what changed: action, responsibility slug, contributor e-mail, role, hours.
+    """
+
+
+@hookspec
+def ark_task_changed(registry: Registry, change: TaskChange) -> None:
+    """A task was planned, reassigned, or moved to another status (in Ark or pulled back).
+
+    :param registry: the registry, inside the transaction making the change.
+    :param change: the task key, its responsibility, new status, assignee and who did it.
+    """
+
+
+@hookspec
+def ark_demo(context: DemoContext) -> None:
+    """Add a part to `ark demo`, after the team is applied, checked and its tasks planned.
+
+    :param context: the demo's workspace, database engine and an `echo` for its summary.
+    """
+
+
+@hookspec
+def ark_playbook_pages(registry: Registry, register: Callable[[str, str], None]) -> None:
+    """Contribute pages to the published playbook.
+
+    :param registry: the registry, read-only.
+    :param register: call with a relative path (`jira/board.md`) and its Markdown text.
+    """
+
+
+def hook_names() -> list[str]:
+    """Every hook specified here, for the documentation test."""
+    return sorted(
+        name for name, value in globals().items() if name.startswith("ark_") and callable(value)
+    )

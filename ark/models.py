@@ -1,0 +1,268 @@
+"""The registry's tables, as SQLAlchemy 2 typed declarative models.
+
+References between entities use surrogate integer keys inside the database only; everything a
+person sees (team file, CLI, playbook) uses slugs and e-mail addresses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from ark.vocabulary import Cadence, Component, Role, TaskStatus
+
+# Named constraints make migrations reproducible on every backend (warehouse does the same).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _enum(kind: type[Any]) -> Enum:
+    """Store enums by value as plain strings, so the database reads like the team file."""
+    return Enum(
+        kind,
+        values_callable=lambda members: [m.value for m in members],
+        native_enum=False,
+        validate_strings=True,
+        length=20,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Setting(Base):
+    """Strategy-wide values (name, direction, business type, minimum weekly hours, ...)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class Department(Base):
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Contributor(Base):
+    __tablename__ = "contributor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    capacity: Mapped[float] = mapped_column(Float, default=4.0)
+    jira_user: Mapped[str | None] = mapped_column(String(200), default=None)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    department: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
+
+
+class Kpi(Base):
+    __tablename__ = "kpi"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(32), default="count")
+    description: Mapped[str] = mapped_column(Text, default="")
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Responsibility(Base):
+    __tablename__ = "responsibility"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    component: Mapped[Component] = mapped_column(_enum(Component), default=Component.OPERATIONS)
+    cadence: Mapped[Cadence] = mapped_column(_enum(Cadence), default=Cadence.NONE)
+    task_title: Mapped[str] = mapped_column(String(200), default="")
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), default=None)
+    kpis: Mapped[list[str]] = mapped_column(JSON, default=list)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Assignment(Base):
+    """Who carries a responsibility in which RACI role, effective-dated.
+
+    A current assignment has `valid_to` NULL; ending one sets `valid_to`, so history is kept
+    and "who was accountable in March?" has an answer.
+    """
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        Index("ix_assignment_current", "responsibility_id", "valid_to"),
+        Index("ix_assignment_contributor", "contributor_id", "valid_to"),
+        # At most one *current* row per (contributor, responsibility, role); the partial index
+        # is what makes concurrent writers unable to add the same assignment twice.
+        Index(
+            "uq_assignment_current",
+            "contributor_id",
+            "responsibility_id",
+            "role",
+            unique=True,
+            sqlite_where=text("valid_to IS NULL"),
+            postgresql_where=text("valid_to IS NULL"),
+        ),
+        # ... and at most one current accountable per responsibility.
+        Index(
+            "uq_assignment_one_accountable",
+            "responsibility_id",
+            unique=True,
+            sqlite_where=text("valid_to IS NULL AND role = 'accountable'"),
+            postgresql_where=text("valid_to IS NULL AND role = 'accountable'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contributor_id: Mapped[int] = mapped_column(ForeignKey("contributor.id"))
+    responsibility_id: Mapped[int] = mapped_column(ForeignKey("responsibility.id"))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    hours: Mapped[float] = mapped_column(Float, default=0.0)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date, default=None)
+
+    contributor: Mapped[Contributor] = relationship(lazy="joined", innerjoin=True)
+    responsibility: Mapped[Responsibility] = relationship(lazy="joined", innerjoin=True)
+
+
+class Objective(Base):
+    """A SMART objective, with its OGST breakdown (goals and strategies as text, tactics as rows)."""
+
+    __tablename__ = "objective"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    kpi_id: Mapped[int | None] = mapped_column(ForeignKey("kpi.id"), default=None)
+    baseline: Mapped[float | None] = mapped_column(Float, default=None)
+    target: Mapped[float | None] = mapped_column(Float, default=None)
+    deadline: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    responsibility_id: Mapped[int | None] = mapped_column(
+        ForeignKey("responsibility.id"), default=None
+    )
+    goals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    strategies: Mapped[list[str]] = mapped_column(JSON, default=list)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    kpi: Mapped[Kpi | None] = relationship(lazy="joined")
+    responsibility: Mapped[Responsibility | None] = relationship(lazy="joined")
+    tactics: Mapped[list[Tactic]] = relationship(
+        back_populates="objective", order_by="Tactic.position", cascade="all, delete-orphan"
+    )
+
+
+class Tactic(Base):
+    __tablename__ = "tactic"
+    __table_args__ = (UniqueConstraint("objective_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    objective_id: Mapped[int] = mapped_column(ForeignKey("objective.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    slug: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    due: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    responsibility_id: Mapped[int | None] = mapped_column(
+        ForeignKey("responsibility.id"), default=None
+    )
+
+    objective: Mapped[Objective] = relationship(back_populates="tactics")
+
+
+class Measurement(Base):
+    """A dated reading of a KPI; one per KPI and day (a second reading that day replaces it)."""
+
+    __tablename__ = "measurement"
+    __table_args__ = (UniqueConstraint("kpi_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpi.id"))
+    date: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+
+
+class Task(Base):
+    """A unit of work; `key` is its deterministic identity (`listening/2026-W48`)."""
+
+    __tablename__ = "task"
+    __table_args__ = (Index("ix_task_open", "responsibility_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    responsibility_id: Mapped[int] = mapped_column(ForeignKey("responsibility.id"))
+    objective_id: Mapped[int | None] = mapped_column(ForeignKey("objective.id"), default=None)
+    period: Mapped[str | None] = mapped_column(String(16), default=None)
+    due: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("contributor.id"), default=None)
+    status: Mapped[TaskStatus] = mapped_column(_enum(TaskStatus), default=TaskStatus.TODO)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    responsibility: Mapped[Responsibility] = relationship(lazy="joined", innerjoin=True)
+    assignee: Mapped[Contributor | None] = relationship(lazy="joined")
+
+
+class TaskLink(Base):
+    """Where a task lives in another system (a Jira issue), owned by the plugin that syncs it."""
+
+    __tablename__ = "task_link"
+    __table_args__ = (
+        UniqueConstraint("task_id", "system"),
+        UniqueConstraint("system", "external_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"))
+    system: Mapped[str] = mapped_column(String(32))
+    # NULL while a create is in flight: the outcome is unknown until the next sync reconciles.
+    external_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AuditRecord(Base):
+    """One row per change: who, when, what, before and after."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_key: Mapped[str] = mapped_column(String(200))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)

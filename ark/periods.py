@@ -1,0 +1,62 @@
+"""Calendar periods of a cadence, and their stable names (`2026-W48`, `2026-11`, `2026-H2`).
+
+A task's identity is its responsibility plus its period name, so planning the same range twice
+finds the tasks it made before instead of making new ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ark.vocabulary import Cadence
+
+
+@dataclass(frozen=True)
+class Period:
+    name: str
+    start: dt.date
+    end: dt.date  # inclusive: the task is due on this day
+
+
+def _month_start(day: dt.date, months: int) -> dt.date:
+    """The first day of the `months`-long block (calendar-aligned) that holds `day`."""
+    index = (day.month - 1) // months * months
+    return dt.date(day.year, index + 1, 1)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    total = day.year * 12 + day.month - 1 + months
+    return dt.date(total // 12, total % 12 + 1, 1)
+
+
+def period_of(cadence: Cadence, day: dt.date) -> Period:
+    """The period of `cadence` that contains `day`."""
+    if cadence is Cadence.DAILY:
+        return Period(day.isoformat(), day, day)
+    if cadence is Cadence.WEEKLY:
+        year, week, weekday = day.isocalendar()
+        start = day - dt.timedelta(days=weekday - 1)
+        return Period(f"{year}-W{week:02d}", start, start + dt.timedelta(days=6))
+    months = {Cadence.MONTHLY: 1, Cadence.QUARTERLY: 3, Cadence.SIX_MONTHLY: 6}[cadence]
+    start = _month_start(day, months)
+    end = _add_months(start, months) - dt.timedelta(days=1)
+    if months == 1:
+        name = f"{start.year}-{start.month:02d}"
+    elif months == 3:
+        name = f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    else:
+        name = f"{start.year}-H{(start.month - 1) // 6 + 1}"
+    return Period(name, start, end)
+
+
+def periods(cadence: Cadence, start: dt.date, until: dt.date) -> Iterator[Period]:
+    """Every period of `cadence` overlapping [start, until]; none for `Cadence.NONE`."""
+    if cadence is Cadence.NONE:
+        return
+    day = start
+    while day <= until:
+        period = period_of(cadence, day)
+        yield period
+        day = period.end + dt.timedelta(days=1)

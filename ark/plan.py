@@ -1,0 +1,182 @@
+"""What applying a team file would change: a pure comparison of two `TeamSpec`s.
+
+Keeping the comparison free of the database lets `--dry-run`, `apply` and the tests share one
+definition of "changed", and makes export-then-apply a no-op by construction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ark.spec import AssignmentSpec, Entity, ResponsibilitySpec, TeamSpec
+
+Action = Literal["add", "change", "remove"]
+ORDER = (
+    "strategy",
+    "department",
+    "kpi",
+    "contributor",
+    "responsibility",
+    "assignment",
+    "objective",
+)
+SYMBOL = {"add": "+", "change": "~", "remove": "-"}
+
+
+@dataclass(frozen=True)
+class Change:
+    entity: str
+    key: str
+    action: Action
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    spec: Any = field(default=None, compare=False)
+
+    def fields(self) -> list[str]:
+        """The names of the fields that differ (all of them for an add or remove)."""
+        before, after = self.before or {}, self.after or {}
+        return [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+
+    def describe(self) -> str:
+        head = f"{SYMBOL[self.action]} {self.entity} {self.key}"
+        if self.action != "change":
+            return head
+        before, after = self.before or {}, self.after or {}
+        parts = [f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in self.fields()]
+        return f"{head} ({'; '.join(parts)})"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity,
+            "key": self.key,
+            "action": self.action,
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.changes)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Per entity: how many added, changed, removed."""
+        counter = Counter((c.entity, c.action) for c in self.changes)
+        return {
+            entity: {action: counter[(entity, action)] for action in ("add", "change", "remove")}
+            for entity in ORDER
+            if any(counter[(entity, a)] for a in ("add", "change", "remove"))
+        }
+
+    def of(self, entity: str, action: Action) -> list[Change]:
+        return [c for c in self.changes if c.entity == entity and c.action == action]
+
+    def lines(self) -> Iterator[str]:
+        for change in self.changes:
+            yield change.describe()
+
+
+def _assignment_key(responsibility: str, a: AssignmentSpec) -> str:
+    return f"{responsibility}/{a.contributor}/{a.role}"
+
+
+def _entity_view(item: Entity) -> dict[str, Any]:
+    return item.as_dict(keep_defaults=True)
+
+
+def _diff(
+    entity: str,
+    current: Iterable[tuple[str, Any]],
+    desired: Iterable[tuple[str, Any]],
+    view: Any = _entity_view,
+) -> Iterator[Change]:
+    now = dict(current)
+    want = dict(desired)
+    for key, spec in want.items():
+        after = view(spec)
+        if key not in now:
+            yield Change(entity, key, "add", None, after, spec)
+        else:
+            before = view(now[key])
+            if before != after:
+                yield Change(entity, key, "change", before, after, spec)
+    for key, spec in now.items():
+        if key not in want:
+            yield Change(entity, key, "remove", view(spec), None, spec)
+
+
+def _responsibility_view(r: ResponsibilitySpec) -> dict[str, Any]:
+    view = r.as_dict(keep_defaults=True)
+    view.pop("assignments", None)
+    return view
+
+
+def _assignments(spec: TeamSpec) -> Iterator[tuple[str, tuple[str, AssignmentSpec]]]:
+    for r in spec.responsibilities:
+        for a in r.assignments:
+            yield _assignment_key(r.slug, a), (r.slug, a)
+
+
+def diff(current: TeamSpec, desired: TeamSpec) -> Plan:
+    """The changes that turn `current` into `desired`.
+
+    An assignment without a `from` date in the file matches whatever date the registry has,
+    so a hand-written file need not repeat dates.
+    """
+    changes: list[Change] = []
+    if current.strategy != desired.strategy:
+        changes.append(
+            Change(
+                "strategy",
+                "strategy",
+                "change",
+                _entity_view(current.strategy),
+                _entity_view(desired.strategy),
+                desired.strategy,
+            )
+        )
+    changes += _diff(
+        "department",
+        ((d.slug, d) for d in current.departments),
+        ((d.slug, d) for d in desired.departments),
+    )
+    changes += _diff(
+        "kpi", ((k.slug, k) for k in current.kpis), ((k.slug, k) for k in desired.kpis)
+    )
+    changes += _diff(
+        "contributor",
+        ((c.email, c) for c in current.contributors),
+        ((c.email, c) for c in desired.contributors),
+    )
+    changes += _diff(
+        "responsibility",
+        ((r.slug, r) for r in current.responsibilities),
+        ((r.slug, r) for r in desired.responsibilities),
+        _responsibility_view,
+    )
+    now = dict(_assignments(current))
+    wanted = [
+        (
+            key,
+            (
+                slug,
+                a
+                if a.since is not None or key not in now
+                else AssignmentSpec(a.contributor, a.role, a.hours, now[key][1].since),
+            ),
+        )
+        for key, (slug, a) in _assignments(desired)
+    ]
+    changes += _diff("assignment", now.items(), wanted, lambda pair: _entity_view(pair[1]))
+    changes += _diff(
+        "objective",
+        ((o.slug, o) for o in current.objectives),
+        ((o.slug, o) for o in desired.objectives),
+    )
+    return Plan(tuple(sorted(changes, key=lambda c: ORDER.index(c.entity))))

@@ -1,0 +1,88 @@
+"""`ark who` on the database driver alone, for people who run it many times a day.
+
+Importing SQLAlchemy's ORM costs more than the whole answer, so this reads the registry
+through the DB-API driver (sqlite3, psycopg) with one query. Whenever it cannot answer for
+sure (another driver, a database that does not exist or is not migrated yet, an unknown
+slug), it returns None and the caller takes the ordinary path, which creates or upgrades the
+database and words the errors. tests/test_quick.py keeps both paths' answers identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+WHO = """
+SELECT r.title, c.email, c.name, a.role, a.hours, a.valid_from, a.valid_to
+FROM responsibility r
+LEFT JOIN assignment a ON a.responsibility_id = r.id AND a.valid_to IS NULL
+LEFT JOIN contributor c ON c.id = a.contributor_id
+WHERE r.slug = {p} AND NOT r.archived
+ORDER BY a.role, a.id
+"""
+
+
+def _connect(url: str) -> tuple[Any, str] | None:
+    """A read-only DB-API connection and its parameter marker, or None if not supported."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        import sqlite3
+
+        path = unquote(parts.path[1:]) if parts.path.startswith("/") else ""
+        if not path or path == ":memory:":
+            return None
+        try:
+            return sqlite3.connect(f"file:{path}?mode=ro", uri=True), "?"
+        except sqlite3.Error:
+            return None
+    if parts.scheme in ("postgresql", "postgresql+psycopg"):
+        try:
+            import psycopg
+        except ImportError:
+            return None
+        conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        try:
+            return psycopg.connect(conninfo, autocommit=True), "%s"
+        except psycopg.Error:
+            return None
+    return None
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def who(url: str, slug: str) -> dict[str, Any] | None:
+    """The current assignments of `slug`, shaped like `ark who --json`; None to fall back."""
+    connected = _connect(url)
+    if connected is None:
+        return None
+    connection, marker = connected
+    try:
+        rows = connection.execute(WHO.format(p=marker), (slug,)).fetchall()
+    except Exception:  # noqa: BLE001 - any failure here means: take the ordinary path
+        return None
+    finally:
+        connection.close()
+    if not rows:
+        return None
+    return {
+        "responsibility": slug,
+        "title": rows[0][0],
+        "assignments": [
+            {
+                "contributor": email,
+                "name": name,
+                "responsibility": slug,
+                "role": role,
+                "hours": float(hours),
+                "from": _iso(since),
+                "to": _iso(until),
+            }
+            for _, email, name, role, hours, since, until in rows
+            if email is not None
+        ],
+    }

@@ -1,0 +1,193 @@
+"""The desired state of a team, as plain values: what a team file says and what export writes.
+
+Both directions go through these classes: the team file is parsed into a `TeamSpec`, and the
+registry is read back into one, so "apply" is a comparison of two `TeamSpec`s and "export
+then apply is a no-op" holds by construction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import MISSING, dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+from ark.vocabulary import Cadence, Component, Role
+
+DEFAULT_CAPACITY = 4.0
+DEFAULT_MIN_WEEKLY_HOURS = 2.0
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Entity:
+    """Shared behaviour: a dictionary view that leaves out defaults, as a person would write."""
+
+    def as_dict(self, *, keep_defaults: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.metadata.get("nested"):
+                if value:
+                    out[f.name] = [item.as_dict(keep_defaults=keep_defaults) for item in value]
+                continue
+            if not keep_defaults and f.default is not MISSING and value == f.default:
+                continue
+            out[f.metadata.get("key", f.name)] = _plain(value)
+        return out
+
+
+@dataclass(frozen=True)
+class StrategySpec(Entity):
+    name: str = ""
+    business_type: str | None = None
+    lang: str = "en"
+    direction: str = ""
+    min_weekly_hours: float = DEFAULT_MIN_WEEKLY_HOURS
+    expected_departments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DepartmentSpec(Entity):
+    slug: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ContributorSpec(Entity):
+    email: str
+    name: str
+    department: str
+    capacity: float = DEFAULT_CAPACITY
+    jira_user: str | None = None
+
+
+@dataclass(frozen=True)
+class KpiSpec(Entity):
+    slug: str
+    name: str
+    unit: str = "count"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class AssignmentSpec(Entity):
+    contributor: str
+    role: Role
+    hours: float = 0.0
+    since: dt.date | None = field(default=None, metadata={"key": "from"})
+
+    @property
+    def identity(self) -> tuple[str, Role]:
+        return (self.contributor, self.role)
+
+
+@dataclass(frozen=True)
+class ResponsibilitySpec(Entity):
+    slug: str
+    title: str
+    description: str = ""
+    component: Component = Component.OPERATIONS
+    cadence: Cadence = Cadence.NONE
+    task: str = ""
+    department: str | None = None
+    kpis: tuple[str, ...] = ()
+    assignments: tuple[AssignmentSpec, ...] = field(default=(), metadata={"nested": True})
+
+
+@dataclass(frozen=True)
+class TacticSpec(Entity):
+    slug: str
+    title: str
+    due: dt.date | None = None
+    responsibility: str | None = None
+
+
+@dataclass(frozen=True)
+class ObjectiveSpec(Entity):
+    slug: str
+    title: str
+    kpi: str | None = None
+    baseline: float | None = None
+    target: float | None = None
+    deadline: dt.date | None = None
+    responsibility: str | None = None
+    goals: tuple[str, ...] = ()
+    strategies: tuple[str, ...] = ()
+    tactics: tuple[TacticSpec, ...] = field(default=(), metadata={"nested": True})
+
+
+@dataclass(frozen=True)
+class Section:
+    """A plugin's declaration of a team-file section: its key and JSON Schema."""
+
+    name: str
+    schema: dict[str, Any]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """A plugin's own top-level section of the team file (`jira:`), kept as JSON text.
+
+    The core stores and round-trips it without knowing its meaning; the plugin that
+    registered the section's schema reads it.
+    """
+
+    name: str
+    content: str  # canonical JSON, so equal sections compare equal
+
+    @classmethod
+    def of(cls, name: str, value: Any) -> SectionSpec:
+        return cls(name, json.dumps(value, sort_keys=True, ensure_ascii=False, default=str))
+
+    @property
+    def value(self) -> Any:
+        return json.loads(self.content)
+
+
+@dataclass(frozen=True)
+class TeamSpec:
+    strategy: StrategySpec = StrategySpec()
+    departments: tuple[DepartmentSpec, ...] = ()
+    contributors: tuple[ContributorSpec, ...] = ()
+    kpis: tuple[KpiSpec, ...] = ()
+    responsibilities: tuple[ResponsibilitySpec, ...] = ()
+    objectives: tuple[ObjectiveSpec, ...] = ()
+    sections: tuple[SectionSpec, ...] = ()
+
+    def section(self, name: str) -> Any:
+        """The content of a plugin's section, or None when the file has none."""
+        return next((s.value for s in self.sections if s.name == name), None)
+
+    def as_document(self, *, keep_defaults: bool = False) -> dict[str, Any]:
+        """The team file's content, in its canonical key order."""
+        doc: dict[str, Any] = {"ark": 1}
+        for name in (
+            "strategy",
+            "departments",
+            "contributors",
+            "kpis",
+            "responsibilities",
+            "objectives",
+        ):
+            value = getattr(self, name)
+            doc[name] = (
+                value.as_dict(keep_defaults=keep_defaults)
+                if isinstance(value, Entity)
+                else [item.as_dict(keep_defaults=keep_defaults) for item in value]
+            )
+        return doc

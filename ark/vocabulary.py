@@ -1,0 +1,73 @@
+"""The closed vocabularies of the domain.
+
+They live apart from the models so that the team-file schema, the CLI and the checks can use
+them without importing SQLAlchemy (start-up time matters for `ark --help`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """RACI roles of an assignment."""
+
+    RESPONSIBLE = "responsible"
+    ACCOUNTABLE = "accountable"
+    CONSULTED = "consulted"
+    INFORMED = "informed"
+
+
+class Cadence(StrEnum):
+    """How often a responsibility produces a task; `none` means it produces none."""
+
+    NONE = "none"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    SIX_MONTHLY = "six-monthly"
+
+
+class Component(StrEnum):
+    """The five-component cycle, the five social objectives, and plain operations."""
+
+    DIRECTION = "direction"
+    TARGET_MARKET = "target-market"
+    DIFFERENTIATION = "differentiation"
+    TECHNOLOGY = "technology"
+    EVALUATION = "evaluation"
+    LISTENING = "listening"
+    TALKING = "talking"
+    ENERGIZING = "energizing"
+    SUPPORTING = "supporting"
+    EMBRACING = "embracing"
+    OPERATIONS = "operations"
+
+
+class TaskStatus(StrEnum):
+    """Ark's own task states; the Jira plugin maps them to a workflow."""
+
+    TODO = "todo"
+    IN_PROGRESS = "in-progress"
+    DONE = "done"
+
+
+class BusinessType(StrEnum):
+    """Business types whose typical objectives the template knows."""
+
+    COMMERCIAL = "commercial"
+    SUPPORT = "support"
+    CONTENT = "content"
+    CORPORATE = "corporate"
+
+
+class Level(StrEnum):
+    """Severity of a check finding."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+LANGUAGES = ("en", "es")

@@ -1,0 +1,137 @@
+"""`ark jira check` and `ark jira sync`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+import click
+
+from ark.cli import db_option, engine_for, json_option, print_json
+from ark.errors import ArkError
+
+
+@click.group()
+def jira() -> None:
+    """Populate the team's Jira board with Ark's tasks, and pull their status back."""
+
+
+def _setup(db_url: str | None) -> tuple[Any, Any, Callable[[], AbstractContextManager[Any]]]:
+    from ark.plugins import manager
+    from ark.service import transaction
+    from ark_jira.board import Board
+    from ark_jira.config import Credentials, JiraConfig
+    from ark_jira.transport import JiraApi
+
+    engine = engine_for(db_url)
+
+    def tx() -> AbstractContextManager[Any]:
+        return transaction(engine, hook=manager().hook)
+
+    with tx() as registry:
+        config = JiraConfig.from_section(registry.snapshot().section("jira"))
+    api = JiraApi(config, Credentials.from_env())
+    return config, Board(api), tx
+
+
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr when a person is watching; nothing otherwise."""
+    if not enabled or total == 0 or not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        job = bar.add_task("syncing", total=total)
+        yield lambda n: bar.advance(job, n)
+
+
+@jira.command("check")
+@db_option
+@json_option
+def jira_check(db_url: str | None, as_json: bool) -> None:
+    """Validate the Jira set-up before anything is written; every problem at once."""
+    from ark_jira.preflight import preflight
+    from ark_jira.sync import load_tasks
+
+    config, board, tx = _setup(db_url)
+    with tx() as registry:
+        tasks = load_tasks(registry)
+        departments = sorted({t.department_name for t in tasks if t.department_name})
+    problems = preflight(board, tasks, departments)
+    if as_json:
+        print_json(
+            {
+                "problems": [p.__dict__ for p in problems],
+                "server": config.server,
+                "deployment": board.api.server_info.get("deploymentType"),
+            }
+        )
+    else:
+        for p in problems:
+            click.echo(f"problem: {p.what}\n    fix: {p.fix}")
+        kind = board.api.server_info.get("deploymentType", "unknown")
+        click.echo(
+            f"{len(problems)} problem(s) with Jira {kind} at {config.server}, "
+            f"project {config.project}"
+        )
+    if problems:
+        sys.exit(1)
+
+
+@jira.command("sync")
+@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing to Jira or Ark.")
+@db_option
+@json_option
+def jira_sync(dry_run: bool, db_url: str | None, as_json: bool) -> None:
+    """Create and update the board's issues from Ark's tasks; pull statuses back."""
+    from ark_jira.sync import Syncer
+
+    config, board, tx = _setup(db_url)
+    board.api.connect()
+    syncer = Syncer(config, board, tx)
+    if not dry_run:
+        syncer.reconcile()
+    plan = syncer.plan()
+    if dry_run:
+        if as_json:
+            print_json({"dry_run": True, **plan.as_json()})
+            return
+        for line in plan.lines():
+            click.echo(line)
+        click.echo("plan: " + ", ".join(f"{k} {v}" for k, v in plan.counts().items()))
+        return
+    counts = plan.counts()
+    total = counts["create"] + counts["update"] + counts["transition"] + counts["pull"]
+    with _progress(total, not as_json) as advance:
+        syncer.progress = advance
+        summary = syncer.run(plan)
+    if as_json:
+        print_json(
+            {
+                "dry_run": False,
+                "summary": summary.as_json(),
+                "plan": plan.counts(),
+                "problems": plan.problems,
+            }
+        )
+    else:
+        for line in plan.lines():
+            if line.startswith(("    !", "?")):
+                click.echo(line)
+        click.echo(
+            f"created {summary.created}, adopted {summary.adopted}, updated {summary.updated}, "
+            f"transitioned {summary.transitioned}, pulled back {summary.pulled}, unchanged "
+            f"{summary.unchanged}, failed {len(summary.failed)} ({summary.requests} requests)"
+        )
+        for failure in summary.failed:
+            click.echo(f"failed: {failure}", err=True)
+    if summary.failed:
+        raise ArkError(
+            f"{len(summary.failed)} task(s) could not be synced",
+            hint="fix the reasons above and run `ark jira sync` again",
+        )

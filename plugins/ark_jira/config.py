@@ -1,0 +1,119 @@
+"""The `jira:` section of the team file, and the credentials, which only the environment holds."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from ark.errors import ArkError
+from ark.spec import Section
+from ark.vocabulary import TaskStatus
+
+ENV_EMAIL, ENV_TOKEN, ENV_PAT = "ARK_JIRA_EMAIL", "ARK_JIRA_TOKEN", "ARK_JIRA_PAT"
+MANAGED_LABEL = "ark"
+DEFAULT_STATUSES = {
+    TaskStatus.TODO: "category:new",
+    TaskStatus.IN_PROGRESS: "category:indeterminate",
+    TaskStatus.DONE: "category:done",
+}
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["server", "project"],
+    "properties": {
+        "server": {"type": "string", "pattern": "^https?://", "description": "Base URL of Jira."},
+        "project": {
+            "type": "string",
+            "pattern": "^[A-Z][A-Z0-9_]+$",
+            "description": "Project key.",
+        },
+        "issue_type": {"type": "string", "minLength": 1, "description": "Default: Task."},
+        "departments": {"enum": ["component", "label", "none"]},
+        "statuses": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {s.value: {"type": "string", "minLength": 1} for s in TaskStatus},
+            "description": "Ark status -> Jira status name, or category:new|indeterminate|done.",
+        },
+        "labels": {"type": "array", "items": {"type": "string", "pattern": "^\\S+$"}},
+        "conflicts": {"enum": ["ark", "jira"], "description": "Who wins a field edited on both."},
+        "concurrency": {"type": "integer", "minimum": 1, "maximum": 32},
+        "bulk": {"type": "boolean", "description": "Use bulk create when the server has it."},
+        "search_lag": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 3600,
+            "description": "Seconds Jira's search may lag behind creates (default 60).",
+        },
+    },
+}
+
+SECTION = Section("jira", SCHEMA, "Where and how the tasks are synced to Jira.")
+
+
+@dataclass(frozen=True)
+class JiraConfig:
+    server: str
+    project: str
+    issue_type: str = "Task"
+    departments: str = "component"
+    statuses: dict[TaskStatus, str] = field(default_factory=lambda: dict(DEFAULT_STATUSES))
+    labels: tuple[str, ...] = ()
+    conflicts: str = "ark"
+    concurrency: int = 8
+    bulk: bool = True
+    search_lag: float = 60.0
+
+    @classmethod
+    def from_section(cls, value: dict[str, Any] | None) -> JiraConfig:
+        if not value:
+            raise ArkError(
+                "the team file has no `jira:` section",
+                hint="add one with at least `server:` and `project:` (see docs/jira.md), "
+                "then `ark apply ark.yaml`",
+            )
+        statuses = dict(DEFAULT_STATUSES)
+        statuses.update({TaskStatus(k): v for k, v in (value.get("statuses") or {}).items()})
+        return cls(
+            server=value["server"].rstrip("/"),
+            project=value["project"],
+            issue_type=value.get("issue_type", "Task"),
+            departments=value.get("departments", "component"),
+            statuses=statuses,
+            labels=tuple(value.get("labels", ())),
+            conflicts=value.get("conflicts", "ark"),
+            concurrency=int(value.get("concurrency", 8)),
+            bulk=bool(value.get("bulk", True)),
+            search_lag=float(value.get("search_lag", 60)),
+        )
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Either an e-mail and API token (Cloud) or a personal access token (Data Center)."""
+
+    email: str | None = None
+    token: str | None = field(default=None, repr=False)
+    pat: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls) -> Credentials:
+        email, token, pat = (os.environ.get(n) for n in (ENV_EMAIL, ENV_TOKEN, ENV_PAT))
+        if pat:
+            return cls(pat=pat)
+        if email and token:
+            return cls(email=email, token=token)
+        raise ArkError(
+            "no Jira credentials in the environment",
+            hint=f"Jira Cloud: set {ENV_EMAIL} and {ENV_TOKEN} (an API token); "
+            f"Jira Data Center: set {ENV_PAT} (a personal access token)",
+        )
+
+    @property
+    def kind(self) -> str:
+        return "personal access token" if self.pat else "API token"
+
+    def secrets(self) -> list[str]:
+        return [s for s in (self.token, self.pat) if s]

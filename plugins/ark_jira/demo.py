@@ -1,0 +1,45 @@
+"""The Jira part of `ark demo`: the plan against an empty board, with no server needed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ark.demo import DemoContext
+from ark.plugins import manager
+from ark.service import transaction
+from ark_jira.board import Board
+from ark_jira.config import JiraConfig
+from ark_jira.sync import Syncer
+
+SAMPLE = {"server": "https://example.atlassian.net", "project": "ARK"}
+
+
+class EmptyBoard(Board):
+    """A board with no issues and no users: what a first sync starts from."""
+
+    def __init__(self, config: JiraConfig) -> None:
+        self.project = config.project
+        self.api = type("OfflineApi", (), {"cloud": True, "config": config})()  # type: ignore[assignment]
+
+    def managed(self, label: str) -> Iterator[dict[str, Any]]:
+        return iter(())
+
+    def find_user(self, email: str) -> list[str]:
+        return []
+
+
+def show_plan(context: DemoContext) -> None:
+    hook = manager().hook
+    with transaction(context.engine, hook=hook) as registry:
+        section = registry.snapshot().section("jira")
+    config = JiraConfig.from_section(section or SAMPLE)
+    syncer = Syncer(config, EmptyBoard(config), lambda: transaction(context.engine, hook=hook))
+    plan = syncer.plan()
+    where = "configured" if section else "sample (no jira: section)"
+    context.echo(
+        f"jira:        {len(plan.creates)} issues to create in {config.project} at "
+        f"{config.server} ({where}); `ark jira sync --dry-run` shows them"
+    )
+    for line in list(plan.lines())[:3]:
+        context.echo(f"             {line}")

@@ -1,0 +1,45 @@
+"""The Jira plugin's hook implementations (imported at start-up: keep it light)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import click
+
+from ark.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from ark.demo import DemoContext
+    from ark.service import Registry
+    from ark.spec import Section
+
+
+@hookimpl
+def ark_register_commands(cli: click.Group) -> None:
+    from ark_jira.cli import jira
+
+    cli.add_command(jira)
+
+
+@hookimpl
+def ark_register_sections(register: Callable[[Section], None]) -> None:
+    from ark_jira.config import SECTION
+
+    register(SECTION)
+
+
+@hookimpl
+def ark_demo(context: DemoContext) -> None:
+    from ark_jira.demo import show_plan
+
+    show_plan(context)
+
+
+@hookimpl
+def ark_playbook_pages(registry: Registry, register: Callable[[str, str], None]) -> None:
+    from ark_jira.pages import board_page
+
+    page = board_page(registry)
+    if page:
+        register("jira.md", page)

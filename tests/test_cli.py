@@ -1,0 +1,208 @@
+"""The `ark` command end to end on a real database: apply, export, assign, check, tasks, KPIs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from tests.conftest import Ark
+
+
+def test_apply_prints_the_plan_and_a_second_apply_changes_nothing(ark: Ark) -> None:
+    path = ark.team_file()
+    dry = ark.json("apply", str(path), "--dry-run")
+    assert dry["counts"]["contributor"] == {"add": 3, "change": 0, "remove": 0}
+    assert "no responsibility 'listening'" in ark("who", "listening", code=1).output  # not written
+    first = ark("apply", str(path)).output
+    assert "+ assignment listening/ana@acme.test/accountable" in first
+    assert "nothing to change" in ark("apply", str(path)).output
+
+
+def test_apply_reports_changes_and_removals(ark: Ark, team: Path) -> None:
+    text = team.read_text().replace("capacity: 4", "capacity: 8")
+    text = text.replace("      - contributor: carla@acme.test\n        role: consulted\n", "")
+    team.write_text(text)
+    plan = ark.json("apply", str(team))
+    changes = {(c["entity"], c["key"], c["action"]) for c in plan["changes"]}
+    assert changes == {
+        ("contributor", "bruno@acme.test", "change"),
+        ("assignment", "listening/carla@acme.test/consulted", "remove"),
+    }
+    assert [a["contributor"] for a in ark.json("who", "listening")["assignments"]] == [
+        "ana@acme.test",
+        "bruno@acme.test",
+    ]
+    history = ark.json("history", "listening")
+    ended = [h for h in history if h["contributor"] == "carla@acme.test"]
+    assert ended[0]["to"] == dt.date.today().isoformat()
+
+
+def test_export_then_apply_is_a_no_op_and_keeps_comments(ark: Ark, team: Path) -> None:
+    before = team.read_text()
+    ark("export", str(team))
+    after = team.read_text()
+    assert "# Bruno writes the report" in after
+    assert "# shown on the playbook's home page" in after
+    # key order of the hand-written file survives
+    assert after.index("name: Acme") < after.index("business_type")
+    assert "nothing to change" in ark("apply", str(team)).output
+    # the only additions are the effective dates the registry gave the assignments
+    added = set(after.splitlines()) - set(before.splitlines())
+    assert {line.strip() for line in added} == {f"from: {dt.date.today().isoformat()}"}
+
+
+def test_export_to_stdout_applies_cleanly_to_a_fresh_registry(
+    ark: Ark, team: Path, tmp_path: Path
+) -> None:
+    exported = tmp_path / "exported.yaml"
+    exported.write_text(ark("export").stdout)
+    fresh = Ark(tmp_path, f"sqlite:///{tmp_path / 'fresh.db'}")
+    fresh("apply", str(exported))
+    assert fresh("export").stdout == ark("export").stdout
+
+
+def test_assign_unassign_who_show_history(ark: Ark, team: Path) -> None:
+    ark("assign", "carla@acme.test", "listening", "--role", "responsible", "--hours", "1.5")
+    who = ark.json("who", "listening")["assignments"]
+    assert {(a["contributor"], a["role"]) for a in who} >= {("carla@acme.test", "responsible")}
+    shown = ark.json("show", "carla@acme.test")
+    assert shown["assigned_hours"] == 1.5
+    ark("unassign", "carla@acme.test", "listening", "--role", "responsible")
+    assert ("carla@acme.test", "responsible") not in {
+        (a["contributor"], a["role"]) for a in ark.json("who", "listening")["assignments"]
+    }
+    roles = [
+        (h["contributor"], h["role"], h["to"] is None) for h in ark.json("history", "listening")
+    ]
+    assert ("carla@acme.test", "responsible", False) in roles
+
+
+def test_a_second_accountable_is_refused_unless_handed_over(ark: Ark, team: Path) -> None:
+    result = ark("assign", "bruno@acme.test", "listening", "--role", "accountable", code=1)
+    assert "already has an accountable person: ana@acme.test" in result.output
+    assert "--replace" in result.output
+    ark("assign", "bruno@acme.test", "listening", "--role", "accountable", "--replace")
+    accountable = [
+        a["contributor"]
+        for a in ark.json("who", "listening")["assignments"]
+        if a["role"] == "accountable"
+    ]
+    assert accountable == ["bruno@acme.test"]
+
+
+def test_unknown_names_get_a_clear_error(ark: Ark, team: Path) -> None:
+    assert "no responsibility 'nope'" in ark("who", "nope", code=1).output
+    assert "no contributor 'x@y.z'" in ark("show", "x@y.z", code=1).output
+    bad_date = ark(
+        "assign", "ana@acme.test", "listening", "--role", "informed", "--from", "2026-13-40", code=2
+    )
+    assert "YYYY-MM-DD" in bad_date.output
+
+
+def test_check_finds_errors_and_exits_1(ark: Ark, team: Path) -> None:
+    report = ark.json("check")
+    assert report["errors"] == 0
+    ark("unassign", "ana@acme.test", "listening", "--role", "accountable")
+    ark("assign", "bruno@acme.test", "kpi-report", "--role", "responsible", "--hours", "3")
+    report = ark.json("check", code=1)
+    codes = {(f["code"], f["subject"]) for f in report["findings"]}
+    assert ("no-accountable", "listening") in codes
+    assert ("over-capacity", "bruno@acme.test") in codes  # 2 h + 3 h > 4 h
+
+
+def test_check_warns_about_objectives_departments_and_minimum_time(
+    ark: Ark, tmp_path: Path
+) -> None:
+    path = ark.team_file()
+    text = path.read_text().replace("deadline: 2099-06-30", "deadline: 2020-01-01")
+    text = text.replace("    target: 300\n", "")
+    text = text.replace(
+        "expected_departments: [marketing, sales, customer-service]",
+        "expected_departments: [marketing, sales, customer-service, legal]",
+    )
+    text = text.replace(
+        "  - slug: customer-service\n",
+        "  - slug: legal\n    name: Legal\n  - slug: customer-service\n",
+    )
+    path.write_text(text)
+    report = ark.json("check", "--file", str(path))
+    codes = {(f["level"], f["code"], f["subject"]) for f in report["findings"]}
+    assert ("warning", "not-smart", "more-leads") in codes
+    assert ("warning", "department-missing", "legal") in codes
+    assert ("warning", "under-minimum", "carla@acme.test") in codes  # 0 h assigned in roles
+    assert not (tmp_path / ".ark").exists()  # --file touches no database
+
+
+def test_tasks_are_planned_once_per_period_and_follow_reassignment(ark: Ark, team: Path) -> None:
+    start, until = "2026-11-02", "2026-12-31"
+    created = ark.json("tasks", "plan", "--from", start, "--until", until)["created"]
+    keys = {t["key"] for t in created}
+    assert {
+        "listening/2026-W45",
+        "listening/2026-W53",
+        "kpi-report/2026-11",
+        "kpi-report/2026-12",
+    } <= keys
+    assert len([k for k in keys if k.startswith("listening/")]) == 9
+    assert ark.json("tasks", "plan", "--from", start, "--until", until)["created"] == []
+    owners = {t["assignee"] for t in ark.json("tasks", "list", "--responsibility", "listening")}
+    assert owners == {"bruno@acme.test"}
+    ark("tasks", "set", "listening/2026-W45", "done", "--note", "sent")
+    ark("unassign", "bruno@acme.test", "listening")
+    ark("assign", "carla@acme.test", "listening", "--role", "responsible", "--hours", "2")
+    tasks = {t["key"]: t for t in ark.json("tasks", "list", "--responsibility", "listening")}
+    assert tasks["listening/2026-W45"]["assignee"] == "bruno@acme.test"  # done stays
+    assert tasks["listening/2026-W46"]["assignee"] == "carla@acme.test"  # open ones move
+
+
+def test_kpi_readings_against_target(ark: Ark, team: Path) -> None:
+    ark("kpi", "record", "leads", "30", "--date", "2026-10-01")
+    ark("kpi", "record", "leads", "75", "--date", "2026-11-01")
+    ark("kpi", "record", "leads", "90", "--date", "2026-11-01")  # same day replaces
+    shown = ark.json("kpi", "show", "leads")
+    assert shown["readings"] == [
+        {"date": "2026-10-01", "value": 30.0},
+        {"date": "2026-11-01", "value": 90.0},
+    ]
+    assert shown["targets"][0]["target"] == 300
+    assert "30% of more-leads" in ark("kpi", "show", "leads").output
+
+
+def test_audit_log_records_who_changed_what(ark: Ark, team: Path) -> None:
+    from sqlalchemy import select
+
+    from ark.db import open_engine, session_scope
+    from ark.models import AuditRecord
+
+    ark("assign", "carla@acme.test", "listening", "--role", "informed")
+    with session_scope(open_engine(ark.db_url)) as session:
+        rows = session.scalars(
+            select(AuditRecord).where(
+                AuditRecord.entity_key == "listening/carla@acme.test/informed"
+            )
+        ).all()
+    assert [(r.actor, r.action, (r.after or {}).get("role")) for r in rows] == [
+        ("tester", "add", "informed")
+    ]
+
+
+def test_init_writes_a_team_that_applies_and_checks(ark: Ark, tmp_path: Path) -> None:
+    for business_type in ("commercial", "support", "content", "corporate"):
+        for lang in ("en", "es"):
+            target = tmp_path / f"{business_type}-{lang}"
+            ark("init", str(target), "--business-type", business_type, "--lang", lang)
+            report = ark.json("check", "--file", str(target / "ark.yaml"))
+            assert report["errors"] == 0, report
+    assert "already exists" in ark("init", str(tmp_path / "content-es"), code=1).output
+
+
+def test_demo_runs_on_the_embedded_default(ark: Ark, tmp_path: Path) -> None:
+    out = ark("demo", str(tmp_path / "demo")).output
+    assert "0 error(s)" in out
+    assert "planned for the next quarter" in out
+    assert (tmp_path / "demo" / "ark.yaml").is_file()
+
+
+def test_plugins_lists_the_core_plugin(ark: Ark) -> None:
+    plugins = {p["name"]: p["hooks"] for p in ark.json("plugins")}
+    assert "ark_register_checks" in plugins["ark.builtin"]
