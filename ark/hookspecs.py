@@ -90,11 +90,13 @@ def ark_demo(context: DemoContext) -> None:
 
 
 @hookspec
-def ark_playbook_pages(registry: Registry, register: Callable[[str, str], None]) -> None:
+def ark_playbook_pages(registry: Registry, lang: str, register: Callable[[str, str], None]) -> None:
     """Contribute pages to the published playbook.
 
     :param registry: the registry, read-only.
-    :param register: call with a relative path (`jira/board.md`) and its Markdown text.
+    :param lang: the playbook's language (`en`, `es` or `it`) for headings and labels.
+    :param register: call with a relative path (`jira/board.md`) and its Markdown text, which
+        may start with YAML front matter (`title`, `tags`); the playbook sanitises it.
     """
 
 
