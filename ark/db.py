@@ -21,7 +21,7 @@ from ark.errors import ArkError
 from ark.workspace import ENV_URL, default_url
 
 # The newest Alembic revision; tests/test_migrations.py fails when it falls behind.
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "ark_read_only"
 WRITER_LOCK = 0x41524B  # "ARK": the advisory lock every writer of a PostgreSQL registry takes

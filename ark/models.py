@@ -266,3 +266,60 @@ class AuditRecord(Base):
     entity_key: Mapped[str] = mapped_column(String(200))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class Process(Base):
+    """A documented way of doing a responsibility's recurring work; its text lives in revisions.
+
+    `data` is the current revision's parsed content (steps, inputs, ...), kept so the playbook
+    and the checks read a process without parsing its file. The review stamp is kept apart
+    from the revisions: reviewing a process confirms it, it does not change it.
+    """
+
+    __tablename__ = "process"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    responsibility_id: Mapped[int] = mapped_column(ForeignKey("responsibility.id"))
+    review_months: Mapped[int] = mapped_column(Integer, default=6)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_reviewed_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    last_reviewed_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    responsibility: Mapped[Responsibility] = relationship(lazy="joined", innerjoin=True)
+
+
+class ProcessRevision(Base):
+    """One recorded version of a process file, byte for byte, with who recorded it and why."""
+
+    __tablename__ = "process_revision"
+    __table_args__ = (UniqueConstraint("process_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("process.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    message: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class ProcessLogEntry(Base):
+    """A completed task of the process's responsibility: when, who, and the outcome note."""
+
+    __tablename__ = "process_log"
+    __table_args__ = (Index("ix_process_log_process", "process_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("process.id"))
+    task_key: Mapped[str] = mapped_column(String(160))
+    date: Mapped[dt.date] = mapped_column(Date)
+    who: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
