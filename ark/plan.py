@@ -22,6 +22,7 @@ ORDER = (
     "responsibility",
     "assignment",
     "objective",
+    "section",
 )
 SYMBOL = {"add": "+", "change": "~", "remove": "-"}
 
@@ -178,5 +179,11 @@ def diff(current: TeamSpec, desired: TeamSpec) -> Plan:
         "objective",
         ((o.slug, o) for o in current.objectives),
         ((o.slug, o) for o in desired.objectives),
+    )
+    changes += _diff(
+        "section",
+        ((s.name, s) for s in current.sections),
+        ((s.name, s) for s in desired.sections),
+        lambda s: s.value,
     )
     return Plan(tuple(sorted(changes, key=lambda c: ORDER.index(c.entity))))

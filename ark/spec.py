@@ -190,4 +190,5 @@ class TeamSpec:
                 if isinstance(value, Entity)
                 else [item.as_dict(keep_defaults=keep_defaults) for item in value]
             )
+        doc.update((s.name, s.value) for s in self.sections)
         return doc

@@ -8,6 +8,7 @@ positions come from the node tree it builds anyway. Writing (which keeps comment
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections import Counter
@@ -28,6 +29,7 @@ from ark.spec import (
     KpiSpec,
     ObjectiveSpec,
     ResponsibilitySpec,
+    SectionSpec,
     StrategySpec,
     TacticSpec,
     TeamSpec,
@@ -232,6 +234,8 @@ def parse_team_bytes(raw: bytes, name: str) -> TeamSpec:
     _check_schema(data, report)
     report.raise_if_any()
     spec = _to_spec(data)
+    sections = tuple(SectionSpec.of(n, data[n]) for n in plugin_sections() if n in data)
+    spec = dataclasses.replace(spec, sections=sections)
     check_references(spec, report)
     report.raise_if_any()
     return spec
@@ -249,10 +253,21 @@ def _kind(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
+def plugin_sections() -> dict[str, Any]:
+    """Top-level sections that plugins own (`jira:`), by name: their JSON Schemas."""
+    from ark.plugins import manager
+
+    found: list[Any] = []
+    manager().hook.ark_register_sections(register=found.append)
+    return {section.name: section.schema for section in found}
+
+
 def _check_schema(data: Any, report: _Report) -> None:
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    full = schema()
+    full = {**full, "properties": {**full["properties"], **plugin_sections()}}
+    validator = Draft202012Validator(full, format_checker=Draft202012Validator.FORMAT_CHECKER)
     for error in validator.iter_errors(data):
         path: Path_ = tuple(error.absolute_path)
         message, fix = _explain(error)
@@ -287,6 +302,8 @@ def _explain(error: Any) -> tuple[str, str]:
     if kind == "pattern":
         if "@" in spec:
             return (f"{value!r} is not an e-mail address", "write an address like ana@example.com")
+        if "description" in error.schema:  # a plugin's pattern says what it wants
+            return (f"{value!r} is not valid here", error.schema["description"])
         return (
             f"{value!r} is not a slug",
             "use lowercase letters, digits and single hyphens, e.g. customer-service",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ark_jira.fields import issue_number
-from ark_jira.transport import JiraApi, JiraRequestError
+from ark_jira.transport import JiraApi, JiraRequestError, UnknownOutcome
 
 PAGE = 100
 BULK_LIMIT = 50
@@ -139,18 +139,35 @@ class Board:
         self.api.put(f"issue/{key}", {"fields": fields})
 
     def transition_to(self, key: str, target: str) -> str:
-        """Move `key` to the status `target` names (a status name or `category:KEY`)."""
+        """Move `key` to the status `target` names (a status name or `category:KEY`).
+
+        A transition is not safe to re-send blindly (the second one may not exist from the new
+        status), so a lost answer is settled by reading the issue's status instead.
+        """
         transitions = self.api.get(f"issue/{key}/transitions")["transitions"]
         for t in transitions:
             if status_matches(t["to"], target):
-                self.api.post(f"issue/{key}/transitions", {"transition": {"id": t["id"]}})
+                body = {"transition": {"id": t["id"]}}
+                try:
+                    self.api.post(f"issue/{key}/transitions", body, safe=False)
+                except UnknownOutcome:
+                    now = self.status(key)
+                    if now is None or not status_matches(now, target):
+                        raise
                 return str(t["to"]["name"])
+        current = self.status(key)
+        if current is not None and status_matches(current, target):
+            return str(current["name"])
         reachable = ", ".join(t["to"]["name"] for t in transitions) or "none"
         raise JiraRequestError(
             f"{key}: no transition reaches {target!r} from its current status "
             f"(reachable: {reachable})",
             hint="map the Ark status to a status this workflow reaches in jira.statuses",
         )
+
+    def status(self, key: str) -> dict[str, Any] | None:
+        issue = self.get(key, ("status",))
+        return None if issue is None else dict(issue["fields"]["status"])
 
 
 def status_matches(status: dict[str, Any], target: str) -> bool:

@@ -23,11 +23,15 @@ SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["server", "project"],
     "properties": {
-        "server": {"type": "string", "pattern": "^https?://", "description": "Base URL of Jira."},
+        "server": {
+            "type": "string",
+            "pattern": "^https?://[^/\\s]+",
+            "description": "write Jira's base URL, e.g. https://acme.atlassian.net",
+        },
         "project": {
             "type": "string",
             "pattern": "^[A-Z][A-Z0-9_]+$",
-            "description": "Project key.",
+            "description": "write the project key in capitals, e.g. ARK",
         },
         "issue_type": {"type": "string", "minLength": 1, "description": "Default: Task."},
         "departments": {"enum": ["component", "label", "none"]},

@@ -96,7 +96,7 @@ def _users(board: Board, tasks: list[TaskRow]) -> list[Problem]:
 def _statuses(board: Board, issue_type: dict[str, Any]) -> list[Problem]:
     config = board.api.config
     per_type = board.api.get(f"project/{config.project}/statuses")
-    statuses = next(
+    statuses: list[dict[str, Any]] = next(
         (
             t["statuses"]
             for t in per_type

@@ -4,17 +4,17 @@ No duplicates: before a create is sent, an intent (a link with no key yet, and t
 per-task marker label) is committed; the key is committed as soon as the create answers. A
 run that finds intents left by a crash or a lost answer looks for their issues first, by
 marker label through search and then, because search lags behind creates, by reading the
-issue numbers after the highest one it knew of, which is not lagged. Only an intent whose
-issue is found nowhere is created again.
+issues numbered after the highest one that existed before the creates were sent (reading an
+issue by key is not lagged). Only an intent whose issue is found nowhere is created again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -44,6 +44,8 @@ PROBE_MISSES = 3
 
 @dataclass(frozen=True)
 class Conflict:
+    """A planning field edited in Jira since the last sync that Ark wants otherwise."""
+
     field: str
     jira: Any
     ark: Any
@@ -80,31 +82,50 @@ class SyncPlan:
     updates: list[Update] = field(default_factory=list)
     transitions: list[Transition] = field(default_factory=list)
     pulls: list[Pull] = field(default_factory=list)
+    # Link data to record without writing to Jira (first sight of an issue's status): task id
+    # -> the keys to merge into the link's data.
+    baselines: dict[int, dict[str, Any]] = field(default_factory=dict)
     unchanged: int = 0
     problems: list[str] = field(default_factory=list)
+    targets: dict[TaskStatus, str] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         return {
             "create": len(self.creates),
             "update": len(self.updates),
-            "transition": len(self.transitions),
+            "transition": len(self.transitions) + len(self.after_create()),
             "pull": len(self.pulls),
             "unchanged": self.unchanged,
             "conflicts": sum(len(u.conflicts) for u in self.updates),
         }
 
+    def after_create(self) -> list[TaskRow]:
+        """New issues start in the workflow's first status: these then move to their own."""
+        return [t for t, _ in self.creates if t.status != TaskStatus.TODO]
+
     def lines(self) -> Iterator[str]:
         for task, view in self.creates:
-            yield f"+ create {task.key}: {view['summary']!r} -> {view['assignee'] or 'unassigned'}"
+            who = task.assignee or "unassigned"
+            if task.assignee and view["assignee"] is None:
+                who += " (no Jira user)"
+            then = (
+                f", then to {self.targets[TaskStatus(task.status)]}"
+                if task.status != TaskStatus.TODO
+                else ""
+            )
+            yield (
+                f"+ create {task.key}: {view['summary']!r} -> {who}, "
+                f"due {view['duedate'] or '-'}{then}"
+            )
         for u in self.updates:
             yield f"~ update {u.issue} ({u.task})"
             for name, (old, new) in u.changes.items():
                 yield f"    {name}: {old!r} -> {new!r}"
             for c in u.conflicts:
-                loser = "Jira's" if c.winner == "ark" else "Ark's"
+                kept = "Jira's value is overwritten" if c.winner == "ark" else "Jira's is kept"
                 yield (
-                    f"    ! conflict on {c.field}: Jira has {c.jira!r}, Ark has {c.ark!r}; "
-                    f"{c.winner} wins ({loser} value is not written)"
+                    f"    ! conflict on {c.field}: edited in Jira to {c.jira!r}, Ark has "
+                    f"{c.ark!r}; {c.winner} wins ({kept})"
                 )
         for t in self.transitions:
             yield f"> transition {t.issue} ({t.task}) to {t.target} (Ark: {t.status})"
@@ -115,7 +136,10 @@ class SyncPlan:
     def as_json(self) -> dict[str, Any]:
         return {
             "counts": self.counts(),
-            "create": [{"task": t.key, "fields": v} for t, v in self.creates],
+            "create": [
+                {"task": t.key, "assignee": t.assignee, "status": t.status, "fields": v}
+                for t, v in self.creates
+            ],
             "update": [
                 {
                     "task": u.task,
@@ -139,6 +163,7 @@ class Summary:
     transitioned: int = 0
     pulled: int = 0
     unchanged: int = 0
+    conflicts: int = 0
     failed: list[str] = field(default_factory=list)
     requests: int = 0
 
@@ -208,14 +233,19 @@ class Syncer:
         board: Board,
         transaction: Transaction,
         progress: Callable[[int], None] = lambda n: None,
+        *,
+        dry_run: bool = False,
     ) -> None:
         self.config = config
         self.board = board
         self.transaction = transaction
         self.progress = progress
+        self.dry_run = dry_run
         self.cloud = board.api.cloud
         self.bulk = config.bulk
         self.summary = Summary()
+        self.desired: dict[str, View] = {}
+        self.created: dict[str, str] = {}
 
     # -- users --------------------------------------------------------------------------------
 
@@ -223,7 +253,8 @@ class Syncer:
         self, registry: Registry, tasks: list[TaskRow], problems: list[str]
     ) -> dict[str, str]:
         """Contributor e-mail -> Jira user id, from overrides, the cache, then user search."""
-        cache: dict[str, str] = dict(registry.state("jira.users") or {})
+        saved: dict[str, str] = dict(registry.state("jira.users") or {})
+        cache = dict(saved)
         out: dict[str, str] = {}
         for task in tasks:
             email = task.assignee
@@ -237,12 +268,13 @@ class Syncer:
                 found = self.board.find_user(email)
                 if len(found) == 1:
                     out[email] = cache[email] = found[0]
-                else:
+                elif email not in {p.split(":", 1)[0] for p in problems}:
                     problems.append(
-                        f"{email}: {'no' if not found else len(found)} Jira users with this "
-                        "e-mail; set jira_user for this contributor in the team file"
+                        f"{email}: {len(found) or 'no'} Jira users with this e-mail; its "
+                        "issues are left unassigned until you set jira_user for this "
+                        "contributor in the team file"
                     )
-        if cache != (registry.state("jira.users") or {}):
+        if cache != saved and not self.dry_run:
             registry.set_state("jira.users", cache)
         return out
 
@@ -251,12 +283,16 @@ class Syncer:
     def reconcile(self) -> None:
         """Find the issues of intents left by an interrupted run, and adopt them."""
         with self.transaction() as registry:
-            pending = {
-                link.data.get("marker"): (link.task_id, link.data)
-                for link in registry.links(SYSTEM).values()
-                if link.external_key is None
+            links = registry.links(SYSTEM).values()
+            pending = {str(k.data["marker"]): k.task_id for k in links if k.external_key is None}
+            floor = min(
+                (int(k.data.get("floor", 0)) for k in links if not k.external_key), default=0
+            )
+            known = {
+                issue_number(k.external_key)
+                for k in links
+                if k.external_key and k.external_key.startswith(self.board.project + "-")
             }
-            known = [issue_number(k) for k in registry.link_keys(SYSTEM)]
         if not pending:
             return
         found: dict[str, str] = {}
@@ -266,26 +302,27 @@ class Syncer:
                     found.setdefault(label, issue["key"])
         missing = set(pending) - set(found)
         if missing:
-            floor = min(int(data.get("floor", 0)) for _, data in pending.values())
-            start = max([floor, *known]) + 1 if known else floor + 1
-            found.update(self._probe(start, missing))
+            found.update(self._probe(floor + 1, missing, known))
         with self.transaction() as registry:
-            for label, (task_id, _) in pending.items():
+            for label, task_id in pending.items():
                 task = registry.session.get(Task, task_id)
                 assert task is not None
                 if label in found:
-                    registry.link_task(
-                        task, SYSTEM, found[label], {"marker": label, "adopted": True}
-                    )
+                    data = {"marker": label, "adopted": True, "status": str(TaskStatus.TODO)}
+                    registry.link_task(task, SYSTEM, found[label], data)
                     self.summary.adopted += 1
                 else:
                     registry.unlink_task(task, SYSTEM)
 
-    def _probe(self, start: int, markers: set[str]) -> dict[str, str]:
-        """Read issues by number from `start` until a few in a row do not exist."""
+    def _probe(self, start: int, markers: set[str], known: set[int]) -> dict[str, str]:
+        """Read issues by number from `start` (skipping those already linked) until a few in a
+        row do not exist: reading by key sees an issue at once, unlike search."""
         found: dict[str, str] = {}
         number, misses = start, 0
         while misses < PROBE_MISSES and len(found) < len(markers):
+            if number in known:
+                number, misses = number + 1, 0
+                continue
             issue = self.board.get(f"{self.board.project}-{number}")
             if issue is None:
                 misses += 1
@@ -300,99 +337,118 @@ class Syncer:
     # -- plan ---------------------------------------------------------------------------------
 
     def plan(self) -> SyncPlan:
-        plan = SyncPlan()
+        plan = SyncPlan(targets=dict(self.config.statuses))
         with self.transaction() as registry:
             tasks = load_tasks(registry)
             users = self.users(registry, tasks, plan.problems)
-            links = registry.links(SYSTEM)
+            links = {
+                task_id: (link.external_key, dict(link.data))
+                for task_id, link in registry.links(SYSTEM).items()
+            }
         remote = {issue["key"]: issue for issue in self.board.managed(MANAGED_LABEL)}
-        self.desired: dict[str, View] = {}
-        changed_status: list[tuple[TaskRow, str, str]] = []
         for task in tasks:
             view = self.desired[task.key] = desired_view(task, self.config, users)
-            link = links.get(task.id)
-            if link is None or link.external_key is None:
+            key, data = links.get(task.id, (None, {}))
+            if key is None:
                 if task.status != TaskStatus.DONE:
                     plan.creates.append((task, view))
                 continue
-            key, data = link.external_key, link.data
             issue = remote.get(key)
             update = self._field_changes(task, key, view, data, issue)
+            step = self._status_step(task, key, data, issue, plan)
             if update:
                 plan.updates.append(update)
-            status_step = self._status_step(task, key, data, issue)
-            if isinstance(status_step, Transition):
-                plan.transitions.append(status_step)
-            elif status_step is not None:
-                changed_status.append((task, key, status_step))
-            if not update and status_step is None:
+            elif issue is not None and "ark" not in data:
+                plan.baselines.setdefault(task.id, {}).update(
+                    {"ark": view, "jira": remote_view(issue, self.cloud)}
+                )
+            if isinstance(step, Transition):
+                plan.transitions.append(step)
+            elif isinstance(step, Pull):
+                plan.pulls.append(step)
+            if not update and step is None:
                 plan.unchanged += 1
-        if changed_status:
-            plan.pulls += self._pulls(changed_status, remote)
         return plan
 
     def _field_changes(
         self, task: TaskRow, key: str, view: View, data: dict[str, Any], issue: Any
     ) -> Update | None:
+        """Fields to send, and conflicts: a field edited in Jira since the last sync that Ark
+        wants otherwise is settled by `jira.conflicts` (Ark wins unless it says `jira`)."""
         ark_last: View = data.get("ark", {})
         jira_last: View = data.get("jira", {})
         now_remote = remote_view(issue, self.cloud) if issue else jira_last
         changes: dict[str, tuple[Any, Any]] = {}
         conflicts: list[Conflict] = []
         for name in PLANNING_FIELDS:
-            ark_changed = view[name] != ark_last.get(name)
-            jira_changed = issue is not None and now_remote[name] != jira_last.get(name)
-            if jira_changed and now_remote[name] != view[name]:
-                conflicts.append(
-                    Conflict(name, now_remote[name], view[name], self.config.conflicts)
-                )
+            remote_value = now_remote.get(name)
+            if remote_value == view[name]:
+                continue
+            jira_changed = (
+                issue is not None and name in jira_last and remote_value != jira_last[name]
+            )
+            if jira_changed:
+                conflicts.append(Conflict(name, remote_value, view[name], self.config.conflicts))
                 if self.config.conflicts == "ark":
-                    changes[name] = (now_remote[name], view[name])
-            elif ark_changed and now_remote.get(name) != view[name]:
-                changes[name] = (now_remote.get(name), view[name])
+                    changes[name] = (remote_value, view[name])
+            elif view[name] != ark_last.get(name) or name not in jira_last:
+                changes[name] = (remote_value, view[name])
         if not changes and not conflicts:
             return None
         return Update(task.key, key, changes, tuple(conflicts))
 
     def _status_step(
-        self, task: TaskRow, key: str, data: dict[str, Any], issue: Any
-    ) -> Transition | str | None:
-        """A transition to push, a Jira status name to pull back, or None."""
-        remote_status = (issue or {}).get("fields", {}).get("status")
-        if remote_status and remote_status["name"] != data.get("jira_status"):
+        self, task: TaskRow, key: str, data: dict[str, Any], issue: Any, plan: SyncPlan
+    ) -> Transition | Pull | None:
+        """Status is two-way: a move made in Jira since the last sync is pulled back (the board
+        wins when both sides moved), a move made in Ark is pushed as a transition."""
+        remote_status = ((issue or {}).get("fields") or {}).get("status")
+        name = str(remote_status["name"]) if remote_status else None
+        last_jira, last_ark = data.get("jira_status"), data.get("status")
+        if remote_status is not None and last_jira is not None and name != last_jira:
             mapped = jira_to_ark(self.config, remote_status)
             if mapped is not None and mapped != task.status:
-                return str(remote_status["name"])
-            return None
-        if task.status != data.get("status"):
+                return Pull(task.key, key, str(remote_status["name"]), mapped)
+        if task.status != last_ark:
             target = self.config.statuses[TaskStatus(task.status)]
-            if remote_status is not None and status_matches(remote_status, target):
-                return None
-            return Transition(task.key, key, TaskStatus(task.status), target)
+            if remote_status is None or not status_matches(remote_status, target):
+                return Transition(task.key, key, TaskStatus(task.status), target)
+        if name is not None and (name != last_jira or task.status != last_ark):
+            plan.baselines.setdefault(task.id, {}).update(
+                {"jira_status": name, "status": task.status}
+            )
         return None
-
-    def _pulls(self, changed: list[tuple[TaskRow, str, str]], remote: dict[str, Any]) -> list[Pull]:
-        out = []
-        for task, key, name in changed:
-            mapped = jira_to_ark(self.config, remote[key]["fields"]["status"])
-            assert mapped is not None
-            out.append(Pull(task.key, key, name, mapped))
-        return out
 
     # -- run ----------------------------------------------------------------------------------
 
     def run(self, plan: SyncPlan) -> Summary:
         self.summary.unchanged = plan.unchanged
+        if plan.baselines:
+            self._merge(plan.baselines)
         if plan.creates:
             self._create(plan.creates)
+        transitions = plan.transitions + [
+            Transition(
+                t.key, self.created[t.key], TaskStatus(t.status), plan.targets[TaskStatus(t.status)]
+            )
+            for t in plan.after_create()
+            if t.key in self.created
+        ]
         self._parallel(plan.updates, self._update)
-        self._parallel(plan.transitions, self._transition)
+        self._parallel(transitions, self._transition)
         if plan.pulls:
             self._pull(plan.pulls)
         with self.transaction() as registry:
             registry.set_state("jira.last_sync", dt.datetime.now(dt.UTC).isoformat())
         self.summary.requests = sum(self.board.api.requests.values())
         return self.summary
+
+    def _merge(self, data: dict[int, dict[str, Any]]) -> None:
+        with self.transaction() as registry:
+            links = registry.links(SYSTEM)
+            for task_id, extra in data.items():
+                link = links[task_id]
+                link.data = {**link.data, **extra}
 
     def _parallel(self, items: list[Any], work: Callable[[Any], None]) -> None:
         if not items:
@@ -402,55 +458,64 @@ class Syncer:
             for future in as_completed(futures):
                 try:
                     future.result()
-                except JiraRequestError as exc:
-                    self.summary.failed.append(f"{futures[future].task}: {exc.message}")
+                except (JiraRequestError, UnknownOutcome) as exc:
+                    self.summary.failed.append(f"{futures[future].task}: {_reason(exc)}")
                 self.progress(1)
 
     def _create(self, creates: list[tuple[TaskRow, View]]) -> None:
+        """Create issues in bounded-concurrency batches, recording keys as answers arrive;
+        batches whose answer was lost are reconciled, and only the unfound ones re-sent."""
         floor = self.board.highest_number()
         with self.transaction() as registry:
             registry.link_pending(
                 SYSTEM, {t.id: {"marker": marker(t.key), "floor": floor} for t, _ in creates}
             )
-        bulk = self.bulk
-        size = BULK_LIMIT if bulk else 1
+        size = BULK_LIMIT if self.bulk else 1
         batches = [creates[i : i + size] for i in range(0, len(creates), size)]
-        lost = False
+        lost: list[tuple[TaskRow, View]] = []
         with ThreadPoolExecutor(self.config.concurrency) as pool:
-            futures = {pool.submit(self._send, batch, bulk): batch for batch in batches}
-            for future in as_completed(futures):
-                batch = futures[future]
-                try:
-                    results = future.result()
-                except UnknownOutcome:
-                    lost = True
+            running: set[Future[list[Created]]] = set()
+            of: dict[Future[list[Created]], list[tuple[TaskRow, View]]] = {}
+            for batch in batches:
+                future = pool.submit(self._send, batch)
+                running.add(future)
+                of[future] = batch
+            while running:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                answered: list[tuple[list[tuple[TaskRow, View]], list[Created]]] = []
+                for future in done:
+                    batch = of[future]
+                    try:
+                        answered.append((batch, future.result()))
+                    except UnknownOutcome:
+                        lost += batch
+                    except JiraRequestError as exc:
+                        answered.append(
+                            (batch, [Created(i, None, exc.message) for i in range(len(batch))])
+                        )
                     self.progress(len(batch))
-                    continue
-                except JiraRequestError as exc:
-                    results = [Created(i, None, exc.message) for i in range(len(batch))]
-                self._record(batch, results)
-                self.progress(len(batch))
+                self._record(answered)
         if lost:
             self.reconcile()
             with self.transaction() as registry:
-                linked = {
-                    link.task_id
-                    for link in registry.links(SYSTEM).values()
-                    if link.external_key is not None
-                }
-            retry = [(t, v) for t, v in creates if t.id not in linked]
+                linked = {k.task_id for k in registry.links(SYSTEM).values() if k.external_key}
+            retry = [(t, v) for t, v in lost if t.id not in linked]
             if retry:
                 self._create(retry)
 
-    def _send(self, batch: list[tuple[TaskRow, View]], bulk: bool) -> list[Created]:
+    def _send(self, batch: list[tuple[TaskRow, View]]) -> list[Created]:
         bodies = [self._create_fields(view) for _, view in batch]
-        try:
-            return self.board.create(bodies, bulk)
-        except JiraRequestError as exc:
-            if bulk and exc.status == 404:  # a server without bulk create
+        if self.bulk:
+            try:
+                return self.board.create(bodies, bulk=True)
+            except JiraRequestError as exc:
+                if exc.status != 404:  # 404: a server without bulk create
+                    raise
                 self.bulk = False
-                return [c for body in bodies for c in self.board.create([body], False)]
-            raise
+        return [
+            replace(self.board.create([body], bulk=False)[0], index=i)
+            for i, body in enumerate(bodies)
+        ]
 
     def _create_fields(self, view: View) -> dict[str, Any]:
         names = [n for n in PLANNING_FIELDS if view[n] not in (None, [])]
@@ -460,32 +525,26 @@ class Syncer:
             **rest_fields(view, names, self.cloud),
         }
 
-    def _record(self, batch: list[tuple[TaskRow, View]], results: list[Created]) -> None:
+    def _record(self, answered: list[tuple[list[tuple[TaskRow, View]], list[Created]]]) -> None:
         """Commit the keys of created issues at once: this is what prevents duplicates."""
+        if not answered:
+            return
         with self.transaction() as registry:
-            for created in results:
-                task, view = batch[created.index]
-                row = registry.session.get(Task, task.id)
-                assert row is not None
-                if created.key is None:
-                    registry.unlink_task(row, SYSTEM)
-                    self.summary.failed.append(f"{task.key}: {created.error}")
-                    continue
-                registry.link_task(
-                    row, SYSTEM, created.key, self._synced(task, view, view, "To Do")
-                )
-                self.summary.created += 1
-
-    def _synced(
-        self, task: TaskRow, ark: View, jira: View, jira_status: str | None
-    ) -> dict[str, Any]:
-        return {
-            "marker": marker(task.key),
-            "ark": ark,
-            "jira": jira,
-            "status": task.status,
-            "jira_status": jira_status,
-        }
+            for batch, results in answered:
+                for created in results:
+                    task, view = batch[created.index]
+                    row = registry.session.get(Task, task.id)
+                    assert row is not None
+                    if created.key is None:
+                        registry.unlink_task(row, SYSTEM)
+                        self.summary.failed.append(f"{task.key}: {created.error}")
+                        continue
+                    data = {"marker": marker(task.key), "ark": view, "jira": view}
+                    registry.link_task(
+                        row, SYSTEM, created.key, {**data, "status": str(TaskStatus.TODO)}
+                    )
+                    self.created[task.key] = created.key
+                    self.summary.created += 1
 
     def _update(self, update: Update) -> None:
         view = self.desired[update.task]
@@ -503,9 +562,10 @@ class Syncer:
                     "conflict",
                     "task",
                     task.key,
-                    {"jira": c.jira},
-                    {"ark": c.ark, "winner": c.winner},
+                    {"field": c.field, "jira": c.jira},
+                    {"field": c.field, "ark": c.ark, "winner": c.winner},
                 )
+                self.summary.conflicts += 1
             registry.link_task(task, SYSTEM, update.issue, {**link.data, "ark": view, "jira": jira})
             self.summary.updated += 1
 
@@ -514,12 +574,8 @@ class Syncer:
         with self.transaction() as registry:
             task = registry.task(step.task)
             link = registry.links(SYSTEM)[task.id]
-            registry.link_task(
-                task,
-                SYSTEM,
-                step.issue,
-                {**link.data, "status": str(step.status), "jira_status": name},
-            )
+            data = {**link.data, "status": str(step.status), "jira_status": name}
+            registry.link_task(task, SYSTEM, step.issue, data)
             self.summary.transitioned += 1
 
     def _pull(self, pulls: list[Pull]) -> None:
@@ -530,14 +586,18 @@ class Syncer:
                 by, at = _status_author(history.get(pull.issue, {}))
                 task = registry.set_task_status(pull.task, pull.status, by=by, at=at)
                 link = registry.links(SYSTEM)[task.id]
-                registry.link_task(
-                    task,
-                    SYSTEM,
-                    pull.issue,
-                    {**link.data, "status": str(pull.status), "jira_status": pull.jira_status},
-                )
+                data = {**link.data, "status": str(pull.status), "jira_status": pull.jira_status}
+                registry.link_task(task, SYSTEM, pull.issue, data)
                 self.summary.pulled += 1
                 self.progress(1)
+
+
+def _reason(exc: Exception) -> str:
+    return (
+        exc.message
+        if isinstance(exc, JiraRequestError)
+        else f"{exc}; run the sync again to settle it"
+    )
 
 
 def _status_author(issue: dict[str, Any]) -> tuple[str | None, dt.datetime | None]:

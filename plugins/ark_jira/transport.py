@@ -153,10 +153,16 @@ class JiraApi:
                 with attempt:
                     return self._once(method, path, params, body, safe)
         except Transient as exc:
+            unreachable = exc.retry_after is None and str(exc).startswith("connection")
             raise JiraRequestError(
                 f"Jira kept failing ({exc}) for {method} {path}; gave up after retrying",
-                hint="Jira may be overloaded or rate-limiting: run the sync again later "
-                "(it carries on where it stopped)",
+                hint=(
+                    f"check that jira.server ({self.config.server}) is right and reachable "
+                    "from here"
+                    if unreachable
+                    else "Jira may be overloaded or rate-limiting"
+                )
+                + "; run again later: a sync carries on where it stopped",
             ) from None
         raise AssertionError("unreachable")
 
