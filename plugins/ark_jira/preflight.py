@@ -33,28 +33,28 @@ def preflight(board: Board, tasks: list[TaskRow], departments: list[str]) -> lis
     types = {t["name"]: t for t in project.get("issueTypes", [])}
     issue_type = types.get(config.issue_type)
     if issue_type is None:
-        return [
+        problems.append(
             Problem(
                 f"project {config.project} has no issue type {config.issue_type!r}",
                 f"set jira.issue_type to one of: {', '.join(types) or 'none'}",
             )
-        ]
-    problems += _fields(board, issue_type, departments, project)
+        )
+    else:
+        problems += _fields(board, issue_type)
+        problems += _statuses(board, issue_type)
+    problems += _components(board, departments, project)
     problems += _users(board, tasks)
-    problems += _statuses(board, issue_type)
     return problems
 
 
-def _fields(
-    board: Board, issue_type: dict[str, Any], departments: list[str], project: dict[str, Any]
-) -> list[Problem]:
+def _fields(board: Board, issue_type: dict[str, Any]) -> list[Problem]:
     config = board.api.config
     meta = board.api.get(f"issue/createmeta/{config.project}/issuetypes/{issue_type['id']}")
     on_screen = {
         f.get("fieldId") or f.get("key") for f in meta.get("fields", meta.get("values", []))
     }
     wanted = [*REQUIRED_FIELDS, *(["components"] if config.departments == "component" else [])]
-    problems = [
+    return [
         Problem(
             f"field {name!r} is not on the create screen of {config.issue_type} in {config.project}",
             f"add {name} to the project's create screen (Project settings > Screens)",
@@ -62,16 +62,20 @@ def _fields(
         for name in wanted
         if name not in on_screen
     ]
-    if config.departments == "component":
-        existing = {c["name"] for c in project.get("components", [])}
-        problems += [
-            Problem(
-                f"project {config.project} has no component {name!r} for a department",
-                "create the component in Jira, or set jira.departments: label",
-            )
-            for name in sorted(set(departments) - existing)
-        ]
-    return problems
+
+
+def _components(board: Board, departments: list[str], project: dict[str, Any]) -> list[Problem]:
+    config = board.api.config
+    if config.departments != "component":
+        return []
+    existing = {c["name"] for c in project.get("components", [])}
+    return [
+        Problem(
+            f"project {config.project} has no component {name!r} for a department",
+            "create the component in Jira, or set jira.departments: label",
+        )
+        for name in sorted(set(departments) - existing)
+    ]
 
 
 def _users(board: Board, tasks: list[TaskRow]) -> list[Problem]:
