@@ -1,0 +1,317 @@
+"""`JiraServer`: the board served over real HTTP on 127.0.0.1, with faults, lag and counters."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.jira_server.app import Api, Request, Response, error, resolve
+from tests.jira_server.render import Renderer
+from tests.jira_server.state import Board, Flavour, Issue, JiraInputError
+
+UNAUTHORIZED = "You are not authenticated. Authentication required to perform this operation."
+
+
+@dataclass
+class _Fault:
+    method: str
+    path: re.Pattern[str]
+    remaining: int
+    status: int = 0
+    retry_after: float | None = None
+    drop: bool = False
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.remaining > 0 and self.method == method.upper() and bool(self.path.search(path))
+
+
+class JiraServer:
+    """A stateful Jira (Cloud or Data Center) for tests, driven by the real `jira` client.
+
+    Use as a context manager: the HTTP server runs in a background thread while inside it.
+    `requests` counts every request by (method, route template); `writes` counts successful
+    requests that write (creates, edits, transitions, assignments, comments — a no-op edit
+    included, since the client still sent a write), never searches.
+    """
+
+    def __init__(
+        self,
+        flavour: str = "cloud",
+        project: str = "ARK",
+        bulk: bool = True,
+        latency: float = 0.0,
+        email: str = "bot@acme.test",
+        token: str = "s3cret",
+    ) -> None:
+        if flavour not in ("cloud", "datacenter"):
+            raise ValueError(f"flavour must be 'cloud' or 'datacenter', not {flavour!r}")
+        self.flavour: Flavour = "cloud" if flavour == "cloud" else "datacenter"
+        self.lock = threading.RLock()
+        self._board = Board(self.flavour, project, email)
+        self._api = Api(self._board, Renderer(self._board, "http://127.0.0.1"))
+        self._api.bulk = bulk
+        self._email = email
+        self._token = token
+        self.latency = latency
+        self.requests: Counter[tuple[str, str]] = Counter()
+        self.writes = 0
+        self._faults: list[_Fault] = []
+        self._http: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # Lifecycle ----------------------------------------------------------------------------
+
+    def __enter__(self) -> JiraServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        handler = type("BoundHandler", (_Handler,), {"jira": self})
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._http.daemon_threads = True
+        port = self._http.server_address[1]
+        self._api.render = Renderer(self._board, f"http://127.0.0.1:{port}")
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server_close()
+            self._http = None
+
+    @property
+    def url(self) -> str:
+        return self._api.render.base
+
+    # Switches -----------------------------------------------------------------------------
+
+    @property
+    def bulk(self) -> bool:
+        return self._api.bulk
+
+    @bulk.setter
+    def bulk(self, value: bool) -> None:
+        self._api.bulk = value
+
+    @property
+    def search_lag(self) -> float:
+        return self._board.search_lag
+
+    @search_lag.setter
+    def search_lag(self, seconds: float) -> None:
+        """Issues created from now on are found by search only `seconds` after creation."""
+        self._board.search_lag = seconds
+
+    def fail(
+        self,
+        method: str,
+        path_regex: str,
+        status: int,
+        times: int = 1,
+        retry_after: float | None = None,
+    ) -> None:
+        """The next `times` requests matching answer `status` without doing anything."""
+        with self.lock:
+            self._faults.append(
+                _Fault(method.upper(), re.compile(path_regex), times, status, retry_after)
+            )
+
+    def drop_after_commit(self, method: str, path_regex: str, times: int = 1) -> None:
+        """The next `times` matching requests are carried out, then the connection is closed
+        without an answer: the client cannot tell whether the write happened."""
+        with self.lock:
+            self._faults.append(_Fault(method.upper(), re.compile(path_regex), times, drop=True))
+
+    def reset_counters(self) -> None:
+        with self.lock:
+            self.requests.clear()
+            self.writes = 0
+
+    # The board, as people in Jira change it -----------------------------------------------
+
+    @property
+    def issues(self) -> dict[str, Issue]:
+        return self._board.issues
+
+    @property
+    def bot(self) -> str:
+        """Id of the account the credentials belong to."""
+        return self._board.bot
+
+    def add_user(self, email: str, display_name: str) -> str:
+        """Add a person; returns the accountId (Cloud) or user name (Data Center)."""
+        with self.lock:
+            return self._board.add_user(email, display_name)
+
+    def add_component(self, name: str) -> None:
+        with self.lock:
+            self._board.add_component(name)
+
+    def set_status(self, key: str, status_name: str, by: str | None = None) -> None:
+        """A person moves the issue on the board (history records who and when)."""
+        with self.lock:
+            issue = self._board.issue(key)
+            author = self._person(by)
+            self._board.move(issue, self._board.status_named(status_name), author)
+
+    def edit(self, key: str, fields: dict[str, Any], by: str | None = None) -> None:
+        """A person edits fields in Jira; `fields` uses the plain form of `Issue.fields`."""
+        with self.lock:
+            issue = self._board.issue(key)
+            author = self._person(by)
+            rest = {name: self._as_rest(name, value) for name, value in fields.items()}
+            try:
+                self._board.change(issue, self._board.convert(rest), author)
+            except JiraInputError as problem:
+                raise ValueError(
+                    f"cannot edit {key}: {problem.errors or problem.messages}"
+                ) from None
+
+    def _person(self, by: str | None) -> str:
+        if by is None:
+            return self._board.bot
+        self._board.user(by)
+        return by
+
+    def _as_rest(self, name: str, value: Any) -> Any:
+        if name == "assignee" and value is not None:
+            return {"accountId" if self.flavour == "cloud" else "name": value}
+        if name == "components":
+            return [{"name": n} for n in value]
+        return value
+
+    # Serving ------------------------------------------------------------------------------
+
+    def _authenticate(self, header: str | None, path: str) -> str | None:
+        """The authenticated user's id; "" for anonymous serverInfo; None to refuse."""
+        if header is None:
+            return "" if path.endswith("/serverInfo") else None
+        scheme, _, credentials = header.partition(" ")
+        if self.flavour == "cloud" and scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(credentials, validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                return None
+            if decoded == f"{self._email}:{self._token}":
+                return self._board.bot
+        if (
+            self.flavour == "datacenter"
+            and scheme.lower() == "bearer"
+            and credentials == self._token
+        ):
+            return self._board.bot
+        return None
+
+    def _fault(self, method: str, path: str) -> _Fault | None:
+        for fault in self._faults:
+            if fault.matches(method, path):
+                fault.remaining -= 1
+                return fault
+        return None
+
+    def handle(self, method: str, target: str, header: str | None, raw: bytes) -> Response | None:
+        """Answer one request; None means drop the connection without an answer."""
+        if self.latency:
+            time.sleep(self.latency)
+        parts = urlsplit(target)
+        found = resolve(method, parts.path)
+        with self.lock:
+            self.requests[(method, found[0].template if found else parts.path)] += 1
+            actor = self._authenticate(header, parts.path)
+            if actor is None:
+                return error(401, [UNAUTHORIZED])
+            fault = self._fault(method, parts.path)
+            if fault is not None and not fault.drop:
+                return self._fault_response(fault)
+            if found is None:
+                return error(404, [f"null for uri: {self.url}{parts.path}"])
+            route, params = found
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                return error(400, ["Unexpected character in the request body: it is not JSON."])
+            request = Request(method, parts.path, parse_qs(parts.query), body, actor, params)
+            response = self._api.dispatch(route.handler, request)
+            if route.writes and 200 <= response.status < 300:
+                self.writes += 1
+            return None if fault is not None else response
+
+    def _fault_response(self, fault: _Fault) -> Response:
+        response = error(fault.status, [f"Injected failure {fault.status}."])
+        if fault.status == 429:
+            response = error(429, ["Rate limit exceeded."])
+            wait = fault.retry_after if fault.retry_after is not None else 1
+            response.headers["Retry-After"] = str(int(wait) if float(wait).is_integer() else wait)
+            if self.flavour == "cloud":
+                reset = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=wait)
+                response.headers.update(
+                    {
+                        "X-RateLimit-Limit": "350",
+                        "X-RateLimit-Remaining": "0",
+                        "X-RateLimit-Reset": reset.isoformat(timespec="milliseconds").replace(
+                            "+00:00", "Z"
+                        ),
+                        "X-RateLimit-NearLimit": "true",
+                        "RateLimit-Reason": "jira-quota-tenant-based",
+                    }
+                )
+            else:
+                response.headers.update(
+                    {
+                        "X-RateLimit-Limit": "100",
+                        "X-RateLimit-Remaining": "0",
+                        "X-RateLimit-FillRate": "10",
+                        "X-RateLimit-Interval-Seconds": "1",
+                    }
+                )
+        return response
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    jira: JiraServer
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        response = self.jira.handle(self.command, self.path, self.headers.get("Authorization"), raw)
+        if response is None:
+            self.close_connection = True
+            return
+        payload = b"" if response.body is None else json.dumps(response.body).encode()
+        self.send_response(response.status)
+        if payload:
+            self.send_header("Content-Type", "application/json;charset=UTF-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: tests read counters, not access logs."""
