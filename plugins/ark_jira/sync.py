@@ -40,6 +40,8 @@ from ark_jira.transport import JiraRequestError, UnknownOutcome
 SYSTEM = "jira"
 Transaction = Callable[[], AbstractContextManager[Registry]]
 PROBE_MISSES = 3
+# What a just-created issue's link records: Ark's and Jira's side both at to-do.
+NEW_ISSUE = {"status": str(TaskStatus.TODO), "jira_ark": str(TaskStatus.TODO)}
 
 
 @dataclass(frozen=True)
@@ -308,7 +310,7 @@ class Syncer:
                 task = registry.session.get(Task, task_id)
                 assert task is not None
                 if label in found:
-                    data = {"marker": label, "adopted": True, "status": str(TaskStatus.TODO)}
+                    data = {"marker": label, "adopted": True, **NEW_ISSUE}
                     registry.link_task(task, SYSTEM, found[label], data)
                     self.summary.adopted += 1
                 else:
@@ -401,22 +403,26 @@ class Syncer:
         self, task: TaskRow, key: str, data: dict[str, Any], issue: Any, plan: SyncPlan
     ) -> Transition | Pull | None:
         """Status is two-way: a move made in Jira since the last sync is pulled back (the board
-        wins when both sides moved), a move made in Ark is pushed as a transition."""
+        wins when both sides moved), a move made in Ark is pushed as a transition.
+
+        Jira's side is compared as the Ark status it maps to (`jira_ark`), which is known from
+        the moment an issue is created (new issues start in a to-do status) even before its
+        status name has been read."""
         remote_status = ((issue or {}).get("fields") or {}).get("status")
-        name = str(remote_status["name"]) if remote_status else None
-        last_jira, last_ark = data.get("jira_status"), data.get("status")
-        if remote_status is not None and last_jira is not None and name != last_jira:
-            mapped = jira_to_ark(self.config, remote_status)
-            if mapped is not None and mapped != task.status:
+        last_ark = data.get("status")
+        last_jira = data.get("jira_ark", last_ark)
+        mapped = jira_to_ark(self.config, remote_status) if remote_status else None
+        if remote_status is not None and mapped is not None and mapped != last_jira:
+            if mapped != task.status:
                 return Pull(task.key, key, str(remote_status["name"]), mapped)
-        if task.status != last_ark:
+        elif task.status != last_ark:
             target = self.config.statuses[TaskStatus(task.status)]
             if remote_status is None or not status_matches(remote_status, target):
                 return Transition(task.key, key, TaskStatus(task.status), target)
-        if name is not None and (name != last_jira or task.status != last_ark):
-            plan.baselines.setdefault(task.id, {}).update(
-                {"jira_status": name, "status": task.status}
-            )
+        if remote_status is not None:
+            now = {"jira_status": remote_status["name"], "jira_ark": mapped, "status": task.status}
+            if any(data.get(k) != v for k, v in now.items()):
+                plan.baselines.setdefault(task.id, {}).update(now)
         return None
 
     # -- run ----------------------------------------------------------------------------------
@@ -574,7 +580,12 @@ class Syncer:
         with self.transaction() as registry:
             task = registry.task(step.task)
             link = registry.links(SYSTEM)[task.id]
-            data = {**link.data, "status": str(step.status), "jira_status": name}
+            data = {
+                **link.data,
+                "status": step.status,
+                "jira_status": name,
+                "jira_ark": step.status,
+            }
             registry.link_task(task, SYSTEM, step.issue, data)
             self.summary.transitioned += 1
 
@@ -586,7 +597,12 @@ class Syncer:
                 by, at = _status_author(history.get(pull.issue, {}))
                 task = registry.set_task_status(pull.task, pull.status, by=by, at=at)
                 link = registry.links(SYSTEM)[task.id]
-                data = {**link.data, "status": str(pull.status), "jira_status": pull.jira_status}
+                data = {
+                    **link.data,
+                    "status": pull.status,
+                    "jira_status": pull.jira_status,
+                    "jira_ark": pull.status,
+                }
                 registry.link_task(task, SYSTEM, pull.issue, data)
                 self.summary.pulled += 1
                 self.progress(1)
