@@ -114,6 +114,7 @@ def cli() -> None:
 def init(directory: Path, template: str, business_type: str, lang: str, force: bool) -> None:
     """Write DIRECTORY/ark.yaml: a complete starting strategy to edit."""
     from ark.export import dump_team
+    from ark.plugins import manager
 
     chosen = templates().get(template)
     if chosen is None:
@@ -129,6 +130,7 @@ def init(directory: Path, template: str, business_type: str, lang: str, force: b
         f"wrote {target}: {len(spec.departments)} departments, "
         f"{len(spec.responsibilities)} responsibilities, {len(spec.objectives)} objectives"
     )
+    manager().hook.ark_init_workspace(directory=directory, template=template, lang=lang)
     click.echo(f"next: edit it, then `ark check --file {target}` and `ark apply {target}`")
 
 

@@ -90,6 +90,7 @@ def run_demo(directory: Path, lang: str, db_url: str | None) -> None:
     click.echo(f"team file:   {team_file}")
     engine = open_engine(db_url, workspace=directory)
     pm = manager()
+    pm.hook.ark_init_workspace(directory=directory, template=ARK_TEMPLATE.name, lang=lang)
     with transaction(engine, hook=pm.hook) as reg:
         plan = reg.apply(spec)
     click.echo(f"registry:    {engine.url.render_as_string()}")

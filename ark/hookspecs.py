@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import click
 
     from ark.checks import Check
@@ -78,6 +80,16 @@ def ark_task_changed(registry: Registry, change: TaskChange) -> None:
 
     :param registry: the registry, inside the transaction making the change.
     :param change: the task key, its responsibility, new status, assignee and who did it.
+    """
+
+
+@hookspec
+def ark_init_workspace(directory: Path, template: str, lang: str) -> None:
+    """Add starter files to a new workspace, after `ark init` (or `ark demo`) wrote its ark.yaml.
+
+    :param directory: the workspace folder holding the new `ark.yaml`.
+    :param template: the name of the template it was made from (`ark`).
+    :param lang: the workspace's language (`en` or `es`). Leave existing files as they are.
     """
 
 

@@ -1,0 +1,252 @@
+"""`ark process ...`: write, record, read and review documented processes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ark.cli import db_option, json_option, parse_date, print_json, registry
+from ark.errors import ArkError
+
+if TYPE_CHECKING:
+    from ark.models import Process
+    from ark.service import Registry
+
+
+@click.group()
+def process() -> None:
+    """Documented processes: Markdown files recorded as revisions in the registry."""
+
+
+def _summary(reg: Registry, row: Process) -> dict[str, Any]:
+    from ark.processes import is_overdue, review_due
+
+    return {
+        "slug": row.slug,
+        "title": row.title,
+        "responsibility": row.responsibility.slug,
+        "revision": row.revision,
+        "changed_at": row.changed_at.isoformat(),
+        "review_months": row.review_months,
+        "last_reviewed_by": row.last_reviewed_by,
+        "last_reviewed_on": row.last_reviewed_on.isoformat() if row.last_reviewed_on else None,
+        "review_due": review_due(row).isoformat(),
+        "overdue": is_overdue(row, reg.today),
+    }
+
+
+@process.command("new")
+@click.argument("slug")
+@click.option("--responsibility", default="CHANGE-ME", help="The responsibility it documents.")
+@click.option("--title", help="Default: the slug, in words.")
+@click.option(
+    "--dir",
+    "directory",
+    default="processes",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+)
+@click.option("--lang", type=click.Choice(["en", "es"]), default="en", show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def process_new(
+    slug: str, responsibility: str, title: str | None, directory: Path, lang: str, force: bool
+) -> None:
+    """Write DIR/SLUG.md: a process file with front matter to fill in."""
+    import re
+
+    from ark_processes.document import SLUG, starter
+
+    if not re.fullmatch(SLUG, slug):
+        raise ArkError(
+            f"{slug!r} is not a slug",
+            hint="use lowercase letters, digits and single hyphens, e.g. weekly-report",
+        )
+    target = directory / f"{slug}.md"
+    if target.exists() and not force:
+        raise ArkError(f"{target} already exists", hint="pass --force to overwrite it")
+    directory.mkdir(parents=True, exist_ok=True)
+    text = starter(slug, title or slug.replace("-", " ").capitalize(), responsibility, lang)
+    target.write_bytes(text.encode("utf-8"))
+    click.echo(f"wrote {target}")
+    click.echo(f'next: fill it in, then `ark process record {target} --message "first version"`')
+
+
+@process.command("record")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--message", "-m", default="", help="Why it changed, kept with the revision.")
+@db_option
+@json_option
+def process_record(
+    paths: tuple[Path, ...], message: str, db_url: str | None, as_json: bool
+) -> None:
+    """Record process files (or folders of them) as new revisions, in one transaction.
+
+    An unchanged file makes no revision; a bad file records nothing and says where.
+    """
+    from ark.processes import record
+    from ark_processes.document import read
+
+    with registry(db_url) as reg:
+        results = record(reg, read(paths, reg), message)
+        rows = [
+            {
+                "slug": r.slug,
+                "revision": r.revision.number if r.revision else None,
+                "created": r.created,
+            }
+            for r in results
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        if r["revision"] is None:
+            click.echo(f"= {r['slug']} unchanged")
+        else:
+            click.echo(f"{'+' if r['created'] else '~'} {r['slug']} revision {r['revision']}")
+    changed = sum(r["revision"] is not None for r in rows)
+    click.echo(f"{changed} revision(s) recorded, {len(rows) - changed} unchanged")
+
+
+@process.command("list")
+@db_option
+@json_option
+def process_list(db_url: str | None, as_json: bool) -> None:
+    """List the processes, with their review dates."""
+    from ark.processes import processes
+
+    with registry(db_url, write=False) as reg:
+        rows = [_summary(reg, p) for p in processes(reg)]
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        flag = "  OVERDUE" if r["overdue"] else ""
+        click.echo(
+            f"{r['slug']:<28} r{r['revision']:<3} {r['responsibility']:<24} "
+            f"review by {r['review_due']}{flag}"
+        )
+    if not rows:
+        click.echo("no processes yet: `ark process new SLUG`, then `ark process record PATH`")
+
+
+@process.command("show")
+@click.argument("slug")
+@click.option("--revision", "number", type=int, help="Show this revision (default: current).")
+@db_option
+@json_option
+def process_show(slug: str, number: int | None, db_url: str | None, as_json: bool) -> None:
+    """A process: its review stamp and the text of a revision."""
+    from ark.processes import process, revision
+
+    with registry(db_url, write=False) as reg:
+        row = process(reg, slug)
+        summary = _summary(reg, row)
+        text = revision(reg, slug, number or row.revision).text
+        data = dict(row.data)
+    if as_json:
+        print_json(
+            {**summary, "shown_revision": number or summary["revision"], "data": data, "text": text}
+        )
+        return
+    reviewed = (
+        f"last reviewed by {summary['last_reviewed_by']} on {summary['last_reviewed_on']}"
+        if summary["last_reviewed_on"]
+        else "never reviewed"
+    )
+    click.echo(
+        f"{row.title} ({slug}), revision {number or row.revision} of {summary['revision']}, "
+        f"{reviewed}; review by {summary['review_due']}"
+        + (" (OVERDUE)" if summary["overdue"] else "")
+    )
+    click.echo(text, nl=False)
+
+
+@process.command("history")
+@click.argument("slug")
+@db_option
+@json_option
+def process_history(slug: str, db_url: str | None, as_json: bool) -> None:
+    """The revisions of a process, newest first."""
+    from ark.processes import histories, process
+
+    with registry(db_url, write=False) as reg:
+        rows = histories(reg, [process(reg, slug)])[slug]
+    data: list[dict[str, Any]] = [
+        {
+            "revision": r.number,
+            "author": r.author,
+            "at": r.at.isoformat(),
+            "message": r.message,
+            "hash": r.content_hash,
+        }
+        for r in rows
+    ]
+    if as_json:
+        print_json(data)
+        return
+    for item in data:
+        click.echo(
+            f"r{item['revision']:<3} {item['at'][:16]}  {item['author']:<20} {item['message']}"
+        )
+
+
+@process.command("diff")
+@click.argument("slug")
+@click.argument("old", type=int)
+@click.argument("new", type=int)
+@db_option
+@json_option
+def process_diff(slug: str, old: int, new: int, db_url: str | None, as_json: bool) -> None:
+    """What changed in a process between revisions OLD and NEW (a unified diff)."""
+    from ark.processes import unified_diff
+
+    with registry(db_url, write=False) as reg:
+        text = unified_diff(reg, slug, old, new)
+    if as_json:
+        print_json({"slug": slug, "old": old, "new": new, "diff": text})
+        return
+    click.echo(text or f"revisions {old} and {new} of {slug} have the same text", nl=not text)
+
+
+@process.command("review")
+@click.argument("slug")
+@click.option("--on", callback=parse_date, metavar="DATE", help="Default: today.")
+@click.option("--by", help="Who reviewed it (default: ARK_USER).")
+@db_option
+def process_review(slug: str, on: dt.date | None, by: str | None, db_url: str | None) -> None:
+    """Stamp a review: the process was read and still holds (its text is unchanged)."""
+    from ark.processes import review_due, stamp_review
+
+    with registry(db_url) as reg:
+        row = stamp_review(reg, slug, by=by, on=on)
+        click.echo(
+            f"{slug} reviewed by {row.last_reviewed_by} on {row.last_reviewed_on}; "
+            f"next review by {review_due(row)}"
+        )
+
+
+@process.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@db_option
+def process_export(directory: Path, db_url: str | None) -> None:
+    """Write every process back to DIR/SLUG.md, exactly as recorded.
+
+    A file that already holds the same text is left untouched.
+    """
+    from ark.processes import current_texts
+
+    with registry(db_url, write=False) as reg:
+        texts = current_texts(reg)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for slug, text in texts.items():
+        target = directory / f"{slug}.md"
+        raw = text.encode("utf-8")
+        if not target.exists() or target.read_bytes() != raw:
+            target.write_bytes(raw)
+            written += 1
+    click.echo(f"wrote {written} file(s) to {directory}, {len(texts) - written} unchanged")

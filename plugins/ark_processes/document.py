@@ -1,0 +1,333 @@
+"""The process file: Markdown with YAML front matter, read with located errors.
+
+A file is recorded byte for byte; what is parsed out of it (steps, roles, KPIs, ...) is what
+the playbook and the checks use. Every problem in every file of a batch is reported at once,
+as file:line:column, the field, and a fix, and then nothing is recorded. Positions come from
+the same position-recording YAML loader the team file uses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from ark.errors import ArkError, Problem
+from ark.models import Kpi, Process, Responsibility
+from ark.processes import DEFAULT_REVIEW_MONTHS, ProcessDraft
+from ark.service import Registry
+from ark.teamfile import Located, _explain, _kind, _loader_for, _pos, _Report
+from ark.vocabulary import Cadence, Role
+
+SLUG = "^[a-z0-9]+(-[a-z0-9]+)*$"
+MAX_BYTES = 1024 * 1024
+FENCE = "---"
+FIELDS: dict[str, Any] = {
+    "slug": {"type": "string", "pattern": SLUG},
+    "title": {"type": "string", "minLength": 1, "maxLength": 200},
+    "responsibility": {"type": "string", "pattern": SLUG},
+    "purpose": {"type": "string"},
+    "trigger": {"type": "string"},
+    "cadence": {"enum": [c.value for c in Cadence]},
+    "review_months": {"type": "integer", "minimum": 1, "maximum": 36},
+    "steps": {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+            "type": "object",
+            "required": ["do", "role"],
+            "additionalProperties": False,
+            "properties": {
+                "do": {"type": "string", "minLength": 1},
+                "role": {"enum": [r.value for r in Role]},
+                "tool": {"type": "string"},
+            },
+        },
+    },
+    "inputs": {"type": "array", "items": {"type": "string"}},
+    "outputs": {"type": "array", "items": {"type": "string"}},
+    "kpis": {"type": "array", "items": {"type": "string", "pattern": SLUG}, "uniqueItems": True},
+    "related": {
+        "type": "array",
+        "items": {"type": "string", "pattern": SLUG},
+        "uniqueItems": True,
+    },
+    "tags": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True},
+}
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["slug", "title", "responsibility", "steps"],
+    "additionalProperties": False,
+    "properties": FIELDS,
+}
+
+
+class InvalidProcessFiles(ArkError):
+    """Process files with problems; all are reported, nothing is recorded (exit code 2)."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        files = len({p.file for p in problems})
+        super().__init__(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {files} process "
+            f"file{'s' if files != 1 else ''}; nothing was recorded"
+        )
+
+    def __str__(self) -> str:
+        return "\n".join([*map(str, self.problems), self.message])
+
+
+@dataclass(frozen=True)
+class ProcessFile:
+    """A parsed file: the draft to record and where each of its fields sits."""
+
+    name: str
+    draft: ProcessDraft
+    located: Located
+
+
+def split(text: str) -> tuple[str, str] | None:
+    """Front matter (with its opening fence blanked, so YAML lines are file lines) and body."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip("\r\n") != FENCE:
+        return None
+    for index, line in enumerate(lines[1:], start=1):
+        if line.rstrip("\r\n") == FENCE:
+            return "\n" + "".join(lines[1:index]), "".join(lines[index + 1 :])
+    return None
+
+
+def parse(raw: bytes, name: str) -> tuple[ProcessFile | None, list[Problem]]:
+    """Parse one file's bytes; `name` is used in error messages."""
+    report = _Report(name)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        report.add(
+            (),
+            f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
+            "save the file as UTF-8",
+            mark=(line, column),
+        )
+        return None, report.problems
+    parts = split(text)
+    if parts is None:
+        closed = text.startswith(FENCE)
+        report.add(
+            (),
+            "the front matter is never closed"
+            if closed
+            else "the file does not start with front matter",
+            "end the front matter with a line holding only ---"
+            if closed
+            else "start the file with a line holding only ---, the fields, and another ---"
+            " (`ark process new SLUG` writes one to fill in)",
+            mark=(1, 1),
+        )
+        return None, report.problems
+    front, body = parts
+    located = Located(None)
+    loader = _loader_for(located)
+    try:
+        located.data = yaml.load(front, Loader=loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        report.add(
+            (),
+            f"YAML syntax error: {exc.problem or 'not valid YAML'}"
+            + (f" ({exc.context})" if exc.context else ""),
+            "fix the YAML syntax at this position (indentation, quotes, colons)",
+            mark=_pos(mark) if mark else (1, 1),
+        )
+        return None, report.problems
+    report.located = located
+    for key, mark in loader.duplicates:  # type: ignore[attr-defined]
+        report.add((), f"the field {key!r} appears twice", "keep one of them", mark=mark)
+    data = located.data
+    if not isinstance(data, dict):
+        report.add(
+            (),
+            f"the front matter must be a mapping of fields, not a {_kind(data)}",
+            "write fields as `name: value` lines, starting with slug, title and responsibility",
+            mark=(2, 1),
+        )
+        return None, report.problems
+    _validate(data, report)
+    if report.problems:
+        return None, report.problems
+    draft = ProcessDraft(
+        slug=data["slug"],
+        title=data["title"],
+        responsibility=data["responsibility"],
+        text=text,
+        data={**data, "body": body.strip("\n")},
+        review_months=int(data.get("review_months", DEFAULT_REVIEW_MONTHS)),
+    )
+    return ProcessFile(name, draft, located), []
+
+
+def _validate(data: dict[str, Any], report: _Report) -> None:
+    from jsonschema import Draft202012Validator
+
+    for error in Draft202012Validator(SCHEMA).iter_errors(data):
+        message, fix = _explain(error)
+        if error.validator == "enum" and error.absolute_path and error.absolute_path[-1] == "role":
+            fix = f"use a RACI role: {', '.join(r.value for r in Role)}"
+        report.add(tuple(error.absolute_path), message, fix)
+
+
+def files_in(paths: Iterable[Path]) -> list[Path]:
+    """The files named, and the `*.md` files under the folders named, in a stable order."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.rglob("*.md"))
+            if not found:
+                raise ArkError(f"{path} holds no .md files", hint="name a process file or folder")
+            out.extend(found)
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise ArkError(f"{path} does not exist", hint="name a process file or folder")
+    return out
+
+
+def read(paths: Sequence[Path], registry: Registry) -> list[ProcessDraft]:
+    """Parse and check every file against each other and the registry; all or nothing."""
+    parsed: list[ProcessFile] = []
+    problems: list[Problem] = []
+    for path in files_in(paths):
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            problems.append(
+                Problem(
+                    str(path),
+                    1,
+                    1,
+                    "",
+                    f"the file is {size // 1024} KiB, over the 1 MiB limit",
+                    "split it, or check the path",
+                )
+            )
+            continue
+        result, found = parse(path.read_bytes(), str(path))
+        problems.extend(found)
+        if result is not None:
+            parsed.append(result)
+    problems.extend(_cross_check(parsed, registry))
+    if problems:
+        raise InvalidProcessFiles(sorted(problems, key=lambda p: (p.file, p.line, p.column)))
+    return [p.draft for p in parsed]
+
+
+def _cross_check(parsed: list[ProcessFile], registry: Registry) -> list[Problem]:
+    """Slugs unique across the batch; responsibility, KPIs and related processes known."""
+    session = registry.session
+    responsibilities = set(
+        session.scalars(select(Responsibility.slug).where(Responsibility.archived.is_(False)))
+    )
+    kpis = set(session.scalars(select(Kpi.slug).where(Kpi.archived.is_(False))))
+    processes = set(session.scalars(select(Process.slug).where(Process.archived.is_(False))))
+    processes |= {p.draft.slug for p in parsed}
+    seen: set[str] = set()
+    problems: list[Problem] = []
+    for item in parsed:
+        report = _Report(item.name, item.located)
+        if item.draft.slug in seen:
+            report.add(
+                ("slug",),
+                f"another file of this batch is also process {item.draft.slug!r}",
+                "give each process its own slug",
+            )
+        seen.add(item.draft.slug)
+        data = item.draft.data
+
+        _ref(
+            report,
+            ("responsibility",),
+            item.draft.responsibility,
+            responsibilities,
+            "responsibility",
+            "use a responsibility of the team file (`ark export`)",
+        )
+        for i, kpi in enumerate(data.get("kpis", ())):
+            _ref(report, ("kpis", i), kpi, kpis, "KPI", "use a KPI of the team file")
+        for i, other in enumerate(data.get("related", ())):
+            _ref(report, ("related", i), other, processes, "process", "record that process too")
+        problems.extend(report.problems)
+    return problems
+
+
+def _ref(
+    report: _Report, path: tuple[str | int, ...], value: str, known: set[str], what: str, fix: str
+) -> None:
+    if value not in known:
+        some = ", ".join(sorted(known)[:8])
+        report.add(path, f"unknown {what} {value!r}", f"{fix}; known: {some or 'none'}")
+
+
+def starter(slug: str, title: str, responsibility: str, lang: str) -> str:
+    """A new process file to fill in."""
+    words = NEW_FILE.get(lang, NEW_FILE["en"])
+    return words.format(
+        slug=slug,
+        title=json.dumps(title, ensure_ascii=False),
+        responsibility=responsibility,
+    )
+
+
+NEW_FILE = {
+    "en": """---
+slug: {slug}
+title: {title}
+responsibility: {responsibility}
+purpose: Why this process exists and what it achieves.
+trigger: What starts it (a day of the week, a request, an event).
+review_months: 6
+steps:
+  - do: The first step, as an instruction
+    role: responsible
+    tool: The tool it uses
+  - do: The check before it is done
+    role: accountable
+inputs: []
+outputs: []
+kpis: []
+related: []
+tags: []
+---
+
+Details, checklists and examples, in Markdown.
+""",
+    "es": """---
+slug: {slug}
+title: {title}
+responsibility: {responsibility}
+purpose: Para qué existe este proceso y qué consigue.
+trigger: Qué lo pone en marcha (un día de la semana, una petición, un hecho).
+review_months: 6
+steps:
+  - do: El primer paso, como instrucción
+    role: responsible
+    tool: La herramienta que usa
+  - do: La comprobación antes de darlo por hecho
+    role: accountable
+inputs: []
+outputs: []
+kpis: []
+related: []
+tags: []
+---
+
+Detalles, listas de comprobación y ejemplos, en Markdown.
+""",
+}

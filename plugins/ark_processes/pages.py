@@ -1,0 +1,376 @@
+"""The playbook's process pages: one per process, "due for review", and the usage policy.
+
+Pages are Markdown with YAML front matter; the playbook sanitises them. Everything a page
+shows is read in a fixed number of queries, whatever the number of processes, so building
+the playbook of a large registry stays close to the cost of writing its files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from ark.models import Assignment, Contributor, Process
+from ark.processes import (
+    completions,
+    due_for_review,
+    histories,
+    is_overdue,
+    processes,
+    review_due,
+)
+from ark.service import Registry
+from ark.vocabulary import Role
+
+USAGE_POLICY = "usage-policy"
+RECENT = 10
+DUE_WITHIN_DAYS = 30
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "processes": "Processes",
+        "process": "Process",
+        "responsibility": "Responsibility",
+        "accountable": "Accountable",
+        "purpose": "Purpose",
+        "trigger": "Trigger",
+        "cadence": "Cadence",
+        "steps": "Steps",
+        "who": "Who does what",
+        "step": "Step",
+        "role": "Role",
+        "people": "People",
+        "tool": "Tool",
+        "inputs": "Inputs",
+        "outputs": "Outputs",
+        "kpis": "KPIs it moves",
+        "related": "Related processes",
+        "details": "Details",
+        "review": "Review",
+        "reviewed": "Last reviewed by {by} on {on}.",
+        "never": "Not reviewed since it was first recorded on {on}.",
+        "next": "Next review due on {due} (every {months} months).",
+        "history": "Revision history",
+        "revision": "Revision",
+        "date": "Date",
+        "author": "Author",
+        "message": "Message",
+        "completions": "Recent completions",
+        "task": "Task",
+        "by": "Who",
+        "outcome": "Outcome",
+        "none": "None yet.",
+        "nobody": "nobody",
+        "overdue": "Overdue for review",
+        "overdue_text": "This process was due for review on {due}. Read it with the people who"
+        " do it, record what changed, or confirm it with `ark process review {slug}`.",
+        "due": "Due for review",
+        "due_intro": "Processes whose review falls due by {until}, soonest first.",
+        "due_none": "No process is due for review by {until}.",
+        "due_on": "Due on",
+        "overdue_col": "Overdue",
+        "yes": "yes",
+        "policy": "Usage policy",
+        "policy_missing": "No usage policy is recorded yet. Write the process of the"
+        " `usage-policy` responsibility and record it with `ark process record`.",
+        "policy_source": "This page is the process [{title}]({link}).",
+        "responsible": "Responsible",
+        "consulted": "Consulted",
+        "informed": "Informed",
+    },
+    "es": {
+        "processes": "Procesos",
+        "process": "Proceso",
+        "responsibility": "Responsabilidad",
+        "accountable": "Responsable último",
+        "purpose": "Propósito",
+        "trigger": "Cuándo empieza",
+        "cadence": "Periodicidad",
+        "steps": "Pasos",
+        "who": "Quién hace qué",
+        "step": "Paso",
+        "role": "Rol",
+        "people": "Personas",
+        "tool": "Herramienta",
+        "inputs": "Entradas",
+        "outputs": "Salidas",
+        "kpis": "KPI en los que influye",
+        "related": "Procesos relacionados",
+        "details": "Detalles",
+        "review": "Revisión",
+        "reviewed": "Revisado por última vez por {by} el {on}.",
+        "never": "Sin revisar desde que se registró el {on}.",
+        "next": "Próxima revisión el {due} (cada {months} meses).",
+        "history": "Historial de revisiones",
+        "revision": "Revisión",
+        "date": "Fecha",
+        "author": "Autor",
+        "message": "Mensaje",
+        "completions": "Últimas ejecuciones",
+        "task": "Tarea",
+        "by": "Quién",
+        "outcome": "Resultado",
+        "none": "Todavía ninguna.",
+        "nobody": "nadie",
+        "overdue": "Revisión pendiente",
+        "overdue_text": "Este proceso debía revisarse el {due}. Léelo con quienes lo hacen,"
+        " registra lo que haya cambiado o confírmalo con `ark process review {slug}`.",
+        "due": "Pendientes de revisión",
+        "due_intro": "Procesos cuya revisión vence antes del {until}, por fecha.",
+        "due_none": "Ningún proceso vence antes del {until}.",
+        "due_on": "Vence el",
+        "overdue_col": "Atrasado",
+        "yes": "sí",
+        "policy": "Política de uso",
+        "policy_missing": "Todavía no hay política de uso registrada. Escribe el proceso de la"
+        " responsabilidad `usage-policy` y regístralo con `ark process record`.",
+        "policy_source": "Esta página es el proceso [{title}]({link}).",
+        "responsible": "Encargado",
+        "consulted": "Consultado",
+        "informed": "Informado",
+    },
+    "it": {
+        "processes": "Processi",
+        "process": "Processo",
+        "responsibility": "Responsabilità",
+        "accountable": "Responsabile finale",
+        "purpose": "Scopo",
+        "trigger": "Quando parte",
+        "cadence": "Cadenza",
+        "steps": "Passi",
+        "who": "Chi fa cosa",
+        "step": "Passo",
+        "role": "Ruolo",
+        "people": "Persone",
+        "tool": "Strumento",
+        "inputs": "Input",
+        "outputs": "Output",
+        "kpis": "KPI su cui incide",
+        "related": "Processi collegati",
+        "details": "Dettagli",
+        "review": "Revisione",
+        "reviewed": "Ultima revisione di {by} il {on}.",
+        "never": "Mai rivisto da quando è stato registrato il {on}.",
+        "next": "Prossima revisione entro il {due} (ogni {months} mesi).",
+        "history": "Cronologia delle revisioni",
+        "revision": "Revisione",
+        "date": "Data",
+        "author": "Autore",
+        "message": "Messaggio",
+        "completions": "Esecuzioni recenti",
+        "task": "Attività",
+        "by": "Chi",
+        "outcome": "Esito",
+        "none": "Ancora nessuna.",
+        "nobody": "nessuno",
+        "overdue": "Revisione scaduta",
+        "overdue_text": "Questo processo andava rivisto entro il {due}. Rileggilo con chi lo"
+        " svolge, registra le modifiche o confermalo con `ark process review {slug}`.",
+        "due": "Da rivedere",
+        "due_intro": "Processi la cui revisione scade entro il {until}, in ordine di data.",
+        "due_none": "Nessun processo da rivedere entro il {until}.",
+        "due_on": "Scade il",
+        "overdue_col": "Scaduto",
+        "yes": "sì",
+        "policy": "Policy d'uso",
+        "policy_missing": "Non è ancora registrata una policy d'uso. Scrivi il processo della"
+        " responsabilità `usage-policy` e registralo con `ark process record`.",
+        "policy_source": "Questa pagina è il processo [{title}]({link}).",
+        "responsible": "Esecutore",
+        "consulted": "Consultato",
+        "informed": "Informato",
+    },
+}
+
+
+def labels(lang: str) -> dict[str, str]:
+    return LABELS.get(lang, LABELS["en"])
+
+
+def _front(title: str, tags: Iterable[str]) -> str:
+    meta = yaml.safe_dump({"title": title, "tags": list(tags)}, allow_unicode=True, sort_keys=False)
+    return f"---\n{meta}---\n\n"
+
+
+def _cell(value: Any) -> str:
+    """Text safe inside a Markdown table cell."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_label(text: str) -> str:
+    """A quoted mermaid label: entity codes for the characters that would end or break it."""
+    text = " ".join(text.split())
+    for char, code in (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;")):
+        text = text.replace(char, code)
+    return f'"{text}"'
+
+
+def flowchart(steps: list[dict[str, Any]], words: dict[str, str]) -> str:
+    """The steps as a top-down mermaid flowchart, each node saying who does it."""
+    lines = ["```mermaid", "flowchart TD"]
+    for index, step in enumerate(steps, start=1):
+        label = f"{index}. {step['do']} ({words[step['role']]})"
+        lines.append(f"    s{index}[{_mermaid_label(label)}]")
+        if index > 1:
+            lines.append(f"    s{index - 1} --> s{index}")
+    lines.append("```")
+    return "\n".join(lines) + "\n"
+
+
+def _people(registry: Registry) -> dict[int, dict[Role, list[str]]]:
+    """Current people by responsibility and role, in one query."""
+    rows = registry.session.execute(
+        select(Assignment.responsibility_id, Assignment.role, Contributor.name)
+        .join(Contributor, Contributor.id == Assignment.contributor_id)
+        .where(Assignment.valid_to.is_(None))
+        .order_by(Assignment.id)
+    )
+    out: dict[int, dict[Role, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for rid, role, name in rows:
+        out[rid][Role(role)].append(name)
+    return out
+
+
+def process_page(
+    registry: Registry,
+    row: Process,
+    words: dict[str, str],
+    people: dict[Role, list[str]],
+    history: list[Any],
+    log: list[Any],
+) -> str:
+    data, today = row.data, registry.today
+    nobody = words["nobody"]
+    out = [_front(row.title, ["process", *data.get("tags", ())]), f"# {row.title}\n"]
+    if is_overdue(row, today):
+        text = words["overdue_text"].format(due=review_due(row), slug=row.slug)
+        out.append(f'!!! warning "{words["overdue"]}"\n    {text}\n')
+    facts = [
+        (words["responsibility"], f"{row.responsibility.title} (`{row.responsibility.slug}`)"),
+        (words["accountable"], ", ".join(people.get(Role.ACCOUNTABLE, [])) or nobody),
+        (words["purpose"], data.get("purpose")),
+        (words["trigger"], data.get("trigger")),
+        (words["cadence"], data.get("cadence") or row.responsibility.cadence.value),
+    ]
+    out.append("".join(f"- **{k}:** {_cell(v)}\n" for k, v in facts if v))
+    steps = data.get("steps", [])
+    out.append(f"## {words['steps']}\n\n{flowchart(steps, words)}")
+    out.append(f"## {words['who']}\n")
+    out.append(
+        _table(
+            ["#", words["step"], words["role"], words["people"], words["tool"]],
+            [
+                [
+                    i,
+                    s["do"],
+                    words[s["role"]],
+                    ", ".join(people.get(Role(s["role"]), [])) or nobody,
+                    s.get("tool", ""),
+                ]
+                for i, s in enumerate(steps, start=1)
+            ],
+        )
+    )
+    for key in ("inputs", "outputs", "kpis"):
+        if data.get(key):
+            out.append(f"## {words[key]}\n\n" + "".join(f"- {_cell(v)}\n" for v in data[key]))
+    if data.get("related"):
+        out.append(
+            f"## {words['related']}\n\n" + "".join(f"- [{s}]({s}.md)\n" for s in data["related"])
+        )
+    if data.get("body"):
+        out.append(f"## {words['details']}\n\n{data['body']}\n")
+    reviewed = (
+        words["reviewed"].format(by=row.last_reviewed_by, on=row.last_reviewed_on)
+        if row.last_reviewed_on
+        else words["never"].format(on=row.created_at.date())
+    )
+    due = words["next"].format(due=review_due(row), months=row.review_months)
+    out.append(f"## {words['review']}\n\n{reviewed} {due}\n")
+    out.append(f"## {words['history']}\n")
+    out.append(
+        _table(
+            [words["revision"], words["date"], words["author"], words["message"]],
+            [[r.number, r.at.date(), r.author, r.message] for r in history],
+        )
+    )
+    out.append(f"## {words['completions']}\n")
+    out.append(
+        _table(
+            [words["date"], words["task"], words["by"], words["outcome"]],
+            [[e.date, e.task_key, e.who, e.note] for e in log],
+        )
+        if log
+        else words["none"] + "\n"
+    )
+    return "\n".join(out)
+
+
+def due_page(registry: Registry, words: dict[str, str]) -> str:
+    """Processes due for review within the next month, and those already overdue."""
+    until = registry.today + dt.timedelta(days=DUE_WITHIN_DAYS)
+    due = due_for_review(registry, until)
+    out = [_front(words["due"], ["review"]), f"# {words['due']}\n"]
+    if not due:
+        out.append(words["due_none"].format(until=until) + "\n")
+        return "\n".join(out)
+    out.append(words["due_intro"].format(until=until) + "\n")
+    out.append(
+        _table(
+            [words["process"], words["responsibility"], words["due_on"], words["overdue_col"]],
+            [
+                [
+                    f"[{_cell(p.title)}](processes/{p.slug}.md)",
+                    p.responsibility.slug,
+                    review_due(p),
+                    words["yes"] if is_overdue(p, registry.today) else "",
+                ]
+                for p in due
+            ],
+        )
+    )
+    return "\n".join(out)
+
+
+def policy_page(rows: list[Process], words: dict[str, str]) -> str:
+    """The usage policy as staff read it: the body of the usage-policy responsibility's process."""
+    policy = next((p for p in rows if p.responsibility.slug == USAGE_POLICY), None)
+    out = [_front(words["policy"], ["policy"]), f"# {words['policy']}\n"]
+    if policy is None:
+        out.append(words["policy_missing"] + "\n")
+        return "\n".join(out)
+    if policy.data.get("purpose"):
+        out.append(f"{policy.data['purpose']}\n")
+    if policy.data.get("body"):
+        out.append(f"{policy.data['body']}\n")
+    link = f"processes/{policy.slug}.md"
+    out.append(words["policy_source"].format(title=_cell(policy.title), link=link) + "\n")
+    return "\n".join(out)
+
+
+def pages(registry: Registry, lang: str) -> dict[str, str]:
+    """Every process page, by relative path."""
+    words = labels(lang)
+    rows = processes(registry)
+    people = _people(registry)
+    history = histories(registry)
+    logs = completions(registry, limit=RECENT)
+    out = {
+        f"processes/{p.slug}.md": process_page(
+            registry, p, words, people.get(p.responsibility_id, {}), history[p.slug], logs[p.slug]
+        )
+        for p in rows
+    }
+    out["due-for-review.md"] = due_page(registry, words)
+    out["usage-policy.md"] = policy_page(rows, words)
+    return out

@@ -1,0 +1,82 @@
+"""The processes plugin's hook implementations (imported at start-up: keep it light)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ark.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from ark.checks import Check
+    from ark.demo import DemoContext
+    from ark.service import Registry, TaskChange
+
+
+@hookimpl
+def ark_register_commands(cli: click.Group) -> None:
+    from ark_processes.cli import process
+
+    cli.add_command(process)
+
+
+@hookimpl
+def ark_register_checks(register: Callable[[Check], None]) -> None:
+    from ark_processes.checks import CHECKS
+
+    for check in CHECKS:
+        register(check)
+
+
+@hookimpl
+def ark_task_changed(registry: Registry, change: TaskChange) -> None:
+    """A task moved to done goes into its responsibility's process log."""
+    from ark.vocabulary import TaskStatus
+
+    if change.action != "status" or change.status != TaskStatus.DONE:
+        return
+    from ark.processes import log_completion
+
+    task = registry.task(change.key)
+    log_completion(
+        registry, change.responsibility, change.key, task.updated_at.date(), change.by, change.note
+    )
+
+
+@hookimpl
+def ark_init_workspace(directory: Path, template: str, lang: str) -> None:
+    from ark_processes.starters import write_starters
+
+    written = write_starters(directory / "processes", template, lang)
+    if written:
+        folder = directory / "processes"
+        click.echo(
+            f"wrote {len(written)} starter processes to {folder} "
+            f"(after `ark apply`, record them: `ark process record {folder}`)"
+        )
+
+
+@hookimpl(tryfirst=True)
+def ark_demo(context: DemoContext) -> None:
+    """Record the workspace's processes before other parts (the playbook) read them."""
+    from ark_processes.starters import record_folder
+
+    folder = context.workspace / "processes"
+    if folder.is_dir():
+        changed, total, findings = record_folder(context.engine, folder, "starter processes")
+        errors = sum(f.level == "error" for f in findings)
+        context.echo(
+            f"processes:   {total} documented ({changed} new revision(s)); checks now: "
+            f"{errors} error(s), {len(findings) - errors} warning(s)"
+        )
+
+
+@hookimpl
+def ark_playbook_pages(registry: Registry, lang: str, register: Callable[[str, str], None]) -> None:
+    from ark_processes.pages import pages
+
+    for path, text in pages(registry, lang).items():
+        register(path, text)

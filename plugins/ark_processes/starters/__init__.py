@@ -1,0 +1,59 @@
+"""Starter processes for the `ark` template's recurring work, in English and Spanish.
+
+They are package data (one Markdown file per process and language); `ark init` copies them
+beside the team file and `ark demo` records them.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+TEMPLATE = "ark"
+LANGUAGES = ("en", "es")
+
+
+def starter_files(lang: str) -> dict[str, bytes]:
+    """File name -> bytes of the starter processes in `lang` (English when not shipped)."""
+    folder = resources.files(__name__).joinpath(lang if lang in LANGUAGES else "en")
+    return {
+        item.name: item.read_bytes()
+        for item in sorted(folder.iterdir(), key=lambda i: i.name)
+        if item.name.endswith(".md")
+    }
+
+
+def write_starters(directory: Path, template: str, lang: str) -> list[Path]:
+    """Copy the starters into `directory`, leaving files that already exist alone."""
+    if template != TEMPLATE:
+        return []
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, raw in starter_files(lang).items():
+        target = directory / name
+        if not target.exists():
+            target.write_bytes(raw)
+            written.append(target)
+    return written
+
+
+def record_folder(engine: Any, folder: Path, message: str) -> tuple[int, int, list[Any]]:
+    """Record a folder of process files in one transaction, then check the team again.
+
+    Returns the new revisions, the files, and every check's findings afterwards.
+    """
+    from ark.checks import run_checks
+    from ark.plugins import manager
+    from ark.processes import record
+    from ark.service import transaction
+    from ark_processes.document import read
+
+    pm = manager()
+    with transaction(engine, hook=pm.hook) as registry:
+        results = record(registry, read([folder], registry), message)
+    checks: list[Any] = []
+    pm.hook.ark_register_checks(register=checks.append)
+    with transaction(engine, hook=pm.hook, write=False) as registry:
+        findings = run_checks(registry, checks)
+    return sum(r.revision is not None for r in results), len(results), findings
