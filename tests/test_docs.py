@@ -1,0 +1,398 @@
+"""The documentation stays true to the code.
+
+Every hook, command, option and team-file field has its place in docs/, the example plugins
+of the hook reference load and work, the README's tour runs as written, and the site builds
+with `mkdocs build --strict`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from ark import hookspecs
+from ark.checks import CORE_CHECKS, run_checks
+from ark.cli import cli, registry
+from ark.teamfile import read_team_file, schema
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+README = ROOT / "README.md"
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
+
+
+def sections(path: Path) -> dict[str, str]:
+    """Each heading of a Markdown file (backticks stripped) and the text up to the next one."""
+    out: dict[str, str] = {}
+    title, fenced = "", False
+    body: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        match = None if fenced else HEADING.match(line)
+        if match:
+            out[title] = "\n".join(body)
+            title, body = match.group(2).replace("`", ""), []
+        else:
+            body.append(line)
+    out[title] = "\n".join(body)
+    return out
+
+
+def code_blocks(text: str, language: str) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)^```", text, re.S | re.M)
+
+
+# -- the hook reference -----------------------------------------------------------------------
+
+
+def signature(name: str) -> str:
+    """The hook's signature as written in ark/hookspecs.py, e.g. `ark_demo(context: DemoContext) -> None`."""
+
+    def shown(annotation: Any) -> str:
+        return annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
+
+    sig = inspect.signature(getattr(hookspecs, name))
+    params = ", ".join(f"{p.name}: {shown(p.annotation)}" for p in sig.parameters.values())
+    return f"{name}({params}) -> {shown(sig.return_annotation)}"
+
+
+@pytest.mark.parametrize("name", hookspecs.hook_names())
+def test_every_hook_has_a_section_headed_by_its_signature(name: str) -> None:
+    headings = sections(DOCS / "hooks.md")
+    assert signature(name) in headings, (
+        f"docs/hooks.md needs a section headed `## {signature(name)}`; it has: "
+        + ", ".join(h for h in headings if h.startswith(f"{name}("))
+    )
+    body = headings[signature(name)]
+    assert "```python" in body and "@hookimpl" in body, f"{name}: the section needs an example"
+
+
+def test_the_hook_reference_documents_no_hook_that_does_not_exist() -> None:
+    documented = {h.split("(")[0] for h in sections(DOCS / "hooks.md") if h.startswith("ark_")}
+    assert documented == set(hookspecs.hook_names())
+
+
+def _install_examples(site: Path) -> dict[str, str]:
+    """Each Python example of docs/hooks.md as an installed plugin, found through the `ark`
+    entry points like a pip install; returns entry-point name -> the section's hook."""
+    site.mkdir()
+    expected: dict[str, str] = {}
+    entry_points = []
+    for title, body in sections(DOCS / "hooks.md").items():
+        for index, code in enumerate(code_blocks(body, "python")):
+            if title == "Writing a plugin":
+                name, module = "hello", "ark_hello"  # as its pyproject.toml says
+                assert f'{name} = "{module}"' in body
+            else:
+                hook = title.split("(")[0]
+                name, module = f"{hook}-{index}", f"doc_{hook}_{index}"
+                expected[name] = hook
+            (site / f"{module}.py").write_text(code, encoding="utf-8")
+            entry_points.append(f"{name} = {module}")
+    info = site / "ark_doc_examples-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ark-doc-examples\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[ark]\n" + "\n".join(entry_points) + "\n")
+    return expected
+
+
+def _run_ark(*args: str, cwd: Path, site: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {
+        k: v for k, v in os.environ.items() if k not in {"ARK_DATABASE_URL", "ARK_DISABLE_PLUGINS"}
+    }
+    environ["PYTHONPATH"] = os.pathsep.join([str(site), environ.get("PYTHONPATH", "")])
+    return subprocess.run(
+        [sys.executable, "-m", "ark", *args],
+        cwd=cwd,
+        env={**environ, "ARK_USER": "docs", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_example_plugins_of_the_hook_reference_load_and_work(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    expected = _install_examples(site)
+    assert set(expected.values()) == set(hookspecs.hook_names())
+
+    listed = _run_ark("plugins", "--json", cwd=tmp_path, site=site)
+    assert listed.returncode == 0, listed.stderr
+    hooks = {p["name"]: p["hooks"] for p in json.loads(listed.stdout)}
+    for name, hook in expected.items():
+        assert hooks.get(name) == [hook], f"the example under {hook} is not loaded as one"
+    assert hooks["hello"] == ["ark_register_commands"]
+
+    hello = _run_ark("hello", "team", cwd=tmp_path, site=site)
+    assert (hello.returncode, hello.stdout) == (0, "Hello, team!\n")
+    blocked = _run_ark("hello", cwd=tmp_path, site=site, ARK_DISABLE_PLUGINS="hello,jira")
+    assert blocked.returncode == 2 and "No such command 'hello'" in blocked.stderr
+    names = json.loads(
+        _run_ark(
+            "plugins", "--json", cwd=tmp_path, site=site, ARK_DISABLE_PLUGINS="hello,jira"
+        ).stdout
+    )
+    assert not {"hello", "jira"} & {p["name"] for p in names}
+
+    # The demo runs the check, event and demo examples; the template and section examples
+    # give a team file that checks, and reject a bad `slack:` section.
+    demo = _run_ark("demo", "demo", cwd=tmp_path, site=site)
+    assert demo.returncode == 0, demo.stderr
+    assert re.search(r"^busiest: +\S+@example\.com, \d+ tasks$", demo.stdout, re.M)
+    assert "now answers for listening" in demo.stderr
+    hours = _run_ark("hours", "ana.garcia0@example.com", cwd=tmp_path / "demo", site=site)
+    assert re.fullmatch(r"ana\.garcia0@example\.com: \d+ h a week\n", hours.stdout), hours
+    assert _run_ark("init", "solo", "--template", "solo", cwd=tmp_path, site=site).returncode == 0
+    team_file = tmp_path / "solo" / "ark.yaml"
+    good = _run_ark("check", "--file", str(team_file), cwd=tmp_path, site=site)
+    assert good.returncode == 0 and "no-department" not in good.stdout, good.stdout + good.stderr
+    with team_file.open("a") as f:
+        f.write('slack:\n  channel: "social-media"\n')
+    bad = _run_ark("check", "--file", str(team_file), cwd=tmp_path, site=site)
+    assert bad.returncode == 2 and "slack.channel" in bad.stderr, bad.stderr
+
+
+# -- the CLI reference ------------------------------------------------------------------------
+
+
+def commands(group: click.Group, path: str = "ark") -> Iterator[tuple[str, click.Command]]:
+    """Every command under `group`, with its full name (`ark tasks plan`)."""
+    yield path, group
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from commands(command, f"{path} {name}")
+        else:
+            yield f"{path} {name}", command
+
+
+def test_every_command_option_and_argument_is_in_the_cli_reference() -> None:
+    """Run after the plugins added their commands (tests/conftest.py), as `ark` itself does."""
+    documented = {t: b for t, b in sections(DOCS / "cli.md").items() if t.startswith("ark")}
+    missing: list[str] = []
+    for path, command in commands(cli):
+        if path not in documented:
+            missing.append(f"a section headed `{path}`")
+            continue
+        body = documented[path]
+        for param in command.params:
+            if isinstance(param, click.Option):
+                names = [*param.opts, *param.secondary_opts]
+            else:
+                names = [param.metavar or (param.name or "").upper()]
+            for name in names:
+                if not re.search(rf"`{re.escape(name)}[` \[]", body):
+                    missing.append(f"{name} in the section `{path}`")
+    assert not missing, "docs/cli.md lacks:\n" + "\n".join(missing)
+
+
+def test_the_cli_reference_documents_no_command_that_does_not_exist() -> None:
+    real = {path for path, _ in commands(cli)}
+    documented = {t for t in sections(DOCS / "cli.md") if re.fullmatch(r"ark( [a-z-]+)*", t)}
+    assert documented - real == set()
+
+
+# -- the team file reference ------------------------------------------------------------------
+
+
+def objects(node: dict[str, Any], path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every object in the team file's schema, by where it sits (`responsibilities[].assignments[]`)."""
+    defs = schema()["$defs"]
+
+    def resolve(s: dict[str, Any]) -> dict[str, Any]:
+        return defs[s["$ref"].rsplit("/", 1)[1]] if "$ref" in s else s
+
+    yield path, node
+    for key, prop in node.get("properties", {}).items():
+        prop = resolve(prop)
+        suffix = ""
+        if prop.get("type") == "array":
+            prop, suffix = resolve(prop["items"]), "[]"
+        if prop.get("type") == "object":
+            yield from objects(prop, f"{path}.{key}{suffix}".lstrip("."))
+
+
+def test_every_field_of_the_schema_is_in_the_team_file_reference() -> None:
+    documented = sections(DOCS / "team-file.md")
+    missing: list[str] = []
+    for path, node in objects(schema(), ""):
+        title = path or "The top level"
+        if title not in documented:
+            missing.append(f"a section headed `{title}`")
+            continue
+        rows = {
+            m.group(1): m.group(0)
+            for m in re.finditer(r"^\| `([a-z_]+)` \|.*$", documented[title], re.M)
+        }
+        if set(rows) - set(node["properties"]):
+            missing.append(
+                f"no such field in `{title}`: {sorted(set(rows) - set(node['properties']))}"
+            )
+        for key, prop in node["properties"].items():
+            if key not in rows:
+                missing.append(f"`{key}` in `{title}`")
+                continue
+            for value in prop.get("enum", []):
+                if f"`{value}`" not in rows[key]:
+                    missing.append(f"the value `{value}` of `{title}.{key}`")
+    assert not missing, "docs/team-file.md lacks:\n" + "\n".join(missing)
+
+
+# -- the checks -------------------------------------------------------------------------------
+
+FINDINGS_TEAM = """\
+ark: 1
+strategy:
+  business_type: commercial
+  min_weekly_hours: 3
+  expected_departments: [marketing, legal]
+departments:
+  - {slug: marketing, name: Marketing}
+  - {slug: legal, name: Legal}
+contributors:
+  - {email: ana@acme.test, name: Ana, department: marketing, capacity: 2}
+  - {email: bea@acme.test, name: Bea, department: marketing}
+kpis:
+  - {slug: leads, name: Leads}
+responsibilities:
+  - slug: listening
+    title: Social listening
+    assignments:
+      - {contributor: ana@acme.test, role: accountable, hours: 3}
+  - slug: talking
+    title: Talking
+    assignments:
+      - {contributor: bea@acme.test, role: responsible, hours: 1}
+objectives:
+  - {slug: vague, title: Be famous}
+  - {slug: late, title: More leads, kpi: leads, target: 10, deadline: 2020-01-01}
+"""
+
+
+def test_every_core_finding_is_explained_in_the_checks_page(tmp_path: Path) -> None:
+    path = tmp_path / "ark.yaml"
+    path.write_text(FINDINGS_TEAM, encoding="utf-8")
+    with registry("sqlite://") as reg:
+        reg.apply(read_team_file(path))
+        codes = {(f.code, str(f.level)) for f in run_checks(reg, CORE_CHECKS)}
+    assert {c for c, _ in codes} >= {
+        "no-accountable",
+        "no-responsible",
+        "over-capacity",
+        "under-minimum",
+        "department-missing",
+        "not-smart",
+        "deadline-passed",
+    }
+    page = (DOCS / "checks.md").read_text(encoding="utf-8")
+    for code, level in codes:
+        assert re.search(rf"^\| `{code}` \| {level} \|", page, re.M), f"{code} ({level})"
+
+
+# -- the site ---------------------------------------------------------------------------------
+
+
+def test_the_site_builds_strictly_and_publishes_the_schema(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-f",
+            str(ROOT / "mkdocs.yml"),
+            "-d",
+            str(site),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    for page in ("index.html", "getting-started/index.html", "hooks/index.html", "cli/index.html"):
+        assert (site / page).is_file(), page
+    published = json.loads((site / "team.schema.json").read_text(encoding="utf-8"))
+    assert published == schema()
+    assert published["$id"].startswith("https://ark-team.readthedocs.io/")
+
+
+# -- the README -------------------------------------------------------------------------------
+
+
+def readme_blocks() -> list[str]:
+    return code_blocks(README.read_text(encoding="utf-8"), "sh")
+
+
+def test_the_readme_opens_with_set_up_and_demo_then_the_ci_test_command() -> None:
+    text = README.read_text(encoding="utf-8")
+    setup, tests = readme_blocks()[:2]
+    assert text.index("```sh") < text.index("\n## "), "the two commands come first"
+    assert setup.strip().endswith(".venv/bin/ark demo")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = tests.strip().rsplit("&& ", 1)[1]
+    assert ci.strip().splitlines()[-1] == test_command, "CI must run the README's test command"
+
+
+def test_every_ark_command_in_the_readme_exists() -> None:
+    text = README.read_text(encoding="utf-8")
+    code = "\n".join(readme_blocks()) + "\n" + "\n".join(re.findall(r"`(ark [^`]+)`", text))
+    mentions = re.findall(r"^(?:\S*/)?ark ([^#\n]*)", code, re.M)
+    assert len(mentions) > 10
+    for mention in mentions:
+        command: click.Command = cli
+        for word in shlex.split(mention):
+            if word.startswith("-"):
+                break
+            if isinstance(command, click.Group):
+                assert word in command.commands, f"`ark {mention}`: no command {word!r}"
+                command = command.commands[word]
+        assert not isinstance(command, click.Group), f"`ark {mention}` names no command"
+
+
+def test_the_readme_tour_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each line of the five-minute tour, in order, in a fresh directory and registry."""
+    tour = next(b for b in readme_blocks() if "ark init" in b)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ARK_DATABASE_URL", raising=False)
+    monkeypatch.setenv("ARK_USER", "tour")
+    ran = []
+    for line in tour.splitlines():
+        command, _, comment = line.partition(" #")
+        words = shlex.split(command)
+        if not words or words[0] in {".", "source"}:
+            continue
+        if words[0] == "cd":
+            monkeypatch.chdir(words[1])
+        elif words[0] == "$EDITOR":
+            edit = re.search(r"say (\S+) for (\S+)", comment)
+            assert edit, f"say in the comment what the edit is: {line}"
+            team = Path(words[1])
+            team.write_text(team.read_text().replace(edit.group(2), edit.group(1)))
+        elif words[0] == "ark":
+            want = re.search(r"exit code (\d)", comment)
+            if "--until" in words:
+                assert words[words.index("--until") + 1] > dt.date.today().isoformat(), line
+            result = CliRunner().invoke(cli, words[1:], catch_exceptions=False)
+            assert result.exit_code == (int(want.group(1)) if want else 0), (
+                f"{line}\n{result.output}"
+            )
+            ran.append(words[1])
+        else:
+            pytest.fail(f"the README's tour has a step this test cannot run: {line}")
+    assert {"init", "apply", "check", "who", "assign", "export"} <= set(ran)
+    assert (tmp_path / "my-ark" / ".ark" / "ark.db").is_file()
