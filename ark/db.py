@@ -12,19 +12,24 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from ark.errors import ArkError
+from ark.errors import ArkError, Conflict
 from ark.workspace import ENV_URL, default_url
 
 # The newest Alembic revision; tests/test_migrations.py fails when it falls behind.
 SCHEMA_HEAD = "0002"
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "ark_read_only"
-WRITER_LOCK = 0x41524B  # "ARK": the advisory lock every writer of a PostgreSQL registry takes
+# How long a writer waits for another one before giving up, on both backends.
+WAIT_SECONDS = 30
+# PostgreSQL: every writer takes the advisory lock (WRITER_LOCK, hash of the schema), so
+# registries in different schemas of one database never wait for each other.
+WRITER_LOCK = 0x41524B  # "ARK"
+POSTGRES_EXTRA = "pip install 'ark-team[postgres]'"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -33,7 +38,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, see _sqlite_begin
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={WAIT_SECONDS * 1000}")
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -52,8 +57,19 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     memory = url in ("sqlite://", "sqlite:///:memory:")
-    # An in-memory database lives in one connection: share it (used by `check --file`).
-    engine = create_engine(url, poolclass=StaticPool) if memory else create_engine(url)
+    try:
+        # An in-memory database lives in one connection: share it (used by `check --file`).
+        engine = create_engine(url, poolclass=StaticPool) if memory else create_engine(url)
+    except ArgumentError:
+        raise ArkError(
+            "the registry database URL is not a database URL",
+            hint=f"check --db or {ENV_URL}: write sqlite:///PATH or postgresql://USER@HOST/DB",
+        ) from None
+    except ImportError as exc:
+        raise ArkError(
+            f"the database driver for {url.split(':', 1)[0]} is not installed ({exc.name})",
+            hint=f"for PostgreSQL: {POSTGRES_EXTRA}",
+        ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -79,11 +95,47 @@ def alembic_config(engine: Engine) -> Any:
     return config
 
 
+def lock_writers(connection: Connection | Session) -> None:
+    """Wait (up to WAIT_SECONDS) until no other writer of this registry is in a transaction.
+
+    On PostgreSQL this takes the writers' advisory lock, held until the transaction ends; on
+    SQLite the writer's BEGIN IMMEDIATE has already done the same.
+    """
+    bind = connection if isinstance(connection, Connection) else connection.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    connection.execute(text(f"SET LOCAL lock_timeout = '{WAIT_SECONDS}s'"))
+    connection.execute(
+        text("SELECT pg_advisory_xact_lock(CAST(:key AS integer), hashtext(current_schema()))"),
+        {"key": WRITER_LOCK},
+    )
+
+
+def unavailable(exc: OperationalError, engine: Engine) -> ArkError:
+    """The error to show for a database that is busy or cannot be reached."""
+    orig = exc.orig
+    busy = getattr(orig, "sqlstate", None) == "55P03" or "database is locked" in str(orig)
+    if busy:
+        return Conflict(
+            f"the registry is busy: another change held it for over {WAIT_SECONDS} s; "
+            "nothing was written",
+            hint="run the command again in a moment",
+        )
+    reason = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    return ArkError(
+        f"cannot use the registry database: {reason}",
+        hint=f"check --db or {ENV_URL} (the URL is {engine.url.render_as_string()})",
+    )
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Create or upgrade the schema."""
+    """Create or upgrade the schema; safe to run from several processes at once."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    try:
+        command.upgrade(alembic_config(engine), revision)
+    except OperationalError as exc:
+        raise unavailable(exc, engine) from exc
 
 
 def ensure_schema(engine: Engine) -> None:
@@ -95,13 +147,7 @@ def ensure_schema(engine: Engine) -> None:
 def open_engine(url: str | None = None, *, workspace: Path | None = None) -> Engine:
     """The engine for the registry at `url`, schema ensured."""
     engine = make_engine(url or default_url(workspace))
-    try:
-        ensure_schema(engine)
-    except OperationalError as exc:
-        raise ArkError(
-            f"cannot open the registry database: {exc.orig}",
-            hint=f"check --db or {ENV_URL} (the URL is {engine.url.render_as_string()})",
-        ) from exc
+    ensure_schema(engine)
     return engine
 
 
@@ -109,13 +155,15 @@ def open_engine(url: str | None = None, *, workspace: Path | None = None) -> Eng
 def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     """One transaction: committed if the block succeeds, rolled back if it raises.
 
-    Writers are serialised: SQLite by BEGIN IMMEDIATE, PostgreSQL by a transaction-level
-    advisory lock, so every change is computed from the state the previous one committed and
-    no update is lost. Readers take no lock.
+    Writers are serialised (`lock_writers`), so every change is computed from the state the
+    previous one committed and no update is lost. Readers take no lock.
     """
     bind = engine if write else engine.execution_options(**{READ_ONLY: True})
     factory = sessionmaker(bind, expire_on_commit=False)
-    with factory.begin() as session:
-        if write and engine.dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
-        yield session
+    try:
+        with factory.begin() as session:
+            if write:
+                lock_writers(session)
+            yield session
+    except OperationalError as exc:
+        raise unavailable(exc, engine) from exc

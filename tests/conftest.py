@@ -6,7 +6,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,29 +55,97 @@ def plugin_commands() -> None:
     manager().hook.ark_register_commands(cli=cli)
 
 
-BACKEND_ENV = "ARK_TEST_DATABASE"
+BACKEND_ENV = "ARK_TEST_DATABASE"  # sqlite (the default) or postgresql
+POSTGRES_ENV = "ARK_TEST_POSTGRES_URL"
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty registry database: SQLite, or with ARK_TEST_DATABASE=postgresql a
-    schema of its own on the PostgreSQL server (dropped afterwards), so tests never share."""
-    if os.environ.get(BACKEND_ENV, "sqlite") != "postgresql":
-        yield f"sqlite:///{tmp_path / 'ark.db'}"
-        return
-    import sqlalchemy
+def backend() -> str:
+    """The backend every registry and CLI test runs on in this session."""
+    name = os.environ.get(BACKEND_ENV, "sqlite")
+    if name not in ("sqlite", "postgresql"):
+        raise pytest.UsageError(f"{BACKEND_ENV}={name!r}: use sqlite or postgresql")
+    return name
 
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = sqlalchemy.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+
+def pytest_report_header() -> str:
+    return f"registry backend: {backend()} ({BACKEND_ENV})"
+
+
+class PostgresSchemas:
+    """Schemas of their own on the PostgreSQL server, one per database a test asks for.
+
+    Each URL carries the schema as its search path and as its application name, so the
+    clean-up can end the connections a test left open before dropping the schema.
+    """
+
+    def __init__(self, server: str) -> None:
+        import sqlalchemy
+
+        self.server = server
+        self.admin = sqlalchemy.create_engine(server, isolation_level="AUTOCOMMIT")
+        self.schemas: list[str] = []
+
+    def new(self) -> str:
+        schema = f"t_{uuid.uuid4().hex[:16]}"
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        self.schemas.append(schema)
+        return f"{self.server}?options=-csearch_path%3D{schema}&application_name={schema}"
+
+    def drop_all(self) -> None:
+        with self.admin.connect() as conn:
+            for schema in self.schemas:
+                conn.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    f"WHERE application_name = '{schema}'"
+                )
+                conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        self.schemas.clear()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresSchemas | None]:
+    """The PostgreSQL server when the session runs on it (a clear stop when it is down)."""
+    if backend() != "postgresql":
+        yield None
+        return
+    import sqlalchemy.exc
+
+    schemas = PostgresSchemas(os.environ.get(POSTGRES_ENV, POSTGRES_URL))
     try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
+        with schemas.admin.connect():
+            pass
+    except sqlalchemy.exc.OperationalError as exc:
+        pytest.exit(
+            f"{BACKEND_ENV}=postgresql but the server at {schemas.server} cannot be reached "
+            f"({exc.orig}); start it or set {POSTGRES_ENV}",
+            returncode=1,
+        )
+    yield schemas
+    schemas.admin.dispose()
+
+
+@pytest.fixture
+def new_db(tmp_path: Path, postgres: PostgresSchemas | None) -> Iterator[Callable[[], str]]:
+    """Makes fresh, empty registry databases on the session's backend: SQLite files in the
+    test's directory, or schemas of their own on PostgreSQL, dropped after the test."""
+    made = iter(range(1_000_000))
+
+    def new() -> str:
+        if postgres is None:
+            return f"sqlite:///{tmp_path / f'ark-{next(made)}.db'}"
+        return postgres.new()
+
+    yield new
+    if postgres is not None:
+        postgres.drop_all()
+
+
+@pytest.fixture
+def db_url(new_db: Callable[[], str]) -> str:
+    """A fresh, empty registry database, so tests never share one."""
+    return new_db()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import Ark
@@ -52,11 +53,11 @@ def test_export_then_apply_is_a_no_op_and_keeps_comments(ark: Ark, team: Path) -
 
 
 def test_export_to_stdout_applies_cleanly_to_a_fresh_registry(
-    ark: Ark, team: Path, tmp_path: Path
+    ark: Ark, team: Path, tmp_path: Path, new_db: Callable[[], str]
 ) -> None:
     exported = tmp_path / "exported.yaml"
     exported.write_text(ark("export").stdout)
-    fresh = Ark(tmp_path, f"sqlite:///{tmp_path / 'fresh.db'}")
+    fresh = Ark(tmp_path, new_db())
     fresh("apply", str(exported))
     assert fresh("export").stdout == ark("export").stdout
 

@@ -1,28 +1,42 @@
-"""Team leads editing at once: real connections racing on the same responsibility."""
+"""Team leads editing at once: real connections and real `ark` processes racing on the same
+responsibility, many times, on the session's backend (SQLite in WAL mode or PostgreSQL).
+
+Each race is checked against a model: the outcome (who succeeded, who failed, who is
+accountable afterwards) must be what *some* one-after-the-other order of the same commands
+gives, the audit log must hold exactly one record per change and none from a loser, and the
+history must never show two accountables at once.
+"""
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
-from ark.db import open_engine
-from ark.errors import Conflict
-from ark.models import Assignment, AuditRecord
-from ark.service import transaction
+from ark.db import SCHEMA_HEAD, current_revision, open_engine
+from ark.errors import ArkError, Conflict
+from ark.models import Assignment, AuditRecord, Responsibility
+from ark.service import Registry, transaction
+from ark.teamfile import read_team_file
 from ark.vocabulary import Role
 from tests.conftest import Ark
 
-PEOPLE = ("ana@acme.test", "bruno@acme.test", "carla@acme.test")
+ANA, BRUNO, CARLA = "ana@acme.test", "bruno@acme.test", "carla@acme.test"
+PEOPLE = (ANA, BRUNO, CARLA)
+SLUG = "listening"
+FAILS = "fails"  # what the model says a refused command does
 
 
 def race(workers: list[Callable[[], None]]) -> list[BaseException | None]:
-    """Start the workers together; each one's exception, or None."""
+    """Start the workers together (one thread each); each one's exception, or None."""
     barrier = threading.Barrier(len(workers))
     outcomes: list[BaseException | None] = [None] * len(workers)
 
@@ -41,28 +55,225 @@ def race(workers: list[Callable[[], None]]) -> list[BaseException | None]:
     return outcomes
 
 
-def current_accountables(engine: object) -> list[str]:
-    with transaction(engine, write=False) as reg:  # type: ignore[arg-type]
+def run_ark_at_once(
+    commands: list[list[str]], url: str, cwd: Path, actors: list[str]
+) -> list[tuple[int, str, str]]:
+    """Run `ark` commands as separate processes, all started before any is waited for."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "ark", *args],
+            env={**os.environ, "ARK_DATABASE_URL": url, "ARK_USER": actor},
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for args, actor in zip(commands, actors, strict=True)
+    ]
+    return [(p.wait(), *p.communicate()) for p in procs]
+
+
+def assert_clean_loss(code: int, err: str) -> None:
+    """A command that lost a race says why and what to do, without a traceback."""
+    assert code == 1, err
+    assert err.startswith("error: ") and "hint: " in err, err
+    assert "Traceback" not in err, err
+
+
+def accountables(engine: Engine, slug: str = SLUG) -> list[str]:
+    with transaction(engine, write=False) as reg:
         return [
             a.contributor.email
-            for a in reg.current_assignments(responsibility=reg.responsibility("listening"))
+            for a in reg.current_assignments(responsibility=reg.responsibility(slug))
             if a.role is Role.ACCOUNTABLE
         ]
 
 
-def test_exactly_one_accountable_under_concurrent_assigns(ark: Ark, team: Path) -> None:
+def last_audit_id(engine: Engine) -> int:
+    with transaction(engine, write=False) as reg:
+        return reg.session.scalar(select(func.max(AuditRecord.id))) or 0
+
+
+def audit_actors_since(engine: Engine, after: int) -> Counter[str]:
+    with transaction(engine, write=False) as reg:
+        return Counter(reg.session.scalars(select(AuditRecord.actor).where(AuditRecord.id > after)))
+
+
+def assert_audit_and_history_agree(engine: Engine) -> None:
+    """One audit record per assignment started and per assignment ended, and no two
+    assignments of the same role-holder kind overlapping in the history."""
+    with transaction(engine, write=False) as reg:
+        rows = reg.session.execute(
+            select(Responsibility.slug, Assignment)
+            .join(Responsibility, Responsibility.id == Assignment.responsibility_id)
+            .order_by(Assignment.id)
+        ).all()
+        audit = Counter(
+            reg.session.execute(
+                select(AuditRecord.action, AuditRecord.entity_key).where(
+                    AuditRecord.entity == "assignment", AuditRecord.action != "change"
+                )
+            ).all()
+        )
+    rows_made: Counter[tuple[str, str]] = Counter()
+    for slug, a in rows:
+        key = f"{slug}/{a.contributor.email}/{a.role}"
+        rows_made["add", key] += 1
+        if a.valid_to is not None:
+            rows_made["remove", key] += 1
+    assert audit == rows_made
+    accountable = [a for slug, a in rows if slug == SLUG and a.role is Role.ACCOUNTABLE]
+    for before, after in itertools.pairwise(accountable):
+        assert before.valid_to is not None and before.valid_to <= after.valid_from
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One team lead's command: through the CLI, through the service, and in the model."""
+
+    actor: str
+    argv: tuple[str, ...]
+    service: Callable[[Registry], object]
+    model: Callable[[str | None], str | None]  # the accountable before -> after, or FAILS
+
+
+def edits(team_file: Path) -> list[Edit]:
+    """Four leads change who is accountable for listening at once, each in another way."""
+    return [
+        Edit(
+            "hand-over",
+            ("assign", BRUNO, SLUG, "--role", "accountable", "--replace"),
+            lambda reg: reg.assign(BRUNO, SLUG, Role.ACCOUNTABLE, replace=True),
+            lambda _: BRUNO,
+        ),
+        Edit(
+            "step-down",
+            ("unassign", ANA, SLUG, "--role", "accountable"),
+            lambda reg: reg.unassign(ANA, SLUG, Role.ACCOUNTABLE),
+            lambda holder: None if holder == ANA else FAILS,
+        ),
+        Edit(
+            "apply",
+            ("apply", str(team_file)),
+            lambda reg: reg.apply(read_team_file(team_file)),
+            lambda _: CARLA,
+        ),
+        Edit(
+            "claim",
+            ("assign", ANA, SLUG, "--role", "accountable"),
+            lambda reg: reg.assign(ANA, SLUG, Role.ACCOUNTABLE),
+            lambda holder: ANA if holder in (None, ANA) else FAILS,  # Ana's own: re-hours it
+        ),
+    ]
+
+
+def serial_orders_explaining(
+    round_edits: list[Edit], succeeded: list[bool], holder: str | None
+) -> list[tuple[str, ...]]:
+    """The one-after-the-other orders of the edits, starting from Ana accountable, that give
+    exactly these successes and failures and this accountable at the end."""
+    found = []
+    for order in itertools.permutations(range(len(round_edits))):
+        state: str | None = ANA
+        wins = [False] * len(round_edits)
+        for i in order:
+            after = round_edits[i].model(state)
+            if after != FAILS:
+                state, wins[i] = after, True
+        if wins == succeeded and state == holder:
+            found.append(tuple(round_edits[i].actor for i in order))
+    return found
+
+
+def carla_accountable_file(ark: Ark) -> Path:
+    """The sample team with Carla, not Ana, accountable for listening."""
+    text = ark.team_file().read_text()
+    marker = f"contributor: {ANA}\n        role: accountable"
+    assert text.index(marker) < text.index("slug: kpi-report")  # listening's block comes first
+    path = ark.workspace / "carla.yaml"
+    path.write_text(text.replace(marker, f"contributor: {CARLA}\n        role: accountable", 1))
+    return path
+
+
+def reset_to_ana(engine: Engine) -> None:
+    with transaction(engine, actor="reset") as reg:
+        for email in accountables(engine):
+            reg.unassign(email, SLUG, Role.ACCOUNTABLE)
+        reg.assign(ANA, SLUG, Role.ACCOUNTABLE, hours=1)
+
+
+def check_round(
+    engine: Engine, round_edits: list[Edit], succeeded: list[bool], audit_before: int
+) -> None:
+    holders = accountables(engine)
+    assert len(holders) <= 1, holders
+    holder = holders[0] if holders else None
+    assert serial_orders_explaining(round_edits, succeeded, holder), (succeeded, holder)
+    written = audit_actors_since(engine, audit_before)
+    for edit, won in zip(round_edits, succeeded, strict=True):
+        assert (written[edit.actor] > 0) == won, (edit.actor, written)  # losers wrote nothing
+
+
+def test_leads_racing_through_separate_connections(ark: Ark, team: Path) -> None:
     engine = open_engine(ark.db_url)
-    rounds = 15
+    round_edits = edits(carla_accountable_file(ark))
+    for _ in range(12):
+        reset_to_ana(engine)
+        audit_before = last_audit_id(engine)
+
+        def work(edit: Edit) -> Callable[[], None]:
+            def run() -> None:
+                own = open_engine(ark.db_url)  # a connection of its own, like another lead
+                try:
+                    with transaction(own, actor=edit.actor) as reg:
+                        edit.service(reg)
+                finally:
+                    own.dispose()
+
+            return run
+
+        outcomes = race([work(e) for e in round_edits])
+        for outcome in outcomes:
+            assert outcome is None or isinstance(outcome, ArkError), repr(outcome)
+        check_round(engine, round_edits, [o is None for o in outcomes], audit_before)
+    assert_audit_and_history_agree(engine)
+
+
+def test_leads_racing_with_the_ark_command(ark: Ark, team: Path) -> None:
+    engine = open_engine(ark.db_url)
+    round_edits = edits(carla_accountable_file(ark))
+    for _ in range(2):  # each round starts four processes: the slow part of this module
+        reset_to_ana(engine)
+        audit_before = last_audit_id(engine)
+        results = run_ark_at_once(
+            [list(e.argv) for e in round_edits],
+            ark.db_url,
+            ark.workspace,
+            [e.actor for e in round_edits],
+        )
+        for code, _, err in results:
+            if code:
+                assert_clean_loss(code, err)
+        check_round(engine, round_edits, [code == 0 for code, _, _ in results], audit_before)
+    assert_audit_and_history_agree(engine)
+
+
+def test_exactly_one_accountable_when_all_claim_at_once(ark: Ark, team: Path) -> None:
+    engine = open_engine(ark.db_url)
+    rounds = 12
     for _ in range(rounds):
-        holder = current_accountables(engine)
         with transaction(engine) as reg:
-            for email in holder:
-                reg.unassign(email, "listening", Role.ACCOUNTABLE)
+            for email in accountables(engine):
+                reg.unassign(email, SLUG, Role.ACCOUNTABLE)
 
         def claim(email: str) -> Callable[[], None]:
             def work() -> None:
-                with transaction(open_engine(ark.db_url), actor=email) as reg:
-                    reg.assign(email, "listening", Role.ACCOUNTABLE, hours=1)
+                own = open_engine(ark.db_url)
+                try:
+                    with transaction(own, actor=email) as reg:
+                        reg.assign(email, SLUG, Role.ACCOUNTABLE, hours=1)
+                finally:
+                    own.dispose()
 
             return work
 
@@ -71,75 +282,52 @@ def test_exactly_one_accountable_under_concurrent_assigns(ark: Ark, team: Path) 
         assert len(winners) == 1, outcomes
         losers = [o for o in outcomes if o is not None]
         assert all(isinstance(o, Conflict) for o in losers), losers
-        assert all("already has an accountable person" in str(o) for o in losers)
-        assert current_accountables(engine) == winners
-    with transaction(engine, write=False) as reg:
-        adds = reg.session.scalar(
-            select(func.count()).where(
-                AuditRecord.entity_key.like("listening/%/accountable"), AuditRecord.action == "add"
-            )
-        )
-        rows = reg.session.scalar(
-            select(func.count()).where(
-                Assignment.role == Role.ACCOUNTABLE,
-                Assignment.responsibility_id == reg.responsibility("listening").id,
-            )
-        )
-    assert adds == rows == rounds + 1  # one audit record per assignment ever made, no more
+        assert all(f"already has an accountable person: {winners[0]}" in str(o) for o in losers)
+        assert accountables(engine) == winners
+    assert_audit_and_history_agree(engine)
+
+
+def test_racing_processes_get_a_clear_message(ark: Ark, team: Path) -> None:
+    """Separate `ark` processes: one claim wins, the others say who has it and what to do."""
+    ark("unassign", ANA, SLUG, "--role", "accountable")
+    results = run_ark_at_once(
+        [["assign", email, SLUG, "--role", "accountable"] for email in PEOPLE],
+        ark.db_url,
+        ark.workspace,
+        list(PEOPLE),
+    )
+    assert sorted(code for code, _, _ in results) == [0, 1, 1]
+    engine = open_engine(ark.db_url)
+    (winner,) = accountables(engine)
+    for code, _, err in results:
+        if code:
+            assert_clean_loss(code, err)
+            assert f"already has an accountable person: {winner}" in err
+    assert_audit_and_history_agree(engine)
 
 
 def test_concurrent_additions_are_never_lost(ark: Ark, team: Path) -> None:
-    engine = open_engine(ark.db_url)
-
     def add(email: str, role: Role) -> Callable[[], None]:
         def work() -> None:
-            with transaction(open_engine(ark.db_url)) as reg:
-                reg.assign(email, "kpi-report", role, hours=0.5)
+            own = open_engine(ark.db_url)
+            try:
+                with transaction(own) as reg:
+                    reg.assign(email, "kpi-report", role, hours=0.5)
+            finally:
+                own.dispose()
 
         return work
 
-    outcomes = race(
-        [
-            add("bruno@acme.test", Role.CONSULTED),
-            add("carla@acme.test", Role.CONSULTED),
-            add("bruno@acme.test", Role.INFORMED),
-        ]
-    )
-    assert outcomes == [None, None, None]
+    wanted = [(BRUNO, Role.CONSULTED), (CARLA, Role.CONSULTED), (BRUNO, Role.INFORMED)]
+    assert race([add(*w) for w in wanted]) == [None, None, None]
+    engine = open_engine(ark.db_url)
     with transaction(engine, write=False) as reg:
         roles = {
             (a.contributor.email, a.role)
             for a in reg.current_assignments(responsibility=reg.responsibility("kpi-report"))
         }
-    assert {
-        ("bruno@acme.test", Role.CONSULTED),
-        ("carla@acme.test", Role.CONSULTED),
-        ("bruno@acme.test", Role.INFORMED),
-    } <= roles
-
-
-def test_racing_processes_get_a_clear_message(ark: Ark, team: Path, tmp_path: Path) -> None:
-    """Separate `ark` processes: one handover wins, the others say why they lost."""
-    ark("unassign", "ana@acme.test", "listening", "--role", "accountable")
-    env = {**os.environ, "ARK_DATABASE_URL": ark.db_url}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "ark", "assign", email, "listening", "--role", "accountable"],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for email in PEOPLE
-    ]
-    results = [(p.wait(), *p.communicate()) for p in procs]
-    assert sorted(code for code, _, _ in results) == [0, 1, 1]
-    for code, _, err in results:
-        if code:
-            assert "already has an accountable person" in err
-            assert "hint:" in err
-    assert len(current_accountables(open_engine(ark.db_url))) == 1
+    assert set(wanted) <= roles
+    assert_audit_and_history_agree(engine)
 
 
 def test_concurrent_applies_of_different_files_both_land(ark: Ark, team: Path) -> None:
@@ -149,21 +337,40 @@ def test_concurrent_applies_of_different_files_both_land(ark: Ark, team: Path) -
     a, b = team.with_name("a.yaml"), team.with_name("b.yaml")
     a.write_text(first)
     b.write_text(second)
-    engine = open_engine(ark.db_url)
-    from ark.teamfile import read_team_file
 
     def apply(path: Path) -> Callable[[], None]:
         def work() -> None:
-            with transaction(open_engine(ark.db_url)) as reg:
-                reg.apply(read_team_file(path))
+            own = open_engine(ark.db_url)
+            try:
+                with transaction(own) as reg:
+                    reg.apply(read_team_file(path))
+            finally:
+                own.dispose()
 
         return work
 
     assert race([apply(a), apply(b)]) == [None, None]
-    with transaction(engine, write=False) as reg:
+    with transaction(open_engine(ark.db_url), write=False) as reg:
         spec = reg.snapshot()
-    assert {c.email: c.capacity for c in spec.contributors}["ana@acme.test"] == 7
-    assert {c.email: c.name for c in spec.contributors}["carla@acme.test"] in {
+    assert {c.email: c.capacity for c in spec.contributors}[ANA] == 7
+    assert {c.email: c.name for c in spec.contributors}[CARLA] in {
         "Carla Vidal",
         "Carla Vidal Ruiz",
     }
+
+
+def test_first_use_by_several_processes_at_once(ark: Ark) -> None:
+    """Leads applying the same file to a new, empty registry at once: the schema is created
+    once, one apply makes every change and the others find nothing left to do."""
+    path = ark.team_file()
+    results = run_ark_at_once(
+        [["apply", str(path)]] * 3, ark.db_url, ark.workspace, ["lead-1", "lead-2", "lead-3"]
+    )
+    assert [code for code, _, _ in results] == [0, 0, 0], results
+    outputs = Counter(out.splitlines()[-1].split(":")[0] for _, out, _ in results)
+    assert outputs == {"changed": 1, "nothing to change": 2}, results
+    engine = open_engine(ark.db_url)
+    assert current_revision(engine) == SCHEMA_HEAD
+    assert ark("apply", str(path)).output.strip().endswith("the registry matches the file")
+    assert len(audit_actors_since(engine, 0)) == 1  # all changes by one lead, none twice
+    assert_audit_and_history_agree(engine)
