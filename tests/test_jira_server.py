@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 import requests
 from jira import JIRA, JIRAError
+from jsonschema import ValidationError
 
-from tests.jira_server import JiraServer
+from tests.jira_server import JiraServer, spec
+from tests.jira_server.app import resolve
 from tests.jira_server.state import Flavour
 
 EMAIL = "bot@acme.test"
@@ -545,3 +547,71 @@ def test_counters_count_routes_and_reset(server: JiraServer, jira: JIRA) -> None
     assert server.writes == 1
     server.reset_counters()
     assert not server.requests and server.writes == 0
+
+
+# The answers follow Atlassian's specification ------------------------------------------------
+
+
+def test_answers_match_the_specifications_schemas(server: JiraServer) -> None:
+    cloud = server.flavour == "cloud"
+    alice = server.add_user("alice@acme.test", "Alice Liddell")
+    checked: set[tuple[str, str]] = set()
+
+    def call(method: str, path: str, status: int, **options: Any) -> Any:
+        answer = requests.request(method, server.url + path, **options, **raw_auth(server))
+        assert answer.status_code == status, (method, path, answer.text)
+        found = resolve(method, path.split("?")[0])
+        assert found is not None
+        template = found[0].template
+        if status == 204:
+            spec.response_schema(method, template, 204)  # declared
+            assert answer.content == b""
+        else:
+            spec.validate(method, template, status, answer.json())
+        checked.add((method, template))
+        return None if status == 204 else answer.json()
+
+    task = {"project": {"key": "ARK"}, "issuetype": {"id": "10001"}, "summary": "Plan"}
+    call("GET", "/rest/api/2/serverInfo", 200)
+    me = call("GET", "/rest/api/2/myself", 200)
+    call("GET", "/rest/api/2/user/search", 200, params={("query" if cloud else "username"): "ali"})
+    call("GET", "/rest/api/2/user", 200, params={("accountId" if cloud else "username"): alice})
+    call("GET", "/rest/api/2/project/ARK", 200)
+    call("GET", "/rest/api/2/project/ARK/components", 200)
+    call("GET", "/rest/api/2/project/ARK/statuses", 200)
+    call("GET", "/rest/api/2/issuetype", 200)
+    call("GET", "/rest/api/2/field", 200)
+    if cloud:
+        expand = {"projectKeys": "ARK", "expand": "projects.issuetypes.fields"}
+        call("GET", "/rest/api/2/issue/createmeta", 200, params=expand)
+    call("GET", "/rest/api/2/issue/createmeta/ARK/issuetypes", 200)
+    call("GET", "/rest/api/2/issue/createmeta/ARK/issuetypes/10001", 200)
+    key = call("POST", "/rest/api/2/issue", 201, json={"fields": task})["key"]
+    call("POST", "/rest/api/2/issue", 400, json={"fields": {**task, "bogus": 1}})
+    bulk = {"issueUpdates": [{"fields": task}, {"fields": {**task, "summary": ""}}]}
+    call("POST", "/rest/api/2/issue/bulk", 201, json=bulk)
+    call("POST", "/rest/api/2/issue/bulk", 400, json={"issueUpdates": bulk["issueUpdates"][1:]})
+    call("PUT", f"/rest/api/2/issue/{key}", 204, json={"fields": {"labels": ["ark"]}})
+    call("PUT", f"/rest/api/2/issue/{key}/assignee", 204, json=user_ref(server, alice))
+    transitions = call("GET", f"/rest/api/2/issue/{key}/transitions", 200)["transitions"]
+    start = {"transition": {"id": transitions[0]["id"]}}
+    call("POST", f"/rest/api/2/issue/{key}/transitions", 204, json=start)
+    call("POST", f"/rest/api/2/issue/{key}/comment", 201, json={"body": "Noted"})
+    call("GET", f"/rest/api/2/issue/{key}/comment", 200)
+    call("GET", f"/rest/api/2/issue/{key}/changelog", 200)
+    issue = call("GET", f"/rest/api/2/issue/{key}", 200, params={"expand": "changelog,transitions"})
+    assert [h["items"][0]["field"] for h in issue["changelog"]["histories"]] == [
+        "labels",
+        "assignee",
+        "status",
+    ]
+    query = {"jql": "project = ARK ORDER BY key", "fields": "*all", "expand": "changelog"}
+    search = "/rest/api/2/search/jql" if cloud else "/rest/api/2/search"
+    found = call("GET", search, 200, params={**query, "maxResults": "1"})
+    assert len(found["issues"]) == 1
+    call("POST", search, 200, json={**query, "fields": ["summary", "status"]})
+    expected = 24 if cloud else 23
+    assert len(checked) == expected
+    # The check has teeth: a property the schema does not declare is refused.
+    with pytest.raises(ValidationError):
+        spec.validate("GET", "/rest/api/2/myself", 200, {**me, "nickname": "Al"})

@@ -318,13 +318,18 @@ class Renderer:
             "created": timestamp(history.created),
             "items": [
                 {
-                    "field": c.field,
-                    "fieldtype": "jira",
-                    "fieldId": c.field_id,
-                    "from": c.from_id,
-                    "fromString": c.from_string,
-                    "to": c.to_id,
-                    "toString": c.to_string,
+                    key: value
+                    for key, value in (
+                        ("field", c.field),
+                        ("fieldtype", "jira"),
+                        ("fieldId", c.field_id),
+                        ("from", c.from_id),
+                        ("fromString", c.from_string),
+                        ("to", c.to_id),
+                        ("toString", c.to_string),
+                    )
+                    # The spec declares these strings, not nullable: empty ones are left out.
+                    if value is not None
                 }
                 for c in history.items
             ],
