@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from ark.service import Registry
 
 
+RECENT = 10
+
+
 @click.group()
 def process() -> None:
     """Documented processes: Markdown files recorded as revisions in the registry."""
@@ -140,16 +143,26 @@ def process_list(db_url: str | None, as_json: bool) -> None:
 @json_option
 def process_show(slug: str, number: int | None, db_url: str | None, as_json: bool) -> None:
     """A process: its review stamp and the text of a revision."""
-    from ark.processes import process, revision
+    from ark.processes import completions, process, revision
 
     with registry(db_url, write=False) as reg:
         row = process(reg, slug)
         summary = _summary(reg, row)
         text = revision(reg, slug, number or row.revision).text
         data = dict(row.data)
+        log = [
+            {"date": e.date.isoformat(), "task": e.task_key, "who": e.who, "note": e.note}
+            for e in completions(reg, [row], limit=RECENT)[slug]
+        ]
     if as_json:
         print_json(
-            {**summary, "shown_revision": number or summary["revision"], "data": data, "text": text}
+            {
+                **summary,
+                "shown_revision": number or summary["revision"],
+                "data": data,
+                "text": text,
+                "completions": log,
+            }
         )
         return
     reviewed = (
@@ -163,6 +176,10 @@ def process_show(slug: str, number: int | None, db_url: str | None, as_json: boo
         + (" (OVERDUE)" if summary["overdue"] else "")
     )
     click.echo(text, nl=False)
+    if log:
+        click.echo(f"\nrecent completions ({len(log)}):")
+    for e in log:
+        click.echo(f"  {e['date']}  {e['task']:<32} {e['who']:<20} {e['note']}")
 
 
 @process.command("history")

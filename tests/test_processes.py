@@ -1,0 +1,356 @@
+"""Documented processes: recording, reading, reviewing, logging completions, checks, pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ark.db import open_engine
+from ark.plugins import manager
+from ark.service import transaction
+from ark.vocabulary import TaskStatus
+from tests.conftest import Ark
+
+GOOD = """---
+slug: {slug}
+title: Weekly listening report
+responsibility: listening
+review_months: 6
+kpis: [followers]
+steps:
+  - do: Export last week's "mentions"
+    role: responsible
+    tool: Listening tool
+  - do: Approve the report
+    role: accountable
+---
+
+Keep it to one page.
+"""
+
+
+def write(folder: Path, name: str, text: str | bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+def codes(ark: Ark, code: int = 0) -> list[tuple[str, str]]:
+    report = ark.json("check", code=code)
+    return sorted((f["code"], f["subject"]) for f in report["findings"] if "process" in f["code"])
+
+
+def test_round_trip_new_record_history_diff_review_export(ark: Ark, team: Path) -> None:
+    out = ark("process", "new", "weekly-report", "--responsibility", "listening").stdout
+    path = ark.workspace / "processes" / "weekly-report.md"
+    assert f"wrote {path.relative_to(ark.workspace)}" in out
+    ark("process", "new", "weekly-report", code=1)  # never overwrites without --force
+
+    assert ark.json("process", "record", str(path), "--message", "first")[0]["revision"] == 1
+    again = ark.json("process", "record", str(path))
+    assert again == [{"slug": "weekly-report", "revision": None, "created": False}]
+
+    text = path.read_text("utf-8").replace("The first step", "Export the mentions")
+    path.write_bytes(text.encode("utf-8"))
+    assert "~ weekly-report revision 2" in ark("process", "record", str(path), "-m", "steps").stdout
+
+    listed = ark.json("process", "list")
+    assert [(p["slug"], p["revision"], p["responsibility"]) for p in listed] == [
+        ("weekly-report", 2, "listening")
+    ]
+    shown = ark.json("process", "show", "weekly-report")
+    assert shown["text"] == text
+    assert shown["data"]["steps"][0]["do"] == "Export the mentions, as an instruction"
+    assert ark.json("process", "show", "weekly-report", "--revision", "1")["text"] != text
+
+    history = ark.json("process", "history", "weekly-report")
+    assert [(h["revision"], h["author"], h["message"]) for h in history] == [
+        (2, "tester", "steps"),
+        (1, "tester", "first"),
+    ]
+    diff = ark.json("process", "diff", "weekly-report", "1", "2")["diff"]
+    assert "-  - do: The first step, as an instruction" in diff
+    assert "+  - do: Export the mentions, as an instruction" in diff
+    ark("process", "diff", "weekly-report", "1", "9", code=1)
+
+    assert shown["last_reviewed_on"] is None
+    ark("process", "review", "weekly-report", "--on", "2026-01-15")
+    reviewed = ark.json("process", "show", "weekly-report")
+    assert (reviewed["last_reviewed_by"], reviewed["last_reviewed_on"]) == ("tester", "2026-01-15")
+    assert reviewed["review_due"] == "2026-07-15"
+    assert reviewed["revision"] == 2  # a review is not a change
+
+    out_dir = ark.workspace / "exported"
+    assert "wrote 1 file(s)" in ark("process", "export", str(out_dir)).stdout
+    assert (out_dir / "weekly-report.md").read_bytes() == path.read_bytes()
+    assert ark.json("process", "record", str(out_dir))[0]["revision"] is None
+    assert "wrote 0 file(s)" in ark("process", "export", str(out_dir)).stdout
+    assert len(ark.json("process", "history", "weekly-report")) == 2
+
+
+def test_windows_line_endings_and_unicode_survive_the_round_trip(ark: Ark, team: Path) -> None:
+    text = GOOD.format(slug="crlf").replace("one page", "una página ✓").replace("\n", "\r\n")
+    path = write(ark.workspace / "in", "crlf.md", text)
+    ark("process", "record", str(path))
+    ark("process", "export", str(ark.workspace / "out"))
+    assert (ark.workspace / "out" / "crlf.md").read_bytes() == text.encode("utf-8")
+
+
+Case = tuple[Callable[[str], str | bytes], int, str, str]
+BAD: dict[str, Case] = {
+    "no front matter": (lambda t: t.replace("---\n", "", 1), 1, "", "does not start"),
+    "front matter never closed": (
+        lambda t: t.replace("\n---\n\n", "\n\n"),
+        1,
+        "",
+        "never closed",
+    ),
+    "YAML syntax": (lambda t: t.replace("kpis: [followers]", "kpis: [followers"), 7, "", "YAML"),
+    "not a mapping": (
+        lambda t: "---\n- a list\n---\nbody\n",
+        2,
+        "",
+        "must be a mapping",
+    ),
+    "missing title": (
+        lambda t: t.replace("title: Weekly listening report\n", ""),
+        2,
+        "",
+        "'title'",
+    ),
+    "unknown field": (lambda t: t.replace("title:", "titel:"), 2, "", "unknown field 'titel'"),
+    "wrong type": (
+        lambda t: t.replace("review_months: 6", "review_months: six"),
+        5,
+        "review_months",
+        "expected a whole number",
+    ),
+    "bad role": (
+        lambda t: t.replace("role: accountable", "role: owner"),
+        12,
+        "steps[1].role",
+        "'owner' is not allowed",
+    ),
+    "step without do": (
+        lambda t: t.replace("  - do: Approve the report\n    role", "  - role"),
+        11,
+        "steps[1]",
+        "missing field 'do'",
+    ),
+    "unknown responsibility": (
+        lambda t: t.replace("responsibility: listening", "responsibility: listenin"),
+        4,
+        "responsibility",
+        "unknown responsibility 'listenin'",
+    ),
+    "unknown KPI": (
+        lambda t: t.replace("[followers]", "[followers, folowers]"),
+        6,
+        "kpis[1]",
+        "unknown KPI 'folowers'",
+    ),
+    "duplicate field": (
+        lambda t: t.replace("review_months: 6", "review_months: 6\nreview_months: 3"),
+        6,
+        "",
+        "appears twice",
+    ),
+    "slug of another file": (lambda t: t.replace("slug: bad", "slug: good"), 2, "slug", "also"),
+    "not UTF-8": (
+        lambda t: t.replace("one page", "one p\xe1ge").encode("latin-1"),
+        15,
+        "",
+        "UTF-8",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD))
+def test_a_bad_file_records_nothing_and_says_where(ark: Ark, team: Path, kind: str) -> None:
+    make, line, field, message = BAD[kind]
+    folder = ark.workspace / "processes"
+    write(folder, "good.md", GOOD.format(slug="good"))
+    bad = write(folder, "zz-bad.md", make(GOOD.format(slug="bad")))
+    audit_before = ark.json("process", "list")
+    result = ark("process", "record", str(folder), code=2)
+    where = f"{bad}:{line}:"
+    assert where in result.output, result.output
+    located = [ln for ln in result.output.splitlines() if where in ln]
+    assert any(message in ln and (not field or f" {field}:" in ln) for ln in located), located
+    assert "fix:" in result.output
+    assert "nothing was recorded" in result.output
+    assert ark.json("process", "list") == audit_before == []
+
+
+def test_every_problem_of_every_file_is_reported_at_once(ark: Ark, team: Path) -> None:
+    folder = ark.workspace / "processes"
+    write(folder, "a.md", GOOD.format(slug="a").replace("role: accountable", "role: boss"))
+    write(folder, "b.md", GOOD.format(slug="b").replace("[followers]", "[nope]"))
+    output = ark("process", "record", str(folder), code=2).output
+    assert f"{folder / 'a.md'}:12:" in output and f"{folder / 'b.md'}:6:" in output
+    assert "2 problems in 2 process files" in output
+
+
+def test_a_missing_path_is_an_error(ark: Ark, team: Path) -> None:
+    assert "does not exist" in ark("process", "record", "nowhere", code=1).output
+    (ark.workspace / "empty").mkdir()
+    assert "holds no .md files" in ark("process", "record", "empty", code=1).output
+
+
+def _planned_key(ark: Ark, responsibility: str) -> str:
+    ark("tasks", "plan", "--from", "2026-11-02", "--until", "2026-11-30")
+    rows = ark.json("tasks", "list", "--responsibility", responsibility)
+    key: str = rows[0]["key"]
+    return key
+
+
+def test_a_task_set_done_is_logged_in_its_process(ark: Ark, team: Path) -> None:
+    ark("process", "record", str(write(ark.workspace / "p", "l.md", GOOD.format(slug="listen"))))
+    key = _planned_key(ark, "listening")
+    other = ark.json("tasks", "list", "--responsibility", "kpi-report")[0]["key"]
+
+    ark("tasks", "set", key, "in-progress", "--note", "started")
+    assert ark.json("process", "show", "listen")["completions"] == []
+    ark("tasks", "set", key, "done", "--note", "3 complaints handed to care")
+    ark("tasks", "set", other, "done", "--note", "not a listening task")
+    log = ark.json("process", "show", "listen")["completions"]
+    assert [(e["task"], e["who"], e["note"]) for e in log] == [
+        (key, "tester", "3 complaints handed to care")
+    ]
+    assert log[0]["date"] == dt.date.today().isoformat()
+    assert "3 complaints handed to care" in ark("process", "show", "listen").stdout
+
+
+def test_a_completion_pulled_back_from_another_system_keeps_who_and_when(
+    ark: Ark, team: Path
+) -> None:
+    ark("process", "record", str(write(ark.workspace / "p", "l.md", GOOD.format(slug="listen"))))
+    key = _planned_key(ark, "listening")
+    engine = open_engine(ark.db_url)
+    try:
+        with transaction(engine, hook=manager().hook, actor="sync") as reg:
+            reg.set_task_status(
+                key,
+                TaskStatus.DONE,
+                note="closed on the board",
+                by="jira:bruno",
+                at=dt.datetime(2026, 11, 6, 17, 30, tzinfo=dt.UTC),
+            )
+    finally:
+        engine.dispose()
+    log = ark.json("process", "show", "listen")["completions"]
+    assert [(e["date"], e["who"], e["note"]) for e in log] == [
+        ("2026-11-06", "jira:bruno", "closed on the board")
+    ]
+
+
+def test_checks_missing_overdue_and_unowned(ark: Ark, team: Path) -> None:
+    assert codes(ark) == [("process-missing", "kpi-report"), ("process-missing", "listening")]
+    ark("process", "record", str(write(ark.workspace / "p", "l.md", GOOD.format(slug="listen"))))
+    assert codes(ark) == [("process-missing", "kpi-report")]
+
+    ark("process", "review", "listen", "--on", "2020-01-01")
+    assert ("process-overdue", "listen") in codes(ark)
+    ark("process", "review", "listen")
+    assert ("process-overdue", "listen") not in codes(ark)
+
+    ark("unassign", "ana@acme.test", "listening", "--role", "accountable")
+    assert ("process-unowned", "listen") in codes(ark, code=1)  # core: no-accountable is an error
+
+
+def pages(ark: Ark, lang: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    engine = open_engine(ark.db_url)
+    try:
+        with transaction(engine, hook=manager().hook, write=False) as reg:
+            manager().hook.ark_playbook_pages(registry=reg, lang=lang, register=found.__setitem__)
+    finally:
+        engine.dispose()
+    return found
+
+
+def test_process_pages_in_two_languages(ark: Ark, team: Path) -> None:
+    folder = ark.workspace / "p"
+    ark("process", "record", str(write(folder, "l.md", GOOD.format(slug="listen"))), "-m", "v1")
+    ark("process", "review", "listen", "--on", "2020-01-01")
+    ark("tasks", "set", _planned_key(ark, "listening"), "done", "--note", "sent to all")
+
+    en = pages(ark, "en")
+    page = en["processes/listen.md"]
+    assert page.startswith("---\ntitle: Weekly listening report\n")
+    assert '!!! warning "Overdue for review"' in page
+    mermaid = page.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert mermaid.startswith("flowchart TD\n")
+    assert 's1["1. Export last week\'s #quot;mentions#quot; (Responsible)"]' in mermaid
+    assert "s1 --> s2" in mermaid
+    assert (
+        '| 1 | Export last week\'s "mentions" | Responsible | Bruno López | Listening tool |'
+        in page
+    )
+    assert "| 2 | Approve the report | Accountable | Ana García |" in page
+    assert "Last reviewed by tester on 2020-01-01." in page
+    assert "| 1 | " in page.split("## Revision history", 1)[1] and "| v1 |" in page
+    assert "sent to all" in page.split("## Recent completions", 1)[1]
+    assert "Keep it to one page." in page
+    assert "[Weekly listening report](processes/listen.md)" in en["due-for-review.md"]
+    assert "No usage policy is recorded yet" in en["usage-policy.md"]
+
+    es = pages(ark, "es")["processes/listen.md"]
+    assert '!!! warning "Revisión pendiente"' in es
+    assert "## Quién hace qué" in es and "## Historial de revisiones" in es
+    assert "(Encargado)" in es.split("```mermaid", 1)[1]
+    assert "Revisión pendiente" not in pages(ark, "it")["processes/listen.md"]
+
+    ark("process", "review", "listen")
+    assert "Overdue for review" not in pages(ark, "en")["processes/listen.md"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"), [("en", "Weekly listening report"), ("es", "Informe semanal de escucha")]
+)
+def test_init_writes_starter_processes_that_record_cleanly(ark: Ark, lang: str, title: str) -> None:
+    workspace = ark.workspace / "team"
+    out = ark("init", str(workspace), "--lang", lang).stdout
+    assert "wrote 6 starter processes" in out
+    ark("apply", str(workspace / "ark.yaml"))
+    recorded = ark.json("process", "record", str(workspace / "processes"), "-m", "starters")
+    assert len(recorded) == 6 and all(r["revision"] == 1 for r in recorded)
+    shown = ark.json("process", "show", "weekly-listening-report")
+    assert shown["title"] == title
+    assert {p["responsibility"] for p in ark.json("process", "list")} == {
+        "listening",
+        "editorial-calendar",
+        "customer-care",
+        "kpi-reporting",
+        "usage-policy",
+        "content-review",
+    }
+    report = ark.json("check")
+    assert report["errors"] == 0
+    missing = {f["subject"] for f in report["findings"] if f["code"] == "process-missing"}
+    assert "listening" not in missing and "usage-policy" not in missing
+    policy = pages(ark, lang)["usage-policy.md"]
+    assert "processes/usage-policy.md" in policy
+
+    before = (workspace / "processes" / "usage-policy.md").read_bytes()
+    (workspace / "processes" / "usage-policy.md").write_bytes(b"edited")
+    ark("init", str(workspace), "--lang", lang, "--force")
+    assert (workspace / "processes" / "usage-policy.md").read_bytes() == b"edited" != before
+
+
+def test_demo_records_the_starter_processes(ark: Ark) -> None:
+    out = ark("demo", str(ark.workspace / "demo")).stdout
+    assert "processes:   6 documented (6 new revision(s)); checks now: 0 error(s)" in out
+    assert len(ark.json("process", "list")) == 6
+    again = ark("demo", str(ark.workspace / "demo")).stdout
+    assert "6 documented (0 new revision(s))" in again
+
+
+def test_show_of_an_unknown_process_says_what_to_do(ark: Ark, team: Path) -> None:
+    result: Any = ark("process", "show", "nope", code=1)
+    assert "no process 'nope'" in result.output and "ark process list" in result.output
