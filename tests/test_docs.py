@@ -110,60 +110,78 @@ def _install_examples(site: Path) -> dict[str, str]:
     return expected
 
 
-def _run_ark(*args: str, cwd: Path, site: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {
-        k: v for k, v in os.environ.items() if k not in {"ARK_DATABASE_URL", "ARK_DISABLE_PLUGINS"}
-    }
-    environ["PYTHONPATH"] = os.pathsep.join([str(site), environ.get("PYTHONPATH", "")])
-    return subprocess.run(
-        [sys.executable, "-m", "ark", *args],
-        cwd=cwd,
-        env={**environ, "ARK_USER": "docs", **env},
+RUNNER = """
+import json, os, sys
+from click.testing import CliRunner
+from ark.cli import cli
+from ark.plugins import manager
+
+manager().hook.ark_register_commands(cli=cli)
+results = []
+for cwd, args in json.loads(sys.argv[1]):
+    os.chdir(cwd)
+    result = CliRunner().invoke(cli, args)
+    results.append([result.exit_code, result.stdout, result.stderr])
+print(json.dumps(results))
+"""
+
+
+def _run_ark(
+    steps: list[tuple[Path, list[str]]], site: Path, **env: str
+) -> list[tuple[int, str, str]]:
+    """`ark` commands in one fresh process that sees the example plugins as installed."""
+    environ = {k: v for k, v in os.environ.items() if k != "ARK_DATABASE_URL"}
+    environ["PYTHONPATH"] = os.pathsep.join([str(site), str(ROOT)])
+    done = subprocess.run(
+        [sys.executable, "-c", RUNNER, json.dumps([[str(cwd), args] for cwd, args in steps])],
+        env={**environ, "ARK_USER": "docs", "ARK_DISABLE_PLUGINS": "", **env},
         capture_output=True,
         text=True,
         check=False,
     )
+    assert done.returncode == 0, done.stderr
+    return [tuple(r) for r in json.loads(done.stdout)]
 
 
 def test_the_example_plugins_of_the_hook_reference_load_and_work(tmp_path: Path) -> None:
     site = tmp_path / "site"
     expected = _install_examples(site)
     assert set(expected.values()) == set(hookspecs.hook_names())
-
-    listed = _run_ark("plugins", "--json", cwd=tmp_path, site=site)
-    assert listed.returncode == 0, listed.stderr
-    hooks = {p["name"]: p["hooks"] for p in json.loads(listed.stdout)}
+    team_file = tmp_path / "solo" / "ark.yaml"
+    listed, hello, demo, hours, init, good = _run_ark(
+        [
+            (tmp_path, ["plugins", "--json"]),
+            (tmp_path, ["hello", "team"]),
+            (tmp_path, ["demo", "demo"]),
+            (tmp_path / "demo", ["hours", "ana.garcia0@example.com"]),
+            (tmp_path, ["init", "solo", "--template", "solo"]),
+            (tmp_path, ["check", "--file", str(team_file)]),
+        ],
+        site,
+    )
+    hooks = {p["name"]: p["hooks"] for p in json.loads(listed[1])}
     for name, hook in expected.items():
         assert hooks.get(name) == [hook], f"the example under {hook} is not loaded as one"
     assert hooks["hello"] == ["ark_register_commands"]
-
-    hello = _run_ark("hello", "team", cwd=tmp_path, site=site)
-    assert (hello.returncode, hello.stdout) == (0, "Hello, team!\n")
-    blocked = _run_ark("hello", cwd=tmp_path, site=site, ARK_DISABLE_PLUGINS="hello,jira")
-    assert blocked.returncode == 2 and "No such command 'hello'" in blocked.stderr
-    names = json.loads(
-        _run_ark(
-            "plugins", "--json", cwd=tmp_path, site=site, ARK_DISABLE_PLUGINS="hello,jira"
-        ).stdout
-    )
-    assert not {"hello", "jira"} & {p["name"] for p in names}
-
-    # The demo runs the check, event and demo examples; the template and section examples
-    # give a team file that checks, and reject a bad `slack:` section.
-    demo = _run_ark("demo", "demo", cwd=tmp_path, site=site)
-    assert demo.returncode == 0, demo.stderr
-    assert re.search(r"^busiest: +\S+@example\.com, \d+ tasks$", demo.stdout, re.M)
-    assert "now answers for listening" in demo.stderr
-    hours = _run_ark("hours", "ana.garcia0@example.com", cwd=tmp_path / "demo", site=site)
-    assert re.fullmatch(r"ana\.garcia0@example\.com: \d+ h a week\n", hours.stdout), hours
-    assert _run_ark("init", "solo", "--template", "solo", cwd=tmp_path, site=site).returncode == 0
-    team_file = tmp_path / "solo" / "ark.yaml"
-    good = _run_ark("check", "--file", str(team_file), cwd=tmp_path, site=site)
-    assert good.returncode == 0 and "no-department" not in good.stdout, good.stdout + good.stderr
+    assert hello[:2] == (0, "Hello, team!\n")
+    # The demo runs the check, event, workspace and demo examples; the template and section
+    # examples give a team file that checks, and reject a bad `slack:` section.
+    assert demo[0] == 0, demo
+    assert re.search(r"^busiest: +\S+@example\.com, \d+ tasks$", demo[1], re.M)
+    assert "now answers for listening" in demo[2]
+    assert (tmp_path / "demo" / "README.md").is_file()
+    assert re.fullmatch(r"ana\.garcia0@example\.com: \d+ h a week\n", hours[1]), hours
+    assert init[0] == 0 and (tmp_path / "solo" / "README.md").is_file(), init
+    assert good[0] == 0 and "no-department" not in good[1], good
     with team_file.open("a") as f:
         f.write('slack:\n  channel: "social-media"\n')
-    bad = _run_ark("check", "--file", str(team_file), cwd=tmp_path, site=site)
-    assert bad.returncode == 2 and "slack.channel" in bad.stderr, bad.stderr
+    blocked, bad = _run_ark(
+        [(tmp_path, ["hello"]), (tmp_path, ["check", "--file", str(team_file)])],
+        site,
+        ARK_DISABLE_PLUGINS="hello,jira",
+    )
+    assert blocked[0] == 2 and "No such command 'hello'" in blocked[2], blocked
+    assert bad[0] == 2 and "slack.channel" in bad[2], bad
 
 
 # -- the CLI reference ------------------------------------------------------------------------
