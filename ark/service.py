@@ -177,13 +177,14 @@ class Registry:
         )
         if not values:
             return StrategySpec()
+        default = StrategySpec()
         return StrategySpec(
-            name=values["name"],
-            business_type=values["business_type"],
-            lang=values["lang"],
-            direction=values["direction"],
-            min_weekly_hours=float(values["min_weekly_hours"]),
-            expected_departments=tuple(values["expected_departments"]),
+            name=values.get("name", default.name),
+            business_type=values.get("business_type"),  # None is stored as no setting
+            lang=values.get("lang", default.lang),
+            direction=values.get("direction", default.direction),
+            min_weekly_hours=float(values.get("min_weekly_hours", default.min_weekly_hours)),
+            expected_departments=tuple(values.get("expected_departments", ())),
         )
 
     def current_assignments(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -39,6 +40,19 @@ from ark.vocabulary import Cadence, Component, Role
 MAX_BYTES = 64 * 1024 * 1024
 Path_ = tuple[str | int, ...]
 Mark = tuple[int, int]
+YAML_1_1_ONLY = {f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "timestamp")}
+# YAML 1.2's core schema, as the compiled parser of `_quick` reads it: `yes`, `no`, `on`
+# and `off` stay words, `010` is ten, and dates stay strings for the schema to check.
+CORE_SCHEMA = (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^(?:[-+]?[0-9][0-9_]*|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        "float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+)
 
 
 @cache
@@ -71,19 +85,32 @@ class Located:
 def _loader_for(located: Located) -> type[yaml.SafeLoader]:
     """A safe loader that records positions and rejects duplicate keys.
 
-    Dates stay strings (YAML 1.1 would turn `2026-13-01` into an error deep in the parser
-    and `2026-01-01` into a date): the schema checks their format and says where.
+    It reads scalars by YAML 1.2's core schema (see CORE_SCHEMA): dates stay strings (YAML
+    1.1 would turn `2026-13-01` into an error deep in the parser and `2026-01-01` into a
+    date), so the schema checks their format and says where.
     """
     base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     duplicates: list[tuple[str, Mark]] = []
+    aliased: list[Mark] = []
 
     class Loader(base):  # type: ignore[valid-type,misc]
         yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, Any]]]] = {
-            first: [
-                (tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"
-            ]
+            first: [(tag, regexp) for tag, regexp in resolvers if tag not in YAML_1_1_ONLY]
             for first, resolvers in base.yaml_implicit_resolvers.items()
         }
+
+        def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+            # A node met twice was reached through an alias (`*name`): a team file has no
+            # use for them, and a few nested ones expand to billions of entries.
+            if node in self.constructed_objects:
+                aliased.append(_pos(node.start_mark))
+                return None
+            return super().construct_object(node, deep=deep)
+
+        def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+            text = str(self.construct_scalar(node)).replace("_", "")
+            base = {"0o": 8, "0x": 16}.get(text[:2], 10)
+            return int(text[2:] if base != 10 else text, base)
 
         def construct_yaml_map(self, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
             data: dict[Any, Any] = {}
@@ -111,9 +138,13 @@ def _loader_for(located: Located) -> type[yaml.SafeLoader]:
             }
             located.starts[id(data)] = _pos(node.start_mark)
 
+    for name, pattern, first in CORE_SCHEMA:
+        Loader.add_implicit_resolver(f"tag:yaml.org,2002:{name}", re.compile(pattern), list(first))
+    Loader.add_constructor("tag:yaml.org,2002:int", Loader.construct_yaml_int)
     Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_yaml_map)
     Loader.add_constructor("tag:yaml.org,2002:seq", Loader.construct_yaml_seq)
     Loader.duplicates = duplicates
+    Loader.aliased = aliased
     return Loader
 
 
@@ -181,6 +212,44 @@ def read_team_file(path: Path) -> TeamSpec:
 
 def parse_team_bytes(raw: bytes, name: str) -> TeamSpec:
     """Parse and validate a team file's bytes; `name` is used in error messages."""
+    spec = _quick(raw)
+    return spec if spec is not None else _careful(raw, name)
+
+
+def _quick(raw: bytes) -> TeamSpec | None:
+    """The spec of a valid file, read by the compiled parser and validator; None otherwise.
+
+    PyYAML with positions and the pure-Python validator take seconds on a company-sized
+    team, and positions are only needed to word problems: any doubt here (a syntax error,
+    a duplicate key, a schema or reference problem) hands the file to `_careful`, which
+    decides and explains. Both read YAML 1.2's core schema, so they agree on what is valid.
+    """
+    import yaml_rs
+
+    try:
+        data = yaml_rs.loads(
+            raw.decode("utf-8"),
+            parse_datetime=False,
+            alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=0),
+        )
+        if not isinstance(data, dict) or not _fast_validator().is_valid(data):
+            return None
+    except ValueError:  # not UTF-8, not YAML, or keys that are not strings
+        return None
+    report = _Report("")
+    spec = _finish(data, report)
+    return None if report.problems else spec
+
+
+@cache
+def _fast_validator() -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(full_schema(), validate_formats=True)
+
+
+def _careful(raw: bytes, name: str) -> TeamSpec:
+    """Parse with positions and raise `InvalidTeamFile` naming every problem found."""
     report = _Report(name)
     try:
         text = raw.decode("utf-8")
@@ -220,6 +289,14 @@ def parse_team_bytes(raw: bytes, name: str) -> TeamSpec:
             "keep one of them; YAML would silently drop the first",
             mark=mark,
         )
+    for mark in dict.fromkeys(loader.aliased):  # type: ignore[attr-defined]
+        report.add(
+            (),
+            "this value is reused through a YAML alias (*name)",
+            "write the value out where it is used; team files take no anchors or aliases",
+            mark=mark,
+        )
+    report.raise_if_any()
     data = located.data
     if data is None:
         report.add((), "the file is empty", "start from a template: `ark init DIR --template ark`")
@@ -233,11 +310,17 @@ def parse_team_bytes(raw: bytes, name: str) -> TeamSpec:
         report.raise_if_any()
     _check_schema(data, report)
     report.raise_if_any()
+    spec = _finish(data, report)
+    report.raise_if_any()
+    return spec
+
+
+def _finish(data: dict[str, Any], report: _Report) -> TeamSpec:
+    """Schema-valid data to a spec, with its cross-references checked into `report`."""
     spec = _to_spec(data)
     sections = tuple(SectionSpec.of(n, data[n]) for n in plugin_sections() if n in data)
     spec = dataclasses.replace(spec, sections=sections)
     check_references(spec, report)
-    report.raise_if_any()
     return spec
 
 
@@ -262,12 +345,18 @@ def plugin_sections() -> dict[str, Any]:
     return {section.name: section.schema for section in found}
 
 
+def full_schema() -> dict[str, Any]:
+    """The published schema with the plugins' sections added."""
+    core = schema()
+    return {**core, "properties": {**core["properties"], **plugin_sections()}}
+
+
 def _check_schema(data: Any, report: _Report) -> None:
     from jsonschema import Draft202012Validator
 
-    full = schema()
-    full = {**full, "properties": {**full["properties"], **plugin_sections()}}
-    validator = Draft202012Validator(full, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(
+        full_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
     for error in validator.iter_errors(data):
         path: Path_ = tuple(error.absolute_path)
         message, fix = _explain(error)
@@ -302,7 +391,8 @@ def _explain(error: Any) -> tuple[str, str]:
     if kind == "pattern":
         if "@" in spec:
             return (f"{value!r} is not an e-mail address", "write an address like ana@example.com")
-        if "description" in error.schema:  # a plugin's pattern says what it wants
+        slug = spec == schema()["$defs"]["slug"]["pattern"]
+        if not slug and "description" in error.schema:  # a plugin's pattern says what it wants
             return (f"{value!r} is not valid here", error.schema["description"])
         return (
             f"{value!r} is not a slug",
@@ -318,8 +408,13 @@ def _explain(error: Any) -> tuple[str, str]:
         return (f"{value!r} is not a valid date", "write the date as YYYY-MM-DD, e.g. 2026-12-31")
     if kind == "uniqueItems":
         return ("the list repeats an item", "list each item once")
-    if kind in {"minLength", "maxLength"}:
-        return (f"{value!r:.40} has the wrong length", f"{error.message}")
+    if kind == "minLength":
+        return (f"{value!r:.40} is too short", f"write at least {spec} character(s)")
+    if kind == "maxLength":
+        return (
+            f"{value!r:.40}... is {len(value)} characters long",
+            f"shorten it to at most {spec} characters",
+        )
     return (error.message, "see the team file reference (docs/team-file.md)")
 
 
