@@ -13,6 +13,7 @@ from jsonschema import ValidationError
 
 from tests.jira_server import JiraServer, spec
 from tests.jira_server.app import resolve
+from tests.jira_server.render import ISSUE_FIELDS
 from tests.jira_server.state import Flavour
 
 EMAIL = "bot@acme.test"
@@ -229,6 +230,9 @@ def test_bulk_create_all_failing_is_400_and_over_fifty_is_refused(server: JiraSe
     assert answer.status_code == 400
     assert "50" in answer.json()["errorMessages"][0]
     assert server.issues == {}
+    answer = requests.post(url, json={"issueUpdates": [good] * 50}, **raw_auth(server))
+    assert answer.status_code == 201
+    assert len(answer.json()["issues"]) == len(server.issues) == 50
 
 
 def test_bulk_switched_off_answers_404(server: JiraServer, jira: JIRA) -> None:
@@ -373,6 +377,28 @@ def test_jql_subset(server: JiraServer, jira: JIRA) -> None:
         assert raised.value.status_code == 400
 
 
+def test_jql_people_components_and_text(server: JiraServer, jira: JIRA) -> None:
+    alice = server.add_user("alice@acme.test", "Alice Liddell")
+    first = new_issue(jira, "Weekly report", components=[{"name": "Design"}])
+    second = new_issue(jira, "Legal review", assignee=user_ref(server, alice))
+    third = new_issue(jira, "Mine", assignee=user_ref(server, server.bot))
+    assert search(jira, f'assignee = "{alice}"') == [second]
+    assert search(jira, "assignee = currentUser()") == [third]
+    assert search(jira, "assignee is EMPTY") == [first]
+    assert search(jira, "component = Design") == [first]
+    assert search(jira, 'summary ~ "report"') == [first]
+    assert search(jira, "project = ARK") == [third, second, first]  # newest first by default
+    assert search(jira, f"key > {first} ORDER BY key") == [second, third]
+
+
+def test_bad_paging_numbers_are_400(server: JiraServer) -> None:
+    path = "/rest/api/2/search/jql" if server.flavour == "cloud" else "/rest/api/2/search"
+    params = {"jql": "project = ARK", "maxResults": "lots"}
+    answer = requests.get(server.url + path, params=params, **raw_auth(server))
+    assert answer.status_code == 400
+    assert "maxResults" in answer.json()["errorMessages"][0]
+
+
 def test_updated_is_compared_with_the_moment_a_person_changed_it(
     server: JiraServer, jira: JIRA
 ) -> None:
@@ -391,6 +417,8 @@ def test_search_honours_fields_and_changelog_expansion(server: JiraServer, jira:
     raw = found[0].raw
     assert set(raw["fields"]) == {"labels", "status"}
     assert raw["changelog"]["histories"][0]["items"][0]["toString"] == "Done"
+    every = jira.search_issues("project = ARK", fields="*all")[0].raw["fields"]
+    assert set(every) == set(ISSUE_FIELDS)
 
 
 def test_cloud_pages_with_tokens_and_no_total() -> None:
@@ -466,6 +494,19 @@ def test_search_lags_behind_creates(server: JiraServer, jira: JIRA) -> None:
     assert jira.issue(key).key == key  # a direct read sees it at once
     time.sleep(0.35)
     assert search(jira, "project = ARK") == [key]
+
+
+def test_cloud_search_reconciles_named_issues_despite_the_lag() -> None:
+    with JiraServer(flavour="cloud") as server:
+        jira = client(server)
+        server.search_lag = 60.0
+        created = jira.create_issue(
+            fields={"project": {"key": "ARK"}, "issuetype": {"name": "Task"}, "summary": "x"},
+            prefetch=False,
+        )
+        assert search(jira, "project = ARK") == []
+        found = jira.enhanced_search_issues("project = ARK", reconcileIssues=[int(created.id)])
+        assert [i.key for i in found] == [created.key]
 
 
 # Authentication and faults ------------------------------------------------------------------

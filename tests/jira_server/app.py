@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.jira_server import jql
-from tests.jira_server.render import FIELDS, Renderer
+from tests.jira_server.render import FIELDS, ISSUE_FIELDS, Renderer
 from tests.jira_server.state import (
     ISSUE_TYPES,
     WORKFLOW,
@@ -42,6 +42,21 @@ class Request:
         values = self.query.get(name)
         return values[0] if values else default
 
+    def number(self, name: str, default: int) -> int:
+        """A non-negative integer option (startAt, maxResults); 400 when it is not one."""
+        value = self.option(name)
+        if value is None or value == "":
+            return default
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = -1
+        if number < 0:
+            raise JiraInputError(
+                messages=[f"'{name}' must be a non-negative integer, not '{value}'."]
+            )
+        return number
+
     def option(self, name: str) -> Any:
         """A search option from the query string (GET) or the JSON body (POST)."""
         if self.method == "POST":
@@ -49,7 +64,7 @@ class Request:
         values = self.query.get(name)
         if not values:
             return None
-        return values if name == "fields" else values[0]
+        return values if name in ("fields", "reconcileIssues") else values[0]
 
 
 @dataclass
@@ -169,8 +184,8 @@ class Api:
         if not term and not account:
             parameter = "query" if self.cloud else "username"
             return error(400, [f"The '{parameter}' query parameter is required."])
-        start = int(request.arg("startAt") or 0)
-        limit = min(int(request.arg("maxResults") or 50), 1000)
+        start = request.number("startAt", 0)
+        limit = min(request.number("maxResults", 50), 1000)
         users = [u for u in self.board.search_users(term or "", account) if u.active]
         return Response(200, [self.render.user(u) for u in users[start : start + limit]])
 
@@ -224,8 +239,8 @@ class Api:
         return self._page(request, screen, "fields" if self.cloud else "values")
 
     def _page(self, request: Request, items: list[Any], key: str) -> Response:
-        start = int(request.arg("startAt") or 0)
-        limit = int(request.arg("maxResults") or 50)
+        start = request.number("startAt", 0)
+        limit = request.number("maxResults", 50)
         page = items[start : start + limit]
         body: dict[str, Any] = {
             "startAt": start,
@@ -240,60 +255,34 @@ class Api:
     # Search -------------------------------------------------------------------------------
 
     @route("GET", "/rest/api/2/search")
-    def search_get(self, request: Request) -> Response:
-        return self._search_offset(request)
-
     @route("POST", "/rest/api/2/search")
-    def search_post(self, request: Request) -> Response:
-        return self._search_offset(request)
-
-    @route("GET", "/rest/api/2/search/jql")
-    def search_jql_get(self, request: Request) -> Response:
-        return self._search_token(request)
-
-    @route("POST", "/rest/api/2/search/jql")
-    def search_jql_post(self, request: Request) -> Response:
-        return self._search_token(request)
-
-    def _found(self, request: Request) -> list[Issue]:
-        text = request.option("jql") or ""
-        query = jql.parse(str(text), self.board)
-        moment = time.monotonic()
-        visible = [
-            i for i in self.board.issues.values() if i.indexed_at <= moment and query.matches(i)
-        ]
-        return query.sort(visible)
-
-    def _render_found(self, request: Request, issues: list[Issue], default: str) -> list[Any]:
-        wanted = _wanted_fields(request.option("fields"), default)
-        expand = _expand(request.option("expand"))
-        return [self.render.issue(i, wanted, expand) for i in issues]
-
-    def _search_offset(self, request: Request) -> Response:
+    def search(self, request: Request) -> Response:
+        """Data Center's offset-paged search; Cloud removed it in 2025."""
         if self.cloud:
             raise Gone()
-        start = int(request.option("startAt") or 0)
-        limit = min(int(request.option("maxResults") or 50), DATACENTER_PAGE_LIMIT)
+        start = request.number("startAt", 0)
+        limit = min(request.number("maxResults", 50), DATACENTER_PAGE_LIMIT)
         found = self._found(request)
         page = found[start : start + limit]
-        return Response(
-            200,
-            {
-                "expand": "schema,names",
-                "startAt": start,
-                "maxResults": limit,
-                "total": len(found),
-                "issues": self._render_found(request, page, "*navigable"),
-            },
-        )
+        body = {
+            "expand": "schema,names",
+            "startAt": start,
+            "maxResults": limit,
+            "total": len(found),
+            "issues": self._render_found(request, page, "*navigable"),
+        }
+        return Response(200, body)
 
-    def _search_token(self, request: Request) -> Response:
+    @route("GET", "/rest/api/2/search/jql")
+    @route("POST", "/rest/api/2/search/jql")
+    def search_jql(self, request: Request) -> Response:
+        """Cloud's token-paged search: no total, and ids only unless fields are asked for."""
         if not self.cloud:
             return error(404, ["null for uri: " + self.render.api + "/search/jql"])
         text = str(request.option("jql") or "")
         token = request.option("nextPageToken")
         start = _read_token(token, text) if token else 0
-        limit = min(int(request.option("maxResults") or 50), CLOUD_PAGE_LIMIT)
+        limit = min(request.number("maxResults", 50), CLOUD_PAGE_LIMIT)
         found = self._found(request)
         page = found[start : start + limit]
         body: dict[str, Any] = {"issues": self._render_found(request, page, "id")}
@@ -301,6 +290,26 @@ class Api:
             body["nextPageToken"] = _make_token(start + limit, text)
         body["isLast"] = "nextPageToken" not in body
         return Response(200, body)
+
+    def _found(self, request: Request) -> list[Issue]:
+        """Matching issues the index has caught up with, plus any the client asks to reconcile.
+
+        `reconcileIssues` (Cloud) lists issue ids to read consistently despite the lag.
+        """
+        query = jql.parse(str(request.option("jql") or ""), self.board)
+        reconcile = {str(i) for i in _listed(request.option("reconcileIssues"))}
+        moment = time.monotonic()
+        visible = [
+            issue
+            for issue in self.board.issues.values()
+            if (issue.indexed_at <= moment or issue.id in reconcile) and query.matches(issue)
+        ]
+        return query.sort(visible)
+
+    def _render_found(self, request: Request, issues: list[Issue], default: str) -> list[Any]:
+        wanted = _wanted_fields(request.option("fields"), default)
+        expand = _expand(request.option("expand"))
+        return [self.render.issue(i, wanted, expand) for i in issues]
 
     # Issues -------------------------------------------------------------------------------
 
@@ -383,14 +392,13 @@ class Api:
         chosen = next((t for t in WORKFLOW[issue.status.id] if t.id == ident), None)
         if chosen is None:
             raise JiraInputError(messages=[f"Transition id '{ident}' is not valid for this issue."])
-        fields = body.get("fields") or {}
-        comments = (body.get("update") or {}).pop("comment", [])
-        if fields or body.get("update"):
-            self.board.edit(issue, {"fields": fields, "update": body.get("update")}, request.actor)
+        update = dict(body.get("update") or {})
+        comments = update.pop("comment", [])
+        if body.get("fields") or update:
+            self.board.edit(issue, {"fields": body.get("fields"), "update": update}, request.actor)
         for operation in comments:
-            self.board.add_comment(
-                issue, str(operation.get("add", {}).get("body", "")), request.actor
-            )
+            text = operation.get("add", {}).get("body") if isinstance(operation, dict) else None
+            self.board.add_comment(issue, str(text or ""), request.actor)
         self.board.move(issue, chosen.to, request.actor)
         return Response(204)
 
@@ -411,8 +419,8 @@ class Api:
     @route("GET", "/rest/api/2/issue/{issueIdOrKey}/changelog")
     def changelog(self, request: Request) -> Response:
         issue = self.board.issue(request.params["issueIdOrKey"])
-        start = int(request.arg("startAt") or 0)
-        limit = min(int(request.arg("maxResults") or 100), 100)
+        start = request.number("startAt", 0)
+        limit = min(request.number("maxResults", 100), 100)
         page = issue.changelog[start : start + limit]
         return Response(
             200,
@@ -442,8 +450,6 @@ class Api:
                     "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
                 ],
             )
-        except (TypeError, ValueError, AttributeError) as wrong:
-            return error(400, [f"Unexpected request content: {wrong}"])
 
 
 def _wanted_fields(value: Any, default: str) -> set[str] | None:
@@ -453,24 +459,7 @@ def _wanted_fields(value: Any, default: str) -> set[str] | None:
     if isinstance(value, str):
         value = [value]
     names = [n.strip() for v in value for n in str(v).split(",") if n.strip()]
-    every = {
-        "summary",
-        "description",
-        "labels",
-        "duedate",
-        "assignee",
-        "reporter",
-        "creator",
-        "components",
-        "issuetype",
-        "project",
-        "status",
-        "statuscategorychangedate",
-        "resolution",
-        "created",
-        "updated",
-        "comment",
-    }
+    every = set(ISSUE_FIELDS)
     wanted: set[str] = set()
     for name in names:
         if name == "*all":
@@ -483,11 +472,16 @@ def _wanted_fields(value: Any, default: str) -> set[str] | None:
     return None if wanted >= every else wanted & every
 
 
-def _expand(value: Any) -> set[str]:
+def _listed(value: Any) -> list[str]:
+    """A list parameter given as repeated values, comma-separated text or a JSON list."""
     if value is None:
-        return set()
+        return []
     parts = value if isinstance(value, list) else [value]
-    return {p.strip() for part in parts for p in str(part).split(",") if p.strip()}
+    return [p.strip() for part in parts for p in str(part).split(",") if p.strip()]
+
+
+def _expand(value: Any) -> set[str]:
+    return set(_listed(value))
 
 
 def _make_token(offset: int, text: str) -> str:

@@ -212,11 +212,17 @@ class _Parser:
         ):
             raise _error(f"Expecting a value for '{name}' but got '{token.text}'.")
         text = token.text
-        if token.kind == "word" and text.lower().endswith("()"):
+        following = self.peek()
+        if token.kind == "word" and following is not None and following.text == "(":
+            self.take()
+            if self.take().text != ")":
+                raise _error(f"Only functions without arguments are supported, like '{text}()'.")
+            text += "()"
+        if text.lower().endswith("()") and token.kind == "word":
             if text.lower() == "now()":
                 return now()
             if text.lower() == "currentuser()" and name == "assignee":
-                return self.board.user_id(self.board.user(self.board.bot))
+                return self.board.bot
             raise _error(f"Unable to find JQL function '{text}'.")
         if name in _DATES:
             return _date(text)
@@ -246,10 +252,11 @@ def _normalise(name: str, text: str, board: Board) -> Any:
     if name in ("key", "project"):
         if name == "project" and text == board.project.id:
             return board.project.key
-        if name == "key":
-            for issue in board.issues.values():
-                if issue.id == text:
-                    return issue.key
+        if name == "key" and text.isdigit():
+            try:
+                return board.issue(text).key
+            except LookupError:
+                return text
         return text.upper()
     if name in ("status", "statuscategory", "issuetype"):
         return text.lower()

@@ -63,6 +63,25 @@ FIELDS = (
         orderable=False,
     ),
 )
+ISSUE_FIELDS = (
+    "summary",
+    "description",
+    "labels",
+    "duedate",
+    "assignee",
+    "reporter",
+    "creator",
+    "components",
+    "issuetype",
+    "project",
+    "status",
+    "statuscategorychangedate",
+    "resolution",
+    "created",
+    "updated",
+    "comment",
+)
+"""Every field an issue answer can carry; `fields=*all` returns them all."""
 CREATE_SCREEN = ("summary", "issuetype", "project", *EDITABLE[1:])
 _CLAUSES = {"components": ["component"], "issuetype": ["issuetype", "type"]}
 

@@ -30,7 +30,7 @@ class JiraInputError(Exception):
         self.messages = messages or []
 
 
-class NotFound(Exception):
+class NotFound(LookupError):
     """Jira answers 404 with this message."""
 
 
@@ -177,6 +177,7 @@ class Board:
         self.flavour = flavour
         self.users: list[User] = []
         self.issues: dict[str, Issue] = {}
+        self._by_id: dict[str, Issue] = {}
         self._ids = itertools.count(10001)
         self._user_numbers = itertools.count(1)
         self.bot = self.add_user(bot_email, "Ark Automation")
@@ -268,10 +269,10 @@ class Board:
     # Issues -------------------------------------------------------------------------------
 
     def issue(self, key_or_id: str) -> Issue:
-        for issue in self.issues.values():
-            if key_or_id in (issue.key, issue.id):
-                return issue
-        raise NotFound("Issue does not exist or you do not have permission to see it.")
+        issue = self.issues.get(key_or_id.upper()) or self._by_id.get(key_or_id)
+        if issue is None:
+            raise NotFound("Issue does not exist or you do not have permission to see it.")
+        return issue
 
     def create(self, payload: Any, author: str) -> Issue:
         """Validate a create request like Jira does and add the issue."""
@@ -321,6 +322,7 @@ class Board:
             indexed_at=time.monotonic() + self.search_lag,
         )
         self.issues[issue.key] = issue
+        self._by_id[issue.id] = issue
         return issue
 
     def edit(self, issue: Issue, payload: Any, author: str) -> bool:
