@@ -558,6 +558,17 @@ def test_server_errors_do_nothing(server: JiraServer, jira: JIRA, status: int) -
     assert new_issue(jira) == "ARK-1"
 
 
+def test_faults_match_latest_paths_as_v2(server: JiraServer, jira: JIRA) -> None:
+    alice = server.add_user("alice@acme.test", "Alice Liddell")
+    key = new_issue(jira)
+    server.fail("PUT", r"^/rest/api/2/issue/[^/]+/assignee$", 502)
+    with pytest.raises(JIRAError) as raised:
+        jira.assign_issue(key, alice)  # the client calls /rest/api/latest/...
+    assert raised.value.status_code == 502
+    assert server.issues[key].fields["assignee"] is None
+    assert server.requests[("PUT", "/rest/api/2/issue/{issueIdOrKey}/assignee")] == 1
+
+
 def test_dropped_connection_after_commit_still_created_the_issue(
     server: JiraServer, jira: JIRA
 ) -> None:

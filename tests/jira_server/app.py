@@ -106,8 +106,13 @@ def route(method: str, template: str, *, writes: bool = False) -> Callable[[Hand
     return register
 
 
+def canonical(path: str) -> str:
+    """The path with `/rest/api/latest/` (which some client calls use) spelled as v2."""
+    return re.sub(r"^/rest/api/latest/", "/rest/api/2/", path)
+
+
 def resolve(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-    path = re.sub(r"^/rest/api/latest/", "/rest/api/2/", path)
+    path = canonical(path)
     for candidate in ROUTES:
         if candidate.method == method and (match := candidate.pattern.match(path)):
             return candidate, match.groupdict()

@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.jira_server.app import Api, Request, Response, error, resolve
+from tests.jira_server.app import Api, Request, Response, canonical, error, resolve
 from tests.jira_server.render import Renderer
 from tests.jira_server.state import Board, Flavour, Issue, JiraInputError
 
@@ -132,7 +132,12 @@ class JiraServer:
         times: int = 1,
         retry_after: float | None = None,
     ) -> None:
-        """The next `times` requests matching answer `status` without doing anything."""
+        """The next `times` requests matching answer `status` without doing anything.
+
+        `path_regex` is searched in the request path (no query string; `/rest/api/latest/`
+        reads as `/rest/api/2/`). A 429 carries Retry-After (`retry_after`, else 1 second)
+        and the flavour's rate-limit headers.
+        """
         with self.lock:
             self._faults.append(
                 _Fault(method.upper(), re.compile(path_regex), times, status, retry_after)
@@ -236,23 +241,24 @@ class JiraServer:
         if self.latency:
             time.sleep(self.latency)
         parts = urlsplit(target)
-        found = resolve(method, parts.path)
+        path = canonical(parts.path)
+        found = resolve(method, path)
         with self.lock:
-            self.requests[(method, found[0].template if found else parts.path)] += 1
-            actor = self._authenticate(header, parts.path)
+            self.requests[(method, found[0].template if found else path)] += 1
+            actor = self._authenticate(header, path)
             if actor is None:
                 return error(401, [UNAUTHORIZED])
-            fault = self._fault(method, parts.path)
+            fault = self._fault(method, path)
             if fault is not None and not fault.drop:
                 return self._fault_response(fault)
             if found is None:
-                return error(404, [f"null for uri: {self.url}{parts.path}"])
+                return error(404, [f"null for uri: {self.url}{path}"])
             route, params = found
             try:
                 body = json.loads(raw) if raw else None
             except ValueError:
                 return error(400, ["Unexpected character in the request body: it is not JSON."])
-            request = Request(method, parts.path, parse_qs(parts.query), body, actor, params)
+            request = Request(method, path, parse_qs(parts.query), body, actor, params)
             response = self._api.dispatch(route.handler, request)
             if route.writes and 200 <= response.status < 300:
                 self.writes += 1
