@@ -373,9 +373,13 @@ class Api:
     @route("PUT", "/rest/api/2/issue/{issueIdOrKey}/assignee", writes=True)
     def assign(self, request: Request) -> Response:
         issue = self.board.issue(request.params["issueIdOrKey"])
-        reference = request.body if isinstance(request.body, dict) else {}
         key = "accountId" if self.cloud else "name"
-        if reference.get(key) in (None, "-1"):
+        reference = request.body
+        if not isinstance(reference, dict) or key not in reference:
+            raise JiraInputError(
+                {"assignee": f'Give the user as {{"{key}": ...}}, or null to unassign.'}
+            )
+        if reference[key] in (None, "-1"):
             self.board.change(issue, {"assignee": None}, request.actor)
         else:
             self.board.edit(issue, {"fields": {"assignee": reference}}, request.actor)

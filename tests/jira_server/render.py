@@ -390,6 +390,3 @@ class Renderer:
             }
             for t in WORKFLOW[issue.status.id]
         ]
-
-    def error(self, messages: list[str], errors: dict[str, str] | None = None) -> dict[str, Any]:
-        return {"errorMessages": messages, "errors": errors or {}}

@@ -259,7 +259,10 @@ class JiraServer:
             except ValueError:
                 return error(400, ["Unexpected character in the request body: it is not JSON."])
             request = Request(method, path, parse_qs(parts.query), body, actor, params)
-            response = self._api.dispatch(route.handler, request)
+            try:
+                response = self._api.dispatch(route.handler, request)
+            except Exception as crash:  # noqa: BLE001 - a bug here must reach the test as a 500
+                return error(500, [f"Test server error: {crash!r}"])
             if route.writes and 200 <= response.status < 300:
                 self.writes += 1
             return None if fault is not None else response

@@ -329,7 +329,7 @@ class Board:
         """Apply a PUT /issue body ("fields" and "update" operations); True if anything changed."""
         if not isinstance(payload, dict):
             raise JiraInputError(messages=["Can not deserialize the request body."])
-        raw = dict(payload.get("fields") or {})
+        raw = payload.get("fields") or {}
         updates = payload.get("update") or {}
         if not isinstance(raw, dict) or not isinstance(updates, dict):
             raise JiraInputError(messages=["'fields' and 'update' must be objects."])
