@@ -228,31 +228,43 @@ def record(registry: Registry, drafts: Sequence[ProcessDraft], message: str = ""
 
     Runs inside the caller's transaction: one draft that fails leaves none recorded.
     """
-    stamp = now()
+    stamp, session = now(), registry.session
     existing = {
         p.slug: p
-        for p in registry.session.scalars(
-            select(Process).where(Process.slug.in_([d.slug for d in drafts]))
+        for p in session.scalars(select(Process).where(Process.slug.in_([d.slug for d in drafts])))
+    }
+    owners = {
+        r.slug: r
+        for r in session.scalars(
+            select(Responsibility).where(
+                Responsibility.slug.in_({d.responsibility for d in drafts}),
+                Responsibility.archived.is_(False),
+            )
         )
     }
-    out = []
+    changed: list[tuple[int, Process, ProcessDraft, dict[str, Any] | None]] = []
+    out: list[Recorded] = []
     for draft in drafts:
         digest = content_hash(draft.text)
         row = existing.get(draft.slug)
+        out.append(Recorded(draft.slug, None, created=False))
         if row is not None and row.content_hash == digest and not row.archived:
-            out.append(Recorded(draft.slug, None, created=False))
             continue
-        responsibility = registry.responsibility(draft.responsibility)
+        responsibility = owners.get(draft.responsibility) or registry.responsibility(
+            draft.responsibility
+        )
         before = _view(row) if row is not None else None
         if row is None:
             row = Process(slug=draft.slug, created_at=stamp, revision=0)
-            registry.session.add(row)
+            session.add(row)
             existing[draft.slug] = row
         row.title, row.responsibility = draft.title, responsibility
         row.review_months, row.data = draft.review_months, draft.data
         row.content_hash, row.changed_at, row.archived = digest, stamp, False
         row.revision += 1
-        registry.session.flush()
+        changed.append((len(out) - 1, row, draft, before))
+    session.flush()  # new processes get their ids
+    for index, row, draft, before in changed:
         entry = ProcessRevision(
             process_id=row.id,
             number=row.revision,
@@ -260,9 +272,9 @@ def record(registry: Registry, drafts: Sequence[ProcessDraft], message: str = ""
             at=stamp,
             message=message,
             text=draft.text,
-            content_hash=digest,
+            content_hash=row.content_hash,
         )
-        registry.session.add(entry)
+        session.add(entry)
         registry.audit(
             "add" if before is None else "change",
             "process",
@@ -271,7 +283,7 @@ def record(registry: Registry, drafts: Sequence[ProcessDraft], message: str = ""
             {**_view(row), "message": message},
             at=stamp,
         )
-        out.append(Recorded(draft.slug, entry, created=before is None))
+        out[index] = Recorded(draft.slug, entry, created=before is None)
     registry.flush()
     return out
 

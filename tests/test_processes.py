@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from ark.db import open_engine
 from ark.plugins import manager
@@ -282,7 +283,8 @@ def test_process_pages_in_two_languages(ark: Ark, team: Path) -> None:
 
     en = pages(ark, "en")
     page = en["processes/listen.md"]
-    assert page.startswith("---\ntitle: Weekly listening report\n")
+    front = page.split("---\n")[1]
+    assert yaml.safe_load(front) == {"title": "Weekly listening report", "tags": ["process"]}
     assert '!!! warning "Overdue for review"' in page
     mermaid = page.split("```mermaid\n", 1)[1].split("```", 1)[0]
     assert mermaid.startswith("flowchart TD\n")

@@ -8,11 +8,12 @@ the playbook of a large registry stays close to the cost of writing its files.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 
 from ark.models import Assignment, Contributor, Process
@@ -192,8 +193,9 @@ def labels(lang: str) -> dict[str, str]:
 
 
 def _front(title: str, tags: Iterable[str]) -> str:
-    meta = yaml.safe_dump({"title": title, "tags": list(tags)}, allow_unicode=True, sort_keys=False)
-    return f"---\n{meta}---\n\n"
+    """YAML front matter, written as JSON values (valid YAML, and far quicker to emit)."""
+    dump = functools.partial(json.dumps, ensure_ascii=False)
+    return f"---\ntitle: {dump(title)}\ntags: {dump(list(tags))}\n---\n"
 
 
 def _cell(value: Any) -> str:
