@@ -1,0 +1,59 @@
+"""Running MkDocs on an exported playbook: build once, or serve with live reload.
+
+MkDocs runs in-process through its Python API (what its own command line calls), which
+spares a second interpreter start and lets errors come back as Ark errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from ark.errors import ArkError
+from ark_playbook.export import CONFIG, SITE
+
+
+def build_site(out: Path) -> Path:
+    """`mkdocs build` of the exported folder; returns the site's `index.html`."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    try:
+        config = load_config(str(out / CONFIG))
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            build(config)
+        finally:
+            config.plugins.on_shutdown()
+    except MkDocsException as exc:
+        raise ArkError(
+            f"mkdocs could not build {out / CONFIG}: {exc}",
+            hint="run `mkdocs build -f` on that file for details",
+        ) from exc
+    return out / SITE / "index.html"
+
+
+def serve_site(out: Path, dev_addr: str, refresh: Callable[[], object], interval: float) -> None:
+    """`mkdocs serve` of the exported folder while `refresh` re-exports every `interval`
+    seconds; since an unchanged export writes nothing, the server rebuilds only on change."""
+    from mkdocs.commands.serve import serve
+
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(interval):
+            try:
+                refresh()
+            except ArkError as exc:  # keep serving the last good export
+                logging.getLogger("ark.playbook").warning("playbook not refreshed: %s", exc)
+
+    watcher = threading.Thread(target=poll, name="playbook-refresh", daemon=True)
+    watcher.start()
+    try:
+        serve(config_file=str(out / CONFIG), dev_addr=dev_addr, livereload=True)
+    finally:
+        stop.set()

@@ -1,0 +1,43 @@
+"""`ark-playbook`: a thin MkDocs plugin for teams that keep their own `mkdocs.yml`.
+
+It calls the same exporter as `ark playbook build` and hands the pages to MkDocs as
+generated files under one folder of the site, so nothing is written into the user's docs
+folder. The pages use admonitions and mermaid fences: the user's config should enable
+`admonition` and `pymdownx.superfences` (docs/playbook.md shows how).
+"""
+
+from __future__ import annotations
+
+from mkdocs.config import config_options
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from ark_playbook.labels import LANGS
+
+
+class PlaybookConfig(Config):  # type: ignore[no-untyped-call]
+    db = config_options.Optional(config_options.Type(str))
+    lang = config_options.Choice(LANGS, default="en")
+    folder = config_options.Type(str, default="playbook")
+
+
+class PlaybookPlugin(BasePlugin[PlaybookConfig]):  # type: ignore[no-untyped-call]
+    """Adds the playbook's pages, read from the registry, under `folder/` of the site."""
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        from ark.cli import registry
+        from ark.plugins import manager
+        from ark_playbook.export import render
+
+        folder = self.config.folder.strip("/")
+        with registry(self.config.db, write=False) as reg:
+            site = render(reg, self.config.lang, manager())
+        for path, content in site.files.items():
+            uri = f"{folder}/{path}"
+            existing = files.get_file_from_path(uri)
+            if existing is not None:
+                files.remove(existing)
+            files.append(File.generated(config, uri, content=content))
+        return files

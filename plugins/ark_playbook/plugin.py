@@ -1,0 +1,27 @@
+"""The playbook plugin's hook implementations (imported at start-up: keep it light)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from ark.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from ark.demo import DemoContext
+
+
+@hookimpl
+def ark_register_commands(cli: click.Group) -> None:
+    from ark_playbook.cli import playbook
+
+    cli.add_command(playbook)
+
+
+@hookimpl(trylast=True)
+def ark_demo(context: DemoContext) -> None:
+    """Build the demo's playbook last, once the other parts (processes) are recorded."""
+    from ark_playbook.demo import build_demo_playbook
+
+    build_demo_playbook(context)
