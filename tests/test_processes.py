@@ -356,3 +356,26 @@ def test_demo_records_the_starter_processes(ark: Ark) -> None:
 def test_show_of_an_unknown_process_says_what_to_do(ark: Ark, team: Path) -> None:
     result: Any = ark("process", "show", "nope", code=1)
     assert "no process 'nope'" in result.output and "ark process list" in result.output
+
+
+def test_a_task_done_on_the_jira_board_is_logged_in_its_process(
+    ark: Ark, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.jira_server import JiraServer
+    from tests.test_jira_sync import TOKEN, make_board
+
+    with JiraServer(flavour="cloud", token=TOKEN) as server:
+        board = make_board(ark, monkeypatch, server)
+        text = GOOD.format(slug="kpi").replace(
+            "responsibility: listening", "responsibility: kpi-report"
+        )
+        ark("process", "record", str(write(ark.workspace / "p", "kpi.md", text)))
+        board.sync()
+        issue = board.issue_of("kpi-report/2026-11")
+        server.set_status(issue, "Done", by=board.users["ana@acme.test"])
+        board.sync()
+        moved = server.issues[issue].changelog[-1].created
+    log = ark.json("process", "show", "kpi")["completions"]
+    assert [(e["task"], e["who"], e["date"]) for e in log] == [
+        ("kpi-report/2026-11", "jira:ana@acme.test", moved.date().isoformat())
+    ]
