@@ -299,12 +299,14 @@ def test_process_pages_in_two_languages(ark: Ark, team: Path) -> None:
     assert "| 1 | " in page.split("## Revision history", 1)[1] and "| v1 |" in page
     assert "sent to all" in page.split("## Recent completions", 1)[1]
     assert "Keep it to one page." in page
+    assert "- **Cadence:** Weekly" in page and "- Followers (`followers`)" in page
     assert "[Weekly listening report](processes/listen.md)" in en["due-for-review.md"]
     assert "No usage policy is recorded yet" in en["usage-policy.md"]
 
     es = pages(ark, "es")["processes/listen.md"]
     assert '!!! warning "Revisión pendiente"' in es
     assert "## Quién hace qué" in es and "## Historial de revisiones" in es
+    assert "- **Periodicidad:** Semanal" in es
     assert "(Encargado)" in es.split("```mermaid", 1)[1]
     assert "Revisión pendiente" not in pages(ark, "it")["processes/listen.md"]
 

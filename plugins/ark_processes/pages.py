@@ -12,11 +12,12 @@ import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
-from ark.models import Assignment, Contributor, Process
+from ark.models import Assignment, Contributor, Kpi, Process
 from ark.processes import (
     completions,
     due_for_review,
@@ -82,6 +83,12 @@ LABELS: dict[str, dict[str, str]] = {
         "responsible": "Responsible",
         "consulted": "Consulted",
         "informed": "Informed",
+        "cadence.none": "As needed",
+        "cadence.daily": "Daily",
+        "cadence.weekly": "Weekly",
+        "cadence.monthly": "Monthly",
+        "cadence.quarterly": "Quarterly",
+        "cadence.six-monthly": "Every six months",
     },
     "es": {
         "processes": "Procesos",
@@ -133,6 +140,12 @@ LABELS: dict[str, dict[str, str]] = {
         "responsible": "Encargado",
         "consulted": "Consultado",
         "informed": "Informado",
+        "cadence.none": "Cuando haga falta",
+        "cadence.daily": "Diaria",
+        "cadence.weekly": "Semanal",
+        "cadence.monthly": "Mensual",
+        "cadence.quarterly": "Trimestral",
+        "cadence.six-monthly": "Semestral",
     },
     "it": {
         "processes": "Processi",
@@ -184,6 +197,12 @@ LABELS: dict[str, dict[str, str]] = {
         "responsible": "Esecutore",
         "consulted": "Consultato",
         "informed": "Informato",
+        "cadence.none": "Quando serve",
+        "cadence.daily": "Giornaliera",
+        "cadence.weekly": "Settimanale",
+        "cadence.monthly": "Mensile",
+        "cadence.quarterly": "Trimestrale",
+        "cadence.six-monthly": "Semestrale",
     },
 }
 
@@ -243,6 +262,14 @@ def _people(registry: Registry) -> dict[int, dict[Role, list[str]]]:
     return out
 
 
+@dataclass(frozen=True)
+class Names:
+    """What a page shows instead of a slug: KPI names and process titles."""
+
+    kpis: dict[str, str]
+    processes: dict[str, str]
+
+
 def process_page(
     registry: Registry,
     row: Process,
@@ -250,6 +277,7 @@ def process_page(
     people: dict[Role, list[str]],
     history: list[Any],
     log: list[Any],
+    names: Names,
 ) -> str:
     data, today = row.data, registry.today
     nobody = words["nobody"]
@@ -262,7 +290,10 @@ def process_page(
         (words["accountable"], ", ".join(people.get(Role.ACCOUNTABLE, [])) or nobody),
         (words["purpose"], data.get("purpose")),
         (words["trigger"], data.get("trigger")),
-        (words["cadence"], data.get("cadence") or row.responsibility.cadence.value),
+        (
+            words["cadence"],
+            words["cadence." + (data.get("cadence") or row.responsibility.cadence.value)],
+        ),
     ]
     out.append("".join(f"- **{k}:** {_cell(v)}\n" for k, v in facts if v))
     steps = data.get("steps", [])
@@ -283,12 +314,18 @@ def process_page(
             ],
         )
     )
-    for key in ("inputs", "outputs", "kpis"):
+    for key in ("inputs", "outputs"):
         if data.get(key):
             out.append(f"## {words[key]}\n\n" + "".join(f"- {_cell(v)}\n" for v in data[key]))
+    if data.get("kpis"):
+        out.append(
+            f"## {words['kpis']}\n\n"
+            + "".join(f"- {_cell(names.kpis.get(k, k))} (`{k}`)\n" for k in data["kpis"])
+        )
     if data.get("related"):
         out.append(
-            f"## {words['related']}\n\n" + "".join(f"- [{s}]({s}.md)\n" for s in data["related"])
+            f"## {words['related']}\n\n"
+            + "".join(f"- [{_cell(names.processes.get(s, s))}]({s}.md)\n" for s in data["related"])
         )
     if data.get("body"):
         out.append(f"## {words['details']}\n\n{data['body']}\n")
@@ -367,9 +404,17 @@ def pages(registry: Registry, lang: str) -> dict[str, str]:
     people = _people(registry)
     history = histories(registry)
     logs = completions(registry, limit=RECENT)
+    kpis = dict(registry.session.execute(select(Kpi.slug, Kpi.name)).all())
+    names = Names({str(k): str(v) for k, v in kpis.items()}, {p.slug: p.title for p in rows})
     out = {
         f"processes/{p.slug}.md": process_page(
-            registry, p, words, people.get(p.responsibility_id, {}), history[p.slug], logs[p.slug]
+            registry,
+            p,
+            words,
+            people.get(p.responsibility_id, {}),
+            history[p.slug],
+            logs[p.slug],
+            names,
         )
         for p in rows
     }
