@@ -216,6 +216,10 @@ def test_every_command_option_and_argument_is_in_the_cli_reference() -> None:
             for name in names:
                 if not re.search(rf"`{re.escape(name)}[` \[]", body):
                     missing.append(f"{name} in the section `{path}`")
+            if isinstance(param.type, click.Choice):
+                for choice in param.type.choices:
+                    if f"`{choice}`" not in body:
+                        missing.append(f"the choice `{choice}` of {names[0]} in `{path}`")
     assert not missing, "docs/cli.md lacks:\n" + "\n".join(missing)
 
 
