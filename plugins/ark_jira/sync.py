@@ -558,7 +558,7 @@ class Syncer:
             self.board.edit(update.issue, rest_fields(view, list(update.changes), self.cloud))
         with self.transaction() as registry:
             task = registry.task(update.task)
-            link = registry.links(SYSTEM)[task.id]
+            link = _link(registry, task.id)
             jira = {**link.data.get("jira", {})}
             jira.update({k: new for k, (_, new) in update.changes.items()})
             for c in update.conflicts:
@@ -579,7 +579,7 @@ class Syncer:
         name = self.board.transition_to(step.issue, step.target)
         with self.transaction() as registry:
             task = registry.task(step.task)
-            link = registry.links(SYSTEM)[task.id]
+            link = _link(registry, task.id)
             data = {
                 **link.data,
                 "status": step.status,
@@ -596,7 +596,7 @@ class Syncer:
             for pull in pulls:
                 by, at = _status_author(history.get(pull.issue, {}))
                 task = registry.set_task_status(pull.task, pull.status, by=by, at=at)
-                link = registry.links(SYSTEM)[task.id]
+                link = _link(registry, task.id)
                 data = {
                     **link.data,
                     "status": pull.status,
@@ -606,6 +606,13 @@ class Syncer:
                 registry.link_task(task, SYSTEM, pull.issue, data)
                 self.summary.pulled += 1
                 self.progress(1)
+
+
+def _link(registry: Registry, task_id: int) -> TaskLink:
+    """One task's link, read alone (a run touches a few tasks out of many)."""
+    return registry.session.scalars(
+        select(TaskLink).where(TaskLink.task_id == task_id, TaskLink.system == SYSTEM)
+    ).one()
 
 
 def _reason(exc: Exception) -> str:
