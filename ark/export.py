@@ -100,16 +100,25 @@ def _typed(key: Any, value: Any) -> Any:
     return value
 
 
+def _fresh(document: dict[str, Any]) -> str:
+    """A new file, written by the compiled emitter of the parser that reads it.
+
+    ruamel's round-trip emitter takes most of a minute for a company-sized team; a new file
+    has no comments to keep, so the compiled one writes it (dates plain, words such as
+    `yes` quoted).
+    """
+    import yaml_rs
+
+    return yaml_rs.dumps(document).removeprefix("---\n")
+
+
 def dump_team(spec: TeamSpec, existing: str | None = None, header: str = "") -> str:
     """The team file for `spec`; merged into `existing` (a file's text) when given."""
-    yaml = _yaml()
     document = spec.as_document()
-    data = (
-        merge(yaml.load(existing), spec.as_document(keep_defaults=True), document)
-        if existing
-        else _typed(None, document)
-    )
+    if not existing:
+        return SCHEMA_COMMENT + header + _fresh(document)
+    yaml = _yaml()
+    data = merge(yaml.load(existing), spec.as_document(keep_defaults=True), document)
     out = io.StringIO()
     yaml.dump(data, out)
-    text = out.getvalue()
-    return text if existing else SCHEMA_COMMENT + header + text
+    return out.getvalue()

@@ -100,11 +100,10 @@ def _diff(
     now = dict(current)
     want = dict(desired)
     for key, spec in want.items():
-        after = view(spec)
         if key not in now:
-            yield Change(entity, key, "add", None, after, spec)
-        else:
-            before = view(now[key])
+            yield Change(entity, key, "add", None, view(spec), spec)
+        elif now[key] != spec:  # comparing the specs first spares building views of equals
+            before, after = view(now[key]), view(spec)
             if before != after:
                 yield Change(entity, key, "change", before, after, spec)
     for key, spec in now.items():
