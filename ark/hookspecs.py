@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from ark.checks import Check
     from ark.demo import DemoContext
+    from ark.processes import ProcessChange
     from ark.service import AssignmentChange, Registry, TaskChange
     from ark.spec import Section
     from ark.templates import Template
@@ -80,6 +81,16 @@ def ark_task_changed(registry: Registry, change: TaskChange) -> None:
 
     :param registry: the registry, inside the transaction making the change.
     :param change: the task key, its responsibility, new status, assignee and who did it.
+    """
+
+
+@hookspec
+def ark_process_changed(registry: Registry, change: ProcessChange) -> None:
+    """A process was recorded (a new revision), reviewed, or logged a completed task.
+
+    :param registry: the registry, inside the transaction making the change.
+    :param change: the action (`recorded`, `reviewed` or `logged`), the process slug, its
+        responsibility, its current revision number and who made the change.
     """
 
 

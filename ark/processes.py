@@ -50,6 +50,17 @@ class Recorded:
 
 
 @dataclass(frozen=True)
+class ProcessChange:
+    """A process recorded, reviewed or given a completion; passed to `ark_process_changed`."""
+
+    action: str  # "recorded" | "reviewed" | "logged"
+    slug: str
+    responsibility: str
+    revision: int
+    by: str
+
+
+@dataclass(frozen=True)
 class RevisionInfo:
     """A revision without its text, for histories."""
 
@@ -285,7 +296,14 @@ def record(registry: Registry, drafts: Sequence[ProcessDraft], message: str = ""
         )
         out[index] = Recorded(draft.slug, entry, created=before is None)
     registry.flush()
+    for _, row, _, _ in changed:
+        _changed(registry, "recorded", row, registry.actor)
     return out
+
+
+def _changed(registry: Registry, action: str, row: Process, by: str) -> None:
+    change = ProcessChange(action, row.slug, row.responsibility.slug, row.revision, by)
+    registry._emit("ark_process_changed", change=change)
 
 
 def stamp_review(
@@ -298,6 +316,7 @@ def stamp_review(
     after = {"by": row.last_reviewed_by, "on": _iso(row.last_reviewed_on)}
     registry.audit("review", "process", slug, before, after, actor=by)
     registry.flush()
+    _changed(registry, "reviewed", row, row.last_reviewed_by)
     return row
 
 
@@ -324,6 +343,7 @@ def log_completion(
             actor=who,
         )
         entries.append(entry)
+        _changed(registry, "logged", row, who)
     return entries
 
 
