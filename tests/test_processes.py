@@ -11,7 +11,9 @@ import pytest
 import yaml
 
 from ark.db import open_engine
+from ark.hookspecs import hookimpl
 from ark.plugins import manager
+from ark.processes import ProcessChange
 from ark.service import transaction
 from ark.vocabulary import TaskStatus
 from tests.conftest import Ark
@@ -380,4 +382,33 @@ def test_a_task_done_on_the_jira_board_is_logged_in_its_process(
     log = ark.json("process", "show", "kpi")["completions"]
     assert [(e["task"], e["who"], e["date"]) for e in log] == [
         ("kpi-report/2026-11", "jira:ana@acme.test", moved.date().isoformat())
+    ]
+
+
+class Watcher:
+    """A plugin that keeps every process change it is told of."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, int, str]] = []
+
+    @hookimpl
+    def ark_process_changed(self, change: ProcessChange) -> None:
+        self.seen.append((change.action, change.slug, change.revision, change.by))
+
+
+def test_each_process_change_calls_the_hook_once(ark: Ark, team: Path) -> None:
+    watcher = Watcher()
+    manager().register(watcher, name="watcher")
+    try:
+        path = write(ark.workspace / "p", "l.md", GOOD.format(slug="listen"))
+        ark("process", "record", str(path))
+        ark("process", "record", str(path))  # unchanged: no call
+        ark("process", "review", "listen", "--by", "ana")
+        ark("tasks", "set", _planned_key(ark, "listening"), "done")
+    finally:
+        manager().unregister(watcher)
+    assert watcher.seen == [
+        ("recorded", "listen", 1, "tester"),
+        ("reviewed", "listen", 1, "ana"),
+        ("logged", "listen", 1, "tester"),
     ]
