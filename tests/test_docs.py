@@ -176,7 +176,7 @@ def test_the_example_plugins_of_the_hook_reference_load_and_work(tmp_path: Path)
     assert init[0] == 0 and (tmp_path / "solo" / "README.md").is_file(), init
     assert good[0] == 0 and "no-department" not in good[1], good
     with team_file.open("a") as f:
-        f.write('slack:\n  channel: "social-media"\n')
+        f.write('\nslack:\n  channel: "social-media"\n')
     blocked, bad = _run_ark(
         [(tmp_path, ["hello"]), (tmp_path, ["check", "--file", str(team_file)])],
         site,
