@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from ark.vocabulary import Cadence, Role
 SLUG = "^[a-z0-9]+(-[a-z0-9]+)*$"
 MAX_BYTES = 1024 * 1024
 FENCE = "---"
+Found = tuple[tuple[str | int, ...], str, str]  # where, what is wrong, the fix
 FIELDS: dict[str, Any] = {
     "slug": {"type": "string", "pattern": SLUG},
     "title": {"type": "string", "minLength": 1, "maxLength": 200},
@@ -90,7 +92,7 @@ class ProcessFile:
 
     name: str
     draft: ProcessDraft
-    located: Located
+    located: Located | None  # None when it was read without positions (it was valid)
 
 
 def split(text: str) -> tuple[str, str] | None:
@@ -135,7 +137,55 @@ def parse(raw: bytes, name: str) -> tuple[ProcessFile | None, list[Problem]]:
         )
         return None, report.problems
     front, body = parts
+    located: Located | None = None
+    data = _quick(front)
+    if data is None:
+        located, problems = _careful(front, name)
+        if problems:
+            return None, problems
+        data = located.data
+    draft = ProcessDraft(
+        slug=data["slug"],
+        title=data["title"],
+        responsibility=data["responsibility"],
+        text=text,
+        data={**data, "body": body.strip("\n")},
+        review_months=int(data.get("review_months", DEFAULT_REVIEW_MONTHS)),
+    )
+    return ProcessFile(name, draft, located), []
+
+
+def _quick(front: str) -> dict[str, Any] | None:
+    """The fields of valid front matter, read by the compiled parser and validator.
+
+    Positions are only needed to word problems, so a valid file (nearly every file of a
+    batch) skips the position-recording parser; any doubt hands the text to `_careful`,
+    which decides and explains. Both read YAML 1.2's core schema.
+    """
+    import yaml_rs
+
+    try:
+        data = yaml_rs.loads(
+            front,
+            parse_datetime=False,
+            alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=0),
+        )
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and _fast_validator().is_valid(data) else None
+
+
+@cache
+def _fast_validator() -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(SCHEMA)
+
+
+def _careful(front: str, name: str) -> tuple[Located, list[Problem]]:
+    """Parse front matter with positions and name every problem in it."""
     located = Located(None)
+    report = _Report(name)
     loader = _loader_for(located)
     try:
         located.data = yaml.load(front, Loader=loader)
@@ -148,31 +198,29 @@ def parse(raw: bytes, name: str) -> tuple[ProcessFile | None, list[Problem]]:
             "fix the YAML syntax at this position (indentation, quotes, colons)",
             mark=_pos(mark) if mark else (1, 1),
         )
-        return None, report.problems
+        return located, report.problems
     report.located = located
     for key, mark in loader.duplicates:  # type: ignore[attr-defined]
         report.add((), f"the field {key!r} appears twice", "keep one of them", mark=mark)
-    data = located.data
-    if not isinstance(data, dict):
+    if not isinstance(located.data, dict):
         report.add(
             (),
-            f"the front matter must be a mapping of fields, not a {_kind(data)}",
+            f"the front matter must be a mapping of fields, not a {_kind(located.data)}",
             "write fields as `name: value` lines, starting with slug, title and responsibility",
             mark=(2, 1),
         )
-        return None, report.problems
-    _validate(data, report)
-    if report.problems:
-        return None, report.problems
-    draft = ProcessDraft(
-        slug=data["slug"],
-        title=data["title"],
-        responsibility=data["responsibility"],
-        text=text,
-        data={**data, "body": body.strip("\n")},
-        review_months=int(data.get("review_months", DEFAULT_REVIEW_MONTHS)),
-    )
-    return ProcessFile(name, draft, located), []
+        return located, report.problems
+    _validate(located.data, report)
+    return located, report.problems
+
+
+def _positions(item: ProcessFile) -> Located:
+    """Where the fields of a parsed file sit (read again only when a problem must be shown)."""
+    if item.located is not None:
+        return item.located
+    parts = split(item.draft.text)
+    assert parts is not None  # it was split once already
+    return _careful(parts[0], item.name)[0]
 
 
 def _validate(data: dict[str, Any], report: _Report) -> None:
@@ -241,38 +289,44 @@ def _cross_check(parsed: list[ProcessFile], registry: Registry) -> list[Problem]
     seen: set[str] = set()
     problems: list[Problem] = []
     for item in parsed:
-        report = _Report(item.name, item.located)
+        found: list[Found] = []
         if item.draft.slug in seen:
-            report.add(
-                ("slug",),
-                f"another file of this batch is also process {item.draft.slug!r}",
-                "give each process its own slug",
+            found.append(
+                (
+                    ("slug",),
+                    f"another file of this batch is also process {item.draft.slug!r}",
+                    "give each process its own slug",
+                )
             )
         seen.add(item.draft.slug)
         data = item.draft.data
-
-        _ref(
-            report,
-            ("responsibility",),
-            item.draft.responsibility,
-            responsibilities,
-            "responsibility",
-            "use a responsibility of the team file (`ark export`)",
-        )
-        for i, kpi in enumerate(data.get("kpis", ())):
-            _ref(report, ("kpis", i), kpi, kpis, "KPI", "use a KPI of the team file")
-        for i, other in enumerate(data.get("related", ())):
-            _ref(report, ("related", i), other, processes, "process", "record that process too")
-        problems.extend(report.problems)
+        refs = [
+            (
+                ("responsibility",),
+                item.draft.responsibility,
+                responsibilities,
+                "responsibility",
+                "use a responsibility of the team file (`ark export`)",
+            ),
+            *(
+                (("kpis", i), kpi, kpis, "KPI", "use a KPI of the team file")
+                for i, kpi in enumerate(data.get("kpis", ()))
+            ),
+            *(
+                (("related", i), other, processes, "process", "record that process too")
+                for i, other in enumerate(data.get("related", ()))
+            ),
+        ]
+        for path, value, known, what, fix in refs:
+            if value not in known:
+                some = ", ".join(sorted(known)[:8]) or "none"
+                found.append((path, f"unknown {what} {value!r}", f"{fix}; known: {some}"))
+        if found:
+            report = _Report(item.name, _positions(item))
+            for path, message, fix in found:
+                report.add(path, message, fix)
+            problems.extend(report.problems)
     return problems
-
-
-def _ref(
-    report: _Report, path: tuple[str | int, ...], value: str, known: set[str], what: str, fix: str
-) -> None:
-    if value not in known:
-        some = ", ".join(sorted(known)[:8])
-        report.add(path, f"unknown {what} {value!r}", f"{fix}; known: {some or 'none'}")
 
 
 def starter(slug: str, title: str, responsibility: str, lang: str) -> str:
