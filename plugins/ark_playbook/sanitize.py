@@ -209,7 +209,11 @@ def safe_url(url: str) -> bool:
 
 
 def _neutralise_links(text: str) -> str:
-    """Replace unsafe destinations of inline links/images and of reference definitions."""
+    """Replace unsafe destinations of inline links/images and of reference definitions.
+
+    An inline link's whole parenthesis is judged, not just what looks like its destination,
+    since Markdown parsers differ on where a destination with odd whitespace ends.
+    """
     text = REFERENCE.sub(
         lambda m: m.group(1) + (m.group(2) if safe_url(m.group(2).strip("<>")) else BLOCKED),
         text,
@@ -217,14 +221,11 @@ def _neutralise_links(text: str) -> str:
     out: list[str] = []
     position = 0
     for match in LINK_START.finditer(text):
-        if match.start() < position:
-            continue
         start = match.end()
-        while start < len(text) and text[start] in " \t\n":
-            start += 1
-        end = _destination_end(text, start)
-        url = text[start:end]
-        if not safe_url(url.strip("<>")):
+        if start <= position:
+            continue
+        end = _parenthesis_end(text, start)
+        if not safe_url(text[start:end].strip().lstrip("<")):
             out.append(text[position:start])
             out.append(BLOCKED)
             position = end
@@ -232,20 +233,17 @@ def _neutralise_links(text: str) -> str:
     return "".join(out)
 
 
-def _destination_end(text: str, start: int) -> int:
-    """Where a link destination ends: at `>` if it is bracketed, else at whitespace or the
-    parenthesis that closes the link (nested parentheses count, as in Markdown)."""
-    if start < len(text) and text[start] == "<":
-        close = text.find(">", start)
-        return len(text) if close < 0 else close + 1
+def _parenthesis_end(text: str, start: int) -> int:
+    """Where the parenthesis opened just before `start` closes (nested ones count, escaped
+    ones do not), or the end of the paragraph if it never does."""
     depth = 0
     index = start
     while index < len(text):
         char = text[index]
-        if char == "\\" and index + 1 < len(text):
+        if char == "\\":
             index += 2
             continue
-        if char in " \t\n":
+        if text.startswith("\n\n", index):
             break
         if char == "(":
             depth += 1
@@ -254,4 +252,4 @@ def _destination_end(text: str, start: int) -> int:
                 break
             depth -= 1
         index += 1
-    return index
+    return min(index, len(text))

@@ -1,0 +1,204 @@
+"""Text from many people goes into the playbook: a site built from hostile content holds no
+script from it, no `javascript:` link and no event-handler attribute."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from ark_playbook.sanitize import safe_url, sanitize_markdown, sanitize_page
+
+from ark.hookspecs import hookimpl
+from ark.plugins import manager
+from tests.conftest import Ark
+
+MARK = "PWNED"
+ATTACKS = [
+    f"<script>alert('{MARK}')</script>",
+    f"<img src=x onerror=alert('{MARK}')>",
+    f'<a href="javascript:alert(\'{MARK}\')" onclick="alert(1)">a</a>',
+    f"<svg onload=alert('{MARK}')></svg>",
+    f"<iframe src=\"javascript:alert('{MARK}')\"></iframe>",
+    f"[click](javascript:alert('{MARK}'))",
+    f"[entity](jav&#x61;script:alert('{MARK}'))",
+    f"[spaced](  JaVaScRiPt:alert('{MARK}') \"t\")",
+    f"[tab](java\tscript:alert('{MARK}'))",
+    f"![img](data:text/html;base64,{MARK})",
+    f"[vb](vbscript:msgbox('{MARK}'))",
+    f"[ref][r]\n\n[r]: javascript:alert('{MARK}')",
+    f"<details open ontoggle=alert('{MARK}')><summary>x</summary></details>",
+    f"&lt;script&gt;alert('{MARK}')&lt;/script&gt;",
+    f"<style>body{{background:url('javascript:alert(\"{MARK}\")')}}</style>",
+]
+HOSTILE_TEAM = """ark: 1
+strategy:
+  name: "Acme <script>alert('PWNED')</script>"
+  direction: "<img src=x onerror=alert('PWNED')>Grow"
+departments:
+  - slug: marketing
+    name: "Marketing <svg onload=alert('PWNED')>"
+    description: {description}
+contributors:
+  - email: ana@acme.test
+    name: "Ana <img src=x onerror=alert('PWNED')>"
+    department: marketing
+  - email: bruno@acme.test
+    name: "&lt;script&gt;alert('PWNED')&lt;/script&gt;"
+    department: marketing
+kpis:
+  - slug: leads
+    name: "Leads <script>alert('PWNED')</script>"
+responsibilities:
+  - slug: listening
+    title: "Listening <script>alert('PWNED')</script>"
+    description: {description}
+    cadence: weekly
+    department: marketing
+    assignments:
+      - contributor: ana@acme.test
+        role: accountable
+      - contributor: bruno@acme.test
+        role: responsible
+  - slug: entities
+    title: "&lt;script&gt;alert('PWNED')&lt;/script&gt; \\"quoted\\""
+objectives:
+  - slug: leads
+    title: "More leads <a href='javascript:alert(1)'>now</a>"
+    kpi: leads
+    baseline: 0
+    target: 10
+    deadline: 2099-01-01
+    responsibility: listening
+"""
+HOSTILE_PAGE = (
+    "---\n"
+    "title: \"<script>alert('PWNED')</script>Board\"\n"
+    "tags: [\"<img src=x onerror=alert('PWNED')>\", ok]\n"
+    "extra: \"<script>alert('PWNED')</script>\"\n"
+    "---\n\n"
+    "# Board <script>alert('PWNED')</script>\n\n"
+    + "\n\n".join(ATTACKS)
+    + "\n\n```mermaid\nflowchart TD\n  a[\"<script>alert('PWNED')</script>\"] --> b\n```\n"
+    + "\n!!! note \"<img src=x onerror=alert('PWNED')>\"\n    <script>alert('PWNED')</script>\n"
+)
+
+
+class Scan(HTMLParser):
+    """Collects what could run: script elements, event handlers, dangerous URLs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts: list[str] = []
+        self.handlers: list[str] = []
+        self.urls: list[str] = []
+        self.in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.handlers.append(f"<{tag} {name}={value}>")
+            if name in ("href", "src", "action", "formaction", "xlink:href") and value:
+                self.urls.append(value)
+        if tag == "script":
+            self.in_script = True
+            self.scripts.append(dict(attrs).get("src") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self.in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_script:
+            self.scripts[-1] += data
+
+
+@pytest.fixture
+def hostile_plugin() -> Iterator[None]:
+    class Hostile:
+        @hookimpl
+        def ark_playbook_pages(self, register: Callable[[str, str], None]) -> None:
+            register("hostile/board.md", HOSTILE_PAGE)
+
+    pm = manager()
+    pm.register(Hostile(), name="hostile-test")
+    try:
+        yield
+    finally:
+        pm.unregister(name="hostile-test")
+
+
+def test_a_site_built_from_hostile_content_runs_none_of_it(
+    ark: Ark, tmp_path: Path, hostile_plugin: None
+) -> None:
+    description = '"' + "\\n\\n".join(a.replace('"', '\\"') for a in ATTACKS) + '"'
+    team = tmp_path / "ark.yaml"
+    team.write_text(HOSTILE_TEAM.format(description=description))
+    ark("apply", str(team))
+    ark("kpi", "record", "leads", "3", "--date", "2026-01-01")
+    out = tmp_path / "book"
+    ark("playbook", "build", "--out", str(out))
+    pages = sorted((out / "site").rglob("*.html"))
+    assert len(pages) > 8
+    seen_mark = False
+    for page in pages:
+        text = page.read_text()
+        seen_mark = seen_mark or MARK in text
+        scan = Scan()
+        scan.feed(text)
+        where = page.relative_to(out)
+        for script in scan.scripts:
+            assert MARK not in script, f"{where}: script from the content: {script[:200]}"
+        assert scan.handlers == [], f"{where}: event handlers {scan.handlers}"
+        for url in scan.urls:
+            assert safe_url(url), f"{where}: unsafe URL {url!r}"
+        # Raw text of the page: no live tag from the content, whatever the parser thinks.
+        assert not re.search(r"<script>alert", text, re.IGNORECASE), where
+        assert "javascript:" not in html.unescape(text).lower().replace("\t", ""), where
+    # The hostile text is shown as text, not silently lost everywhere.
+    assert seen_mark
+    board = (out / "site/hostile/board.html").read_text()
+    assert "Board" in board
+    listening = (out / "site/responsibilities/listening.html").read_text()
+    assert "Listening" in listening
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "> a quote\n> on two lines\n",
+        "```python\nif a < b and c > d:\n    print('<b>')\n```\n",
+        '```mermaid\nflowchart TD\n  s1["<b>x</b>"] --> s2\n```\n',
+        "- a list with **bold**, `code` and a [link](https://example.com/a?b=1&c=2)\n",
+        "| a | b |\n|---|---|\n| 1 < 2 | R&D |\n",
+        '!!! warning "Overdue"\n    Review it.\n',
+        "[relative](../processes/x.md) and ![chart](assets/charts/x.svg)\n",
+    ],
+)
+def test_markdown_syntax_survives(markdown: str) -> None:
+    assert sanitize_markdown(markdown) == markdown
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_each_attack_is_neutralised(attack: str) -> None:
+    clean = sanitize_markdown(attack + "\n")
+    lowered = html.unescape(clean).lower().replace("\t", "")
+    assert "<script" not in clean.lower()
+    assert not re.search(r"<[^>]*\son\w+\s*=", clean), clean
+    for scheme in ("javascript:", "vbscript:", "data:"):
+        assert scheme not in lowered, clean
+
+
+def test_an_unclosed_fence_is_not_a_hiding_place() -> None:
+    clean = sanitize_markdown("```\n<script>alert(1)</script>\n")
+    assert "<script" not in clean
+
+
+def test_front_matter_keeps_only_safe_plain_text() -> None:
+    page = sanitize_page(HOSTILE_PAGE)
+    head = page.split("\n---\n", 1)[0]
+    assert "<" not in head and "extra" not in head
+    assert "title: Board" in head
