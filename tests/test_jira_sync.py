@@ -153,6 +153,11 @@ def test_dry_run_writes_nothing_then_sync_creates_one_issue_per_task(board: Boar
     )
     assert "plan: create 8, update 0, transition 0, pull 0, unchanged 0, conflicts 0" in out
     assert board.server.writes == 0 and not board.server.issues
+    plan = board.ark.json("jira", "sync", "--dry-run")
+    assert plan["dry_run"] and plan["counts"]["create"] == 8
+    assert {c["task"] for c in plan["create"]} == {
+        t["key"] for t in board.ark.json("tasks", "list")
+    }
 
     out = board.sync()
     assert (
@@ -273,6 +278,26 @@ def test_without_bulk_create_single_creates_are_sent_and_a_lost_one_is_adopted(
     summary = board.summary()
     assert summary["created"] + summary["adopted"] == 8 and summary["adopted"] == 2
     one_issue_per_task(board.server, board.ark)
+
+
+def test_an_issue_jira_rejects_fails_with_its_reason_and_the_rest_are_created(
+    cloud: Board,
+) -> None:
+    text = cloud.team.read_text()
+    cloud.team.write_text(
+        text.replace(
+            "  - email: ana@acme.test\n", "  - email: ana@acme.test\n    jira_user: nobody-42\n"
+        )
+    )
+    cloud.ark("apply", str(cloud.team))
+    out = cloud.sync(code=1)
+    assert "created 6," in out and "failed 2" in out
+    assert "failed: kpi-report/2026-11:" in out and "assignee" in out
+    assert "2 task(s) could not be synced" in out, out
+    cloud.team.write_text(text)
+    cloud.ark("apply", str(cloud.team))
+    assert cloud.summary()["created"] == 2
+    one_issue_per_task(cloud.server, cloud.ark)
 
 
 def test_rate_limits_and_gateway_errors_are_retried(cloud: Board) -> None:
