@@ -1,0 +1,59 @@
+"""What a command imports decides how fast it answers: help and `who` stay off the heavy
+libraries (bench/registry.py times them as whole processes)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = (
+    "sqlalchemy",
+    "alembic",
+    "jira",
+    "mkdocs",
+    "ruamel",
+    "yaml",
+    "yaml_rs",
+    "jsonschema",
+    "jsonschema_rs",
+    "psycopg",
+)
+
+
+def imported(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> list[str]:
+    """The heavy top-level modules a whole `ark ARGS` process imported."""
+    probe = (
+        "import json, sys, runpy\n"
+        f"sys.argv = ['ark', *{args!r}]\n"
+        "try:\n    runpy.run_module('ark', run_name='__main__')\n"
+        "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        f"print('HEAVY', json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r})))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        check=True,
+    )
+    line = next(x for x in done.stdout.splitlines() if x.startswith("HEAVY "))
+    found: list[str] = json.loads(line.removeprefix("HEAVY "))
+    return found
+
+
+@pytest.mark.parametrize("args", [["--help"], ["apply", "--help"], ["who", "--help"]])
+def test_help_imports_no_heavy_library(tmp_path: Path, args: list[str]) -> None:
+    assert imported(args, tmp_path) == []
+
+
+def test_who_reads_through_the_driver_alone(team: Path, db_url: str, tmp_path: Path) -> None:
+    """On an up-to-date registry `ark who` answers without SQLAlchemy (the quick path)."""
+    found = imported(["who", "listening"], tmp_path, {"ARK_DATABASE_URL": db_url})
+    assert "sqlalchemy" not in found
+    assert set(found) <= {"psycopg"}  # the PostgreSQL driver, when that is the backend
