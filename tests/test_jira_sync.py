@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -305,7 +306,9 @@ def test_rate_limits_and_gateway_errors_are_retried(cloud: Board) -> None:
     cloud.server.fail("GET", r"/user/search", 503, times=2)
     cloud.server.fail("POST", r"/search", 502)
     cloud.server.fail("POST", r"/issue/bulk$", 429, retry_after=0.1)
+    started = time.monotonic()
     summary = cloud.summary()
+    assert time.monotonic() - started >= 0.3  # the waits Retry-After asked for
     assert summary["created"] == 8 and summary["failed"] == []
     one_issue_per_task(cloud.server, cloud.ark)
 

@@ -62,8 +62,16 @@ def _retry_after(response: requests.Response | None) -> float | None:
                 return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
             except (TypeError, ValueError):
                 return None
-    reset = response.headers.get("X-RateLimit-Reset")
-    if reset and response.status_code == 429:
+    if response.status_code != 429:
+        return None
+    interval = response.headers.get("X-RateLimit-Interval-Seconds")  # Data Center's bucket
+    if interval and response.headers.get("X-RateLimit-Remaining") == "0":
+        try:
+            return max(0.0, float(interval))
+        except ValueError:
+            return None
+    reset = response.headers.get("X-RateLimit-Reset")  # Cloud
+    if reset:
         try:
             when = dt.datetime.fromisoformat(reset.replace("Z", "+00:00"))
             return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
