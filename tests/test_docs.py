@@ -275,6 +275,14 @@ def test_every_field_of_the_schema_is_in_the_team_file_reference() -> None:
     assert not missing, "docs/team-file.md lacks:\n" + "\n".join(missing)
 
 
+def test_the_schema_line_the_reference_shows_is_the_one_ark_init_writes(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "team")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    first = (tmp_path / "team" / "ark.yaml").read_text(encoding="utf-8").splitlines()[0]
+    assert first == f"# yaml-language-server: $schema={schema()['$id']}"
+    assert f"\n{first}\n" in (DOCS / "team-file.md").read_text(encoding="utf-8")
+
+
 # -- the checks -------------------------------------------------------------------------------
 
 FINDINGS_TEAM = """\
