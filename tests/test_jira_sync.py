@@ -291,6 +291,8 @@ def test_an_issue_jira_rejects_fails_with_its_reason_and_the_rest_are_created(
         )
     )
     cloud.ark("apply", str(cloud.team))
+    out = cloud.ark("jira", "check", code=1).output
+    assert "jira_user 'nobody-42' of ana@acme.test is not a Jira user" in out
     out = cloud.sync(code=1)
     assert "created 6," in out and "failed 2" in out
     assert "failed: kpi-report/2026-11:" in out and "assignee" in out

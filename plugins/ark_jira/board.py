@@ -106,6 +106,16 @@ class Board:
         found = self.api.get("user/search", {"username": email})
         return [u["name"] for u in found if _same_email(u, email) or u.get("name") == email]
 
+    def user_exists(self, user: str) -> bool:
+        """Whether `user` (an accountId on Cloud, a user name on Data Center) exists."""
+        try:
+            self.api.get("user", {"accountId" if self.api.cloud else "username": user})
+        except JiraRequestError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
     def create(self, fields: list[dict[str, Any]], bulk: bool) -> list[Created]:
         """Create issues, in one request when `bulk`; raises `UnknownOutcome` on a lost answer."""
         if not bulk:

@@ -80,7 +80,17 @@ def _components(board: Board, departments: list[str], project: dict[str, Any]) -
 
 def _users(board: Board, tasks: list[TaskRow]) -> list[Problem]:
     problems = []
-    for email in sorted({t.assignee for t in tasks if t.assignee and not t.assignee_jira}):
+    overrides = {t.assignee: t.assignee_jira for t in tasks if t.assignee and t.assignee_jira}
+    for email, user in sorted(overrides.items()):
+        if not board.user_exists(user):
+            problems.append(
+                Problem(
+                    f"jira_user {user!r} of {email} is not a Jira user",
+                    f"fix jira_user for {email} in the team file's contributors "
+                    + ("(an account id)" if board.api.cloud else "(a user name)"),
+                )
+            )
+    for email in sorted({t.assignee for t in tasks if t.assignee} - set(overrides)):
         found = board.find_user(email)
         if len(found) != 1:
             problems.append(
