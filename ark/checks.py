@@ -50,7 +50,7 @@ def _current(registry: Any) -> list[tuple[str, str, Role, float]]:
         .join(Contributor, Contributor.id == Assignment.contributor_id)
         .where(Assignment.valid_to.is_(None))
     )
-    return [(slug, email, Role(role), hours) for slug, email, role, hours in rows]
+    return [(slug, email, role, hours) for slug, email, role, hours in rows]  # roles are Role
 
 
 def check_raci(registry: Any) -> Iterator[Finding]:

@@ -7,7 +7,7 @@ definition of "changed", and makes export-then-apply a no-op by construction.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -83,32 +83,29 @@ class Plan:
             yield change.describe()
 
 
-def _assignment_key(responsibility: str, a: AssignmentSpec) -> str:
-    return f"{responsibility}/{a.contributor}/{a.role}"
-
-
 def _entity_view(item: Entity) -> dict[str, Any]:
     return item.as_dict(keep_defaults=True)
 
 
 def _diff(
     entity: str,
-    current: Iterable[tuple[str, Any]],
-    desired: Iterable[tuple[str, Any]],
+    current: Iterable[tuple[Any, Any]],
+    desired: Iterable[tuple[Any, Any]],
     view: Any = _entity_view,
+    name: Callable[[Any], str] = str,
 ) -> Iterator[Change]:
     now = dict(current)
     want = dict(desired)
     for key, spec in want.items():
         if key not in now:
-            yield Change(entity, key, "add", None, view(spec), spec)
+            yield Change(entity, name(key), "add", None, view(spec), spec)
         elif now[key] != spec:  # comparing the specs first spares building views of equals
             before, after = view(now[key]), view(spec)
             if before != after:
-                yield Change(entity, key, "change", before, after, spec)
+                yield Change(entity, name(key), "change", before, after, spec)
     for key, spec in now.items():
         if key not in want:
-            yield Change(entity, key, "remove", view(spec), None, spec)
+            yield Change(entity, name(key), "remove", view(spec), None, spec)
 
 
 def _responsibility_view(r: ResponsibilitySpec) -> dict[str, Any]:
@@ -117,10 +114,15 @@ def _responsibility_view(r: ResponsibilitySpec) -> dict[str, Any]:
     return view
 
 
-def _assignments(spec: TeamSpec) -> Iterator[tuple[str, tuple[str, AssignmentSpec]]]:
+AssignmentKey = tuple[str, str, str]  # the role is a `Role`, itself a str
+
+
+def _assignments(spec: TeamSpec) -> Iterator[tuple[AssignmentKey, tuple[str, AssignmentSpec]]]:
+    """Assignments by (responsibility, contributor, role); the key is spelled out only for
+    the changes, as a big team has tens of thousands that match."""
     for r in spec.responsibilities:
         for a in r.assignments:
-            yield _assignment_key(r.slug, a), (r.slug, a)
+            yield (r.slug, a.contributor, a.role), (r.slug, a)
 
 
 def diff(current: TeamSpec, desired: TeamSpec) -> Plan:
@@ -173,7 +175,13 @@ def diff(current: TeamSpec, desired: TeamSpec) -> Plan:
         )
         for key, (slug, a) in _assignments(desired)
     ]
-    changes += _diff("assignment", now.items(), wanted, lambda pair: _entity_view(pair[1]))
+    changes += _diff(
+        "assignment",
+        now.items(),
+        wanted,
+        lambda pair: _entity_view(pair[1]),
+        "/".join,  # responsibility/contributor/role, as the audit log names assignments
+    )
     changes += _diff(
         "objective",
         ((o.slug, o) for o in current.objectives),

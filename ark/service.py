@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -237,7 +237,7 @@ class Registry:
         )
         by_responsibility: dict[int, list[AssignmentSpec]] = defaultdict(list)
         for rid, email, role, hours, since in rows:
-            by_responsibility[rid].append(AssignmentSpec(email, Role(role), hours, since))
+            by_responsibility[rid].append(AssignmentSpec(email, role, hours, since))
         tactics: dict[int, list[TacticSpec]] = defaultdict(list)
         for t in s.scalars(select(Tactic).order_by(Tactic.objective_id, Tactic.position)):
             tactics[t.objective_id].append(
@@ -852,6 +852,32 @@ class Registry:
         if before != {"key": external_key}:
             self.audit("link", "task", task.key, before, {"system": system, "key": external_key})
         return link
+
+    def set_links(self, system: str, links: dict[int, tuple[str, dict[str, Any]]]) -> None:
+        """Write many tasks' links (task id -> key, data) in a fixed number of statements, as
+        a bulk create's answer must be committed at once; a new or changed key is audited."""
+        if not links:
+            return
+        ids = list(links)
+        keys = dict(self.session.execute(select(Task.id, Task.key).where(Task.id.in_(ids))).all())
+        where = (TaskLink.system == system, TaskLink.task_id.in_(ids))
+        before = dict(
+            self.session.execute(
+                select(TaskLink.task_id, TaskLink.external_key).where(*where)
+            ).all()
+        )
+        self.session.execute(delete(TaskLink).where(*where))
+        self.session.execute(
+            insert(TaskLink),
+            [
+                {"task_id": tid, "system": system, "external_key": key, "data": data}
+                for tid, (key, data) in links.items()
+            ],
+        )
+        for tid, (key, _) in links.items():
+            if tid not in before or before[tid] != key:
+                was = {"key": before[tid]} if tid in before else None
+                self.audit("link", "task", keys[tid], was, {"system": system, "key": key})
 
     # -- KPIs ------------------------------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ from ark.vocabulary import Cadence, Component, Role
 MAX_BYTES = 64 * 1024 * 1024
 Path_ = tuple[str | int, ...]
 Mark = tuple[int, int]
+ROLES = {role.value: role for role in Role}  # a lookup, not an Enum call, per assignment
 YAML_1_1_ONLY = {f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "timestamp")}
 # YAML 1.2's core schema, as the compiled parser of `_quick` reads it: `yes`, `no`, `on`
 # and `off` stay words, `010` is ten, and dates stay strings for the schema to check.
@@ -471,7 +472,7 @@ def _to_spec(data: dict[str, Any]) -> TeamSpec:
                 assignments=tuple(
                     AssignmentSpec(
                         contributor=a["contributor"].lower(),
-                        role=Role(a["role"]),
+                        role=ROLES[a["role"]],
                         hours=float(a.get("hours", 0)),
                         since=_date(a.get("from")),
                     )
@@ -569,13 +570,19 @@ def check_references(spec: TeamSpec, report: _Report) -> None:
             ref(("responsibilities", i, "kpis", j), k, kpis, "KPI", "kpis")
         roles: Counter[tuple[str, Role]] = Counter()
         accountable: list[int] = []
-        for j, a in enumerate(r.assignments):
-            base: Path_ = ("responsibilities", i, "assignments", j)
-            ref((*base, "contributor"), a.contributor, emails, "contributor", "contributors")
-            roles[a.identity] += 1
-            if roles[a.identity] == 2:
+        for j, a in enumerate(r.assignments):  # the hot loop of a big team: paths built late
+            if a.contributor not in emails:
+                ref(
+                    ("responsibilities", i, "assignments", j, "contributor"),
+                    a.contributor,
+                    emails,
+                    "contributor",
+                    "contributors",
+                )
+            roles[a.contributor, a.role] += 1
+            if roles[a.contributor, a.role] == 2:
                 report.add(
-                    (*base, "role"),
+                    ("responsibilities", i, "assignments", j, "role"),
                     f"{a.contributor} is {a.role} for {r.slug} twice",
                     "keep one entry (add the hours together)",
                 )
