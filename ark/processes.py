@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from ark.errors import NotFound
 from ark.models import Process, ProcessLogEntry, ProcessRevision, Responsibility
@@ -42,10 +42,10 @@ class ProcessDraft:
 
 @dataclass(frozen=True)
 class Recorded:
-    """What recording one draft did: `revision` is None when the text was unchanged."""
+    """What recording one draft did: the new revision's number, None when unchanged."""
 
     slug: str
-    revision: ProcessRevision | None
+    revision: int | None
     created: bool
 
 
@@ -224,20 +224,25 @@ def recurring_without_process(registry: Registry) -> list[Responsibility]:
 # -- writes ------------------------------------------------------------------------------------
 
 
-def _view(row: Process) -> dict[str, Any]:
+def _view(
+    title: str, responsibility: str, revision: int, digest: str, review_months: int
+) -> dict[str, Any]:
+    """A process as its audit records show it."""
     return {
-        "title": row.title,
-        "responsibility": row.responsibility.slug,
-        "revision": row.revision,
-        "hash": row.content_hash,
-        "review_months": row.review_months,
+        "title": title,
+        "responsibility": responsibility,
+        "revision": revision,
+        "hash": digest,
+        "review_months": review_months,
     }
 
 
 def record(registry: Registry, drafts: Sequence[ProcessDraft], message: str = "") -> list[Recorded]:
     """Record each draft as a new revision of its process, unless its text is unchanged.
 
-    Runs inside the caller's transaction: one draft that fails leaves none recorded.
+    Runs inside the caller's transaction: one draft that fails leaves none recorded. New
+    processes and all revisions are written in bulk, so a folder of a thousand files costs
+    a handful of statements.
     """
     stamp, session = now(), registry.session
     existing = {
@@ -253,56 +258,89 @@ def record(registry: Registry, drafts: Sequence[ProcessDraft], message: str = ""
             )
         )
     }
-    changed: list[tuple[int, Process, ProcessDraft, dict[str, Any] | None]] = []
+    fresh: list[dict[str, Any]] = []
+    changed: list[tuple[ProcessDraft, int, str, dict[str, Any] | None]] = []
     out: list[Recorded] = []
     for draft in drafts:
         digest = content_hash(draft.text)
         row = existing.get(draft.slug)
-        out.append(Recorded(draft.slug, None, created=False))
         if row is not None and row.content_hash == digest and not row.archived:
+            out.append(Recorded(draft.slug, None, created=False))
             continue
         responsibility = owners.get(draft.responsibility) or registry.responsibility(
             draft.responsibility
         )
-        before = _view(row) if row is not None else None
+        values = {
+            "title": draft.title,
+            "responsibility_id": responsibility.id,
+            "review_months": draft.review_months,
+            "data": draft.data,
+            "content_hash": digest,
+            "changed_at": stamp,
+            "archived": False,
+        }
         if row is None:
-            row = Process(slug=draft.slug, created_at=stamp, revision=0)
-            session.add(row)
-            existing[draft.slug] = row
-        row.title, row.responsibility = draft.title, responsibility
-        row.review_months, row.data = draft.review_months, draft.data
-        row.content_hash, row.changed_at, row.archived = digest, stamp, False
-        row.revision += 1
-        changed.append((len(out) - 1, row, draft, before))
-    session.flush()  # new processes get their ids
-    for index, row, draft, before in changed:
-        entry = ProcessRevision(
-            process_id=row.id,
-            number=row.revision,
-            author=registry.actor,
-            at=stamp,
-            message=message,
-            text=draft.text,
-            content_hash=row.content_hash,
+            number, before = 1, None
+            fresh.append({"slug": draft.slug, "created_at": stamp, "revision": number, **values})
+        else:
+            number = row.revision + 1
+            before = _view(
+                row.title,
+                row.responsibility.slug,
+                row.revision,
+                row.content_hash,
+                row.review_months,
+            )
+            for key, value in {**values, "revision": number}.items():
+                setattr(row, key, value)
+        changed.append((draft, number, digest, before))
+        out.append(Recorded(draft.slug, number, created=before is None))
+    ids = {slug: row.id for slug, row in existing.items()}
+    if fresh:
+        ids.update(
+            (slug, pid)
+            for pid, slug in session.execute(
+                insert(Process).returning(Process.id, Process.slug),
+                fresh,
+            )
         )
-        session.add(entry)
+    session.flush()
+    if changed:
+        session.execute(
+            insert(ProcessRevision),
+            [
+                {
+                    "process_id": ids[draft.slug],
+                    "number": number,
+                    "author": registry.actor,
+                    "at": stamp,
+                    "message": message,
+                    "text": draft.text,
+                    "content_hash": digest,
+                }
+                for draft, number, digest, _ in changed
+            ],
+        )
+    for draft, number, digest, before in changed:
+        after = _view(draft.title, draft.responsibility, number, digest, draft.review_months)
         registry.audit(
             "add" if before is None else "change",
             "process",
-            row.slug,
+            draft.slug,
             before,
-            {**_view(row), "message": message},
+            {**after, "message": message},
             at=stamp,
         )
-        out[index] = Recorded(draft.slug, entry, created=before is None)
     registry.flush()
-    for _, row, _, _ in changed:
-        _changed(registry, "recorded", row, registry.actor)
+    for draft, number, _, _ in changed:
+        _changed(registry, "recorded", draft.slug, draft.responsibility, number, registry.actor)
     return out
 
 
-def _changed(registry: Registry, action: str, row: Process, by: str) -> None:
-    change = ProcessChange(action, row.slug, row.responsibility.slug, row.revision, by)
+def _changed(
+    registry: Registry, action: str, slug: str, responsibility: str, revision: int, by: str
+) -> None:
+    change = ProcessChange(action, slug, responsibility, revision, by)
     registry._emit("ark_process_changed", change=change)
 
 
@@ -316,7 +354,9 @@ def stamp_review(
     after = {"by": row.last_reviewed_by, "on": _iso(row.last_reviewed_on)}
     registry.audit("review", "process", slug, before, after, actor=by)
     registry.flush()
-    _changed(registry, "reviewed", row, row.last_reviewed_by)
+    _changed(
+        registry, "reviewed", slug, row.responsibility.slug, row.revision, row.last_reviewed_by
+    )
     return row
 
 
@@ -343,7 +383,7 @@ def log_completion(
             actor=who,
         )
         entries.append(entry)
-        _changed(registry, "logged", row, who)
+        _changed(registry, "logged", row.slug, responsibility, row.revision, who)
     return entries
 
 

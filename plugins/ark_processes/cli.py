@@ -97,7 +97,7 @@ def process_record(
         rows = [
             {
                 "slug": r.slug,
-                "revision": r.revision.number if r.revision else None,
+                "revision": r.revision,
                 "created": r.created,
             }
             for r in results
