@@ -285,18 +285,16 @@ class Syncer:
     def reconcile(self) -> None:
         """Find the issues of intents left by an interrupted run, and adopt them."""
         with self.transaction() as registry:
-            links = registry.links(SYSTEM).values()
-            pending = {str(k.data["marker"]): k.task_id for k in links if k.external_key is None}
-            floor = min(
-                (int(k.data.get("floor", 0)) for k in links if not k.external_key), default=0
-            )
-            known = {
-                issue_number(k.external_key)
-                for k in links
-                if k.external_key and k.external_key.startswith(self.board.project + "-")
-            }
+            links = _links(registry)
+        pending = {str(data["marker"]): tid for tid, (key, data) in links.items() if key is None}
         if not pending:
             return
+        floor = min(int(data.get("floor", 0)) for key, data in links.values() if key is None)
+        known = {
+            issue_number(key)
+            for key, _ in links.values()
+            if key and key.startswith(self.board.project + "-")
+        }
         found: dict[str, str] = {}
         for issue in self.board.by_markers(sorted(pending)):
             for label in issue["fields"].get("labels", []):
@@ -343,10 +341,7 @@ class Syncer:
         with self.transaction() as registry:
             tasks = load_tasks(registry)
             users = self.users(registry, tasks, plan.problems)
-            links = {
-                task_id: (link.external_key, dict(link.data))
-                for task_id, link in registry.links(SYSTEM).items()
-            }
+            links = _links(registry)
         remote = {issue["key"]: issue for issue in self.board.managed(MANAGED_LABEL)}
         for task in tasks:
             view = self.desired[task.key] = desired_view(task, self.config, users)
@@ -451,10 +446,14 @@ class Syncer:
 
     def _merge(self, data: dict[int, dict[str, Any]]) -> None:
         with self.transaction() as registry:
-            links = registry.links(SYSTEM)
-            for task_id, extra in data.items():
-                link = links[task_id]
-                link.data = {**link.data, **extra}
+            links = _links(registry)
+            registry.set_links(
+                SYSTEM,
+                {
+                    tid: (str(links[tid][0]), {**links[tid][1], **extra})
+                    for tid, extra in data.items()
+                },
+            )
 
     def _parallel(self, items: list[Any], work: Callable[[Any], None]) -> None:
         if not items:
@@ -504,7 +503,7 @@ class Syncer:
         if lost:
             self.reconcile()
             with self.transaction() as registry:
-                linked = {k.task_id for k in registry.links(SYSTEM).values() if k.external_key}
+                linked = {tid for tid, (key, _) in _links(registry).items() if key}
             retry = [(t, v) for t, v in lost if t.id not in linked]
             if retry:
                 self._create(retry)
@@ -535,22 +534,22 @@ class Syncer:
         """Commit the keys of created issues at once: this is what prevents duplicates."""
         if not answered:
             return
+        created: dict[int, tuple[str, dict[str, Any]]] = {}
         with self.transaction() as registry:
             for batch, results in answered:
-                for created in results:
-                    task, view = batch[created.index]
-                    row = registry.session.get(Task, task.id)
-                    assert row is not None
-                    if created.key is None:
+                for outcome in results:
+                    task, view = batch[outcome.index]
+                    if outcome.key is None:
+                        row = registry.session.get(Task, task.id)
+                        assert row is not None
                         registry.unlink_task(row, SYSTEM)
-                        self.summary.failed.append(f"{task.key}: {created.error}")
+                        self.summary.failed.append(f"{task.key}: {outcome.error}")
                         continue
-                    data = {"marker": marker(task.key), "ark": view, "jira": view}
-                    registry.link_task(
-                        row, SYSTEM, created.key, {**data, "status": str(TaskStatus.TODO)}
-                    )
-                    self.created[task.key] = created.key
-                    self.summary.created += 1
+                    data = {"marker": marker(task.key), "ark": view, "jira": view, **NEW_ISSUE}
+                    created[task.id] = (outcome.key, data)
+                    self.created[task.key] = outcome.key
+            registry.set_links(SYSTEM, created)
+            self.summary.created += len(created)
 
     def _update(self, update: Update) -> None:
         view = self.desired[update.task]
@@ -606,6 +605,16 @@ class Syncer:
                 registry.link_task(task, SYSTEM, pull.issue, data)
                 self.summary.pulled += 1
                 self.progress(1)
+
+
+def _links(registry: Registry) -> dict[int, tuple[str | None, dict[str, Any]]]:
+    """Every task's link as plain values (task id -> key, data): one cheap query."""
+    rows = registry.session.execute(
+        select(TaskLink.task_id, TaskLink.external_key, TaskLink.data).where(
+            TaskLink.system == SYSTEM
+        )
+    )
+    return {task_id: (key, dict(data)) for task_id, key, data in rows}
 
 
 def _link(registry: Registry, task_id: int) -> TaskLink:
