@@ -1,4 +1,5 @@
-"""`ark jira sync` killed with SIGKILL at many points, then run again: never a duplicate issue.
+"""`ark jira sync` as a real process: killed with SIGKILL at many points and run again, it never
+duplicates an issue; at a terminal, it shows a progress bar.
 
 The sync runs as a real process against the test server (with latency, so requests are in
 flight when it dies, and with search lagging behind creates). The server counts requests, so
@@ -8,6 +9,7 @@ each run is killed just after its k-th request reached the server, for many k.
 from __future__ import annotations
 
 import os
+import pty
 import subprocess
 import sys
 import time
@@ -80,3 +82,41 @@ def test_a_sync_killed_at_many_points_never_duplicates(
         server.reset_counters()
         assert board.summary()["unchanged"] == len(issues)
         assert server.writes == 0
+
+
+def test_a_person_at_a_terminal_sees_a_progress_bar(
+    ark: Ark, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with JiraServer(flavour="cloud", token="s3cret-4f9a7c") as server:
+        make_board(ark, monkeypatch, server)
+        server.latency = 0.01
+        server.bulk = False
+        leader, follower = pty.openpty()
+        env = {
+            **os.environ,
+            **credentials("cloud"),
+            "ARK_DATABASE_URL": ark.db_url,
+            "TERM": "xterm",
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ark", "jira", "sync"],
+            cwd=ark.workspace,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+        )
+        out = process.communicate()[0].decode()
+        os.close(follower)
+        terminal = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            terminal += chunk
+        os.close(leader)
+        assert process.returncode == 0
+        assert "created 8," in out and "syncing" not in out
+        assert b"syncing" in terminal and b"100%" in terminal
