@@ -365,3 +365,31 @@ def _dump(db_url: str) -> Iterator[str]:
                     yield repr(tuple(row))
     finally:
         engine.dispose()
+
+
+def test_the_playbook_lists_each_task_with_its_issue(cloud: Board) -> None:
+    from ark.db import open_engine
+    from ark.plugins import manager
+    from ark.service import transaction
+
+    def pages(lang: str) -> dict[str, str]:
+        found: dict[str, str] = {}
+        engine = open_engine(cloud.ark.db_url)
+        try:
+            with transaction(engine, hook=manager().hook, write=False) as registry:
+                manager().hook.ark_playbook_pages(
+                    registry=registry, lang=lang, register=found.__setitem__
+                )
+        finally:
+            engine.dispose()
+        return found
+
+    assert "jira/board.md" not in pages("en")  # nothing on the board yet
+    cloud.sync()
+    key = cloud.issue_of("listening/2026-W48")
+    page = pages("es")["jira/board.md"]
+    assert "# Tablero de Jira" in page
+    assert (
+        f"| Weekly listening report 2026-W48 (`listening/2026-W48`) | "
+        f"[{key}]({cloud.server.url}/browse/{key}) | todo |"
+    ) in page

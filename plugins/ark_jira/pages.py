@@ -1,4 +1,4 @@
-"""The playbook's Jira page: which issue carries each open task."""
+"""The playbook's Jira page: which issue carries each task Ark has put on the board."""
 
 from __future__ import annotations
 
@@ -8,8 +8,15 @@ from ark.models import Task, TaskLink
 from ark.service import Registry
 from ark_jira.sync import SYSTEM
 
+LABELS: dict[str, dict[str, str]] = {
+    "en": {"title": "Jira board", "task": "Task", "issue": "Issue", "status": "Status"},
+    "es": {"title": "Tablero de Jira", "task": "Tarea", "issue": "Incidencia", "status": "Estado"},
+    "it": {"title": "Bacheca Jira", "task": "Attività", "issue": "Ticket", "status": "Stato"},
+}
 
-def board_page(registry: Registry) -> str:
+
+def board_page(registry: Registry, lang: str) -> str:
+    """The page's Markdown, or "" when no task has an issue yet."""
     section = registry.snapshot().section("jira") or {}
     server = str(section.get("server", "")).rstrip("/")
     rows = registry.session.execute(
@@ -20,7 +27,18 @@ def board_page(registry: Registry) -> str:
     ).all()
     if not rows:
         return ""
-    lines = ["# Jira board", "", "| Task | Issue | Status |", "| --- | --- | --- |"]
+    label = LABELS.get(lang, LABELS["en"])
+    lines = [
+        "---",
+        f"title: {label['title']}",
+        "tags: [jira]",
+        "---",
+        "",
+        f"# {label['title']}",
+        "",
+        f"| {label['task']} | {label['issue']} | {label['status']} |",
+        "| --- | --- | --- |",
+    ]
     for key, title, status, issue in rows:
         link = f"[{issue}]({server}/browse/{issue})" if server else issue
         lines.append(f"| {title} (`{key}`) | {link} | {status} |")

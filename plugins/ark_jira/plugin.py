@@ -37,9 +37,9 @@ def ark_demo(context: DemoContext) -> None:
 
 
 @hookimpl
-def ark_playbook_pages(registry: Registry, register: Callable[[str, str], None]) -> None:
+def ark_playbook_pages(registry: Registry, lang: str, register: Callable[[str, str], None]) -> None:
     from ark_jira.pages import board_page
 
-    page = board_page(registry)
+    page = board_page(registry, lang)
     if page:
-        register("jira.md", page)
+        register("jira/board.md", page)
