@@ -204,7 +204,11 @@ def test_status_comes_back_from_jira_with_who_and_when(board: Board) -> None:
 
 
 def test_a_status_set_in_ark_becomes_a_transition(board: Board) -> None:
-    board.sync()
+    board.ark("tasks", "set", "listening/2026-W48", "in-progress")
+    assert ", then to category:indeterminate" in board.sync("--dry-run")
+    assert "created 8, adopted 0, updated 0, transitioned 1," in board.sync()
+    started = board.server.issues[board.issue_of("listening/2026-W48")]
+    assert started.status.category.key == "indeterminate"
     board.ark("tasks", "set", "listening/2026-W49", "in-progress")
     key = board.issue_of("listening/2026-W49")
     assert "> transition" in board.sync("--dry-run")
