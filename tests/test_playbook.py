@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import subprocess
+import sys
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -275,3 +279,41 @@ def test_demo_builds_the_playbook_and_says_where(ark: Ark, tmp_path: Path) -> No
     html = index.read_text()
     assert "assets/charts/" in html  # sample readings drawn against the targets
     assert (index.parent / "processes").is_dir()
+
+
+def test_serve_follows_the_registry_as_it_changes(ark: Ark, team: Path, tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = tmp_path / "book"
+    command = [sys.executable, "-m", "ark", "playbook", "serve", "--out", str(out)]
+    command += ["--dev-addr", f"127.0.0.1:{port}", "--interval", "0.3"]
+    env = {**os.environ, "ARK_DATABASE_URL": ark.db_url, "ARK_USER": "tester"}
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert server.stdout is not None
+    lines: list[str] = []
+
+    def read_until(text: str) -> None:
+        for line in server.stdout:  # type: ignore[union-attr]
+            lines.append(line)
+            if text in line:
+                return
+        raise AssertionError(f"the server stopped before {text!r}:\n{''.join(lines)}")
+
+    def page() -> str:
+        url = f"http://127.0.0.1:{port}/responsibilities/listening.html"
+        with urllib.request.urlopen(url) as response:
+            return str(response.read().decode())
+
+    try:
+        read_until("Serving on")
+        assert "Carla Vidal" in page() and "Informed (I)</td>\n<td>nobody" in page()
+        ark("assign", "carla@acme.test", "listening", "--role", "informed")
+        read_until("3 file(s) written")  # listening.md, raci.md and team.md
+        read_until("Documentation built")
+        assert "Informed (I)</td>\n<td>Carla Vidal" in page()
+    finally:
+        server.terminate()
+        server.wait()

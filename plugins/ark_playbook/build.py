@@ -42,6 +42,12 @@ def serve_site(out: Path, dev_addr: str, refresh: Callable[[], object], interval
     seconds; since an unchanged export writes nothing, the server rebuilds only on change."""
     from mkdocs.commands.serve import serve
 
+    # MkDocs' command line sets up its log output; through the API it is ours to do.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    mkdocs_log = logging.getLogger("mkdocs")
+    mkdocs_log.addHandler(handler)
+    mkdocs_log.setLevel(logging.INFO)
     stop = threading.Event()
 
     def poll() -> None:

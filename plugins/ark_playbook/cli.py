@@ -19,7 +19,9 @@ def playbook() -> None:
     """Publish the registry as the team's playbook: an MkDocs site."""
 
 
-def export_once(db_url: str | None, out: Path | None, lang: str | None) -> tuple[Path, str, int]:
+def export_once(
+    db_url: str | None, out: Path | None, lang: str | None, *, quiet_if_unchanged: bool = False
+) -> tuple[Path, str, int]:
     """Export the registry; returns the folder, the language and how many files changed."""
     from ark.plugins import manager
     from ark.workspace import find_workspace
@@ -29,11 +31,14 @@ def export_once(db_url: str | None, out: Path | None, lang: str | None) -> tuple
         chosen = lang or (reg.strategy().lang if reg.strategy().lang in LANGS else "en")
         folder = out or find_workspace() / "playbook"
         site, done = export(reg, folder, chosen, manager())
+    changed = len(done.written) + len(done.removed)
+    if quiet_if_unchanged and not changed:
+        return folder, chosen, 0
     click.echo(
         f"exported {len(site.pages)} pages to {folder / 'docs'}: {len(done.written)} file(s) "
         f"written, {len(done.removed)} removed"
     )
-    return folder, chosen, len(done.written) + len(done.removed)
+    return folder, chosen, changed
 
 
 @playbook.command("build")
@@ -69,4 +74,9 @@ def serve_command(
     from ark_playbook.build import serve_site
 
     folder, chosen, _ = export_once(db_url, out, lang)
-    serve_site(folder, dev_addr, lambda: export_once(db_url, folder, chosen), interval)
+    serve_site(
+        folder,
+        dev_addr,
+        lambda: export_once(db_url, folder, chosen, quiet_if_unchanged=True),
+        interval,
+    )
