@@ -81,6 +81,7 @@ HOSTILE_PAGE = (
     "extra: \"<script>alert('PWNED')</script>\"\n"
     "---\n\n"
     "# Board <script>alert('PWNED')</script>\n\n"
+    "## &lt;script&gt;alert('PWNED')&lt;/script&gt; &#60;script&#62;\n\n"
     + "\n\n".join(ATTACKS)
     + "\n\n```mermaid\nflowchart TD\n  a[\"<script>alert('PWNED')</script>\"] --> b\n```\n"
     + "\n!!! note \"<img src=x onerror=alert('PWNED')>\"\n    <script>alert('PWNED')</script>\n"
