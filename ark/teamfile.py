@@ -40,6 +40,7 @@ from ark.vocabulary import Cadence, Component, Role
 MAX_BYTES = 64 * 1024 * 1024
 Path_ = tuple[str | int, ...]
 Mark = tuple[int, int]
+NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 ROLES = {role.value: role for role in Role}  # a lookup, not an Enum call, per assignment
 YAML_1_1_ONLY = {f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "timestamp")}
 # YAML 1.2's core schema, as the compiled parser of `_quick` reads it: `yes`, `no`, `on`
@@ -228,8 +229,11 @@ def _quick(raw: bytes) -> TeamSpec | None:
     import yaml_rs
 
     try:
+        text = raw.decode("utf-8")
+        if NON_PRINTABLE.search(text):  # YAML forbids them; the careful reader says where
+            return None
         data = yaml_rs.loads(
-            raw.decode("utf-8"),
+            text,
             parse_datetime=False,
             alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=0),
         )
