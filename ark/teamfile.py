@@ -94,6 +94,7 @@ def _loader_for(located: Located) -> type[yaml.SafeLoader]:
     base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     duplicates: list[tuple[str, Mark]] = []
     aliased: list[Mark] = []
+    not_numbers: list[Mark] = []
 
     class Loader(base):  # type: ignore[valid-type,misc]
         yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, Any]]]] = {
@@ -108,6 +109,12 @@ def _loader_for(located: Located) -> type[yaml.SafeLoader]:
                 aliased.append(_pos(node.start_mark))
                 return None
             return super().construct_object(node, deep=deep)
+
+        def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+            value: float = super().construct_yaml_float(node)
+            if value != value:  # .nan passes every bound of a JSON Schema
+                not_numbers.append(_pos(node.start_mark))
+            return value
 
         def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
             text = str(self.construct_scalar(node)).replace("_", "")
@@ -143,10 +150,12 @@ def _loader_for(located: Located) -> type[yaml.SafeLoader]:
     for name, pattern, first in CORE_SCHEMA:
         Loader.add_implicit_resolver(f"tag:yaml.org,2002:{name}", re.compile(pattern), list(first))
     Loader.add_constructor("tag:yaml.org,2002:int", Loader.construct_yaml_int)
+    Loader.add_constructor("tag:yaml.org,2002:float", Loader.construct_yaml_float)
     Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_yaml_map)
     Loader.add_constructor("tag:yaml.org,2002:seq", Loader.construct_yaml_seq)
     Loader.duplicates = duplicates
     Loader.aliased = aliased
+    Loader.not_numbers = not_numbers
     return Loader
 
 
@@ -294,6 +303,8 @@ def _careful(raw: bytes, name: str) -> TeamSpec:
             "keep one of them; YAML would silently drop the first",
             mark=mark,
         )
+    for mark in loader.not_numbers:  # type: ignore[attr-defined]
+        report.add((), "'.nan' is not a number", "write a number here", mark=mark)
     for mark in dict.fromkeys(loader.aliased):  # type: ignore[attr-defined]
         report.add(
             (),
@@ -408,7 +419,7 @@ def _explain(error: Any) -> tuple[str, str]:
             error.schema.get("minimum", error.schema.get("exclusiveMinimum")),
             error.schema.get("maximum"),
         )
-        return (f"{value!r} is out of range", f"use a number from {low} to {high}")
+        return (f"{value!r:.40} is out of range", f"use a number from {low} to {high}")
     if kind == "format":
         return (f"{value!r} is not a valid date", "write the date as YYYY-MM-DD, e.g. 2026-12-31")
     if kind == "uniqueItems":

@@ -177,7 +177,22 @@ def damaged(draw: st.DrawFn) -> bytes:
     return bytes(raw)
 
 
-YAMLISH = [b": ", b"- ", b"\t", b"&a ", b"*a", b"'", b'"', b"[", b"{", b"#", b"\n  ", b"!!"]
+YAMLISH = [
+    b": ",
+    b"- ",
+    b"\t",
+    b"&a ",
+    b"*a",
+    b"'",
+    b'"',
+    b"[",
+    b"{",
+    b"#",
+    b"\n  ",
+    b"!!",
+    b".nan",
+    b"1e999",
+]
 
 
 def outcome(read: Callable[[], TeamSpec]) -> TeamSpec | None:

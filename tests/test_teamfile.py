@@ -172,6 +172,17 @@ CASES: dict[str, Case] = {
     "zero capacity": Case(
         edit("capacity: 6", "capacity: 0"), "contributors[0].capacity", "out of range"
     ),
+    "not a number": Case(
+        edit("capacity: 6", "capacity: .nan"), "", "'.nan' is not a number", (".nan", "")
+    ),
+    "an infinite target": Case(
+        edit("target: 300", "target: .inf"), "objectives[0].target", "inf is out of range"
+    ),
+    "a number too big for the registry": Case(
+        edit("baseline: 0", "baseline: 1" + "0" * 400),
+        "objectives[0].baseline",
+        "is out of range",
+    ),
     "month 13": Case(
         edit("due: 2099-01-15", "due: 2026-13-01"),
         "objectives[0].tactics[0].due",
