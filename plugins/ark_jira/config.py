@@ -66,7 +66,7 @@ class JiraConfig:
     statuses: dict[TaskStatus, str] = field(default_factory=lambda: dict(DEFAULT_STATUSES))
     labels: tuple[str, ...] = ()
     conflicts: str = "ark"
-    concurrency: int = 8
+    concurrency: int = 16
     bulk: bool = True
     search_lag: float = 60.0
 
@@ -80,17 +80,12 @@ class JiraConfig:
             )
         statuses = dict(DEFAULT_STATUSES)
         statuses.update({TaskStatus(k): v for k, v in (value.get("statuses") or {}).items()})
+        plain = {k: v for k, v in value.items() if k not in ("server", "statuses", "labels")}
         return cls(
             server=value["server"].rstrip("/"),
-            project=value["project"],
-            issue_type=value.get("issue_type", "Task"),
-            departments=value.get("departments", "component"),
             statuses=statuses,
             labels=tuple(value.get("labels", ())),
-            conflicts=value.get("conflicts", "ark"),
-            concurrency=int(value.get("concurrency", 8)),
-            bulk=bool(value.get("bulk", True)),
-            search_lag=float(value.get("search_lag", 60)),
+            **plain,
         )
 
 
