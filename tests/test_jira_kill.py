@@ -15,7 +15,10 @@ import sys
 import time
 
 import pytest
+import sqlalchemy
+from sqlalchemy import func, select
 
+from ark.models import TaskLink
 from tests.conftest import Ark
 from tests.jira_server import JiraServer
 from tests.test_jira_sync import credentials, make_board, one_issue_per_task
@@ -73,6 +76,13 @@ def test_a_sync_killed_at_many_points_never_duplicates(
         for k in points:
             kills += killed_after(ark, server, k)
         assert kills >= len(points) - 1  # the runs really were killed part-way
+        engine = sqlalchemy.create_engine(ark.db_url)
+        with engine.connect() as conn:
+            pending = conn.scalar(
+                select(func.count()).select_from(TaskLink).where(TaskLink.external_key.is_(None))
+            )
+        engine.dispose()
+        assert ark("jira", "sync", "--dry-run").output.count("(or adopt the issue") == pending
         final = sync_process(ark, flavour)
         out = final.communicate()[0].decode()
         assert final.returncode == 0, out

@@ -89,6 +89,8 @@ class SyncPlan:
     baselines: dict[int, dict[str, Any]] = field(default_factory=dict)
     unchanged: int = 0
     problems: list[str] = field(default_factory=list)
+    # Tasks whose create an interrupted run sent (the real sync reconciles them first).
+    interrupted: set[str] = field(default_factory=set)
     targets: dict[TaskStatus, str] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
@@ -115,9 +117,10 @@ class SyncPlan:
                 if task.status != TaskStatus.TODO
                 else ""
             )
+            maybe = " (or adopt the issue an interrupted sync created)"
             yield (
                 f"+ create {task.key}: {view['summary']!r} -> {who}, "
-                f"due {view['duedate'] or '-'}{then}"
+                f"due {view['duedate'] or '-'}{then}{maybe if task.key in self.interrupted else ''}"
             )
         for u in self.updates:
             yield f"~ update {u.issue} ({u.task})"
@@ -349,6 +352,8 @@ class Syncer:
             if key is None:
                 if task.status != TaskStatus.DONE:
                     plan.creates.append((task, view))
+                if task.id in links:
+                    plan.interrupted.add(task.key)
                 continue
             issue = remote.get(key)
             update = self._field_changes(task, key, view, data, issue)
