@@ -192,8 +192,9 @@ def section_title(folder: str, words: dict[str, str], index: bytes | None) -> st
     return words.get(f"section.{folder}") or plain_text(folder.replace("-", " ").capitalize())
 
 
-def mkdocs_config(site_name: str, lang: str, nav: list[Any]) -> str:
-    settings = {
+def mkdocs_config(site_name: str, lang: str, nav: list[Any] | None) -> str:
+    """The site's config; with no `nav`, MkDocs lists every page itself."""
+    settings: dict[str, Any] = {
         "site_name": plain_text(site_name),
         "docs_dir": DOCS,
         "site_dir": SITE,
@@ -208,8 +209,9 @@ def mkdocs_config(site_name: str, lang: str, nav: list[Any]) -> str:
         },
         "plugins": ["search", "tags"],
         "extra_javascript": [MERMAID],
-        "nav": nav,
     }
+    if nav is not None:
+        settings["nav"] = nav
     return (
         HEADER + yaml.safe_dump(settings, allow_unicode=True, sort_keys=False) + MARKDOWN_EXTENSIONS
     )
