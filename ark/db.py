@@ -7,6 +7,7 @@ not at `SCHEMA_HEAD`: a read command on an up-to-date database pays for one smal
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,11 +26,22 @@ SCHEMA_HEAD = "0002"
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "ark_read_only"
 # How long a writer waits for another one before giving up, on both backends.
-WAIT_SECONDS = 30
+WAIT_ENV = "ARK_LOCK_WAIT"
+WAIT_SECONDS = 30.0
 # PostgreSQL: every writer takes the advisory lock (WRITER_LOCK, hash of the schema), so
 # registries in different schemas of one database never wait for each other.
 WRITER_LOCK = 0x41524B  # "ARK"
 POSTGRES_EXTRA = "pip install 'ark-team[postgres]'"
+
+
+def wait_seconds() -> float:
+    """How long a change waits for the one before it: `ARK_LOCK_WAIT` seconds, default 30."""
+    value = os.environ.get(WAIT_ENV, "")
+    try:
+        seconds = float(value) if value else WAIT_SECONDS
+    except ValueError:
+        raise ArkError(f"{WAIT_ENV}={value!r} is not a number", hint="give it in seconds") from None
+    return max(seconds, 0.001)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -38,7 +50,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, see _sqlite_begin
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={WAIT_SECONDS * 1000}")
+    cursor.execute(f"PRAGMA busy_timeout={round(wait_seconds() * 1000)}")
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -77,12 +89,19 @@ def make_engine(url: str) -> Engine:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision stamped in the database, or None for an empty database."""
+    """The revision stamped in the database, or None for an empty database.
+
+    A read: it neither waits for nor blocks a writer.
+    """
     try:
-        with engine.connect() as conn:
+        with engine.execution_options(**{READ_ONLY: True}).connect() as conn:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except (OperationalError, ProgrammingError):
+    except ProgrammingError:  # PostgreSQL: no such table
         return None
+    except OperationalError as exc:
+        if "no such table" in str(exc.orig):  # SQLite
+            return None
+        raise unavailable(exc, engine) from exc
 
 
 def alembic_config(engine: Engine) -> Any:
@@ -96,7 +115,7 @@ def alembic_config(engine: Engine) -> Any:
 
 
 def lock_writers(connection: Connection | Session) -> None:
-    """Wait (up to WAIT_SECONDS) until no other writer of this registry is in a transaction.
+    """Wait (up to `wait_seconds()`) until no other writer of this registry is in a transaction.
 
     On PostgreSQL this takes the writers' advisory lock, held until the transaction ends; on
     SQLite the writer's BEGIN IMMEDIATE has already done the same.
@@ -104,7 +123,7 @@ def lock_writers(connection: Connection | Session) -> None:
     bind = connection if isinstance(connection, Connection) else connection.get_bind()
     if bind.dialect.name != "postgresql":
         return
-    connection.execute(text(f"SET LOCAL lock_timeout = '{WAIT_SECONDS}s'"))
+    connection.execute(text(f"SET LOCAL lock_timeout = {round(wait_seconds() * 1000)}"))
     connection.execute(
         text("SELECT pg_advisory_xact_lock(CAST(:key AS integer), hashtext(current_schema()))"),
         {"key": WRITER_LOCK},
@@ -117,9 +136,9 @@ def unavailable(exc: OperationalError, engine: Engine) -> ArkError:
     busy = getattr(orig, "sqlstate", None) == "55P03" or "database is locked" in str(orig)
     if busy:
         return Conflict(
-            f"the registry is busy: another change held it for over {WAIT_SECONDS} s; "
+            f"the registry is busy: another change held it for over {wait_seconds():g} s; "
             "nothing was written",
-            hint="run the command again in a moment",
+            hint=f"run the command again in a moment (or wait longer: {WAIT_ENV}=SECONDS)",
         )
     reason = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
     return ArkError(
@@ -131,11 +150,18 @@ def unavailable(exc: OperationalError, engine: Engine) -> ArkError:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the schema; safe to run from several processes at once."""
     from alembic import command
+    from alembic.util import CommandError
 
     try:
         command.upgrade(alembic_config(engine), revision)
     except OperationalError as exc:
         raise unavailable(exc, engine) from exc
+    except CommandError as exc:  # a revision this version of Ark does not have
+        raise ArkError(
+            f"the registry's schema is at revision {current_revision(engine)}, which this "
+            f"version of Ark does not know (its newest is {SCHEMA_HEAD}): {exc}",
+            hint="upgrade Ark to the version that last changed this registry",
+        ) from None
 
 
 def ensure_schema(engine: Engine) -> None:
@@ -156,9 +182,14 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     """One transaction: committed if the block succeeds, rolled back if it raises.
 
     Writers are serialised (`lock_writers`), so every change is computed from the state the
-    previous one committed and no update is lost. Readers take no lock.
+    previous one committed and no update is lost. Readers take no lock and see one state
+    throughout, even while a change commits: a snapshot (SQLite's WAL gives one to every
+    read transaction; PostgreSQL does at REPEATABLE READ).
     """
-    bind = engine if write else engine.execution_options(**{READ_ONLY: True})
+    reader: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        reader["isolation_level"] = "REPEATABLE READ"
+    bind = engine if write else engine.execution_options(**reader)
     factory = sessionmaker(bind, expire_on_commit=False)
     try:
         with factory.begin() as session:

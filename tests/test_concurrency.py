@@ -374,3 +374,24 @@ def test_first_use_by_several_processes_at_once(ark: Ark) -> None:
     assert ark("apply", str(path)).output.strip().endswith("the registry matches the file")
     assert len(audit_actors_since(engine, 0)) == 1  # all changes by one lead, none twice
     assert_audit_and_history_agree(engine)
+
+
+def test_a_reader_sees_one_state_while_a_change_commits(ark: Ark, team: Path) -> None:
+    """`ark export` or `ark check` running while a lead applies: they read the registry as it
+    was when they started, never half of each state."""
+    engine = open_engine(ark.db_url)
+    grown = team.read_text().replace(
+        "\ncontributors:", "\n  - slug: legal\n    name: Legal\ncontributors:", 1
+    )
+    bigger = team.with_name("bigger.yaml")
+    bigger.write_text(grown)
+    with transaction(engine, write=False) as reader:
+        before = {d.slug for d in reader.snapshot().departments}
+        writer = threading.Thread(target=lambda: ark("apply", str(bigger)))
+        writer.start()
+        writer.join()
+        during = {d.slug for d in reader.snapshot().departments}
+    with transaction(engine, write=False) as reader:
+        after = {d.slug for d in reader.snapshot().departments}
+    assert before == during == after - {"legal"}
+    assert "legal" in after
