@@ -22,6 +22,7 @@ from ark.models import (
     Assignment,
     Contributor,
     Department,
+    Kpi,
     Measurement,
     Objective,
     Process,
@@ -59,6 +60,7 @@ class Snapshot:
     open_tasks: dict[int, list[Task]]
     processes: dict[int, list[Process]]
     readings: dict[int, list[tuple[dt.date, float]]] = field(default_factory=dict)
+    kpi_names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, registry: Registry) -> Snapshot:
@@ -109,6 +111,7 @@ class Snapshot:
             open_tasks=open_tasks,
             processes=documented,
             readings=readings,
+            kpi_names=dict(s.execute(select(Kpi.slug, Kpi.name)).all()),
         )
 
 
@@ -254,7 +257,7 @@ def responsibility_page(
             if department
             else words["none"],
         ),
-        (words["kpis"], ", ".join(r.kpis) or words["none"]),
+        (words["kpis"], ", ".join(snapshot.kpi_names.get(k, k) for k in r.kpis) or words["none"]),
     ]
     out.append("".join(f"- **{k}:** {v}\n" for k, v in facts))
     out.append("## RACI\n")
