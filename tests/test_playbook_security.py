@@ -203,3 +203,29 @@ def test_front_matter_keeps_only_safe_plain_text() -> None:
     head = page.split("\n---\n", 1)[0]
     assert "<" not in head and "extra" not in head
     assert "title: Board" in head
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "para\n```\n<script>alert(1)</script>\n```\n",
+        "- item\n```\n<script>alert(1)</script>\n```\n",
+        "> quote\n```\n<script>alert(1)</script>\n```\n",
+        "<div>\n```\n<script>alert(1)</script>\n```\n</div>\n",
+        "!!! note\n```\n<script>alert(1)</script>\n```\n",
+        '=== "Tab"\n```\n<script>alert(1)</script>\n```\n',
+        "   ```\n<script>alert(1)</script>\n```\n",
+        "````\n```\n<script>alert(1)</script>\n````\n",
+        "```js {onclick=x}\n<script>alert(1)</script>\n```\n",
+        "`x\n<script>alert(1)</script>\n`\n",
+    ],
+)
+def test_where_a_fence_opens_or_not_the_rendered_html_has_no_script(markdown: str) -> None:
+    """What the sanitiser keeps as a fence, Markdown with the playbook's extensions also
+    escapes as one; everything else was sanitised."""
+    import markdown as python_markdown
+
+    extensions = ["admonition", "tables", "pymdownx.details", "pymdownx.superfences"]
+    extensions.append("pymdownx.tabbed")
+    rendered = python_markdown.markdown(sanitize_markdown(markdown), extensions=extensions)
+    assert "<script" not in rendered

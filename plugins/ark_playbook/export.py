@@ -129,7 +129,7 @@ def render(registry: Registry, lang: str, pm: pluggy.PluginManager) -> Site:
     ).encode()
     files.update(charts)
     files[MERMAID] = mermaid_script()
-    nav = navigation(snapshot, lang, files, own, contributed)
+    nav = navigation(snapshot, lang, files, contributed)
     config = mkdocs_config(snapshot.strategy.name or words["playbook"], lang, nav)
     return Site(files, config, sorted(p for p in files if p.endswith(".md")))
 
@@ -147,7 +147,6 @@ def navigation(
     snapshot: Snapshot,
     lang: str,
     files: dict[str, bytes],
-    own: dict[str, str],
     contributed: dict[str, tuple[str, str]],
 ) -> list[Any]:
     """The site's menu: the strategy, the team, responsibilities, departments, then what
