@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 
 from ark.models import Assignment, Contributor, Department, Kpi, Objective, Responsibility
 from ark.vocabulary import Level, Role
@@ -43,26 +43,41 @@ def run_checks(registry: Any, checks: Iterable[Check]) -> list[Finding]:
     return sorted(findings, key=lambda f: (order.index(f.level), f.code, f.subject))
 
 
-def _current(registry: Any) -> list[tuple[str, str, Role, float]]:
-    rows = registry.session.execute(
-        select(Responsibility.slug, Contributor.email, Assignment.role, Assignment.hours)
-        .join(Responsibility, Responsibility.id == Assignment.responsibility_id)
-        .join(Contributor, Contributor.id == Assignment.contributor_id)
-        .where(Assignment.valid_to.is_(None))
-    )
-    return [(slug, email, role, hours) for slug, email, role, hours in rows]  # roles are Role
+def _current_of(owner: Any) -> Any:
+    """The join condition from `owner` (a responsibility or contributor) to its current
+    assignments."""
+    column = Assignment.responsibility_id if owner is Responsibility else Assignment.contributor_id
+    return and_(column == owner.id, Assignment.valid_to.is_(None))
+
+
+def _count(role: Role) -> Any:
+    return func.count(case((Assignment.role == role, 1)))
 
 
 def check_raci(registry: Any) -> Iterator[Finding]:
-    """Exactly one accountable and at least one responsible per responsibility."""
-    roles: dict[str, list[tuple[str, Role]]] = defaultdict(list)
-    for slug, email, role, _ in _current(registry):
-        roles[slug].append((email, role))
-    slugs = registry.session.scalars(
-        select(Responsibility.slug).where(Responsibility.archived.is_(False))
-    )
-    for slug in slugs:
-        accountable = [e for e, r in roles[slug] if r is Role.ACCOUNTABLE]
+    """Exactly one accountable and at least one responsible per responsibility.
+
+    The database counts, one row per responsibility, so a team of any size is one query.
+    """
+    rows = registry.session.execute(
+        select(Responsibility.slug, _count(Role.ACCOUNTABLE), _count(Role.RESPONSIBLE))
+        .outerjoin(Assignment, _current_of(Responsibility))
+        .where(Responsibility.archived.is_(False))
+        .group_by(Responsibility.id, Responsibility.slug)
+        .order_by(Responsibility.id)
+    ).all()
+    crowded = [slug for slug, accountable, _ in rows if accountable > 1]
+    holders: dict[str, list[str]] = defaultdict(list)
+    if crowded:
+        for slug, email in registry.session.execute(
+            select(Responsibility.slug, Contributor.email)
+            .join(Assignment, _current_of(Responsibility))
+            .join(Contributor, Contributor.id == Assignment.contributor_id)
+            .where(Responsibility.slug.in_(crowded), Assignment.role == Role.ACCOUNTABLE)
+            .order_by(Assignment.id)
+        ):
+            holders[slug].append(email)
+    for slug, accountable, responsible in rows:
         if not accountable:
             yield Finding(
                 Level.ERROR,
@@ -71,15 +86,15 @@ def check_raci(registry: Any) -> Iterator[Finding]:
                 f"{slug} has no accountable person",
                 f"ark assign EMAIL {slug} --role accountable",
             )
-        elif len(accountable) > 1:
+        elif accountable > 1:
             yield Finding(
                 Level.ERROR,
                 "many-accountable",
                 slug,
-                f"{slug} has {len(accountable)} accountable people: {', '.join(accountable)}",
+                f"{slug} has {accountable} accountable people: {', '.join(holders[slug])}",
                 f"keep one: ark unassign EMAIL {slug} --role accountable",
             )
-        if not any(r is Role.RESPONSIBLE for _, r in roles[slug]):
+        if not responsible:
             yield Finding(
                 Level.ERROR,
                 "no-responsible",
@@ -91,15 +106,19 @@ def check_raci(registry: Any) -> Iterator[Finding]:
 
 def check_capacity(registry: Any) -> Iterator[Finding]:
     """Nobody over capacity; nobody under the strategy's minimum weekly time."""
-    hours: dict[str, float] = defaultdict(float)
-    for _, email, _, h in _current(registry):
-        hours[email] += h
     minimum = registry.strategy().min_weekly_hours
     rows = registry.session.execute(
-        select(Contributor.email, Contributor.capacity).where(Contributor.archived.is_(False))
+        select(
+            Contributor.email,
+            Contributor.capacity,
+            func.coalesce(func.sum(Assignment.hours), 0.0),
+            func.count(Assignment.id),
+        )
+        .outerjoin(Assignment, _current_of(Contributor))
+        .where(Contributor.archived.is_(False))
+        .group_by(Contributor.id, Contributor.email, Contributor.capacity)
     )
-    for email, capacity in rows:
-        given = hours.get(email, 0.0)
+    for email, capacity, given, assignments in rows:
         if given > capacity:
             yield Finding(
                 Level.ERROR,
@@ -108,7 +127,7 @@ def check_capacity(registry: Any) -> Iterator[Finding]:
                 f"{email} is assigned {given:g} h a week, over a capacity of {capacity:g} h",
                 "lower the hours of an assignment, or raise the capacity",
             )
-        elif email in hours and given < minimum:
+        elif assignments and given < minimum:
             yield Finding(
                 Level.WARNING,
                 "under-minimum",
