@@ -318,3 +318,19 @@ def test_serve_follows_the_registry_as_it_changes(ark: Ark, team: Path, tmp_path
     finally:
         server.terminate()
         server.wait()
+
+
+def test_the_raci_matrix_lists_people_who_hold_a_role(ark: Ark, team: Path, tmp_path: Path) -> None:
+    text = team.read_text().replace(
+        "kpis:\n",
+        "  - email: dora@acme.test\n    name: Dora Ruiz\n    department: sales\nkpis:\n",
+        1,
+    )
+    team.write_text(text)
+    ark("apply", str(team))
+    out = tmp_path / "book"
+    build(ark, out)
+    assert "Dora Ruiz" in (out / "docs/team.md").read_text()
+    assert "Dora Ruiz" in (out / "docs/departments/sales.md").read_text()
+    matrix = (out / "docs/raci.md").read_text()
+    assert "Dora Ruiz" not in matrix and "Carla Vidal" in matrix

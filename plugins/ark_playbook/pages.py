@@ -379,6 +379,9 @@ def raci(snapshot: Snapshot, words: dict[str, str]) -> str:
     for rows in snapshot.assignments.values():
         for a in rows:
             cells[(a.contributor_id, a.responsibility_id)].append(ROLE_LETTERS[Role(a.role)])
+    # A row only for people who hold a role: a row of blanks says nothing, and a large
+    # company's matrix stays readable (the roster lists everyone).
+    holders = {contributor for contributor, _ in cells}
     header = [words["person"]] + [
         f"[{cell(r.title)}]({responsibility_path(r.slug)})" for r in snapshot.responsibilities
     ]
@@ -392,6 +395,7 @@ def raci(snapshot: Snapshot, words: dict[str, str]) -> str:
                     for r in snapshot.responsibilities
                 ]
                 for c in snapshot.contributors
+                if c.id in holders
             ],
         )
     )
