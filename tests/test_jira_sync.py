@@ -148,7 +148,9 @@ def test_check_reports_every_problem_with_its_fix(
 
 
 def test_dry_run_writes_nothing_then_sync_creates_one_issue_per_task(board: Board) -> None:
+    registry = list(_dump(board.ark.db_url))
     out = board.sync("--dry-run")
+    assert list(_dump(board.ark.db_url)) == registry
     assert (
         "+ create listening/2026-W48: 'Weekly listening report 2026-W48' -> bruno@acme.test" in out
     )

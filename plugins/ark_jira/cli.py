@@ -93,7 +93,7 @@ def jira_sync(dry_run: bool, db_url: str | None, as_json: bool) -> None:
 
     config, board, tx = _setup(db_url)
     board.api.connect()
-    syncer = Syncer(config, board, tx)
+    syncer = Syncer(config, board, tx, dry_run=dry_run)
     if not dry_run:
         syncer.reconcile()
     plan = syncer.plan()

@@ -261,9 +261,10 @@ class Syncer:
         saved: dict[str, str] = dict(registry.state("jira.users") or {})
         cache = dict(saved)
         out: dict[str, str] = {}
+        unresolved: set[str] = set()
         for task in tasks:
             email = task.assignee
-            if email is None or email in out:
+            if email is None or email in out or email in unresolved:
                 continue
             if task.assignee_jira:
                 out[email] = task.assignee_jira
@@ -273,7 +274,8 @@ class Syncer:
                 found = self.board.find_user(email)
                 if len(found) == 1:
                     out[email] = cache[email] = found[0]
-                elif email not in {p.split(":", 1)[0] for p in problems}:
+                else:
+                    unresolved.add(email)
                     problems.append(
                         f"{email}: {len(found) or 'no'} Jira users with this e-mail; its "
                         "issues are left unassigned until you set jira_user for this "
