@@ -5,12 +5,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from ark.cli import db_option, engine_for, json_option, print_json
 from ark.errors import ArkError
+
+if TYPE_CHECKING:
+    from ark.service import Registry
+    from ark_jira.board import Board
+    from ark_jira.config import JiraConfig
+    from ark_jira.sync import Transaction
 
 
 @click.group()
@@ -18,7 +24,8 @@ def jira() -> None:
     """Populate the team's Jira board with Ark's tasks, and pull their status back."""
 
 
-def _setup(db_url: str | None) -> tuple[Any, Any, Callable[[], AbstractContextManager[Any]]]:
+def _setup(db_url: str | None) -> tuple[JiraConfig, Board, Transaction]:
+    """The section, the board and a transaction factory; credentials checked first."""
     from ark.plugins import manager
     from ark.service import transaction
     from ark_jira.board import Board
@@ -27,7 +34,7 @@ def _setup(db_url: str | None) -> tuple[Any, Any, Callable[[], AbstractContextMa
 
     engine = engine_for(db_url)
 
-    def tx() -> AbstractContextManager[Any]:
+    def tx() -> AbstractContextManager[Registry]:
         return transaction(engine, hook=manager().hook)
 
     with tx() as registry:
