@@ -115,6 +115,8 @@ def test_build_writes_pages_and_a_site_in_the_language(
     assert f"{roles} (A) | Ana García |" in listening
     assert "Bruno López" in listening
     assert f"**{LABELS[lang]['kpis']}:** Followers" in listening  # KPI names, not slugs
+    tags = yaml.safe_load(listening.split("---\n")[1])["tags"]
+    assert tags == [LABELS[lang]["responsibility"], LABELS[lang]["listening"]]
     home = (docs / "index.md").read_text()
     assert "Make social media bring qualified leads to sales." in home
     # 90 of the way from 0 to 300: 30%, and a chart of the two readings.

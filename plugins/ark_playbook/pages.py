@@ -244,7 +244,10 @@ def people_of(snapshot: Snapshot, r: Responsibility) -> dict[Role, list[Assignme
 def responsibility_page(
     snapshot: Snapshot, r: Responsibility, words: dict[str, str], known: Callable[[str], bool]
 ) -> str:
-    out = [front_matter(r.title, ["responsibility", r.component.value]), f"# {r.title}\n"]
+    out = [
+        front_matter(r.title, [words["responsibility"], component(words, r.component.value)]),
+        f"# {r.title}\n",
+    ]
     if r.description:
         out.append(r.description.strip() + "\n")
     department = next((d for d in snapshot.departments if d.id == r.department_id), None)
@@ -304,7 +307,7 @@ def responsibility_page(
 
 
 def department_page(snapshot: Snapshot, d: Department, words: dict[str, str]) -> str:
-    out = [front_matter(d.name, ["department"]), f"# {d.name}\n"]
+    out = [front_matter(d.name, [words["department"]]), f"# {d.name}\n"]
     if d.description:
         out.append(d.description.strip() + "\n")
     members = [c for c in snapshot.contributors if c.department_id == d.id]
@@ -333,7 +336,7 @@ def roles_by_contributor(snapshot: Snapshot) -> dict[int, list[Assignment]]:
 
 
 def roster(snapshot: Snapshot, words: dict[str, str]) -> str:
-    out = [front_matter(words["roster"], ["team"]), f"# {words['roster']}\n"]
+    out = [front_matter(words["roster"], [words["team"]]), f"# {words['roster']}\n"]
     held = roles_by_contributor(snapshot)
     rows = []
     for c in snapshot.contributors:
@@ -369,7 +372,7 @@ def roster(snapshot: Snapshot, words: dict[str, str]) -> str:
 
 def raci(snapshot: Snapshot, words: dict[str, str]) -> str:
     out = [
-        front_matter(words["raci"], ["team"]),
+        front_matter(words["raci"], [words["team"]]),
         f"# {words['raci']}\n",
         words["raci_intro"] + "\n",
     ]
