@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
+import requests.adapters
 from jira import JIRA, JIRAError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_after_delay
 from tenacity.wait import wait_random_exponential
@@ -115,6 +116,10 @@ class JiraApi:
             options={"rest_api_version": "2", "check_update": False},
             **auth,
         )
+        # One kept-alive connection per request in flight, so none is opened and dropped.
+        pool = requests.adapters.HTTPAdapter(pool_maxsize=config.concurrency, max_retries=0)
+        for scheme in ("http://", "https://"):
+            self.client._session.mount(scheme, pool)
         self.total_retry_seconds = total_retry_seconds
         self.requests: Counter[str] = Counter()
         self._lock = threading.Lock()
