@@ -122,6 +122,8 @@ def test_check_passes_on_a_ready_board(board: Board) -> None:
     out = board.ark("jira", "check").output
     kind = "Cloud" if board.server.flavour == "cloud" else "Server"
     assert f"0 problem(s) with Jira {kind}" in out
+    report = board.ark.json("jira", "check")
+    assert report["problems"] == [] and report["deployment"] == kind
     assert board.server.writes == 0
 
 
