@@ -112,11 +112,24 @@ def _fresh(document: dict[str, Any]) -> str:
     return yaml_rs.dumps(document).removeprefix("---\n")
 
 
+def _says(text: str, spec: TeamSpec) -> bool:
+    """Whether the file already says exactly `spec` (merging a big team takes a minute)."""
+    from ark.errors import InvalidTeamFile
+    from ark.teamfile import parse_team_bytes
+
+    try:
+        return parse_team_bytes(text.encode("utf-8"), "") == spec
+    except InvalidTeamFile:
+        return False
+
+
 def dump_team(spec: TeamSpec, existing: str | None = None, header: str = "") -> str:
     """The team file for `spec`; merged into `existing` (a file's text) when given."""
     document = spec.as_document()
     if not existing:
         return SCHEMA_COMMENT + header + _fresh(document)
+    if _says(existing, spec):
+        return existing  # nothing to merge: the file keeps every byte
     yaml = _yaml()
     data = merge(yaml.load(existing), spec.as_document(keep_defaults=True), document)
     out = io.StringIO()

@@ -389,3 +389,11 @@ def test_yaml_1_2_scalars(ark: Ark) -> None:
     path.write_text(edit("capacity: 5", "capacity: 0o10", text=text), encoding="utf-8")
     ark("apply", str(path))  # ...and the quick one reads octal as YAML 1.2 writes it
     assert ark.json("show", "carla@acme.test")["capacity"] == 8
+
+
+def test_export_into_a_file_that_says_the_same_keeps_every_byte(ark: Ark, team: Path) -> None:
+    ark("export", str(team))  # fills in the dates the sample file leaves out
+    edited = team.read_text(encoding="utf-8").replace("ark: 1", "ark: 1    # odd  spacing kept", 1)
+    team.write_text(edited, encoding="utf-8")
+    ark("export", str(team))
+    assert team.read_text(encoding="utf-8") == edited
