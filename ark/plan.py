@@ -6,6 +6,7 @@ definition of "changed", and makes export-then-apply a no-op by construction.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -109,9 +110,8 @@ def _diff(
 
 
 def _responsibility_view(r: ResponsibilitySpec) -> dict[str, Any]:
-    view = r.as_dict(keep_defaults=True)
-    view.pop("assignments", None)
-    return view
+    """The responsibility's own fields: its assignments are compared one by one."""
+    return dataclasses.replace(r, assignments=()).as_dict(keep_defaults=True)
 
 
 AssignmentKey = tuple[str, str, str]  # the role is a `Role`, itself a str

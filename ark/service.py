@@ -139,9 +139,11 @@ class Registry:
             self._audit.clear()
 
     def _emit(self, hook_name: str, **kwargs: Any) -> None:
-        if self.hook is not None:
-            self.flush()
-            getattr(self.hook, hook_name)(registry=self, **kwargs)
+        caller = None if self.hook is None else getattr(self.hook, hook_name)
+        if caller is None or not caller.get_hookimpls():
+            return  # nobody listens: a big apply is spared a flush per change
+        self.flush()
+        caller(registry=self, **kwargs)
 
     # -- lookups ---------------------------------------------------------------------------
 
