@@ -156,7 +156,9 @@ def test_dry_run_writes_nothing_then_sync_creates_one_issue_per_task(board: Boar
     assert (
         "+ create listening/2026-W48: 'Weekly listening report 2026-W48' -> bruno@acme.test" in out
     )
-    assert "plan: create 8, update 0, transition 0, pull 0, unchanged 0, conflicts 0" in out
+    assert (
+        "plan: create 8, adopt 0, update 0, transition 0, pull 0, unchanged 0, conflicts 0" in out
+    )
     assert board.server.writes == 0 and not board.server.issues
     plan = board.ark.json("jira", "sync", "--dry-run")
     assert plan["dry_run"] and plan["counts"]["create"] == 8
@@ -276,6 +278,26 @@ def test_a_lost_create_answer_is_adopted_not_duplicated_even_when_search_lags(bo
     assert "created 0, adopted 8," in out and "failed 0" in out
     one_issue_per_task(board.server, board.ark)
     assert sum(v for (m, p), v in board.server.requests.items() if m == "POST" and "bulk" in p) == 1
+
+
+def test_a_rebuilt_registry_adopts_the_issues_already_on_the_board(
+    board: Board, tmp_path: Path
+) -> None:
+    board.sync()
+    before = one_issue_per_task(board.server, board.ark)
+    key = before["kpi-report/2026-11"]
+    board.server.set_status(key, "Done")
+    fresh = Ark(board.ark.workspace, f"sqlite:///{tmp_path / 'rebuilt.db'}")
+    fresh("apply", str(board.team))
+    fresh("tasks", "plan", "--from", FROM, "--until", UNTIL)
+    assert f"= adopt {key} (kpi-report/2026-11)" in fresh("jira", "sync", "--dry-run").output
+    board.server.reset_counters()
+    summary = fresh.json("jira", "sync")["summary"]
+    assert summary["adopted"] == 8 and summary["created"] == 0 and summary["pulled"] == 1
+    assert one_issue_per_task(board.server, fresh) == before
+    assert [t["key"] for t in fresh.json("tasks", "list", "--status", "done")] == [
+        "kpi-report/2026-11"
+    ]
 
 
 def test_without_bulk_create_single_creates_are_sent_and_a_lost_one_is_adopted(

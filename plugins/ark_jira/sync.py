@@ -91,11 +91,15 @@ class SyncPlan:
     problems: list[str] = field(default_factory=list)
     # Tasks whose create an interrupted run sent (the real sync reconciles them first).
     interrupted: set[str] = field(default_factory=set)
+    # Tasks without a link whose issue is on the board (a registry rebuilt, a link lost):
+    # task id -> (task, issue, link data).
+    adopts: dict[int, tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
     targets: dict[TaskStatus, str] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         return {
             "create": len(self.creates),
+            "adopt": len(self.adopts),
             "update": len(self.updates),
             "transition": len(self.transitions) + len(self.after_create()),
             "pull": len(self.pulls),
@@ -122,6 +126,8 @@ class SyncPlan:
                 f"+ create {task.key}: {view['summary']!r} -> {who}, "
                 f"due {view['duedate'] or '-'}{then}{maybe if task.key in self.interrupted else ''}"
             )
+        for task_key, issue, _ in self.adopts.values():
+            yield f"= adopt {issue} ({task_key}): it carries this task's marker label"
         for u in self.updates:
             yield f"~ update {u.issue} ({u.task})"
             for name, (old, new) in u.changes.items():
@@ -141,6 +147,7 @@ class SyncPlan:
     def as_json(self) -> dict[str, Any]:
         return {
             "counts": self.counts(),
+            "adopt": [{"task": t, "issue": i} for t, i, _ in self.adopts.values()],
             "create": [
                 {"task": t.key, "assignee": t.assignee, "status": t.status, "fields": v}
                 for t, v in self.creates
@@ -348,9 +355,20 @@ class Syncer:
             users = self.users(registry, tasks, plan.problems)
             links = _links(registry)
         remote = {issue["key"]: issue for issue in self.board.managed(MANAGED_LABEL)}
+        linked = {key for key, _ in links.values() if key}
+        unclaimed = {  # marker label -> an Ark issue no task here is linked to
+            label: key
+            for key, issue in remote.items()
+            if key not in linked
+            for label in issue["fields"].get("labels") or []
+        }
         for task in tasks:
             view = self.desired[task.key] = desired_view(task, self.config, users)
             key, data = links.get(task.id, (None, {}))
+            if key is None and marker(task.key) in unclaimed:
+                key = unclaimed.pop(marker(task.key))
+                data = {"marker": marker(task.key), "adopted": True, **NEW_ISSUE}
+                plan.adopts[task.id] = (task.key, key, data)
             if key is None:
                 if task.status != TaskStatus.DONE:
                     plan.creates.append((task, view))
@@ -431,6 +449,10 @@ class Syncer:
 
     def run(self, plan: SyncPlan) -> Summary:
         self.summary.unchanged = plan.unchanged
+        if plan.adopts:
+            with self.transaction() as registry:
+                registry.set_links(SYSTEM, {t: (i, d) for t, (_, i, d) in plan.adopts.items()})
+            self.summary.adopted += len(plan.adopts)
         if plan.baselines:
             self._merge(plan.baselines)
         if plan.creates:
