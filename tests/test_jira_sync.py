@@ -352,6 +352,17 @@ def test_a_create_answered_with_a_server_error_is_reconciled_not_resent(cloud: B
     one_issue_per_task(cloud.server, cloud.ark)
 
 
+def test_creates_that_keep_failing_are_reported_and_the_next_run_carries_on(
+    cloud: Board,
+) -> None:
+    cloud.server.fail("POST", r"/issue/bulk$", 503, times=3)
+    out = cloud.sync(code=1)
+    assert "failed 8" in out and "Jira kept dropping the answer to its create" in out
+    assert not cloud.server.issues
+    assert cloud.summary()["created"] == 8
+    one_issue_per_task(cloud.server, cloud.ark)
+
+
 @pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
 def test_refused_credentials_are_named_and_never_printed_or_stored(
     ark: Ark, monkeypatch: pytest.MonkeyPatch, flavour: str

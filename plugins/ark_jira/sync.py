@@ -496,9 +496,10 @@ class Syncer:
                     self.summary.failed.append(f"{futures[future].task}: {_reason(exc)}")
                 self.progress(1)
 
-    def _create(self, creates: list[tuple[TaskRow, View]]) -> None:
+    def _create(self, creates: list[tuple[TaskRow, View]], rounds: int = 3) -> None:
         """Create issues in bounded-concurrency batches, recording keys as answers arrive;
-        batches whose answer was lost are reconciled, and only the unfound ones re-sent."""
+        batches whose answer was lost are reconciled, and only the unfound ones re-sent (for
+        a few rounds: then they are reported, and the next run carries on)."""
         floor = self.board.highest_number()
         with self.transaction() as registry:
             registry.link_pending(
@@ -534,8 +535,13 @@ class Syncer:
             with self.transaction() as registry:
                 linked = {tid for tid, (key, _) in _links(registry).items() if key}
             retry = [(t, v) for t, v in lost if t.id not in linked]
-            if retry:
-                self._create(retry)
+            if retry and rounds > 1:
+                self._create(retry, rounds - 1)
+            elif retry:
+                self.summary.failed += [
+                    f"{t.key}: Jira kept dropping the answer to its create; run the sync again"
+                    for t, _ in retry
+                ]
 
     def _send(self, batch: list[tuple[TaskRow, View]]) -> list[Created]:
         bodies = [self._create_fields(view) for _, view in batch]
