@@ -6,6 +6,7 @@ finds the tasks it made before instead of making new ones.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,9 +27,13 @@ def _month_start(day: dt.date, months: int) -> dt.date:
     return dt.date(day.year, index + 1, 1)
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the month's last day when it is shorter (Jan 31 + 1
+    is Feb 28), as a person counts "in three months"."""
     total = day.year * 12 + day.month - 1 + months
-    return dt.date(total // 12, total % 12 + 1, 1)
+    year, month = divmod(total, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
 
 
 def period_of(cadence: Cadence, day: dt.date) -> Period:
@@ -41,7 +46,7 @@ def period_of(cadence: Cadence, day: dt.date) -> Period:
         return Period(f"{year}-W{week:02d}", start, start + dt.timedelta(days=6))
     months = {Cadence.MONTHLY: 1, Cadence.QUARTERLY: 3, Cadence.SIX_MONTHLY: 6}[cadence]
     start = _month_start(day, months)
-    end = _add_months(start, months) - dt.timedelta(days=1)
+    end = add_months(start, months) - dt.timedelta(days=1)
     if months == 1:
         name = f"{start.year}-{start.month:02d}"
     elif months == 3:

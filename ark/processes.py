@@ -21,8 +21,8 @@ from sqlalchemy import func, insert, select
 
 from ark.errors import NotFound
 from ark.models import Process, ProcessLogEntry, ProcessRevision, Responsibility
+from ark.periods import add_months
 from ark.service import Registry, now
-from ark.templates import _add_months as add_months
 from ark.vocabulary import Cadence
 
 DEFAULT_REVIEW_MONTHS = 6
@@ -341,7 +341,7 @@ def _changed(
     registry: Registry, action: str, slug: str, responsibility: str, revision: int, by: str
 ) -> None:
     change = ProcessChange(action, slug, responsibility, revision, by)
-    registry._emit("ark_process_changed", change=change)
+    registry.emit("ark_process_changed", change=change)
 
 
 def stamp_review(

@@ -138,7 +138,9 @@ class Registry:
             self.session.execute(insert(AuditRecord), self._audit)
             self._audit.clear()
 
-    def _emit(self, hook_name: str, **kwargs: Any) -> None:
+    def emit(self, hook_name: str, **kwargs: Any) -> None:
+        """Call an event hook inside this transaction, after writing what is pending, so a
+        listener sees the change and its own writes commit or roll back with it."""
         caller = None if self.hook is None else getattr(self.hook, hook_name)
         if caller is None or not caller.get_hookimpls():
             return  # nobody listens: a big apply is spared a flush per change
@@ -409,7 +411,7 @@ class Registry:
             self.audit(change.action, change.entity, change.key, change.before, change.after)
         for change in (*added, *removed, *plan.of("assignment", "change")):
             slug, a = change.spec
-            self._emit(
+            self.emit(
                 "ark_assignment_changed",
                 change=AssignmentChange(change.action, slug, a.contributor, a.role, a.hours),
             )
@@ -540,7 +542,7 @@ class Registry:
                 before,
                 self._assignment_view(mine),
             )
-            self._emit(
+            self.emit(
                 "ark_assignment_changed",
                 change=AssignmentChange("change", slug, contributor.email, role, hours),
             )
@@ -564,7 +566,7 @@ class Registry:
         )
         self.session.add(row)
         self.audit("add", "assignment", self._assignment_key(row), None, self._assignment_view(row))
-        self._emit(
+        self.emit(
             "ark_assignment_changed",
             change=AssignmentChange("add", slug, contributor.email, role, hours),
         )
@@ -596,7 +598,7 @@ class Registry:
         before = self._assignment_view(a)
         a.valid_to = on
         self.audit("remove", "assignment", self._assignment_key(a), before, None)
-        self._emit(
+        self.emit(
             "ark_assignment_changed",
             change=AssignmentChange(
                 "remove", a.responsibility.slug, a.contributor.email, a.role, a.hours
@@ -695,7 +697,7 @@ class Registry:
         )
         for task in tasks:
             self.audit("add", "task", task.key, None, self._task_view(task))
-            self._emit("ark_task_changed", change=self._task_change("planned", task))
+            self.emit("ark_task_changed", change=self._task_change("planned", task))
         return tasks
 
     def tasks(
@@ -738,7 +740,7 @@ class Registry:
         if note:
             task.note = note
         self.audit("change", "task", task.key, before, self._task_view(task), actor=by, at=at)
-        self._emit("ark_task_changed", change=self._task_change("status", task, by=by, note=note))
+        self.emit("ark_task_changed", change=self._task_change("status", task, by=by, note=note))
         return task
 
     def reassign_open_tasks(self, slugs: Iterable[str]) -> int:
@@ -767,7 +769,7 @@ class Registry:
                 self.session.flush()
                 self.session.refresh(task, ["assignee"])
                 self.audit("change", "task", task.key, before, self._task_view(task))
-                self._emit("ark_task_changed", change=self._task_change("reassigned", task))
+                self.emit("ark_task_changed", change=self._task_change("reassigned", task))
                 moved += 1
         return moved
 

@@ -1,9 +1,8 @@
-"""Reading a team file: YAML with source positions, the JSON Schema, then cross-references.
+"""Reading a team file: YAML, the JSON Schema, then cross-references.
 
 Every problem found is reported at once, each with file:line:column, the field and a fix, so
-a team lead fixes a file in one pass. PyYAML's libyaml parser reads large teams fast; the
-positions come from the node tree it builds anyway. Writing (which keeps comments) lives in
-`ark.export`.
+a team lead fixes a file in one pass; `ark.located` reads a valid file fast and a doubtful
+one with positions. Writing (which keeps comments) lives in `ark.export`.
 """
 
 from __future__ import annotations
@@ -11,18 +10,23 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar
-
-import yaml
+from typing import Any
 
 from ark.errors import InvalidTeamFile, Problem
+from ark.located import (
+    FieldPath,
+    Report,
+    careful_load,
+    check_schema,
+    decode,
+    kind_of,
+    quick_load,
+)
 from ark.spec import (
     AssignmentSpec,
     ContributorSpec,
@@ -38,23 +42,7 @@ from ark.spec import (
 from ark.vocabulary import Cadence, Component, Role
 
 MAX_BYTES = 64 * 1024 * 1024
-Path_ = tuple[str | int, ...]
-Mark = tuple[int, int]
-NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 ROLES = {role.value: role for role in Role}  # a lookup, not an Enum call, per assignment
-YAML_1_1_ONLY = {f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "timestamp")}
-# YAML 1.2's core schema, as the compiled parser of `_quick` reads it: `yes`, `no`, `on`
-# and `off` stay words, `010` is ten, and dates stay strings for the schema to check.
-CORE_SCHEMA = (
-    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("int", r"^(?:[-+]?[0-9][0-9_]*|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
-    (
-        "float",
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-        "-+.0123456789",
-    ),
-)
 
 
 @cache
@@ -63,129 +51,6 @@ def schema() -> dict[str, Any]:
     text = resources.files("ark").joinpath("team.schema.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
-
-
-@dataclass
-class Located:
-    """The parsed document and, for each container, where its keys and items start."""
-
-    data: Any
-    marks: dict[int, dict[str | int, Mark]] = field(default_factory=dict)
-    starts: dict[int, Mark] = field(default_factory=dict)
-
-    def mark(self, path: Path_) -> Mark:
-        """Line and column (1-based) of the value at `path`, or of its nearest ancestor."""
-        node, best = self.data, self.starts.get(id(self.data), (1, 1))
-        for step in path:
-            where = self.marks.get(id(node), {})
-            if step not in where:
-                break
-            best, node = where[step], node[step]
-        return best
-
-
-def _loader_for(located: Located) -> type[yaml.SafeLoader]:
-    """A safe loader that records positions and rejects duplicate keys.
-
-    It reads scalars by YAML 1.2's core schema (see CORE_SCHEMA): dates stay strings (YAML
-    1.1 would turn `2026-13-01` into an error deep in the parser and `2026-01-01` into a
-    date), so the schema checks their format and says where.
-    """
-    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    duplicates: list[tuple[str, Mark]] = []
-    aliased: list[Mark] = []
-    not_numbers: list[Mark] = []
-
-    class Loader(base):  # type: ignore[valid-type,misc]
-        yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, Any]]]] = {
-            first: [(tag, regexp) for tag, regexp in resolvers if tag not in YAML_1_1_ONLY]
-            for first, resolvers in base.yaml_implicit_resolvers.items()
-        }
-
-        def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-            # A node met twice was reached through an alias (`*name`): a team file has no
-            # use for them, and a few nested ones expand to billions of entries.
-            if node in self.constructed_objects:
-                aliased.append(_pos(node.start_mark))
-                return None
-            return super().construct_object(node, deep=deep)
-
-        def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
-            value: float = super().construct_yaml_float(node)
-            if value != value:  # .nan passes every bound of a JSON Schema
-                not_numbers.append(_pos(node.start_mark))
-            return value
-
-        def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
-            text = str(self.construct_scalar(node)).replace("_", "")
-            base = {"0o": 8, "0x": 16}.get(text[:2], 10)
-            return int(text[2:] if base != 10 else text, base)
-
-        def construct_yaml_map(self, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
-            data: dict[Any, Any] = {}
-            yield data
-            marks: dict[str | int, Mark] = {}
-            for key_node, value_node in node.value:
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    hash(key)
-                except TypeError:
-                    key = str(key)
-                if key in data:
-                    duplicates.append((str(key), _pos(key_node.start_mark)))
-                data[key] = self.construct_object(value_node, deep=True)
-                marks[key] = _pos(value_node.start_mark)
-            located.marks[id(data)] = marks
-            located.starts[id(data)] = _pos(node.start_mark)
-
-        def construct_yaml_seq(self, node: yaml.SequenceNode) -> Iterator[list[Any]]:
-            data: list[Any] = []
-            yield data
-            data.extend(self.construct_object(child, deep=True) for child in node.value)
-            located.marks[id(data)] = {
-                i: _pos(child.start_mark) for i, child in enumerate(node.value)
-            }
-            located.starts[id(data)] = _pos(node.start_mark)
-
-    for name, pattern, first in CORE_SCHEMA:
-        Loader.add_implicit_resolver(f"tag:yaml.org,2002:{name}", re.compile(pattern), list(first))
-    Loader.add_constructor("tag:yaml.org,2002:int", Loader.construct_yaml_int)
-    Loader.add_constructor("tag:yaml.org,2002:float", Loader.construct_yaml_float)
-    Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_yaml_map)
-    Loader.add_constructor("tag:yaml.org,2002:seq", Loader.construct_yaml_seq)
-    Loader.duplicates = duplicates
-    Loader.aliased = aliased
-    Loader.not_numbers = not_numbers
-    return Loader
-
-
-def _pos(mark: Any) -> Mark:
-    return (mark.line + 1, mark.column + 1)
-
-
-def _dotted(path: Iterable[str | int]) -> str:
-    out = ""
-    for step in path:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
-    return out
-
-
-class _Report:
-    """Collects problems against one file."""
-
-    def __init__(self, name: str, located: Located | None = None) -> None:
-        self.name = name
-        self.located = located
-        self.problems: list[Problem] = []
-
-    def add(self, path: Path_, message: str, fix: str, *, mark: Mark | None = None) -> None:
-        line, column = mark or (self.located.mark(path) if self.located else (1, 1))
-        self.problems.append(Problem(self.name, line, column, _dotted(path), message, fix))
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            self.problems.sort(key=lambda p: (p.line, p.column))
-            raise InvalidTeamFile(self.problems)
 
 
 def read_team_file(path: Path) -> TeamSpec:
@@ -233,24 +98,16 @@ def _quick(raw: bytes) -> TeamSpec | None:
     PyYAML with positions and the pure-Python validator take seconds on a company-sized
     team, and positions are only needed to word problems: any doubt here (a syntax error,
     a duplicate key, a schema or reference problem) hands the file to `_careful`, which
-    decides and explains. Both read YAML 1.2's core schema, so they agree on what is valid.
+    decides and explains.
     """
-    import yaml_rs
-
     try:
         text = raw.decode("utf-8")
-        if NON_PRINTABLE.search(text):  # YAML forbids them; the careful reader says where
-            return None
-        data = yaml_rs.loads(
-            text,
-            parse_datetime=False,
-            alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=0),
-        )
-        if not isinstance(data, dict) or not _fast_validator().is_valid(data):
-            return None
-    except ValueError:  # not UTF-8, not YAML, or keys that are not strings
+    except ValueError:
         return None
-    report = _Report("")
+    data = quick_load(text, _fast_validator())
+    if data is None:
+        return None
+    report = Report("")
     spec = _finish(data, report)
     return None if report.problems else spec
 
@@ -264,55 +121,11 @@ def _fast_validator() -> Any:
 
 def _careful(raw: bytes, name: str) -> TeamSpec:
     """Parse with positions and raise `InvalidTeamFile` naming every problem found."""
-    report = _Report(name)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        report.add(
-            (),
-            f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
-            "save the file as UTF-8",
-            mark=(line, column),
-        )
-        report.raise_if_any()
-    located = Located(None)
-    loader = _loader_for(located)
-    try:
-        located.data = yaml.load(text, Loader=loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = _pos(mark) if mark else (1, 1)
-        problem = exc.problem or "is not valid YAML"
-        report.add(
-            (),
-            f"YAML syntax error: {problem}" + (f" ({exc.context})" if exc.context else ""),
-            "fix the YAML syntax at this position (indentation, quotes, colons)",
-            mark=where,
-        )
-        report.raise_if_any()
-    except yaml.YAMLError as exc:
-        report.add((), f"YAML error: {exc}", "fix the YAML syntax")
-        report.raise_if_any()
-    report.located = located
-    for key, mark in loader.duplicates:  # type: ignore[attr-defined]
-        report.add(
-            (),
-            f"the key {key!r} appears twice in one mapping",
-            "keep one of them; YAML would silently drop the first",
-            mark=mark,
-        )
-    for mark in loader.not_numbers:  # type: ignore[attr-defined]
-        report.add((), "'.nan' is not a number", "write a number here", mark=mark)
-    for mark in dict.fromkeys(loader.aliased):  # type: ignore[attr-defined]
-        report.add(
-            (),
-            "this value is reused through a YAML alias (*name)",
-            "write the value out where it is used; team files take no anchors or aliases",
-            mark=mark,
-        )
+    report = Report(name)
+    text = decode(raw, report)
+    located = None if text is None else careful_load(text, report)
     report.raise_if_any()
+    assert located is not None  # no problem reported means it was read
     data = located.data
     if data is None:
         report.add((), "the file is empty", "start from a template: `ark init DIR --template ark`")
@@ -320,36 +133,24 @@ def _careful(raw: bytes, name: str) -> TeamSpec:
     if not isinstance(data, dict):
         report.add(
             (),
-            f"the file must be a mapping with `ark: 1` at the top, not a {_kind(data)}",
+            f"the file must be a mapping with `ark: 1` at the top, not a {kind_of(data)}",
             "start from a template: `ark init DIR --template ark`",
         )
         report.raise_if_any()
-    _check_schema(data, report)
+    check_schema(data, full_schema(), report)
     report.raise_if_any()
     spec = _finish(data, report)
     report.raise_if_any()
     return spec
 
 
-def _finish(data: dict[str, Any], report: _Report) -> TeamSpec:
+def _finish(data: dict[str, Any], report: Report) -> TeamSpec:
     """Schema-valid data to a spec, with its cross-references checked into `report`."""
     spec = _to_spec(data)
     sections = tuple(SectionSpec.of(n, data[n]) for n in plugin_sections() if n in data)
     spec = dataclasses.replace(spec, sections=sections)
     check_references(spec, report)
     return spec
-
-
-def _kind(value: Any) -> str:
-    return {
-        dict: "mapping",
-        list: "list",
-        str: "string",
-        int: "number",
-        float: "number",
-        bool: "boolean",
-        type(None): "null",
-    }.get(type(value), type(value).__name__)
 
 
 def plugin_sections() -> dict[str, Any]:
@@ -365,89 +166,6 @@ def full_schema() -> dict[str, Any]:
     """The published schema with the plugins' sections added."""
     core = schema()
     return {**core, "properties": {**core["properties"], **plugin_sections()}}
-
-
-def _check_schema(data: Any, report: _Report) -> None:
-    from jsonschema import Draft202012Validator
-
-    validator = Draft202012Validator(
-        full_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
-    for error in validator.iter_errors(data):
-        path: Path_ = tuple(error.absolute_path)
-        message, fix = _explain(error)
-        report.add(path, message, fix)
-
-
-def _explain(error: Any) -> tuple[str, str]:
-    """A message and a fix for one JSON Schema error, in the team file's words."""
-    kind, value, spec = error.validator, error.instance, error.validator_value
-    if kind == "additionalProperties":
-        allowed = ", ".join(error.schema.get("properties", {}))
-        extra = sorted(set(value) - set(error.schema.get("properties", {})), key=str)
-        return (
-            f"unknown field {', '.join(map(repr, extra))}",
-            f"remove it or fix the spelling; allowed here: {allowed}",
-        )
-    if kind == "required":
-        missing = [k for k in spec if k not in value]
-        return (
-            f"missing field {', '.join(map(repr, missing))}",
-            f"add {missing[0]}: ..." if missing else "add the missing field",
-        )
-    if kind == "enum":
-        return (f"{value!r} is not allowed here", f"use one of: {', '.join(map(str, spec))}")
-    if kind == "const":
-        return (f"{value!r} is not a known team file version", f"write `ark: {spec}`")
-    if kind == "type":
-        return (
-            f"expected a {_schema_kind(spec)}, got a {_kind(value)} ({value!r:.40})",
-            f"write a {_schema_kind(spec)} here",
-        )
-    if kind == "pattern":
-        if "@" in spec:
-            return (f"{value!r} is not an e-mail address", "write an address like ana@example.com")
-        slug = spec == schema()["$defs"]["slug"]["pattern"]
-        if not slug and "description" in error.schema:  # a plugin's pattern says what it wants
-            return (f"{value!r} is not valid here", error.schema["description"])
-        return (
-            f"{value!r} is not a slug",
-            "use lowercase letters, digits and single hyphens, e.g. customer-service",
-        )
-    if kind in {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
-        low, high = (
-            error.schema.get("minimum", error.schema.get("exclusiveMinimum")),
-            error.schema.get("maximum"),
-        )
-        return (f"{value!r:.40} is out of range", f"use a number from {low} to {high}")
-    if kind == "format":
-        return (f"{value!r} is not a valid date", "write the date as YYYY-MM-DD, e.g. 2026-12-31")
-    if kind == "uniqueItems":
-        return ("the list repeats an item", "list each item once")
-    if kind == "minLength":
-        return (f"{value!r:.40} is too short", f"write at least {spec} character(s)")
-    if kind == "maxLength":
-        return (
-            f"{value!r:.40}... is {len(value)} characters long",
-            f"shorten it to at most {spec} characters",
-        )
-    return (error.message, "see the team file reference (docs/team-file.md)")
-
-
-def _schema_kind(spec: Any) -> str:
-    names = {
-        "object": "mapping",
-        "array": "list",
-        "string": "string",
-        "number": "number",
-        "integer": "whole number",
-        "boolean": "boolean",
-    }
-    return (
-        names.get(spec, str(spec))
-        if isinstance(spec, str)
-        else " or ".join(map(_schema_kind, spec))
-    )
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -517,7 +235,7 @@ def _to_spec(data: dict[str, Any]) -> TeamSpec:
     )
 
 
-def _unique(items: Iterable[tuple[Path_, str]], what: str, report: _Report) -> set[str]:
+def _unique(items: Iterable[tuple[FieldPath, str]], what: str, report: Report) -> set[str]:
     seen: Counter[str] = Counter()
     for path, key in items:
         seen[key] += 1
@@ -530,7 +248,7 @@ def _unique(items: Iterable[tuple[Path_, str]], what: str, report: _Report) -> s
     return set(seen)
 
 
-def check_references(spec: TeamSpec, report: _Report) -> None:
+def check_references(spec: TeamSpec, report: Report) -> None:
     """Uniqueness and cross-references, which JSON Schema cannot express."""
     departments = _unique(
         ((("departments", i, "slug"), d.slug) for i, d in enumerate(spec.departments)),
@@ -554,7 +272,7 @@ def check_references(spec: TeamSpec, report: _Report) -> None:
         report,
     )
 
-    def ref(path: Path_, value: str | None, known: set[str], what: str, where: str) -> None:
+    def ref(path: FieldPath, value: str | None, known: set[str], what: str, where: str) -> None:
         if value is not None and value not in known:
             hint = (
                 f"add it to `{where}` or use one of: {', '.join(sorted(known)[:8])}"

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from ark.periods import add_months
 from ark.spec import (
     AssignmentSpec,
     ContributorSpec,
@@ -66,17 +67,6 @@ def _content() -> dict[str, Any]:
     text = resources.files("ark.templates").joinpath("ark/strategy.yaml").read_text("utf-8")
     loaded: dict[str, Any] = yaml.safe_load(text)
     return loaded
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    total = day.year * 12 + day.month - 1 + months
-    year, month = divmod(total, 12)
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month + 1, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def render_ark(business_type: BusinessType, lang: str, today: dt.date) -> TeamSpec:
@@ -135,7 +125,7 @@ def render_ark(business_type: BusinessType, lang: str, today: dt.date) -> TeamSp
             kpi=o["kpi"],
             baseline=float(o.get("baseline", 0)),
             target=float(o["target"]),
-            deadline=_add_months(today, int(o["months"])),
+            deadline=add_months(today, int(o["months"])),
             responsibility=o["responsibility"],
             goals=tuple(t(g) for g in o.get("goals", ())),
             strategies=tuple(t(s) for s in o.get("strategies", ())),
@@ -143,7 +133,7 @@ def render_ark(business_type: BusinessType, lang: str, today: dt.date) -> TeamSp
                 TacticSpec(
                     x["slug"],
                     t(x["title"]),
-                    _add_months(today, int(x["months"])),
+                    add_months(today, int(x["months"])),
                     x.get("responsibility"),
                 )
                 for x in o.get("tactics", ())

@@ -15,17 +15,25 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 
 from ark.errors import ArkError, Problem
+from ark.located import (
+    SLUG_PATTERN,
+    Located,
+    Report,
+    careful_load,
+    decode,
+    explain,
+    kind_of,
+    quick_load,
+)
 from ark.models import Kpi, Process, Responsibility
 from ark.processes import DEFAULT_REVIEW_MONTHS, ProcessDraft
 from ark.service import Registry
-from ark.teamfile import Located, _explain, _kind, _loader_for, _pos, _Report
 from ark.vocabulary import Cadence, Role
 
-SLUG = "^[a-z0-9]+(-[a-z0-9]+)*$"
+SLUG = SLUG_PATTERN
 MAX_BYTES = 1024 * 1024
 FENCE = "---"
 Found = tuple[tuple[str | int, ...], str, str]  # where, what is wrong, the fix
@@ -108,18 +116,9 @@ def split(text: str) -> tuple[str, str] | None:
 
 def parse(raw: bytes, name: str) -> tuple[ProcessFile | None, list[Problem]]:
     """Parse one file's bytes; `name` is used in error messages."""
-    report = _Report(name)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        report.add(
-            (),
-            f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
-            "save the file as UTF-8",
-            mark=(line, column),
-        )
+    report = Report(name)
+    text = decode(raw, report)
+    if text is None:
         return None, report.problems
     parts = split(text)
     if parts is None:
@@ -156,23 +155,8 @@ def parse(raw: bytes, name: str) -> tuple[ProcessFile | None, list[Problem]]:
 
 
 def _quick(front: str) -> dict[str, Any] | None:
-    """The fields of valid front matter, read by the compiled parser and validator.
-
-    Positions are only needed to word problems, so a valid file (nearly every file of a
-    batch) skips the position-recording parser; any doubt hands the text to `_careful`,
-    which decides and explains. Both read YAML 1.2's core schema.
-    """
-    import yaml_rs
-
-    try:
-        data = yaml_rs.loads(
-            front,
-            parse_datetime=False,
-            alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=0),
-        )
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) and _fast_validator().is_valid(data) else None
+    """The fields of valid front matter, without positions (see `ark.located`)."""
+    return quick_load(front, _fast_validator())
 
 
 @cache
@@ -184,28 +168,14 @@ def _fast_validator() -> Any:
 
 def _careful(front: str, name: str) -> tuple[Located, list[Problem]]:
     """Parse front matter with positions and name every problem in it."""
-    located = Located(None)
-    report = _Report(name)
-    loader = _loader_for(located)
-    try:
-        located.data = yaml.load(front, Loader=loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        report.add(
-            (),
-            f"YAML syntax error: {exc.problem or 'not valid YAML'}"
-            + (f" ({exc.context})" if exc.context else ""),
-            "fix the YAML syntax at this position (indentation, quotes, colons)",
-            mark=_pos(mark) if mark else (1, 1),
-        )
-        return located, report.problems
-    report.located = located
-    for key, mark in loader.duplicates:  # type: ignore[attr-defined]
-        report.add((), f"the field {key!r} appears twice", "keep one of them", mark=mark)
+    report = Report(name)
+    located = careful_load(front, report)
+    if located is None or report.problems:
+        return located or Located(None), report.problems
     if not isinstance(located.data, dict):
         report.add(
             (),
-            f"the front matter must be a mapping of fields, not a {_kind(located.data)}",
+            f"the front matter must be a mapping of fields, not a {kind_of(located.data)}",
             "write fields as `name: value` lines, starting with slug, title and responsibility",
             mark=(2, 1),
         )
@@ -223,11 +193,11 @@ def _positions(item: ProcessFile) -> Located:
     return _careful(parts[0], item.name)[0]
 
 
-def _validate(data: dict[str, Any], report: _Report) -> None:
+def _validate(data: dict[str, Any], report: Report) -> None:
     from jsonschema import Draft202012Validator
 
     for error in Draft202012Validator(SCHEMA).iter_errors(data):
-        message, fix = _explain(error)
+        message, fix = explain(error)
         if error.validator == "enum" and error.absolute_path and error.absolute_path[-1] == "role":
             fix = f"use a RACI role: {', '.join(r.value for r in Role)}"
         report.add(tuple(error.absolute_path), message, fix)
@@ -322,7 +292,7 @@ def _cross_check(parsed: list[ProcessFile], registry: Registry) -> list[Problem]
                 some = ", ".join(sorted(known)[:8]) or "none"
                 found.append((path, f"unknown {what} {value!r}", f"{fix}; known: {some}"))
         if found:
-            report = _Report(item.name, _positions(item))
+            report = Report(item.name, _positions(item))
             for path, message, fix in found:
                 report.add(path, message, fix)
             problems.extend(report.problems)

@@ -1,0 +1,328 @@
+"""YAML read with source positions, and problems located in it for a person to fix.
+
+The team file and the process files share this: a compiled parser and validator read a
+valid document fast (`quick_load`), and only a doubtful one is read again with positions
+(`careful_load`, `check_schema`) so that each problem names file:line:column, the field and
+a fix. Both read YAML 1.2's core schema, so they agree on what is valid.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import yaml
+
+from ark.errors import InvalidTeamFile, Problem
+
+FieldPath = tuple[str | int, ...]
+Mark = tuple[int, int]
+SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
+NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+YAML_1_1_ONLY = {f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "timestamp")}
+# YAML 1.2's core schema, as the compiled parser of `quick_load` reads it: `yes`, `no`, `on`
+# and `off` stay words, `010` is ten, and dates stay strings for the schema to check.
+CORE_SCHEMA = (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^(?:[-+]?[0-9][0-9_]*|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        "float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+)
+
+
+@dataclass
+class Located:
+    """The parsed document and, for each container, where its keys and items start."""
+
+    data: Any
+    marks: dict[int, dict[str | int, Mark]] = field(default_factory=dict)
+    starts: dict[int, Mark] = field(default_factory=dict)
+
+    def mark(self, path: FieldPath) -> Mark:
+        """Line and column (1-based) of the value at `path`, or of its nearest ancestor."""
+        node, best = self.data, self.starts.get(id(self.data), (1, 1))
+        for step in path:
+            where = self.marks.get(id(node), {})
+            if step not in where:
+                break
+            best, node = where[step], node[step]
+        return best
+
+
+def safe_loader(located: Located) -> type[yaml.SafeLoader]:
+    """A safe loader that records positions and rejects duplicate keys.
+
+    It reads scalars by YAML 1.2's core schema (see CORE_SCHEMA): dates stay strings (YAML
+    1.1 would turn `2026-13-01` into an error deep in the parser and `2026-01-01` into a
+    date), so the schema checks their format and says where.
+    """
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    duplicates: list[tuple[str, Mark]] = []
+    aliased: list[Mark] = []
+    not_numbers: list[Mark] = []
+
+    class Loader(base):  # type: ignore[valid-type,misc]
+        yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, Any]]]] = {
+            first: [(tag, regexp) for tag, regexp in resolvers if tag not in YAML_1_1_ONLY]
+            for first, resolvers in base.yaml_implicit_resolvers.items()
+        }
+
+        def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+            # A node met twice was reached through an alias (`*name`): a team file has no
+            # use for them, and a few nested ones expand to billions of entries.
+            if node in self.constructed_objects:
+                aliased.append(position(node.start_mark))
+                return None
+            return super().construct_object(node, deep=deep)
+
+        def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+            value: float = super().construct_yaml_float(node)
+            if value != value:  # .nan passes every bound of a JSON Schema
+                not_numbers.append(position(node.start_mark))
+            return value
+
+        def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+            text = str(self.construct_scalar(node)).replace("_", "")
+            base = {"0o": 8, "0x": 16}.get(text[:2], 10)
+            return int(text[2:] if base != 10 else text, base)
+
+        def construct_yaml_map(self, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
+            data: dict[Any, Any] = {}
+            yield data
+            marks: dict[str | int, Mark] = {}
+            for key_node, value_node in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    hash(key)
+                except TypeError:
+                    key = str(key)
+                if key in data:
+                    duplicates.append((str(key), position(key_node.start_mark)))
+                data[key] = self.construct_object(value_node, deep=True)
+                marks[key] = position(value_node.start_mark)
+            located.marks[id(data)] = marks
+            located.starts[id(data)] = position(node.start_mark)
+
+        def construct_yaml_seq(self, node: yaml.SequenceNode) -> Iterator[list[Any]]:
+            data: list[Any] = []
+            yield data
+            data.extend(self.construct_object(child, deep=True) for child in node.value)
+            located.marks[id(data)] = {
+                i: position(child.start_mark) for i, child in enumerate(node.value)
+            }
+            located.starts[id(data)] = position(node.start_mark)
+
+    for name, pattern, first in CORE_SCHEMA:
+        Loader.add_implicit_resolver(f"tag:yaml.org,2002:{name}", re.compile(pattern), list(first))
+    Loader.add_constructor("tag:yaml.org,2002:int", Loader.construct_yaml_int)
+    Loader.add_constructor("tag:yaml.org,2002:float", Loader.construct_yaml_float)
+    Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_yaml_map)
+    Loader.add_constructor("tag:yaml.org,2002:seq", Loader.construct_yaml_seq)
+    Loader.duplicates = duplicates
+    Loader.aliased = aliased
+    Loader.not_numbers = not_numbers
+    return Loader
+
+
+def position(mark: Any) -> Mark:
+    return (mark.line + 1, mark.column + 1)
+
+
+def dotted(path: Iterable[str | int]) -> str:
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
+
+
+class Report:
+    """Collects problems against one file."""
+
+    def __init__(self, name: str, located: Located | None = None) -> None:
+        self.name = name
+        self.located = located
+        self.problems: list[Problem] = []
+
+    def add(self, path: FieldPath, message: str, fix: str, *, mark: Mark | None = None) -> None:
+        line, column = mark or (self.located.mark(path) if self.located else (1, 1))
+        self.problems.append(Problem(self.name, line, column, dotted(path), message, fix))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            self.problems.sort(key=lambda p: (p.line, p.column))
+            raise InvalidTeamFile(self.problems)
+
+
+def kind_of(value: Any) -> str:
+    return {
+        dict: "mapping",
+        list: "list",
+        str: "string",
+        int: "number",
+        float: "number",
+        bool: "boolean",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
+
+
+def explain(error: Any) -> tuple[str, str]:
+    """A message and a fix for one JSON Schema error, in the team file's words."""
+    kind, value, spec = error.validator, error.instance, error.validator_value
+    if kind == "additionalProperties":
+        allowed = ", ".join(error.schema.get("properties", {}))
+        extra = sorted(set(value) - set(error.schema.get("properties", {})), key=str)
+        return (
+            f"unknown field {', '.join(map(repr, extra))}",
+            f"remove it or fix the spelling; allowed here: {allowed}",
+        )
+    if kind == "required":
+        missing = [k for k in spec if k not in value]
+        return (
+            f"missing field {', '.join(map(repr, missing))}",
+            f"add {missing[0]}: ..." if missing else "add the missing field",
+        )
+    if kind == "enum":
+        return (f"{value!r} is not allowed here", f"use one of: {', '.join(map(str, spec))}")
+    if kind == "const":
+        return (f"{value!r} is not a known team file version", f"write `ark: {spec}`")
+    if kind == "type":
+        return (
+            f"expected a {schema_kind(spec)}, got a {kind_of(value)} ({value!r:.40})",
+            f"write a {schema_kind(spec)} here",
+        )
+    if kind == "pattern":
+        if "@" in spec:
+            return (f"{value!r} is not an e-mail address", "write an address like ana@example.com")
+        slug = spec == SLUG_PATTERN
+        if not slug and "description" in error.schema:  # a plugin's pattern says what it wants
+            return (f"{value!r} is not valid here", error.schema["description"])
+        return (
+            f"{value!r} is not a slug",
+            "use lowercase letters, digits and single hyphens, e.g. customer-service",
+        )
+    if kind in {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
+        low, high = (
+            error.schema.get("minimum", error.schema.get("exclusiveMinimum")),
+            error.schema.get("maximum"),
+        )
+        return (f"{value!r:.40} is out of range", f"use a number from {low} to {high}")
+    if kind == "format":
+        return (f"{value!r} is not a valid date", "write the date as YYYY-MM-DD, e.g. 2026-12-31")
+    if kind == "uniqueItems":
+        return ("the list repeats an item", "list each item once")
+    if kind == "minLength":
+        return (f"{value!r:.40} is too short", f"write at least {spec} character(s)")
+    if kind == "maxLength":
+        return (
+            f"{value!r:.40}... is {len(value)} characters long",
+            f"shorten it to at most {spec} characters",
+        )
+    return (error.message, "see the team file reference (docs/team-file.md)")
+
+
+def schema_kind(spec: Any) -> str:
+    names = {
+        "object": "mapping",
+        "array": "list",
+        "string": "string",
+        "number": "number",
+        "integer": "whole number",
+        "boolean": "boolean",
+    }
+    return (
+        names.get(spec, str(spec)) if isinstance(spec, str) else " or ".join(map(schema_kind, spec))
+    )
+
+
+def decode(raw: bytes, report: Report) -> str | None:
+    """The text of UTF-8 bytes, or None with the first bad byte located in `report`."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        report.add(
+            (),
+            f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
+            "save the file as UTF-8",
+            mark=(line, column),
+        )
+        return None
+
+
+def quick_load(text: str, validator: Any) -> dict[str, Any] | None:
+    """A mapping that `validator` (a jsonschema_rs validator) accepts, read by the compiled
+    parser; None at any doubt, for `careful_load` to decide and explain."""
+    import yaml_rs
+
+    if NON_PRINTABLE.search(text):  # YAML forbids them; the careful reader says where
+        return None
+    try:
+        data = yaml_rs.loads(
+            text,
+            parse_datetime=False,
+            alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=0),
+        )
+    except ValueError:  # not YAML, or keys that are not strings
+        return None
+    return data if isinstance(data, dict) and validator.is_valid(data) else None
+
+
+def careful_load(text: str, report: Report) -> Located | None:
+    """The document with positions, its YAML-level problems added to `report`.
+
+    None when the text is not YAML at all; otherwise `report.located` is set, so later
+    problems (schema, references) are located by field path.
+    """
+    located = Located(None)
+    loader = safe_loader(located)
+    try:
+        located.data = yaml.load(text, Loader=loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = position(mark) if mark else (1, 1)
+        problem = exc.problem or "is not valid YAML"
+        report.add(
+            (),
+            f"YAML syntax error: {problem}" + (f" ({exc.context})" if exc.context else ""),
+            "fix the YAML syntax at this position (indentation, quotes, colons)",
+            mark=where,
+        )
+        return None
+    except yaml.YAMLError as exc:
+        report.add((), f"YAML error: {exc}", "fix the YAML syntax")
+        return None
+    report.located = located
+    for key, mark in loader.duplicates:  # type: ignore[attr-defined]
+        report.add(
+            (),
+            f"the key {key!r} appears twice in one mapping",
+            "keep one of them; YAML would silently drop the first",
+            mark=mark,
+        )
+    for mark in loader.not_numbers:  # type: ignore[attr-defined]
+        report.add((), "'.nan' is not a number", "write a number here", mark=mark)
+    for mark in dict.fromkeys(loader.aliased):  # type: ignore[attr-defined]
+        report.add(
+            (),
+            "this value is reused through a YAML alias (*name)",
+            "write the value out where it is used; team files take no anchors or aliases",
+            mark=mark,
+        )
+    return located
+
+
+def check_schema(data: Any, schema: dict[str, Any], report: Report) -> None:
+    """Add every JSON Schema error of `data`, worded by `explain`, to `report`."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    for error in validator.iter_errors(data):
+        message, fix = explain(error)
+        report.add(tuple(error.absolute_path), message, fix)
