@@ -106,7 +106,8 @@ def ark_init_workspace(directory: Path, template: str, lang: str) -> None:
 
 @hookspec
 def ark_demo(context: DemoContext) -> None:
-    """Add a part to `ark demo`, after the team is applied, checked and its tasks planned.
+    """Add a part to `ark demo`, after the team is applied and its tasks planned; the demo
+    runs the checks last, so what a part adds (documented processes, say) counts.
 
     :param context: the demo's workspace, database engine and an `echo` for its summary.
     """

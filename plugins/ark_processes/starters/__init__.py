@@ -38,22 +38,13 @@ def write_starters(directory: Path, template: str, lang: str) -> list[Path]:
     return written
 
 
-def record_folder(engine: Any, folder: Path, message: str) -> tuple[int, int, list[Any]]:
-    """Record a folder of process files in one transaction, then check the team again.
-
-    Returns the new revisions, the files, and every check's findings afterwards.
-    """
-    from ark.checks import run_checks
+def record_folder(engine: Any, folder: Path, message: str) -> tuple[int, int]:
+    """Record a folder of process files in one transaction: (new revisions, files)."""
     from ark.plugins import manager
     from ark.processes import record
     from ark.service import transaction
     from ark_processes.document import read
 
-    pm = manager()
-    with transaction(engine, hook=pm.hook) as registry:
+    with transaction(engine, hook=manager().hook) as registry:
         results = record(registry, read([folder], registry), message)
-    checks: list[Any] = []
-    pm.hook.ark_register_checks(register=checks.append)
-    with transaction(engine, hook=pm.hook, write=False) as registry:
-        findings = run_checks(registry, checks)
-    return sum(r.revision is not None for r in results), len(results), findings
+    return sum(r.revision is not None for r in results), len(results)
