@@ -401,7 +401,7 @@ def _dump(db_url: str) -> Iterator[str]:
     engine = sqlalchemy.create_engine(db_url)
     try:
         with engine.connect() as conn:
-            for table in sqlalchemy.inspect(conn).get_table_names():
+            for table in sorted(sqlalchemy.inspect(conn).get_table_names()):
                 for row in conn.exec_driver_sql(f"SELECT * FROM {table}"):
                     yield repr(tuple(row))
     finally:
