@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -296,6 +297,10 @@ def test_serve_follows_the_registry_as_it_changes(ark: Ark, team: Path, tmp_path
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     assert server.stdout is not None
+    # Not a time limit on the product: a server that never prints what is awaited would
+    # otherwise hang the suite; ended, it fails the test below with what it printed.
+    watchdog = threading.Timer(600, server.kill)
+    watchdog.start()
     lines: list[str] = []
 
     def read_until(text: str) -> None:
@@ -318,6 +323,7 @@ def test_serve_follows_the_registry_as_it_changes(ark: Ark, team: Path, tmp_path
         read_until("Documentation built")
         assert "Informed (I)</td>\n<td>Carla Vidal" in page()
     finally:
+        watchdog.cancel()
         server.terminate()
         server.wait()
 

@@ -56,6 +56,8 @@ def serve_site(out: Path, dev_addr: str, refresh: Callable[[], object], interval
                 refresh()
             except ArkError as exc:  # keep serving the last good export
                 logging.getLogger("ark.playbook").warning("playbook not refreshed: %s", exc)
+            except Exception:  # one failed refresh must not end the refreshing
+                logging.getLogger("ark.playbook").exception("playbook not refreshed")
 
     watcher = threading.Thread(target=poll, name="playbook-refresh", daemon=True)
     watcher.start()
