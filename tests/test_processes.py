@@ -322,24 +322,16 @@ def test_process_pages_in_two_languages(ark: Ark, team: Path) -> None:
 def test_init_writes_starter_processes_that_record_cleanly(ark: Ark, lang: str, title: str) -> None:
     workspace = ark.workspace / "team"
     out = ark("init", str(workspace), "--lang", lang).stdout
-    assert "wrote 6 starter processes" in out
+    assert "wrote 15 starter processes" in out
     ark("apply", str(workspace / "ark.yaml"))
     recorded = ark.json("process", "record", str(workspace / "processes"), "-m", "starters")
-    assert len(recorded) == 6 and all(r["revision"] == 1 for r in recorded)
+    assert len(recorded) == 15 and all(r["revision"] == 1 for r in recorded)
     shown = ark.json("process", "show", "weekly-listening-report")
     assert shown["title"] == title
-    assert {p["responsibility"] for p in ark.json("process", "list")} == {
-        "listening",
-        "editorial-calendar",
-        "customer-care",
-        "kpi-reporting",
-        "usage-policy",
-        "content-review",
-    }
+    assert {p["responsibility"] for p in ark.json("process", "list")} == recurring_of_template(lang)
     report = ark.json("check")
     assert report["errors"] == 0
-    missing = {f["subject"] for f in report["findings"] if f["code"] == "process-missing"}
-    assert "listening" not in missing and "usage-policy" not in missing
+    assert [f for f in report["findings"] if f["code"].startswith("process-")] == []
     policy = pages(ark, lang)["usage-policy.md"]
     assert "processes/usage-policy.md" in policy
 
@@ -351,12 +343,41 @@ def test_init_writes_starter_processes_that_record_cleanly(ark: Ark, lang: str, 
 
 def test_demo_records_the_starter_processes(ark: Ark) -> None:
     out = ark("demo", str(ark.workspace / "demo")).stdout
-    assert "processes:   6 documented (6 new revision(s))" in out
+    assert "processes:   15 documented (15 new revision(s))" in out
     # the checks come after the plugins' parts: the recorded processes count
-    assert out.index("processes:") < out.index("checks:      0 error(s), 9 warning(s)")
-    assert len(ark.json("process", "list")) == 6
+    assert out.index("processes:") < out.index("checks:      0 error(s), 0 warning(s)")
+    assert len(ark.json("process", "list")) == 15
     again = ark("demo", str(ark.workspace / "demo")).stdout
-    assert "6 documented (0 new revision(s))" in again
+    assert "15 documented (0 new revision(s))" in again
+
+
+def recurring_of_template(lang: str) -> set[str]:
+    """The `ark` template's responsibilities that recur, as rendered in `lang`."""
+    from ark.templates import render_ark
+    from ark.vocabulary import BusinessType, Cadence
+
+    team = render_ark(BusinessType.COMMERCIAL, lang, dt.date.today())
+    return {r.slug for r in team.responsibilities if r.cadence != Cadence.NONE}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_recurring_responsibility_of_the_template_has_a_starter(ark: Ark, lang: str) -> None:
+    from ark_processes.document import parse
+    from ark_processes.starters import starter_files
+
+    starters = starter_files(lang)
+    owners = set()
+    for name, raw in starters.items():
+        parsed, problems = parse(raw, name)
+        assert parsed is not None and problems == [], (name, problems)
+        assert name == f"{parsed.draft.slug}.md"
+        assert 4 <= len(parsed.draft.data["steps"]) <= 7, name
+        owners.add(parsed.draft.responsibility)
+    assert owners == recurring_of_template(lang)
+    assert set(starters) == set(starter_files("en"))  # the same processes in every language
+    out = ark("demo", str(ark.workspace / "demo"), "--lang", lang).stdout
+    # the checks are the last report before the closing `next:` hint, with nothing under them
+    assert out.rstrip().splitlines()[-2:-1] == ["checks:      0 error(s), 0 warning(s)"]
 
 
 def test_show_of_an_unknown_process_says_what_to_do(ark: Ark, team: Path) -> None:
