@@ -204,7 +204,9 @@ ROLE = click.Choice([r.value for r in Role])
 @click.argument("responsibility")
 @click.option("--role", type=ROLE, required=True)
 @click.option(
-    "--hours", type=click.FloatRange(0, 80), default=0.0, show_default=True, help="Hours a week."
+    "--hours",
+    type=click.FloatRange(0, 80),
+    help="Hours a week (default: 0 for a new role; unchanged for a role already held).",
 )
 @click.option("--from", "since", callback=parse_date, metavar="DATE", help="Effective date.")
 @click.option("--replace", is_flag=True, help="Hand over the accountable role from its holder.")
@@ -213,7 +215,7 @@ def assign(
     email: str,
     responsibility: str,
     role: str,
-    hours: float,
+    hours: float | None,
     since: dt.date | None,
     replace: bool,
     db_url: str | None,

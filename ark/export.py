@@ -109,7 +109,8 @@ def _fresh(document: dict[str, Any]) -> str:
     """
     import yaml_rs
 
-    return yaml_rs.dumps(document).removeprefix("---\n")
+    text: str = yaml_rs.dumps(document).removeprefix("---\n")
+    return text if text.endswith("\n") else text + "\n"  # a text file ends its last line
 
 
 def _says(text: str, spec: TeamSpec) -> bool:

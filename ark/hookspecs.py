@@ -1,8 +1,8 @@
 """The hooks a plugin can implement.
 
 Hooks that contribute things take a `register` callback instead of returning values, so a
-plugin can contribute several, and registration hooks are `historic` so a plugin registered
-late still sees them. Event hooks run inside the registry's transaction: a plugin's writes
+plugin can contribute several; they are called each time their registrations are needed, so
+a plugin registered late (a test's) is seen too. Event hooks run inside the registry's transaction: a plugin's writes
 through `registry` commit or roll back with the change that caused them.
 """
 

@@ -522,19 +522,26 @@ class Registry:
         slug: str,
         role: Role,
         *,
-        hours: float = 0.0,
+        hours: float | None = None,
         since: dt.date | None = None,
         replace: bool = False,
     ) -> Assignment:
-        """Start (or re-hour) an assignment; a second accountable needs `replace`."""
+        """Start an assignment, or change the hours or start of one already held (hours left
+        out keep what they were); a second accountable needs `replace`."""
         contributor, responsibility = self.contributor(email), self.responsibility(slug)
         current = self.current_assignments(responsibility=responsibility)
         mine = next(
             (a for a in current if a.contributor_id == contributor.id and a.role == role), None
         )
         if mine is not None:
+            new_hours, new_since = (
+                mine.hours if hours is None else hours,
+                since or mine.valid_from,
+            )
+            if (new_hours, new_since) == (mine.hours, mine.valid_from):
+                return mine  # nothing changes: no audit record, no event
             before = self._assignment_view(mine)
-            mine.hours, mine.valid_from = hours, since or mine.valid_from
+            mine.hours, mine.valid_from = new_hours, new_since
             self.audit(
                 "change",
                 "assignment",
@@ -544,9 +551,11 @@ class Registry:
             )
             self.emit(
                 "ark_assignment_changed",
-                change=AssignmentChange("change", slug, contributor.email, role, hours),
+                change=AssignmentChange("change", slug, contributor.email, role, new_hours),
             )
+            self.reassign_open_tasks({slug})  # the most hours decide who gets the tasks
             return mine
+        hours = hours or 0.0
         if role is Role.ACCOUNTABLE:
             holder = next((a for a in current if a.role is Role.ACCOUNTABLE), None)
             if holder is not None:

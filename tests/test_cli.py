@@ -169,6 +169,29 @@ def test_kpi_readings_against_target(ark: Ark, team: Path) -> None:
     assert "30% of more-leads" in ark("kpi", "show", "leads").output
 
 
+def test_assign_again_keeps_hours_unless_given_and_more_hours_take_the_tasks(
+    ark: Ark, team: Path
+) -> None:
+    def hours(email: str) -> dict[str, float]:
+        return {a["role"]: a["hours"] for a in ark.json("show", email)["assignments"]}
+
+    ark("assign", "bruno@acme.test", "listening", "--role", "responsible")
+    assert hours("bruno@acme.test")["responsible"] == 2  # left out: unchanged, not reset
+    ark("tasks", "plan", "--from", "2026-11-02", "--until", "2026-11-30")
+    ark("assign", "carla@acme.test", "listening", "--role", "responsible", "--hours", "1")
+    listening = ark.json("tasks", "list", "--responsibility", "listening", "--status", "todo")
+    assert {t["assignee"] for t in listening} == {"bruno@acme.test"}
+    ark("assign", "carla@acme.test", "listening", "--role", "responsible", "--hours", "3")
+    listening = ark.json("tasks", "list", "--responsibility", "listening", "--status", "todo")
+    assert {t["assignee"] for t in listening} == {"carla@acme.test"}  # most hours now
+
+
+def test_init_and_export_end_the_file_with_a_newline(ark: Ark, team: Path, tmp_path: Path) -> None:
+    ark("init", str(tmp_path / "fresh"))
+    assert (tmp_path / "fresh" / "ark.yaml").read_text().endswith("\n")
+    assert ark("export").stdout.endswith("\n")
+
+
 def test_audit_log_records_who_changed_what(ark: Ark, team: Path) -> None:
     from sqlalchemy import select
 
@@ -185,6 +208,14 @@ def test_audit_log_records_who_changed_what(ark: Ark, team: Path) -> None:
     assert [(r.actor, r.action, (r.after or {}).get("role")) for r in rows] == [
         ("tester", "add", "informed")
     ]
+    ark("assign", "carla@acme.test", "listening", "--role", "informed")  # already so
+    with session_scope(open_engine(ark.db_url)) as session:
+        again = session.scalars(
+            select(AuditRecord).where(
+                AuditRecord.entity_key == "listening/carla@acme.test/informed"
+            )
+        ).all()
+    assert len(again) == 1  # a command that changes nothing leaves no record
 
 
 def test_init_writes_a_team_that_applies_and_checks(ark: Ark, tmp_path: Path) -> None:

@@ -160,9 +160,9 @@ def edits(team_file: Path) -> list[Edit]:
         ),
         Edit(
             "claim",
-            ("assign", ANA, SLUG, "--role", "accountable"),
-            lambda reg: reg.assign(ANA, SLUG, Role.ACCOUNTABLE),
-            lambda holder: ANA if holder in (None, ANA) else FAILS,  # Ana's own: re-hours it
+            ("assign", ANA, SLUG, "--role", "accountable", "--hours", "3"),
+            lambda reg: reg.assign(ANA, SLUG, Role.ACCOUNTABLE, hours=3),
+            lambda holder: ANA if holder in (None, ANA) else FAILS,  # Ana's own: 1 h to 3 h
         ),
     ]
 
