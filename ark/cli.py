@@ -74,10 +74,24 @@ def engine_for(db_url: str | None, workspace: Path | None = None) -> Engine:
 def registry(
     db_url: str | None, workspace: Path | None = None, *, write: bool = True
 ) -> Iterator[Registry]:
-    """One transaction on the registry, with the plugins' hooks attached."""
+    """One transaction on the registry, with the plugins' hooks attached.
+
+    A read in a folder with no registry is refused rather than answered from a new, empty
+    one: `ark check` in a mistyped folder must not report a clean team.
+    """
     from ark.plugins import manager
     from ark.service import transaction
 
+    if not write and db_url is None:
+        from ark.workspace import default_url
+
+        path = Path(default_url(workspace, create=False).removeprefix("sqlite:///"))
+        if not path.exists():
+            raise ArkError(
+                f"no registry here: {path} does not exist",
+                hint="run the command in the team's folder (the one holding ark.yaml), "
+                "create the registry with `ark apply ark.yaml` or `ark demo`, or pass --db URL",
+            )
     engine = engine_for(db_url, workspace)
     try:
         with transaction(engine, hook=manager().hook, write=write) as reg:

@@ -6,6 +6,10 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from ark.cli import cli
 from tests.conftest import Ark
 
 
@@ -184,6 +188,18 @@ def test_assign_again_keeps_hours_unless_given_and_more_hours_take_the_tasks(
     ark("assign", "carla@acme.test", "listening", "--role", "responsible", "--hours", "3")
     listening = ark.json("tasks", "list", "--responsibility", "listening", "--status", "todo")
     assert {t["assignee"] for t in listening} == {"carla@acme.test"}  # most hours now
+
+
+def test_a_read_where_there_is_no_registry_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ARK_DATABASE_URL", raising=False)
+    for args in (["check"], ["who", "listening"], ["tasks", "list"]):
+        result = CliRunner().invoke(cli, args, env={"ARK_DATABASE_URL": None})
+        assert result.exit_code == 1, result.output
+        assert "no registry here" in result.output and "ark apply ark.yaml" in result.output
+    assert not (tmp_path / ".ark" / "ark.db").exists()  # nothing was created
 
 
 def test_init_and_export_end_the_file_with_a_newline(ark: Ark, team: Path, tmp_path: Path) -> None:
