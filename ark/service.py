@@ -814,15 +814,6 @@ class Registry:
     def set_state(self, key: str, value: Any) -> None:
         self._put_setting(STATE_PREFIX + key, value)
 
-    def link_keys(self, system: str) -> list[str]:
-        return list(
-            self.session.scalars(
-                select(TaskLink.external_key).where(
-                    TaskLink.system == system, TaskLink.external_key.is_not(None)
-                )
-            )
-        )
-
     def link_pending(self, system: str, intents: dict[int, dict[str, Any]]) -> None:
         """Record that creates are about to be sent for these tasks (id -> data), in one go."""
         self.session.execute(
