@@ -65,6 +65,11 @@ class Snapshot:
     @classmethod
     def read(cls, registry: Registry) -> Snapshot:
         s = registry.session
+
+        def active(model: Any, *order: Any) -> list[Any]:
+            """Live (unarchived) rows of one model, in the pages' order."""
+            return list(s.scalars(select(model).where(model.archived.is_(False)).order_by(*order)))
+
         assignments: dict[int, list[Assignment]] = defaultdict(list)
         for a in registry.current_assignments():
             assignments[a.responsibility_id].append(a)
@@ -77,36 +82,15 @@ class Snapshot:
         for process in processes(registry):
             documented[process.responsibility_id].append(process)
         readings: dict[int, list[tuple[dt.date, float]]] = defaultdict(list)
+
         for m in s.scalars(select(Measurement).order_by(Measurement.kpi_id, Measurement.date)):
             readings[m.kpi_id].append((m.date, m.value))
         return cls(
             strategy=registry.strategy(),
-            departments=list(
-                s.scalars(
-                    select(Department)
-                    .where(Department.archived.is_(False))
-                    .order_by(Department.slug)
-                )
-            ),
-            contributors=list(
-                s.scalars(
-                    select(Contributor)
-                    .where(Contributor.archived.is_(False))
-                    .order_by(Contributor.name, Contributor.email)
-                )
-            ),
-            responsibilities=list(
-                s.scalars(
-                    select(Responsibility)
-                    .where(Responsibility.archived.is_(False))
-                    .order_by(Responsibility.slug)
-                )
-            ),
-            objectives=list(
-                s.scalars(
-                    select(Objective).where(Objective.archived.is_(False)).order_by(Objective.id)
-                )
-            ),
+            departments=active(Department, Department.slug),
+            contributors=active(Contributor, Contributor.name, Contributor.email),
+            responsibilities=active(Responsibility, Responsibility.slug),
+            objectives=active(Objective, Objective.id),
             assignments=assignments,
             open_tasks=open_tasks,
             processes=documented,
