@@ -28,7 +28,8 @@ def export_once(
     from ark_playbook.export import export
 
     with registry(db_url, write=False) as reg:
-        chosen = lang or (reg.strategy().lang if reg.strategy().lang in LANGS else "en")
+        own = reg.strategy().lang
+        chosen = lang or (own if own in LANGS else "en")
         folder = out or find_workspace() / "playbook"
         site, done = export(reg, folder, chosen, manager())
     changed = len(done.written) + len(done.removed)
