@@ -300,28 +300,27 @@ def _cross_check(parsed: list[ProcessFile], registry: Registry) -> list[Problem]
 
 
 def starter(slug: str, title: str, responsibility: str, lang: str) -> str:
-    """A new process file to fill in."""
-    words = NEW_FILE.get(lang, NEW_FILE["en"])
-    return words.format(
+    """A new process file to fill in: one layout, the placeholder words in the strategy's language."""
+    return NEW_FILE.format(
         slug=slug,
         title=json.dumps(title, ensure_ascii=False),
         responsibility=responsibility,
+        **NEW_FILE_WORDS.get(lang, NEW_FILE_WORDS["en"]),
     )
 
 
-NEW_FILE = {
-    "en": """---
+NEW_FILE = """---
 slug: {slug}
 title: {title}
 responsibility: {responsibility}
-purpose: Why this process exists and what it achieves.
-trigger: What starts it (a day of the week, a request, an event).
+purpose: {purpose}
+trigger: {trigger}
 review_months: 6
 steps:
-  - do: The first step, as an instruction
+  - do: {first}
     role: responsible
-    tool: The tool it uses
-  - do: The check before it is done
+    tool: {tool}
+  - do: {check}
     role: accountable
 inputs: []
 outputs: []
@@ -330,28 +329,24 @@ related: []
 tags: []
 ---
 
-Details, checklists and examples, in Markdown.
-""",
-    "es": """---
-slug: {slug}
-title: {title}
-responsibility: {responsibility}
-purpose: Para qué existe este proceso y qué consigue.
-trigger: Qué lo pone en marcha (un día de la semana, una petición, un hecho).
-review_months: 6
-steps:
-  - do: El primer paso, como instrucción
-    role: responsible
-    tool: La herramienta que usa
-  - do: La comprobación antes de darlo por hecho
-    role: accountable
-inputs: []
-outputs: []
-kpis: []
-related: []
-tags: []
----
+{details}
+"""
 
-Detalles, listas de comprobación y ejemplos, en Markdown.
-""",
+NEW_FILE_WORDS = {
+    "en": {
+        "purpose": "Why this process exists and what it achieves.",
+        "trigger": "What starts it (a day of the week, a request, an event).",
+        "first": "The first step, as an instruction",
+        "tool": "The tool it uses",
+        "check": "The check before it is done",
+        "details": "Details, checklists and examples, in Markdown.",
+    },
+    "es": {
+        "purpose": "Para qué existe este proceso y qué consigue.",
+        "trigger": "Qué lo pone en marcha (un día de la semana, una petición, un hecho).",
+        "first": "El primer paso, como instrucción",
+        "tool": "La herramienta que usa",
+        "check": "La comprobación antes de darlo por hecho",
+        "details": "Detalles, listas de comprobación y ejemplos, en Markdown.",
+    },
 }
