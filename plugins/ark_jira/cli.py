@@ -29,7 +29,7 @@ def _setup(db_url: str | None) -> tuple[JiraConfig, Board, Transaction]:
     from ark.plugins import manager
     from ark.service import transaction
     from ark_jira.board import Board
-    from ark_jira.config import Credentials, JiraConfig
+    from ark_jira.config import Credentials, JiraConfig, stored_section
     from ark_jira.transport import JiraApi
 
     engine = engine_for(db_url)
@@ -38,7 +38,7 @@ def _setup(db_url: str | None) -> tuple[JiraConfig, Board, Transaction]:
         return transaction(engine, hook=manager().hook)
 
     with tx() as registry:
-        config = JiraConfig.from_section(registry.snapshot().section("jira"))
+        config = JiraConfig.from_section(stored_section(registry))
     api = JiraApi(config, Credentials.from_env())
     return config, Board(api), tx
 

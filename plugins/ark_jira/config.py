@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ark.errors import ArkError
 from ark.spec import Section
 from ark.vocabulary import TaskStatus
+
+if TYPE_CHECKING:
+    from ark.service import Registry
 
 ENV_EMAIL, ENV_TOKEN, ENV_PAT = "ARK_JIRA_EMAIL", "ARK_JIRA_TOKEN", "ARK_JIRA_PAT"
 MANAGED_LABEL = "ark"
@@ -116,3 +119,8 @@ class Credentials:
 
     def secrets(self) -> list[str]:
         return [s for s in (self.token, self.pat) if s]
+
+
+def stored_section(registry: Registry) -> Any:
+    """The jira section as the last apply stored it, read alone rather than via a snapshot."""
+    return next((s.value for s in registry.sections() if s.name == "jira"), None)

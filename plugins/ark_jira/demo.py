@@ -9,7 +9,7 @@ from ark.demo import DemoContext
 from ark.plugins import manager
 from ark.service import transaction
 from ark_jira.board import Board
-from ark_jira.config import JiraConfig
+from ark_jira.config import JiraConfig, stored_section
 from ark_jira.sync import Syncer
 
 SAMPLE = {"server": "https://example.atlassian.net", "project": "ARK"}
@@ -33,7 +33,7 @@ class EmptyBoard(Board):
 def show_plan(context: DemoContext) -> None:
     hook = manager().hook
     with transaction(context.engine, hook=hook) as registry:
-        section = registry.snapshot().section("jira")
+        section = stored_section(registry)
     config = JiraConfig.from_section(section or SAMPLE)
     syncer = Syncer(config, EmptyBoard(config), lambda: transaction(context.engine, hook=hook))
     plan = syncer.plan()

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ark.models import Task, TaskLink
 from ark.service import Registry
+from ark_jira.config import stored_section
 from ark_jira.sync import SYSTEM
 
 LABELS: dict[str, dict[str, str]] = {
@@ -17,7 +18,7 @@ LABELS: dict[str, dict[str, str]] = {
 
 def board_page(registry: Registry, lang: str) -> str:
     """The page's Markdown, or "" when no task has an issue yet."""
-    section = registry.snapshot().section("jira") or {}
+    section = stored_section(registry) or {}
     server = str(section.get("server", "")).rstrip("/")
     rows = registry.session.execute(
         select(Task.key, Task.title, Task.status, TaskLink.external_key)
