@@ -1,0 +1,155 @@
+"""Assignments: who holds which role on which responsibility, effective-dated."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+
+from ark.errors import Conflict, NotFound
+from ark.models import (
+    Assignment,
+    Contributor,
+    Responsibility,
+)
+from ark.registry.events import AssignmentChange
+from ark.registry.tasks import Tasks
+from ark.vocabulary import Role
+
+
+class Assignments(Tasks):
+    """Starting, changing and ending assignments (their tasks follow the owner)."""
+
+    def current_assignments(
+        self,
+        *,
+        responsibility: Responsibility | None = None,
+        contributor: Contributor | None = None,
+    ) -> list[Assignment]:
+        query = select(Assignment).where(Assignment.valid_to.is_(None))
+        if responsibility is not None:
+            query = query.where(Assignment.responsibility_id == responsibility.id)
+        if contributor is not None:
+            query = query.where(Assignment.contributor_id == contributor.id)
+        return list(self.session.scalars(query.order_by(Assignment.role, Assignment.id)))
+
+    def history(self, responsibility: Responsibility) -> list[Assignment]:
+        query = (
+            select(Assignment)
+            .where(Assignment.responsibility_id == responsibility.id)
+            .order_by(Assignment.valid_from, Assignment.id)
+        )
+        return list(self.session.scalars(query))
+
+    def assign(
+        self,
+        email: str,
+        slug: str,
+        role: Role,
+        *,
+        hours: float | None = None,
+        since: dt.date | None = None,
+        replace: bool = False,
+    ) -> Assignment:
+        """Start an assignment, or change the hours or start of one already held (hours left
+        out keep what they were); a second accountable needs `replace`."""
+        contributor, responsibility = self.contributor(email), self.responsibility(slug)
+        current = self.current_assignments(responsibility=responsibility)
+        mine = next(
+            (a for a in current if a.contributor_id == contributor.id and a.role == role), None
+        )
+        if mine is not None:
+            new_hours, new_since = (
+                mine.hours if hours is None else hours,
+                since or mine.valid_from,
+            )
+            if (new_hours, new_since) == (mine.hours, mine.valid_from):
+                return mine  # nothing changes: no audit record, no event
+            before = self._assignment_view(mine)
+            mine.hours, mine.valid_from = new_hours, new_since
+            self.audit(
+                "change",
+                "assignment",
+                self._assignment_key(mine),
+                before,
+                self._assignment_view(mine),
+            )
+            self.emit(
+                "ark_assignment_changed",
+                change=AssignmentChange("change", slug, contributor.email, role, new_hours),
+            )
+            self.reassign_open_tasks({slug})  # the most hours decide who gets the tasks
+            return mine
+        hours = hours or 0.0
+        if role is Role.ACCOUNTABLE:
+            holder = next((a for a in current if a.role is Role.ACCOUNTABLE), None)
+            if holder is not None:
+                if not replace:
+                    raise Conflict(
+                        f"{slug} already has an accountable person: {holder.contributor.email}",
+                        hint=f"run `ark unassign {holder.contributor.email} {slug}` first, "
+                        "or pass --replace to hand over",
+                    )
+                self._end(holder, since or self.today)
+        row = Assignment(
+            contributor=contributor,
+            responsibility=responsibility,
+            role=role,
+            hours=hours,
+            valid_from=since or self.today,
+        )
+        self.session.add(row)
+        self.audit("add", "assignment", self._assignment_key(row), None, self._assignment_view(row))
+        self.emit(
+            "ark_assignment_changed",
+            change=AssignmentChange("add", slug, contributor.email, role, hours),
+        )
+        self.reassign_open_tasks({slug})
+        return row
+
+    def unassign(
+        self, email: str, slug: str, role: Role | None = None, on: dt.date | None = None
+    ) -> list[Assignment]:
+        """End the contributor's current assignments on the responsibility (one role or all)."""
+        contributor, responsibility = self.contributor(email), self.responsibility(slug)
+        ended = [
+            a
+            for a in self.current_assignments(
+                responsibility=responsibility, contributor=contributor
+            )
+            if role is None or a.role == role
+        ]
+        if not ended:
+            raise NotFound(
+                f"{email} holds no {role or 'role'} on {slug}", hint=f"see `ark who {slug}`"
+            )
+        for a in ended:
+            self._end(a, on or self.today)
+        self.reassign_open_tasks({slug})
+        return ended
+
+    def _end(self, a: Assignment, on: dt.date) -> None:
+        before = self._assignment_view(a)
+        a.valid_to = on
+        self.audit("remove", "assignment", self._assignment_key(a), before, None)
+        self.emit(
+            "ark_assignment_changed",
+            change=AssignmentChange(
+                "remove", a.responsibility.slug, a.contributor.email, a.role, a.hours
+            ),
+        )
+
+    @staticmethod
+    def _assignment_key(a: Assignment) -> str:
+        return f"{a.responsibility.slug}/{a.contributor.email}/{a.role}"
+
+    @staticmethod
+    def _assignment_view(a: Assignment) -> dict[str, Any]:
+        return {
+            "contributor": a.contributor.email,
+            "role": str(a.role),
+            "hours": a.hours,
+            "from": a.valid_from.isoformat(),
+            **({"to": a.valid_to.isoformat()} if a.valid_to else {}),
+        }

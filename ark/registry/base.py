@@ -1,0 +1,113 @@
+"""The part of the registry every other part stands on: the transaction's session, who is
+acting, the audit trail and the event hooks, and the lookups by slug or e-mail.
+
+Every change leaves one audit record and fires the matching hook *inside* the transaction,
+so a plugin reacting to an event commits or rolls back together with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from ark.errors import NotFound
+from ark.models import (
+    AuditRecord,
+    Contributor,
+    Kpi,
+    Responsibility,
+)
+
+
+def current_actor() -> str:
+    """Who is making changes: `ARK_USER`, else the operating-system user."""
+    return os.environ.get("ARK_USER") or getpass.getuser()
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class RegistryBase:
+    """Reads and writes of the registry inside one transaction."""
+
+    def __init__(self, session: Session, *, hook: Any = None, actor: str | None = None) -> None:
+        self.session = session
+        self.hook = hook
+        self.actor = actor or current_actor()
+        self.today = dt.date.today()
+        self._audit: list[dict[str, Any]] = []
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def audit(
+        self,
+        action: str,
+        entity: str,
+        key: str,
+        before: Any,
+        after: Any,
+        actor: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> None:
+        self._audit.append(
+            {
+                "at": at or now(),
+                "actor": actor or self.actor,
+                "action": action,
+                "entity": entity,
+                "entity_key": key,
+                "before": before,
+                "after": after,
+            }
+        )
+
+    def flush(self) -> None:
+        """Write pending audit records (in one statement) and pending ORM changes."""
+        self.session.flush()
+        if self._audit:
+            self.session.execute(insert(AuditRecord), self._audit)
+            self._audit.clear()
+
+    def emit(self, hook_name: str, **kwargs: Any) -> None:
+        """Call an event hook inside this transaction, after writing what is pending, so a
+        listener sees the change and its own writes commit or roll back with it."""
+        caller = None if self.hook is None else getattr(self.hook, hook_name)
+        if caller is None or not caller.get_hookimpls():
+            return  # nobody listens: a big apply is spared a flush per change
+        self.flush()
+        caller(registry=self, **kwargs)
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def _one(self, model: Any, column: Any, value: str, what: str, listing: str) -> Any:
+        row = self.session.scalars(
+            select(model).where(column == value, model.archived.is_(False))
+        ).first()
+        if row is None:
+            raise NotFound(f"no {what} {value!r} in the registry", hint=f"see `{listing}`")
+        return row
+
+    def contributor(self, email: str) -> Contributor:
+        row: Contributor = self._one(
+            Contributor, Contributor.email, email.lower(), "contributor", "ark export"
+        )
+        return row
+
+    def responsibility(self, slug: str) -> Responsibility:
+        row: Responsibility = self._one(
+            Responsibility, Responsibility.slug, slug, "responsibility", "ark export"
+        )
+        return row
+
+    def kpi(self, slug: str) -> Kpi:
+        row: Kpi = self._one(Kpi, Kpi.slug, slug, "KPI", "ark export")
+        return row
+
+    def audit_count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(AuditRecord)) or 0

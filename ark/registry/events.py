@@ -1,0 +1,31 @@
+"""What the registry's event hooks are given: one frozen record per kind of change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ark.vocabulary import Role, TaskStatus
+
+
+@dataclass(frozen=True)
+class AssignmentChange:
+    """An assignment started, changed or ended; passed to `ark_assignment_changed`."""
+
+    action: str  # "add" | "change" | "remove"
+    responsibility: str
+    contributor: str
+    role: Role
+    hours: float
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    """A task planned, reassigned or moved to another status; passed to `ark_task_changed`."""
+
+    action: str  # "planned" | "status" | "reassigned"
+    key: str
+    responsibility: str
+    status: TaskStatus
+    assignee: str | None
+    by: str
+    note: str = ""

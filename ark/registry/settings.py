@@ -1,0 +1,82 @@
+"""Key-value settings: the strategy, plugins' team-file sections and plugins' saved state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from ark.models import (
+    Setting,
+)
+from ark.registry.base import RegistryBase
+from ark.spec import (
+    SectionSpec,
+    StrategySpec,
+)
+
+SECTION_PREFIX = "section."
+STATE_PREFIX = "state."
+STRATEGY_KEYS = (
+    "name",
+    "business_type",
+    "lang",
+    "direction",
+    "min_weekly_hours",
+    "expected_departments",
+)
+
+
+class Settings(RegistryBase):
+    """The strategy, sections and plugin state, stored as settings."""
+
+    def strategy(self) -> StrategySpec:
+        values: dict[str, Any] = dict(
+            self.session.execute(
+                select(Setting.key, Setting.value).where(Setting.key.in_(STRATEGY_KEYS))
+            ).all()
+        )
+        if not values:
+            return StrategySpec()
+        default = StrategySpec()
+        return StrategySpec(
+            name=values.get("name", default.name),
+            business_type=values.get("business_type"),  # None is stored as no setting
+            lang=values.get("lang", default.lang),
+            direction=values.get("direction", default.direction),
+            min_weekly_hours=float(values.get("min_weekly_hours", default.min_weekly_hours)),
+            expected_departments=tuple(values.get("expected_departments", ())),
+        )
+
+    def _set_strategy(self, strategy: StrategySpec) -> None:
+        values = strategy.as_dict(keep_defaults=True)
+        for key in STRATEGY_KEYS:
+            self._put_setting(key, values[key])
+
+    def _put_setting(self, key: str, value: Any) -> None:
+        """Set (or, with None, delete) one setting."""
+        row = self.session.get(Setting, key)
+        if value is None:
+            if row is not None:
+                self.session.delete(row)
+        elif row is None:
+            self.session.add(Setting(key=key, value=value))
+        else:
+            row.value = value
+
+    def sections(self) -> tuple[SectionSpec, ...]:
+        """Plugins' team-file sections, as stored by the last apply."""
+        rows = self.session.execute(
+            select(Setting.key, Setting.value).where(Setting.key.startswith(SECTION_PREFIX))
+        )
+        return tuple(
+            SectionSpec.of(key.removeprefix(SECTION_PREFIX), value) for key, value in sorted(rows)
+        )
+
+    def state(self, key: str) -> Any:
+        """A plugin's saved value (a watermark, a cache), or None."""
+        row = self.session.get(Setting, STATE_PREFIX + key)
+        return None if row is None else row.value
+
+    def set_state(self, key: str, value: Any) -> None:
+        self._put_setting(STATE_PREFIX + key, value)

@@ -1,0 +1,199 @@
+"""Tasks: planned from cadences and tactics, owned, moved from status to status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from ark.errors import Conflict, NotFound
+from ark.models import (
+    Assignment,
+    Objective,
+    Responsibility,
+    Task,
+)
+from ark.periods import periods
+from ark.registry.base import RegistryBase, now
+from ark.registry.events import TaskChange
+from ark.vocabulary import Cadence, Role, TaskStatus
+
+
+class Tasks(RegistryBase):
+    """Planning, reading and moving tasks."""
+
+    def owners(self, responsibility_ids: Iterable[int] | None = None) -> dict[int, int]:
+        """Who gets a responsibility's tasks: the responsible with the most hours, else the accountable."""
+        query = select(
+            Assignment.responsibility_id,
+            Assignment.contributor_id,
+            Assignment.role,
+            Assignment.hours,
+        ).where(
+            Assignment.valid_to.is_(None), Assignment.role.in_([Role.RESPONSIBLE, Role.ACCOUNTABLE])
+        )
+        if responsibility_ids is not None:
+            query = query.where(Assignment.responsibility_id.in_(list(responsibility_ids)))
+        ranked: dict[int, tuple[Any, int]] = {}
+        for rid, cid, role, hours in self.session.execute(query.order_by(Assignment.id)):
+            rank = (role == Role.RESPONSIBLE, hours, -cid)
+            if rid not in ranked or rank > ranked[rid][0]:
+                ranked[rid] = (rank, cid)
+        return {rid: cid for rid, (_, cid) in ranked.items()}
+
+    def plan_tasks(self, until: dt.date, start: dt.date | None = None) -> list[Task]:
+        """Create the tasks due by `until` that do not exist yet; returns the new ones."""
+        start = start or self.today
+        if until < start:
+            raise Conflict(f"--until {until} is before {start}", hint="pass a later date")
+        responsibilities = list(
+            self.session.scalars(
+                select(Responsibility).where(
+                    Responsibility.archived.is_(False), Responsibility.cadence != Cadence.NONE
+                )
+            )
+        )
+        owners = self.owners()
+        wanted: dict[str, dict[str, Any]] = {}
+        for r in responsibilities:
+            for p in periods(r.cadence, start, until):
+                wanted[f"{r.slug}/{p.name}"] = {
+                    "title": f"{r.task_title or r.title} {p.name}",
+                    "responsibility_id": r.id,
+                    "period": p.name,
+                    "due": p.end,
+                    "assignee_id": owners.get(r.id),
+                }
+        for o in self.session.scalars(select(Objective).where(Objective.archived.is_(False))):
+            for t in o.tactics:
+                due = t.due or o.deadline
+                rid = t.responsibility_id or o.responsibility_id
+                if rid is None or (due is not None and due > until):
+                    continue
+                wanted[f"{o.slug}/{t.slug}"] = {
+                    "title": t.title,
+                    "responsibility_id": rid,
+                    "objective_id": o.id,
+                    "due": due,
+                    "assignee_id": owners.get(rid),
+                }
+        existing = set(self.session.scalars(select(Task.key).where(Task.key.in_(list(wanted)))))
+        stamp = now()
+        fresh = [
+            {
+                "key": key,
+                **values,
+                "status": TaskStatus.TODO,
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+            for key, values in wanted.items()
+            if key not in existing
+        ]
+        if not fresh:
+            return []
+        self.session.execute(insert(Task), fresh)
+        tasks = list(
+            self.session.scalars(select(Task).where(Task.key.in_([f["key"] for f in fresh])))
+        )
+        for task in tasks:
+            self.audit("add", "task", task.key, None, self._task_view(task))
+            self.emit("ark_task_changed", change=self._task_change("planned", task))
+        return tasks
+
+    def tasks(
+        self,
+        *,
+        status: TaskStatus | None = None,
+        responsibility: str | None = None,
+        assignee: str | None = None,
+    ) -> list[Task]:
+        query = select(Task).order_by(Task.due, Task.key)
+        if status is not None:
+            query = query.where(Task.status == status)
+        if responsibility is not None:
+            query = query.where(Task.responsibility_id == self.responsibility(responsibility).id)
+        if assignee is not None:
+            query = query.where(Task.assignee_id == self.contributor(assignee).id)
+        return list(self.session.scalars(query))
+
+    def task(self, key: str) -> Task:
+        row = self.session.scalars(select(Task).where(Task.key == key)).first()
+        if row is None:
+            raise NotFound(f"no task {key!r}", hint="see `ark tasks list`")
+        return row
+
+    def set_task_status(
+        self,
+        key: str,
+        status: TaskStatus,
+        *,
+        note: str = "",
+        by: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> Task:
+        """Move a task; `by` and `at` say who did it where (a Jira user, when pulled back)."""
+        task = self.task(key)
+        if task.status == status:
+            return task
+        before = self._task_view(task)
+        task.status, task.updated_at = status, at or now()
+        if note:
+            task.note = note
+        self.audit("change", "task", task.key, before, self._task_view(task), actor=by, at=at)
+        self.emit("ark_task_changed", change=self._task_change("status", task, by=by, note=note))
+        return task
+
+    def reassign_open_tasks(self, slugs: Iterable[str]) -> int:
+        """Give the open tasks of these responsibilities to their current owner."""
+        ids = dict(
+            self.session.execute(
+                select(Responsibility.slug, Responsibility.id).where(
+                    Responsibility.slug.in_(list(slugs))
+                )
+            ).all()
+        )
+        if not ids:
+            return 0
+        self.session.flush()
+        owners = self.owners(ids.values())
+        moved = 0
+        for task in self.session.scalars(
+            select(Task).where(
+                Task.responsibility_id.in_(list(ids.values())), Task.status != TaskStatus.DONE
+            )
+        ):
+            owner = owners.get(task.responsibility_id)
+            if task.assignee_id != owner:
+                before = self._task_view(task)
+                task.assignee_id, task.updated_at = owner, now()
+                self.session.flush()
+                self.session.refresh(task, ["assignee"])
+                self.audit("change", "task", task.key, before, self._task_view(task))
+                self.emit("ark_task_changed", change=self._task_change("reassigned", task))
+                moved += 1
+        return moved
+
+    def _task_change(
+        self, action: str, task: Task, by: str | None = None, note: str = ""
+    ) -> TaskChange:
+        return TaskChange(
+            action,
+            task.key,
+            task.responsibility.slug,
+            task.status,
+            task.assignee.email if task.assignee else None,
+            by or self.actor,
+            note,
+        )
+
+    @staticmethod
+    def _task_view(task: Task) -> dict[str, Any]:
+        return {
+            "title": task.title,
+            "status": str(task.status),
+            "assignee": task.assignee.email if task.assignee else None,
+            "due": task.due.isoformat() if task.due else None,
+        }
