@@ -7,101 +7,16 @@ by the commands that use them, so `ark --help` answers fast.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 import click
 
+from ark.clihelpers import ArkGroup, db_option, json_option, parse_date, print_json, registry
 from ark.errors import ArkError
+from ark.lists import COMMANDS as LIST_COMMANDS
 from ark.vocabulary import LANGUAGES, BusinessType, Role, TaskStatus
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
-    from ark.service import Registry
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class ArkGroup(click.Group):
-    """Turns `ArkError`s into a message and their exit code instead of a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ArkError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
-
-
-def db_option(func: F) -> F:
-    """`--db URL` on every command (default: `ARK_DATABASE_URL`, else the workspace's SQLite)."""
-    return click.option(
-        "--db",
-        "db_url",
-        metavar="URL",
-        envvar="ARK_DATABASE_URL",
-        help="Registry database URL (default: .ark/ark.db in the workspace).",
-    )(func)
-
-
-def json_option(func: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")(func)
-
-
-def parse_date(_ctx: Any, param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date; write YYYY-MM-DD", param=param
-        ) from None
-
-
-def engine_for(db_url: str | None, workspace: Path | None = None) -> Engine:
-    from ark.db import open_engine
-
-    return open_engine(db_url, workspace=workspace)
-
-
-@contextmanager
-def registry(
-    db_url: str | None, workspace: Path | None = None, *, write: bool = True
-) -> Iterator[Registry]:
-    """One transaction on the registry, with the plugins' hooks attached.
-
-    A read in a folder with no registry is refused rather than answered from a new, empty
-    one: `ark check` in a mistyped folder must not report a clean team.
-    """
-    from ark.plugins import manager
-    from ark.service import transaction
-
-    if not write and db_url is None:
-        from ark.workspace import default_url
-
-        path = Path(default_url(workspace, create=False).removeprefix("sqlite:///"))
-        if not path.exists():
-            raise ArkError(
-                f"no registry here: {path} does not exist",
-                hint="run the command in the team's folder (the one holding ark.yaml), "
-                "create the registry with `ark apply ark.yaml` or `ark demo`, or pass --db URL",
-            )
-    engine = engine_for(db_url, workspace)
-    try:
-        with transaction(engine, hook=manager().hook, write=write) as reg:
-            yield reg
-    finally:
-        engine.dispose()
-
-
-def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
 @click.group(cls=ArkGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -586,6 +501,10 @@ def demo(directory: Path, lang: str, db_url: str | None) -> None:
     from ark.demo import run_demo
 
     run_demo(directory, lang, db_url)
+
+
+for command in LIST_COMMANDS:
+    cli.add_command(command)
 
 
 def main() -> None:

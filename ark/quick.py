@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import unquote, urlsplit
+
+from ark.registry.queries import connect
 
 WHO = """
 SELECT r.title, c.email, c.name, a.role, a.hours, a.valid_from, a.valid_to
@@ -23,32 +24,6 @@ ORDER BY a.role, a.id
 """
 
 
-def _connect(url: str) -> tuple[Any, str] | None:
-    """A read-only DB-API connection and its parameter marker, or None if not supported."""
-    parts = urlsplit(url)
-    if parts.scheme == "sqlite":
-        import sqlite3
-
-        path = unquote(parts.path[1:]) if parts.path.startswith("/") else ""
-        if not path or path == ":memory:":
-            return None
-        try:
-            return sqlite3.connect(f"file:{path}?mode=ro", uri=True), "?"
-        except sqlite3.Error:
-            return None
-    if parts.scheme in ("postgresql", "postgresql+psycopg"):
-        try:
-            import psycopg
-        except ImportError:
-            return None
-        conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
-        try:
-            return psycopg.connect(conninfo, autocommit=True), "%s"
-        except psycopg.Error:
-            return None
-    return None
-
-
 def _iso(value: Any) -> str | None:
     if value is None:
         return None
@@ -57,7 +32,7 @@ def _iso(value: Any) -> str | None:
 
 def who(url: str, slug: str) -> dict[str, Any] | None:
     """The current assignments of `slug`, shaped like `ark who --json`; None to fall back."""
-    connected = _connect(url)
+    connected = connect(url)
     if connected is None:
         return None
     connection, marker = connected

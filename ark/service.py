@@ -1,6 +1,6 @@
 """Former home of the registry service, kept so existing imports work: see `ark.registry`."""
 
-from ark.registry import (
+from ark.registry.writer import (
     AssignmentChange,
     Registry,
     TaskChange,

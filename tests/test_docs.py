@@ -25,7 +25,8 @@ from click.testing import CliRunner
 
 from ark import hookspecs
 from ark.checks import CORE_CHECKS, run_checks
-from ark.cli import cli, registry
+from ark.cli import cli
+from ark.clihelpers import registry
 from ark.teamfile import read_team_file, schema
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,53 +1,13 @@
-"""The registry service: the only code that writes to the database.
+"""The registry: the team's data, one writer and one read API over it.
 
-`Registry` is bound to one transaction and put together from one part per kind of thing it
-holds (team, assignments, tasks, links, KPIs, settings); `transaction` opens one.
+- `ark.registry.writer`: `Registry`, the only code that writes, bound to one transaction, and
+  `transaction()` that opens one. It is put together from one part per kind of thing it
+  holds: `team` (snapshot, plan and apply of the whole team), `assignments`, `tasks`,
+  `links`, `kpis`, `settings`, on `base` (session, actor, audit trail, events).
+- `ark.registry.queries`: the read API, `Queries`, returning the plain frozen dataclasses of
+  `ark.registry.results`; it needs neither SQLAlchemy nor the ORM, so a list command starts
+  fast and a plugin or a page reads the registry without SQL of its own.
+- `ark.registry.events`: what the event hooks are given.
+
+This module imports nothing, so importing a light part (the read API) stays light.
 """
-
-from __future__ import annotations
-
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
-
-from ark.db import session_scope
-from ark.errors import Conflict
-from ark.registry.base import current_actor, now
-from ark.registry.events import AssignmentChange, TaskChange
-from ark.registry.kpis import Kpis
-from ark.registry.links import Links
-from ark.registry.team import Team
-
-
-class Registry(Team, Links, Kpis):
-    """Reads and writes of the registry inside one transaction."""
-
-
-@contextmanager
-def transaction(
-    engine: Engine, *, hook: Any = None, actor: str | None = None, write: bool = True
-) -> Iterator[Registry]:
-    """A `Registry` over one transaction; integrity races become a clear `Conflict`."""
-    try:
-        with session_scope(engine, write=write) as session:
-            registry = Registry(session, hook=hook, actor=actor)
-            yield registry
-            registry.flush()
-    except IntegrityError as exc:
-        raise Conflict(
-            "another change to the same responsibility was committed first; nothing was written",
-            hint="run the command again to work from the current state",
-        ) from exc
-
-
-__all__ = [
-    "AssignmentChange",
-    "Registry",
-    "TaskChange",
-    "current_actor",
-    "now",
-    "transaction",
-]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -22,6 +23,7 @@ from ark.models import (
     Kpi,
     Responsibility,
 )
+from ark.registry.queries import Queries
 
 
 def current_actor() -> str:
@@ -82,6 +84,19 @@ class RegistryBase:
             return  # nobody listens: a big apply is spared a flush per change
         self.flush()
         caller(registry=self, **kwargs)
+
+    @property
+    def read(self) -> Queries:
+        """The read API on this transaction's connection: it sees what this transaction
+        wrote (pending changes and audit records are flushed before each read)."""
+        connection = self.session.connection()
+        dialect = connection.dialect
+
+        def run(sql: str, params: Sequence[Any]) -> Sequence[Sequence[Any]]:
+            self.flush()
+            return connection.exec_driver_sql(sql, tuple(params)).all()
+
+        return Queries(run, "?" if dialect.paramstyle == "qmark" else "%s", dialect.name)
 
     # -- lookups ---------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ark.cli import db_option, engine_for, json_option, print_json
+from ark.clihelpers import db_option, engine_for, json_option, print_json
 from ark.errors import ArkError
 
 if TYPE_CHECKING:

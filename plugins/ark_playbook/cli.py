@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ark.cli import db_option, registry
+from ark.clihelpers import db_option, registry
 from ark_playbook.labels import LANGS
 
 OUT_HELP = "Folder for mkdocs.yml, docs/ and site/ (default: playbook/ in the workspace)."

@@ -27,7 +27,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):  # type: ignore[no-untyped-cal
     """Adds the playbook's pages, read from the registry, under `folder/` of the site."""
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
-        from ark.cli import registry
+        from ark.clihelpers import registry
         from ark.plugins import manager
         from ark_playbook.export import render
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ark.cli import db_option, json_option, parse_date, print_json, registry
+from ark.clihelpers import db_option, json_option, parse_date, print_json, registry
 from ark.errors import ArkError
 
 if TYPE_CHECKING:

@@ -1,0 +1,197 @@
+"""The lists a team lead reaches for: `ark people`, `ark responsibilities`, `ark kpis` and
+`ark log`, each a page of the read API printed as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from ark.clihelpers import db_option, list_options, parse_date, print_page, read
+from ark.vocabulary import Cadence, Component
+
+
+@click.command()
+@click.option("--department", metavar="SLUG", help="Only people of this department.")
+@click.option("--responsibility", metavar="SLUG", help="Only people holding a role on it.")
+@click.option("--search", metavar="TEXT", help="Only people whose e-mail or name holds TEXT.")
+@click.option("--over-capacity", is_flag=True, help="Only people assigned more than capacity.")
+@list_options
+@db_option
+def people(
+    department: str | None,
+    responsibility: str | None,
+    search: str | None,
+    over_capacity: bool,
+    limit: int,
+    offset: int,
+    as_json: bool,
+    as_csv: bool,
+    db_url: str | None,
+) -> None:
+    """List the team's people: department, capacity and the hours their roles take."""
+    page = read(
+        db_url,
+        lambda q: q.people(
+            department=department,
+            responsibility=responsibility,
+            search=search,
+            over_capacity=over_capacity,
+            offset=offset,
+            limit=limit or None,
+        ),
+    )
+    print_page(
+        page,
+        as_json=as_json,
+        as_csv=as_csv,
+        columns=(
+            ("email", lambda p: p.email),
+            ("name", lambda p: p.name),
+            ("department", lambda p: p.department),
+            ("hours", lambda p: f"{p.assigned_hours:g}/{p.capacity:g}"),
+            ("roles", lambda p: p.roles),
+        ),
+        empty="no people match",
+    )
+
+
+@click.command()
+@click.option("--department", metavar="SLUG", help="Only responsibilities of this department.")
+@click.option("--component", type=click.Choice([c.value for c in Component]))
+@click.option("--cadence", type=click.Choice([c.value for c in Cadence]))
+@click.option("--person", metavar="EMAIL", help="Only those this person holds a role on.")
+@click.option("--unowned", is_flag=True, help="Only those with no accountable person.")
+@click.option("--search", metavar="TEXT", help="Only those whose slug or title holds TEXT.")
+@list_options
+@db_option
+def responsibilities(
+    department: str | None,
+    component: str | None,
+    cadence: str | None,
+    person: str | None,
+    unowned: bool,
+    search: str | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+    as_csv: bool,
+    db_url: str | None,
+) -> None:
+    """List the responsibilities: component, cadence, accountable person and people on it."""
+    page = read(
+        db_url,
+        lambda q: q.responsibilities(
+            department=department,
+            component=component,
+            cadence=cadence,
+            person=person,
+            unowned=unowned,
+            search=search,
+            offset=offset,
+            limit=limit or None,
+        ),
+    )
+    print_page(
+        page,
+        as_json=as_json,
+        as_csv=as_csv,
+        columns=(
+            ("slug", lambda r: r.slug),
+            ("component", lambda r: r.component),
+            ("cadence", lambda r: r.cadence),
+            ("accountable", lambda r: r.accountable),
+            ("people", lambda r: r.people),
+            ("hours", lambda r: r.hours),
+        ),
+        empty="no responsibilities match",
+    )
+
+
+@click.command()
+@click.option("--search", metavar="TEXT", help="Only KPIs whose slug or name holds TEXT.")
+@list_options
+@db_option
+def kpis(
+    search: str | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+    as_csv: bool,
+    db_url: str | None,
+) -> None:
+    """List the KPIs with their latest reading and the objectives they measure."""
+    page = read(db_url, lambda q: q.kpis(search=search, offset=offset, limit=limit or None))
+    print_page(
+        page,
+        as_json=as_json,
+        as_csv=as_csv,
+        columns=(
+            ("slug", lambda k: k.slug),
+            ("name", lambda k: k.name),
+            ("unit", lambda k: k.unit),
+            ("latest", lambda k: k.latest_value),
+            ("on", lambda k: k.latest_date),
+            ("objectives", lambda k: k.objectives),
+        ),
+        empty="no KPIs match",
+    )
+
+
+@click.command("log")
+@click.option("--person", metavar="EMAIL", help="Changes made by or made to this person.")
+@click.option("--by", "actor", metavar="WHO", help="Changes made by WHO (as ARK_USER said).")
+@click.option("--entity", help="Changes to this kind of thing: assignment, task, contributor...")
+@click.option("--key", help="Changes to this entity key, or keys starting KEY/.")
+@click.option("--action", help="Changes of this action: add, change, remove, link...")
+@click.option("--from", "since", callback=parse_date, metavar="DATE", help="From this day.")
+@click.option("--until", callback=parse_date, metavar="DATE", help="Up to this day, included.")
+@list_options
+@db_option
+def log(
+    person: str | None,
+    actor: str | None,
+    entity: str | None,
+    key: str | None,
+    action: str | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+    as_csv: bool,
+    db_url: str | None,
+) -> None:
+    """Read the audit log, newest first: who changed what, when."""
+    if since and until and until < since:
+        raise click.BadParameter(f"{until} is before --from {since}", param_hint="--until")
+    page = read(
+        db_url,
+        lambda q: q.audit_log(
+            person=person,
+            actor=actor,
+            entity=entity,
+            key=key,
+            action=action,
+            since=since,
+            until=until,
+            offset=offset,
+            limit=limit or None,
+        ),
+    )
+    print_page(
+        page,
+        as_json=as_json,
+        as_csv=as_csv,
+        columns=(
+            ("at", lambda e: e.at),
+            ("actor", lambda e: e.actor),
+            ("action", lambda e: e.action),
+            ("entity", lambda e: e.entity),
+            ("key", lambda e: e.key),
+        ),
+        empty="no changes match",
+    )
+
+
+COMMANDS = (people, responsibilities, kpis, log)

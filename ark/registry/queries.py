@@ -1,0 +1,358 @@
+"""The read API: lists of people, responsibilities, KPIs and the audit log, sized for pages.
+
+Filters, paging and counts happen in SQL, and every call runs a fixed number of statements
+(one count, one page) whatever the team's size. The SQL is plain and portable (SQLite and
+PostgreSQL), run through the database driver alone: a list command answers without importing
+SQLAlchemy's ORM, which costs more than the answer (see `ark.quick`). Inside a transaction the
+same `Queries` runs on the transaction's own connection (`Registry.read`), so a plugin sees
+the changes it is reacting to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
+
+from ark.registry.results import AuditEntry, KpiRow, Page, PersonRow, ResponsibilityRow
+
+T = TypeVar("T")
+Run = Callable[[str, Sequence[Any]], Sequence[Sequence[Any]]]
+
+PEOPLE = """
+FROM contributor c
+JOIN department d ON d.id = c.department_id
+LEFT JOIN (
+    SELECT contributor_id, SUM(hours) AS hours, COUNT(*) AS roles
+    FROM assignment WHERE valid_to IS NULL GROUP BY contributor_id
+) h ON h.contributor_id = c.id
+"""
+RESPONSIBILITIES = """
+FROM responsibility r
+LEFT JOIN department d ON d.id = r.department_id
+LEFT JOIN (
+    SELECT a.responsibility_id, MIN(c.email) AS email
+    FROM assignment a JOIN contributor c ON c.id = a.contributor_id
+    WHERE a.valid_to IS NULL AND a.role = 'accountable' GROUP BY a.responsibility_id
+) acc ON acc.responsibility_id = r.id
+LEFT JOIN (
+    SELECT responsibility_id, COUNT(DISTINCT contributor_id) AS people, SUM(hours) AS hours
+    FROM assignment WHERE valid_to IS NULL GROUP BY responsibility_id
+) n ON n.responsibility_id = r.id
+"""
+KPIS = """
+FROM kpi k
+LEFT JOIN (
+    SELECT kpi_id, MAX(date) AS date, COUNT(*) AS readings FROM measurement GROUP BY kpi_id
+) last ON last.kpi_id = k.id
+LEFT JOIN measurement m ON m.kpi_id = k.id AND m.date = last.date
+LEFT JOIN (
+    SELECT kpi_id, COUNT(*) AS objectives FROM objective WHERE NOT archived GROUP BY kpi_id
+) o ON o.kpi_id = k.id
+"""
+
+
+def connect(url: str) -> tuple[Any, str] | None:
+    """A read-only DB-API connection and its parameter marker, or None if not supported
+    (another driver, a database that does not exist: the caller takes the ordinary path)."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        import sqlite3
+
+        path = unquote(parts.path[1:]) if parts.path.startswith("/") else ""
+        if not path or path == ":memory:":
+            return None
+        try:
+            return sqlite3.connect(f"file:{path}?mode=ro", uri=True), "?"
+        except sqlite3.Error:
+            return None
+    if parts.scheme in ("postgresql", "postgresql+psycopg"):
+        try:
+            import psycopg
+        except ImportError:
+            return None
+        conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        try:
+            return psycopg.connect(conninfo, autocommit=True), "%s"
+        except psycopg.Error:
+            return None
+    return None
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its own wildcards taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def _moment(value: Any) -> dt.datetime:
+    """A stored timestamp as an aware datetime (SQLite keeps UTC as text without a zone)."""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _json(value: Any) -> Any:
+    """A JSON column: text on SQLite, already decoded on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+class _Where:
+    """WHERE clauses and their parameters, built up filter by filter."""
+
+    def __init__(self, *always: str) -> None:
+        self.clauses = list(always)
+        self.params: list[Any] = []
+
+    def add(self, clause: str, *params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.extend(params)
+
+    def __str__(self) -> str:
+        return "WHERE " + " AND ".join(self.clauses) if self.clauses else ""
+
+
+class Queries:
+    """Reads of the registry, each returning a `Page` of frozen dataclasses.
+
+    Get one from `Registry.read` inside a transaction (a hook's `registry`), or with
+    `ark.clihelpers.reading(db_url)` in a command. `limit=None` returns every match.
+    """
+
+    def __init__(self, run: Run, marker: str, dialect: str) -> None:
+        self._run = run
+        self._marker = marker
+        self._dialect = dialect
+
+    @classmethod
+    def over_connection(cls, connection: Any, marker: str) -> Queries:
+        """Queries over a DB-API connection (from `connect`)."""
+
+        def run(sql: str, params: Sequence[Any]) -> Sequence[Sequence[Any]]:
+            return list(connection.execute(sql, tuple(params)).fetchall())
+
+        return cls(run, marker, "sqlite" if marker == "?" else "postgresql")
+
+    def _page(
+        self,
+        columns: str,
+        source: str,
+        where: _Where,
+        order: str,
+        offset: int,
+        limit: int | None,
+        build: Callable[[Sequence[Any]], T],
+    ) -> Page[T]:
+        total = self._select(f"SELECT COUNT(*) {source} {where}", where.params)[0][0]
+        paging, params = "", list(where.params)
+        if limit is not None:
+            paging, params = "LIMIT ? OFFSET ?", [*params, limit, offset]
+        elif offset:
+            paging = "LIMIT -1 OFFSET ?" if self._dialect == "sqlite" else "OFFSET ?"
+            params.append(offset)
+        rows = self._select(f"SELECT {columns} {source} {where} ORDER BY {order} {paging}", params)
+        return Page(tuple(build(row) for row in rows), int(total), offset, limit)
+
+    def _select(self, sql: str, params: Sequence[Any]) -> Sequence[Sequence[Any]]:
+        return self._run(sql.replace("?", self._marker), params)
+
+    def people(
+        self,
+        *,
+        department: str | None = None,
+        responsibility: str | None = None,
+        search: str | None = None,
+        over_capacity: bool = False,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Page[PersonRow]:
+        """Current contributors by e-mail; `responsibility` keeps those holding a role on it,
+        `search` matches e-mail or name, `over_capacity` those assigned more than they have."""
+        where = _Where("NOT c.archived")
+        if department is not None:
+            where.add("d.slug = ?", department)
+        if responsibility is not None:
+            where.add(
+                "EXISTS (SELECT 1 FROM assignment a JOIN responsibility r "
+                "ON r.id = a.responsibility_id WHERE a.contributor_id = c.id "
+                "AND a.valid_to IS NULL AND r.slug = ?)",
+                responsibility,
+            )
+        if search:
+            where.add(
+                "(lower(c.email) LIKE ? ESCAPE '\\' OR lower(c.name) LIKE ? ESCAPE '\\')",
+                _like(search),
+                _like(search),
+            )
+        if over_capacity:
+            where.add("COALESCE(h.hours, 0) > c.capacity")
+        return self._page(
+            "c.email, c.name, d.slug, c.capacity, c.jira_user, "
+            "COALESCE(h.hours, 0), COALESCE(h.roles, 0)",
+            PEOPLE,
+            where,
+            "c.email",
+            offset,
+            limit,
+            lambda row: PersonRow(
+                row[0], row[1], row[2], float(row[3]), row[4], float(row[5]), int(row[6])
+            ),
+        )
+
+    def responsibilities(
+        self,
+        *,
+        department: str | None = None,
+        component: str | None = None,
+        cadence: str | None = None,
+        person: str | None = None,
+        unowned: bool = False,
+        search: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Page[ResponsibilityRow]:
+        """Current responsibilities by slug; `person` keeps those the e-mail holds a role on,
+        `unowned` those with no accountable person, `search` matches slug or title."""
+        where = _Where("NOT r.archived")
+        if department is not None:
+            where.add("d.slug = ?", department)
+        if component is not None:
+            where.add("r.component = ?", component)
+        if cadence is not None:
+            where.add("r.cadence = ?", cadence)
+        if person is not None:
+            where.add(
+                "EXISTS (SELECT 1 FROM assignment a JOIN contributor c "
+                "ON c.id = a.contributor_id WHERE a.responsibility_id = r.id "
+                "AND a.valid_to IS NULL AND c.email = ?)",
+                person.lower(),
+            )
+        if unowned:
+            where.add("acc.email IS NULL")
+        if search:
+            where.add(
+                "(lower(r.slug) LIKE ? ESCAPE '\\' OR lower(r.title) LIKE ? ESCAPE '\\')",
+                _like(search),
+                _like(search),
+            )
+        return self._page(
+            "r.slug, r.title, r.component, r.cadence, d.slug, acc.email, "
+            "COALESCE(n.people, 0), COALESCE(n.hours, 0), r.kpis",
+            RESPONSIBILITIES,
+            where,
+            "r.slug",
+            offset,
+            limit,
+            lambda row: ResponsibilityRow(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                row[5],
+                int(row[6]),
+                float(row[7]),
+                tuple(_json(row[8]) or ()),
+            ),
+        )
+
+    def kpis(
+        self, *, search: str | None = None, offset: int = 0, limit: int | None = None
+    ) -> Page[KpiRow]:
+        """Current KPIs by slug with their latest reading; `search` matches slug or name."""
+        where = _Where("NOT k.archived")
+        if search:
+            where.add(
+                "(lower(k.slug) LIKE ? ESCAPE '\\' OR lower(k.name) LIKE ? ESCAPE '\\')",
+                _like(search),
+                _like(search),
+            )
+        return self._page(
+            "k.slug, k.name, k.unit, k.description, last.date, m.value, "
+            "COALESCE(last.readings, 0), COALESCE(o.objectives, 0)",
+            KPIS,
+            where,
+            "k.slug",
+            offset,
+            limit,
+            lambda row: KpiRow(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                _date(row[4]),
+                None if row[5] is None else float(row[5]),
+                int(row[6]),
+                int(row[7]),
+            ),
+        )
+
+    def audit_log(
+        self,
+        *,
+        person: str | None = None,
+        actor: str | None = None,
+        entity: str | None = None,
+        key: str | None = None,
+        action: str | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Page[AuditEntry]:
+        """Audit records, newest first. `person` keeps changes made by or made to that
+        e-mail (their contributor record, their assignments); `key` matches an entity key or
+        its start (`listening` finds `listening/ana@acme.com/accountable`); `since` and
+        `until` are days, both included."""
+        where = _Where()
+        if person is not None:
+            email = person.lower()
+            where.add(
+                "(a.actor = ? OR a.entity_key = ? OR a.entity_key LIKE ? ESCAPE '\\')",
+                email,
+                email,
+                "%/" + _like(email).strip("%") + "/%",
+            )
+        if actor is not None:
+            where.add("a.actor = ?", actor)
+        if entity is not None:
+            where.add("a.entity = ?", entity)
+        if key is not None:
+            escaped = _like(key).strip("%")
+            where.add("(a.entity_key = ? OR a.entity_key LIKE ? ESCAPE '\\')", key, escaped + "/%")
+        if action is not None:
+            where.add("a.action = ?", action)
+        if since is not None:
+            where.add("a.at >= ?", self._day_start(since))
+        if until is not None:
+            where.add("a.at < ?", self._day_start(until + dt.timedelta(days=1)))
+        return self._page(
+            "a.id, a.at, a.actor, a.action, a.entity, a.entity_key, a.before, a.after",
+            "FROM audit a",
+            where,
+            "a.id DESC",
+            offset,
+            limit,
+            lambda row: AuditEntry(
+                int(row[0]),
+                _moment(row[1]),
+                row[2],
+                row[3],
+                row[4],
+                row[5],
+                _json(row[6]),
+                _json(row[7]),
+            ),
+        )
+
+    def _day_start(self, day: dt.date) -> Any:
+        """Midnight UTC of `day` as the backend compares it (SQLite keeps timestamps as text)."""
+        start = dt.datetime.combine(day, dt.time(), dt.UTC)
+        return start.strftime("%Y-%m-%d") if self._dialect == "sqlite" else start

@@ -1,0 +1,100 @@
+"""What the read API returns: plain frozen dataclasses, never ORM objects.
+
+A plugin, a page or a command can keep them after the transaction ends, compare them, and turn
+them into JSON or CSV (`as_json`) without knowing the tables behind them. References are
+slugs and e-mail addresses, as everywhere a person sees.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):  # datetimes too
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+class Result:
+    """Turns a result into JSON-ready values (dates as ISO text, tuples as lists)."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {key: _plain(value) for key, value in asdict(self).items()}  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: its items, how many match in all, and where the page starts."""
+
+    items: tuple[T, ...]
+    total: int
+    offset: int = 0
+    limit: int | None = None
+
+    @property
+    def more(self) -> bool:
+        """Whether items follow this page."""
+        return self.offset + len(self.items) < self.total
+
+
+@dataclass(frozen=True)
+class PersonRow(Result):
+    """A current contributor, with the hours their current roles add up to."""
+
+    email: str
+    name: str
+    department: str
+    capacity: float
+    jira_user: str | None
+    assigned_hours: float
+    roles: int
+
+
+@dataclass(frozen=True)
+class ResponsibilityRow(Result):
+    """A current responsibility, its accountable person and how many people carry it."""
+
+    slug: str
+    title: str
+    component: str
+    cadence: str
+    department: str | None
+    accountable: str | None
+    people: int
+    hours: float
+    kpis: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KpiRow(Result):
+    """A current KPI, its latest reading and how many objectives it measures."""
+
+    slug: str
+    name: str
+    unit: str
+    description: str
+    latest_date: dt.date | None
+    latest_value: float | None
+    readings: int
+    objectives: int
+
+
+@dataclass(frozen=True)
+class AuditEntry(Result):
+    """One change: who made it, when, to what, and the values before and after."""
+
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    key: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None

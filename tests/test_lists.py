@@ -1,0 +1,227 @@
+"""The read API and the list commands on it: `ark people`, `responsibilities`, `kpis`, `log`."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+
+from ark.clihelpers import read
+from ark.db import open_engine
+from ark.registry.queries import Queries
+from ark.registry.results import Page
+from ark.registry.writer import transaction
+from ark.vocabulary import Role
+from tests.conftest import Ark
+
+
+def test_people_lists_filters_and_pages(ark: Ark, team: Path) -> None:
+    out = ark("people").output
+    assert out.splitlines()[0].split() == ["EMAIL", "NAME", "DEPARTMENT", "HOURS", "ROLES"]
+    assert "ana@acme.test" in out and "4/6" in out  # Ana: 1 + 1 + 2 hours of 6
+    assert out.rstrip().endswith("(1-3 of 3)")
+    data = ark.json("people", "--department", "sales")
+    assert data["total"] == 1
+    assert data["items"] == [
+        {
+            "email": "bruno@acme.test",
+            "name": "Bruno López",
+            "department": "sales",
+            "capacity": 4.0,
+            "jira_user": None,
+            "assigned_hours": 2.0,
+            "roles": 1,
+        }
+    ]
+    assert [p["email"] for p in ark.json("people", "--responsibility", "kpi-report")["items"]] == [
+        "ana@acme.test",
+        "carla@acme.test",
+    ]
+    assert ark.json("people", "--search", "VIDAL")["items"][0]["email"] == "carla@acme.test"
+    assert ark.json("people", "--search", "%")["total"] == 0  # wildcards are taken literally
+    paged = ark.json("people", "--limit", "1", "--offset", "1")
+    assert (paged["total"], [p["email"] for p in paged["items"]]) == (3, ["bruno@acme.test"])
+    assert "--offset 2 for more" in ark("people", "--limit", "1", "--offset", "1").output
+    ark("assign", "bruno@acme.test", "kpi-report", "--role", "consulted", "--hours", "3")
+    over = ark.json("people", "--over-capacity")["items"]
+    assert [(p["email"], p["assigned_hours"]) for p in over] == [("bruno@acme.test", 5.0)]
+
+
+def test_people_as_csv_has_a_header_and_every_field(ark: Ark, team: Path) -> None:
+    rows = list(csv.DictReader(io.StringIO(ark("people", "--csv").stdout)))
+    assert [r["email"] for r in rows] == ["ana@acme.test", "bruno@acme.test", "carla@acme.test"]
+    assert rows[2] == {
+        "email": "carla@acme.test",
+        "name": "Carla Vidal",
+        "department": "customer-service",
+        "capacity": "5.0",
+        "jira_user": "",
+        "assigned_hours": "0.0",
+        "roles": "2",
+    }
+    assert "not both" in ark("people", "--csv", "--json", code=2).output
+
+
+def test_responsibilities_show_their_accountable_and_filter(ark: Ark, team: Path) -> None:
+    items = ark.json("responsibilities")["items"]
+    assert [(r["slug"], r["accountable"], r["people"], r["kpis"]) for r in items] == [
+        ("kpi-report", "ana@acme.test", 2, ["followers", "leads"]),
+        ("listening", "ana@acme.test", 3, ["followers"]),
+    ]
+    ark("unassign", "ana@acme.test", "listening", "--role", "accountable")
+    assert [r["slug"] for r in ark.json("responsibilities", "--unowned")["items"]] == ["listening"]
+    by_bruno = ark.json("responsibilities", "--person", "Bruno@acme.test")["items"]
+    assert [r["slug"] for r in by_bruno] == ["listening"]
+    assert ark.json("responsibilities", "--cadence", "monthly")["items"][0]["slug"] == "kpi-report"
+    assert ark.json("responsibilities", "--component", "talking")["total"] == 0
+    assert ark.json("responsibilities", "--search", "ROI")["items"][0]["slug"] == "kpi-report"
+    rows = list(csv.DictReader(io.StringIO(ark("responsibilities", "--csv").stdout)))
+    assert rows[0]["kpis"] == '["followers", "leads"]'
+    assert "no responsibilities match" in ark("responsibilities", "--department", "sales").output
+
+
+def test_kpis_show_their_latest_reading(ark: Ark, team: Path) -> None:
+    ark("kpi", "record", "leads", "10", "--date", "2026-01-31")
+    ark("kpi", "record", "leads", "25", "--date", "2026-02-28")
+    items = {k["slug"]: k for k in ark.json("kpis")["items"]}
+    assert items["leads"]["latest_value"] == 25.0
+    assert items["leads"]["latest_date"] == "2026-02-28"
+    assert (items["leads"]["readings"], items["leads"]["objectives"]) == (2, 1)
+    assert items["followers"]["latest_value"] is None
+    out = ark("kpis", "--search", "lead").output
+    assert "25" in out and "2026-02-28" in out and "followers" not in out
+
+
+def test_log_filters_by_person_entity_key_action_and_days(ark: Ark, team: Path) -> None:
+    ark("assign", "bruno@acme.test", "kpi-report", "--role", "consulted")
+    everything = ark.json("log", "--limit", "0")
+    assert everything["total"] == len(everything["items"]) > 10
+    ids = [e["id"] for e in everything["items"]]
+    assert ids == sorted(ids, reverse=True)  # newest first
+    newest = everything["items"][0]
+    assert (newest["actor"], newest["action"], newest["entity"], newest["key"]) == (
+        "tester",
+        "add",
+        "assignment",
+        "kpi-report/bruno@acme.test/consulted",
+    )
+    assert newest["after"]["role"] == "consulted"
+    bruno = ark.json("log", "--person", "bruno@acme.test", "--limit", "0")["items"]
+    assert {e["key"] for e in bruno} == {
+        "bruno@acme.test",
+        "listening/bruno@acme.test/responsible",
+        "kpi-report/bruno@acme.test/consulted",
+    }
+    keyed = ark.json("log", "--key", "kpi-report", "--entity", "assignment", "--limit", "0")
+    assert all(e["key"].startswith("kpi-report/") for e in keyed["items"]) and keyed["total"] == 4
+    assert ark.json("log", "--action", "remove")["total"] == 0
+    assert ark.json("log", "--by", "tester", "--limit", "0")["total"] == everything["total"]
+    assert ark.json("log", "--by", "someone-else")["total"] == 0
+    today = dt.datetime.now(dt.UTC).date()
+    days = ["--from", str(today), "--until", str(today)]
+    assert ark.json("log", *days)["total"] == everything["total"]
+    assert ark.json("log", "--until", str(today - dt.timedelta(days=1)))["total"] == 0
+    assert ark.json("log", "--from", str(today + dt.timedelta(days=1)))["total"] == 0
+    assert (
+        "is before --from"
+        in ark("log", "--from", "2026-02-01", "--until", "2026-01-01", code=2).output
+    )
+    rows = list(csv.DictReader(io.StringIO(ark("log", "--csv", "--limit", "1").stdout)))
+    assert rows[0]["key"] == "kpi-report/bruno@acme.test/consulted"
+    assert '"role": "consulted"' in rows[0]["after"] and rows[0]["before"] == ""
+
+
+def test_a_list_where_there_is_no_registry_is_refused(ark: Ark, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ark.cli import cli
+
+    result = CliRunner().invoke(cli, ["people"], env={"ARK_DATABASE_URL": None})
+    assert result.exit_code == 1 and "no registry here" in result.output
+    assert not (tmp_path / ".ark").exists()
+
+
+def _everything(q: Queries) -> list[Page[Any]]:
+    return [
+        q.people(),
+        q.people(department="marketing", search="a", over_capacity=True, limit=2, offset=1),
+        q.responsibilities(),
+        q.responsibilities(person="ana@acme.test", unowned=True, cadence="weekly", limit=5),
+        q.kpis(),
+        q.audit_log(),
+        q.audit_log(person="ana@acme.test", since=dt.date(2020, 1, 1), limit=3, offset=2),
+    ]
+
+
+def test_the_driver_path_and_the_transaction_path_answer_alike(ark: Ark, team: Path) -> None:
+    ark("kpi", "record", "leads", "7")
+    fast = read(ark.db_url, _everything)
+    with transaction(open_engine(ark.db_url), write=False) as reg:
+        slow = _everything(reg.read)
+    assert fast == slow
+    assert fast[0].total == 3 and fast[4].items[1].latest_value == 7.0
+
+
+def test_a_hook_reads_what_its_transaction_wrote(ark: Ark, team: Path) -> None:
+    with transaction(open_engine(ark.db_url), actor="lead@acme.test") as reg:
+        reg.assign("carla@acme.test", "kpi-report", Role.RESPONSIBLE, hours=1)
+        page = reg.read.audit_log(actor="lead@acme.test")
+        people = reg.read.people(responsibility="kpi-report")
+    assert [e.key for e in page.items] == ["kpi-report/carla@acme.test/responsible"]
+    assert [p.email for p in people.items] == ["ana@acme.test", "carla@acme.test"]
+
+
+def team_of(size: int) -> str:
+    """A team file with `size` people, each accountable for a responsibility of their own."""
+    lines = ["ark: 1", "departments:", "  - {slug: marketing, name: Marketing}", "contributors:"]
+    lines += [
+        f"  - {{email: p{i}@acme.test, name: P {i}, department: marketing}}" for i in range(size)
+    ]
+    lines += ["kpis:", *(f"  - {{slug: k{i}, name: K {i}}}" for i in range(size))]
+    lines += ["responsibilities:"]
+    for i in range(size):
+        lines += [
+            f"  - slug: r{i}",
+            f"    title: R {i}",
+            f"    kpis: [k{i}]",
+            "    assignments:",
+            f"      - {{contributor: p{i}@acme.test, role: accountable, hours: 1}}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+@contextmanager
+def counting(engine: Any) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_each_read_runs_two_statements_whatever_the_team_size(ark: Ark, new_db: Any) -> None:
+    counts = []
+    for size in (3, 60):
+        url = new_db()
+        team = ark.workspace / f"team-{size}.yaml"
+        team.write_text(team_of(size), encoding="utf-8")
+        ark("apply", str(team), "--db", url)
+        engine = open_engine(url)
+        with transaction(engine, write=False) as reg:
+            reg.session.connection()  # the transaction's own statements are not the reads'
+            with counting(engine) as seen:
+                pages = _everything(reg.read)
+        counts.append((len(seen), pages[0].total))
+        engine.dispose()
+    assert counts == [(14, 3), (14, 60)]
