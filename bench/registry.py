@@ -1,6 +1,9 @@
 """The registry at company scale: 10,000 contributors, 25 departments, 300 responsibilities,
 50,000 assignments, on SQLite and on PostgreSQL side by side.
 
+Before the lists (`ark people`, `responsibilities`, `kpis`, `log`) the audit log is topped up
+to 100,000 records, as a year of a big team's changes would leave it.
+
 Wall times are of whole `ark` processes, as a team lead would see them. Statement counts come
 from running the same commands in-process under a SQLAlchemy event listener; running a small
 team and the big one shows which counts grow with the team (an N+1 would). The naive way —
@@ -34,6 +37,12 @@ TARGETS = {  # seconds, from the issue
     "apply (no-op)": 3.0,
     "check": 3.0,
     "who": 0.3,
+    "people": 0.3,
+    "responsibilities": 0.3,
+    "kpis": 0.3,
+    "log": 0.3,
+    "log --person": 0.3,
+    "log --entity": 0.3,
     "--help": 0.25,
 }
 
@@ -57,6 +66,7 @@ class Size:
 BIG = Size(10_000, 25, 300, 50_000)
 SMALL = Size(200, 5, 30, 1_000)
 ROLES = ("accountable", "responsible", "responsible", "consulted", "informed", "informed")
+AUDIT_RECORDS = 100_000
 HOURS = {"accountable": 0.5, "responsible": 1.5, "consulted": 0.5, "informed": 0}
 
 
@@ -202,12 +212,55 @@ def statements(args: list[str], url: str) -> int:
         result = CliRunner().invoke(cli, args, env={"ARK_DATABASE_URL": url, "ARK_USER": "bench"})
     if result.exit_code not in (0, 1):
         raise SystemExit(f"ark {' '.join(args)} failed: {result.output}{result.exception!r}")
+    if args[0] in LISTS:
+        # The lists read through the driver too: count the read API's statements there.
+        from ark.registry.queries import Queries, connect
+
+        connected = connect(url)
+        assert connected is not None, url
+        connection, marker = connected
+
+        def run(sql: str, params: Any) -> Any:
+            count[0] += 1
+            return connection.execute(sql, tuple(params)).fetchall()
+
+        dialect = "sqlite" if marker == "?" else "postgresql"
+        LISTS[args[0]](Queries(run, marker, dialect), args[1:])
+        connection.close()
     if args[0] == "who":
         from ark.quick import who
 
         # The quick path reads through the driver, past SQLAlchemy, with its one query.
         count[0] += who(url, args[1]) is not None
     return count[0]
+
+
+def fill_audit_log(url: str, records: int = AUDIT_RECORDS) -> None:
+    """Top the audit log up to `records` rows: task moves by the team over the last year."""
+    from sqlalchemy import func, insert, select
+
+    from ark.db import open_engine, session_scope
+    from ark.models import AuditRecord
+
+    engine = open_engine(url)
+    with session_scope(engine) as s:
+        have = s.scalar(select(func.count()).select_from(AuditRecord)) or 0
+        start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        rows = [
+            {
+                "at": start + dt.timedelta(minutes=5 * i),
+                "actor": f"person{i % 997}@bench.test",
+                "action": "change",
+                "entity": "task",
+                "entity_key": f"resp-{i % 300}/2026-W{1 + i % 52:02d}",
+                "before": {"status": "todo"},
+                "after": {"status": "done"},
+            }
+            for i in range(max(0, records - have))
+        ]
+        for chunk in range(0, len(rows), 10_000):
+            s.execute(insert(AuditRecord), rows[chunk : chunk + 10_000])
+    engine.dispose()
 
 
 # -- the naive way ---------------------------------------------------------------------------------
@@ -319,6 +372,49 @@ def naive_check(url: str) -> int:
     return count[0]
 
 
+def naive_people(url: str) -> int:
+    """`ark people` the ORM way: every contributor, their hours asked one by one, paged in Python."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from ark.db import open_engine
+    from ark.models import Assignment, Contributor
+
+    engine = open_engine(url)
+    with counting() as count, Session(engine) as s:
+        people = []
+        for c in s.scalars(select(Contributor).where(Contributor.archived.is_(False))):
+            current = select(Assignment).where(
+                Assignment.contributor_id == c.id, Assignment.valid_to.is_(None)
+            )
+            people.append((c.email, c.department.slug, sum(a.hours for a in s.scalars(current))))
+        page = sorted(people)[:50]
+        assert len(people) >= len(page)
+    engine.dispose()
+    return count[0]
+
+
+def naive_log(url: str) -> int:
+    """`ark log --person` the ORM way: every audit record loaded, filtered and paged in Python."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from ark.db import open_engine
+    from ark.models import AuditRecord
+
+    engine = open_engine(url)
+    with counting() as count, Session(engine) as s:
+        who = "person17@bench.test"
+        records = [
+            r
+            for r in s.scalars(select(AuditRecord).order_by(AuditRecord.id.desc()))
+            if r.actor == who or r.entity_key == who or f"/{who}/" in r.entity_key
+        ]
+        assert len(records[:50]) <= len(records)
+    engine.dispose()
+    return count[0]
+
+
 def timed(action: Callable[[], int]) -> tuple[Timing, int]:
     before, start = os.times(), time.perf_counter()
     result = action()
@@ -336,6 +432,26 @@ COMMANDS: list[tuple[str, list[str], int]] = [  # name, arguments ({team} = the 
     ("who", ["who", "resp-1"], 5),
     ("export", ["export"], 2),
 ]
+# The lists run after the audit log is filled; each maps to its read API call, for counting.
+LIST_COMMANDS: list[tuple[str, list[str], int]] = [
+    ("people", ["people"], 5),
+    ("responsibilities", ["responsibilities"], 5),
+    ("kpis", ["kpis"], 5),
+    ("log", ["log"], 5),
+    ("log --person", ["log", "--person", "person17@bench.test"], 5),
+    ("log --entity", ["log", "--entity", "assignment", "--from", "2026-01-01"], 5),
+]
+LISTS: dict[str, Callable[[Any, list[str]], Any]] = {
+    "people": lambda q, _: q.people(limit=50),
+    "responsibilities": lambda q, _: q.responsibilities(limit=50),
+    "kpis": lambda q, _: q.kpis(limit=50),
+    "log": lambda q, a: q.audit_log(
+        person=a[1] if a[:1] == ["--person"] else None,
+        entity=a[1] if a[:1] == ["--entity"] else None,
+        since=dt.date.fromisoformat(a[3]) if a[2:3] == ["--from"] else None,
+        limit=50,
+    ),
+}
 
 
 @dataclass
@@ -355,6 +471,8 @@ def measure(backend: str, teams: dict[str, Path], folder: Path, naive: bool) -> 
                 name: statements([a.format(team=team) for a in args], url)
                 for name, args, _ in COMMANDS
             }
+            fill_audit_log(url)
+            counted[size].update((name, statements(args, url)) for name, args, _ in LIST_COMMANDS)
     for name in counted["big"]:
         column.counts[name] = (counted["small"][name], counted["big"][name])
     with database(backend, folder) as url:
@@ -362,6 +480,15 @@ def measure(backend: str, teams: dict[str, Path], folder: Path, naive: bool) -> 
             column.times[name] = run(
                 [ARK, *(a.format(team=teams["big"]) for a in args)], url, repeat
             )
+            print(f"  {backend:<10} {name:<16} {column.times[name]}", file=sys.stderr)
+        fill_audit_log(url)
+        for name, args, repeat in LIST_COMMANDS:
+            column.times[name] = run([ARK, *args], url, repeat)
+            print(f"  {backend:<10} {name:<16} {column.times[name]}", file=sys.stderr)
+        naive_lists = (("naive people", naive_people), ("naive log", naive_log)) if naive else ()
+        for name, naive_list in naive_lists:
+            column.times[name], big_count = timed(lambda: naive_list(url))  # noqa: B023
+            column.counts[name] = (0, big_count)
             print(f"  {backend:<10} {name:<16} {column.times[name]}", file=sys.stderr)
     if naive:
         with database(backend, folder) as fresh:
@@ -409,7 +536,8 @@ def report(columns: dict[str, Column], start_up: dict[str, Timing]) -> None:
         head += f" | {backend + ' (big team)':<24} {'statements small/big':>20}"
     print(head + f" | {'target':>7}")
     print("-" * len(head + " | target "))
-    names = [name for name, _, _ in COMMANDS] + ["naive apply", "naive check"]
+    names = [name for name, _, _ in COMMANDS + LIST_COMMANDS]
+    names += ["naive apply", "naive check", "naive people", "naive log"]
     for name in names:
         if not all(name in c.times for c in columns.values()):
             continue
@@ -430,7 +558,9 @@ def report(columns: dict[str, Column], start_up: dict[str, Timing]) -> None:
     print(
         "\nwall = fastest of several runs of a whole process (first apply and naive: one run);"
         " cpu = that process's user+system time. Statement counts run in-process; `who`"
-        " counts its one driver query past SQLAlchemy."
+        " and the lists count their driver queries past SQLAlchemy. The lists run over"
+        f" {AUDIT_RECORDS:,} audit records; naive people/log run in-process (their small-team"
+        " count is not measured: 0), the ORM way a user would write them."
     )
 
 
