@@ -11,6 +11,11 @@ from ark_jira.transport import JiraApi, JiraRequestError, UnknownOutcome
 
 PAGE = 100
 BULK_LIMIT = 50
+# Answers that say "this server does not take this form of the request" (not "it is wrong").
+REFUSED = {404, 405, 501}
+# Characters of listed values in one JQL, so a search by GET keeps its URL within what
+# servers and proxies accept (about 2 KB with the rest of the URL).
+JQL_LIST_LIMIT = 1500
 SEARCH_FIELDS = [
     "summary",
     "description",
@@ -23,6 +28,10 @@ SEARCH_FIELDS = [
 ]
 
 
+class BulkRefused(Exception):
+    """The server does not take bulk create; the message says how it refused."""
+
+
 @dataclass(frozen=True)
 class Created:
     """Outcome of one element of a create: its issue key, or why it failed."""
@@ -30,40 +39,56 @@ class Created:
     index: int
     key: str | None
     error: str = ""
+    fields: tuple[str, ...] = ()
+    """The fields Jira's error names (e.g. `assignee` for a user that does not exist)."""
 
 
 class Board:
     def __init__(self, api: JiraApi) -> None:
         self.api = api
         self.project = api.config.project
-        self._transitions: dict[str, list[dict[str, Any]]] = {}
+        self.search_by_get = False
 
     def search(
         self, jql: str, fields: list[str], *, expand: str | None = None
     ) -> Iterator[dict[str, Any]]:
         """Every issue matching `jql`: Cloud pages by token, Data Center by offset."""
         body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": PAGE}
+        if expand:
+            body["expand"] = expand
         if self.api.cloud:
-            if expand:
-                body["expand"] = expand
             while True:
-                page = self.api.post("search/jql", body)
+                page = self._search_page("search/jql", body)
                 yield from page.get("issues", [])
                 token = page.get("nextPageToken")
                 if not token or page.get("isLast", False):
                     return
                 body["nextPageToken"] = token
         else:
-            if expand:
-                body["expand"] = [expand]
             start = 0
             while True:
-                page = self.api.post("search", {**body, "startAt": start})
+                page = self._search_page("search", {**body, "startAt": start})
                 issues = page.get("issues", [])
                 yield from issues
                 start += len(issues)
                 if not issues or start >= page.get("total", 0):
                     return
+
+    def _search_page(self, path: str, body: dict[str, Any]) -> Any:
+        """One page of search by POST, or by GET once a server (or a proxy in front of it)
+        refused the POST form: the choice is kept for the rest of the run."""
+        if not self.search_by_get:
+            # Data Center's POST form takes `expand` as a list, Cloud's as text.
+            listed = "expand" in body and not self.api.cloud
+            post = {**body, "expand": [body["expand"]]} if listed else body
+            try:
+                return self.api.post(path, post)
+            except JiraRequestError as exc:
+                if exc.status not in REFUSED:
+                    raise
+                self.search_by_get = True
+        query = {k: ",".join(v) if isinstance(v, list) else v for k, v in body.items()}
+        return self.api.get(path, query)
 
     def managed(self, label: str) -> Iterator[dict[str, Any]]:
         yield from self.search(
@@ -71,22 +96,21 @@ class Board:
         )
 
     def by_markers(self, markers: list[str]) -> Iterator[dict[str, Any]]:
-        for start in range(0, len(markers), BULK_LIMIT):
-            chunk = ", ".join(markers[start : start + BULK_LIMIT])
+        for listed in bounded_lists(markers):
             yield from self.search(
-                f"project = {self.project} AND labels in ({chunk}) ORDER BY key ASC", ["labels"]
+                f"project = {self.project} AND labels in ({listed}) ORDER BY key ASC", ["labels"]
             )
 
     def with_changelog(self, keys: list[str]) -> Iterator[dict[str, Any]]:
-        for start in range(0, len(keys), PAGE):
-            chunk = ", ".join(keys[start : start + PAGE])
-            yield from self.search(f"key in ({chunk})", ["status"], expand="changelog")
+        for listed in bounded_lists(keys):
+            yield from self.search(f"key in ({listed})", ["status"], expand="changelog")
 
     def highest_number(self) -> int:
         """The highest issue number search sees in the project (it may lag behind)."""
-        body = {"jql": f"project = {self.project} ORDER BY key DESC", "fields": ["labels"]}
+        jql = f"project = {self.project} ORDER BY key DESC"
         path = "search/jql" if self.api.cloud else "search"
-        issues = self.api.post(path, {**body, "maxResults": 1}).get("issues", [])
+        page = self._search_page(path, {"jql": jql, "fields": ["labels"], "maxResults": 1})
+        issues = page.get("issues", [])
         return issue_number(issues[0]["key"]) if issues else 0
 
     def get(self, key: str, fields: Iterable[str] = ("labels",)) -> dict[str, Any] | None:
@@ -116,31 +140,52 @@ class Board:
             raise
         return True
 
-    def create(self, fields: list[dict[str, Any]], bulk: bool) -> list[Created]:
-        """Create issues, in one request when `bulk`; raises `UnknownOutcome` on a lost answer."""
-        if not bulk:
-            (one,) = fields
-            try:
-                created = self.api.post("issue", {"fields": one}, safe=False)
-            except JiraRequestError as exc:
-                return [Created(0, None, str(exc.message))]
-            return [Created(0, created["key"])]
-        answer = self.api.post(
-            "issue/bulk", {"issueUpdates": [{"fields": f} for f in fields]}, safe=False
-        )
-        failed = {e["failedElementNumber"]: e for e in answer.get("errors", [])}
+    def create_one(self, fields: dict[str, Any]) -> Created:
+        """Create one issue; raises `UnknownOutcome` on a lost answer."""
+        try:
+            created = self.api.post("issue", {"fields": fields}, safe=False)
+        except JiraRequestError as exc:
+            named = (
+                tuple((exc.body or {}).get("errors") or {}) if isinstance(exc.body, dict) else ()
+            )
+            return Created(0, None, exc.message, named)
+        return Created(0, created["key"])
+
+    def create_bulk(self, fields: list[dict[str, Any]]) -> list[Created]:
+        """Create issues in one request. Raises `BulkRefused` when the server does not take
+        bulk create (it lacks the endpoint, or fails every issue with one error about no
+        field), `UnknownOutcome` on a lost answer."""
+        try:
+            answer = self.api.post(
+                "issue/bulk", {"issueUpdates": [{"fields": f} for f in fields]}, safe=False
+            )
+        except JiraRequestError as exc:
+            if exc.status in REFUSED:
+                raise BulkRefused(f"HTTP {exc.status}") from None
+            if not isinstance(exc.body, dict) or "errors" not in exc.body:
+                raise
+            answer = exc.body  # every element failed: Jira answers 400 with the same shape
+        failed = {e["failedElementNumber"]: e.get("elementErrors", {}) for e in answer["errors"]}
+        if len(failed) == len(fields):
+            reasons = {
+                "" if e.get("errors") else "; ".join(e.get("errorMessages") or ())
+                for e in failed.values()
+            }
+            if len(reasons) == 1 and "" not in reasons:
+                # One error about no field, for every issue: the request itself was refused.
+                raise BulkRefused(self.api.scrub(reasons.pop()))
         keys = iter(answer.get("issues", []))
         out = []
         for index in range(len(fields)):
             if index in failed:
-                details = failed[index].get("elementErrors", {})
+                details = failed[index]
+                errors = details.get("errors") or {}
                 reason = "; ".join(
-                    [
-                        *details.get("errorMessages", []),
-                        *(f"{k}: {v}" for k, v in details.get("errors", {}).items()),
-                    ]
+                    [*details.get("errorMessages", []), *(f"{k}: {v}" for k, v in errors.items())]
                 )
-                out.append(Created(index, None, reason or "rejected"))
+                out.append(
+                    Created(index, None, self.api.scrub(reason or "rejected"), tuple(errors))
+                )
             else:
                 out.append(Created(index, next(keys)["key"]))
         return out
@@ -185,6 +230,20 @@ def status_matches(status: dict[str, Any], target: str) -> bool:
     if target.startswith("category:"):
         return bool((status.get("statusCategory") or {}).get("key") == target.split(":", 1)[1])
     return bool(str(status.get("name", "")).casefold() == target.casefold())
+
+
+def bounded_lists(values: list[str]) -> Iterator[str]:
+    """`values` as comma-separated lists for `in (...)` clauses, each short enough for a URL."""
+    chunk: list[str] = []
+    size = 0
+    for value in values:
+        if chunk and size + len(value) + 2 > JQL_LIST_LIMIT:
+            yield ", ".join(chunk)
+            chunk, size = [], 0
+        chunk.append(value)
+        size += len(value) + 2
+    if chunk:
+        yield ", ".join(chunk)
 
 
 def _same_email(user: dict[str, Any], email: str) -> bool:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ark.service import Registry
     from ark_jira.board import Board
     from ark_jira.config import JiraConfig
+    from ark_jira.fields import TaskRow
     from ark_jira.sync import Transaction
 
 
@@ -57,19 +58,30 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], None]]:
         yield lambda n: bar.advance(job, n)
 
 
+@contextmanager
+def _errors_as_json(as_json: bool) -> Iterator[None]:
+    """With --json, a fatal error is also a JSON object on stdout, where machines read."""
+    try:
+        yield
+    except ArkError as exc:
+        if as_json:
+            problems = getattr(exc, "problems", [])
+            error = {"message": exc.message, "hint": exc.hint, "exit_code": exc.exit_code}
+            print_json({"error": error | {"problems": [p.__dict__ for p in problems]}})
+        raise
+
+
 @jira.command("check")
 @db_option
 @json_option
 def jira_check(db_url: str | None, as_json: bool) -> None:
     """Validate the Jira set-up before anything is written; every problem at once."""
     from ark_jira.preflight import preflight
-    from ark_jira.sync import load_tasks
 
-    config, board, tx = _setup(db_url)
-    with tx() as registry:
-        tasks = load_tasks(registry)
-        departments = sorted({t.department_name for t in tasks if t.department_name})
-    problems = preflight(board, tasks, departments)
+    with _errors_as_json(as_json):
+        config, board, tx = _setup(db_url)
+        tasks, departments = _tasks(tx)
+        problems = preflight(board, tasks, departments)
     if as_json:
         print_json(
             {
@@ -90,33 +102,45 @@ def jira_check(db_url: str | None, as_json: bool) -> None:
         sys.exit(1)
 
 
+def _tasks(tx: Transaction) -> tuple[list[TaskRow], list[str]]:
+    """The tasks to mirror, and the departments (by name) their issues need."""
+    from ark_jira.sync import load_tasks
+
+    with tx() as registry:
+        tasks = load_tasks(registry)
+    return tasks, sorted({t.department_name for t in tasks if t.department_name})
+
+
 @jira.command("sync")
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing to Jira or Ark.")
 @db_option
 @json_option
 def jira_sync(dry_run: bool, db_url: str | None, as_json: bool) -> None:
     """Create and update the board's issues from Ark's tasks; pull statuses back."""
+    from ark_jira.preflight import check_before_writing
     from ark_jira.sync import Syncer
 
-    config, board, tx = _setup(db_url)
-    board.api.connect()
-    syncer = Syncer(config, board, tx, dry_run=dry_run)
-    if not dry_run:
-        syncer.reconcile()
-    plan = syncer.plan()
-    if dry_run:
-        if as_json:
-            print_json({"dry_run": True, **plan.as_json()})
+    with _errors_as_json(as_json):
+        config, board, tx = _setup(db_url)
+        board.api.connect()
+        check_before_writing(board, tx, _tasks(tx)[1], save=not dry_run)
+        syncer = Syncer(config, board, tx, dry_run=dry_run)
+        if not dry_run:
+            syncer.reconcile()
+        plan = syncer.plan()
+        if dry_run:
+            if as_json:
+                print_json({"dry_run": True, **plan.as_json()})
+                return
+            for line in plan.lines():
+                click.echo(line)
+            click.echo("plan: " + ", ".join(f"{k} {v}" for k, v in plan.counts().items()))
             return
-        for line in plan.lines():
-            click.echo(line)
-        click.echo("plan: " + ", ".join(f"{k} {v}" for k, v in plan.counts().items()))
-        return
-    counts = plan.counts()
-    total = counts["create"] + counts["update"] + counts["transition"] + counts["pull"]
-    with _progress(total, not as_json) as advance:
-        syncer.progress = advance
-        summary = syncer.run(plan)
+        counts = plan.counts()
+        total = counts["create"] + counts["update"] + counts["transition"] + counts["pull"]
+        with _progress(total, not as_json) as advance:
+            syncer.progress = advance
+            summary = syncer.run(plan)
     if as_json:
         print_json(
             {
@@ -135,6 +159,8 @@ def jira_sync(dry_run: bool, db_url: str | None, as_json: bool) -> None:
             f"transitioned {summary.transitioned}, pulled back {summary.pulled}, unchanged "
             f"{summary.unchanged}, failed {len(summary.failed)} ({summary.requests} requests)"
         )
+        for note in summary.notes:
+            click.echo(f"note: {note}")
         for failure in summary.failed:
             click.echo(f"failed: {failure}", err=True)
     if summary.failed:

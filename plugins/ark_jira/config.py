@@ -54,6 +54,18 @@ SCHEMA: dict[str, Any] = {
             "maximum": 3600,
             "description": "Seconds Jira's search may lag behind creates (default 60).",
         },
+        "connect_timeout": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 120,
+            "description": "Seconds to wait for a connection to Jira (default 5).",
+        },
+        "read_timeout": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 600,
+            "description": "Seconds to wait for Jira's answer once connected (default 60).",
+        },
     },
 }
 
@@ -72,6 +84,8 @@ class JiraConfig:
     concurrency: int = 16
     bulk: bool = True
     search_lag: float = 60.0
+    connect_timeout: float = 5.0
+    read_timeout: float = 60.0
 
     @classmethod
     def from_section(cls, value: dict[str, Any] | None) -> JiraConfig:
@@ -116,9 +130,6 @@ class Credentials:
     @property
     def kind(self) -> str:
         return "personal access token" if self.pat else "API token"
-
-    def secrets(self) -> list[str]:
-        return [s for s in (self.token, self.pat) if s]
 
 
 def stored_section(registry: Registry) -> Any:

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 from ark.models import Contributor, Department, Responsibility, Task, TaskLink
 from ark.service import Registry
 from ark.vocabulary import TaskStatus
-from ark_jira.board import BULK_LIMIT, Board, Created, status_matches
+from ark_jira.board import BULK_LIMIT, Board, BulkRefused, Created, status_matches
 from ark_jira.config import MANAGED_LABEL, JiraConfig
 from ark_jira.fields import (
     PLANNING_FIELDS,
@@ -76,6 +76,8 @@ class Pull:
     issue: str
     jira_status: str
     status: TaskStatus
+    conflict: Conflict | None = None
+    """Set when Ark's status also changed since the last sync: the board wins."""
 
 
 @dataclass
@@ -104,7 +106,8 @@ class SyncPlan:
             "transition": len(self.transitions) + len(self.after_create()),
             "pull": len(self.pulls),
             "unchanged": self.unchanged,
-            "conflicts": sum(len(u.conflicts) for u in self.updates),
+            "conflicts": sum(len(u.conflicts) for u in self.updates)
+            + sum(1 for p in self.pulls if p.conflict),
         }
 
     def after_create(self) -> list[TaskRow]:
@@ -142,6 +145,11 @@ class SyncPlan:
             yield f"> transition {t.issue} ({t.task}) to {t.target} (Ark: {t.status})"
         for p in self.pulls:
             yield f"< pull {p.issue}: Jira status {p.jira_status!r} -> Ark task {p.task} {p.status}"
+            if p.conflict:
+                yield (
+                    f"    ! conflict on status: moved in Jira to {p.conflict.jira!r}, Ark has "
+                    f"{p.conflict.ark!r}; jira wins (the board's status is taken)"
+                )
         yield from (f"? {problem}" for problem in self.problems)
 
     def as_json(self) -> dict[str, Any]:
@@ -162,7 +170,11 @@ class SyncPlan:
                 for u in self.updates
             ],
             "transition": [t.__dict__ | {"status": str(t.status)} for t in self.transitions],
-            "pull": [p.__dict__ | {"status": str(p.status)} for p in self.pulls],
+            "pull": [
+                p.__dict__
+                | {"status": str(p.status), "conflict": p.conflict and p.conflict.__dict__}
+                for p in self.pulls
+            ],
             "problems": self.problems,
         }
 
@@ -178,6 +190,8 @@ class Summary:
     conflicts: int = 0
     failed: list[str] = field(default_factory=list)
     requests: int = 0
+    # How this server made the sync work differently (bulk create or POST search refused).
+    notes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -434,7 +448,10 @@ class Syncer:
         mapped = jira_to_ark(self.config, remote_status) if remote_status else None
         if remote_status is not None and mapped is not None and mapped != last_jira:
             if mapped != task.status:
-                return Pull(task.key, key, str(remote_status["name"]), mapped)
+                name = str(remote_status["name"])
+                both = task.status != last_ark
+                conflict = Conflict("status", name, task.status, "jira") if both else None
+                return Pull(task.key, key, name, mapped, conflict)
         elif task.status != last_ark:
             target = self.config.statuses[TaskStatus(task.status)]
             if remote_status is None or not status_matches(remote_status, target):
@@ -468,6 +485,8 @@ class Syncer:
         self._parallel(transitions, self._transition)
         if plan.pulls:
             self._pull(plan.pulls)
+        if self.board.search_by_get:
+            self.summary.notes.append("search by POST refused by the server: searched by GET")
         with self.transaction() as registry:
             registry.set_state("jira.last_sync", dt.datetime.now(dt.UTC).isoformat())
         self.summary.requests = sum(self.board.api.requests.values())
@@ -505,9 +524,30 @@ class Syncer:
             registry.link_pending(
                 SYSTEM, {t.id: {"marker": marker(t.key), "floor": floor} for t, _ in creates}
             )
+        if self.bulk:  # the first batch alone: its answer says whether bulk create works here
+            lost = self._send_all(creates[:BULK_LIMIT]) + self._send_all(creates[BULK_LIMIT:])
+        else:
+            lost = self._send_all(creates)
+        if lost:
+            self.reconcile()
+            with self.transaction() as registry:
+                linked = {tid for tid, (key, _) in _links(registry).items() if key}
+            retry = [(t, v) for t, v in lost if t.id not in linked]
+            if retry and rounds > 1:
+                self._create(retry, rounds - 1)
+            elif retry:
+                self.summary.failed += [
+                    f"{t.key}: Jira kept dropping the answer to its create; run the sync again"
+                    for t, _ in retry
+                ]
+
+    def _send_all(self, creates: list[tuple[TaskRow, View]]) -> list[tuple[TaskRow, View]]:
+        """Send creates (in bulk batches, or one by one once the server refused bulk create)
+        with bounded concurrency; returns those whose answer was lost."""
         size = BULK_LIMIT if self.bulk else 1
         batches = [creates[i : i + size] for i in range(0, len(creates), size)]
         lost: list[tuple[TaskRow, View]] = []
+        refused: list[tuple[TaskRow, View]] = []
         with ThreadPoolExecutor(self.config.concurrency) as pool:
             running: set[Future[list[Created]]] = set()
             of: dict[Future[list[Created]], list[tuple[TaskRow, View]]] = {}
@@ -524,38 +564,32 @@ class Syncer:
                         answered.append((batch, future.result()))
                     except UnknownOutcome:
                         lost += batch
+                    except BulkRefused:
+                        refused += batch
+                        continue
                     except JiraRequestError as exc:
                         answered.append(
                             (batch, [Created(i, None, exc.message) for i in range(len(batch))])
                         )
                     self.progress(len(batch))
                 self._record(answered)
-        if lost:
-            self.reconcile()
-            with self.transaction() as registry:
-                linked = {tid for tid, (key, _) in _links(registry).items() if key}
-            retry = [(t, v) for t, v in lost if t.id not in linked]
-            if retry and rounds > 1:
-                self._create(retry, rounds - 1)
-            elif retry:
-                self.summary.failed += [
-                    f"{t.key}: Jira kept dropping the answer to its create; run the sync again"
-                    for t, _ in retry
-                ]
+        return lost + (self._send_all(refused) if refused else [])
 
     def _send(self, batch: list[tuple[TaskRow, View]]) -> list[Created]:
         bodies = [self._create_fields(view) for _, view in batch]
-        if self.bulk:
-            try:
-                return self.board.create(bodies, bulk=True)
-            except JiraRequestError as exc:
-                if exc.status != 404:  # 404: a server without bulk create
-                    raise
+        if not self.bulk:
+            (body,) = bodies
+            return [self.board.create_one(body)]
+        try:
+            return self.board.create_bulk(bodies)
+        except BulkRefused as refusal:
+            if self.bulk:
                 self.bulk = False
-        return [
-            replace(self.board.create([body], bulk=False)[0], index=i)
-            for i, body in enumerate(bodies)
-        ]
+                self.summary.notes.append(
+                    f"bulk create refused by the server ({refusal}): issues were created one "
+                    "at a time; set jira.bulk: false to skip trying it"
+                )
+            raise
 
     def _create_fields(self, view: View) -> dict[str, Any]:
         names = [n for n in PLANNING_FIELDS if view[n] not in (None, [])]
@@ -598,16 +632,20 @@ class Syncer:
             for c in update.conflicts:
                 if c.winner == "jira":
                     jira[c.field] = c.jira
-                registry.audit(
-                    "conflict",
-                    "task",
-                    task.key,
-                    {"field": c.field, "jira": c.jira},
-                    {"field": c.field, "ark": c.ark, "winner": c.winner},
-                )
-                self.summary.conflicts += 1
+                self._conflict(registry, task.key, c)
             registry.link_task(task, SYSTEM, update.issue, {**link.data, "ark": view, "jira": jira})
             self.summary.updated += 1
+
+    def _conflict(self, registry: Registry, task: str, c: Conflict) -> None:
+        """A conflict is never settled silently: it is audited and counted."""
+        registry.audit(
+            "conflict",
+            "task",
+            task,
+            {"field": c.field, "jira": c.jira},
+            {"field": c.field, "ark": c.ark, "winner": c.winner},
+        )
+        self.summary.conflicts += 1
 
     def _transition(self, step: Transition) -> None:
         name = self.board.transition_to(step.issue, step.target)
@@ -629,6 +667,8 @@ class Syncer:
         with self.transaction() as registry:
             for pull in pulls:
                 by, at = _status_author(history.get(pull.issue, {}))
+                if pull.conflict:
+                    self._conflict(registry, pull.task, pull.conflict)
                 task = registry.set_task_status(pull.task, pull.status, by=by, at=at)
                 link = _link(registry, task.id)
                 data = {

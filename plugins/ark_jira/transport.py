@@ -1,16 +1,23 @@
-"""Talking to Jira: the `jira` client's authenticated session, with Ark's own retry policy.
+"""Talking to Jira: one `requests` session, with Ark's own retry policy and timeouts.
 
-The client's built-in retries are switched off (`max_retries=0`) because they re-send a POST
-after a connection error, which can duplicate a create. Here, a request that is safe to repeat
-is retried on 429 (honouring `Retry-After`), 502/503/504 and connection errors, with jittered
-backoff and a bounded total time; a create is retried only on 429 (rejected before any work)
-and otherwise reported as an unknown outcome for the sync to reconcile.
+This is the one place Ark speaks HTTP to Jira with `requests` directly, on purpose: the
+`jira` client's public API has no way to keep many requests in flight on one connection pool,
+to choose between the GET and POST forms of search, or to switch off its re-sending of a POST
+after a connection error (which can duplicate a create). Here, a request that is safe to
+repeat is retried on 429 (honouring `Retry-After`), 502/503/504 and connection errors, with
+jittered backoff and a bounded total time (a host that does not answer is given up after two
+attempts); a create is retried only on 429 (rejected before any work) and otherwise reported
+as an unknown outcome for the sync to reconcile. Every text built from an answer goes through
+the credentials scrubber, and an answer that is not Jira's JSON (a login page, a proxy's
+error page) is described rather than parsed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import re
 import threading
 from collections import Counter
 from email.utils import parsedate_to_datetime
@@ -18,23 +25,35 @@ from typing import Any
 
 import requests
 import requests.adapters
-from jira import JIRA, JIRAError
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_after_delay
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+)
+from tenacity.stop import stop_base
 from tenacity.wait import wait_random_exponential
 
 from ark.errors import ArkError
 from ark_jira.config import Credentials, JiraConfig
+from ark_jira.scrub import Scrubber
 
 TRANSIENT = {429, 502, 503, 504}
 REJECTED_UNPROCESSED = {429}
+CONNECTION_ATTEMPTS = 2
+EXCERPT = 200
 
 
 class Transient(Exception):
     """A failure worth retrying; `retry_after` is the server's requested wait, if any."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, *, connection: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.connection = connection
 
 
 class UnknownOutcome(Exception):
@@ -95,31 +114,40 @@ class _Wait:
         return float(self.backoff(state))
 
 
+class _ConnectionGivenUp(stop_base):
+    """A host that does not connect or answer is tried twice, not for minutes."""
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        outcome = retry_state.outcome
+        exc = outcome.exception() if outcome else None
+        return (
+            isinstance(exc, Transient)
+            and exc.connection
+            and retry_state.attempt_number >= CONNECTION_ATTEMPTS
+        )
+
+
 class JiraApi:
-    """Jira's REST API through the `jira` client's session; counts requests by kind."""
+    """Jira's REST API (v2) through one pooled session; counts requests by kind."""
 
     def __init__(
         self, config: JiraConfig, credentials: Credentials, *, total_retry_seconds: float = 120.0
     ) -> None:
         self.config = config
         self.credentials = credentials
-        auth: dict[str, Any] = (
-            {"token_auth": credentials.pat}
-            if credentials.pat
-            else {"basic_auth": (credentials.email, credentials.token)}
-        )
-        self.client = JIRA(
-            server=config.server,
-            max_retries=0,
-            get_server_info=False,
-            timeout=30,
-            options={"rest_api_version": "2", "check_update": False},
-            **auth,
-        )
+        self.scrub = Scrubber(credentials)
+        self.base = f"{config.server}/rest/api/2/"
+        self.session = requests.Session()
+        if credentials.pat:
+            self.session.headers["Authorization"] = f"Bearer {credentials.pat}"
+        else:
+            self.session.auth = (str(credentials.email), str(credentials.token))
+        self.session.headers["Accept"] = "application/json"
         # One kept-alive connection per request in flight, so none is opened and dropped.
         pool = requests.adapters.HTTPAdapter(pool_maxsize=config.concurrency, max_retries=0)
         for scheme in ("http://", "https://"):
-            self.client._session.mount(scheme, pool)
+            self.session.mount(scheme, pool)
+        self.timeout = (config.connect_timeout, config.read_timeout)
         self.total_retry_seconds = total_retry_seconds
         self.requests: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -158,7 +186,9 @@ class JiraApi:
         retrying = Retrying(
             retry=retry_if_exception_type(Transient),
             wait=_Wait(cap=8.0),
-            stop=stop_after_delay(self.total_retry_seconds) | stop_after_attempt(10),
+            stop=stop_after_delay(self.total_retry_seconds)
+            | stop_after_attempt(10)
+            | _ConnectionGivenUp(),
             reraise=True,
         )
         try:
@@ -166,13 +196,14 @@ class JiraApi:
                 with attempt:
                     return self._once(method, path, params, body, safe)
         except Transient as exc:
-            unreachable = exc.retry_after is None and str(exc).startswith("connection")
             raise JiraRequestError(
-                f"Jira kept failing ({exc}) for {method} {path}; gave up after retrying",
+                f"Jira at {self.config.server} kept failing ({exc}) for {method} {path}; "
+                "gave up after retrying",
                 hint=(
                     f"check that jira.server ({self.config.server}) is right and reachable "
-                    "from here"
-                    if unreachable
+                    "from here (a VPN, a proxy); raise jira.connect_timeout or "
+                    "jira.read_timeout if the network or Jira is slow"
+                    if exc.connection
                     else "Jira may be overloaded or rate-limiting"
                 )
                 + "; run again later: a sync carries on where it stopped",
@@ -182,48 +213,83 @@ class JiraApi:
     def _once(
         self, method: str, path: str, params: dict[str, Any] | None, body: Any, safe: bool
     ) -> Any:
-        url = self.client._get_url(path)
         with self._lock:
             self.requests[f"{method} {path.split('?')[0]}"] += 1
         try:
-            response = self.client._session.request(
+            response = self.session.request(
                 method,
-                url,
+                self.base + path,
                 params=params,
                 data=None if body is None else json.dumps(body),
-                headers={"Content-Type": "application/json"},
+                headers=None if body is None else {"Content-Type": "application/json"},
+                timeout=self.timeout,
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             if not safe:
                 raise UnknownOutcome(
                     f"{method} {path}: connection lost ({type(exc).__name__})"
                 ) from None
-            raise Transient(f"connection error ({type(exc).__name__})") from None
-        except JIRAError as exc:
-            self._raise_for(exc, method, path, safe)
+            raise Transient(_connection_problem(exc, self.timeout), connection=True) from None
+        except requests.RequestException as exc:
+            raise JiraRequestError(
+                self.scrub(f"could not send {method} {path} to Jira: {type(exc).__name__}"),
+                hint=f"check jira.server ({self.config.server}) in the jira: section",
+            ) from None
+        if response.status_code >= 400:
+            self._raise_for(response, method, path, safe)
         if not response.content:
             return None
-        return response.json()
+        try:
+            return response.json()
+        except ValueError:
+            raise self._not_json(response, method, path) from None
 
-    def _raise_for(self, exc: JIRAError, method: str, path: str, safe: bool) -> None:
-        status = exc.status_code or 0
-        response = exc.response
+    def _raise_for(self, response: requests.Response, method: str, path: str, safe: bool) -> None:
+        status = response.status_code
         if status in TRANSIENT and (safe or status in REJECTED_UNPROCESSED):
-            raise Transient(f"HTTP {status}", _retry_after(response)) from None
+            raise Transient(f"HTTP {status}", _retry_after(response))
         if (status in TRANSIENT or status >= 500) and not safe:
-            raise UnknownOutcome(f"{method} {path}: HTTP {status}") from None
-        body: Any = None
-        if response is not None:
-            try:
-                body = response.json()
-            except ValueError:
-                body = None
+            raise UnknownOutcome(f"{method} {path}: HTTP {status}")
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = None
+        details = _messages(body) if isinstance(body, dict) else self._excerpt(response)
         raise JiraRequestError(
-            self._scrub(f"Jira answered {status} to {method} {path}: {_messages(body)}"),
+            self.scrub(f"Jira answered {status} to {method} {path}: {details}"),
             hint=self._hint(status),
             status=status,
             body=body,
-        ) from None
+        )
+
+    def _not_json(self, response: requests.Response, method: str, path: str) -> JiraRequestError:
+        """An answer that is not Jira's JSON: most often a single sign-on or login page, or a
+        proxy's page, served in Jira's place."""
+        kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+        title = _title(response.text)
+        what = f"an HTML page titled {title!r}" if title else f"{kind}: {self._excerpt(response)}"
+        return JiraRequestError(
+            self.scrub(
+                f"Jira at {self.config.server} answered {response.status_code} ({kind}) to "
+                f"{method} {path} with {what}, not Jira's JSON"
+            ),
+            hint=(
+                "a login or single sign-on page, or a proxy, answered instead of Jira's REST "
+                "API: check that jira.server is Jira's base URL (with its context path, such as "
+                "/jira), that the API can be reached without a browser login from here, and "
+                "that the credentials are an API token or personal access token"
+            ),
+            status=response.status_code,
+        )
+
+    def _excerpt(self, response: requests.Response) -> str:
+        """A short, one-line, credential-free excerpt of a body that is not Jira's JSON."""
+        text = re.sub(r"<[^>]*>", " ", response.text)
+        text = " ".join(html.unescape(text).split())
+        if not text:
+            return "an empty body"
+        cut = text[:EXCERPT] + ("..." if len(text) > EXCERPT else "")
+        return repr(self.scrub(cut))
 
     def _hint(self, status: int) -> str:
         server, kind = self.config.server, self.credentials.kind
@@ -245,16 +311,22 @@ class JiraApi:
             )
         return "see the message above; fix the jira: section or the board, then run again"
 
-    def _scrub(self, text: str) -> str:
-        for secret in self.credentials.secrets():
-            text = text.replace(secret, "***")
-        return text
+
+def _connection_problem(exc: Exception, timeout: tuple[float, float]) -> str:
+    if isinstance(exc, requests.ConnectTimeout):
+        return f"no connection within {timeout[0]:g} s"
+    if isinstance(exc, requests.ReadTimeout):
+        return f"no answer within {timeout[1]:g} s"
+    return f"connection error ({type(exc).__name__})"
 
 
-def _messages(body: Any) -> str:
+def _title(text: str) -> str:
+    found = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    return " ".join(html.unescape(found.group(1)).split())[:80] if found else ""
+
+
+def _messages(body: dict[str, Any]) -> str:
     """Jira's error messages (`errorMessages` and per-field `errors`) as one line."""
-    if not isinstance(body, dict):
-        return "no details"
     parts = list(body.get("errorMessages") or [])
     parts += [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
     return "; ".join(parts) or "no details"
