@@ -162,7 +162,7 @@ class Board:
         except JiraRequestError as exc:
             if exc.status in REFUSED:
                 raise BulkRefused(f"HTTP {exc.status}") from None
-            if not isinstance(exc.body, dict) or "errors" not in exc.body:
+            if not isinstance(exc.body, dict) or not isinstance(exc.body.get("errors"), list):
                 raise
             answer = exc.body  # every element failed: Jira answers 400 with the same shape
         failed = {e["failedElementNumber"]: e.get("elementErrors", {}) for e in answer["errors"]}

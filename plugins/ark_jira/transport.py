@@ -328,5 +328,7 @@ def _title(text: str) -> str:
 def _messages(body: dict[str, Any]) -> str:
     """Jira's error messages (`errorMessages` and per-field `errors`) as one line."""
     parts = list(body.get("errorMessages") or [])
-    parts += [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
+    errors = body.get("errors")  # per field; bulk create's answer lists issues here instead
+    if isinstance(errors, dict):
+        parts += [f"{k}: {v}" for k, v in errors.items()]
     return "; ".join(parts) or "no details"

@@ -71,7 +71,23 @@ class Request:
 class Response:
     status: int
     body: Any = None
+    """JSON, or `Page` for a body that is not JSON."""
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A body that is not Jira's JSON: what a proxy, a login page or an echo sends."""
+
+    text: str
+    content_type: str = "text/html;charset=UTF-8"
+
+
+def raw_html(title: str, text: str = "") -> Page:
+    return Page(
+        f"<!DOCTYPE html>\n<html><head><title>{title}</title></head>"
+        f"<body><h1>{title}</h1><p>{text}</p></body></html>\n"
+    )
 
 
 class Gone(Exception):
@@ -130,6 +146,8 @@ class Api:
         self.board = board
         self.render = renderer
         self.bulk = True
+        self.bulk_refusal = 404
+        self.typed_createmeta = True
 
     @property
     def cloud(self) -> bool:
@@ -221,23 +239,29 @@ class Api:
 
     @route("GET", "/rest/api/2/issue/createmeta")
     def createmeta(self, request: Request) -> Response:
-        if not self.cloud:
+        if not self.cloud and self.typed_createmeta:
             # Removed in Data Center 9.0 in favour of the per-project endpoints below.
             return error(404, ["null for uri: " + self.render.api + "/issue/createmeta"])
         keys = {k for v in request.query.get("projectKeys", []) for k in v.split(",")}
-        body = self.render.createmeta("projects.issuetypes.fields" in (request.arg("expand") or ""))
+        types = {k for v in request.query.get("issuetypeIds", []) for k in v.split(",")}
+        expand = "projects.issuetypes.fields" in (request.arg("expand") or "")
+        body = self.render.createmeta(expand, types)
         if keys and self.board.project.key not in keys and self.board.project.id not in keys:
             body["projects"] = []
         return Response(200, body)
 
     @route("GET", "/rest/api/2/issue/createmeta/{projectIdOrKey}/issuetypes")
     def createmeta_issue_types(self, request: Request) -> Response:
+        if not self.typed_createmeta:
+            return error(404, ["null for uri: " + self.render.api + request.path[11:]])
         self.board.check_project(request.params["projectIdOrKey"])
         types = [self.render.issue_type(t) for t in ISSUE_TYPES]
         return self._page(request, types, "issueTypes" if self.cloud else "values")
 
     @route("GET", "/rest/api/2/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}")
     def createmeta_fields(self, request: Request) -> Response:
+        if not self.typed_createmeta:  # Data Center before 8.4
+            return error(404, ["null for uri: " + self.render.api + request.path[11:]])
         self.board.check_project(request.params["projectIdOrKey"])
         self.board.issue_type(request.params["issueTypeId"])
         screen = self.render.create_screen(with_id=True)
@@ -329,7 +353,17 @@ class Api:
     @route("POST", "/rest/api/2/issue/bulk", writes=True)
     def bulk_create(self, request: Request) -> Response:
         if not self.bulk:
-            return error(404, ["null for uri: " + self.render.api + "/issue/bulk"])
+            if self.bulk_refusal == 405:
+                return Response(405, raw_html("405 Method Not Allowed"))
+            if self.bulk_refusal == 400:  # a gateway refusing it, one error for every issue
+                updates = request.body.get("issueUpdates") or []
+                refused = {"errorMessages": ["Bulk operations are disabled."], "errors": {}}
+                failed = [
+                    {"status": 400, "elementErrors": refused, "failedElementNumber": n}
+                    for n in range(len(updates))
+                ]
+                return Response(400, {"issues": [], "errors": failed})
+            return error(self.bulk_refusal, ["null for uri: " + self.render.api + "/issue/bulk"])
         updates = request.body.get("issueUpdates") if isinstance(request.body, dict) else None
         if not isinstance(updates, list) or not updates:
             raise JiraInputError(

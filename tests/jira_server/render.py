@@ -106,11 +106,12 @@ class Renderer:
 
     def server_info(self) -> dict[str, Any]:
         cloud = self.board.flavour == "cloud"
+        numbers = list(self.board.version or ((1001, 0, 0) if cloud else (9, 12, 15)))
         return {
             "baseUrl": self.base,
             "displayUrl": self.base,
-            "version": "1001.0.0-SNAPSHOT" if cloud else "9.12.15",
-            "versionNumbers": [1001, 0, 0] if cloud else [9, 12, 15],
+            "version": ".".join(map(str, numbers)) + ("-SNAPSHOT" if cloud else ""),
+            "versionNumbers": numbers,
             "deploymentType": "Cloud" if cloud else "Server",
             "buildNumber": 100282 if cloud else 9120015,
             "buildDate": "2026-11-20T00:00:00.000+0000",
@@ -271,9 +272,11 @@ class Renderer:
     def create_screen(self, *, with_id: bool) -> list[dict[str, Any]]:
         return [self.field_meta(f, with_id=with_id) for f in FIELDS if f.id in CREATE_SCREEN]
 
-    def createmeta(self, expand_fields: bool) -> dict[str, Any]:
+    def createmeta(self, expand_fields: bool, type_ids: set[str]) -> dict[str, Any]:
         issue_types = []
         for issue_type in ISSUE_TYPES:
+            if type_ids and issue_type.id not in type_ids:
+                continue
             entry: dict[str, Any] = self.issue_type(issue_type)
             if expand_fields:
                 entry["fields"] = {f["key"]: f for f in self.create_screen(with_id=False)}

@@ -14,13 +14,28 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
-from tests.jira_server.app import Api, Request, Response, canonical, error, resolve
+from tests.jira_server.app import Api, Page, Request, Response, canonical, error, raw_html, resolve
 from tests.jira_server.render import Renderer
 from tests.jira_server.state import Board, Flavour, Issue, JiraInputError
 
 UNAUTHORIZED = "You are not authenticated. Authentication required to perform this operation."
+ECHO = "{echo}"
+# Set-ups Ark must work with, beyond the two flavours as they are today: name -> (flavour,
+# switches). `login page` is not here: no sync can get past one.
+VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "cloud": ("cloud", {}),
+    "datacenter": ("datacenter", {}),
+    "datacenter, POST search refused": ("datacenter", {"post_search": False}),
+    "cloud, bulk create refused (405)": ("cloud", {"bulk": False, "bulk_refusal": 405}),
+    "cloud, no per-issue-type create metadata": ("cloud", {"typed_createmeta": False}),
+    "datacenter 8.3": ("datacenter", {"version": (8, 3, 5), "typed_createmeta": False}),
+    "datacenter behind a proxy dropping long URLs, GET search": (
+        "datacenter",
+        {"post_search": False, "max_url": 2048},
+    ),
+}
 
 
 @dataclass
@@ -31,6 +46,8 @@ class _Fault:
     status: int = 0
     retry_after: float | None = None
     drop: bool = False
+    page: Page | None = None
+    """A body that is not JSON; `ECHO` in it becomes what the request carried."""
 
     def matches(self, method: str, path: str) -> bool:
         return self.remaining > 0 and self.method == method.upper() and bool(self.path.search(path))
@@ -53,6 +70,13 @@ class JiraServer:
         latency: float = 0.0,
         email: str = "bot@acme.test",
         token: str = "s3cret",
+        *,
+        bulk_refusal: int = 404,
+        post_search: bool = True,
+        typed_createmeta: bool = True,
+        version: tuple[int, int, int] | None = None,
+        max_url: int = 0,
+        login_page: bool = False,
     ) -> None:
         if flavour not in ("cloud", "datacenter"):
             raise ValueError(f"flavour must be 'cloud' or 'datacenter', not {flavour!r}")
@@ -61,6 +85,15 @@ class JiraServer:
         self._board = Board(self.flavour, project, email)
         self._api = Api(self._board, Renderer(self._board, "http://127.0.0.1"))
         self._api.bulk = bulk
+        self._api.bulk_refusal = bulk_refusal
+        self._api.typed_createmeta = typed_createmeta
+        self._board.version = version
+        self.post_search = post_search
+        """False: POST search answers 405, as behind some gateways; GET still works."""
+        self.max_url = max_url
+        """Above 0: a proxy that drops requests whose URL is longer (answers 414)."""
+        self.login_page = login_page
+        """True: a single sign-on page answers every request with 200 and HTML."""
         self._email = email
         self._token = token
         self.latency = latency
@@ -142,6 +175,17 @@ class JiraServer:
             self._faults.append(
                 _Fault(method.upper(), re.compile(path_regex), times, status, retry_after)
             )
+
+    def fail_with_page(
+        self, method: str, path_regex: str, status: int, text: str, times: int = 1
+    ) -> None:
+        """Like `fail`, with a body that is not JSON (`text`, served as text/html); `ECHO` in
+        it becomes what the request carried: the request line and its Authorization header,
+        and the credentials URL-encoded, as a debugging proxy may echo them."""
+        with self.lock:
+            fault = _Fault(method.upper(), re.compile(path_regex), times, status)
+            fault.page = Page(text)
+            self._faults.append(fault)
 
     def drop_after_commit(self, method: str, path_regex: str, times: int = 1) -> None:
         """The next `times` matching requests are carried out, then the connection is closed
@@ -245,12 +289,22 @@ class JiraServer:
         found = resolve(method, path)
         with self.lock:
             self.requests[(method, found[0].template if found else path)] += 1
+            if self.login_page:
+                return Response(200, raw_html("Log in - Acme single sign-on", "Username"))
+            if self.max_url and len(target) > self.max_url:
+                return Response(414, raw_html("414 Request-URI Too Large"))
             actor = self._authenticate(header, path)
             if actor is None:
                 return error(401, [UNAUTHORIZED])
             fault = self._fault(method, path)
+            if fault is not None and fault.page is not None:
+                return Response(
+                    fault.status, Page(self._echo(fault.page.text, method, target, header))
+                )
             if fault is not None and not fault.drop:
                 return self._fault_response(fault)
+            if method == "POST" and not self.post_search and path.endswith(("/search", "/jql")):
+                return Response(405, raw_html("405 Method Not Allowed"))
             if found is None:
                 return error(404, [f"null for uri: {self.url}{path}"])
             route, params = found
@@ -266,6 +320,18 @@ class JiraServer:
             if route.writes and 200 <= response.status < 300:
                 self.writes += 1
             return None if fault is not None else response
+
+    def _echo(self, text: str, method: str, target: str, header: str | None) -> str:
+        _, _, credentials = (header or "").partition(" ")
+        try:
+            decoded = base64.b64decode(credentials).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            decoded = credentials
+        echo = (
+            f"{method} {target} Authorization: {header} "
+            f"X-Original-Credentials: {quote(decoded, safe='')} raw={decoded}"
+        )
+        return text.replace(ECHO, echo)
 
     def _fault_response(self, fault: _Fault) -> Response:
         response = error(fault.status, [f"Injected failure {fault.status}."])
@@ -310,10 +376,15 @@ class _Handler(BaseHTTPRequestHandler):
         if response is None:
             self.close_connection = True
             return
-        payload = b"" if response.body is None else json.dumps(response.body).encode()
+        page = response.body if isinstance(response.body, Page) else None
+        if page is not None:
+            payload = page.text.encode()
+        else:
+            payload = b"" if response.body is None else json.dumps(response.body).encode()
         self.send_response(response.status)
         if payload:
-            self.send_header("Content-Type", "application/json;charset=UTF-8")
+            kind = page.content_type if page else "application/json;charset=UTF-8"
+            self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(payload)))
         for name, value in response.headers.items():
             self.send_header(name, value)

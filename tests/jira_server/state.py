@@ -175,6 +175,8 @@ class Board:
 
     def __init__(self, flavour: Flavour, project: str, bot_email: str) -> None:
         self.flavour = flavour
+        self.version: tuple[int, int, int] | None = None
+        """What serverInfo says (None: the flavour's current version)."""
         self.users: list[User] = []
         self.issues: dict[str, Issue] = {}
         self._by_id: dict[str, Issue] = {}

@@ -1,0 +1,283 @@
+"""The Jira plugin against the Jiras out there: each set-up met in the wild as a variant of
+the test server, secrets in every encoding kept out of every output, pages that are not JSON,
+hosts that do not answer, and set-up problems found before anything is written."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+from collections.abc import Iterator
+from urllib.parse import quote, quote_plus
+
+import pytest
+from ark_jira.board import Board as JiraBoard
+from ark_jira.config import Credentials, JiraConfig
+from ark_jira.fields import marker
+from ark_jira.scrub import Scrubber
+from ark_jira.transport import JiraApi
+
+from tests.conftest import Ark
+from tests.jira_server import ECHO, VARIANTS, JiraServer
+from tests.test_jira_sync import (  # noqa: F401 - fixtures shared with this module
+    TOKEN,
+    Board,
+    audit,
+    board,
+    cloud,
+    credentials,
+    make_board,
+    one_issue_per_task,
+    write_team,
+)
+
+
+@pytest.fixture(params=list(VARIANTS))
+def variant(
+    request: pytest.FixtureRequest, ark: Ark, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Board]:
+    flavour, switches = VARIANTS[request.param]
+    with JiraServer(flavour=flavour, token=TOKEN, **switches) as server:
+        yield make_board(ark, monkeypatch, server)
+
+
+def test_the_whole_sync_works_against_every_variant(variant: Board) -> None:
+    server = variant.server
+    assert "0 problem(s) with Jira" in variant.ark("jira", "check").output
+    assert "plan: create 8," in variant.sync("--dry-run")
+    variant.ark("tasks", "set", "listening/2026-W48", "in-progress")
+    result = variant.ark.json("jira", "sync")
+    summary = result["summary"]
+    assert summary["created"] == 8 and summary["transitioned"] == 1 and not summary["failed"]
+    issues = one_issue_per_task(server, variant.ark)
+    if not server.bulk:
+        assert any("bulk create refused by the server (HTTP 405)" in n for n in summary["notes"])
+    if not server.post_search:
+        assert "search by POST refused by the server: searched by GET" in summary["notes"]
+    assert server.issues[issues["listening/2026-W48"]].status.category.key == "indeterminate"
+
+    server.set_status(issues["kpi-report/2026-11"], "Done", by=variant.users["ana@acme.test"])
+    server.edit(issues["listening/2026-W50"], {"summary": "Edited on the board"})
+    again = variant.summary()
+    assert again["pulled"] == 1 and again["updated"] == 1 and again["conflicts"] == 1
+    assert [t["key"] for t in variant.ark.json("tasks", "list", "--status", "done")] == [
+        "kpi-report/2026-11"
+    ]
+    server.reset_counters()
+    noop = variant.summary()
+    assert noop["unchanged"] == 8 and server.writes == 0
+    assert sum(server.requests.values()) <= 1 + 5
+    one_issue_per_task(server, variant.ark)
+
+
+def test_lost_creates_are_found_by_batched_searches_whose_urls_stay_short(
+    ark: Ark, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flavour, switches = VARIANTS["datacenter behind a proxy dropping long URLs, GET search"]
+    with JiraServer(flavour=flavour, token=TOKEN, **switches) as server:
+        make_board(ark, monkeypatch, server)
+        board = JiraBoard(JiraApi(JiraConfig(server.url, "ARK"), Credentials(pat=TOKEN)))
+        board.api.connect()
+        markers = [marker(f"task/{n}") for n in range(300)]
+        assert list(board.by_markers(markers)) == []
+        searches = server.requests[("GET", "/rest/api/2/search")]
+        assert searches >= 4 and board.search_by_get  # split, and by GET after one refusal
+        assert server.requests[("POST", "/rest/api/2/search")] == 1
+
+
+def test_a_status_moved_on_both_sides_shows_the_conflict_line(board: Board) -> None:  # noqa: F811
+    board.sync()
+    key = board.issue_of("kpi-report/2026-11")
+    board.ark("tasks", "set", "kpi-report/2026-11", "in-progress")
+    board.server.set_status(key, "Done")
+    out = board.sync("--dry-run")
+    assert f"< pull {key}: Jira status 'Done' -> Ark task kpi-report/2026-11 done" in out
+    assert (
+        "    ! conflict on status: moved in Jira to 'Done', Ark has 'in-progress'; jira wins" in out
+    )
+    summary = board.summary()
+    assert summary["pulled"] == 1 and summary["conflicts"] == 1
+    assert any(
+        a.action == "conflict"
+        and a.entity_key == "kpi-report/2026-11"
+        and a.after is not None
+        and a.after["field"] == "status"
+        for a in audit(board.ark.db_url)
+    )
+
+
+def test_a_bulk_answer_failing_every_issue_the_same_way_falls_back_to_single_creates(
+    ark: Ark, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with JiraServer(flavour="cloud", token=TOKEN, bulk=False, bulk_refusal=400) as server:
+        board = make_board(ark, monkeypatch, server)
+        out = board.sync()
+        assert "created 8," in out and "failed 0" in out
+        assert "note: bulk create refused by the server (Bulk operations are disabled.)" in out
+        assert server.requests[("POST", "/rest/api/2/issue/bulk")] == 1
+        one_issue_per_task(server, ark)
+
+
+# -- secrets ---------------------------------------------------------------------------------
+
+EMAIL = "bot@acme.test"
+SPECIAL = "t0k+en/with=ch&rs~"  # differs raw, base64-paired and URL-encoded
+
+
+def forms(email: str | None, token: str) -> list[str]:
+    """Every encoding of the credential a request may carry, and a server may echo."""
+    found = [token, quote(token, safe=""), quote_plus(token, safe=""), f"Bearer {token}"]
+    if email:
+        pair = f"{email}:{token}".encode()
+        for encoded in (base64.b64encode(pair).decode(), base64.urlsafe_b64encode(pair).decode()):
+            found += [encoded, encoded.rstrip("="), quote(encoded, safe=""), f"Basic {encoded}"]
+        found += [quote(f"{email}:{token}", safe="")]
+    return found
+
+
+@pytest.mark.parametrize("email", [EMAIL, None])
+def test_the_scrubber_masks_every_form_of_a_credential(email: str | None) -> None:
+    scrub = Scrubber(Credentials(email=email, token=SPECIAL) if email else Credentials(pat=SPECIAL))
+    for form in forms(email, SPECIAL):
+        text = scrub(f"header was {form}, lower-case {form.lower()} in the body")
+        assert SPECIAL not in text and form not in text, form
+        assert "***" in text
+    assert scrub("Authorization: Basic c29tZW9uZTplbHNl") == "Authorization: Basic ***"
+
+
+@pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
+def test_a_server_echoing_the_credentials_never_gets_them_printed(
+    ark: Ark, monkeypatch: pytest.MonkeyPatch, flavour: str
+) -> None:
+    with JiraServer(flavour=flavour, token=SPECIAL, email=EMAIL) as server:
+        board = make_board(ark, monkeypatch, server)
+        for name, value in credentials(flavour, SPECIAL).items():
+            monkeypatch.setenv(name, value)
+        board.sync()
+        page = f"<html><head><title>Denied</title></head><body>{ECHO}</body></html>"
+        outputs = []
+        for command in (("check",), ("sync",), ("sync", "--json"), ("sync", "--dry-run")):
+            server.fail_with_page("GET", r"/serverInfo$", 401, page)
+            outputs.append(ark("jira", *command, code=1).output)
+        for command in (("sync", "--json"), ("sync",)):
+            server.fail_with_page("POST", r"/search", 400, f"bad request {ECHO}")
+            outputs.append(ark("jira", *command, code=1).output)
+    text = "\n".join(outputs)
+    assert "Authorization: Bearer ***" in text or "Authorization: Basic ***" in text
+    for form in forms(EMAIL if flavour == "cloud" else None, SPECIAL):
+        assert form not in text, form
+    assert "Traceback" not in text
+
+
+# -- answers that are not Jira's JSON --------------------------------------------------------
+
+
+def test_a_login_page_in_place_of_jira_says_what_was_received_and_what_to_check(
+    ark: Ark, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with JiraServer(flavour="cloud", token=TOKEN, login_page=True) as server:
+        make_board(ark, monkeypatch, server)
+        for command in (("check",), ("sync",), ("sync", "--dry-run")):
+            out = ark("jira", *command, code=1).output
+            assert "answered 200 (text/html)" in out, out
+            assert "HTML page titled 'Log in - Acme single sign-on'" in out
+            assert "single sign-on" in out and "jira.server" in out
+            assert "Traceback" not in out
+        result = ark("jira", "sync", "--json", code=1)
+        error = json.loads(result.stdout)["error"]
+        assert "HTML page titled" in error["message"] and error["exit_code"] == 1
+        assert server.writes == 0
+
+
+def test_an_error_that_is_not_json_shows_its_status_and_a_short_excerpt(cloud: Board) -> None:  # noqa: F811
+    body = "<html><body><h1>Internal failure</h1><p>" + "x" * 500 + "</p></body></html>"
+    cloud.server.fail_with_page("GET", r"/project/ARK$", 500, body)
+    out = cloud.ark("jira", "check", code=1).output
+    assert "Jira answered 500 to GET project/ARK: 'Internal failure xxx" in out
+    assert "no details" not in out and "<h1>" not in out
+    line = next(x for x in out.splitlines() if "answered 500" in x)
+    assert len(line) < 400
+
+
+def test_sync_json_prints_a_json_error_on_a_fatal_error(cloud: Board) -> None:  # noqa: F811
+    cloud.server.fail("GET", r"/serverInfo$", 403)
+    result = cloud.ark("jira", "sync", "--json", code=1)
+    error = json.loads(result.stdout)["error"]
+    assert "403" in error["message"] and "Create issues" in error["hint"]
+    assert error["exit_code"] == 1 and error["problems"] == []
+
+
+# -- time-outs -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def silent_host() -> Iterator[str]:
+    """A host that accepts connections and never answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+
+
+def test_a_host_that_does_not_answer_is_given_up_after_the_read_timeout(
+    ark: Ark, monkeypatch: pytest.MonkeyPatch, silent_host: str
+) -> None:
+    for name, value in credentials("cloud").items():
+        monkeypatch.setenv(name, value)
+    team = ark.team_file()
+    team.write_text(
+        team.read_text()
+        + f"jira:\n  server: {silent_host}\n  project: ARK\n  read_timeout: 0.2\n"
+        + "  connect_timeout: 0.5\n"
+    )
+    ark("apply", str(team))
+    out = ark("jira", "check", code=1).output
+    assert "no answer within 0.2 s" in out and "jira.read_timeout" in out
+
+
+# -- set-up checks before the first write ------------------------------------------------------
+
+
+def test_sync_stops_before_writing_when_the_set_up_would_fail_every_write(
+    ark: Ark, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with JiraServer(flavour="datacenter", token=TOKEN) as server:
+        board = make_board(ark, monkeypatch, server)
+        text = board.team.read_text()
+        board.team.write_text(
+            text.replace("  project: ARK\n", '  project: ARK\n  statuses: {"done": "Shipped"}\n')
+        )
+        ark("apply", str(board.team))
+        records = len(audit(ark.db_url))
+        for _ in range(2):
+            out = ark("jira", "sync", code=1).output
+            assert "Ark status done maps to 'Shipped'" in out and "nothing was written" in out
+        assert server.writes == 0 and len(audit(ark.db_url)) == records
+        board.team.write_text(
+            text.replace("  project: ARK\n", '  project: OPS\n  issue_type: "Epic"\n')
+        )
+        ark("apply", str(board.team))
+        out = ark("jira", "sync", code=1).output
+        assert "404" in out and "project key (OPS)" in out and server.writes == 0
+        board.team.write_text(text)
+        ark("apply", str(board.team))
+        assert "created 8," in ark("jira", "sync").output
+        server.reset_counters()
+        board.summary()
+        assert server.requests[("GET", "/rest/api/2/project/{projectIdOrKey}")] == 0  # cached
+
+
+def test_check_without_per_issue_type_create_metadata_reports_every_problem(
+    ark: Ark, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with JiraServer(flavour="datacenter", token=TOKEN, typed_createmeta=False) as server:
+        for name, value in credentials("datacenter").items():
+            monkeypatch.setenv(name, value)
+        team = write_team(ark, server, statuses={"done": "Shipped"})
+        ark("apply", str(team))
+        ark("tasks", "plan", "--from", "2026-11-23", "--until", "2026-12-31")
+        out = ark("jira", "check", code=1).output
+        assert "Ark status done maps to 'Shipped'" in out
+        assert "no component 'Marketing'" in out and "matches 0 Jira users" in out
+        assert "createmeta" not in out and "project key" not in out
