@@ -8,6 +8,7 @@ import base64
 import json
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -281,3 +282,69 @@ def test_check_without_per_issue_type_create_metadata_reports_every_problem(
         assert "Ark status done maps to 'Shipped'" in out
         assert "no component 'Marketing'" in out and "matches 0 Jira users" in out
         assert "createmeta" not in out and "project key" not in out
+
+
+# -- people ------------------------------------------------------------------------------------
+
+
+def remembered_users(db_url: str) -> dict[str, str]:
+    from ark_jira.users import CACHE
+
+    from ark.db import open_engine
+    from ark.service import transaction
+
+    engine = open_engine(db_url)
+    try:
+        with transaction(engine, write=False) as registry:
+            saved = registry.state(CACHE) or {}
+    finally:
+        engine.dispose()
+    return dict(saved.get("users") or {})
+
+
+def test_the_demo_never_remembers_a_guessed_jira_user(ark: Ark, tmp_path: Path) -> None:
+    out = ark("demo", str(tmp_path / "demo")).output
+    assert "+ create" in out  # the plan, with guessed assignees, was shown
+    assert remembered_users(ark.db_url) == {}
+
+
+def test_a_remembered_user_jira_no_longer_has_is_forgotten_and_looked_up_again(
+    board: Board,  # noqa: F811
+) -> None:
+    board.sync()
+    old = board.users["bruno@acme.test"]
+    assert remembered_users(board.ark.db_url)["bruno@acme.test"] == old
+    board.server.deactivate_user(old)
+    new = board.server.add_user("bruno@acme.test", "Bruno López")
+    board.ark("tasks", "plan", "--from", "2026-11-23", "--until", "2027-01-10")
+    assert "0 problem(s)" in board.ark("jira", "check").output  # check sees the new account
+    out = board.sync(code=1)
+    assert "note: Jira says the remembered user of bruno@acme.test does not exist" in out
+    assert "bruno@acme.test" not in remembered_users(board.ark.db_url)
+    summary = board.summary()
+    assert summary["created"] > 0 and not summary["failed"]
+    assert remembered_users(board.ark.db_url)["bruno@acme.test"] == new
+    for task, key in one_issue_per_task(board.server, board.ark).items():
+        if task.startswith("listening/") and board.server.issues[key].status.name != "Done":
+            assert board.server.issues[key].fields["assignee"] == new, task
+
+
+def test_a_jira_user_set_in_the_team_file_replaces_the_remembered_look_up(cloud: Board) -> None:  # noqa: F811
+    cloud.sync()
+    assert "ana@acme.test" in remembered_users(cloud.ark.db_url)
+    text = cloud.team.read_text()
+    ana = cloud.users["ana@acme.test"]
+    cloud.team.write_text(
+        text.replace(
+            "  - email: ana@acme.test\n", f"  - email: ana@acme.test\n    jira_user: {ana}\n"
+        )
+    )
+    cloud.ark("apply", str(cloud.team))
+    cloud.sync()
+    assert "ana@acme.test" not in remembered_users(cloud.ark.db_url)
+    cloud.team.write_text(text)
+    cloud.ark("apply", str(cloud.team))
+    cloud.server.reset_counters()
+    cloud.sync()
+    assert cloud.server.requests[("GET", "/rest/api/2/user/search")] == 1  # looked up afresh
+    assert remembered_users(cloud.ark.db_url)["ana@acme.test"] == ana

@@ -131,24 +131,22 @@ class Board:
         return [u["name"] for u in found if _same_email(u, email) or u.get("name") == email]
 
     def user_exists(self, user: str) -> bool:
-        """Whether `user` (an accountId on Cloud, a user name on Data Center) exists."""
+        """Whether `user` (an accountId on Cloud, a user name on Data Center) exists and is
+        active (a deactivated account cannot be assigned issues)."""
         try:
-            self.api.get("user", {"accountId" if self.api.cloud else "username": user})
+            found = self.api.get("user", {"accountId" if self.api.cloud else "username": user})
         except JiraRequestError as exc:
             if exc.status == 404:
                 return False
             raise
-        return True
+        return bool(found.get("active", True))
 
     def create_one(self, fields: dict[str, Any]) -> Created:
         """Create one issue; raises `UnknownOutcome` on a lost answer."""
         try:
             created = self.api.post("issue", {"fields": fields}, safe=False)
         except JiraRequestError as exc:
-            named = (
-                tuple((exc.body or {}).get("errors") or {}) if isinstance(exc.body, dict) else ()
-            )
-            return Created(0, None, exc.message, named)
+            return Created(0, None, exc.message, exc.fields)
         return Created(0, created["key"])
 
     def create_bulk(self, fields: list[dict[str, Any]]) -> list[Created]:

@@ -77,11 +77,14 @@ def _errors_as_json(as_json: bool) -> Iterator[None]:
 def jira_check(db_url: str | None, as_json: bool) -> None:
     """Validate the Jira set-up before anything is written; every problem at once."""
     from ark_jira.preflight import preflight
+    from ark_jira.users import remembered
 
     with _errors_as_json(as_json):
         config, board, tx = _setup(db_url)
         tasks, departments = _tasks(tx)
-        problems = preflight(board, tasks, departments)
+        with tx() as registry:
+            users = remembered(registry, config.server)
+        problems = preflight(board, tasks, departments, users)
     if as_json:
         print_json(
             {

@@ -35,7 +35,10 @@ def show_plan(context: DemoContext) -> None:
     with transaction(context.engine, hook=hook) as registry:
         section = stored_section(registry)
     config = JiraConfig.from_section(section or SAMPLE)
-    syncer = Syncer(config, EmptyBoard(config), lambda: transaction(context.engine, hook=hook))
+    # A dry run: the users EmptyBoard makes up must never be remembered as Jira's answers.
+    syncer = Syncer(
+        config, EmptyBoard(config), lambda: transaction(context.engine, hook=hook), dry_run=True
+    )
     plan = syncer.plan()
     where = "configured" if section else "sample (no jira: section)"
     context.echo(

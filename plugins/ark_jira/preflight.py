@@ -12,6 +12,7 @@ from ark.errors import ArkError
 from ark_jira.board import Board, status_matches
 from ark_jira.fields import TaskRow
 from ark_jira.transport import JiraRequestError
+from ark_jira.users import resolve
 
 if TYPE_CHECKING:
     from ark_jira.sync import Transaction
@@ -26,13 +27,16 @@ class Problem:
     fix: str
 
 
-def preflight(board: Board, tasks: list[TaskRow], departments: list[str]) -> list[Problem]:
-    """Every problem at once: connection, project, issue type, fields, users, statuses."""
+def preflight(
+    board: Board, tasks: list[TaskRow], departments: list[str], users: dict[str, str]
+) -> list[Problem]:
+    """Every problem at once: connection, project, issue type, fields, users, statuses;
+    `users` are the remembered look-ups the sync would use (each is checked to exist)."""
     try:
         board.api.connect()
     except JiraRequestError as exc:
         return [Problem(exc.message, exc.hint)]  # nothing else can be asked
-    return setup_problems(board, departments) + _checked(_users, board, tasks)
+    return setup_problems(board, departments) + _checked(_users, board, tasks, users)
 
 
 def setup_problems(board: Board, departments: list[str]) -> list[Problem]:
@@ -165,7 +169,7 @@ def _components(board: Board, departments: list[str], project: dict[str, Any]) -
     ]
 
 
-def _users(board: Board, tasks: list[TaskRow]) -> list[Problem]:
+def _users(board: Board, tasks: list[TaskRow], cache: dict[str, str]) -> list[Problem]:
     problems = []
     overrides = {t.assignee: t.assignee_jira for t in tasks if t.assignee and t.assignee_jira}
     for email, user in sorted(overrides.items()):
@@ -177,20 +181,15 @@ def _users(board: Board, tasks: list[TaskRow]) -> list[Problem]:
                     + ("(an account id)" if board.api.cloud else "(a user name)"),
                 )
             )
-    for email in sorted({t.assignee for t in tasks if t.assignee} - set(overrides)):
-        found = board.find_user(email)
-        if len(found) != 1:
-            problems.append(
-                Problem(
-                    f"{email} matches {len(found)} Jira users"
-                    + (
-                        " (the e-mail may be hidden by the user's privacy settings)"
-                        if not found
-                        else ""
-                    ),
-                    f"set jira_user for {email} in the team file's contributors",
-                )
+    people = resolve(board, tasks, cache, verify=True)
+    for email, found in sorted(people.unmatched.items()):
+        hidden = " (the e-mail may be hidden by the user's privacy settings)" if not found else ""
+        problems.append(
+            Problem(
+                f"{email} matches {found} Jira users{hidden}",
+                f"set jira_user for {email} in the team file's contributors",
             )
+        )
     return problems
 
 

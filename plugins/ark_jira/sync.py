@@ -36,6 +36,7 @@ from ark_jira.fields import (
     rest_fields,
 )
 from ark_jira.transport import JiraRequestError, UnknownOutcome
+from ark_jira.users import remember, remembered, resolve
 
 SYSTEM = "jira"
 Transaction = Callable[[], AbstractContextManager[Registry]]
@@ -272,39 +273,33 @@ class Syncer:
         self.summary = Summary()
         self.desired: dict[str, View] = {}
         self.created: dict[str, str] = {}
+        self.missing_users: set[str] = set()  # Jira users a write said do not exist
 
     # -- users --------------------------------------------------------------------------------
 
     def users(
         self, registry: Registry, tasks: list[TaskRow], problems: list[str]
     ) -> dict[str, str]:
-        """Contributor e-mail -> Jira user id, from overrides, the cache, then user search."""
-        saved: dict[str, str] = dict(registry.state("jira.users") or {})
-        cache = dict(saved)
-        out: dict[str, str] = {}
-        unresolved: set[str] = set()
-        for task in tasks:
-            email = task.assignee
-            if email is None or email in out or email in unresolved:
-                continue
-            if task.assignee_jira:
-                out[email] = task.assignee_jira
-            elif email in cache:
-                out[email] = cache[email]
-            else:
-                found = self.board.find_user(email)
-                if len(found) == 1:
-                    out[email] = cache[email] = found[0]
-                else:
-                    unresolved.add(email)
-                    problems.append(
-                        f"{email}: {len(found) or 'no'} Jira users with this e-mail; its "
-                        "issues are left unassigned until you set jira_user for this "
-                        "contributor in the team file"
-                    )
-        if cache != saved and not self.dry_run:
-            registry.set_state("jira.users", cache)
-        return out
+        """Contributor e-mail -> Jira user id (see `ark_jira.users`); look-ups remembered."""
+        cache = remembered(registry, self.config.server)
+        people = resolve(self.board, tasks, cache)
+        problems += [people.problem(email) for email in people.unmatched]
+        if people.cache != cache and not self.dry_run:
+            remember(registry, self.config.server, people.cache)
+        return people.users
+
+    def _forget(self) -> None:
+        """Forget remembered users a write said do not exist: the next run looks them up."""
+        with self.transaction() as registry:
+            cache = remembered(registry, self.config.server)
+            gone = sorted(email for email, user in cache.items() if user in self.missing_users)
+            if gone:
+                kept = {e: u for e, u in cache.items() if e not in gone}
+                remember(registry, self.config.server, kept)
+                self.summary.notes.append(
+                    f"Jira says the remembered user of {', '.join(gone)} does not exist: "
+                    "forgotten, the next sync looks them up again by e-mail"
+                )
 
     # -- reconcile ----------------------------------------------------------------------------
 
@@ -485,6 +480,8 @@ class Syncer:
         self._parallel(transitions, self._transition)
         if plan.pulls:
             self._pull(plan.pulls)
+        if self.missing_users:
+            self._forget()
         if self.board.search_by_get:
             self.summary.notes.append("search by POST refused by the server: searched by GET")
         with self.transaction() as registry:
@@ -609,6 +606,8 @@ class Syncer:
                 for outcome in results:
                     task, view = batch[outcome.index]
                     if outcome.key is None:
+                        if "assignee" in outcome.fields and view["assignee"]:
+                            self.missing_users.add(view["assignee"])
                         row = registry.session.get(Task, task.id)
                         assert row is not None
                         registry.unlink_task(row, SYSTEM)
@@ -623,7 +622,12 @@ class Syncer:
     def _update(self, update: Update) -> None:
         view = self.desired[update.task]
         if update.changes:
-            self.board.edit(update.issue, rest_fields(view, list(update.changes), self.cloud))
+            try:
+                self.board.edit(update.issue, rest_fields(view, list(update.changes), self.cloud))
+            except JiraRequestError as exc:
+                if "assignee" in exc.fields and view["assignee"]:
+                    self.missing_users.add(view["assignee"])
+                raise
         with self.transaction() as registry:
             task = registry.task(update.task)
             link = _link(registry, task.id)

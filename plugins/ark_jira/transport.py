@@ -68,6 +68,12 @@ class JiraRequestError(ArkError):
         self.status = status
         self.body = body
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The fields Jira's answer names in its per-field `errors`."""
+        errors = self.body.get("errors") if isinstance(self.body, dict) else None
+        return tuple(errors) if isinstance(errors, dict) else ()
+
 
 def _retry_after(response: requests.Response | None) -> float | None:
     if response is None:

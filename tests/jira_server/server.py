@@ -214,6 +214,12 @@ class JiraServer:
         with self.lock:
             return self._board.add_user(email, display_name)
 
+    def deactivate_user(self, user_id: str) -> None:
+        """A person's account is deactivated: issues keep it, nobody can be assigned to it,
+        and search no longer finds it."""
+        with self.lock:
+            self._board.user(user_id).active = False
+
     def add_component(self, name: str) -> None:
         with self.lock:
             self._board.add_component(name)

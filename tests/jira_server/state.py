@@ -218,6 +218,8 @@ class Board:
         if not isinstance(reference, dict):
             return None
         for user in self.users:
+            if not user.active:
+                continue
             if self.flavour == "cloud":
                 wanted = reference.get("accountId", reference.get("id"))
                 if wanted == user.account_id:
