@@ -43,7 +43,7 @@ def cli() -> None:
 def init(directory: Path, template: str, business_type: str, lang: str, force: bool) -> None:
     """Write DIRECTORY/ark.yaml: a complete starting strategy to edit."""
     from ark.export import dump_team
-    from ark.plugins import manager
+    from ark.plugins import hooks
 
     chosen = templates().get(template)
     if chosen is None:
@@ -59,15 +59,15 @@ def init(directory: Path, template: str, business_type: str, lang: str, force: b
         f"wrote {target}: {len(spec.departments)} departments, "
         f"{len(spec.responsibilities)} responsibilities, {len(spec.objectives)} objectives"
     )
-    manager().hook.ark_init_workspace(directory=directory, template=template, lang=lang)
+    hooks().ark_init_workspace(directory=directory, template=template, lang=lang)
     click.echo(f"next: edit it, then `ark check --file {target}` and `ark apply {target}`")
 
 
 def templates() -> dict[str, Any]:
-    from ark.plugins import manager
+    from ark.plugins import hooks
 
     found: dict[str, Any] = {}
-    manager().hook.ark_register_templates(register=lambda t: found.setdefault(t.name, t))
+    hooks().ark_register_templates(register=lambda t: found.setdefault(t.name, t))
     return found
 
 
@@ -283,10 +283,10 @@ def check(file: Path | None, db_url: str | None, as_json: bool) -> None:
     Exit code 1 when any error is found (2 when --file is not a valid team file).
     """
     from ark.checks import run_checks
-    from ark.plugins import manager
+    from ark.plugins import hooks
 
     checks: list[Any] = []
-    manager().hook.ark_register_checks(register=checks.append)
+    hooks().ark_register_checks(register=checks.append)
     if file is not None:
         from ark.teamfile import read_team_file
 
@@ -508,7 +508,7 @@ for command in LIST_COMMANDS:
 
 
 def main() -> None:
-    from ark.plugins import manager
+    from ark.plugins import hooks
 
-    manager().hook.ark_register_commands(cli=cli)
+    hooks().ark_register_commands(cli=cli)
     cli()

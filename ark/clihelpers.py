@@ -83,7 +83,7 @@ def registry(
     A read in a folder with no registry is refused rather than answered from a new, empty
     one: `ark check` in a mistyped folder must not report a clean team.
     """
-    from ark.plugins import manager
+    from ark.plugins import hooks
     from ark.registry.writer import transaction
 
     if not write and db_url is None:
@@ -98,7 +98,7 @@ def registry(
             )
     engine = engine_for(db_url, workspace)
     try:
-        with transaction(engine, hook=manager().hook, write=write) as reg:
+        with transaction(engine, hooks=hooks(), write=write) as reg:
             yield reg
     finally:
         engine.dispose()

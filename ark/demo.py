@@ -78,7 +78,7 @@ def run_demo(directory: Path, lang: str, db_url: str | None) -> None:
     from ark.checks import run_checks
     from ark.db import open_engine
     from ark.export import dump_team
-    from ark.plugins import manager
+    from ark.plugins import hooks
     from ark.service import transaction
     from ark.templates import ARK_TEMPLATE
 
@@ -89,24 +89,24 @@ def run_demo(directory: Path, lang: str, db_url: str | None) -> None:
     team_file.write_text(dump_team(spec, header="# Ark demo team: fictitious people.\n"), "utf-8")
     click.echo(f"team file:   {team_file}")
     engine = open_engine(db_url, workspace=directory)
-    pm = manager()
-    pm.hook.ark_init_workspace(directory=directory, template=ARK_TEMPLATE.name, lang=lang)
-    with transaction(engine, hook=pm.hook) as reg:
+    pm = hooks()
+    pm.ark_init_workspace(directory=directory, template=ARK_TEMPLATE.name, lang=lang)
+    with transaction(engine, hooks=pm) as reg:
         plan = reg.apply(spec)
     click.echo(f"registry:    {engine.url.render_as_string()}")
     click.echo(
         f"applied:     {len(plan.changes)} changes "
         f"({len(spec.contributors)} people, {len(spec.responsibilities)} responsibilities)"
     )
-    with transaction(engine, hook=pm.hook) as reg:
+    with transaction(engine, hooks=pm) as reg:
         planned = reg.plan_tasks(today + dt.timedelta(days=91), today)
         open_tasks = len(reg.tasks())
     click.echo(f"tasks:       {len(planned)} planned for the next quarter ({open_tasks} in all)")
-    pm.hook.ark_demo(context=DemoContext(directory, engine, team_file, click.echo))
+    pm.ark_demo(context=DemoContext(directory, engine, team_file, click.echo))
     # Checked last, so what the plugins added (documented processes, say) counts.
     checks: list[Any] = []
-    pm.hook.ark_register_checks(register=checks.append)
-    with transaction(engine, hook=pm.hook, write=False) as reg:
+    pm.ark_register_checks(register=checks.append)
+    with transaction(engine, hooks=pm, write=False) as reg:
         findings = run_checks(reg, checks)
     errors = sum(f.level == "error" for f in findings)
     click.echo(f"checks:      {errors} error(s), {len(findings) - errors} warning(s)")

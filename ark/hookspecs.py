@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
     from ark.checks import Check
     from ark.demo import DemoContext
-    from ark.processes import ProcessChange
-    from ark.service import AssignmentChange, Registry, TaskChange
+    from ark.registry.events import AssignmentChange, ProcessChange, TaskChange
+    from ark.registry.writer import Registry
     from ark.spec import Section
     from ark.templates import Template
 
@@ -29,13 +29,14 @@ hookspec = pluggy.HookspecMarker("ark")
 hookimpl = pluggy.HookimplMarker("ark")
 
 
-@hookspec
+@hookspec(historic=True)
 def ark_register_commands(cli: click.Group) -> None:
     """Add commands (or groups) to the `ark` command line.
 
     :param cli: the top-level click group; call `cli.add_command(...)` or use
         `@cli.command()`. Import heavy libraries inside the command, not at module level,
-        so `ark --help` stays fast.
+        so `ark --help` stays fast. Historic: a plugin registered after the commands were
+        gathered is called at once on registration.
     """
 
 

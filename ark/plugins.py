@@ -7,11 +7,25 @@ Built-in plugins are registered through the same group as third-party ones, so
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cache
+from typing import TYPE_CHECKING
 
 import pluggy
 
 from ark import hookspecs
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import click
+
+    from ark.checks import Check
+    from ark.demo import DemoContext
+    from ark.registry.events import AssignmentChange, ProcessChange, TaskChange
+    from ark.registry.writer import Registry
+    from ark.spec import Section
+    from ark.templates import Template
 
 GROUP = "ark"
 DISABLE_ENV = "ARK_DISABLE_PLUGINS"
@@ -37,6 +51,57 @@ def manager() -> pluggy.PluginManager:
     pm.load_setuptools_entrypoints(GROUP)
     pm.check_pending()
     return pm
+
+
+class Hooks:
+    """The hooks, called through one typed method each (as tox does), so a misspelt hook or a
+    missing argument is a type error rather than a silent no-op; named like the hooks."""
+
+    def __init__(self, pm: pluggy.PluginManager) -> None:
+        self.pm = pm
+
+    def listens(self, name: str) -> bool:
+        """Whether any plugin implements the hook `name` (an event nobody hears costs nothing)."""
+        return bool(getattr(self.pm.hook, name).get_hookimpls())
+
+    def ark_register_commands(self, cli: click.Group) -> None:
+        """Historic: a plugin registered later (a test's) adds its commands on registration."""
+        self.pm.hook.ark_register_commands.call_historic(kwargs={"cli": cli})
+
+    def ark_register_templates(self, register: Callable[[Template], None]) -> None:
+        self.pm.hook.ark_register_templates(register=register)
+
+    def ark_register_sections(self, register: Callable[[Section], None]) -> None:
+        self.pm.hook.ark_register_sections(register=register)
+
+    def ark_register_checks(self, register: Callable[[Check], None]) -> None:
+        self.pm.hook.ark_register_checks(register=register)
+
+    def ark_assignment_changed(self, registry: Registry, change: AssignmentChange) -> None:
+        self.pm.hook.ark_assignment_changed(registry=registry, change=change)
+
+    def ark_task_changed(self, registry: Registry, change: TaskChange) -> None:
+        self.pm.hook.ark_task_changed(registry=registry, change=change)
+
+    def ark_process_changed(self, registry: Registry, change: ProcessChange) -> None:
+        self.pm.hook.ark_process_changed(registry=registry, change=change)
+
+    def ark_init_workspace(self, directory: Path, template: str, lang: str) -> None:
+        self.pm.hook.ark_init_workspace(directory=directory, template=template, lang=lang)
+
+    def ark_demo(self, context: DemoContext) -> None:
+        self.pm.hook.ark_demo(context=context)
+
+    def ark_playbook_pages(
+        self, registry: Registry, lang: str, register: Callable[[str, str], None]
+    ) -> None:
+        self.pm.hook.ark_playbook_pages(registry=registry, lang=lang, register=register)
+
+
+@cache
+def hooks() -> Hooks:
+    """The process-wide plugin manager's hooks, typed."""
+    return Hooks(manager())
 
 
 def loaded() -> list[tuple[str, list[str]]]:

@@ -1,63 +1,29 @@
-"""Documented processes: recording revisions, review stamps and completion logs.
+"""Documented processes: reading revisions, review dates and completion logs.
 
 A process is kept as the exact text of its file, one revision per change, so an export gives
 back the same bytes and a diff between revisions is a plain text diff. The file format itself
 belongs to the plugin that reads it (`ark_processes`); the core keeps the text, the parsed
 content the plugin hands over (`ProcessDraft.data`) and the bookkeeping around it. Every
-change goes through a `Registry`, with an audit record, inside its transaction.
+change goes through the `Registry` (`ark.registry.processes`), with an audit record, inside
+its transaction; this module reads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from ark.errors import NotFound
 from ark.models import Process, ProcessLogEntry, ProcessRevision, Responsibility
 from ark.periods import add_months
-from ark.service import Registry, now
+from ark.registry.processes import DEFAULT_REVIEW_MONTHS, ProcessDraft, Recorded, content_hash
+from ark.registry.writer import Registry
 from ark.vocabulary import Cadence
-
-DEFAULT_REVIEW_MONTHS = 6
-
-
-@dataclass(frozen=True)
-class ProcessDraft:
-    """A process file, parsed and validated by its reader, ready to be recorded."""
-
-    slug: str
-    title: str
-    responsibility: str
-    text: str
-    data: dict[str, Any] = field(default_factory=dict)
-    review_months: int = DEFAULT_REVIEW_MONTHS
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What recording one draft did: the new revision's number, None when unchanged."""
-
-    slug: str
-    revision: int | None
-    created: bool
-
-
-@dataclass(frozen=True)
-class ProcessChange:
-    """A process recorded, reviewed or given a completion; passed to `ark_process_changed`."""
-
-    action: str  # "recorded" | "reviewed" | "logged"
-    slug: str
-    responsibility: str
-    revision: int
-    by: str
 
 
 @dataclass(frozen=True)
@@ -71,8 +37,7 @@ class RevisionInfo:
     content_hash: str
 
 
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+__all__ = ["DEFAULT_REVIEW_MONTHS", "ProcessDraft", "Recorded", "content_hash"]
 
 
 # -- reads -------------------------------------------------------------------------------------
@@ -85,15 +50,6 @@ def processes(registry: Registry) -> list[Process]:
             select(Process).where(Process.archived.is_(False)).order_by(Process.slug)
         )
     )
-
-
-def process(registry: Registry, slug: str) -> Process:
-    row = registry.session.scalars(
-        select(Process).where(Process.slug == slug, Process.archived.is_(False))
-    ).first()
-    if row is None:
-        raise NotFound(f"no process {slug!r} in the registry", hint="see `ark process list`")
-    return row
 
 
 def review_due(row: Process) -> dt.date:
@@ -116,7 +72,7 @@ def due_for_review(registry: Registry, until: dt.date) -> list[Process]:
 def revision(registry: Registry, slug: str, number: int) -> ProcessRevision:
     row = registry.session.scalars(
         select(ProcessRevision).where(
-            ProcessRevision.process_id == process(registry, slug).id,
+            ProcessRevision.process_id == registry.process(slug).id,
             ProcessRevision.number == number,
         )
     ).first()
@@ -219,173 +175,3 @@ def recurring_without_process(registry: Registry) -> list[Responsibility]:
             .order_by(Responsibility.slug)
         )
     )
-
-
-# -- writes ------------------------------------------------------------------------------------
-
-
-def _view(
-    title: str, responsibility: str, revision: int, digest: str, review_months: int
-) -> dict[str, Any]:
-    """A process as its audit records show it."""
-    return {
-        "title": title,
-        "responsibility": responsibility,
-        "revision": revision,
-        "hash": digest,
-        "review_months": review_months,
-    }
-
-
-def record(registry: Registry, drafts: Sequence[ProcessDraft], message: str = "") -> list[Recorded]:
-    """Record each draft as a new revision of its process, unless its text is unchanged.
-
-    Runs inside the caller's transaction: one draft that fails leaves none recorded. New
-    processes and all revisions are written in bulk, so a folder of a thousand files costs
-    a handful of statements.
-    """
-    stamp, session = now(), registry.session
-    existing = {
-        p.slug: p
-        for p in session.scalars(select(Process).where(Process.slug.in_([d.slug for d in drafts])))
-    }
-    owners = {
-        r.slug: r
-        for r in session.scalars(
-            select(Responsibility).where(
-                Responsibility.slug.in_({d.responsibility for d in drafts}),
-                Responsibility.archived.is_(False),
-            )
-        )
-    }
-    fresh: list[dict[str, Any]] = []
-    changed: list[tuple[ProcessDraft, int, str, dict[str, Any] | None]] = []
-    out: list[Recorded] = []
-    for draft in drafts:
-        digest = content_hash(draft.text)
-        row = existing.get(draft.slug)
-        if row is not None and row.content_hash == digest and not row.archived:
-            out.append(Recorded(draft.slug, None, created=False))
-            continue
-        responsibility = owners.get(draft.responsibility) or registry.responsibility(
-            draft.responsibility
-        )
-        values = {
-            "title": draft.title,
-            "responsibility_id": responsibility.id,
-            "review_months": draft.review_months,
-            "data": draft.data,
-            "content_hash": digest,
-            "changed_at": stamp,
-            "archived": False,
-        }
-        if row is None:
-            number, before = 1, None
-            fresh.append({"slug": draft.slug, "created_at": stamp, "revision": number, **values})
-        else:
-            number = row.revision + 1
-            before = _view(
-                row.title,
-                row.responsibility.slug,
-                row.revision,
-                row.content_hash,
-                row.review_months,
-            )
-            for key, value in {**values, "revision": number}.items():
-                setattr(row, key, value)
-        changed.append((draft, number, digest, before))
-        out.append(Recorded(draft.slug, number, created=before is None))
-    ids = {slug: row.id for slug, row in existing.items()}
-    if fresh:
-        ids.update(
-            (slug, pid)
-            for pid, slug in session.execute(
-                insert(Process).returning(Process.id, Process.slug),
-                fresh,
-            )
-        )
-    session.flush()
-    if changed:
-        session.execute(
-            insert(ProcessRevision),
-            [
-                {
-                    "process_id": ids[draft.slug],
-                    "number": number,
-                    "author": registry.actor,
-                    "at": stamp,
-                    "message": message,
-                    "text": draft.text,
-                    "content_hash": digest,
-                }
-                for draft, number, digest, _ in changed
-            ],
-        )
-    for draft, number, digest, before in changed:
-        after = _view(draft.title, draft.responsibility, number, digest, draft.review_months)
-        registry.audit(
-            "add" if before is None else "change",
-            "process",
-            draft.slug,
-            before,
-            {**after, "message": message},
-            at=stamp,
-        )
-    registry.flush()
-    for draft, number, _, _ in changed:
-        _changed(registry, "recorded", draft.slug, draft.responsibility, number, registry.actor)
-    return out
-
-
-def _changed(
-    registry: Registry, action: str, slug: str, responsibility: str, revision: int, by: str
-) -> None:
-    change = ProcessChange(action, slug, responsibility, revision, by)
-    registry.emit("ark_process_changed", change=change)
-
-
-def stamp_review(
-    registry: Registry, slug: str, *, by: str | None = None, on: dt.date | None = None
-) -> Process:
-    """Record that the process was reviewed and still holds (its text is not touched)."""
-    row = process(registry, slug)
-    before = {"by": row.last_reviewed_by, "on": _iso(row.last_reviewed_on)}
-    row.last_reviewed_by, row.last_reviewed_on = by or registry.actor, on or registry.today
-    after = {"by": row.last_reviewed_by, "on": _iso(row.last_reviewed_on)}
-    registry.audit("review", "process", slug, before, after, actor=by)
-    registry.flush()
-    _changed(
-        registry, "reviewed", slug, row.responsibility.slug, row.revision, row.last_reviewed_by
-    )
-    return row
-
-
-def log_completion(
-    registry: Registry, responsibility: str, task_key: str, on: dt.date, who: str, note: str
-) -> list[ProcessLogEntry]:
-    """Add a completed task to the log of every current process of its responsibility."""
-    rows = registry.session.scalars(
-        select(Process)
-        .join(Responsibility, Responsibility.id == Process.responsibility_id)
-        .where(Responsibility.slug == responsibility, Process.archived.is_(False))
-        .order_by(Process.slug)
-    )
-    entries = []
-    for row in rows:
-        entry = ProcessLogEntry(process_id=row.id, task_key=task_key, date=on, who=who, note=note)
-        registry.session.add(entry)
-        registry.audit(
-            "log",
-            "process",
-            row.slug,
-            None,
-            {"task": task_key, "date": on.isoformat(), "who": who, "note": note},
-            actor=who,
-        )
-        entries.append(entry)
-        _changed(registry, "logged", row.slug, responsibility, row.revision, who)
-    return entries
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None

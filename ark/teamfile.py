@@ -155,10 +155,10 @@ def _finish(data: dict[str, Any], report: Report) -> TeamSpec:
 
 def plugin_sections() -> dict[str, Any]:
     """Top-level sections that plugins own (`jira:`), by name: their JSON Schemas."""
-    from ark.plugins import manager
+    from ark.plugins import hooks
 
     found: list[Any] = []
-    manager().hook.ark_register_sections(register=found.append)
+    hooks().ark_register_sections(register=found.append)
     return {section.name: section.schema for section in found}
 
 

@@ -36,7 +36,7 @@ from click.testing import CliRunner  # noqa: E402
 from jira import JIRA  # noqa: E402
 
 from ark.cli import cli  # noqa: E402
-from ark.plugins import manager  # noqa: E402
+from ark.plugins import hooks  # noqa: E402
 from tests.jira_server import VARIANTS, JiraServer  # noqa: E402
 
 EMAIL, TOKEN = "bot@acme.test", "bench-token"
@@ -263,7 +263,7 @@ def main() -> None:
     args = parser.parse_args()
     n = max(WEEKS, args.n // WEEKS * WEEKS)
     people = n // WEEKS + 2
-    manager().hook.ark_register_commands(cli=cli)
+    hooks().ark_register_commands(cli=cli)
     print(f"N = {n} tasks, {args.latency * 1000:.0f} ms per request, Jira test server\n")
 
     runs: dict[str, dict[str, Figure]] = {}

@@ -96,8 +96,7 @@ def process_text(number: int, variant: str = "") -> str:
 def record(engine: Engine, numbers: range, variant: str = "") -> None:
     from ark_processes.document import parse
 
-    from ark.plugins import manager
-    from ark.processes import record as record_drafts
+    from ark.plugins import hooks
     from ark.service import transaction
 
     drafts = []
@@ -105,8 +104,8 @@ def record(engine: Engine, numbers: range, variant: str = "") -> None:
         parsed, problems = parse(process_text(n, variant).encode(), f"process-{n}.md")
         assert parsed is not None, problems
         drafts.append(parsed.draft)
-    with transaction(engine, hook=manager().hook) as registry:
-        record_drafts(registry, drafts, "bench")
+    with transaction(engine, hooks=hooks()) as registry:
+        registry.record_processes(drafts, "bench")
 
 
 def clock() -> tuple[float, float]:
@@ -160,13 +159,13 @@ def main() -> None:
     args = parser.parse_args()
 
     from ark.db import open_engine
-    from ark.plugins import manager
+    from ark.plugins import hooks
     from ark.service import transaction
 
     with tempfile.TemporaryDirectory(prefix="ark-bench-playbook-") as tmp:
         root = Path(tmp)
         engine = open_engine(f"sqlite:///{root / 'ark.db'}")
-        with transaction(engine, hook=manager().hook) as registry:
+        with transaction(engine, hooks=hooks()) as registry:
             registry.apply(team())
             registry.plan_tasks(dt.date.today() + dt.timedelta(days=28))
         started = clock()

@@ -39,16 +39,15 @@ def main() -> None:
     from ark_processes.starters import starter_files
 
     from ark.db import open_engine
-    from ark.plugins import manager
-    from ark.processes import record
+    from ark.plugins import hooks
     from ark.service import transaction
     from ark.templates import ARK_TEMPLATE
     from ark.vocabulary import BusinessType
 
     work = Path(tempfile.mkdtemp(prefix="ark-bench-processes-"))
     engine = open_engine(f"sqlite:///{work / 'ark.db'}")
-    hook = manager().hook
-    with transaction(engine, hook=hook) as reg:
+    hook = hooks()
+    with transaction(engine, hooks=hook) as reg:
         reg.apply(ARK_TEMPLATE.render(BusinessType.COMMERCIAL, "en", dt.date.today()))
     source = starter_files("en")["weekly-listening-report.md"].decode("utf-8")
     source = source.replace("related: [social-customer-care, editorial-calendar]", "related: []")
@@ -67,8 +66,10 @@ def main() -> None:
     event.listen(engine, "before_cursor_execute", count)
 
     def record_folder(message: str) -> int:
-        with transaction(engine, hook=hook) as reg:
-            return sum(r.revision is not None for r in record(reg, read([folder], reg), message))
+        with transaction(engine, hooks=hook) as reg:
+            return sum(
+                r.revision is not None for r in reg.record_processes(read([folder], reg), message)
+            )
 
     def naive_read() -> int:
         files = sorted(folder.glob("*.md"))
@@ -79,7 +80,7 @@ def main() -> None:
         return len(files)
 
     def make_pages() -> int:
-        with transaction(engine, hook=hook, write=False) as reg:
+        with transaction(engine, hooks=hook, write=False) as reg:
             return len(pages(reg, "en"))
 
     n = args.files
@@ -90,7 +91,7 @@ def main() -> None:
     statements = 0
     seconds, made = timed(lambda: record_folder("again"))
     rows.append(("record (unchanged)", seconds, f"{made} revisions", statements))
-    with transaction(engine, hook=hook, write=False) as reg:
+    with transaction(engine, hooks=hook, write=False) as reg:
         seconds, _ = timed(lambda: read([folder], reg))
     rows.append(("read: compiled, positions on demand", seconds, f"{n} files", 0))
     seconds, _ = timed(naive_read)

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ark.cli import cli
-from ark.plugins import manager
+from ark.plugins import hooks
 
 FIXTURES = Path(__file__).parent / "data"
 
@@ -52,7 +52,7 @@ class Ark:
 @pytest.fixture(scope="session", autouse=True)
 def plugin_commands() -> None:
     """Plugins' commands are added once, as `ark.cli.main` does."""
-    manager().hook.ark_register_commands(cli=cli)
+    hooks().ark_register_commands(cli=cli)
 
 
 BACKEND_ENV = "ARK_TEST_DATABASE"  # sqlite (the default) or postgresql

@@ -115,9 +115,9 @@ RUNNER = """
 import json, os, sys
 from click.testing import CliRunner
 from ark.cli import cli
-from ark.plugins import manager
+from ark.plugins import hooks
 
-manager().hook.ark_register_commands(cli=cli)
+hooks().ark_register_commands(cli=cli)
 results = []
 for cwd, args in json.loads(sys.argv[1]):
     os.chdir(cwd)

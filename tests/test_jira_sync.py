@@ -410,17 +410,15 @@ def _dump(db_url: str) -> Iterator[str]:
 
 def test_the_playbook_lists_each_task_with_its_issue(cloud: Board) -> None:
     from ark.db import open_engine
-    from ark.plugins import manager
+    from ark.plugins import hooks
     from ark.service import transaction
 
     def pages(lang: str) -> dict[str, str]:
         found: dict[str, str] = {}
         engine = open_engine(cloud.ark.db_url)
         try:
-            with transaction(engine, hook=manager().hook, write=False) as registry:
-                manager().hook.ark_playbook_pages(
-                    registry=registry, lang=lang, register=found.__setitem__
-                )
+            with transaction(engine, hooks=hooks(), write=False) as registry:
+                hooks().ark_playbook_pages(registry=registry, lang=lang, register=found.__setitem__)
         finally:
             engine.dispose()
         return found

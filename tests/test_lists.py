@@ -225,3 +225,20 @@ def test_each_read_runs_two_statements_whatever_the_team_size(ark: Ark, new_db: 
         counts.append((len(seen), pages[0].total))
         engine.dispose()
     assert counts == [(14, 3), (14, 60)]
+
+
+def test_tasks_read_with_their_links(ark: Ark, team: Path) -> None:
+    ark("tasks", "plan", "--from", "2026-03-02", "--until", "2026-03-15")
+    with transaction(open_engine(ark.db_url)) as reg:
+        task = reg.task("listening/2026-W10")
+        reg.link_task(task, "jira", "ARK-7", {})
+    page = read(ark.db_url, lambda q: q.tasks(responsibility="listening", linked_to="jira"))
+    assert [(t.key, t.assignee, t.due, t.external_key) for t in page.items] == [
+        ("listening/2026-W10", "bruno@acme.test", dt.date(2026, 3, 8), "ARK-7"),
+        ("listening/2026-W11", "bruno@acme.test", dt.date(2026, 3, 15), None),
+    ]
+    due = read(
+        ark.db_url, lambda q: q.tasks(due_by=dt.date(2026, 3, 8), assignee="Bruno@acme.test")
+    )
+    assert [t.key for t in due.items] == ["listening/2026-W10"]
+    assert read(ark.db_url, lambda q: q.tasks(status="done")).total == 0

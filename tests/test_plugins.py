@@ -48,8 +48,7 @@ class ThrowawayPlugin:
 @pytest.fixture
 def throwaway() -> Iterator[None]:
     plugin = ThrowawayPlugin()
-    manager().register(plugin, name="throwaway")
-    manager().hook.ark_register_commands.call_extra([plugin.ark_register_commands], {"cli": cli})
+    manager().register(plugin, name="throwaway")  # historic: its commands are added now
     try:
         yield
     finally:
@@ -130,3 +129,34 @@ def test_help_imports_neither_the_database_nor_jira_nor_mkdocs(tmp_path: Path) -
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, check=True
     ).stdout
     assert "HEAVY []" in out
+
+
+def test_every_hook_has_one_typed_method_with_its_parameters() -> None:
+    """`ark.plugins.Hooks` calls each hook by name with its own parameters, as tox's manager."""
+    import inspect
+
+    from ark import hookspecs
+    from ark.plugins import Hooks
+
+    for name in hookspecs.hook_names():
+        method = getattr(Hooks, name, None)
+        assert method is not None, f"Hooks lacks a method for {name}"
+        spec = list(inspect.signature(getattr(hookspecs, name)).parameters)
+        assert list(inspect.signature(method).parameters)[1:] == spec, name
+
+
+def test_a_misspelt_hook_is_refused_when_plugins_load() -> None:
+    import pluggy
+
+    from ark import hookspecs
+
+    class Misspelt:
+        @hookimpl
+        def ark_register_comands(self, cli: click.Group) -> None:  # one "m"
+            """Never called."""
+
+    pm = pluggy.PluginManager("ark")
+    pm.add_hookspecs(hookspecs)
+    pm.register(Misspelt())
+    with pytest.raises(pluggy.PluginValidationError, match="ark_register_comands"):
+        pm.check_pending()

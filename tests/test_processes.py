@@ -12,8 +12,8 @@ import yaml
 
 from ark.db import open_engine
 from ark.hookspecs import hookimpl
-from ark.plugins import manager
-from ark.processes import ProcessChange
+from ark.plugins import hooks, manager
+from ark.registry.events import ProcessChange
 from ark.service import transaction
 from ark.vocabulary import TaskStatus
 from tests.conftest import Ark
@@ -236,7 +236,7 @@ def test_a_completion_pulled_back_from_another_system_keeps_who_and_when(
     key = _planned_key(ark, "listening")
     engine = open_engine(ark.db_url)
     try:
-        with transaction(engine, hook=manager().hook, actor="sync") as reg:
+        with transaction(engine, hooks=hooks(), actor="sync") as reg:
             reg.set_task_status(
                 key,
                 TaskStatus.DONE,
@@ -270,8 +270,8 @@ def pages(ark: Ark, lang: str) -> dict[str, str]:
     found: dict[str, str] = {}
     engine = open_engine(ark.db_url)
     try:
-        with transaction(engine, hook=manager().hook, write=False) as reg:
-            manager().hook.ark_playbook_pages(registry=reg, lang=lang, register=found.__setitem__)
+        with transaction(engine, hooks=hooks(), write=False) as reg:
+            hooks().ark_playbook_pages(registry=reg, lang=lang, register=found.__setitem__)
     finally:
         engine.dispose()
     return found

@@ -75,10 +75,7 @@ class Assignments(Tasks):
                 before,
                 self._assignment_view(mine),
             )
-            self.emit(
-                "ark_assignment_changed",
-                change=AssignmentChange("change", slug, contributor.email, role, new_hours),
-            )
+            self.emit(AssignmentChange("change", slug, contributor.email, role, new_hours))
             self.reassign_open_tasks({slug})  # the most hours decide who gets the tasks
             return mine
         hours = hours or 0.0
@@ -101,10 +98,7 @@ class Assignments(Tasks):
         )
         self.session.add(row)
         self.audit("add", "assignment", self._assignment_key(row), None, self._assignment_view(row))
-        self.emit(
-            "ark_assignment_changed",
-            change=AssignmentChange("add", slug, contributor.email, role, hours),
-        )
+        self.emit(AssignmentChange("add", slug, contributor.email, role, hours))
         self.reassign_open_tasks({slug})
         return row
 
@@ -134,10 +128,7 @@ class Assignments(Tasks):
         a.valid_to = on
         self.audit("remove", "assignment", self._assignment_key(a), before, None)
         self.emit(
-            "ark_assignment_changed",
-            change=AssignmentChange(
-                "remove", a.responsibility.slug, a.contributor.email, a.role, a.hours
-            ),
+            AssignmentChange("remove", a.responsibility.slug, a.contributor.email, a.role, a.hours)
         )
 
     @staticmethod

@@ -11,7 +11,7 @@ import datetime as dt
 import getpass
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -23,7 +23,17 @@ from ark.models import (
     Kpi,
     Responsibility,
 )
+from ark.registry.events import AssignmentChange, ProcessChange, TaskChange
 from ark.registry.queries import Queries
+
+if TYPE_CHECKING:
+    from ark.plugins import Hooks
+
+EVENT_HOOKS = {
+    AssignmentChange: "ark_assignment_changed",
+    TaskChange: "ark_task_changed",
+    ProcessChange: "ark_process_changed",
+}
 
 
 def current_actor() -> str:
@@ -38,9 +48,11 @@ def now() -> dt.datetime:
 class RegistryBase:
     """Reads and writes of the registry inside one transaction."""
 
-    def __init__(self, session: Session, *, hook: Any = None, actor: str | None = None) -> None:
+    def __init__(
+        self, session: Session, *, hooks: Hooks | None = None, actor: str | None = None
+    ) -> None:
         self.session = session
-        self.hook = hook
+        self.hooks = hooks
         self.actor = actor or current_actor()
         self.today = dt.date.today()
         self._audit: list[dict[str, Any]] = []
@@ -76,14 +88,20 @@ class RegistryBase:
             self.session.execute(insert(AuditRecord), self._audit)
             self._audit.clear()
 
-    def emit(self, hook_name: str, **kwargs: Any) -> None:
-        """Call an event hook inside this transaction, after writing what is pending, so a
-        listener sees the change and its own writes commit or roll back with it."""
-        caller = None if self.hook is None else getattr(self.hook, hook_name)
-        if caller is None or not caller.get_hookimpls():
+    def emit(self, change: AssignmentChange | TaskChange | ProcessChange) -> None:
+        """Call the change's event hook inside this transaction, after writing what is
+        pending, so a listener sees the change and its own writes commit or roll back with it."""
+        name = EVENT_HOOKS[type(change)]
+        if self.hooks is None or not self.hooks.listens(name):
             return  # nobody listens: a big apply is spared a flush per change
         self.flush()
-        caller(registry=self, **kwargs)
+        registry: Any = self  # the `Registry` this base is part of
+        if isinstance(change, AssignmentChange):
+            self.hooks.ark_assignment_changed(registry, change)
+        elif isinstance(change, TaskChange):
+            self.hooks.ark_task_changed(registry, change)
+        else:
+            self.hooks.ark_process_changed(registry, change)
 
     @property
     def read(self) -> Queries:

@@ -29,3 +29,14 @@ class TaskChange:
     assignee: str | None
     by: str
     note: str = ""
+
+
+@dataclass(frozen=True)
+class ProcessChange:
+    """A process recorded, reviewed or given a completion; passed to `ark_process_changed`."""
+
+    action: str  # "recorded" | "reviewed" | "logged"
+    slug: str
+    responsibility: str
+    revision: int
+    by: str

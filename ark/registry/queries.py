@@ -16,7 +16,16 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from ark.registry.results import AuditEntry, KpiRow, Page, PersonRow, ResponsibilityRow
+from ark.registry.results import (
+    AssignmentRow,
+    AuditEntry,
+    KpiRow,
+    ObjectiveRow,
+    Page,
+    PersonRow,
+    ResponsibilityRow,
+    TaskRow,
+)
 
 T = TypeVar("T")
 Run = Callable[[str, Sequence[Any]], Sequence[Sequence[Any]]]
@@ -263,6 +272,63 @@ class Queries:
             ),
         )
 
+    def assignments(
+        self,
+        *,
+        responsibility: str | None = None,
+        person: str | None = None,
+        role: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Page[AssignmentRow]:
+        """Current assignments by responsibility, role, then start; filters keep one
+        responsibility's, one person's (an e-mail), or one role's."""
+        where = _Where("a.valid_to IS NULL")
+        if responsibility is not None:
+            where.add("r.slug = ?", responsibility)
+        if person is not None:
+            where.add("c.email = ?", person.lower())
+        if role is not None:
+            where.add("a.role = ?", role)
+        return self._page(
+            "r.slug, c.email, c.name, a.role, a.hours, a.valid_from",
+            "FROM assignment a JOIN responsibility r ON r.id = a.responsibility_id "
+            "JOIN contributor c ON c.id = a.contributor_id",
+            where,
+            "r.slug, a.role, a.id",
+            offset,
+            limit,
+            lambda row: AssignmentRow(
+                row[0], row[1], row[2], row[3], float(row[4]), _date(row[5]) or dt.date.min
+            ),
+        )
+
+    def objectives(
+        self, *, kpi: str | None = None, offset: int = 0, limit: int | None = None
+    ) -> Page[ObjectiveRow]:
+        """Current objectives in the team file's order; `kpi` keeps those it measures."""
+        where = _Where("NOT o.archived")
+        if kpi is not None:
+            where.add("k.slug = ?", kpi)
+        return self._page(
+            "o.slug, o.title, k.slug, o.baseline, o.target, o.deadline, r.slug",
+            "FROM objective o LEFT JOIN kpi k ON k.id = o.kpi_id "
+            "LEFT JOIN responsibility r ON r.id = o.responsibility_id",
+            where,
+            "o.id",
+            offset,
+            limit,
+            lambda row: ObjectiveRow(
+                row[0],
+                row[1],
+                row[2],
+                None if row[3] is None else float(row[3]),
+                None if row[4] is None else float(row[4]),
+                _date(row[5]),
+                row[6],
+            ),
+        )
+
     def kpis(
         self, *, search: str | None = None, offset: int = 0, limit: int | None = None
     ) -> Page[KpiRow]:
@@ -291,6 +357,46 @@ class Queries:
                 None if row[5] is None else float(row[5]),
                 int(row[6]),
                 int(row[7]),
+            ),
+        )
+
+    def tasks(
+        self,
+        *,
+        status: str | None = None,
+        responsibility: str | None = None,
+        assignee: str | None = None,
+        due_by: dt.date | None = None,
+        linked_to: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Page[TaskRow]:
+        """Tasks by due date then key; `due_by` keeps those due on or before the day,
+        `linked_to` (a system, `jira`) fills each task's `external_key` there, if any."""
+        where = _Where()
+        source = (
+            "FROM task t JOIN responsibility r ON r.id = t.responsibility_id "
+            "LEFT JOIN contributor c ON c.id = t.assignee_id "
+            "LEFT JOIN task_link l ON l.task_id = t.id AND l.system = ?"
+        )
+        where.params.append(linked_to)  # the join's parameter comes first
+        if status is not None:
+            where.add("t.status = ?", status)
+        if responsibility is not None:
+            where.add("r.slug = ?", responsibility)
+        if assignee is not None:
+            where.add("c.email = ?", assignee.lower())
+        if due_by is not None:
+            where.add("t.due <= ?", due_by.isoformat() if self._dialect == "sqlite" else due_by)
+        return self._page(
+            "t.key, t.title, r.slug, t.status, c.email, t.due, t.period, l.external_key",
+            source,
+            where,
+            "t.due IS NULL, t.due, t.key",  # undated last, on both backends
+            offset,
+            limit,
+            lambda row: TaskRow(
+                row[0], row[1], row[2], row[3], row[4], _date(row[5]), row[6], row[7]
             ),
         )
 

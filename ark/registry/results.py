@@ -73,6 +73,31 @@ class ResponsibilityRow(Result):
 
 
 @dataclass(frozen=True)
+class AssignmentRow(Result):
+    """A current assignment: who holds which role on which responsibility, and since when."""
+
+    responsibility: str
+    email: str
+    name: str
+    role: str
+    hours: float
+    since: dt.date
+
+
+@dataclass(frozen=True)
+class ObjectiveRow(Result):
+    """A current objective: its KPI, baseline, target and deadline, and who carries it."""
+
+    slug: str
+    title: str
+    kpi: str | None
+    baseline: float | None
+    target: float | None
+    deadline: dt.date | None
+    responsibility: str | None
+
+
+@dataclass(frozen=True)
 class KpiRow(Result):
     """A current KPI, its latest reading and how many objectives it measures."""
 
@@ -84,6 +109,20 @@ class KpiRow(Result):
     latest_value: float | None
     readings: int
     objectives: int
+
+
+@dataclass(frozen=True)
+class TaskRow(Result):
+    """A task, its owner, and its key in another system when asked for (`linked_to`)."""
+
+    key: str
+    title: str
+    responsibility: str
+    status: str
+    assignee: str | None
+    due: dt.date | None
+    period: str | None
+    external_key: str | None = None
 
 
 @dataclass(frozen=True)

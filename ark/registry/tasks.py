@@ -100,7 +100,7 @@ class Tasks(RegistryBase):
         )
         for task in tasks:
             self.audit("add", "task", task.key, None, self._task_view(task))
-            self.emit("ark_task_changed", change=self._task_change("planned", task))
+            self.emit(self._task_change("planned", task))
         return tasks
 
     def tasks(
@@ -143,7 +143,7 @@ class Tasks(RegistryBase):
         if note:
             task.note = note
         self.audit("change", "task", task.key, before, self._task_view(task), actor=by, at=at)
-        self.emit("ark_task_changed", change=self._task_change("status", task, by=by, note=note))
+        self.emit(self._task_change("status", task, by=by, note=note))
         return task
 
     def reassign_open_tasks(self, slugs: Iterable[str]) -> int:
@@ -172,7 +172,7 @@ class Tasks(RegistryBase):
                 self.session.flush()
                 self.session.refresh(task, ["assignee"])
                 self.audit("change", "task", task.key, before, self._task_view(task))
-                self.emit("ark_task_changed", change=self._task_change("reassigned", task))
+                self.emit(self._task_change("reassigned", task))
                 moved += 1
         return moved
 

@@ -234,10 +234,7 @@ class Team(Assignments, Settings):
             self.audit(change.action, change.entity, change.key, change.before, change.after)
         for change in (*added, *removed, *plan.of("assignment", "change")):
             slug, a = change.spec
-            self.emit(
-                "ark_assignment_changed",
-                change=AssignmentChange(change.action, slug, a.contributor, a.role, a.hours),
-            )
+            self.emit(AssignmentChange(change.action, slug, a.contributor, a.role, a.hours))
         self.reassign_open_tasks({slug for c in (*added, *removed) for slug in [c.spec[0]]})
         self.flush()
         return plan

@@ -1,14 +1,14 @@
 """`Registry`, the only code that writes to the database, and `transaction`, which opens one.
 
 `Registry` is bound to one transaction and put together from one part per kind of thing it
-holds (team, assignments, tasks, links, KPIs, settings); `transaction` opens one.
+holds (team, assignments, tasks, links, KPIs, processes, settings); `transaction` opens one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -19,21 +19,25 @@ from ark.registry.base import current_actor, now
 from ark.registry.events import AssignmentChange, TaskChange
 from ark.registry.kpis import Kpis
 from ark.registry.links import Links
+from ark.registry.processes import Processes
 from ark.registry.team import Team
 
+if TYPE_CHECKING:
+    from ark.plugins import Hooks
 
-class Registry(Team, Links, Kpis):
+
+class Registry(Team, Links, Kpis, Processes):
     """Reads and writes of the registry inside one transaction."""
 
 
 @contextmanager
 def transaction(
-    engine: Engine, *, hook: Any = None, actor: str | None = None, write: bool = True
+    engine: Engine, *, hooks: Hooks | None = None, actor: str | None = None, write: bool = True
 ) -> Iterator[Registry]:
     """A `Registry` over one transaction; integrity races become a clear `Conflict`."""
     try:
         with session_scope(engine, write=write) as session:
-            registry = Registry(session, hook=hook, actor=actor)
+            registry = Registry(session, hooks=hooks, actor=actor)
             yield registry
             registry.flush()
     except IntegrityError as exc:

@@ -27,7 +27,7 @@ def jira() -> None:
 
 def _setup(db_url: str | None) -> tuple[JiraConfig, Board, Transaction]:
     """The section, the board and a transaction factory; credentials checked first."""
-    from ark.plugins import manager
+    from ark.plugins import hooks
     from ark.service import transaction
     from ark_jira.board import Board
     from ark_jira.config import Credentials, JiraConfig, stored_section
@@ -36,7 +36,7 @@ def _setup(db_url: str | None) -> tuple[JiraConfig, Board, Transaction]:
     engine = engine_for(db_url)
 
     def tx() -> AbstractContextManager[Registry]:
-        return transaction(engine, hook=manager().hook)
+        return transaction(engine, hooks=hooks())
 
     with tx() as registry:
         config = JiraConfig.from_section(stored_section(registry))

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ark.demo import DemoContext
-from ark.plugins import manager
+from ark.plugins import hooks
 from ark.service import transaction
 from ark_jira.board import Board
 from ark_jira.config import JiraConfig, stored_section
@@ -31,13 +31,13 @@ class EmptyBoard(Board):
 
 
 def show_plan(context: DemoContext) -> None:
-    hook = manager().hook
-    with transaction(context.engine, hook=hook) as registry:
+    hook = hooks()
+    with transaction(context.engine, hooks=hook) as registry:
         section = stored_section(registry)
     config = JiraConfig.from_section(section or SAMPLE)
     # A dry run: the users EmptyBoard makes up must never be remembered as Jira's answers.
     syncer = Syncer(
-        config, EmptyBoard(config), lambda: transaction(context.engine, hook=hook), dry_run=True
+        config, EmptyBoard(config), lambda: transaction(context.engine, hooks=hook), dry_run=True
     )
     plan = syncer.plan()
     where = "configured" if section else "sample (no jira: section)"

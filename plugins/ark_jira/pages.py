@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from ark.models import Task, TaskLink
-from ark.service import Registry
+from ark.registry.writer import Registry
 from ark_jira.config import stored_section
 from ark_jira.sync import SYSTEM
 
@@ -20,12 +17,7 @@ def board_page(registry: Registry, lang: str) -> str:
     """The page's Markdown, or "" when no task has an issue yet."""
     section = stored_section(registry) or {}
     server = str(section.get("server", "")).rstrip("/")
-    rows = registry.session.execute(
-        select(Task.key, Task.title, Task.status, TaskLink.external_key)
-        .join(TaskLink, TaskLink.task_id == Task.id)
-        .where(TaskLink.system == SYSTEM, TaskLink.external_key.is_not(None))
-        .order_by(Task.due, Task.key)
-    ).all()
+    rows = [t for t in registry.read.tasks(linked_to=SYSTEM).items if t.external_key]
     if not rows:
         return ""
     label = LABELS.get(lang, LABELS["en"])
@@ -40,7 +32,8 @@ def board_page(registry: Registry, lang: str) -> str:
         f"| {label['task']} | {label['issue']} | {label['status']} |",
         "| --- | --- | --- |",
     ]
-    for key, title, status, issue in rows:
+    for t in rows:
+        issue = t.external_key
         link = f"[{issue}]({server}/browse/{issue})" if server else issue
-        lines.append(f"| {title} (`{key}`) | {link} | {status} |")
+        lines.append(f"| {t.title} (`{t.key}`) | {link} | {t.status} |")
     return "\n".join(lines) + "\n"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ark.demo import DemoContext
-from ark.models import Objective
-from ark.plugins import manager
+from ark.plugins import hooks, manager
 from ark.service import Registry, transaction
 from ark_playbook.build import build_site
 from ark_playbook.export import export
@@ -18,27 +17,27 @@ MONTHS = 4
 def sample_readings(registry: Registry) -> int:
     """Fictitious monthly readings for each objective's KPI that has none, climbing from the
     baseline towards the target, so the demo's home page has charts to show."""
-    from sqlalchemy import select
-
     added = 0
-    for o in registry.session.scalars(select(Objective).where(Objective.archived.is_(False))):
-        if o.kpi is None or o.target is None or registry.readings(o.kpi):
+    read = {k.slug for k in registry.read.kpis().items if k.readings}
+    for o in registry.read.objectives().items:
+        if o.kpi is None or o.target is None or o.kpi in read:
             continue
+        read.add(o.kpi)
         start = o.baseline or 0.0
         for month in range(MONTHS):
             day = registry.today - dt.timedelta(days=30 * (MONTHS - 1 - month))
             value = start + (o.target - start) * (month + 1) / (MONTHS + 2)
-            registry.record_kpi(o.kpi.slug, round(value, 1), day)
+            registry.record_kpi(o.kpi, round(value, 1), day)
             added += 1
     return added
 
 
 def build_demo_playbook(context: DemoContext) -> None:
-    hook = manager().hook
-    with transaction(context.engine, hook=hook) as registry:
+    hook = hooks()
+    with transaction(context.engine, hooks=hook) as registry:
         readings = sample_readings(registry)
     folder = context.workspace / "playbook"
-    with transaction(context.engine, hook=hook, write=False) as registry:
+    with transaction(context.engine, hooks=hook, write=False) as registry:
         lang = registry.strategy().lang
         site, _ = export(registry, folder, lang if lang in LANGS else "en", manager())
     index = build_site(folder)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import select
-
 from ark.checks import Check, Finding
-from ark.models import Assignment
 from ark.processes import is_overdue, processes, recurring_without_process, review_due
 from ark.service import Registry
 from ark.vocabulary import Level, Role
@@ -40,15 +37,9 @@ def check_overdue(registry: Registry) -> Iterator[Finding]:
 
 def check_accountable(registry: Registry) -> Iterator[Finding]:
     """Each process has someone accountable, through its responsibility."""
-    held = set(
-        registry.session.scalars(
-            select(Assignment.responsibility_id).where(
-                Assignment.valid_to.is_(None), Assignment.role == Role.ACCOUNTABLE
-            )
-        )
-    )
+    held = {a.responsibility for a in registry.read.assignments(role=Role.ACCOUNTABLE).items}
     for p in processes(registry):
-        if p.responsibility_id not in held:
+        if p.responsibility.slug not in held:
             yield Finding(
                 Level.WARNING,
                 "process-unowned",

@@ -89,11 +89,10 @@ def process_record(
 
     An unchanged file makes no revision; a bad file records nothing and says where.
     """
-    from ark.processes import record
     from ark_processes.document import read
 
     with registry(db_url) as reg:
-        results = record(reg, read(paths, reg), message)
+        results = reg.record_processes(read(paths, reg), message)
         rows = [
             {
                 "slug": r.slug,
@@ -143,10 +142,10 @@ def process_list(db_url: str | None, as_json: bool) -> None:
 @json_option
 def process_show(slug: str, number: int | None, db_url: str | None, as_json: bool) -> None:
     """A process: its review stamp and the text of a revision."""
-    from ark.processes import completions, process, revision
+    from ark.processes import completions, revision
 
     with registry(db_url, write=False) as reg:
-        row = process(reg, slug)
+        row = reg.process(slug)
         summary = _summary(reg, row)
         text = revision(reg, slug, number or row.revision).text
         data = dict(row.data)
@@ -188,10 +187,10 @@ def process_show(slug: str, number: int | None, db_url: str | None, as_json: boo
 @json_option
 def process_history(slug: str, db_url: str | None, as_json: bool) -> None:
     """The revisions of a process, newest first."""
-    from ark.processes import histories, process
+    from ark.processes import histories
 
     with registry(db_url, write=False) as reg:
-        rows = histories(reg, [process(reg, slug)])[slug]
+        rows = histories(reg, [reg.process(slug)])[slug]
     data: list[dict[str, Any]] = [
         {
             "revision": r.number,
@@ -236,10 +235,10 @@ def process_diff(slug: str, old: int, new: int, db_url: str | None, as_json: boo
 @db_option
 def process_review(slug: str, on: dt.date | None, by: str | None, db_url: str | None) -> None:
     """Stamp a review: the process was read and still holds (its text is unchanged)."""
-    from ark.processes import review_due, stamp_review
+    from ark.processes import review_due
 
     with registry(db_url) as reg:
-        row = stamp_review(reg, slug, by=by, on=on)
+        row = reg.stamp_review(slug, by=by, on=on)
         click.echo(
             f"{slug} reviewed by {row.last_reviewed_by} on {row.last_reviewed_on}; "
             f"next review by {review_due(row)}"

@@ -15,8 +15,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from ark.errors import ArkError, Problem
 from ark.located import (
     SLUG_PATTERN,
@@ -28,8 +26,8 @@ from ark.located import (
     kind_of,
     quick_load,
 )
-from ark.models import Kpi, Process, Responsibility
 from ark.processes import DEFAULT_REVIEW_MONTHS, ProcessDraft
+from ark.processes import processes as current_processes
 from ark.service import Registry
 from ark.vocabulary import Cadence, Role
 
@@ -249,12 +247,9 @@ def read(paths: Sequence[Path], registry: Registry) -> list[ProcessDraft]:
 
 def _cross_check(parsed: list[ProcessFile], registry: Registry) -> list[Problem]:
     """Slugs unique across the batch; responsibility, KPIs and related processes known."""
-    session = registry.session
-    responsibilities = set(
-        session.scalars(select(Responsibility.slug).where(Responsibility.archived.is_(False)))
-    )
-    kpis = set(session.scalars(select(Kpi.slug).where(Kpi.archived.is_(False))))
-    processes = set(session.scalars(select(Process.slug).where(Process.archived.is_(False))))
+    responsibilities = {r.slug for r in registry.read.responsibilities().items}
+    kpis = {k.slug for k in registry.read.kpis().items}
+    processes = {p.slug for p in current_processes(registry)}
     processes |= {p.draft.slug for p in parsed}
     seen: set[str] = set()
     problems: list[Problem] = []

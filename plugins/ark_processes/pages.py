@@ -15,9 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
-from ark.models import Assignment, Contributor, Kpi, Process
+from ark.models import Process
 from ark.processes import (
     completions,
     due_for_review,
@@ -248,17 +246,11 @@ def flowchart(steps: list[dict[str, Any]], words: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _people(registry: Registry) -> dict[int, dict[Role, list[str]]]:
-    """Current people by responsibility and role, in one query."""
-    rows = registry.session.execute(
-        select(Assignment.responsibility_id, Assignment.role, Contributor.name)
-        .join(Contributor, Contributor.id == Assignment.contributor_id)
-        .where(Assignment.valid_to.is_(None))
-        .order_by(Assignment.id)
-    )
-    out: dict[int, dict[Role, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for rid, role, name in rows:
-        out[rid][Role(role)].append(name)
+def _people(registry: Registry) -> dict[str, dict[Role, list[str]]]:
+    """Current people by responsibility and role, in one read."""
+    out: dict[str, dict[Role, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for a in registry.read.assignments().items:
+        out[a.responsibility][Role(a.role)].append(a.name)
     return out
 
 
@@ -404,14 +396,14 @@ def pages(registry: Registry, lang: str) -> dict[str, str]:
     people = _people(registry)
     history = histories(registry)
     logs = completions(registry, limit=RECENT)
-    kpis = dict(registry.session.execute(select(Kpi.slug, Kpi.name)).all())
-    names = Names({str(k): str(v) for k, v in kpis.items()}, {p.slug: p.title for p in rows})
+    kpis = {k.slug: k.name for k in registry.read.kpis().items}
+    names = Names(kpis, {p.slug: p.title for p in rows})
     out = {
         f"processes/{p.slug}.md": process_page(
             registry,
             p,
             words,
-            people.get(p.responsibility_id, {}),
+            people.get(p.responsibility.slug, {}),
             history[p.slug],
             logs[p.slug],
             names,

@@ -38,11 +38,9 @@ def ark_task_changed(registry: Registry, change: TaskChange) -> None:
 
     if change.action != "status" or change.status != TaskStatus.DONE:
         return
-    from ark.processes import log_completion
-
     task = registry.task(change.key)
-    log_completion(
-        registry, change.responsibility, change.key, task.updated_at.date(), change.by, change.note
+    registry.log_completion(
+        change.responsibility, change.key, task.updated_at.date(), change.by, change.note
     )
 
 

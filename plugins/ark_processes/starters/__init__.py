@@ -40,11 +40,10 @@ def write_starters(directory: Path, template: str, lang: str) -> list[Path]:
 
 def record_folder(engine: Any, folder: Path, message: str) -> tuple[int, int]:
     """Record a folder of process files in one transaction: (new revisions, files)."""
-    from ark.plugins import manager
-    from ark.processes import record
+    from ark.plugins import hooks
     from ark.service import transaction
     from ark_processes.document import read
 
-    with transaction(engine, hook=manager().hook) as registry:
-        results = record(registry, read([folder], registry), message)
+    with transaction(engine, hooks=hooks()) as registry:
+        results = registry.record_processes(read([folder], registry), message)
     return sum(r.revision is not None for r in results), len(results)
