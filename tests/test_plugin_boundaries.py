@@ -19,8 +19,15 @@ NOT_YET: dict[str, str] = {
 }
 
 
+def _is_registry(node: ast.expr) -> bool:
+    """`registry`, `reg` or `self.registry`: what hooks and commands call the `Registry`
+    (an HTTP client's `.session` is no business of this rule)."""
+    name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", "")
+    return name in ("registry", "reg")
+
+
 def breaches(path: Path) -> list[str]:
-    """Where the module imports a forbidden module or uses a `.session` attribute."""
+    """Where the module imports a forbidden module or reads through the registry's session."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         names: list[str] = []
@@ -31,8 +38,8 @@ def breaches(path: Path) -> list[str]:
         for name in names:
             if any(name == m or name.startswith(m + ".") for m in FORBIDDEN_MODULES):
                 found.append(f"line {getattr(node, 'lineno', 0)}: imports {name}")
-        if isinstance(node, ast.Attribute) and node.attr == "session":
-            found.append(f"line {node.lineno}: uses .session")
+        if isinstance(node, ast.Attribute) and node.attr == "session" and _is_registry(node.value):
+            found.append(f"line {node.lineno}: uses registry.session")
     return found
 
 
@@ -54,11 +61,13 @@ def test_the_rule_catches_an_import_and_a_session(tmp_path: Path) -> None:
         "from ark.models import Task\n"
         "def f(registry):\n"
         "    import sqlalchemy.orm\n"
-        "    return registry.session.get(Task, 1)\n",
+        "    return registry.session.get(Task, 1)\n"
+        "def g(client):\n"
+        "    return client.session.get('https://jira.example.com')\n",
         encoding="utf-8",
     )
     assert breaches(module) == [
         "line 1: imports ark.models",
         "line 3: imports sqlalchemy.orm",
-        "line 4: uses .session",
+        "line 4: uses registry.session",
     ]
