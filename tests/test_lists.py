@@ -242,3 +242,9 @@ def test_tasks_read_with_their_links(ark: Ark, team: Path) -> None:
     )
     assert [t.key for t in due.items] == ["listening/2026-W10"]
     assert read(ark.db_url, lambda q: q.tasks(status="done")).total == 0
+
+
+def test_not_found_hints_point_to_the_lists(ark: Ark, team: Path) -> None:
+    assert "see `ark responsibilities`" in ark("who", "nope", code=1).output
+    assert "see `ark people --search x`" in ark("show", "x@y.z", code=1).output
+    assert "see `ark kpis`" in ark("kpi", "record", "nope", "1", code=1).output

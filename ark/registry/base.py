@@ -128,18 +128,22 @@ class RegistryBase:
 
     def contributor(self, email: str) -> Contributor:
         row: Contributor = self._one(
-            Contributor, Contributor.email, email.lower(), "contributor", "ark export"
+            Contributor,
+            Contributor.email,
+            email.lower(),
+            "contributor",
+            f"ark people --search {email.split('@')[0]}",
         )
         return row
 
     def responsibility(self, slug: str) -> Responsibility:
         row: Responsibility = self._one(
-            Responsibility, Responsibility.slug, slug, "responsibility", "ark export"
+            Responsibility, Responsibility.slug, slug, "responsibility", "ark responsibilities"
         )
         return row
 
     def kpi(self, slug: str) -> Kpi:
-        row: Kpi = self._one(Kpi, Kpi.slug, slug, "KPI", "ark export")
+        row: Kpi = self._one(Kpi, Kpi.slug, slug, "KPI", "ark kpis")
         return row
 
     def audit_count(self) -> int:
