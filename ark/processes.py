@@ -19,11 +19,22 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from ark.errors import NotFound
-from ark.models import Process, ProcessLogEntry, ProcessRevision, Responsibility
+from ark.models import Process, ProcessLogEntry, ProcessRevision
 from ark.periods import add_months
 from ark.registry.processes import DEFAULT_REVIEW_MONTHS, ProcessDraft, Recorded, content_hash
+from ark.registry.results import ProcessRow, ResponsibilityRow
 from ark.registry.writer import Registry
 from ark.vocabulary import Cadence
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A completed task in a process's log: which, when, who, and the outcome note."""
+
+    task_key: str
+    date: dt.date
+    who: str
+    note: str
 
 
 @dataclass(frozen=True)
@@ -37,39 +48,50 @@ class RevisionInfo:
     content_hash: str
 
 
+@dataclass(frozen=True)
+class Revision(RevisionInfo):
+    """A revision with its text, byte for byte as recorded."""
+
+    text: str
+
+
 __all__ = ["DEFAULT_REVIEW_MONTHS", "ProcessDraft", "Recorded", "content_hash"]
 
 
 # -- reads -------------------------------------------------------------------------------------
 
 
-def processes(registry: Registry) -> list[Process]:
+def processes(registry: Registry) -> list[ProcessRow]:
     """The current processes, by slug."""
-    return list(
-        registry.session.scalars(
-            select(Process).where(Process.archived.is_(False)).order_by(Process.slug)
-        )
-    )
+    return list(registry.read.processes().items)
 
 
-def review_due(row: Process) -> dt.date:
+def process(registry: Registry, slug: str) -> ProcessRow:
+    """One current process, or a clear error."""
+    found = registry.read.processes(slug=slug).items
+    if not found:
+        raise NotFound(f"no process {slug!r} in the registry", hint="see `ark process list`")
+    return found[0]
+
+
+def review_due(row: ProcessRow) -> dt.date:
     """When the process must next be reviewed: its interval after the last review (or after
     it was first recorded, if it never was)."""
     since = row.last_reviewed_on or row.created_at.date()
     return add_months(since, row.review_months)
 
 
-def is_overdue(row: Process, today: dt.date) -> bool:
+def is_overdue(row: ProcessRow, today: dt.date) -> bool:
     return review_due(row) < today
 
 
-def due_for_review(registry: Registry, until: dt.date) -> list[Process]:
+def due_for_review(registry: Registry, until: dt.date) -> list[ProcessRow]:
     """Processes whose review falls on or before `until`, soonest first."""
     due = [p for p in processes(registry) if review_due(p) <= until]
     return sorted(due, key=lambda p: (review_due(p), p.slug))
 
 
-def revision(registry: Registry, slug: str, number: int) -> ProcessRevision:
+def revision(registry: Registry, slug: str, number: int) -> Revision:
     row = registry.session.scalars(
         select(ProcessRevision).where(
             ProcessRevision.process_id == registry.process(slug).id,
@@ -80,7 +102,7 @@ def revision(registry: Registry, slug: str, number: int) -> ProcessRevision:
         raise NotFound(
             f"process {slug!r} has no revision {number}", hint=f"see `ark process history {slug}`"
         )
-    return row
+    return Revision(row.number, row.author, row.at, row.message, row.content_hash, row.text)
 
 
 def current_texts(registry: Registry) -> dict[str, str]:
@@ -95,7 +117,7 @@ def current_texts(registry: Registry) -> dict[str, str]:
 
 
 def histories(
-    registry: Registry, rows: Iterable[Process] | None = None
+    registry: Registry, slugs: Iterable[str] | None = None
 ) -> dict[str, list[RevisionInfo]]:
     """Each process's revisions (newest first, without their text), in one query."""
     query = (
@@ -110,8 +132,8 @@ def histories(
         .join(Process, Process.id == ProcessRevision.process_id)
         .order_by(Process.slug, ProcessRevision.number.desc())
     )
-    if rows is not None:
-        query = query.where(ProcessRevision.process_id.in_([p.id for p in rows]))
+    if slugs is not None:
+        query = query.where(Process.slug.in_(list(slugs)))
     out: dict[str, list[RevisionInfo]] = defaultdict(list)
     for slug, number, author, at, message, digest in registry.session.execute(query):
         out[slug].append(RevisionInfo(number, author, at, message, digest))
@@ -119,8 +141,8 @@ def histories(
 
 
 def completions(
-    registry: Registry, rows: Iterable[Process] | None = None, *, limit: int | None = None
-) -> dict[str, list[ProcessLogEntry]]:
+    registry: Registry, slugs: Iterable[str] | None = None, *, limit: int | None = None
+) -> dict[str, list[Completion]]:
     """Each process's log, newest first (at most `limit` entries each), in one query."""
     rank = (
         func.row_number()
@@ -131,8 +153,9 @@ def completions(
         .label("rank")
     )
     ranked = select(ProcessLogEntry.id, rank)
-    if rows is not None:
-        ranked = ranked.where(ProcessLogEntry.process_id.in_([p.id for p in rows]))
+    if slugs is not None:
+        wanted = select(Process.id).where(Process.slug.in_(list(slugs)))
+        ranked = ranked.where(ProcessLogEntry.process_id.in_(wanted.scalar_subquery()))
     sub = ranked.subquery()
     query = (
         select(Process.slug, ProcessLogEntry)
@@ -142,9 +165,9 @@ def completions(
     )
     if limit is not None:
         query = query.where(sub.c.rank <= limit)
-    out: dict[str, list[ProcessLogEntry]] = defaultdict(list)
-    for slug, entry in registry.session.execute(query):
-        out[slug].append(entry)
+    out: dict[str, list[Completion]] = defaultdict(list)
+    for slug, e in registry.session.execute(query):
+        out[slug].append(Completion(e.task_key, e.date, e.who, e.note))
     return out
 
 
@@ -161,17 +184,11 @@ def unified_diff(registry: Registry, slug: str, old: int, new: int) -> str:
     )
 
 
-def recurring_without_process(registry: Registry) -> list[Responsibility]:
+def recurring_without_process(registry: Registry) -> list[ResponsibilityRow]:
     """Recurring responsibilities that no current process documents."""
-    documented = select(Process.responsibility_id).where(Process.archived.is_(False))
-    return list(
-        registry.session.scalars(
-            select(Responsibility)
-            .where(
-                Responsibility.archived.is_(False),
-                Responsibility.cadence != Cadence.NONE,
-                Responsibility.id.not_in(documented),
-            )
-            .order_by(Responsibility.slug)
-        )
-    )
+    documented = {p.responsibility for p in processes(registry)}
+    return [
+        r
+        for r in registry.read.responsibilities().items
+        if r.cadence != Cadence.NONE and r.slug not in documented
+    ]

@@ -14,8 +14,6 @@ FORBIDDEN_MODULES = ("ark.models", "sqlalchemy")
 NOT_YET: dict[str, str] = {
     "ark_jira/sync.py": "reads tasks and links by id, writes links through ORM rows",
     "ark_playbook/pages.py": "renders pages from ORM rows of the whole team",
-    "ark_processes/pages.py": "types the processes the core's ark.processes returns",
-    "ark_processes/cli.py": "types the processes the core's ark.processes returns",
 }
 
 

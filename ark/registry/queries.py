@@ -23,6 +23,7 @@ from ark.registry.results import (
     ObjectiveRow,
     Page,
     PersonRow,
+    ProcessRow,
     ResponsibilityRow,
     TaskRow,
 )
@@ -397,6 +398,44 @@ class Queries:
             limit,
             lambda row: TaskRow(
                 row[0], row[1], row[2], row[3], row[4], _date(row[5]), row[6], row[7]
+            ),
+        )
+
+    def processes(
+        self,
+        *,
+        slug: str | None = None,
+        responsibility: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Page[ProcessRow]:
+        """Current documented processes by slug; filters keep one, or one responsibility's."""
+        where = _Where("NOT p.archived")
+        if slug is not None:
+            where.add("p.slug = ?", slug)
+        if responsibility is not None:
+            where.add("r.slug = ?", responsibility)
+        return self._page(
+            "p.slug, p.title, r.slug, r.title, r.cadence, p.review_months, p.revision, p.data, "
+            "p.created_at, p.changed_at, p.last_reviewed_by, p.last_reviewed_on",
+            "FROM process p JOIN responsibility r ON r.id = p.responsibility_id",
+            where,
+            "p.slug",
+            offset,
+            limit,
+            lambda row: ProcessRow(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                int(row[5]),
+                int(row[6]),
+                _json(row[7]) or {},
+                _moment(row[8]),
+                _moment(row[9]),
+                row[10],
+                _date(row[11]),
             ),
         )
 

@@ -126,6 +126,25 @@ class TaskRow(Result):
 
 
 @dataclass(frozen=True)
+class ProcessRow(Result):
+    """A current documented process: what it documents, its current revision and content,
+    and its last review."""
+
+    slug: str
+    title: str
+    responsibility: str
+    responsibility_title: str
+    cadence: str
+    review_months: int
+    revision: int
+    data: dict[str, Any]
+    created_at: dt.datetime
+    changed_at: dt.datetime
+    last_reviewed_by: str | None
+    last_reviewed_on: dt.date | None
+
+
+@dataclass(frozen=True)
 class AuditEntry(Result):
     """One change: who made it, when, to what, and the values before and after."""
 

@@ -25,11 +25,11 @@ from ark.models import (
     Kpi,
     Measurement,
     Objective,
-    Process,
     Responsibility,
     Task,
 )
 from ark.processes import processes
+from ark.registry.results import ProcessRow
 from ark.service import Registry
 from ark.spec import StrategySpec
 from ark.vocabulary import Role, TaskStatus
@@ -58,7 +58,7 @@ class Snapshot:
     objectives: list[Objective]
     assignments: dict[int, list[Assignment]]
     open_tasks: dict[int, list[Task]]
-    processes: dict[int, list[Process]]
+    processes: dict[str, list[ProcessRow]]
     readings: dict[int, list[tuple[dt.date, float]]] = field(default_factory=dict)
     kpi_names: dict[str, str] = field(default_factory=dict)
 
@@ -78,9 +78,9 @@ class Snapshot:
             select(Task).where(Task.status != TaskStatus.DONE).order_by(Task.due, Task.key)
         ):
             open_tasks[task.responsibility_id].append(task)
-        documented: dict[int, list[Process]] = defaultdict(list)
+        documented: dict[str, list[ProcessRow]] = defaultdict(list)
         for process in processes(registry):
-            documented[process.responsibility_id].append(process)
+            documented[process.responsibility].append(process)
         readings: dict[int, list[tuple[dt.date, float]]] = defaultdict(list)
 
         for m in s.scalars(select(Measurement).order_by(Measurement.kpi_id, Measurement.date)):
@@ -263,7 +263,7 @@ def responsibility_page(
         )
     )
     out.append(f"## {words['process']}\n")
-    documented = snapshot.processes.get(r.id, [])
+    documented = snapshot.processes.get(r.slug, [])
     if not documented:
         out.append(words["no_process"] + "\n")
     for p in documented:

@@ -39,13 +39,13 @@ def check_accountable(registry: Registry) -> Iterator[Finding]:
     """Each process has someone accountable, through its responsibility."""
     held = {a.responsibility for a in registry.read.assignments(role=Role.ACCOUNTABLE).items}
     for p in processes(registry):
-        if p.responsibility.slug not in held:
+        if p.responsibility not in held:
             yield Finding(
                 Level.WARNING,
                 "process-unowned",
                 p.slug,
-                f"process {p.slug} belongs to {p.responsibility.slug}, which has nobody accountable",
-                f"ark assign EMAIL {p.responsibility.slug} --role accountable",
+                f"process {p.slug} belongs to {p.responsibility}, which has nobody accountable",
+                f"ark assign EMAIL {p.responsibility} --role accountable",
             )
 
 

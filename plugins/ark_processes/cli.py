@@ -12,8 +12,8 @@ from ark.clihelpers import db_option, json_option, parse_date, print_json, regis
 from ark.errors import ArkError
 
 if TYPE_CHECKING:
-    from ark.models import Process
-    from ark.service import Registry
+    from ark.registry.results import ProcessRow
+    from ark.registry.writer import Registry
 
 
 RECENT = 10
@@ -24,13 +24,13 @@ def process() -> None:
     """Documented processes: Markdown files recorded as revisions in the registry."""
 
 
-def _summary(reg: Registry, row: Process) -> dict[str, Any]:
+def _summary(reg: Registry, row: ProcessRow) -> dict[str, Any]:
     from ark.processes import is_overdue, review_due
 
     return {
         "slug": row.slug,
         "title": row.title,
-        "responsibility": row.responsibility.slug,
+        "responsibility": row.responsibility,
         "revision": row.revision,
         "changed_at": row.changed_at.isoformat(),
         "review_months": row.review_months,
@@ -142,16 +142,16 @@ def process_list(db_url: str | None, as_json: bool) -> None:
 @json_option
 def process_show(slug: str, number: int | None, db_url: str | None, as_json: bool) -> None:
     """A process: its review stamp and the text of a revision."""
-    from ark.processes import completions, revision
+    from ark.processes import completions, process, revision
 
     with registry(db_url, write=False) as reg:
-        row = reg.process(slug)
+        row = process(reg, slug)
         summary = _summary(reg, row)
         text = revision(reg, slug, number or row.revision).text
         data = dict(row.data)
         log = [
             {"date": e.date.isoformat(), "task": e.task_key, "who": e.who, "note": e.note}
-            for e in completions(reg, [row], limit=RECENT)[slug]
+            for e in completions(reg, [slug], limit=RECENT)[slug]
         ]
     if as_json:
         print_json(
@@ -187,10 +187,10 @@ def process_show(slug: str, number: int | None, db_url: str | None, as_json: boo
 @json_option
 def process_history(slug: str, db_url: str | None, as_json: bool) -> None:
     """The revisions of a process, newest first."""
-    from ark.processes import histories
+    from ark.processes import histories, process
 
     with registry(db_url, write=False) as reg:
-        rows = histories(reg, [reg.process(slug)])[slug]
+        rows = histories(reg, [process(reg, slug).slug])[slug]
     data: list[dict[str, Any]] = [
         {
             "revision": r.number,
@@ -235,10 +235,11 @@ def process_diff(slug: str, old: int, new: int, db_url: str | None, as_json: boo
 @db_option
 def process_review(slug: str, on: dt.date | None, by: str | None, db_url: str | None) -> None:
     """Stamp a review: the process was read and still holds (its text is unchanged)."""
-    from ark.processes import review_due
+    from ark.processes import process, review_due
 
     with registry(db_url) as reg:
-        row = reg.stamp_review(slug, by=by, on=on)
+        reg.stamp_review(slug, by=by, on=on)
+        row = process(reg, slug)
         click.echo(
             f"{slug} reviewed by {row.last_reviewed_by} on {row.last_reviewed_on}; "
             f"next review by {review_due(row)}"

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ark.models import Process
 from ark.processes import (
     completions,
     due_for_review,
@@ -24,6 +23,7 @@ from ark.processes import (
     processes,
     review_due,
 )
+from ark.registry.results import ProcessRow
 from ark.service import Registry
 from ark.vocabulary import Role
 
@@ -264,7 +264,7 @@ class Names:
 
 def process_page(
     registry: Registry,
-    row: Process,
+    row: ProcessRow,
     words: dict[str, str],
     people: dict[Role, list[str]],
     history: list[Any],
@@ -278,13 +278,13 @@ def process_page(
         text = words["overdue_text"].format(due=review_due(row), slug=row.slug)
         out.append(f'!!! warning "{words["overdue"]}"\n    {text}\n')
     facts = [
-        (words["responsibility"], f"{row.responsibility.title} (`{row.responsibility.slug}`)"),
+        (words["responsibility"], f"{row.responsibility_title} (`{row.responsibility}`)"),
         (words["accountable"], ", ".join(people.get(Role.ACCOUNTABLE, [])) or nobody),
         (words["purpose"], data.get("purpose")),
         (words["trigger"], data.get("trigger")),
         (
             words["cadence"],
-            words["cadence." + (data.get("cadence") or row.responsibility.cadence.value)],
+            words["cadence." + (data.get("cadence") or row.cadence)],
         ),
     ]
     out.append("".join(f"- **{k}:** {_cell(v)}\n" for k, v in facts if v))
@@ -362,7 +362,7 @@ def due_page(registry: Registry, words: dict[str, str]) -> str:
             [
                 [
                     f"[{_cell(p.title)}](processes/{p.slug}.md)",
-                    p.responsibility.slug,
+                    p.responsibility,
                     review_due(p),
                     words["yes"] if is_overdue(p, registry.today) else "",
                 ]
@@ -373,9 +373,9 @@ def due_page(registry: Registry, words: dict[str, str]) -> str:
     return "\n".join(out)
 
 
-def policy_page(rows: list[Process], words: dict[str, str]) -> str:
+def policy_page(rows: list[ProcessRow], words: dict[str, str]) -> str:
     """The usage policy as staff read it: the body of the usage-policy responsibility's process."""
-    policy = next((p for p in rows if p.responsibility.slug == USAGE_POLICY), None)
+    policy = next((p for p in rows if p.responsibility == USAGE_POLICY), None)
     out = [_front(words["policy"], ["policy"]), f"# {words['policy']}\n"]
     if policy is None:
         out.append(words["policy_missing"] + "\n")
@@ -403,7 +403,7 @@ def pages(registry: Registry, lang: str) -> dict[str, str]:
             registry,
             p,
             words,
-            people.get(p.responsibility.slug, {}),
+            people.get(p.responsibility, {}),
             history[p.slug],
             logs[p.slug],
             names,
