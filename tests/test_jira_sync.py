@@ -277,7 +277,14 @@ def test_a_lost_create_answer_is_adopted_not_duplicated_even_when_search_lags(bo
     out = board.sync()
     assert "created 0, adopted 8," in out and "failed 0" in out
     one_issue_per_task(board.server, board.ark)
-    assert sum(v for (m, p), v in board.server.requests.items() if m == "POST" and "bulk" in p) == 1
+    assert (
+        sum(
+            v
+            for (m, p), v in board.server.requests.items()
+            if m == "POST" and p.endswith("/issue/bulk")
+        )
+        == 1
+    )
 
 
 def test_a_rebuilt_registry_adopts_the_issues_already_on_the_board(

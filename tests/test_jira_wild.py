@@ -348,3 +348,18 @@ def test_a_jira_user_set_in_the_team_file_replaces_the_remembered_look_up(cloud:
     cloud.sync()
     assert cloud.server.requests[("GET", "/rest/api/2/user/search")] == 1  # looked up afresh
     assert remembered_users(cloud.ark.db_url)["ana@acme.test"] == ana
+
+
+def test_recovering_a_lost_batch_reads_its_issues_in_batches(board: Board) -> None:  # noqa: F811
+    board.ark("tasks", "plan", "--from", "2026-11-23", "--until", "2027-12-31")
+    board.server.search_lag = 30.0  # search does not see the new issues
+    board.server.drop_after_commit("POST", r"/issue/bulk$")
+    summary = board.summary()
+    assert summary["adopted"] == 50 and summary["failed"] == []
+    one_issue_per_task(board.server, board.ark)
+    reads = board.server.requests[("GET", "/rest/api/2/issue/{issueIdOrKey}")]
+    fetches = board.server.requests[("POST", "/rest/api/2/issue/bulkfetch")]
+    if board.server.flavour == "cloud":
+        assert fetches == 1 and reads == 0
+    else:  # Data Center has no bulk fetch: reads by key, many in flight
+        assert fetches == 0 and reads == 50 + 3

@@ -336,23 +336,29 @@ class Syncer:
                     registry.unlink_task(task, SYSTEM)
 
     def _probe(self, start: int, markers: set[str], known: set[int]) -> dict[str, str]:
-        """Read issues by number from `start` (skipping those already linked) until a few in a
-        row do not exist: reading by key sees an issue at once, unlike search."""
+        """Read issues by number from `start` (skipping those already linked), a window at a
+        time, until a few numbers in a row name no issue: reading by key sees an issue at
+        once, unlike search. A window holds as many numbers as issues are still missing (and
+        a few more), so recovering a whole lost batch takes a request or two."""
         found: dict[str, str] = {}
         number, misses = start, 0
         while misses < PROBE_MISSES and len(found) < len(markers):
-            if number in known:
-                number, misses = number + 1, 0
-                continue
-            issue = self.board.get(f"{self.board.project}-{number}")
-            if issue is None:
-                misses += 1
-            else:
+            window: list[int] = []
+            while len(window) < len(markers) - len(found) + PROBE_MISSES:
+                if number not in known:
+                    window.append(number)
+                number += 1
+            keys = [f"{self.board.project}-{n}" for n in window]
+            issues = {issue["key"]: issue for issue in self.board.read_many(keys)}
+            for key in keys:
+                issue = issues.get(key)
+                if issue is None:
+                    misses += 1
+                    continue
                 misses = 0
                 for label in issue["fields"].get("labels", []):
                     if label in markers:
-                        found.setdefault(label, issue["key"])
-            number += 1
+                        found.setdefault(label, key)
         return found
 
     # -- plan ---------------------------------------------------------------------------------
