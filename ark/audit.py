@@ -8,28 +8,15 @@ and the write that follows it happen with nobody in between.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 
 from ark.errors import Conflict
 from ark.models import AuditRecord
+from ark.registry.results import AuditEntry
 from ark.service import Registry
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    id: int
-    at: dt.datetime
-    actor: str
-    action: str
-    entity: str
-    key: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
 
 
 class StaleEdit(Conflict):
@@ -89,34 +76,6 @@ def expect_version(
     entry = last_change(registry, entity, key, prefix=prefix)
     if entry is not None and entry.id != seen:
         raise StaleEdit(entry)
-
-
-def entries(
-    registry: Registry,
-    *,
-    actor: str | None = None,
-    entity: str | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> tuple[list[AuditEntry], int]:
-    """Audit records, newest first, filtered in SQL; with how many match in all."""
-    query = select(AuditRecord)
-    if actor:
-        query = query.where(AuditRecord.actor == actor)
-    if entity:
-        query = query.where(AuditRecord.entity == entity)
-    if since:
-        query = query.where(AuditRecord.at >= dt.datetime.combine(since, dt.time(), dt.UTC))
-    if until:
-        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
-        query = query.where(AuditRecord.at < end)
-    total = registry.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = query.order_by(AuditRecord.id.desc()).offset(offset)
-    if limit is not None:
-        page = page.limit(limit)
-    return [_entry(r) for r in registry.session.scalars(page)], total
 
 
 def versions(registry: Registry, entity: str, keys: Iterable[str]) -> dict[str, int]:

@@ -7,7 +7,7 @@ import re
 
 import click
 
-from ark.cli import db_option, engine_for, json_option, print_json, registry
+from ark.clihelpers import db_option, engine_for, json_option, print_json, registry
 from ark.vocabulary import AccountRole
 
 ROLE = click.Choice([r.value for r in AccountRole])

@@ -20,6 +20,7 @@ from ark.checks import Finding, run_checks
 from ark.plugins import manager
 from ark.processes import current_texts, due_for_review, is_overdue, process, review_due
 from ark.processes import processes as all_processes
+from ark.registry.results import AuditEntry
 from ark.service import Registry, transaction
 from ark.spec import AssignmentSpec, DepartmentSpec, ResponsibilitySpec, TeamSpec
 from ark.vocabulary import Role, TaskStatus
@@ -370,14 +371,19 @@ def cell_version(engine: Any, slug: str, email: str) -> int:
 def people(
     engine: Any, query: str, department: str | None, page: int
 ) -> tuple[list[PersonRow], Page]:
-    rows = list(_people(team(engine)).values())
-    q = query.strip().lower()
-    if q:
-        rows = [p for p in rows if q in p.email.lower() or q in p.name.lower()]
-    if department:
-        rows = [p for p in rows if p.department == department]
-    window = Page.of(page, len(rows), LIST_PAGE)
-    return rows[window.window(LIST_PAGE)], window
+    with reading(engine) as reg:
+        count = reg.read.people(department=department, search=query.strip() or None, limit=0)
+        window = Page.of(page, count.total, LIST_PAGE)
+        rows = reg.read.people(
+            department=department,
+            search=query.strip() or None,
+            offset=(window.number - 1) * LIST_PAGE,
+            limit=LIST_PAGE,
+        )
+    return [
+        PersonRow(p.email, p.name, p.department, p.capacity, p.assigned_hours, p.jira_user)
+        for p in rows.items
+    ], window
 
 
 @dataclass(frozen=True)
@@ -481,24 +487,18 @@ def audit_log(
     since: dt.date | None,
     until: dt.date | None,
     page: int | None,
-) -> tuple[list[audit.AuditEntry], Page]:
+) -> tuple[list[AuditEntry], Page]:
     """A page of the audit log, or all of it (for the CSV) when `page` is None."""
+    filters: dict[str, Any] = {"actor": actor, "entity": entity, "since": since, "until": until}
     with reading(engine) as reg:
         if page is None:
-            rows, total = audit.entries(reg, actor=actor, entity=entity, since=since, until=until)
-            return rows, Page(1, 1, total)
-        _, total = audit.entries(reg, actor=actor, entity=entity, since=since, until=until, limit=0)
-        window = Page.of(page, total, LIST_PAGE)
-        rows, _ = audit.entries(
-            reg,
-            actor=actor,
-            entity=entity,
-            since=since,
-            until=until,
-            limit=LIST_PAGE,
-            offset=(window.number - 1) * LIST_PAGE,
+            rows = reg.read.audit_log(**filters)
+            return list(rows.items), Page(1, 1, rows.total)
+        window = Page.of(page, reg.read.audit_log(**filters, limit=0).total, LIST_PAGE)
+        rows = reg.read.audit_log(
+            **filters, offset=(window.number - 1) * LIST_PAGE, limit=LIST_PAGE
         )
-    return rows, window
+    return list(rows.items), window
 
 
 def account_list(engine: Any) -> list[accounts.AccountInfo]:
