@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from ark.vocabulary import Cadence, Component, Role, TaskStatus
+from ark.vocabulary import AccountRole, Cadence, Component, Role, TaskStatus
 
 # Named constraints make migrations reproducible on every backend (warehouse does the same).
 NAMING_CONVENTION = {
@@ -323,3 +323,43 @@ class ProcessLogEntry(Base):
     date: Mapped[dt.date] = mapped_column(Date)
     who: Mapped[str] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Account(Base):
+    """A person who signs in to `ark serve`; a contributor's account is their contributor e-mail.
+
+    The password is kept only as an Argon2 hash; an account without one signs in through a
+    one-time link (or, later, the company's identity provider).
+    """
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[AccountRole] = mapped_column(_enum(AccountRole))
+    password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Credential(Base):
+    """A secret other than a password: a browser session, a personal API token, or a one-time
+    sign-in link (the first admin's link has no account yet).
+
+    Only the SHA-256 digest of the secret is stored: the secrets are long and random, so a
+    slow hash adds nothing, and a stolen database yields no usable secret.
+    """
+
+    __tablename__ = "credential"
+    __table_args__ = (Index("ix_credential_account", "account_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), default=None)
+    kind: Mapped[str] = mapped_column(String(16))  # "session" | "api" | "link" | "setup"
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    account: Mapped[Account | None] = relationship(lazy="joined")

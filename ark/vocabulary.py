@@ -62,6 +62,15 @@ class BusinessType(StrEnum):
     CORPORATE = "corporate"
 
 
+class AccountRole(StrEnum):
+    """What a person signed in to `ark serve` may do; each includes the ones below it."""
+
+    ADMIN = "admin"
+    LEAD = "lead"
+    MEMBER = "member"
+    VIEWER = "viewer"
+
+
 class Level(StrEnum):
     """Severity of a check finding."""
 

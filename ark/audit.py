@@ -1,0 +1,91 @@
+"""Reading the audit log: the record of every change, and the versions edits are made from.
+
+Every change leaves an audit record, so the newest record about a thing is its version: an
+edit form carries it, and `expect_version` refuses the edit (saying who changed what, when)
+when the thing changed since the form was drawn. Writers are serialised, so the comparison
+and the write that follows it happen with nobody in between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ark.errors import Conflict
+from ark.models import AuditRecord
+from ark.registry.results import AuditEntry
+from ark.service import Registry
+
+
+class StaleEdit(Conflict):
+    """An edit made from a view of something that has changed since."""
+
+    def __init__(self, entry: AuditEntry) -> None:
+        self.entry = entry
+        super().__init__(
+            f"{entry.actor} changed {entry.entity} {entry.key} ({entry.action}) at "
+            f"{entry.at:%Y-%m-%d %H:%M} UTC, after you opened it; nothing was written",
+            hint="look at the current state and make your change again if it still applies",
+        )
+
+
+def _entry(row: AuditRecord) -> AuditEntry:
+    return AuditEntry(
+        row.id, row.at, row.actor, row.action, row.entity, row.entity_key, row.before, row.after
+    )
+
+
+def _about(entity: str | None, key: str, prefix: bool) -> Any:
+    query = select(AuditRecord)
+    if entity is not None:
+        query = query.where(AuditRecord.entity == entity)
+    if prefix:
+        return query.where(AuditRecord.entity_key.startswith(key, autoescape=True))
+    return query.where(AuditRecord.entity_key == key) if key else query
+
+
+def last_change(
+    registry: Registry, entity: str | None, key: str = "", *, prefix: bool = False
+) -> AuditEntry | None:
+    """The newest audit record about `entity` `key` (every key starting with it if `prefix`;
+    every record of the registry when `entity` is None)."""
+    row = registry.session.scalars(
+        _about(entity, key, prefix).order_by(AuditRecord.id.desc()).limit(1)
+    ).first()
+    return None if row is None else _entry(row)
+
+
+def version(registry: Registry, entity: str | None, key: str = "", *, prefix: bool = False) -> int:
+    """The version an edit form carries: the newest audit record's id, 0 if there is none."""
+    entry = last_change(registry, entity, key, prefix=prefix)
+    return 0 if entry is None else entry.id
+
+
+def expect_version(
+    registry: Registry,
+    seen: int,
+    entity: str | None,
+    key: str = "",
+    *,
+    prefix: bool = False,
+) -> None:
+    """Refuse an edit made from version `seen` when a newer change exists."""
+    registry.flush()
+    entry = last_change(registry, entity, key, prefix=prefix)
+    if entry is not None and entry.id != seen:
+        raise StaleEdit(entry)
+
+
+def versions(registry: Registry, entity: str, keys: Iterable[str]) -> dict[str, int]:
+    """The version of each of many keys of one entity, in one query (absent: never changed)."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return {}
+    rows = registry.session.execute(
+        select(AuditRecord.entity_key, func.max(AuditRecord.id))
+        .where(AuditRecord.entity == entity, AuditRecord.entity_key.in_(wanted))
+        .group_by(AuditRecord.entity_key)
+    )
+    return {key: newest for key, newest in rows}

@@ -1,0 +1,127 @@
+"""The ASGI application of `ark serve`: pages, the JSON API under /api/v1, static files.
+
+FastAPI (on Starlette) gives the pages and the API one routing and dependency system, so the
+role each route needs is a declared dependency checked on every request, and the API's
+OpenAPI description is generated from the same typed routes it serves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from ark.errors import ArkError, Conflict, NotFound
+from ark_web.auth import CSRF_COOKIE, Forbidden, SignInRequired, new_csrf
+
+HERE = Path(__file__).parent
+# No inline script or style, nothing from another origin: the pages work on an intranet.
+POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def templates() -> Jinja2Templates:
+    """Jinja2 with autoescape on for every template (Starlette's default, made explicit)."""
+    import jinja2
+
+    loader = jinja2.FileSystemLoader(HERE / "templates")
+    return Jinja2Templates(env=jinja2.Environment(loader=loader, autoescape=True))
+
+
+def status_of(exc: ArkError) -> int:
+    if isinstance(exc, NotFound):
+        return 404
+    return 409 if isinstance(exc, Conflict) else 400
+
+
+def create_app(engine: Any, *, sign_in_limit: str = "5/minute") -> FastAPI:
+    """The workspace for the registry behind `engine`."""
+    from limits import parse
+    from limits.storage import MemoryStorage
+    from limits.strategies import MovingWindowRateLimiter
+
+    from ark_web import api, pages
+
+    app = FastAPI(title="Ark", openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.engine = engine
+    app.state.templates = templates()
+    app.state.limiter = MovingWindowRateLimiter(MemoryStorage())
+    app.state.sign_in_limit = parse(sign_in_limit)
+    app.include_router(pages.router)
+    app.mount("/api/v1", api.create_api(engine))
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.middleware("http")
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """Give each browser a CSRF token and every answer the security headers."""
+        cookie = request.cookies.get(CSRF_COOKIE)
+        request.state.csrf = cookie or new_csrf()
+        response = await call_next(request)
+        if not cookie:
+            response.set_cookie(
+                CSRF_COOKIE,
+                request.state.csrf,
+                httponly=True,
+                samesite="strict",
+                secure=request.url.scheme == "https",
+            )
+        response.headers.setdefault("Content-Security-Policy", POLICY)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_first(request: Request, _exc: SignInRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        return pages.problem(request, exc.message, 403)
+
+    @app.exception_handler(ArkError)
+    async def refused(request: Request, exc: ArkError) -> Response:
+        return pages.problem(request, str(exc), status_of(exc))
+
+    return app
+
+
+def from_environment() -> FastAPI:
+    """The app for `uvicorn --factory ark_web.app:from_environment` (several workers): the
+    registry is `ARK_DATABASE_URL`, else the workspace's SQLite file."""
+    from ark.db import open_engine
+
+    return create_app(open_engine(os.environ.get("ARK_DATABASE_URL")))
+
+
+def api_errors(app: FastAPI) -> None:
+    """JSON answers for refused API requests, with the message a person can act on."""
+
+    @app.exception_handler(SignInRequired)
+    async def unauthorised(_request: Request, _exc: SignInRequired) -> Response:
+        return JSONResponse(
+            {"error": "a valid API token is needed: send Authorization: Bearer TOKEN"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_request: Request, exc: Forbidden) -> Response:
+        return JSONResponse({"error": exc.message}, status_code=403)
+
+    @app.exception_handler(ArkError)
+    async def refused(_request: Request, exc: ArkError) -> Response:
+        return JSONResponse({"error": exc.message, "hint": exc.hint}, status_code=status_of(exc))

@@ -1,0 +1,144 @@
+"""`ark serve` and `ark user`: the workspace in the browser, and the accounts that sign in to it."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import click
+
+from ark.clihelpers import db_option, engine_for, json_option, print_json, registry
+from ark.vocabulary import AccountRole
+
+ROLE = click.Choice([r.value for r in AccountRole])
+URL_ENV = "ARK_WEB_URL"
+# One-time links carry their secret in the path: the access log shows them masked.
+LINK_IN_PATH = re.compile(r"/link/[^\s\"?]+")
+
+
+class MaskLinks(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                LINK_IN_PATH.sub("/link/***", a) if isinstance(a, str) else a for a in record.args
+            )
+        return True
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@db_option
+def serve(host: str, port: int, db_url: str | None) -> None:
+    """Serve the workspace in the browser (pages and the /api/v1 JSON API).
+
+    On a registry with no accounts it prints a one-time link that makes its user the first
+    admin; nothing else is reachable until someone signs in.
+    """
+    import uvicorn
+
+    from ark_web.app import create_app
+    from ark_web.writes import setup_link
+
+    engine = engine_for(db_url)
+    base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    secret = setup_link(engine)
+    click.echo(f"Ark is at {base}/ (Ctrl+C stops it)")
+    if secret:
+        click.echo(
+            "This registry has no accounts yet. Open this one-time link to become its first admin:"
+        )
+        click.echo(f"  {base}/link/{secret}")
+    config = uvicorn.Config(create_app(engine), host=host, port=port, log_level="info")
+    server = uvicorn.Server(config)
+    logging.getLogger("uvicorn.access").addFilter(MaskLinks())
+    server.run()
+
+
+@click.group()
+def user() -> None:
+    """Accounts of the people who sign in to `ark serve`."""
+
+
+@user.command("add")
+@click.argument("email")
+@click.option("--role", type=ROLE, required=True)
+@db_option
+def user_add(email: str, role: str, db_url: str | None) -> None:
+    """Add an account for EMAIL (a contributor's account is their contributor e-mail)."""
+    from ark.accounts import add_account
+
+    with registry(db_url) as reg:
+        info = add_account(reg, email, AccountRole(role))
+    click.echo(f"added {info.email} ({info.role}); next: `ark user reset-link {info.email}`")
+
+
+@user.command("list")
+@db_option
+@json_option
+def user_list(db_url: str | None, as_json: bool) -> None:
+    """List the accounts and their roles."""
+    from ark.accounts import accounts
+
+    with registry(db_url, write=False) as reg:
+        rows = accounts(reg)
+    if as_json:
+        print_json(
+            [
+                {
+                    "email": a.email,
+                    "role": str(a.role),
+                    "disabled": a.disabled,
+                    "has_password": a.has_password,
+                }
+                for a in rows
+            ]
+        )
+        return
+    for a in rows:
+        state = "disabled" if a.disabled else ("active" if a.has_password else "no password yet")
+        click.echo(f"{a.email:<40} {a.role:<8} {state}")
+
+
+@user.command("set-role")
+@click.argument("email")
+@click.argument("role", type=ROLE)
+@db_option
+def user_set_role(email: str, role: str, db_url: str | None) -> None:
+    """Give EMAIL's account another ROLE."""
+    from ark.accounts import set_role
+
+    with registry(db_url) as reg:
+        info = set_role(reg, email, AccountRole(role))
+    click.echo(f"{info.email} is {info.role}")
+
+
+@user.command("disable")
+@click.argument("email")
+@db_option
+def user_disable(email: str, db_url: str | None) -> None:
+    """Disable EMAIL's account: its sessions, tokens and links stop working at once."""
+    from ark.accounts import disable
+
+    with registry(db_url) as reg:
+        info = disable(reg, email)
+    click.echo(f"{info.email} is disabled")
+
+
+@user.command("reset-link")
+@click.argument("email")
+@click.option(
+    "--url",
+    envvar=URL_ENV,
+    default="http://127.0.0.1:8000",
+    show_default=True,
+    help=f"Where `ark serve` is reached (or {URL_ENV}).",
+)
+@db_option
+def user_reset_link(email: str, url: str, db_url: str | None) -> None:
+    """Print a one-time link (valid 24 hours) for EMAIL to set a password and sign in."""
+    from ark.accounts import issue_reset_link
+
+    with registry(db_url) as reg:
+        secret = issue_reset_link(reg, email)
+    click.echo(f"{url.rstrip('/')}/link/{secret}")

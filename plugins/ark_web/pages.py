@@ -1,0 +1,646 @@
+"""The server-rendered pages: each reads through `reads`, writes through `writes`, and names the
+least role it needs; every form posts back with the CSRF token and the version it was drawn
+from, and answers with a redirect (post, redirect, get) so a reload never sends it twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from markupsafe import Markup
+from starlette.datastructures import FormData
+
+from ark.errors import ArkError
+from ark.spec import ContributorSpec
+from ark.vocabulary import AccountRole
+from ark_web import reads, writes
+from ark_web.auth import (
+    SESSION_COOKIE,
+    Forbidden,
+    Visitor,
+    checked_form,
+    engine,
+    page_role,
+    safe_next,
+)
+
+router = APIRouter()
+VIEWER = page_role(AccountRole.VIEWER)
+MEMBER = page_role(AccountRole.MEMBER)
+LEAD = page_role(AccountRole.LEAD)
+ADMIN = page_role(AccountRole.ADMIN)
+FORM = Depends(checked_form)
+
+
+def render(
+    request: Request, template: str, who: Visitor | None, status: int = 200, **context: Any
+) -> HTMLResponse:
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request,
+        template,
+        {
+            "me": who,
+            "csrf": request.state.csrf,
+            "AccountRole": AccountRole,
+            "can_finish": lambda t: who is not None and may_finish(who, t.assignee),
+            **context,
+        },
+        status_code=status,
+    )
+    return response
+
+
+def problem(request: Request, message: str, status: int) -> HTMLResponse:
+    return render(request, "problem.html", None, status, message=message)
+
+
+def back(to: str) -> RedirectResponse:
+    return RedirectResponse(to, status_code=303)
+
+
+def text(form: FormData, name: str, default: str = "") -> str:
+    value = form.get(name, default)
+    return value if isinstance(value, str) else default
+
+
+def number(form: FormData, name: str, *, required: bool = False) -> float | None:
+    value = text(form, name).strip()
+    if not value:
+        if required:
+            raise ArkError(f"{name} is missing", hint=f"fill in {name}")
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ArkError(
+            f"{name} {value!r} is not a number", hint="write a number, as 2 or 1.5"
+        ) from None
+
+
+def version(form: FormData) -> int:
+    try:
+        return int(text(form, "version"))
+    except ValueError:
+        raise ArkError(
+            "the form carries no version", hint="reload the page and try again"
+        ) from None
+
+
+def day(value: str, name: str) -> dt.date | None:
+    if not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ArkError(f"{name} {value!r} is not a date", hint="write YYYY-MM-DD") from None
+
+
+# -- signing in ---------------------------------------------------------------------------------
+
+
+def _session_cookie(request: Request, response: Response, secret: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:
+    return render(
+        request,
+        "sign_in.html",
+        None,
+        next=safe_next(next),
+        first_run=not reads.has_accounts(engine(request)),
+    )
+
+
+@router.post("/sign-in")
+def sign_in(request: Request, form: FormData = FORM) -> Response:
+    email, password = text(form, "email").strip().lower(), text(form, "password")
+    target = safe_next(text(form, "next"))
+    limiter, limit = request.app.state.limiter, request.app.state.sign_in_limit
+    client = request.client.host if request.client else "?"
+    if not (limiter.test(limit, "email", email) and limiter.test(limit, "client", client)):
+        return render(
+            request,
+            "sign_in.html",
+            None,
+            429,
+            next=target,
+            error="Too many sign-in attempts: wait a minute and try again.",
+        )
+    secret = writes.sign_in(engine(request), email, password)
+    if secret is None:
+        limiter.hit(limit, "email", email)
+        limiter.hit(limit, "client", client)
+        return render(
+            request,
+            "sign_in.html",
+            None,
+            401,
+            next=target,
+            error="The e-mail or the password is not right.",
+        )
+    response = back(target)
+    _session_cookie(request, response, secret)
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, form: FormData = FORM) -> Response:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret:
+        writes.sign_out(engine(request), secret)
+    response = back("/sign-in")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/link/{secret}")
+def link_page(request: Request, secret: str) -> HTMLResponse:
+    info = reads.link(engine(request), secret)
+    if info is None:
+        return problem(
+            request,
+            "This sign-in link does not work: it was used, replaced or has expired. "
+            "Ask an admin for a new one.",
+            404,
+        )
+    return render(request, "link.html", None, info=info, secret=secret)
+
+
+@router.post("/link/{secret}")
+def use_link(request: Request, secret: str, form: FormData = FORM) -> Response:
+    info = reads.link(engine(request), secret)
+    email = text(form, "email").strip().lower() if info and info.email is None else None
+    password = text(form, "password")
+    if password != text(form, "confirm"):
+        raise ArkError("the two passwords differ", hint="type the same password twice")
+    session = writes.use_link(engine(request), secret, password, email)
+    response = back("/")
+    _session_cookie(request, response, session)
+    return response
+
+
+# -- home ---------------------------------------------------------------------------------------
+
+
+FIX_AT = {
+    "no-accountable": "/matrix?q={}",
+    "many-accountable": "/matrix?q={}",
+    "no-responsible": "/matrix?q={}",
+    "over-capacity": "/people/{}",
+    "under-minimum": "/people/{}",
+    "department-missing": "/matrix?department={}",
+    "process-missing": "/responsibilities/{}",
+    "process-overdue": "/processes/{}",
+    "process-unowned": "/processes/{}",
+}
+
+
+def fix_link(code: str, subject: str) -> str:
+    return FIX_AT.get(code, "/kpis").format(subject)
+
+
+@router.get("/")
+def home(request: Request, who: Visitor = VIEWER) -> HTMLResponse:
+    data = reads.home(engine(request), who.email)
+    return render(request, "home.html", who, data=data, fix_link=fix_link)
+
+
+# -- the matrix ---------------------------------------------------------------------------------
+
+
+@router.get("/matrix")
+def matrix(
+    request: Request,
+    who: Visitor = VIEWER,
+    department: str = "",
+    q: str = "",
+    page: int = 1,
+    columns: int = 1,
+) -> HTMLResponse:
+    data = reads.matrix(engine(request), department or None, q, page, columns)
+    return render(request, "matrix.html", who, m=data, editable=who.can(AccountRole.LEAD))
+
+
+@router.post("/matrix/cell")
+def set_cell(request: Request, who: Visitor = LEAD, form: FormData = FORM) -> Response:
+    slug, email = text(form, "responsibility"), text(form, "contributor")
+    writes.set_cell(
+        engine(request),
+        who.email,
+        slug,
+        email,
+        text(form, "role"),
+        number(form, "hours"),
+        version(form),
+    )
+    return back(safe_next(text(form, "back")) if text(form, "back") else "/matrix")
+
+
+# -- people -------------------------------------------------------------------------------------
+
+
+@router.get("/people")
+def people(
+    request: Request, who: Visitor = VIEWER, q: str = "", department: str = "", page: int = 1
+) -> HTMLResponse:
+    rows, window = reads.people(engine(request), q, department or None, page)
+    team = reads.team(engine(request))
+    return render(
+        request,
+        "people.html",
+        who,
+        rows=rows,
+        page=window,
+        q=q,
+        department=department,
+        departments=team.departments,
+    )
+
+
+def _person(form: FormData, email: str) -> ContributorSpec:
+    capacity = number(form, "capacity", required=True)
+    assert capacity is not None
+    if not 0 <= capacity <= 80:
+        raise ArkError(f"capacity {capacity:g} is out of range", hint="give 0 to 80 hours a week")
+    name = text(form, "name").strip()
+    if not name:
+        raise ArkError("the name is missing", hint="fill in the name")
+    jira = text(form, "jira_user").strip() or None
+    return ContributorSpec(email.strip().lower(), name, text(form, "department"), capacity, jira)
+
+
+@router.post("/people")
+def add_person(request: Request, who: Visitor = LEAD, form: FormData = FORM) -> Response:
+    spec = _person(form, text(form, "email"))
+    writes.save_person(engine(request), who.email, spec, None)
+    return back(f"/people/{spec.email}")
+
+
+@router.get("/people/{email}")
+def person(request: Request, email: str, who: Visitor = VIEWER) -> HTMLResponse:
+    data = reads.person(engine(request), email)
+    return render(request, "person.html", who, p=data, editable=who.can(AccountRole.LEAD))
+
+
+@router.post("/people/{email}")
+def edit_person(
+    request: Request, email: str, who: Visitor = LEAD, form: FormData = FORM
+) -> Response:
+    spec = _person(form, email)
+    writes.save_person(engine(request), who.email, spec, version(form))
+    return back(f"/people/{spec.email}")
+
+
+# -- responsibilities ---------------------------------------------------------------------------
+
+
+@router.get("/responsibilities")
+def responsibilities(request: Request, who: Visitor = VIEWER) -> HTMLResponse:
+    rows, problems = reads.responsibilities(engine(request))
+    return render(request, "responsibilities.html", who, rows=rows, problems=problems)
+
+
+@router.get("/responsibilities/{slug}")
+def responsibility(request: Request, slug: str, who: Visitor = VIEWER) -> HTMLResponse:
+    data = reads.responsibility(engine(request), slug)
+    return render(request, "responsibility.html", who, r=data)
+
+
+# -- tasks --------------------------------------------------------------------------------------
+
+VIEWS = ("mine", "week", "overdue", "all")
+
+
+@router.get("/tasks")
+def tasks(
+    request: Request,
+    who: Visitor = VIEWER,
+    view: str = "mine",
+    responsibility: str = "",
+    page: int = 1,
+) -> HTMLResponse:
+    view = view if view in VIEWS else "mine"
+    rows, window = reads.tasks(engine(request), view, who.email, responsibility, page)
+    return render(
+        request,
+        "tasks.html",
+        who,
+        rows=rows,
+        page=window,
+        view=view,
+        views=VIEWS,
+        responsibility=responsibility,
+    )
+
+
+def may_finish(who: Visitor, assignee: str | None) -> bool:
+    return who.can(AccountRole.LEAD) or (who.can(AccountRole.MEMBER) and assignee == who.email)
+
+
+@router.post("/tasks/done")
+def finish_task(request: Request, who: Visitor = MEMBER, form: FormData = FORM) -> Response:
+    key = text(form, "key")
+    if not may_finish(who, reads.task(engine(request), key).assignee):
+        raise Forbidden("a member can mark only their own tasks done")
+    writes.finish_task(engine(request), who.email, key, text(form, "note"), version(form))
+    return back(safe_next(text(form, "back")) if text(form, "back") else "/tasks")
+
+
+# -- KPIs ---------------------------------------------------------------------------------------
+
+
+@router.get("/kpis")
+def kpis(request: Request, who: Visitor = VIEWER) -> HTMLResponse:
+    return render(request, "kpis.html", who, rows=reads.kpis(engine(request)))
+
+
+@router.get("/kpis/{slug}")
+def kpi(request: Request, slug: str, who: Visitor = VIEWER) -> HTMLResponse:
+    row = reads.kpis(engine(request), slug)[0]
+    return render(
+        request,
+        "kpi.html",
+        who,
+        k=row,
+        editable=may_record(request, who, slug),
+        today=dt.date.today(),
+    )
+
+
+def may_record(request: Request, who: Visitor, slug: str) -> bool:
+    if who.can(AccountRole.LEAD):
+        return True
+    return who.can(AccountRole.MEMBER) and slug in reads.standing(engine(request), who.email).kpis
+
+
+@router.post("/kpis/{slug}")
+def record_reading(
+    request: Request, slug: str, who: Visitor = MEMBER, form: FormData = FORM
+) -> Response:
+    if not may_record(request, who, slug):
+        raise Forbidden("a member can record readings only of KPIs their responsibilities move")
+    value = number(form, "value", required=True)
+    assert value is not None
+    writes.record_reading(
+        engine(request), who.email, slug, value, day(text(form, "date"), "date"), version(form)
+    )
+    return back(f"/kpis/{slug}")
+
+
+# -- processes ----------------------------------------------------------------------------------
+
+
+@router.get("/processes")
+def processes(request: Request, who: Visitor = VIEWER) -> HTMLResponse:
+    return render(request, "processes.html", who, rows=reads.processes(engine(request)))
+
+
+def process_html(source: str) -> Markup:
+    """A process's Markdown as HTML, through the playbook's sanitiser first."""
+    import markdown
+    import nh3
+    from ark_playbook.sanitize import sanitize_page, split_front_matter
+
+    _, body = split_front_matter(sanitize_page(source))
+    rendered = markdown.markdown(body, extensions=["tables", "fenced_code"])
+    return Markup(nh3.clean(rendered))  # cleaned by nh3 just above
+
+
+@router.get("/processes/{slug}")
+def process(request: Request, slug: str, who: Visitor = VIEWER) -> HTMLResponse:
+    row, source = reads.process_text(engine(request), slug)
+    return render(
+        request,
+        "process.html",
+        who,
+        p=row,
+        body=process_html(source),
+        editable=may_review(request, who, row.responsibility),
+    )
+
+
+def may_review(request: Request, who: Visitor, responsibility: str) -> bool:
+    if who.can(AccountRole.LEAD):
+        return True
+    return who.can(AccountRole.MEMBER) and (
+        responsibility in reads.standing(engine(request), who.email).accountable
+    )
+
+
+@router.post("/processes/{slug}/review")
+def review(request: Request, slug: str, who: Visitor = MEMBER, form: FormData = FORM) -> Response:
+    row, _ = reads.process_text(engine(request), slug)
+    if not may_review(request, who, row.responsibility):
+        raise Forbidden(
+            "a member can confirm only processes of responsibilities they are accountable for"
+        )
+    writes.review_process(engine(request), who.email, slug, version(form))
+    return back(f"/processes/{slug}")
+
+
+# -- audit log ----------------------------------------------------------------------------------
+
+
+def _audit_filters(actor: str, entity: str, since: str, until: str) -> dict[str, Any]:
+    return {
+        "actor": actor.strip() or None,
+        "entity": entity.strip() or None,
+        "since": day(since, "since"),
+        "until": day(until, "until"),
+    }
+
+
+@router.get("/audit")
+def audit_log(
+    request: Request,
+    who: Visitor = LEAD,
+    actor: str = "",
+    entity: str = "",
+    since: str = "",
+    until: str = "",
+    page: int = 1,
+) -> HTMLResponse:
+    rows, window = reads.audit_log(
+        engine(request), page=page, **_audit_filters(actor, entity, since, until)
+    )
+    return render(
+        request,
+        "audit.html",
+        who,
+        rows=rows,
+        page=window,
+        filters={"actor": actor, "entity": entity, "since": since, "until": until},
+    )
+
+
+@router.get("/audit.csv")
+def audit_csv(
+    request: Request,
+    who: Visitor = LEAD,
+    actor: str = "",
+    entity: str = "",
+    since: str = "",
+    until: str = "",
+) -> Response:
+    rows, _ = reads.audit_log(
+        engine(request), page=None, **_audit_filters(actor, entity, since, until)
+    )
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        out = csv.writer(buffer)
+        out.writerow(["id", "at", "actor", "action", "entity", "key", "before", "after"])
+        for r in rows:
+            out.writerow(
+                [
+                    r.id,
+                    r.at.isoformat(),
+                    r.actor,
+                    r.action,
+                    r.entity,
+                    r.key,
+                    _cell(r.before),
+                    _cell(r.after),
+                ]
+            )
+        yield buffer.getvalue()
+
+    return StreamingResponse(
+        lines(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="ark-audit.csv"'},
+    )
+
+
+def _cell(value: Any) -> str:
+    """A JSON cell that a spreadsheet will not run as a formula."""
+    import json
+
+    out = "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return "'" + out if out[:1] in ("=", "+", "-", "@") else out
+
+
+# -- the team file ------------------------------------------------------------------------------
+
+
+@router.get("/team-file")
+def team_file(request: Request, who: Visitor = LEAD) -> HTMLResponse:
+    return render(request, "team_file.html", who)
+
+
+@router.get("/team-file/ark.yaml")
+def download(request: Request, who: Visitor = LEAD) -> Response:
+    from ark.export import dump_team
+
+    return Response(
+        dump_team(reads.team(engine(request))),
+        media_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="ark.yaml"'},
+    )
+
+
+@router.post("/team-file/preview")
+async def preview(request: Request, who: Visitor = LEAD, form: FormData = FORM) -> HTMLResponse:
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        raise ArkError("no file was uploaded", hint="choose an ark.yaml to upload")
+    source = (await upload.read()).decode("utf-8", errors="replace")
+    return _preview(request, who, source, upload.filename or "ark.yaml")
+
+
+def _preview(request: Request, who: Visitor, source: str, name: str) -> HTMLResponse:
+    version = reads.team_version(engine(request))
+    spec = writes.parse_team_file(source, name)
+    plan = writes.plan_team_file(engine(request), spec)
+    return render(
+        request, "team_preview.html", who, plan=plan, source=source, name=name, version=version
+    )
+
+
+@router.post("/team-file/apply")
+def apply(request: Request, who: Visitor = LEAD, form: FormData = FORM) -> Response:
+    spec = writes.parse_team_file(text(form, "source"), text(form, "name"))
+    writes.apply_team_file(engine(request), who.email, spec, version(form))
+    return back("/")
+
+
+# -- accounts and tokens --------------------------------------------------------------------------
+
+
+@router.get("/accounts")
+def accounts(request: Request, who: Visitor = ADMIN) -> HTMLResponse:
+    rows = reads.account_list(engine(request))
+    versions = reads.account_versions(engine(request))
+    return render(
+        request, "accounts.html", who, rows=rows, versions=versions, roles=list(AccountRole)
+    )
+
+
+def _account_role(form: FormData) -> AccountRole:
+    try:
+        return AccountRole(text(form, "role"))
+    except ValueError:
+        raise ArkError("not a role", hint=f"use one of: {', '.join(AccountRole)}") from None
+
+
+@router.post("/accounts")
+def add_account(request: Request, who: Visitor = ADMIN, form: FormData = FORM) -> Response:
+    writes.add_account(engine(request), who.email, text(form, "email"), _account_role(form))
+    return back("/accounts")
+
+
+@router.post("/accounts/role")
+def set_role(request: Request, who: Visitor = ADMIN, form: FormData = FORM) -> Response:
+    writes.set_role(
+        engine(request), who.email, text(form, "email"), _account_role(form), version(form)
+    )
+    return back("/accounts")
+
+
+@router.post("/accounts/disable")
+def disable(request: Request, who: Visitor = ADMIN, form: FormData = FORM) -> Response:
+    writes.disable(engine(request), who.email, text(form, "email"), version(form))
+    return back("/accounts")
+
+
+@router.post("/accounts/link")
+def reset_link(request: Request, who: Visitor = ADMIN, form: FormData = FORM) -> HTMLResponse:
+    email = text(form, "email")
+    secret = writes.reset_link(engine(request), who.email, email)
+    url = str(request.url_for("link_page", secret=secret))
+    return render(request, "secret.html", who, what=f"A sign-in link for {email}", secret=url)
+
+
+@router.get("/tokens")
+def tokens(request: Request, who: Visitor = VIEWER) -> HTMLResponse:
+    return render(request, "tokens.html", who, rows=reads.tokens(engine(request), who.email))
+
+
+@router.post("/tokens")
+def issue_token(request: Request, who: Visitor = VIEWER, form: FormData = FORM) -> HTMLResponse:
+    secret = writes.issue_token(engine(request), who.email, text(form, "label"))
+    return render(request, "secret.html", who, what="Your new API token", secret=secret)
+
+
+@router.post("/tokens/revoke")
+def revoke_token(request: Request, who: Visitor = VIEWER, form: FormData = FORM) -> Response:
+    try:
+        token_id = int(text(form, "id"))
+    except ValueError:
+        raise ArkError("no token id", hint="use the revoke button of a token") from None
+    writes.revoke_token(engine(request), who.email, token_id)
+    return back("/tokens")

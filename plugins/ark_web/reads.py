@@ -1,0 +1,531 @@
+"""Everything the pages and the API read, as plain frozen dataclasses.
+
+Each function opens one read transaction of its own and hands back values, never rows, so no
+page holds an ORM session. It reads through the registry's public functions; when the
+registry's read API lands, this module is the one place that changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from ark import accounts, audit
+from ark.checks import Finding, run_checks
+from ark.plugins import manager
+from ark.processes import current_texts, due_for_review, is_overdue, process, review_due
+from ark.processes import processes as all_processes
+from ark.registry.results import AuditEntry
+from ark.service import Registry, transaction
+from ark.spec import AssignmentSpec, DepartmentSpec, ResponsibilitySpec, TeamSpec
+from ark.vocabulary import Role, TaskStatus
+
+ROWS_PER_PAGE = 25
+PEOPLE_PER_PAGE = 12
+LIST_PAGE = 50
+
+
+@contextmanager
+def reading(engine: Any) -> Iterator[Registry]:
+    with transaction(engine, write=False) as registry:
+        yield registry
+
+
+@dataclass(frozen=True)
+class Page:
+    """Where a paged list stands: which page of how many, of how many items."""
+
+    number: int
+    count: int
+    total: int
+
+    @classmethod
+    def of(cls, number: int, total: int, size: int) -> Page:
+        count = max(1, math.ceil(total / size))
+        return cls(min(max(number, 1), count), count, total)
+
+    def window(self, size: int) -> slice:
+        return slice((self.number - 1) * size, self.number * size)
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    key: str
+    title: str
+    responsibility: str
+    status: TaskStatus
+    assignee: str | None
+    due: dt.date | None
+    note: str
+    version: int
+    jira: str | None = None
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    email: str
+    name: str
+    department: str
+    capacity: float
+    assigned: float
+    jira_user: str | None = None
+
+    @property
+    def over(self) -> bool:
+        return self.assigned > self.capacity
+
+
+@dataclass(frozen=True)
+class ProcessRow:
+    slug: str
+    title: str
+    responsibility: str
+    revision: int
+    review_due: dt.date
+    overdue: bool
+    last_reviewed_by: str | None
+    last_reviewed_on: dt.date | None
+    version: int
+
+
+@dataclass(frozen=True)
+class Target:
+    objective: str
+    baseline: float | None
+    target: float | None
+    deadline: dt.date | None
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    slug: str
+    name: str
+    unit: str
+    readings: tuple[tuple[dt.date, float], ...]
+    targets: tuple[Target, ...]
+    version: int
+
+    @property
+    def latest(self) -> tuple[dt.date, float] | None:
+        return self.readings[-1] if self.readings else None
+
+    @property
+    def progress(self) -> float | None:
+        """The latest reading as a share of the way from baseline to the first target."""
+        target = next((t for t in self.targets if t.target is not None), None)
+        if target is None or target.target is None or self.latest is None:
+            return None
+        start = target.baseline or 0.0
+        if target.target == start:
+            return None
+        return (self.latest[1] - start) / (target.target - start)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What an account holds in the team, which decides what a member may change."""
+
+    contributor: bool
+    held: frozenset[str] = frozenset()
+    accountable: frozenset[str] = frozenset()
+    kpis: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Home:
+    findings: list[Finding]
+    my_week: list[TaskRow]
+    overdue: list[TaskRow]
+    reviews: list[ProcessRow]
+    kpis: list[KpiRow]
+
+
+@dataclass(frozen=True)
+class Matrix:
+    departments: tuple[DepartmentSpec, ...]
+    department: str | None
+    query: str
+    responsibilities: list[ResponsibilitySpec]
+    people: list[PersonRow]
+    cells: dict[tuple[str, str], list[AssignmentSpec]]
+    versions: dict[tuple[str, str], int]
+    problems: dict[str, list[Finding]]
+    rows: Page
+    columns: Page
+
+
+@dataclass(frozen=True)
+class ResponsibilityDetail:
+    responsibility: ResponsibilitySpec
+    current: list[AssignmentSpec]
+    history: list[tuple[str, Role, float, dt.date, dt.date | None]]
+    tasks: list[TaskRow]
+    processes: list[ProcessRow]
+    kpis: list[KpiRow]
+    findings: list[Finding] = field(default_factory=list)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _checks(registry: Registry) -> list[Finding]:
+    checks: list[Any] = []
+    manager().hook.ark_register_checks(register=checks.append)
+    return run_checks(registry, checks)
+
+
+def _people(team: TeamSpec) -> dict[str, PersonRow]:
+    hours: dict[str, float] = defaultdict(float)
+    for r in team.responsibilities:
+        for a in r.assignments:
+            hours[a.contributor] += a.hours
+    return {
+        c.email: PersonRow(c.email, c.name, c.department, c.capacity, hours[c.email], c.jira_user)
+        for c in team.contributors
+    }
+
+
+def _tasks(registry: Registry, **filters: Any) -> list[TaskRow]:
+    rows = registry.tasks(**filters)
+    versions = audit.versions(registry, "task", (t.key for t in rows))
+    links = registry.links("jira")
+    return [
+        TaskRow(
+            t.key,
+            t.title,
+            t.responsibility.slug,
+            t.status,
+            t.assignee.email if t.assignee else None,
+            t.due,
+            t.note,
+            versions.get(t.key, 0),
+            links[t.id].external_key if t.id in links else None,
+        )
+        for t in rows
+    ]
+
+
+def _process_rows(registry: Registry, rows: list[Any]) -> list[ProcessRow]:
+    versions = audit.versions(registry, "process", (p.slug for p in rows))
+    return [
+        ProcessRow(
+            p.slug,
+            p.title,
+            p.responsibility.slug,
+            p.revision,
+            review_due(p),
+            is_overdue(p, registry.today),
+            p.last_reviewed_by,
+            p.last_reviewed_on,
+            versions.get(p.slug, 0),
+        )
+        for p in rows
+    ]
+
+
+def _kpi_rows(registry: Registry, slugs: list[str] | None = None) -> list[KpiRow]:
+    team = registry.snapshot()
+    out = []
+    for k in team.kpis:
+        if slugs is not None and k.slug not in slugs:
+            continue
+        row = registry.kpi(k.slug)
+        out.append(
+            KpiRow(
+                k.slug,
+                k.name,
+                k.unit,
+                tuple((m.date, m.value) for m in registry.readings(row)),
+                tuple(
+                    Target(o.slug, o.baseline, o.target, o.deadline)
+                    for o in registry.objectives_for(row)
+                ),
+                audit.version(registry, "measurement", f"{k.slug}/", prefix=True),
+            )
+        )
+    return out
+
+
+def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    start = day - dt.timedelta(days=day.weekday())
+    return start, start + dt.timedelta(days=6)
+
+
+# -- reads ----------------------------------------------------------------------------------------
+
+
+def standing(engine: Any, email: str) -> Standing:
+    with reading(engine) as reg:
+        team = reg.snapshot()
+    if not any(c.email == email for c in team.contributors):
+        return Standing(contributor=False)
+    held = {
+        r.slug: r
+        for r in team.responsibilities
+        if any(a.contributor == email for a in r.assignments)
+    }
+    accountable = {
+        slug
+        for slug, r in held.items()
+        if any(a.contributor == email and a.role is Role.ACCOUNTABLE for a in r.assignments)
+    }
+    kpis = {k for r in held.values() for k in r.kpis}
+    return Standing(True, frozenset(held), frozenset(accountable), frozenset(kpis))
+
+
+def home(engine: Any, email: str) -> Home:
+    with reading(engine) as reg:
+        today = reg.today
+        start, end = week_of(today)
+        findings = _checks(reg)
+        open_tasks = [t for t in _tasks(reg) if t.status is not TaskStatus.DONE]
+        reviews = _process_rows(reg, due_for_review(reg, today + dt.timedelta(days=30)))
+        kpis = _kpi_rows(reg)
+    return Home(
+        findings,
+        [t for t in open_tasks if t.assignee == email and t.due and start <= t.due <= end],
+        [t for t in open_tasks if t.due and t.due < today],
+        reviews,
+        kpis,
+    )
+
+
+def team(engine: Any) -> TeamSpec:
+    with reading(engine) as reg:
+        return reg.snapshot()
+
+
+def team_version(engine: Any) -> int:
+    """The registry's version as a whole: an upload is applied only if nothing changed."""
+    with reading(engine) as reg:
+        return audit.version(reg, None)
+
+
+def matrix(
+    engine: Any, department: str | None, query: str, row_page: int, column_page: int
+) -> Matrix:
+    with reading(engine) as reg:
+        team = reg.snapshot()
+        findings = _checks(reg)
+        people = list(_people(team).values())
+        if department:
+            people = [p for p in people if p.department == department]
+        q = query.strip().lower()
+        rows = list(team.responsibilities)
+        if department:
+            members = {p.email for p in people}
+            rows = [
+                r
+                for r in rows
+                if r.department == department
+                or any(a.contributor in members for a in r.assignments)
+            ]
+        if q:
+            rows = [r for r in rows if q in r.slug.lower() or q in r.title.lower()]
+        row_window = Page.of(row_page, len(rows), ROWS_PER_PAGE)
+        column_window = Page.of(column_page, len(people), PEOPLE_PER_PAGE)
+        rows = rows[row_window.window(ROWS_PER_PAGE)]
+        people = people[column_window.window(PEOPLE_PER_PAGE)]
+        shown = {p.email for p in people}
+        cells: dict[tuple[str, str], list[AssignmentSpec]] = defaultdict(list)
+        for r in rows:
+            for a in r.assignments:
+                if a.contributor in shown:
+                    cells[(r.slug, a.contributor)].append(a)
+        keys = {
+            f"{r.slug}/{p.email}/{role}": (r.slug, p.email)
+            for r in rows
+            for p in people
+            for role in Role
+        }
+        versions: dict[tuple[str, str], int] = defaultdict(int)
+        for key, newest in audit.versions(reg, "assignment", keys).items():
+            versions[keys[key]] = max(versions[keys[key]], newest)
+    problems: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        problems[f.subject].append(f)
+    return Matrix(
+        team.departments,
+        department,
+        query,
+        rows,
+        people,
+        dict(cells),
+        dict(versions),
+        dict(problems),
+        row_window,
+        column_window,
+    )
+
+
+def cell_version(engine: Any, slug: str, email: str) -> int:
+    with reading(engine) as reg:
+        return audit.version(reg, "assignment", f"{slug}/{email}/", prefix=True)
+
+
+def people(
+    engine: Any, query: str, department: str | None, page: int
+) -> tuple[list[PersonRow], Page]:
+    with reading(engine) as reg:
+        count = reg.read.people(department=department, search=query.strip() or None, limit=0)
+        window = Page.of(page, count.total, LIST_PAGE)
+        rows = reg.read.people(
+            department=department,
+            search=query.strip() or None,
+            offset=(window.number - 1) * LIST_PAGE,
+            limit=LIST_PAGE,
+        )
+    return [
+        PersonRow(p.email, p.name, p.department, p.capacity, p.assigned_hours, p.jira_user)
+        for p in rows.items
+    ], window
+
+
+@dataclass(frozen=True)
+class PersonDetail:
+    person: PersonRow
+    roles: list[tuple[str, AssignmentSpec]]
+    tasks: list[TaskRow]
+    version: int
+    departments: tuple[DepartmentSpec, ...]
+
+
+def person(engine: Any, email: str) -> PersonDetail:
+    with reading(engine) as reg:
+        team = reg.snapshot()
+        row = _people(team).get(email.lower())
+        if row is None:
+            reg.contributor(email)  # raises NotFound with the registry's own wording
+            raise AssertionError(email)
+        roles = [
+            (r.slug, a)
+            for r in team.responsibilities
+            for a in r.assignments
+            if a.contributor == row.email
+        ]
+        tasks = _tasks(reg, assignee=row.email)
+        version = audit.version(reg, "contributor", row.email)
+    return PersonDetail(row, roles, tasks, version, team.departments)
+
+
+def responsibilities(engine: Any) -> tuple[list[ResponsibilitySpec], dict[str, list[Finding]]]:
+    with reading(engine) as reg:
+        team = reg.snapshot()
+        findings = _checks(reg)
+    problems: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        problems[f.subject].append(f)
+    return list(team.responsibilities), dict(problems)
+
+
+def responsibility(engine: Any, slug: str) -> ResponsibilityDetail:
+    with reading(engine) as reg:
+        row = reg.responsibility(slug)
+        spec = next(r for r in reg.snapshot().responsibilities if r.slug == row.slug)
+        history = [
+            (a.contributor.email, a.role, a.hours, a.valid_from, a.valid_to)
+            for a in reg.history(row)
+        ]
+        tasks = _tasks(reg, responsibility=slug)
+        procs = _process_rows(reg, [p for p in all_processes(reg) if p.responsibility.slug == slug])
+        kpis = _kpi_rows(reg, list(spec.kpis))
+        findings = [f for f in _checks(reg) if f.subject == slug]
+    return ResponsibilityDetail(spec, list(spec.assignments), history, tasks, procs, kpis, findings)
+
+
+def tasks(
+    engine: Any, view: str, email: str, responsibility: str | None, page: int
+) -> tuple[list[TaskRow], Page]:
+    with reading(engine) as reg:
+        rows = _tasks(reg, responsibility=responsibility or None)
+        today = reg.today
+    start, end = week_of(today)
+    if view == "mine":
+        rows = [t for t in rows if t.assignee == email and t.status is not TaskStatus.DONE]
+    elif view == "week":
+        rows = [t for t in rows if t.due and start <= t.due <= end]
+    elif view == "overdue":
+        rows = [t for t in rows if t.due and t.due < today and t.status is not TaskStatus.DONE]
+    window = Page.of(page, len(rows), LIST_PAGE)
+    return rows[window.window(LIST_PAGE)], window
+
+
+def task(engine: Any, key: str) -> TaskRow:
+    with reading(engine) as reg:
+        reg.task(key)  # NotFound for a key that names no task
+        return next(t for t in _tasks(reg) if t.key == key)
+
+
+def kpis(engine: Any, slug: str | None = None) -> list[KpiRow]:
+    with reading(engine) as reg:
+        if slug is not None:
+            reg.kpi(slug)  # NotFound for a slug that names no KPI
+        return _kpi_rows(reg, None if slug is None else [slug])
+
+
+def processes(engine: Any) -> list[ProcessRow]:
+    with reading(engine) as reg:
+        return _process_rows(reg, all_processes(reg))
+
+
+def process_text(engine: Any, slug: str) -> tuple[ProcessRow, str]:
+    with reading(engine) as reg:
+        row = _process_rows(reg, [process(reg, slug)])[0]
+        return row, current_texts(reg).get(slug, "")
+
+
+def audit_log(
+    engine: Any,
+    *,
+    actor: str | None,
+    entity: str | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    page: int | None,
+) -> tuple[list[AuditEntry], Page]:
+    """A page of the audit log, or all of it (for the CSV) when `page` is None."""
+    filters: dict[str, Any] = {"actor": actor, "entity": entity, "since": since, "until": until}
+    with reading(engine) as reg:
+        if page is None:
+            rows = reg.read.audit_log(**filters)
+            return list(rows.items), Page(1, 1, rows.total)
+        window = Page.of(page, reg.read.audit_log(**filters, limit=0).total, LIST_PAGE)
+        rows = reg.read.audit_log(
+            **filters, offset=(window.number - 1) * LIST_PAGE, limit=LIST_PAGE
+        )
+    return list(rows.items), window
+
+
+def account_list(engine: Any) -> list[accounts.AccountInfo]:
+    with reading(engine) as reg:
+        return accounts.accounts(reg)
+
+
+def has_accounts(engine: Any) -> bool:
+    with reading(engine) as reg:
+        return accounts.has_accounts(reg)
+
+
+def tokens(engine: Any, email: str) -> list[accounts.TokenInfo]:
+    with reading(engine) as reg:
+        return accounts.tokens(reg, email)
+
+
+def identify(engine: Any, secret: str, kind: str) -> accounts.AccountInfo | None:
+    with reading(engine) as reg:
+        return accounts.identify(reg, secret, kind)
+
+
+def link(engine: Any, secret: str) -> accounts.LinkInfo | None:
+    with reading(engine) as reg:
+        return accounts.peek_link(reg, secret)
+
+
+def account_versions(engine: Any) -> dict[str, int]:
+    with reading(engine) as reg:
+        return audit.versions(reg, "account", (a.email for a in accounts.accounts(reg)))
