@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ark.accounts import accounts, add_account
 from ark.demo import DemoContext
-from ark.plugins import manager
+from ark.plugins import hooks
 from ark.service import transaction
 from ark.vocabulary import AccountRole, Role
 
@@ -12,7 +12,7 @@ from ark.vocabulary import AccountRole, Role
 def demo_accounts(context: DemoContext) -> None:
     """The first person is admin, whoever is accountable for something a lead, the rest
     members; none has a password yet: each signs in through `ark user reset-link`."""
-    with transaction(context.engine, hook=manager().hook, actor="ark demo") as reg:
+    with transaction(context.engine, hooks=hooks(), actor="ark demo") as reg:
         known = {a.email for a in accounts(reg)}
         team = reg.snapshot()
         leads = {

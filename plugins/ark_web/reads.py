@@ -216,7 +216,7 @@ def _process_rows(registry: Registry, rows: list[Any]) -> list[ProcessRow]:
         ProcessRow(
             p.slug,
             p.title,
-            p.responsibility.slug,
+            p.responsibility,
             p.revision,
             review_due(p),
             is_overdue(p, registry.today),
@@ -432,7 +432,7 @@ def responsibility(engine: Any, slug: str) -> ResponsibilityDetail:
             for a in reg.history(row)
         ]
         tasks = _tasks(reg, responsibility=slug)
-        procs = _process_rows(reg, [p for p in all_processes(reg) if p.responsibility.slug == slug])
+        procs = _process_rows(reg, [p for p in all_processes(reg) if p.responsibility == slug])
         kpis = _kpi_rows(reg, list(spec.kpis))
         findings = [f for f in _checks(reg) if f.subject == slug]
     return ResponsibilityDetail(spec, list(spec.assignments), history, tasks, procs, kpis, findings)

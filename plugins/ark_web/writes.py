@@ -16,8 +16,7 @@ from typing import Any
 from ark import accounts, audit
 from ark.errors import ArkError, Conflict
 from ark.plan import Plan
-from ark.plugins import manager
-from ark.processes import stamp_review
+from ark.plugins import hooks
 from ark.service import Registry, transaction
 from ark.spec import ContributorSpec, TeamSpec
 from ark.teamfile import read_team_file
@@ -26,7 +25,7 @@ from ark.vocabulary import AccountRole, Role, TaskStatus
 
 @contextmanager
 def changing(engine: Any, actor: str) -> Iterator[Registry]:
-    with transaction(engine, hook=manager().hook, actor=actor) as registry:
+    with transaction(engine, hooks=hooks(), actor=actor) as registry:
         yield registry
 
 
@@ -99,7 +98,7 @@ def record_reading(
 def review_process(engine: Any, actor: str, slug: str, seen: int) -> None:
     with changing(engine, actor) as reg:
         audit.expect_version(reg, seen, "process", slug)
-        stamp_review(reg, slug)
+        reg.stamp_review(slug)
 
 
 def parse_team_file(text: str, name: str) -> TeamSpec:
