@@ -17,7 +17,7 @@ from typing import Any
 
 from ark import accounts, audit
 from ark.checks import Finding, run_checks
-from ark.plugins import manager
+from ark.plugins import hooks
 from ark.processes import current_texts, due_for_review, is_overdue, process, review_due
 from ark.processes import processes as all_processes
 from ark.registry.results import AuditEntry
@@ -175,7 +175,7 @@ class ResponsibilityDetail:
 
 def _checks(registry: Registry) -> list[Finding]:
     checks: list[Any] = []
-    manager().hook.ark_register_checks(register=checks.append)
+    hooks().ark_register_checks(register=checks.append)
     return run_checks(registry, checks)
 
 
