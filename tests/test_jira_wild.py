@@ -222,6 +222,38 @@ def silent_host() -> Iterator[str]:
         listener.close()
 
 
+@pytest.fixture
+def unreachable_host() -> Iterator[str]:
+    """A host whose connection queue is full: a new connection is never accepted."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    address = listener.getsockname()
+    held = socket.create_connection(address)  # fills the queue of a zero backlog
+    try:
+        yield f"http://127.0.0.1:{address[1]}"
+    finally:
+        held.close()
+        listener.close()
+
+
+def test_a_host_that_does_not_connect_is_given_up_after_the_connect_timeout(
+    ark: Ark, monkeypatch: pytest.MonkeyPatch, unreachable_host: str
+) -> None:
+    for name, value in credentials("cloud").items():
+        monkeypatch.setenv(name, value)
+    team = ark.team_file()
+    team.write_text(
+        team.read_text() + f"jira:\n  server: {unreachable_host}\n  project: ARK\n"
+        "  connect_timeout: 0.3\n"
+    )
+    ark("apply", str(team))
+    result = ark("jira", "sync", "--json", code=1)
+    error = json.loads(result.stdout)["error"]
+    assert "no connection within 0.3 s" in error["message"]
+    assert "jira.connect_timeout" in error["hint"] and "reachable" in error["hint"]
+
+
 def test_a_host_that_does_not_answer_is_given_up_after_the_read_timeout(
     ark: Ark, monkeypatch: pytest.MonkeyPatch, silent_host: str
 ) -> None:
