@@ -16,6 +16,7 @@ from ark.spec import AssignmentSpec, Entity, ResponsibilitySpec, TeamSpec
 
 Action = Literal["add", "change", "remove"]
 ORDER = (
+    "registry",
     "strategy",
     "department",
     "kpi",
@@ -132,6 +133,17 @@ def diff(current: TeamSpec, desired: TeamSpec) -> Plan:
     so a hand-written file need not repeat dates.
     """
     changes: list[Change] = []
+    if desired.registry and desired.registry != current.registry:
+        # A file without `registry:` keeps the registry's identity: only a named one counts.
+        changes.append(
+            Change(
+                "registry",
+                desired.registry,
+                "change" if current.registry else "add",
+                {"registry": current.registry} if current.registry else None,
+                {"registry": desired.registry},
+            )
+        )
     if current.strategy != desired.strategy:
         changes.append(
             Change(

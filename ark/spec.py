@@ -180,6 +180,8 @@ class TeamSpec:
     responsibilities: tuple[ResponsibilitySpec, ...] = ()
     objectives: tuple[ObjectiveSpec, ...] = ()
     sections: tuple[SectionSpec, ...] = ()
+    registry: str | None = None
+    """The registry's identity (see `Settings.identity`); None when the file has none."""
 
     def section(self, name: str) -> Any:
         """The content of a plugin's section, or None when the file has none."""
@@ -188,6 +190,8 @@ class TeamSpec:
     def as_document(self, *, keep_defaults: bool = False) -> dict[str, Any]:
         """The team file's content, in its canonical key order."""
         doc: dict[str, Any] = {"ark": 1}
+        if self.registry:
+            doc["registry"] = self.registry
         for name in (
             "strategy",
             "departments",

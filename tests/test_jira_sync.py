@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy
+import yaml
 from sqlalchemy import select
 
 from ark.models import AuditRecord
@@ -55,16 +56,22 @@ def audit(db_url: str) -> list[AuditRecord]:
     return [AuditRecord(**row._mapping) for row in rows]
 
 
+def registry_identity(ark: Ark) -> str:
+    """The registry's identity, as `ark export` writes it into the team file."""
+    return str(yaml.safe_load(ark("export").output)["registry"])
+
+
 def one_issue_per_task(server: JiraServer, ark: Ark) -> dict[str, str]:
     """Every open task has exactly one issue carrying its marker; returns task -> issue."""
     from ark_jira.fields import marker
 
+    identity = registry_identity(ark)
     tasks = [t["key"] for t in ark.json("tasks", "list")]
     by_marker: dict[str, list[str]] = {}
     for key, issue in server.issues.items():
         for label in issue.fields.get("labels", []):
             by_marker.setdefault(label, []).append(key)
-    found = {t: by_marker.get(marker(t), []) for t in tasks}
+    found = {t: by_marker.get(marker(identity, t), []) for t in tasks}
     assert all(len(keys) == 1 for keys in found.values()), found
     assert len(server.issues) == len(tasks)
     return {t: keys[0] for t, keys in found.items()}
@@ -294,8 +301,10 @@ def test_a_rebuilt_registry_adopts_the_issues_already_on_the_board(
     before = one_issue_per_task(board.server, board.ark)
     key = before["kpi-report/2026-11"]
     board.server.set_status(key, "Done")
+    exported = tmp_path / "exported.yaml"
+    board.ark("export", str(exported))
     fresh = Ark(board.ark.workspace, f"sqlite:///{tmp_path / 'rebuilt.db'}")
-    fresh("apply", str(board.team))
+    fresh("apply", str(exported))
     fresh("tasks", "plan", "--from", FROM, "--until", UNTIL)
     assert f"= adopt {key} (kpi-report/2026-11)" in fresh("jira", "sync", "--dry-run").output
     board.server.reset_counters()

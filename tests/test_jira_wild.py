@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -29,6 +29,7 @@ from tests.test_jira_sync import (  # noqa: F401 - fixtures shared with this mod
     credentials,
     make_board,
     one_issue_per_task,
+    registry_identity,
     write_team,
 )
 
@@ -79,7 +80,7 @@ def test_lost_creates_are_found_by_batched_searches_whose_urls_stay_short(
         make_board(ark, monkeypatch, server)
         board = JiraBoard(JiraApi(JiraConfig(server.url, "ARK"), Credentials(pat=TOKEN)))
         board.api.connect()
-        markers = [marker(f"task/{n}") for n in range(300)]
+        markers = [marker("0123456789abcdef", f"task/{n}") for n in range(300)]
         assert list(board.by_markers(markers)) == []
         searches = server.requests[("GET", "/rest/api/2/search")]
         assert searches >= 4 and board.search_by_get  # split, and by GET after one refusal
@@ -219,6 +220,38 @@ def silent_host() -> Iterator[str]:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     finally:
         listener.close()
+
+
+@pytest.fixture
+def unreachable_host() -> Iterator[str]:
+    """A host whose connection queue is full: a new connection is never accepted."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    address = listener.getsockname()
+    held = socket.create_connection(address)  # fills the queue of a zero backlog
+    try:
+        yield f"http://127.0.0.1:{address[1]}"
+    finally:
+        held.close()
+        listener.close()
+
+
+def test_a_host_that_does_not_connect_is_given_up_after_the_connect_timeout(
+    ark: Ark, monkeypatch: pytest.MonkeyPatch, unreachable_host: str
+) -> None:
+    for name, value in credentials("cloud").items():
+        monkeypatch.setenv(name, value)
+    team = ark.team_file()
+    team.write_text(
+        team.read_text() + f"jira:\n  server: {unreachable_host}\n  project: ARK\n"
+        "  connect_timeout: 0.3\n"
+    )
+    ark("apply", str(team))
+    result = ark("jira", "sync", "--json", code=1)
+    error = json.loads(result.stdout)["error"]
+    assert "no connection within 0.3 s" in error["message"]
+    assert "jira.connect_timeout" in error["hint"] and "reachable" in error["hint"]
 
 
 def test_a_host_that_does_not_answer_is_given_up_after_the_read_timeout(
@@ -363,3 +396,43 @@ def test_recovering_a_lost_batch_reads_its_issues_in_batches(board: Board) -> No
         assert fetches == 1 and reads == 0
     else:  # Data Center has no bulk fetch: reads by key, many in flight
         assert fetches == 0 and reads == 50 + 3
+
+
+# -- two registries on one project -----------------------------------------------------------
+
+
+def test_two_registries_on_one_project_only_ever_adopt_their_own_issues(
+    board: Board,  # noqa: F811
+    new_db: Callable[[], str],
+    tmp_path: Path,
+) -> None:
+    board.sync()
+    first = one_issue_per_task(board.server, board.ark)
+    other = Ark(board.ark.workspace, new_db())
+    other("apply", str(board.team))  # the same template: the same task keys
+    other("tasks", "plan", "--from", "2026-11-23", "--until", "2026-12-31")
+    assert registry_identity(other) != registry_identity(board.ark)
+    plan = other.json("jira", "sync", "--dry-run")
+    assert plan["counts"]["create"] == 8 and plan["counts"]["adopt"] == 0
+    assert other.json("jira", "sync")["summary"]["created"] == 8
+    assert len(board.server.issues) == 16
+    board.server.reset_counters()
+    assert board.summary()["unchanged"] == 8 and board.server.writes == 0
+    assert other.json("jira", "sync")["summary"]["unchanged"] == 8
+    assert board.server.writes == 0
+
+    exported = tmp_path / "other.yaml"
+    other("export", str(exported))
+    restored = Ark(board.ark.workspace, new_db())
+    restored("apply", str(exported))
+    restored("tasks", "plan", "--from", "2026-11-23", "--until", "2026-12-31")
+    summary = restored.json("jira", "sync")["summary"]
+    assert summary["adopted"] == 8 and summary["created"] == 0
+    identity = registry_identity(restored)
+    assert identity == registry_identity(other)
+    mine = {marker(identity, t["key"]) for t in restored.json("tasks", "list")}
+    carrying = {k for k, i in board.server.issues.items() if mine & set(i.fields["labels"])}
+    assert carrying == set(board.server.issues) - set(first.values())
+
+    out = board.ark("apply", str(exported), code=1).output
+    assert "names another registry than this one" in out and "registry:" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from ark.spec import (
 
 SECTION_PREFIX = "section."
 STATE_PREFIX = "state."
+IDENTITY = "registry.id"
 STRATEGY_KEYS = (
     "name",
     "business_type",
@@ -72,6 +74,21 @@ class Settings(RegistryBase):
         return tuple(
             SectionSpec.of(key.removeprefix(SECTION_PREFIX), value) for key, value in sorted(rows)
         )
+
+    def stored_identity(self) -> str | None:
+        row = self.session.get(Setting, IDENTITY)
+        return None if row is None else str(row.value)
+
+    def identity(self) -> str:
+        """This registry's identity, created once: it travels in the team file, so a
+        registry rebuilt from that file is the same registry to the systems Ark writes to
+        (the Jira plugin puts it in its marker labels), and another team's is not."""
+        found = self.stored_identity()
+        if found is None:
+            found = secrets.token_hex(8)
+            self._put_setting(IDENTITY, found)
+            self.audit("add", "registry", found, None, {"registry": found})
+        return found
 
     def state(self, key: str) -> Any:
         """A plugin's saved value (a watermark, a cache), or None."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from ark.errors import ArkError
 from ark.models import (
     Assignment,
     Contributor,
@@ -20,7 +21,7 @@ from ark.models import (
 from ark.plan import Change, Plan, diff
 from ark.registry.assignments import Assignments
 from ark.registry.events import AssignmentChange
-from ark.registry.settings import SECTION_PREFIX, Settings
+from ark.registry.settings import IDENTITY, SECTION_PREFIX, Settings
 from ark.spec import (
     AssignmentSpec,
     ContributorSpec,
@@ -82,6 +83,7 @@ class Team(Assignments, Settings):
             .order_by(Contributor.id)
         )
         return TeamSpec(
+            registry=self.stored_identity(),
             strategy=self.strategy(),
             sections=self.sections(),
             departments=tuple(
@@ -131,13 +133,25 @@ class Team(Assignments, Settings):
         )
 
     def plan(self, desired: TeamSpec) -> Plan:
-        return diff(self.snapshot(), desired)
+        plan = diff(self.snapshot(), desired)
+        other = plan.of("registry", "change")
+        if other:
+            raise ArkError(
+                f"the team file's `registry: {desired.registry}` names another registry than "
+                f"this one ({(other[0].before or {}).get('registry')})",
+                hint="apply it to its own registry (--db URL); to start a new team from "
+                "another team's file, delete its `registry:` line first",
+            )
+        return plan
 
     def apply(self, desired: TeamSpec) -> Plan:
         """Make the registry match `desired`; returns what was changed."""
         plan = self.plan(desired)
         if not plan:
             return plan
+        for change in plan.of("registry", "add"):
+            self._put_setting(IDENTITY, change.key)  # a registry rebuilt from its team file
+        self.identity()
         for change in plan.of("strategy", "change"):
             self._set_strategy(change.spec)
         for change in plan.changes:

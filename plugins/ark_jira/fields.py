@@ -17,9 +17,11 @@ PLANNING_FIELDS = ("summary", "description", "assignee", "duedate", "labels", "c
 View = dict[str, Any]
 
 
-def marker(task_key: str) -> str:
-    """The per-task label that finds an issue again after a lost create response."""
-    return "ark-" + hashlib.sha1(task_key.encode("utf-8")).hexdigest()[:12]
+def marker(registry: str, task_key: str) -> str:
+    """The per-task label that finds an issue again after a lost create response or in a
+    rebuilt registry. It includes the registry's identity: task keys are the same in every
+    team started from one template, and a registry must only ever find its own issues."""
+    return "ark-" + hashlib.sha1(f"{registry}:{task_key}".encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,8 @@ class TaskRow:
     note: str
 
 
-def desired_view(task: TaskRow, config: JiraConfig, users: dict[str, str]) -> View:
-    labels = {MANAGED_LABEL, marker(task.key), *config.labels}
+def desired_view(task: TaskRow, config: JiraConfig, users: dict[str, str], registry: str) -> View:
+    labels = {MANAGED_LABEL, marker(registry, task.key), *config.labels}
     components: list[str] = []
     if task.department and config.departments == "label":
         labels.add(f"dept-{task.department}")

@@ -274,6 +274,7 @@ class Syncer:
         self.desired: dict[str, View] = {}
         self.created: dict[str, str] = {}
         self.missing_users: set[str] = set()  # Jira users a write said do not exist
+        self.identity = ""  # the registry's, read by `plan()`
 
     # -- users --------------------------------------------------------------------------------
 
@@ -366,6 +367,10 @@ class Syncer:
     def plan(self) -> SyncPlan:
         plan = SyncPlan(targets=dict(self.config.statuses))
         with self.transaction() as registry:
+            # A dry run writes nothing: on a registry with no identity yet, it plans with a
+            # provisional one (every issue's marker label is then shown as changing).
+            found = registry.stored_identity() if self.dry_run else registry.identity()
+            self.identity = found or "provisional"
             tasks = load_tasks(registry)
             users = self.users(registry, tasks, plan.problems)
             links = _links(registry)
@@ -378,11 +383,12 @@ class Syncer:
             for label in issue["fields"].get("labels") or []
         }
         for task in tasks:
-            view = self.desired[task.key] = desired_view(task, self.config, users)
+            view = self.desired[task.key] = desired_view(task, self.config, users, self.identity)
             key, data = links.get(task.id, (None, {}))
-            if key is None and marker(task.key) in unclaimed:
-                key = unclaimed.pop(marker(task.key))
-                data = {"marker": marker(task.key), "adopted": True, **NEW_ISSUE}
+            label = marker(self.identity, task.key)
+            if key is None and label in unclaimed:
+                key = unclaimed.pop(label)
+                data = {"marker": label, "adopted": True, **NEW_ISSUE}
                 plan.adopts[task.id] = (task.key, key, data)
             if key is None:
                 if task.status != TaskStatus.DONE:
@@ -525,7 +531,11 @@ class Syncer:
         floor = self.board.highest_number()
         with self.transaction() as registry:
             registry.link_pending(
-                SYSTEM, {t.id: {"marker": marker(t.key), "floor": floor} for t, _ in creates}
+                SYSTEM,
+                {
+                    t.id: {"marker": marker(self.identity, t.key), "floor": floor}
+                    for t, _ in creates
+                },
             )
         if self.bulk:  # the first batch alone: its answer says whether bulk create works here
             lost = self._send_all(creates[:BULK_LIMIT]) + self._send_all(creates[BULK_LIMIT:])
@@ -619,7 +629,8 @@ class Syncer:
                         registry.unlink_task(row, SYSTEM)
                         self.summary.failed.append(f"{task.key}: {outcome.error}")
                         continue
-                    data = {"marker": marker(task.key), "ark": view, "jira": view, **NEW_ISSUE}
+                    label = marker(self.identity, task.key)
+                    data = {"marker": label, "ark": view, "jira": view, **NEW_ISSUE}
                     created[task.id] = (outcome.key, data)
                     self.created[task.key] = outcome.key
             registry.set_links(SYSTEM, created)
