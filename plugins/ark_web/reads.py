@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ark import accounts, audit
-from ark.checks import Finding, run_checks
+from ark.checks import Finding, check_raci, run_checks
 from ark.plugins import manager
 from ark.processes import current_texts, due_for_review, is_overdue, process, review_due
 from ark.processes import processes as all_processes
-from ark.registry.results import AuditEntry
+from ark.registry.results import AuditEntry, DepartmentRow, HeldRole, ResponsibilityRow
 from ark.service import Registry, transaction
 from ark.spec import AssignmentSpec, DepartmentSpec, ResponsibilitySpec, TeamSpec
 from ark.vocabulary import Role, TaskStatus
@@ -147,12 +147,12 @@ class Home:
 
 @dataclass(frozen=True)
 class Matrix:
-    departments: tuple[DepartmentSpec, ...]
+    departments: tuple[DepartmentRow, ...]
     department: str | None
     query: str
-    responsibilities: list[ResponsibilitySpec]
+    responsibilities: list[ResponsibilityRow]
     people: list[PersonRow]
-    cells: dict[tuple[str, str], list[AssignmentSpec]]
+    cells: dict[tuple[str, str], list[HeldRole]]
     versions: dict[tuple[str, str], int]
     problems: dict[str, list[Finding]]
     rows: Page
@@ -309,34 +309,31 @@ def team_version(engine: Any) -> int:
 def matrix(
     engine: Any, department: str | None, query: str, row_page: int, column_page: int
 ) -> Matrix:
+    """One page of the matrix: a fixed number of statements whatever the team's size."""
     with reading(engine) as reg:
-        team = reg.snapshot()
-        findings = _checks(reg)
-        people = list(_people(team).values())
-        if department:
-            people = [p for p in people if p.department == department]
-        q = query.strip().lower()
-        rows = list(team.responsibilities)
-        if department:
-            members = {p.email for p in people}
-            rows = [
-                r
-                for r in rows
-                if r.department == department
-                or any(a.contributor in members for a in r.assignments)
-            ]
-        if q:
-            rows = [r for r in rows if q in r.slug.lower() or q in r.title.lower()]
-        row_window = Page.of(row_page, len(rows), ROWS_PER_PAGE)
-        column_window = Page.of(column_page, len(people), PEOPLE_PER_PAGE)
-        rows = rows[row_window.window(ROWS_PER_PAGE)]
-        people = people[column_window.window(PEOPLE_PER_PAGE)]
-        shown = {p.email for p in people}
-        cells: dict[tuple[str, str], list[AssignmentSpec]] = defaultdict(list)
-        for r in rows:
-            for a in r.assignments:
-                if a.contributor in shown:
-                    cells[(r.slug, a.contributor)].append(a)
+        read = reg.read
+        search = query.strip() or None
+        total_rows = read.responsibilities(department=department, search=search, limit=0).total
+        total_people = read.people(department=department, limit=0).total
+        rows_at = Page.of(row_page, total_rows, ROWS_PER_PAGE)
+        people_at = Page.of(column_page, total_people, PEOPLE_PER_PAGE)
+        rows = read.responsibilities(
+            department=department,
+            search=search,
+            offset=(rows_at.number - 1) * ROWS_PER_PAGE,
+            limit=ROWS_PER_PAGE,
+        ).items
+        people = [
+            PersonRow(p.email, p.name, p.department, p.capacity, p.assigned_hours, p.jira_user)
+            for p in read.people(
+                department=department,
+                offset=(people_at.number - 1) * PEOPLE_PER_PAGE,
+                limit=PEOPLE_PER_PAGE,
+            ).items
+        ]
+        held = read.held_roles(
+            responsibilities=[r.slug for r in rows], people=[p.email for p in people]
+        ).items
         keys = {
             f"{r.slug}/{p.email}/{role}": (r.slug, p.email)
             for r in rows
@@ -346,20 +343,24 @@ def matrix(
         versions: dict[tuple[str, str], int] = defaultdict(int)
         for key, newest in audit.versions(reg, "assignment", keys).items():
             versions[keys[key]] = max(versions[keys[key]], newest)
-    problems: dict[str, list[Finding]] = defaultdict(list)
-    for f in findings:
-        problems[f.subject].append(f)
+        problems: dict[str, list[Finding]] = defaultdict(list)
+        for f in check_raci(reg):
+            problems[f.subject].append(f)
+        departments = read.departments().items
+    cells: dict[tuple[str, str], list[HeldRole]] = defaultdict(list)
+    for a in held:
+        cells[(a.responsibility, a.contributor)].append(a)
     return Matrix(
-        team.departments,
+        departments,
         department,
         query,
-        rows,
+        list(rows),
         people,
         dict(cells),
         dict(versions),
         dict(problems),
-        row_window,
-        column_window,
+        rows_at,
+        people_at,
     )
 
 
