@@ -668,3 +668,20 @@ def test_the_web_plugin_holds_no_orm_model() -> None:
     folder = Path(__file__).resolve().parent.parent / "plugins" / "ark_web"
     for path in folder.rglob("*.py"):
         assert "ark.models" not in path.read_text(encoding="utf-8"), path
+
+
+def test_a_process_shows_its_revisions_and_the_difference_between_two(web: Web) -> None:
+    changed = GOOD.format(slug="listen").replace("Keep it to one page.", "Keep it <short>.")
+    web.ark("process", "record", str(write(web.ark.workspace / "p", "l.md", changed)), "-m", "v2")
+    page = web.client("viewer").get("/processes/listen?old=1&new=2").text
+    assert "<td>v2</td>" in page
+    assert "-Keep it to one page." in page and "+Keep it &lt;short&gt;." in page
+    assert web.client("viewer").get("/processes/listen?old=1&new=9").status_code == 404
+
+
+def test_a_kpi_is_charted_against_its_target(web: Web) -> None:
+    web.ark("kpi", "record", "leads", "40", "--date", "2026-01-01")
+    web.ark("kpi", "record", "leads", "90", "--date", "2026-02-01")
+    page = web.client("viewer").get("/kpis/leads").text
+    assert page.count("<circle") == 2
+    assert "2 reading(s) of" in page and "target 300" in page

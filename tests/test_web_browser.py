@@ -109,3 +109,35 @@ def test_first_admin_then_a_lead_assigns_in_the_matrix(
     assert violation.count() == 0
     holders = ark.json("who", "listening")["assignments"]
     assert {(a["contributor"], a["role"]) for a in holders} >= {("carla@acme.test", "responsible")}
+
+
+MAIN_PAGES = (
+    "/",
+    "/matrix",
+    "/people",
+    "/responsibilities/listening",
+    "/tasks?view=all",
+    "/kpis/followers",
+    "/audit",
+    "/sign-in",
+)
+
+
+def test_the_main_pages_have_no_serious_accessibility_violation(
+    ark: Ark, served: tuple[str, str], page: Any
+) -> None:
+    """axe-core (shipped inside the axe-playwright-python package) on each main page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    base, link = served
+    ark("kpi", "record", "followers", "12")
+    set_password(page, link, "boss@acme.test")
+    axe, found = Axe(), []
+    for path in MAIN_PAGES:
+        page.goto(base + path)
+        for v in axe.run(page).response["violations"]:
+            if v["impact"] in ("serious", "critical"):
+                found.append(
+                    f"{path}: {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+                )
+    assert not found, "\n".join(found)

@@ -370,12 +370,15 @@ def kpis(request: Request, who: Visitor = VIEWER) -> HTMLResponse:
 
 @router.get("/kpis/{slug}")
 def kpi(request: Request, slug: str, who: Visitor = VIEWER) -> HTMLResponse:
+    from ark_web.charts import kpi_chart
+
     row = reads.kpis(engine(request), slug)[0]
     return render(
         request,
         "kpi.html",
         who,
         k=row,
+        chart=kpi_chart(row),
         editable=may_record(request, who, slug),
         today=dt.date.today(),
     )
@@ -421,14 +424,21 @@ def process_html(source: str) -> Markup:
 
 
 @router.get("/processes/{slug}")
-def process(request: Request, slug: str, who: Visitor = VIEWER) -> HTMLResponse:
+def process(
+    request: Request, slug: str, who: Visitor = VIEWER, old: int = 0, new: int = 0
+) -> HTMLResponse:
     row, source = reads.process_text(engine(request), slug)
+    diff = reads.process_diff(engine(request), slug, old, new) if old and new else None
     return render(
         request,
         "process.html",
         who,
         p=row,
         body=process_html(source),
+        revisions=reads.revisions(engine(request), slug),
+        diff=diff,
+        old=old,
+        new=new,
         editable=may_review(request, who, row.responsibility),
     )
 

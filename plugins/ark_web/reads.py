@@ -18,7 +18,16 @@ from typing import Any
 from ark import accounts, audit
 from ark.checks import Finding, check_raci, run_checks
 from ark.plugins import manager
-from ark.processes import current_texts, due_for_review, is_overdue, process, review_due
+from ark.processes import (
+    RevisionInfo,
+    current_texts,
+    due_for_review,
+    histories,
+    is_overdue,
+    process,
+    review_due,
+    unified_diff,
+)
 from ark.processes import processes as all_processes
 from ark.registry.results import AuditEntry, DepartmentRow, HeldRole, ResponsibilityRow
 from ark.service import Registry, transaction
@@ -478,6 +487,17 @@ def process_text(engine: Any, slug: str) -> tuple[ProcessRow, str]:
     with reading(engine) as reg:
         row = _process_rows(reg, [process(reg, slug)])[0]
         return row, current_texts(reg).get(slug, "")
+
+
+def revisions(engine: Any, slug: str) -> list[RevisionInfo]:
+    """The process's revisions, newest first."""
+    with reading(engine) as reg:
+        return histories(reg, [process(reg, slug)]).get(slug, [])
+
+
+def process_diff(engine: Any, slug: str, old: int, new: int) -> str:
+    with reading(engine) as reg:
+        return unified_diff(reg, slug, old, new)
 
 
 def audit_log(
