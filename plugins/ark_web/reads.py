@@ -17,6 +17,7 @@ from typing import Any
 
 from ark import accounts, audit
 from ark.checks import Finding, check_raci, run_checks
+from ark.errors import NotFound
 from ark.plugins import manager
 from ark.processes import (
     RevisionInfo,
@@ -139,10 +140,9 @@ class KpiRow:
 class Standing:
     """What an account holds in the team, which decides what a member may change."""
 
-    contributor: bool
-    held: frozenset[str] = frozenset()
-    accountable: frozenset[str] = frozenset()
-    kpis: frozenset[str] = frozenset()
+    held: frozenset[str]
+    accountable: frozenset[str]
+    kpis: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -238,9 +238,8 @@ def _process_rows(registry: Registry, rows: list[Any]) -> list[ProcessRow]:
 
 
 def _kpi_rows(registry: Registry, slugs: list[str] | None = None) -> list[KpiRow]:
-    team = registry.snapshot()
     out = []
-    for k in team.kpis:
+    for k in registry.read.kpis().items:
         if slugs is not None and k.slug not in slugs:
             continue
         row = registry.kpi(k.slug)
@@ -270,21 +269,12 @@ def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
 
 def standing(engine: Any, email: str) -> Standing:
     with reading(engine) as reg:
-        team = reg.snapshot()
-    if not any(c.email == email for c in team.contributors):
-        return Standing(contributor=False)
-    held = {
-        r.slug: r
-        for r in team.responsibilities
-        if any(a.contributor == email for a in r.assignments)
-    }
-    accountable = {
-        slug
-        for slug, r in held.items()
-        if any(a.contributor == email and a.role is Role.ACCOUNTABLE for a in r.assignments)
-    }
-    kpis = {k for r in held.values() for k in r.kpis}
-    return Standing(True, frozenset(held), frozenset(accountable), frozenset(kpis))
+        held = reg.read.responsibilities(person=email).items
+    return Standing(
+        frozenset(r.slug for r in held),
+        frozenset(r.slug for r in held if r.accountable == email.lower()),
+        frozenset(k for r in held for k in r.kpis),
+    )
 
 
 def home(engine: Any, email: str) -> Home:
@@ -292,13 +282,19 @@ def home(engine: Any, email: str) -> Home:
         today = reg.today
         start, end = week_of(today)
         findings = _checks(reg)
-        open_tasks = [t for t in _tasks(reg) if t.status is not TaskStatus.DONE]
+        try:
+            mine = _tasks(
+                reg, assignee=email, open_only=True, due_before=end + dt.timedelta(days=1)
+            )
+        except NotFound:  # an account that is not a contributor has no tasks
+            mine = []
+        overdue = _tasks(reg, open_only=True, due_before=today)
         reviews = _process_rows(reg, due_for_review(reg, today + dt.timedelta(days=30)))
         kpis = _kpi_rows(reg)
     return Home(
         findings,
-        [t for t in open_tasks if t.assignee == email and t.due and start <= t.due <= end],
-        [t for t in open_tasks if t.due and t.due < today],
+        [t for t in mine if t.due and start <= t.due],
+        overdue,
         reviews,
         kpis,
     )
