@@ -685,3 +685,20 @@ def test_a_kpi_is_charted_against_its_target(web: Web) -> None:
     page = web.client("viewer").get("/kpis/leads").text
     assert page.count("<circle") == 2
     assert "2 reading(s) of" in page and "target 300" in page
+
+
+def test_the_playbook_is_served_to_signed_in_people_only(web: Web, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "processes").mkdir(parents=True)
+    (site / "index.html").write_text("<h1>Playbook home</h1>", encoding="utf-8")
+    (site / "processes" / "index.html").write_text("<h1>Our processes</h1>", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("top secret", encoding="utf-8")
+    viewer = web.client("viewer", playbook=site)
+    assert "Playbook home" in viewer.get("/playbook/").text
+    assert "Our processes" in viewer.get("/playbook/processes/").text
+    for sneaky in ("/playbook/%2e%2e/secret.txt", "/playbook/..%2Fsecret.txt", "/playbook/nothing"):
+        response = viewer.get(sneaky)
+        assert response.status_code == 404 and "top secret" not in response.text, sneaky
+    assert web.client(playbook=site).get("/playbook/").status_code == 303
+    unbuilt = web.client("viewer").get("/playbook/")
+    assert unbuilt.status_code == 404 and "ark playbook build" in unbuilt.text

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from markupsafe import Markup
 from starlette.datastructures import FormData
 
-from ark.errors import ArkError
+from ark.errors import ArkError, NotFound
 from ark.spec import ContributorSpec
 from ark.vocabulary import AccountRole
 from ark_web import reads, writes
@@ -654,3 +654,33 @@ def revoke_token(request: Request, who: Visitor = VIEWER, form: FormData = FORM)
         raise ArkError("no token id", hint="use the revoke button of a token") from None
     writes.revoke_token(engine(request), who.email, token_id)
     return back("/tokens")
+
+
+# -- the playbook -------------------------------------------------------------------------------
+
+# The playbook's theme runs inline scripts of its own; its text is sanitised when exported.
+PLAYBOOK_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+@router.get("/playbook/{path:path}")
+def playbook(request: Request, path: str, who: Visitor = VIEWER) -> Response:
+    """The built playbook, to signed-in people only (`ark playbook build` makes it)."""
+    from pathlib import Path
+
+    from fastapi.responses import FileResponse
+
+    site: Path | None = request.app.state.playbook
+    if site is None or not (site / "index.html").is_file():
+        raise NotFound(
+            "the playbook has not been built", hint="run `ark playbook build` in the workspace"
+        )
+    root = site.resolve()
+    target = (root / path).resolve()
+    if target.is_dir():
+        target = target / "index.html"
+    if not target.is_relative_to(root) or not target.is_file():
+        raise NotFound(f"the playbook has no page {path!r}", hint="start from /playbook/")
+    return FileResponse(target, headers={"Content-Security-Policy": PLAYBOOK_POLICY})
