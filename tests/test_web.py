@@ -702,3 +702,30 @@ def test_the_playbook_is_served_to_signed_in_people_only(web: Web, tmp_path: Pat
     assert web.client(playbook=site).get("/playbook/").status_code == 303
     unbuilt = web.client("viewer").get("/playbook/")
     assert unbuilt.status_code == 404 and "ark playbook build" in unbuilt.text
+
+
+def test_disabling_an_account_ends_its_sessions_and_a_new_role_applies_at_once(web: Web) -> None:
+    member = web.client("member")
+    assert member.get("/audit").status_code == 403
+    web.ark("user", "set-role", "bruno@acme.test", "lead")
+    assert member.get("/audit").status_code == 200
+    web.ark("user", "disable", "bruno@acme.test")
+    assert member.get("/").status_code == 303
+
+
+def test_one_time_links_never_reach_the_access_log() -> None:
+    import logging
+
+    from ark_web.cli import MaskLinks
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", "/link/s3cr3t-value?x=1", "1.1", 200),
+        None,
+    )
+    assert MaskLinks().filter(record)
+    assert "s3cr3t" not in record.getMessage() and "/link/***" in record.getMessage()

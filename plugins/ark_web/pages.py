@@ -116,12 +116,15 @@ def _session_cookie(request: Request, response: Response, secret: str) -> None:
 
 @router.get("/sign-in")
 def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:
+    from ark_web.oidc import provider_of
+
     return render(
         request,
         "sign_in.html",
         None,
         next=safe_next(next),
         first_run=not reads.has_accounts(engine(request)),
+        provider=provider_of(reads.web_section(engine(request))),
     )
 
 
@@ -153,6 +156,52 @@ def sign_in(request: Request, form: FormData = FORM) -> Response:
             error="The e-mail or the password is not right.",
         )
     response = back(target)
+    _session_cookie(request, response, secret)
+    return response
+
+
+def _provider(request: Request) -> Any:
+    from ark_web.oidc import provider_of
+
+    found = provider_of(reads.web_section(engine(request)))
+    if found is None:
+        raise NotFound(
+            "signing in through a company provider is not set up",
+            hint="an admin names it in the team file's web.oidc section",
+        )
+    return found
+
+
+@router.get("/sign-in/oidc")
+def oidc_start(request: Request, next: str = "/") -> Response:
+    from ark_web import oidc
+
+    callback = str(request.url_for("oidc_callback"))
+    target, cookie = oidc.start(_provider(request), callback, safe_next(next))
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        oidc.COOKIE,
+        cookie,
+        max_age=600,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.get("/sign-in/oidc/callback")
+def oidc_callback(request: Request, code: str = "", state: str = "") -> Response:
+    from ark_web import oidc
+
+    callback = str(request.url_for("oidc_callback"))
+    cookie = request.cookies.get(oidc.COOKIE, "")
+    email, target = oidc.finish(_provider(request), callback, code, state, cookie)
+    secret = writes.sign_in_vouched(engine(request), email)
+    if secret is None:
+        raise Forbidden(f"{email} has no account here (or it is disabled); ask an admin")
+    response = back(safe_next(target))
+    response.delete_cookie(oidc.COOKIE)
     _session_cookie(request, response, secret)
     return response
 

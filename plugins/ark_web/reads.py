@@ -543,6 +543,12 @@ def link(engine: Any, secret: str) -> accounts.LinkInfo | None:
         return accounts.peek_link(reg, secret)
 
 
+def web_section(engine: Any) -> Any:
+    """The team file's `web:` section as last applied, or None."""
+    with reading(engine) as reg:
+        return next((x.value for x in reg.sections() if x.name == "web"), None)
+
+
 def account_versions(engine: Any) -> dict[str, int]:
     with reading(engine) as reg:
         return audit.versions(reg, "account", (a.email for a in accounts.accounts(reg)))
