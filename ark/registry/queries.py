@@ -512,12 +512,17 @@ class Queries:
         )
 
     def held_roles(
-        self, *, responsibilities: Sequence[str], people: Sequence[str]
+        self,
+        *,
+        responsibilities: Sequence[str] | None = None,
+        people: Sequence[str] | None = None,
     ) -> Page[HeldRole]:
         """The current roles of these people on these responsibilities (a page of a RACI
-        matrix), in one statement whatever the team's size."""
+        matrix; None: everyone, every responsibility), whatever the team's size."""
         where = _Where("a.valid_to IS NULL")
         for column, values in (("r.slug", responsibilities), ("c.email", people)):
+            if values is None:
+                continue
             if not values:
                 where.add("1 = 0")
             else:

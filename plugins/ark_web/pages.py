@@ -307,7 +307,6 @@ def people(
     request: Request, who: Visitor = VIEWER, q: str = "", department: str = "", page: int = 1
 ) -> HTMLResponse:
     rows, window = reads.people(engine(request), q, department or None, page)
-    team = reads.team(engine(request))
     return render(
         request,
         "people.html",
@@ -316,7 +315,7 @@ def people(
         page=window,
         q=q,
         department=department,
-        departments=team.departments,
+        departments=reads.departments(engine(request)),
     )
 
 
@@ -358,9 +357,21 @@ def edit_person(
 
 
 @router.get("/responsibilities")
-def responsibilities(request: Request, who: Visitor = VIEWER) -> HTMLResponse:
-    rows, problems = reads.responsibilities(engine(request))
-    return render(request, "responsibilities.html", who, rows=rows, problems=problems)
+def responsibilities(
+    request: Request, who: Visitor = VIEWER, q: str = "", department: str = "", page: int = 1
+) -> HTMLResponse:
+    rows, window, problems = reads.responsibilities(engine(request), q, department or None, page)
+    return render(
+        request,
+        "responsibilities.html",
+        who,
+        rows=rows,
+        page=window,
+        problems=problems,
+        q=q,
+        department=department,
+        departments=reads.departments(engine(request)),
+    )
 
 
 @router.get("/responsibilities/{slug}")

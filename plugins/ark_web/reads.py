@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +32,7 @@ from ark.processes import (
 from ark.processes import processes as all_processes
 from ark.registry.results import AuditEntry, DepartmentRow, HeldRole, ResponsibilityRow
 from ark.service import Registry, transaction
-from ark.spec import AssignmentSpec, DepartmentSpec, ResponsibilitySpec, TeamSpec
+from ark.spec import TeamSpec
 from ark.vocabulary import Role, TaskStatus
 
 ROWS_PER_PAGE = 25
@@ -169,9 +169,19 @@ class Matrix:
 
 
 @dataclass(frozen=True)
+class ResponsibilityInfo:
+    slug: str
+    title: str
+    description: str
+    component: str
+    cadence: str
+    kpis: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ResponsibilityDetail:
-    responsibility: ResponsibilitySpec
-    current: list[AssignmentSpec]
+    responsibility: ResponsibilityInfo
+    current: list[HeldRole]
     history: list[tuple[str, Role, float, dt.date, dt.date | None]]
     tasks: list[TaskRow]
     processes: list[ProcessRow]
@@ -186,17 +196,6 @@ def _checks(registry: Registry) -> list[Finding]:
     checks: list[Any] = []
     manager().hook.ark_register_checks(register=checks.append)
     return run_checks(registry, checks)
-
-
-def _people(team: TeamSpec) -> dict[str, PersonRow]:
-    hours: dict[str, float] = defaultdict(float)
-    for r in team.responsibilities:
-        for a in r.assignments:
-            hours[a.contributor] += a.hours
-    return {
-        c.email: PersonRow(c.email, c.name, c.department, c.capacity, hours[c.email], c.jira_user)
-        for c in team.contributors
-    }
 
 
 def _tasks(registry: Registry, **filters: Any) -> list[TaskRow]:
@@ -395,53 +394,77 @@ def people(
 @dataclass(frozen=True)
 class PersonDetail:
     person: PersonRow
-    roles: list[tuple[str, AssignmentSpec]]
+    roles: list[HeldRole]
     tasks: list[TaskRow]
     version: int
-    departments: tuple[DepartmentSpec, ...]
+    departments: tuple[DepartmentRow, ...]
 
 
 def person(engine: Any, email: str) -> PersonDetail:
+    email = email.strip().lower()
     with reading(engine) as reg:
-        team = reg.snapshot()
-        row = _people(team).get(email.lower())
-        if row is None:
+        found = [p for p in reg.read.people(search=email).items if p.email == email]
+        if not found:
             reg.contributor(email)  # raises NotFound with the registry's own wording
-            raise AssertionError(email)
-        roles = [
-            (r.slug, a)
-            for r in team.responsibilities
-            for a in r.assignments
-            if a.contributor == row.email
-        ]
-        tasks = _tasks(reg, assignee=row.email)
-        version = audit.version(reg, "contributor", row.email)
-    return PersonDetail(row, roles, tasks, version, team.departments)
+        p = found[0]
+        row = PersonRow(p.email, p.name, p.department, p.capacity, p.assigned_hours, p.jira_user)
+        roles = list(reg.read.held_roles(people=[email]).items)
+        tasks = _tasks(reg, assignee=email)
+        version = audit.version(reg, "contributor", email)
+        departments = reg.read.departments().items
+    return PersonDetail(row, roles, tasks, version, departments)
 
 
-def responsibilities(engine: Any) -> tuple[list[ResponsibilitySpec], dict[str, list[Finding]]]:
+def departments(engine: Any) -> tuple[DepartmentRow, ...]:
     with reading(engine) as reg:
-        team = reg.snapshot()
-        findings = _checks(reg)
-    problems: dict[str, list[Finding]] = defaultdict(list)
+        return reg.read.departments().items
+
+
+def responsibilities(
+    engine: Any, query: str, department: str | None, page: int
+) -> tuple[list[ResponsibilityRow], Page, dict[str, list[Finding]]]:
+    with reading(engine) as reg:
+        search = query.strip() or None
+        total = reg.read.responsibilities(department=department, search=search, limit=0).total
+        window = Page.of(page, total, LIST_PAGE)
+        rows = reg.read.responsibilities(
+            department=department,
+            search=search,
+            offset=(window.number - 1) * LIST_PAGE,
+            limit=LIST_PAGE,
+        ).items
+        problems = _by_subject(check_raci(reg))
+    return list(rows), window, problems
+
+
+def _by_subject(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    out: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
-        problems[f.subject].append(f)
-    return list(team.responsibilities), dict(problems)
+        out[f.subject].append(f)
+    return dict(out)
 
 
 def responsibility(engine: Any, slug: str) -> ResponsibilityDetail:
     with reading(engine) as reg:
         row = reg.responsibility(slug)
-        spec = next(r for r in reg.snapshot().responsibilities if r.slug == row.slug)
+        info = ResponsibilityInfo(
+            row.slug,
+            row.title,
+            row.description,
+            str(row.component),
+            str(row.cadence),
+            tuple(row.kpis),
+        )
         history = [
             (a.contributor.email, a.role, a.hours, a.valid_from, a.valid_to)
             for a in reg.history(row)
         ]
+        current = list(reg.read.held_roles(responsibilities=[slug]).items)
         tasks = _tasks(reg, responsibility=slug)
         procs = _process_rows(reg, [p for p in all_processes(reg) if p.responsibility == slug])
-        kpis = _kpi_rows(reg, list(spec.kpis))
-        findings = [f for f in _checks(reg) if f.subject == slug]
-    return ResponsibilityDetail(spec, list(spec.assignments), history, tasks, procs, kpis, findings)
+        kpis = _kpi_rows(reg, list(info.kpis))
+        findings = _by_subject(check_raci(reg)).get(slug, [])
+    return ResponsibilityDetail(info, current, history, tasks, procs, kpis, findings)
 
 
 def tasks(
