@@ -18,7 +18,7 @@ from typing import Any
 from ark import accounts, audit
 from ark.checks import Finding, check_raci, run_checks
 from ark.errors import NotFound
-from ark.plugins import manager
+from ark.plugins import hooks
 from ark.processes import (
     RevisionInfo,
     current_texts,
@@ -194,7 +194,7 @@ class ResponsibilityDetail:
 
 def _checks(registry: Registry) -> list[Finding]:
     checks: list[Any] = []
-    manager().hook.ark_register_checks(register=checks.append)
+    hooks().ark_register_checks(register=checks.append)
     return run_checks(registry, checks)
 
 
@@ -511,7 +511,8 @@ def process_text(engine: Any, slug: str) -> tuple[ProcessRow, str]:
 def revisions(engine: Any, slug: str) -> list[RevisionInfo]:
     """The process's revisions, newest first."""
     with reading(engine) as reg:
-        return histories(reg, [process(reg, slug)]).get(slug, [])
+        process(reg, slug)  # NotFound for a slug that names no process
+        return histories(reg, [slug]).get(slug, [])
 
 
 def process_diff(engine: Any, slug: str, old: int, new: int) -> str:
