@@ -668,3 +668,64 @@ def test_the_web_plugin_holds_no_orm_model() -> None:
     folder = Path(__file__).resolve().parent.parent / "plugins" / "ark_web"
     for path in folder.rglob("*.py"):
         assert "ark.models" not in path.read_text(encoding="utf-8"), path
+
+
+def test_a_process_shows_its_revisions_and_the_difference_between_two(web: Web) -> None:
+    changed = GOOD.format(slug="listen").replace("Keep it to one page.", "Keep it <short>.")
+    web.ark("process", "record", str(write(web.ark.workspace / "p", "l.md", changed)), "-m", "v2")
+    page = web.client("viewer").get("/processes/listen?old=1&new=2").text
+    assert "<td>v2</td>" in page
+    assert "-Keep it to one page." in page and "+Keep it &lt;short&gt;." in page
+    assert web.client("viewer").get("/processes/listen?old=1&new=9").status_code == 404
+
+
+def test_a_kpi_is_charted_against_its_target(web: Web) -> None:
+    web.ark("kpi", "record", "leads", "40", "--date", "2026-01-01")
+    web.ark("kpi", "record", "leads", "90", "--date", "2026-02-01")
+    page = web.client("viewer").get("/kpis/leads").text
+    assert page.count("<circle") == 2
+    assert "2 reading(s) of" in page and "target 300" in page
+
+
+def test_the_playbook_is_served_to_signed_in_people_only(web: Web, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "processes").mkdir(parents=True)
+    (site / "index.html").write_text("<h1>Playbook home</h1>", encoding="utf-8")
+    (site / "processes" / "index.html").write_text("<h1>Our processes</h1>", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("top secret", encoding="utf-8")
+    viewer = web.client("viewer", playbook=site)
+    assert "Playbook home" in viewer.get("/playbook/").text
+    assert "Our processes" in viewer.get("/playbook/processes/").text
+    for sneaky in ("/playbook/%2e%2e/secret.txt", "/playbook/..%2Fsecret.txt", "/playbook/nothing"):
+        response = viewer.get(sneaky)
+        assert response.status_code == 404 and "top secret" not in response.text, sneaky
+    assert web.client(playbook=site).get("/playbook/").status_code == 303
+    unbuilt = web.client("viewer").get("/playbook/")
+    assert unbuilt.status_code == 404 and "ark playbook build" in unbuilt.text
+
+
+def test_disabling_an_account_ends_its_sessions_and_a_new_role_applies_at_once(web: Web) -> None:
+    member = web.client("member")
+    assert member.get("/audit").status_code == 403
+    web.ark("user", "set-role", "bruno@acme.test", "lead")
+    assert member.get("/audit").status_code == 200
+    web.ark("user", "disable", "bruno@acme.test")
+    assert member.get("/").status_code == 303
+
+
+def test_one_time_links_never_reach_the_access_log() -> None:
+    import logging
+
+    from ark_web.cli import MaskLinks
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", "/link/s3cr3t-value?x=1", "1.1", 200),
+        None,
+    )
+    assert MaskLinks().filter(record)
+    assert "s3cr3t" not in record.getMessage() and "/link/***" in record.getMessage()

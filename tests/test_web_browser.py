@@ -109,3 +109,64 @@ def test_first_admin_then_a_lead_assigns_in_the_matrix(
     assert violation.count() == 0
     holders = ark.json("who", "listening")["assignments"]
     assert {(a["contributor"], a["role"]) for a in holders} >= {("carla@acme.test", "responsible")}
+
+
+MAIN_PAGES = (
+    "/",
+    "/matrix",
+    "/people",
+    "/responsibilities/listening",
+    "/tasks?view=all",
+    "/kpis/followers",
+    "/audit",
+    "/sign-in",
+)
+
+
+def test_the_main_pages_have_no_serious_accessibility_violation(
+    ark: Ark, served: tuple[str, str], page: Any
+) -> None:
+    """axe-core (shipped inside the axe-playwright-python package) on each main page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    base, link = served
+    ark("kpi", "record", "followers", "12")
+    set_password(page, link, "boss@acme.test")
+    axe, found = Axe(), []
+    for path in MAIN_PAGES:
+        page.goto(base + path)
+        for v in axe.run(page).response["violations"]:
+            if v["impact"] in ("serious", "critical"):
+                found.append(
+                    f"{path}: {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+                )
+    assert not found, "\n".join(found)
+
+
+def test_a_member_marks_a_task_done_and_a_viewer_finds_nothing_to_edit(
+    ark: Ark, served: tuple[str, str], page: Any
+) -> None:
+    base, link = served
+    set_password(page, link, "boss@acme.test")
+    ark("tasks", "plan", "--until", "2099-01-31", "--from", "2099-01-01")
+    for email, role in (("bruno@acme.test", "member"), ("carla@acme.test", "viewer")):
+        ark("user", "add", email, "--role", role)
+    page.get_by_role("button", name="Sign out").click()
+    set_password(page, ark("user", "reset-link", "bruno@acme.test", "--url", base).stdout.strip())
+    page.goto(f"{base}/tasks?view=mine")
+    row = page.locator("tr", has_text="listening/2099-W01")
+    row.get_by_label("Note").fill("report sent")
+    row.get_by_role("button", name="Mark done").click()
+    page.locator("tr", has_text="listening/2099-W01").wait_for(state="detached")
+    done = [t for t in ark.json("tasks", "list", "--status", "done")]
+    assert [(t["key"], t["assignee"]) for t in done] == [("listening/2099-W01", "bruno@acme.test")]
+
+    page.get_by_role("button", name="Sign out").click()
+    set_password(page, ark("user", "reset-link", "carla@acme.test", "--url", base).stdout.strip())
+    for path in ("/", "/matrix", "/people", "/tasks?view=all", "/kpis/followers", "/processes"):
+        page.goto(base + path)
+        buttons = page.get_by_role("button").all_inner_texts()
+        assert buttons == ["Sign out"] or set(buttons) <= {"Sign out", "Filter", "Search"}, (
+            path,
+            buttons,
+        )

@@ -19,6 +19,8 @@ from urllib.parse import unquote, urlsplit
 from ark.registry.results import (
     AssignmentRow,
     AuditEntry,
+    DepartmentRow,
+    HeldRole,
     KpiRow,
     ObjectiveRow,
     Page,
@@ -495,6 +497,45 @@ class Queries:
                 _json(row[6]),
                 _json(row[7]),
             ),
+        )
+
+    def departments(self) -> Page[DepartmentRow]:
+        """Current departments by name."""
+        return self._page(
+            "d.slug, d.name",
+            "FROM department d",
+            _Where("NOT d.archived"),
+            "d.name",
+            0,
+            None,
+            lambda row: DepartmentRow(row[0], row[1]),
+        )
+
+    def held_roles(
+        self,
+        *,
+        responsibilities: Sequence[str] | None = None,
+        people: Sequence[str] | None = None,
+    ) -> Page[HeldRole]:
+        """The current roles of these people on these responsibilities (a page of a RACI
+        matrix; None: everyone, every responsibility), whatever the team's size."""
+        where = _Where("a.valid_to IS NULL")
+        for column, values in (("r.slug", responsibilities), ("c.email", people)):
+            if values is None:
+                continue
+            if not values:
+                where.add("1 = 0")
+            else:
+                where.add(f"{column} IN ({', '.join('?' * len(values))})", *values)
+        return self._page(
+            "r.slug, c.email, a.role, a.hours, a.valid_from",
+            "FROM assignment a JOIN responsibility r ON r.id = a.responsibility_id "
+            "JOIN contributor c ON c.id = a.contributor_id",
+            where,
+            "r.slug, c.email, a.role",
+            0,
+            None,
+            lambda row: HeldRole(row[0], row[1], row[2], float(row[3]), _date(row[4])),
         )
 
     def _day_start(self, day: dt.date) -> Any:

@@ -156,3 +156,22 @@ class AuditEntry(Result):
     key: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class DepartmentRow(Result):
+    """A current department."""
+
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class HeldRole(Result):
+    """A current assignment: who holds which role on what, for how many hours a week."""
+
+    responsibility: str
+    contributor: str
+    role: str
+    hours: float
+    since: dt.date | None

@@ -61,6 +61,18 @@ class Responsibility:
     department: str | None
     cadence: str
     kpis: list[str]
+    accountable: str | None
+    people: int
+    hours: float
+
+
+@dataclass(frozen=True)
+class ResponsibilityDetail:
+    slug: str
+    title: str
+    description: str
+    cadence: str
+    kpis: list[str]
     assignments: list[Holder]
 
 
@@ -138,22 +150,35 @@ def create_api(engine: Any) -> FastAPI:
         return [Person(p.email, p.name, p.department, p.capacity, p.assigned) for p in rows]
 
     @api.get("/responsibilities")
-    def responsibilities(who: Visitor = VIEWER) -> list[Responsibility]:
-        rows, _ = reads.responsibilities(engine)
-        return [_responsibility(r) for r in rows]
+    def responsibilities(
+        q: str = "", department: str = "", page: int = 1, who: Visitor = VIEWER
+    ) -> list[Responsibility]:
+        rows, _, _ = reads.responsibilities(engine, q, department or None, page)
+        return [
+            Responsibility(
+                r.slug,
+                r.title,
+                r.department,
+                r.cadence,
+                list(r.kpis),
+                r.accountable,
+                r.people,
+                r.hours,
+            )
+            for r in rows
+        ]
 
     @api.get("/responsibilities/{slug}")
-    def responsibility(slug: str, who: Visitor = VIEWER) -> Responsibility:
-        return _responsibility(reads.responsibility(engine, slug).responsibility)
-
-    def _responsibility(r: Any) -> Responsibility:
-        return Responsibility(
+    def responsibility(slug: str, who: Visitor = VIEWER) -> ResponsibilityDetail:
+        data = reads.responsibility(engine, slug)
+        r = data.responsibility
+        return ResponsibilityDetail(
             r.slug,
             r.title,
-            r.department,
-            str(r.cadence),
+            r.description,
+            r.cadence,
             list(r.kpis),
-            [Holder(a.contributor, a.role, a.hours, a.since) for a in r.assignments],
+            [Holder(a.contributor, Role(a.role), a.hours, a.since) for a in data.current],
         )
 
     @api.get("/tasks")

@@ -43,8 +43,11 @@ def status_of(exc: ArkError) -> int:
     return 409 if isinstance(exc, Conflict) else 400
 
 
-def create_app(engine: Any, *, sign_in_limit: str = "5/minute") -> FastAPI:
-    """The workspace for the registry behind `engine`."""
+def create_app(
+    engine: Any, *, sign_in_limit: str = "5/minute", playbook: Path | None = None
+) -> FastAPI:
+    """The workspace for the registry behind `engine`; `playbook` is the built playbook's
+    site folder, served to signed-in people at /playbook/."""
     from limits import parse
     from limits.storage import MemoryStorage
     from limits.strategies import MovingWindowRateLimiter
@@ -56,6 +59,7 @@ def create_app(engine: Any, *, sign_in_limit: str = "5/minute") -> FastAPI:
     app.state.templates = templates()
     app.state.limiter = MovingWindowRateLimiter(MemoryStorage())
     app.state.sign_in_limit = parse(sign_in_limit)
+    app.state.playbook = playbook
     app.include_router(pages.router)
     app.mount("/api/v1", api.create_api(engine))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -103,8 +107,10 @@ def from_environment() -> FastAPI:
     """The app for `uvicorn --factory ark_web.app:from_environment` (several workers): the
     registry is `ARK_DATABASE_URL`, else the workspace's SQLite file."""
     from ark.db import open_engine
+    from ark.workspace import find_workspace
 
-    return create_app(open_engine(os.environ.get("ARK_DATABASE_URL")))
+    site = find_workspace() / "playbook" / "site"
+    return create_app(open_engine(os.environ.get("ARK_DATABASE_URL")), playbook=site)
 
 
 def api_errors(app: FastAPI) -> None:

@@ -49,7 +49,10 @@ def serve(host: str, port: int, db_url: str | None) -> None:
             "This registry has no accounts yet. Open this one-time link to become its first admin:"
         )
         click.echo(f"  {base}/link/{secret}")
-    config = uvicorn.Config(create_app(engine), host=host, port=port, log_level="info")
+    from ark.workspace import find_workspace
+
+    app = create_app(engine, playbook=find_workspace() / "playbook" / "site")
+    config = uvicorn.Config(app, host=host, port=port, log_level="info")
     server = uvicorn.Server(config)
     logging.getLogger("uvicorn.access").addFilter(MaskLinks())
     server.run()

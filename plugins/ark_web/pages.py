@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from markupsafe import Markup
 from starlette.datastructures import FormData
 
-from ark.errors import ArkError
+from ark.errors import ArkError, NotFound
 from ark.spec import ContributorSpec
 from ark.vocabulary import AccountRole
 from ark_web import reads, writes
@@ -116,12 +116,15 @@ def _session_cookie(request: Request, response: Response, secret: str) -> None:
 
 @router.get("/sign-in")
 def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:
+    from ark_web.oidc import provider_of
+
     return render(
         request,
         "sign_in.html",
         None,
         next=safe_next(next),
         first_run=not reads.has_accounts(engine(request)),
+        provider=provider_of(reads.web_section(engine(request))),
     )
 
 
@@ -153,6 +156,52 @@ def sign_in(request: Request, form: FormData = FORM) -> Response:
             error="The e-mail or the password is not right.",
         )
     response = back(target)
+    _session_cookie(request, response, secret)
+    return response
+
+
+def _provider(request: Request) -> Any:
+    from ark_web.oidc import provider_of
+
+    found = provider_of(reads.web_section(engine(request)))
+    if found is None:
+        raise NotFound(
+            "signing in through a company provider is not set up",
+            hint="an admin names it in the team file's web.oidc section",
+        )
+    return found
+
+
+@router.get("/sign-in/oidc")
+def oidc_start(request: Request, next: str = "/") -> Response:
+    from ark_web import oidc
+
+    callback = str(request.url_for("oidc_callback"))
+    target, cookie = oidc.start(_provider(request), callback, safe_next(next))
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        oidc.COOKIE,
+        cookie,
+        max_age=600,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.get("/sign-in/oidc/callback")
+def oidc_callback(request: Request, code: str = "", state: str = "") -> Response:
+    from ark_web import oidc
+
+    callback = str(request.url_for("oidc_callback"))
+    cookie = request.cookies.get(oidc.COOKIE, "")
+    email, target = oidc.finish(_provider(request), callback, code, state, cookie)
+    secret = writes.sign_in_vouched(engine(request), email)
+    if secret is None:
+        raise Forbidden(f"{email} has no account here (or it is disabled); ask an admin")
+    response = back(safe_next(target))
+    response.delete_cookie(oidc.COOKIE)
     _session_cookie(request, response, secret)
     return response
 
@@ -258,7 +307,6 @@ def people(
     request: Request, who: Visitor = VIEWER, q: str = "", department: str = "", page: int = 1
 ) -> HTMLResponse:
     rows, window = reads.people(engine(request), q, department or None, page)
-    team = reads.team(engine(request))
     return render(
         request,
         "people.html",
@@ -267,7 +315,7 @@ def people(
         page=window,
         q=q,
         department=department,
-        departments=team.departments,
+        departments=reads.departments(engine(request)),
     )
 
 
@@ -309,9 +357,21 @@ def edit_person(
 
 
 @router.get("/responsibilities")
-def responsibilities(request: Request, who: Visitor = VIEWER) -> HTMLResponse:
-    rows, problems = reads.responsibilities(engine(request))
-    return render(request, "responsibilities.html", who, rows=rows, problems=problems)
+def responsibilities(
+    request: Request, who: Visitor = VIEWER, q: str = "", department: str = "", page: int = 1
+) -> HTMLResponse:
+    rows, window, problems = reads.responsibilities(engine(request), q, department or None, page)
+    return render(
+        request,
+        "responsibilities.html",
+        who,
+        rows=rows,
+        page=window,
+        problems=problems,
+        q=q,
+        department=department,
+        departments=reads.departments(engine(request)),
+    )
 
 
 @router.get("/responsibilities/{slug}")
@@ -370,12 +430,15 @@ def kpis(request: Request, who: Visitor = VIEWER) -> HTMLResponse:
 
 @router.get("/kpis/{slug}")
 def kpi(request: Request, slug: str, who: Visitor = VIEWER) -> HTMLResponse:
+    from ark_web.charts import kpi_chart
+
     row = reads.kpis(engine(request), slug)[0]
     return render(
         request,
         "kpi.html",
         who,
         k=row,
+        chart=kpi_chart(row),
         editable=may_record(request, who, slug),
         today=dt.date.today(),
     )
@@ -421,14 +484,21 @@ def process_html(source: str) -> Markup:
 
 
 @router.get("/processes/{slug}")
-def process(request: Request, slug: str, who: Visitor = VIEWER) -> HTMLResponse:
+def process(
+    request: Request, slug: str, who: Visitor = VIEWER, old: int = 0, new: int = 0
+) -> HTMLResponse:
     row, source = reads.process_text(engine(request), slug)
+    diff = reads.process_diff(engine(request), slug, old, new) if old and new else None
     return render(
         request,
         "process.html",
         who,
         p=row,
         body=process_html(source),
+        revisions=reads.revisions(engine(request), slug),
+        diff=diff,
+        old=old,
+        new=new,
         editable=may_review(request, who, row.responsibility),
     )
 
@@ -644,3 +714,33 @@ def revoke_token(request: Request, who: Visitor = VIEWER, form: FormData = FORM)
         raise ArkError("no token id", hint="use the revoke button of a token") from None
     writes.revoke_token(engine(request), who.email, token_id)
     return back("/tokens")
+
+
+# -- the playbook -------------------------------------------------------------------------------
+
+# The playbook's theme runs inline scripts of its own; its text is sanitised when exported.
+PLAYBOOK_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+@router.get("/playbook/{path:path}")
+def playbook(request: Request, path: str, who: Visitor = VIEWER) -> Response:
+    """The built playbook, to signed-in people only (`ark playbook build` makes it)."""
+    from pathlib import Path
+
+    from fastapi.responses import FileResponse
+
+    site: Path | None = request.app.state.playbook
+    if site is None or not (site / "index.html").is_file():
+        raise NotFound(
+            "the playbook has not been built", hint="run `ark playbook build` in the workspace"
+        )
+    root = site.resolve()
+    target = (root / path).resolve()
+    if target.is_dir():
+        target = target / "index.html"
+    if not target.is_relative_to(root) or not target.is_file():
+        raise NotFound(f"the playbook has no page {path!r}", hint="start from /playbook/")
+    return FileResponse(target, headers={"Content-Security-Policy": PLAYBOOK_POLICY})

@@ -9,7 +9,10 @@ import click
 from ark.hookspecs import hookimpl
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ark.demo import DemoContext
+    from ark.spec import Section
 
 
 @hookimpl
@@ -18,6 +21,13 @@ def ark_register_commands(cli: click.Group) -> None:
 
     cli.add_command(serve)
     cli.add_command(user)
+
+
+@hookimpl
+def ark_register_sections(register: Callable[[Section], None]) -> None:
+    from ark_web.oidc import SECTION
+
+    register(SECTION)
 
 
 @hookimpl

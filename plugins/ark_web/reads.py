@@ -10,19 +10,29 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from ark import accounts, audit
-from ark.checks import Finding, run_checks
+from ark.checks import Finding, check_raci, run_checks
+from ark.errors import NotFound
 from ark.plugins import hooks
-from ark.processes import current_texts, due_for_review, is_overdue, process, review_due
+from ark.processes import (
+    RevisionInfo,
+    current_texts,
+    due_for_review,
+    histories,
+    is_overdue,
+    process,
+    review_due,
+    unified_diff,
+)
 from ark.processes import processes as all_processes
-from ark.registry.results import AuditEntry
+from ark.registry.results import AuditEntry, DepartmentRow, HeldRole, ResponsibilityRow
 from ark.service import Registry, transaction
-from ark.spec import AssignmentSpec, DepartmentSpec, ResponsibilitySpec, TeamSpec
+from ark.spec import TeamSpec
 from ark.vocabulary import Role, TaskStatus
 
 ROWS_PER_PAGE = 25
@@ -130,10 +140,9 @@ class KpiRow:
 class Standing:
     """What an account holds in the team, which decides what a member may change."""
 
-    contributor: bool
-    held: frozenset[str] = frozenset()
-    accountable: frozenset[str] = frozenset()
-    kpis: frozenset[str] = frozenset()
+    held: frozenset[str]
+    accountable: frozenset[str]
+    kpis: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -147,12 +156,12 @@ class Home:
 
 @dataclass(frozen=True)
 class Matrix:
-    departments: tuple[DepartmentSpec, ...]
+    departments: tuple[DepartmentRow, ...]
     department: str | None
     query: str
-    responsibilities: list[ResponsibilitySpec]
+    responsibilities: list[ResponsibilityRow]
     people: list[PersonRow]
-    cells: dict[tuple[str, str], list[AssignmentSpec]]
+    cells: dict[tuple[str, str], list[HeldRole]]
     versions: dict[tuple[str, str], int]
     problems: dict[str, list[Finding]]
     rows: Page
@@ -160,9 +169,19 @@ class Matrix:
 
 
 @dataclass(frozen=True)
+class ResponsibilityInfo:
+    slug: str
+    title: str
+    description: str
+    component: str
+    cadence: str
+    kpis: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ResponsibilityDetail:
-    responsibility: ResponsibilitySpec
-    current: list[AssignmentSpec]
+    responsibility: ResponsibilityInfo
+    current: list[HeldRole]
     history: list[tuple[str, Role, float, dt.date, dt.date | None]]
     tasks: list[TaskRow]
     processes: list[ProcessRow]
@@ -177,17 +196,6 @@ def _checks(registry: Registry) -> list[Finding]:
     checks: list[Any] = []
     hooks().ark_register_checks(register=checks.append)
     return run_checks(registry, checks)
-
-
-def _people(team: TeamSpec) -> dict[str, PersonRow]:
-    hours: dict[str, float] = defaultdict(float)
-    for r in team.responsibilities:
-        for a in r.assignments:
-            hours[a.contributor] += a.hours
-    return {
-        c.email: PersonRow(c.email, c.name, c.department, c.capacity, hours[c.email], c.jira_user)
-        for c in team.contributors
-    }
 
 
 def _tasks(registry: Registry, **filters: Any) -> list[TaskRow]:
@@ -229,9 +237,8 @@ def _process_rows(registry: Registry, rows: list[Any]) -> list[ProcessRow]:
 
 
 def _kpi_rows(registry: Registry, slugs: list[str] | None = None) -> list[KpiRow]:
-    team = registry.snapshot()
     out = []
-    for k in team.kpis:
+    for k in registry.read.kpis().items:
         if slugs is not None and k.slug not in slugs:
             continue
         row = registry.kpi(k.slug)
@@ -261,21 +268,12 @@ def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
 
 def standing(engine: Any, email: str) -> Standing:
     with reading(engine) as reg:
-        team = reg.snapshot()
-    if not any(c.email == email for c in team.contributors):
-        return Standing(contributor=False)
-    held = {
-        r.slug: r
-        for r in team.responsibilities
-        if any(a.contributor == email for a in r.assignments)
-    }
-    accountable = {
-        slug
-        for slug, r in held.items()
-        if any(a.contributor == email and a.role is Role.ACCOUNTABLE for a in r.assignments)
-    }
-    kpis = {k for r in held.values() for k in r.kpis}
-    return Standing(True, frozenset(held), frozenset(accountable), frozenset(kpis))
+        held = reg.read.responsibilities(person=email).items
+    return Standing(
+        frozenset(r.slug for r in held),
+        frozenset(r.slug for r in held if r.accountable == email.lower()),
+        frozenset(k for r in held for k in r.kpis),
+    )
 
 
 def home(engine: Any, email: str) -> Home:
@@ -283,13 +281,19 @@ def home(engine: Any, email: str) -> Home:
         today = reg.today
         start, end = week_of(today)
         findings = _checks(reg)
-        open_tasks = [t for t in _tasks(reg) if t.status is not TaskStatus.DONE]
+        try:
+            mine = _tasks(
+                reg, assignee=email, open_only=True, due_before=end + dt.timedelta(days=1)
+            )
+        except NotFound:  # an account that is not a contributor has no tasks
+            mine = []
+        overdue = _tasks(reg, open_only=True, due_before=today)
         reviews = _process_rows(reg, due_for_review(reg, today + dt.timedelta(days=30)))
         kpis = _kpi_rows(reg)
     return Home(
         findings,
-        [t for t in open_tasks if t.assignee == email and t.due and start <= t.due <= end],
-        [t for t in open_tasks if t.due and t.due < today],
+        [t for t in mine if t.due and start <= t.due],
+        overdue,
         reviews,
         kpis,
     )
@@ -309,34 +313,31 @@ def team_version(engine: Any) -> int:
 def matrix(
     engine: Any, department: str | None, query: str, row_page: int, column_page: int
 ) -> Matrix:
+    """One page of the matrix: a fixed number of statements whatever the team's size."""
     with reading(engine) as reg:
-        team = reg.snapshot()
-        findings = _checks(reg)
-        people = list(_people(team).values())
-        if department:
-            people = [p for p in people if p.department == department]
-        q = query.strip().lower()
-        rows = list(team.responsibilities)
-        if department:
-            members = {p.email for p in people}
-            rows = [
-                r
-                for r in rows
-                if r.department == department
-                or any(a.contributor in members for a in r.assignments)
-            ]
-        if q:
-            rows = [r for r in rows if q in r.slug.lower() or q in r.title.lower()]
-        row_window = Page.of(row_page, len(rows), ROWS_PER_PAGE)
-        column_window = Page.of(column_page, len(people), PEOPLE_PER_PAGE)
-        rows = rows[row_window.window(ROWS_PER_PAGE)]
-        people = people[column_window.window(PEOPLE_PER_PAGE)]
-        shown = {p.email for p in people}
-        cells: dict[tuple[str, str], list[AssignmentSpec]] = defaultdict(list)
-        for r in rows:
-            for a in r.assignments:
-                if a.contributor in shown:
-                    cells[(r.slug, a.contributor)].append(a)
+        read = reg.read
+        search = query.strip() or None
+        total_rows = read.responsibilities(department=department, search=search, limit=0).total
+        total_people = read.people(department=department, limit=0).total
+        rows_at = Page.of(row_page, total_rows, ROWS_PER_PAGE)
+        people_at = Page.of(column_page, total_people, PEOPLE_PER_PAGE)
+        rows = read.responsibilities(
+            department=department,
+            search=search,
+            offset=(rows_at.number - 1) * ROWS_PER_PAGE,
+            limit=ROWS_PER_PAGE,
+        ).items
+        people = [
+            PersonRow(p.email, p.name, p.department, p.capacity, p.assigned_hours, p.jira_user)
+            for p in read.people(
+                department=department,
+                offset=(people_at.number - 1) * PEOPLE_PER_PAGE,
+                limit=PEOPLE_PER_PAGE,
+            ).items
+        ]
+        held = read.held_roles(
+            responsibilities=[r.slug for r in rows], people=[p.email for p in people]
+        ).items
         keys = {
             f"{r.slug}/{p.email}/{role}": (r.slug, p.email)
             for r in rows
@@ -346,20 +347,24 @@ def matrix(
         versions: dict[tuple[str, str], int] = defaultdict(int)
         for key, newest in audit.versions(reg, "assignment", keys).items():
             versions[keys[key]] = max(versions[keys[key]], newest)
-    problems: dict[str, list[Finding]] = defaultdict(list)
-    for f in findings:
-        problems[f.subject].append(f)
+        problems: dict[str, list[Finding]] = defaultdict(list)
+        for f in check_raci(reg):
+            problems[f.subject].append(f)
+        departments = read.departments().items
+    cells: dict[tuple[str, str], list[HeldRole]] = defaultdict(list)
+    for a in held:
+        cells[(a.responsibility, a.contributor)].append(a)
     return Matrix(
-        team.departments,
+        departments,
         department,
         query,
-        rows,
+        list(rows),
         people,
         dict(cells),
         dict(versions),
         dict(problems),
-        row_window,
-        column_window,
+        rows_at,
+        people_at,
     )
 
 
@@ -389,53 +394,77 @@ def people(
 @dataclass(frozen=True)
 class PersonDetail:
     person: PersonRow
-    roles: list[tuple[str, AssignmentSpec]]
+    roles: list[HeldRole]
     tasks: list[TaskRow]
     version: int
-    departments: tuple[DepartmentSpec, ...]
+    departments: tuple[DepartmentRow, ...]
 
 
 def person(engine: Any, email: str) -> PersonDetail:
+    email = email.strip().lower()
     with reading(engine) as reg:
-        team = reg.snapshot()
-        row = _people(team).get(email.lower())
-        if row is None:
+        found = [p for p in reg.read.people(search=email).items if p.email == email]
+        if not found:
             reg.contributor(email)  # raises NotFound with the registry's own wording
-            raise AssertionError(email)
-        roles = [
-            (r.slug, a)
-            for r in team.responsibilities
-            for a in r.assignments
-            if a.contributor == row.email
-        ]
-        tasks = _tasks(reg, assignee=row.email)
-        version = audit.version(reg, "contributor", row.email)
-    return PersonDetail(row, roles, tasks, version, team.departments)
+        p = found[0]
+        row = PersonRow(p.email, p.name, p.department, p.capacity, p.assigned_hours, p.jira_user)
+        roles = list(reg.read.held_roles(people=[email]).items)
+        tasks = _tasks(reg, assignee=email)
+        version = audit.version(reg, "contributor", email)
+        departments = reg.read.departments().items
+    return PersonDetail(row, roles, tasks, version, departments)
 
 
-def responsibilities(engine: Any) -> tuple[list[ResponsibilitySpec], dict[str, list[Finding]]]:
+def departments(engine: Any) -> tuple[DepartmentRow, ...]:
     with reading(engine) as reg:
-        team = reg.snapshot()
-        findings = _checks(reg)
-    problems: dict[str, list[Finding]] = defaultdict(list)
+        return reg.read.departments().items
+
+
+def responsibilities(
+    engine: Any, query: str, department: str | None, page: int
+) -> tuple[list[ResponsibilityRow], Page, dict[str, list[Finding]]]:
+    with reading(engine) as reg:
+        search = query.strip() or None
+        total = reg.read.responsibilities(department=department, search=search, limit=0).total
+        window = Page.of(page, total, LIST_PAGE)
+        rows = reg.read.responsibilities(
+            department=department,
+            search=search,
+            offset=(window.number - 1) * LIST_PAGE,
+            limit=LIST_PAGE,
+        ).items
+        problems = _by_subject(check_raci(reg))
+    return list(rows), window, problems
+
+
+def _by_subject(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    out: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
-        problems[f.subject].append(f)
-    return list(team.responsibilities), dict(problems)
+        out[f.subject].append(f)
+    return dict(out)
 
 
 def responsibility(engine: Any, slug: str) -> ResponsibilityDetail:
     with reading(engine) as reg:
         row = reg.responsibility(slug)
-        spec = next(r for r in reg.snapshot().responsibilities if r.slug == row.slug)
+        info = ResponsibilityInfo(
+            row.slug,
+            row.title,
+            row.description,
+            str(row.component),
+            str(row.cadence),
+            tuple(row.kpis),
+        )
         history = [
             (a.contributor.email, a.role, a.hours, a.valid_from, a.valid_to)
             for a in reg.history(row)
         ]
+        current = list(reg.read.held_roles(responsibilities=[slug]).items)
         tasks = _tasks(reg, responsibility=slug)
         procs = _process_rows(reg, [p for p in all_processes(reg) if p.responsibility == slug])
-        kpis = _kpi_rows(reg, list(spec.kpis))
-        findings = [f for f in _checks(reg) if f.subject == slug]
-    return ResponsibilityDetail(spec, list(spec.assignments), history, tasks, procs, kpis, findings)
+        kpis = _kpi_rows(reg, list(info.kpis))
+        findings = _by_subject(check_raci(reg)).get(slug, [])
+    return ResponsibilityDetail(info, current, history, tasks, procs, kpis, findings)
 
 
 def tasks(
@@ -477,6 +506,18 @@ def process_text(engine: Any, slug: str) -> tuple[ProcessRow, str]:
     with reading(engine) as reg:
         row = _process_rows(reg, [process(reg, slug)])[0]
         return row, current_texts(reg).get(slug, "")
+
+
+def revisions(engine: Any, slug: str) -> list[RevisionInfo]:
+    """The process's revisions, newest first."""
+    with reading(engine) as reg:
+        process(reg, slug)  # NotFound for a slug that names no process
+        return histories(reg, [slug]).get(slug, [])
+
+
+def process_diff(engine: Any, slug: str, old: int, new: int) -> str:
+    with reading(engine) as reg:
+        return unified_diff(reg, slug, old, new)
 
 
 def audit_log(
@@ -524,6 +565,12 @@ def identify(engine: Any, secret: str, kind: str) -> accounts.AccountInfo | None
 def link(engine: Any, secret: str) -> accounts.LinkInfo | None:
     with reading(engine) as reg:
         return accounts.peek_link(reg, secret)
+
+
+def web_section(engine: Any) -> Any:
+    """The team file's `web:` section as last applied, or None."""
+    with reading(engine) as reg:
+        return next((x.value for x in reg.sections() if x.name == "web"), None)
 
 
 def account_versions(engine: Any) -> dict[str, int]:

@@ -1,0 +1,73 @@
+"""A KPI's readings against its baseline and targets, as the numbers of an inline SVG chart.
+
+Drawn on the server, so the chart needs no script and no charting library in the browser;
+the template only places the shapes computed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ark_web.reads import KpiRow
+
+WIDTH, HEIGHT, MARGIN = 640, 220, 36
+
+
+@dataclass(frozen=True)
+class Level:
+    """A horizontal line: a baseline or a target."""
+
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    points: str
+    dots: tuple[tuple[float, float, str], ...]
+    levels: tuple[Level, ...]
+    summary: str
+
+
+def kpi_chart(row: KpiRow) -> Chart | None:
+    """None when there is nothing to draw (no reading)."""
+    if not row.readings:
+        return None
+    levels = [
+        (t.baseline, f"baseline {t.baseline:g} ({t.objective})")
+        for t in row.targets
+        if t.baseline is not None
+    ]
+    levels += [
+        (t.target, f"target {t.target:g} by {t.deadline or '?'} ({t.objective})")
+        for t in row.targets
+        if t.target is not None
+    ]
+    values = [v for _, v in row.readings] + [v for v, _ in levels]
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    first, last = row.readings[0][0], row.readings[-1][0]
+    days = (last - first).days or 1
+
+    def x(day_index: int) -> float:
+        return MARGIN + (WIDTH - 2 * MARGIN) * day_index / days
+
+    def y(value: float) -> float:
+        return HEIGHT - MARGIN - (HEIGHT - 2 * MARGIN) * (value - low) / span
+
+    dots = tuple(
+        (round(x((on - first).days), 1), round(y(value), 1), f"{on}: {value:g}")
+        for on, value in row.readings
+    )
+    latest_on, latest = row.readings[-1]
+    return Chart(
+        WIDTH,
+        HEIGHT,
+        " ".join(f"{px},{py}" for px, py, _ in dots),
+        dots,
+        tuple(Level(round(y(v), 1), label) for v, label in levels),
+        f"{len(row.readings)} reading(s) of {row.name} from {first} to {latest_on}, "
+        f"latest {latest:g}",
+    )
