@@ -417,7 +417,10 @@ def kpi_record(kpi_slug: str, value: float, on: dt.date | None, db_url: str | No
 @db_option
 @json_option
 def kpi_show(kpi_slug: str, db_url: str | None, as_json: bool) -> None:
-    """List the readings of KPI against its objectives' targets."""
+    """List the readings of KPI with the share of the way each has come from its objectives'
+    baselines to their targets."""
+    from ark.progress import progress
+
     with registry(db_url, write=False) as reg:
         k = reg.kpi(kpi_slug)
         readings: list[dict[str, Any]] = [
@@ -426,30 +429,40 @@ def kpi_show(kpi_slug: str, db_url: str | None, as_json: bool) -> None:
         targets: list[dict[str, Any]] = [
             {
                 "objective": o.slug,
+                "baseline": o.baseline,
                 "target": o.target,
                 "deadline": o.deadline.isoformat() if o.deadline else None,
             }
             for o in reg.objectives_for(k)
         ]
+        for r in readings:
+            r["progress"] = {
+                t["objective"]: progress(t["baseline"], t["target"], r["value"], k.direction)
+                for t in targets
+            }
     if as_json:
         print_json(
             {
                 "kpi": kpi_slug,
                 "name": k.name,
                 "unit": k.unit,
+                "direction": str(k.direction),
                 "readings": readings,
                 "targets": targets,
             }
         )
         return
-    click.echo(f"{k.name} ({k.unit})")
+    click.echo(f"{k.name} ({k.unit}, {k.direction} is better)")
     for t in targets:
-        click.echo(f"  target {t['target']:g} by {t['deadline']} ({t['objective']})")
+        start = "" if t["baseline"] is None else f"{t['baseline']:g} -> "
+        click.echo(f"  target {start}{t['target']:g} by {t['deadline']} ({t['objective']})")
     for r in readings:
-        progress = "".join(
-            f"  {r['value'] / t['target']:.0%} of {t['objective']}" for t in targets if t["target"]
+        shares = "".join(
+            f"  {share:.0f}% of {name}"
+            for name, share in r["progress"].items()
+            if share is not None
         )
-        click.echo(f"  {r['date']}  {r['value']:>10g}{progress}")
+        click.echo(f"  {r['date']}  {r['value']:>10g}{shares}")
 
 
 # -- plugins, database, demo -----------------------------------------------------------------------

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from ark.vocabulary import AccountRole, Cadence, Component, Role, TaskStatus
+from ark.vocabulary import AccountRole, Cadence, Component, Direction, Role, TaskStatus
 
 # Named constraints make migrations reproducible on every backend (warehouse does the same).
 NAMING_CONVENTION = {
@@ -95,6 +95,9 @@ class Kpi(Base):
     name: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str] = mapped_column(String(32), default="count")
     description: Mapped[str] = mapped_column(Text, default="")
+    direction: Mapped[Direction] = mapped_column(
+        _enum(Direction), default=Direction.HIGHER, server_default=Direction.HIGHER.value
+    )
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from ark.vocabulary import Cadence, Component, Role
+from ark.vocabulary import Cadence, Component, Direction, Role
 
 DEFAULT_CAPACITY = 4.0
 DEFAULT_MIN_WEEKLY_HOURS = 2.0
@@ -93,6 +93,7 @@ class KpiSpec(Entity):
     name: str
     unit: str = "count"
     description: str = ""
+    direction: Direction = Direction.HIGHER
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from ark.spec import (
     TacticSpec,
     TeamSpec,
 )
-from ark.vocabulary import Cadence, Component, Role
+from ark.vocabulary import Cadence, Component, Direction, Role
 
 MAX_BYTES = 64 * 1024 * 1024
 ROLES = {role.value: role for role in Role}  # a lookup, not an Enum call, per assignment
@@ -191,7 +191,10 @@ def _to_spec(data: dict[str, Any]) -> TeamSpec:
             )
             for c in data.get("contributors") or ()
         ),
-        kpis=tuple(KpiSpec(**k) for k in data.get("kpis") or ()),
+        kpis=tuple(
+            KpiSpec(**{**k, "direction": Direction(k.get("direction", "higher"))})
+            for k in data.get("kpis") or ()
+        ),
         responsibilities=tuple(
             ResponsibilitySpec(
                 **{

@@ -45,6 +45,13 @@ class Component(StrEnum):
     OPERATIONS = "operations"
 
 
+class Direction(StrEnum):
+    """Which way a KPI improves: most grow (followers), some shrink (response time)."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
 class TaskStatus(StrEnum):
     """Ark's own task states; the Jira plugin maps them to a workflow."""
 

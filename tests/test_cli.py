@@ -166,8 +166,8 @@ def test_kpi_readings_against_target(ark: Ark, team: Path) -> None:
     ark("kpi", "record", "leads", "90", "--date", "2026-11-01")  # same day replaces
     shown = ark.json("kpi", "show", "leads")
     assert shown["readings"] == [
-        {"date": "2026-10-01", "value": 30.0},
-        {"date": "2026-11-01", "value": 90.0},
+        {"date": "2026-10-01", "value": 30.0, "progress": {"more-leads": 10.0}},
+        {"date": "2026-11-01", "value": 90.0, "progress": {"more-leads": 30.0}},
     ]
     assert shown["targets"][0]["target"] == 300
     assert "30% of more-leads" in ark("kpi", "show", "leads").output

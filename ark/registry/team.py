@@ -94,7 +94,7 @@ class Team(Assignments, Settings):
                 for email, name, dep, cap, jira in contributors
             ),
             kpis=tuple(
-                KpiSpec(k.slug, k.name, k.unit, k.description)
+                KpiSpec(k.slug, k.name, k.unit, k.description, k.direction)
                 for k in s.scalars(select(Kpi).where(Kpi.archived.is_(False)).order_by(Kpi.id))
             ),
             responsibilities=tuple(
@@ -153,7 +153,12 @@ class Team(Assignments, Settings):
             Kpi,
             "slug",
             plan.of("kpi", "add") + plan.of("kpi", "change"),
-            lambda k, ids: {"name": k.name, "unit": k.unit, "description": k.description},
+            lambda k, ids: {
+                "name": k.name,
+                "unit": k.unit,
+                "description": k.description,
+                "direction": k.direction,
+            },
         )
         department_ids = self._ids(Department, "slug")
         self._upsert(

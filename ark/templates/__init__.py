@@ -29,7 +29,7 @@ from ark.spec import (
     TacticSpec,
     TeamSpec,
 )
-from ark.vocabulary import BusinessType, Cadence, Component, Role
+from ark.vocabulary import BusinessType, Cadence, Component, Direction, Role
 
 PLACEHOLDER_DOMAIN = "example.com"
 PLACEHOLDER = {
@@ -157,7 +157,13 @@ def render_ark(business_type: BusinessType, lang: str, today: dt.date) -> TeamSp
         ),
         contributors=contributors,
         kpis=tuple(
-            KpiSpec(k["slug"], t(k["name"]), k.get("unit", "count"), t(k.get("description", "")))
+            KpiSpec(
+                k["slug"],
+                t(k["name"]),
+                k.get("unit", "count"),
+                t(k.get("description", "")),
+                Direction(k.get("direction", "higher")),
+            )
             for k in c["kpis"]
         ),
         responsibilities=tuple(responsibilities),
