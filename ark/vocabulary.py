@@ -52,6 +52,35 @@ class Direction(StrEnum):
     LOWER = "lower"
 
 
+class Participation(StrEnum):
+    """How an audience segment takes part in social media (the Groundswell profile)."""
+
+    CREATORS = "creators"
+    CRITICS = "critics"
+    COLLECTORS = "collectors"
+    JOINERS = "joiners"
+    SPECTATORS = "spectators"
+    INACTIVES = "inactives"
+
+
+class ChannelKind(StrEnum):
+    """The parts of a social ecosystem."""
+
+    NETWORK = "network"
+    COMMUNITY = "community"
+    PROFILE = "profile"
+    PLATFORM = "platform"
+
+
+class ValueDimension(StrEnum):
+    """The value a channel brings along the customer lifecycle."""
+
+    DIRECT_SALES = "direct-sales"
+    LEAD_GENERATION = "lead-generation"
+    BRAND_AWARENESS = "brand-awareness"
+    CUSTOMER_ADVOCACY = "customer-advocacy"
+
+
 class TaskStatus(StrEnum):
     """Ark's own task states; the Jira plugin maps them to a workflow."""
 

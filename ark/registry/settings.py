@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +25,9 @@ STRATEGY_KEYS = (
     "direction",
     "min_weekly_hours",
     "expected_departments",
+    "owner",
+    "start",
+    "differentiation",
 )
 
 
@@ -46,6 +50,9 @@ class Settings(RegistryBase):
             direction=values.get("direction", default.direction),
             min_weekly_hours=float(values.get("min_weekly_hours", default.min_weekly_hours)),
             expected_departments=tuple(values.get("expected_departments", ())),
+            owner=values.get("owner"),
+            start=dt.date.fromisoformat(values["start"]) if values.get("start") else None,
+            differentiation=values.get("differentiation", default.differentiation),
         )
 
     def _set_strategy(self, strategy: StrategySpec) -> None:
