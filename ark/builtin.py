@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 @hookimpl
 def ark_register_checks(register: Callable[[Check], None]) -> None:
     from ark.checks import CORE_CHECKS
+    from ark.loop_checks import LOOP_CHECKS
 
-    for check in CORE_CHECKS:
+    for check in (*CORE_CHECKS, *LOOP_CHECKS):
         register(check)
 
 

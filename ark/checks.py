@@ -105,20 +105,27 @@ def check_raci(registry: Any) -> Iterator[Finding]:
 
 
 def check_capacity(registry: Any) -> Iterator[Finding]:
-    """Nobody over capacity; nobody under the strategy's minimum weekly time."""
+    """Nobody over capacity; nobody who runs part of the strategy under its minimum weekly time.
+
+    Every role's hours count against capacity, but the minimum is the time of the people who
+    do and answer for the work: a consulted or informed person gives what they are asked
+    for, and warning about them would punish the cross-department involvement the Ark needs.
+    """
     minimum = registry.strategy().min_weekly_hours
+    running = Assignment.role.in_([Role.RESPONSIBLE, Role.ACCOUNTABLE])
     rows = registry.session.execute(
         select(
             Contributor.email,
             Contributor.capacity,
             func.coalesce(func.sum(Assignment.hours), 0.0),
-            func.count(Assignment.id),
+            func.coalesce(func.sum(case((running, Assignment.hours))), 0.0),
+            func.count(case((running, 1))),
         )
         .outerjoin(Assignment, _current_of(Contributor))
         .where(Contributor.archived.is_(False))
         .group_by(Contributor.id, Contributor.email, Contributor.capacity)
     )
-    for email, capacity, given, assignments in rows:
+    for email, capacity, given, runs, carried in rows:
         if given > capacity:
             yield Finding(
                 Level.ERROR,
@@ -127,12 +134,13 @@ def check_capacity(registry: Any) -> Iterator[Finding]:
                 f"{email} is assigned {given:g} h a week, over a capacity of {capacity:g} h",
                 "lower the hours of an assignment, or raise the capacity",
             )
-        elif assignments and given < minimum:
+        elif carried and runs < minimum:
             yield Finding(
                 Level.WARNING,
                 "under-minimum",
                 email,
-                f"{email} gives {given:g} h a week, under the strategy's minimum of {minimum:g} h",
+                f"{email} gives {runs:g} h a week as responsible or accountable, under the "
+                f"strategy's minimum of {minimum:g} h",
                 "give them at least the minimum, or lower strategy.min_weekly_hours",
             )
 

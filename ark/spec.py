@@ -26,6 +26,7 @@ from ark.vocabulary import (
 
 DEFAULT_CAPACITY = 4.0
 DEFAULT_MIN_WEEKLY_HOURS = 2.0
+DEFAULT_HORIZON_MONTHS = 12
 
 
 def _plain(value: Any, keep_defaults: bool = False) -> Any:
@@ -82,6 +83,7 @@ class StrategySpec(Entity):
     owner: str | None = None
     start: dt.date | None = None
     differentiation: str = ""
+    horizon_months: int = DEFAULT_HORIZON_MONTHS
 
 
 @dataclass(frozen=True)

@@ -214,6 +214,7 @@ def _to_spec(data: dict[str, Any]) -> TeamSpec:
             owner=s["owner"].lower() if s.get("owner") else None,
             start=_date(s.get("start")),
             differentiation=s.get("differentiation", ""),
+            horizon_months=int(s.get("horizon_months", 12)),
         ),
         departments=tuple(DepartmentSpec(**d) for d in data.get("departments") or ()),
         contributors=tuple(

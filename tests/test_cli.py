@@ -129,12 +129,15 @@ def test_check_warns_about_objectives_departments_and_minimum_time(
         "  - slug: customer-service\n",
         "  - slug: legal\n    name: Legal\n  - slug: customer-service\n",
     )
+    text = text.replace("hours: 2   # Bruno writes the report", "hours: 1")
     path.write_text(text)
     report = ark.json("check", "--file", str(path))
     codes = {(f["level"], f["code"], f["subject"]) for f in report["findings"]}
     assert ("warning", "not-smart", "more-leads") in codes
     assert ("warning", "department-missing", "legal") in codes
-    assert ("warning", "under-minimum", "carla@acme.test") in codes  # 0 h assigned in roles
+    assert ("warning", "under-minimum", "bruno@acme.test") in codes  # 1 h as responsible
+    # Carla is only consulted and informed: the minimum is not hers to give
+    assert not {c for c in codes if c[1] == "under-minimum" and c[2] == "carla@acme.test"}
     assert not (tmp_path / ".ark").exists()  # --file touches no database
 
 

@@ -118,6 +118,25 @@ def test_changes_and_removals_are_planned_and_applied(ark: Ark, tmp_path: Path) 
     assert ark.json("apply", str(path), "--dry-run")["changes"] == []
 
 
+def test_six_monthly_work_counts_from_the_strategys_start(ark: Ark, tmp_path: Path) -> None:
+    text = (FIXTURES / "team.yaml").read_text(encoding="utf-8")
+    text = text.replace("  min_weekly_hours: 2\n", "  min_weekly_hours: 2\n  start: 2026-11-15\n")
+    text = text.replace("    cadence: monthly\n", "    cadence: six-monthly\n")
+    path = tmp_path / "ark.yaml"
+    path.write_text(text, encoding="utf-8")
+    ark("apply", str(path))
+    planned = ark.json("tasks", "plan", "--from", "2026-11-01", "--until", "2027-12-31")
+    reviews = [(t["key"], t["due"]) for t in planned["created"] if t["key"].startswith("kpi-")]
+    # the first review is due six months after the start, not at the end of December
+    assert reviews == [
+        ("kpi-report/2026-11-15..2027-05-14", "2027-05-14"),
+        ("kpi-report/2027-05-15..2027-11-14", "2027-11-14"),
+        ("kpi-report/2027-11-15..2028-05-14", "2028-05-14"),
+    ]
+    listening = [t["key"] for t in planned["created"] if t["key"].startswith("listening/")]
+    assert listening[0] == "listening/2026-W46"  # nothing before the start
+
+
 def test_an_existing_team_file_applies_and_exports_unchanged(ark: Ark, team: Path) -> None:
     exported = ark("export").output
     assert "audience:" not in exported and "channels:" not in exported

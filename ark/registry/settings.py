@@ -28,6 +28,7 @@ STRATEGY_KEYS = (
     "owner",
     "start",
     "differentiation",
+    "horizon_months",
 )
 
 
@@ -53,6 +54,7 @@ class Settings(RegistryBase):
             owner=values.get("owner"),
             start=dt.date.fromisoformat(values["start"]) if values.get("start") else None,
             differentiation=values.get("differentiation", default.differentiation),
+            horizon_months=int(values.get("horizon_months", default.horizon_months)),
         )
 
     def _set_strategy(self, strategy: StrategySpec) -> None:

@@ -101,6 +101,12 @@ def render_ark(business_type: BusinessType, lang: str, today: dt.date) -> TeamSp
                 assignments=(
                     AssignmentSpec(person("lead", dep), Role.ACCOUNTABLE, lead_hours),
                     AssignmentSpec(person("member", dep), Role.RESPONSIBLE, hours),
+                    *(
+                        AssignmentSpec(person("lead", other), role)
+                        for role in (Role.CONSULTED, Role.INFORMED)
+                        for other in r.get(str(role), ())
+                        if other != dep
+                    ),
                 ),
             )
         )
@@ -150,6 +156,8 @@ def render_ark(business_type: BusinessType, lang: str, today: dt.date) -> TeamSp
             direction=t(s["direction"][business_type.value]),
             min_weekly_hours=float(s.get("min_weekly_hours", 2)),
             expected_departments=tuple(s.get("expected_departments", ())),
+            owner=person("lead", s["owner_department"]),
+            start=today,
         ),
         departments=tuple(
             DepartmentSpec(d["slug"], t(d["name"]), t(d.get("description", "")))

@@ -1,4 +1,5 @@
-"""`ark check` findings about processes: missing, overdue for review, or with nobody accountable."""
+"""`ark check` findings about processes: missing, overdue for review, with nobody accountable,
+with steps for a role nobody holds; and the employees' usage policy, which is a process."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from ark.checks import Check, Finding
 from ark.processes import is_overdue, processes, recurring_without_process, review_due
 from ark.service import Registry
 from ark.vocabulary import Level, Role
+from ark_processes.pages import USAGE_POLICY
 
 
 def check_missing(registry: Registry) -> Iterator[Finding]:
@@ -49,8 +51,54 @@ def check_accountable(registry: Registry) -> Iterator[Finding]:
             )
 
 
+def check_step_roles(registry: Registry) -> Iterator[Finding]:
+    """Every role a process's steps name is held by somebody on its responsibility: a step
+    for "consulted" with nobody consulted is a step nobody does."""
+    held = {
+        (rid, role)
+        for rid, role in registry.session.execute(
+            select(Assignment.responsibility_id, Assignment.role).where(
+                Assignment.valid_to.is_(None)
+            )
+        )
+    }
+    for p in processes(registry):
+        named = dict.fromkeys(
+            s["role"] for s in p.data.get("steps", ()) if isinstance(s, dict) and s.get("role")
+        )
+        for role in named:
+            if (p.responsibility_id, role) not in held:
+                yield Finding(
+                    Level.WARNING,
+                    "step-role-unheld",
+                    p.slug,
+                    f"process {p.slug} has steps for the {role} role, which nobody holds on "
+                    f"{p.responsibility.slug}",
+                    f"ark assign EMAIL {p.responsibility.slug} --role {role}, or give the steps "
+                    f"to a role that is held and record the process",
+                )
+
+
+def check_usage_policy(registry: Registry) -> Iterator[Finding]:
+    """The employees' social media usage policy is written down: the process of the
+    `usage-policy` responsibility, which the playbook publishes for all staff."""
+    if not any(p.responsibility.slug == USAGE_POLICY for p in processes(registry)):
+        yield Finding(
+            Level.WARNING,
+            "no-usage-policy",
+            USAGE_POLICY,
+            "there is no usage policy: staff have no written rules for social media "
+            "(confidentiality, disclaimers)",
+            f"add a `{USAGE_POLICY}` responsibility to the team file, then "
+            f"ark process new {USAGE_POLICY} --responsibility {USAGE_POLICY}, fill it in, "
+            f"and ark process record",
+        )
+
+
 CHECKS = (
     Check("process-missing", check_missing),
     Check("process-overdue", check_overdue),
     Check("process-unowned", check_accountable),
+    Check("step-role-unheld", check_step_roles),
+    Check("no-usage-policy", check_usage_policy),
 )
