@@ -26,6 +26,7 @@ def ark_register_checks(register: Callable[[Check], None]) -> None:
 
 @hookimpl
 def ark_register_templates(register: Callable[[Template], None]) -> None:
-    from ark.templates import ARK_TEMPLATE
+    from ark.templates import ARK_TEMPLATE, SMALL_FIRM_TEMPLATE
 
     register(ARK_TEMPLATE)
+    register(SMALL_FIRM_TEMPLATE)
