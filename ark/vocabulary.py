@@ -115,4 +115,4 @@ class Level(StrEnum):
     INFO = "info"
 
 
-LANGUAGES = ("en", "es")
+LANGUAGES = ("en", "es", "it")

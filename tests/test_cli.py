@@ -239,7 +239,7 @@ def test_audit_log_records_who_changed_what(ark: Ark, team: Path) -> None:
 
 def test_init_writes_a_team_that_applies_and_checks(ark: Ark, tmp_path: Path) -> None:
     for business_type in ("commercial", "support", "content", "corporate"):
-        for lang in ("en", "es"):
+        for lang in ("en", "es", "it"):
             target = tmp_path / f"{business_type}-{lang}"
             ark("init", str(target), "--business-type", business_type, "--lang", lang)
             report = ark.json("check", "--file", str(target / "ark.yaml"))

@@ -317,7 +317,12 @@ def test_process_pages_in_two_languages(ark: Ark, team: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("lang", "title"), [("en", "Weekly listening report"), ("es", "Informe semanal de escucha")]
+    ("lang", "title"),
+    [
+        ("en", "Weekly listening report"),
+        ("es", "Informe semanal de escucha"),
+        ("it", "Report settimanale di ascolto"),
+    ],
 )
 def test_init_writes_starter_processes_that_record_cleanly(ark: Ark, lang: str, title: str) -> None:
     workspace = ark.workspace / "team"
@@ -360,7 +365,7 @@ def recurring_of_template(lang: str) -> set[str]:
     return {r.slug for r in team.responsibilities if r.cadence != Cadence.NONE}
 
 
-@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("lang", ["en", "es", "it"])
 def test_every_recurring_responsibility_of_the_template_has_a_starter(ark: Ark, lang: str) -> None:
     from ark_processes.document import parse
     from ark_processes.starters import starter_files

@@ -72,3 +72,29 @@ def test_the_small_firm_applies_checks_and_records_its_starters(ark: Ark, tmp_pa
     report = ark.json("check")
     assert report["errors"] == 0
     assert {f["code"] for f in report["findings"]} == {"never-measured"}, report
+
+
+def test_every_text_of_the_templates_is_in_every_language() -> None:
+    from ark.vocabulary import LANGUAGES
+
+    for template in (ARK_TEMPLATE, SMALL_FIRM_TEMPLATE):
+        for business_type in BusinessType:
+            specs = {lang: template.render(business_type, lang, TODAY) for lang in LANGUAGES}
+            # the same shape in each language ...
+            shapes = {
+                lang: [(r.slug, len(r.assignments)) for r in spec.responsibilities]
+                for lang, spec in specs.items()
+            }
+            assert shapes["it"] == shapes["en"] == shapes["es"]
+            # ... and its own words: no Italian title is left in English
+            titles = {
+                lang: [r.title for r in spec.responsibilities] for lang, spec in specs.items()
+            }
+            assert not set(titles["it"]) & set(titles["en"]) - {"Marketing"}
+            assert specs["it"].strategy.name == "Strategia social media"
+
+
+def test_process_new_writes_its_placeholders_in_italian(ark: Ark) -> None:
+    out = ark("process", "new", "rassegna", "--responsibility", "listening", "--lang", "it").stdout
+    written = ark.workspace / out.split()[1].rstrip(":")
+    assert "Perché esiste questo processo" in written.read_text(encoding="utf-8")

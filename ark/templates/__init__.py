@@ -48,10 +48,12 @@ PLACEHOLDER = {
     "lead": {
         "en": "{department} lead (placeholder)",
         "es": "Responsable de {department} (por asignar)",
+        "it": "Responsabile {department} (da assegnare)",
     },
     "member": {
         "en": "{department} contributor (placeholder)",
         "es": "Colaborador de {department} (por asignar)",
+        "it": "Collaboratore {department} (da assegnare)",
     },
 }
 HEADER = {
@@ -61,6 +63,9 @@ HEADER = {
     "es": "# Fichero de equipo de Ark, creado por `ark init` con la plantilla `ark` ({business_type}).\n"
     "# Sustituye a las personas de ejemplo (@example.com) y ejecuta `ark check --file ark.yaml`\n"
     "# y `ark apply ark.yaml`.\n",
+    "it": "# File del team di Ark, creato da `ark init` con il modello `ark` ({business_type}).\n"
+    "# Sostituisci le persone d'esempio (@example.com), poi esegui `ark check --file ark.yaml`\n"
+    "# e `ark apply ark.yaml`.\n",
 }
 
 
@@ -290,10 +295,7 @@ SMALL_FIRM_TEMPLATE = Template(
     "content plan, listening, tracking results, usage policy and the six-month review.",
     render=render_small_firm,
     header=lambda business_type, lang: (
-        HEADER[lang]
-        .format(business_type=business_type.value)
-        .replace("`ark` template", "`small-firm` template")
-        .replace("plantilla `ark`", "plantilla `small-firm`")
+        HEADER[lang].format(business_type=business_type.value).replace("`ark`", "`small-firm`")
     ),
 )
 

@@ -11,9 +11,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ark.vocabulary import LANGUAGES
+
 TEMPLATES = ("ark", "small-firm")
 RESPONSIBILITY = re.compile(rb"^responsibility: *(\S+) *$", re.M)
-LANGUAGES = ("en", "es")
 
 
 def starter_files(lang: str) -> dict[str, bytes]:
