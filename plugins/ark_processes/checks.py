@@ -54,27 +54,20 @@ def check_accountable(registry: Registry) -> Iterator[Finding]:
 def check_step_roles(registry: Registry) -> Iterator[Finding]:
     """Every role a process's steps name is held by somebody on its responsibility: a step
     for "consulted" with nobody consulted is a step nobody does."""
-    held = {
-        (rid, role)
-        for rid, role in registry.session.execute(
-            select(Assignment.responsibility_id, Assignment.role).where(
-                Assignment.valid_to.is_(None)
-            )
-        )
-    }
+    held = {(a.responsibility, a.role) for a in registry.read.assignments().items}
     for p in processes(registry):
         named = dict.fromkeys(
             s["role"] for s in p.data.get("steps", ()) if isinstance(s, dict) and s.get("role")
         )
         for role in named:
-            if (p.responsibility_id, role) not in held:
+            if (p.responsibility, role) not in held:
                 yield Finding(
                     Level.WARNING,
                     "step-role-unheld",
                     p.slug,
                     f"process {p.slug} has steps for the {role} role, which nobody holds on "
-                    f"{p.responsibility.slug}",
-                    f"ark assign EMAIL {p.responsibility.slug} --role {role}, or give the steps "
+                    f"{p.responsibility}",
+                    f"ark assign EMAIL {p.responsibility} --role {role}, or give the steps "
                     f"to a role that is held and record the process",
                 )
 
@@ -82,7 +75,7 @@ def check_step_roles(registry: Registry) -> Iterator[Finding]:
 def check_usage_policy(registry: Registry) -> Iterator[Finding]:
     """The employees' social media usage policy is written down: the process of the
     `usage-policy` responsibility, which the playbook publishes for all staff."""
-    if not any(p.responsibility.slug == USAGE_POLICY for p in processes(registry)):
+    if not any(p.responsibility == USAGE_POLICY for p in processes(registry)):
         yield Finding(
             Level.WARNING,
             "no-usage-policy",
