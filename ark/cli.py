@@ -419,9 +419,11 @@ def kpi_record(kpi_slug: str, value: float, on: dt.date | None, db_url: str | No
 def kpi_show(kpi_slug: str, db_url: str | None, as_json: bool) -> None:
     """List the readings of KPI with the share of the way each has come from its objectives'
     baselines to their targets."""
+    from ark.i18n import N_, render, unit, value
     from ark.progress import progress
 
     with registry(db_url, write=False) as reg:
+        lang = reg.strategy().lang
         k = reg.kpi(kpi_slug)
         readings: list[dict[str, Any]] = [
             {"date": m.date.isoformat(), "value": m.value} for m in reg.readings(k)
@@ -452,17 +454,27 @@ def kpi_show(kpi_slug: str, db_url: str | None, as_json: bool) -> None:
             }
         )
         return
-    click.echo(f"{k.name} ({k.unit}, {k.direction} is better)")
+    better = N_("higher is better") if k.direction == "higher" else N_("lower is better")
+    click.echo(f"{k.name} ({unit(lang, k.unit)}, {render(lang, better)})")
     for t in targets:
-        start = "" if t["baseline"] is None else f"{t['baseline']:g} -> "
-        click.echo(f"  target {start}{t['target']:g} by {t['deadline']} ({t['objective']})")
+        if t["target"] is None:
+            continue
+        line = N_("target {target} by {deadline} ({objective})")
+        if t["baseline"] is not None:
+            line = N_("target {baseline} -> {target} by {deadline} ({objective})")
+        deadline = dt.date.fromisoformat(t["deadline"]) if t["deadline"] else "-"
+        click.echo("  " + render(lang, line, {**t, "deadline": deadline}))
     for r in readings:
         shares = "".join(
-            f"  {share:.0f}% of {name}"
+            "  "
+            + render(
+                lang, N_("{share}% of {objective}"), {"share": round(share), "objective": name}
+            )
             for name, share in r["progress"].items()
             if share is not None
         )
-        click.echo(f"  {r['date']}  {r['value']:>10g}{shares}")
+        day = value(lang, dt.date.fromisoformat(r["date"]))
+        click.echo(f"  {day:<12}  {value(lang, r['value']):>10}{shares}")
 
 
 # -- plugins, database, demo -----------------------------------------------------------------------

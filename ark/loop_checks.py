@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ark.checks import Check, Finding
+from ark.i18n import N_
 from ark.models import Assignment, Goal, Kpi, Measurement, Objective, Responsibility, Tactic, Task
 from ark.periods import add_months
 from ark.progress import against_direction, expected, progress
@@ -41,8 +42,9 @@ class MeasuredGoal:
     deadline: dt.date | None
 
     @property
-    def name(self) -> str:
-        return f"objective {self.objective} ({self.kpi})"
+    def args(self) -> dict[str, Any]:
+        """What every message about the goal names."""
+        return {"objective": self.objective, "kpi": self.kpi, "target": self.target}
 
 
 def measured_goals(registry: Any) -> list[MeasuredGoal]:
@@ -98,9 +100,11 @@ def check_objectives_exist(registry: Any) -> Iterator[Finding]:
             Level.WARNING,
             "no-objectives",
             "strategy",
-            "the strategy has no objectives, so nothing says whether it works",
-            "add objectives with a KPI, a baseline, a target and a deadline to the team file "
-            "(`ark init DIR --business-type TYPE` writes typical ones)",
+            N_("the strategy has no objectives, so nothing says whether it works"),
+            N_(
+                "add objectives with a KPI, a baseline, a target and a deadline to the team "
+                "file (`ark init DIR --business-type TYPE` writes typical ones)"
+            ),
         )
 
 
@@ -127,8 +131,12 @@ def check_goals(registry: Any) -> Iterator[Finding]:
                 Level.WARNING,
                 "never-measured",
                 g.objective,
-                f"{g.name} has no reading of {g.kpi}, so nobody knows whether it is on its way",
-                f"record one: ark kpi record {g.kpi} VALUE --date YYYY-MM-DD",
+                N_(
+                    "objective {objective} ({kpi}) has no reading of {kpi}, so nobody knows "
+                    "whether it is on its way"
+                ),
+                N_("record one: ark kpi record {kpi} VALUE --date YYYY-MM-DD"),
+                g.args,
             )
             continue
         start = strategy.start or first[g.kpi_id][0]
@@ -142,10 +150,21 @@ def check_goals(registry: Any) -> Iterator[Finding]:
                 Level.WARNING,
                 "off-track",
                 g.objective,
-                f"{g.name} is {share:.0f}% of the way to {g.target:g} on {on}, where a "
-                f"straight path to {g.deadline} would be at {due:.0f}%",
-                f"review the objective's tactics with the people who carry them; if the target "
-                f"was wrong, change it in the team file (ark kpi show {g.kpi})",
+                N_(
+                    "objective {objective} ({kpi}) is {share}% of the way to {target} on {on}, "
+                    "where a straight path to {deadline} would be at {due}%"
+                ),
+                N_(
+                    "review the objective's tactics with the people who carry them; if the "
+                    "target was wrong, change it in the team file (ark kpi show {kpi})"
+                ),
+                {
+                    **g.args,
+                    "share": round(share),
+                    "on": on,
+                    "deadline": g.deadline,
+                    "due": round(due),
+                },
             )
 
 
@@ -158,18 +177,27 @@ def _realism(
             Level.WARNING,
             "target-is-baseline",
             g.objective,
-            f"{g.name} asks for {g.target:g}, which is already its baseline",
-            "set a target that asks for a change, or remove the objective",
+            N_("objective {objective} ({kpi}) asks for {target}, which is already its baseline"),
+            N_("set a target that asks for a change, or remove the objective"),
+            g.args,
         )
     elif against_direction(g.baseline, g.target, g.direction):
-        better = "higher" if g.direction is Direction.HIGHER else "lower"
+        higher = g.direction is Direction.HIGHER
         yield Finding(
             Level.WARNING,
             "target-against-direction",
             g.objective,
-            f"{g.name} goes from {g.baseline:g} to {g.target:g}, but for {g.kpi} {better} is better",
-            f"correct the target, or give KPI {g.kpi} the direction it has "
-            f"(direction: {'lower' if better == 'higher' else 'higher'})",
+            N_(
+                "objective {objective} ({kpi}) goes from {baseline} to {target}, but for {kpi} "
+                "higher is better"
+            )
+            if higher
+            else N_(
+                "objective {objective} ({kpi}) goes from {baseline} to {target}, but for {kpi} "
+                "lower is better"
+            ),
+            N_("correct the target, or give KPI {kpi} the direction it has (direction: {other})"),
+            {**g.args, "baseline": g.baseline, "other": "lower" if higher else "higher"},
         )
     if g.deadline is None or g.deadline <= today:
         return
@@ -178,9 +206,15 @@ def _realism(
             Level.WARNING,
             "deadline-too-far",
             g.objective,
-            f"{g.name} is due on {g.deadline}, beyond the strategy's horizon ({horizon})",
-            "set a nearer deadline and split the objective into stages (a first horizon of "
-            "three to six months), or raise strategy.horizon_months",
+            N_(
+                "objective {objective} ({kpi}) is due on {deadline}, beyond the strategy's "
+                "horizon ({horizon})"
+            ),
+            N_(
+                "set a nearer deadline and split the objective into stages (a first horizon "
+                "of three to six months), or raise strategy.horizon_months"
+            ),
+            {**g.args, "deadline": g.deadline, "horizon": horizon},
         )
     base = reading[1] if reading else g.baseline
     if base is None:
@@ -194,9 +228,12 @@ def _realism(
             Level.WARNING,
             "unrealistic-target",
             g.objective,
-            f"{g.name} asks {g.kpi} to go from {base:g} to {g.target:g} by {g.deadline}, "
-            f"more than doubling every month",
-            "set a target the team can reach with its time and means, or a later deadline",
+            N_(
+                "objective {objective} ({kpi}) asks {kpi} to go from {base} to {target} by "
+                "{deadline}, more than doubling every month"
+            ),
+            N_("set a target the team can reach with its time and means, or a later deadline"),
+            {**g.args, "base": base, "deadline": g.deadline},
         )
 
 
@@ -229,11 +266,13 @@ def check_overdue(registry: Any) -> Iterator[Finding]:
             Level.ERROR if evaluation else Level.WARNING,
             "overdue-evaluation" if evaluation else "overdue-tasks",
             slug,
-            f"{slug} has {count} overdue task(s), the oldest due on {oldest} "
-            f"({(today - oldest).days} days late)",
-            f"do them and mark them done (ark tasks list --responsibility {slug}, then "
-            f"ark tasks set KEY done), or hand the work over: "
-            f"ark assign EMAIL {slug} --role responsible --hours 2",
+            N_("{slug} has {count} overdue task(s), the oldest due on {oldest} ({days} days late)"),
+            N_(
+                "do them and mark them done (ark tasks list --responsibility {slug}, then "
+                "ark tasks set KEY done), or hand the work over: "
+                "ark assign EMAIL {slug} --role responsible --hours 2"
+            ),
+            {"slug": slug, "count": count, "oldest": oldest, "days": (today - oldest).days},
         )
 
 
@@ -255,10 +294,15 @@ def check_tactics(registry: Any) -> Iterator[Finding]:
             Level.ERROR,
             "tactic-unowned",
             f"{objective}/{tactic}",
-            f"tactic {tactic} of objective {objective} has no responsibility, so no task is "
-            f"ever planned for it",
-            f"give it one in the team file: objectives[{objective}].tactics[{tactic}]"
-            f".responsibility: SLUG (or give the objective a responsibility)",
+            N_(
+                "tactic {tactic} of objective {objective} has no responsibility, so no task "
+                "is ever planned for it"
+            ),
+            N_(
+                "give it one in the team file: objectives[{objective}].tactics[{tactic}]"
+                ".responsibility: SLUG (or give the objective a responsibility)"
+            ),
+            {"objective": objective, "tactic": tactic},
         )
 
 
@@ -284,10 +328,15 @@ def check_cycle(registry: Any) -> Iterator[Finding]:
                 Level.WARNING,
                 "component-uncarried",
                 str(component),
-                f"nobody carries {component}: no responsibility of that component has a "
-                f"responsible or accountable person",
-                f"add a responsibility with component: {component} to the team file and assign "
-                f"it (ark assign EMAIL SLUG --role responsible --hours 2)",
+                N_(
+                    "nobody carries {component}: no responsibility of that component has a "
+                    "responsible or accountable person"
+                ),
+                N_(
+                    "add a responsibility with component: {component} to the team file and "
+                    "assign it (ark assign EMAIL SLUG --role responsible --hours 2)"
+                ),
+                {"component": component},
             )
 
 
@@ -298,8 +347,8 @@ def check_owner(registry: Any) -> Iterator[Finding]:
             Level.WARNING,
             "no-owner",
             "strategy",
-            "nobody is named to run the strategy",
-            "name them in the team file: strategy.owner: EMAIL (a contributor)",
+            N_("nobody is named to run the strategy"),
+            N_("name them in the team file: strategy.owner: EMAIL (a contributor)"),
         )
 
 

@@ -309,7 +309,9 @@ def test_process_pages_in_two_languages(ark: Ark, team: Path) -> None:
     assert '!!! warning "Revisión pendiente"' in es
     assert "## Quién hace qué" in es and "## Historial de revisiones" in es
     assert "- **Periodicidad:** Semanal" in es
-    assert "(Encargado)" in es.split("```mermaid", 1)[1]
+    # R is the "Responsable" Spanish readers know; A is the one who approves
+    assert "(Responsable)" in es.split("```mermaid", 1)[1]
+    assert "Encargado" not in es and "Responsable último" not in es
     assert "Revisión pendiente" not in pages(ark, "it")["processes/listen.md"]
 
     ark("process", "review", "listen")

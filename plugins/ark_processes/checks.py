@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ark.checks import Check, Finding
+from ark.i18n import N_
 from ark.processes import is_overdue, processes, recurring_without_process, review_due
 from ark.service import Registry
 from ark.vocabulary import Level, Role
@@ -65,10 +66,20 @@ def check_step_roles(registry: Registry) -> Iterator[Finding]:
                     Level.WARNING,
                     "step-role-unheld",
                     p.slug,
-                    f"process {p.slug} has steps for the {role} role, which nobody holds on "
-                    f"{p.responsibility}",
-                    f"ark assign EMAIL {p.responsibility} --role {role}, or give the steps "
-                    f"to a role that is held and record the process",
+                    N_(
+                        "process {slug} has steps for the {role} role, which nobody holds on "
+                        "{responsibility}"
+                    ),
+                    N_(
+                        "ark assign EMAIL {responsibility} --role {value}, or give the steps to "
+                        "a role that is held and record the process"
+                    ),
+                    {
+                        "slug": p.slug,
+                        "role": Role(role),
+                        "value": role,
+                        "responsibility": p.responsibility,
+                    },
                 )
 
 
@@ -80,11 +91,15 @@ def check_usage_policy(registry: Registry) -> Iterator[Finding]:
             Level.WARNING,
             "no-usage-policy",
             USAGE_POLICY,
-            "there is no usage policy: staff have no written rules for social media "
-            "(confidentiality, disclaimers)",
-            f"add a `{USAGE_POLICY}` responsibility to the team file, then "
-            f"ark process new {USAGE_POLICY} --responsibility {USAGE_POLICY}, fill it in, "
-            f"and ark process record",
+            N_(
+                "there is no usage policy: staff have no written rules for social media "
+                "(confidentiality, disclaimers)"
+            ),
+            N_(
+                "add a `{slug}` responsibility to the team file, then ark process new {slug} "
+                "--responsibility {slug}, fill it in, and ark process record"
+            ),
+            {"slug": USAGE_POLICY},
         )
 
 
