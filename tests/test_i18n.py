@@ -20,7 +20,7 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 def marked() -> set[str]:
     """Every message the code marks with `N_`."""
     return {
-        message
+        str(message)  # N_ takes one plain string
         for folder in ("ark", "plugins")
         for _, _, message, _, _ in extract_from_dir(
             ROOT / folder, method_map=[("**.py", "python")], keywords={"N_": None}
@@ -33,7 +33,7 @@ def test_every_marked_message_is_translated_with_the_same_placeholders(lang: str
     path = ROOT / "ark" / "locale" / lang / "LC_MESSAGES" / "ark.po"
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=lang)
-    entries = {m.id: m.string for m in catalog if m.id}
+    entries = {str(m.id): str(m.string) for m in catalog if m.id}
     wanted = marked()
     assert wanted - set(entries) == set(), "missing from the catalogue"
     assert set(entries) - wanted == set(), "no longer in the code"
