@@ -18,13 +18,15 @@ if TYPE_CHECKING:
 @hookimpl
 def ark_register_checks(register: Callable[[Check], None]) -> None:
     from ark.checks import CORE_CHECKS
+    from ark.loop_checks import LOOP_CHECKS
 
-    for check in CORE_CHECKS:
+    for check in (*CORE_CHECKS, *LOOP_CHECKS):
         register(check)
 
 
 @hookimpl
 def ark_register_templates(register: Callable[[Template], None]) -> None:
-    from ark.templates import ARK_TEMPLATE
+    from ark.templates import ARK_TEMPLATE, SMALL_FIRM_TEMPLATE
 
     register(ARK_TEMPLATE)
+    register(SMALL_FIRM_TEMPLATE)

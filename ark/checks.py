@@ -6,28 +6,52 @@ plugin's, and each reads what it needs in a fixed number of queries, whatever th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
 
+from ark.i18n import N_, render
 from ark.models import Assignment, Contributor, Department, Kpi, Objective, Responsibility
 from ark.vocabulary import Level, Role
 
 
 @dataclass(frozen=True)
 class Finding:
+    """One thing wrong with the team, and how to fix it.
+
+    `message` and `fix` are English; with `args` they are catalogue templates (marked with
+    `N_`) that `localized` translates and fills in, so `ark check` speaks the strategy's
+    language and writes its numbers and dates as that language does.
+    """
+
     level: Level
     code: str
     subject: str
     message: str
     fix: str = ""
+    args: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def localized(self, lang: str) -> Finding:
+        return dataclasses.replace(
+            self,
+            message=render(lang, self.message, self.args),
+            fix=render(lang, self.fix, self.args),
+            args={},
+        )
 
     def as_json(self) -> dict[str, Any]:
-        return {**asdict(self), "level": str(self.level)}
+        return {
+            "level": str(self.level),
+            "code": self.code,
+            "subject": self.subject,
+            "message": self.message,
+            "fix": self.fix,
+        }
 
 
 @dataclass(frozen=True)
@@ -37,8 +61,9 @@ class Check:
 
 
 def run_checks(registry: Any, checks: Iterable[Check]) -> list[Finding]:
-    """Every finding of every check, errors first."""
-    findings = [finding for check in checks for finding in check.run(registry)]
+    """Every finding of every check, errors first, in the strategy's language."""
+    lang = registry.strategy().lang
+    findings = [finding.localized(lang) for check in checks for finding in check.run(registry)]
     order = list(Level)
     return sorted(findings, key=lambda f: (order.index(f.level), f.code, f.subject))
 
@@ -83,57 +108,72 @@ def check_raci(registry: Any) -> Iterator[Finding]:
                 Level.ERROR,
                 "no-accountable",
                 slug,
-                f"{slug} has no accountable person",
-                f"ark assign EMAIL {slug} --role accountable",
+                N_("{slug} has no accountable person"),
+                N_("ark assign EMAIL {slug} --role accountable"),
+                {"slug": slug},
             )
         elif accountable > 1:
             yield Finding(
                 Level.ERROR,
                 "many-accountable",
                 slug,
-                f"{slug} has {accountable} accountable people: {', '.join(holders[slug])}",
-                f"keep one: ark unassign EMAIL {slug} --role accountable",
+                N_("{slug} has {count} accountable people: {people}"),
+                N_("keep one: ark unassign EMAIL {slug} --role accountable"),
+                {"slug": slug, "count": accountable, "people": ", ".join(holders[slug])},
             )
         if not responsible:
             yield Finding(
                 Level.ERROR,
                 "no-responsible",
                 slug,
-                f"{slug} has no responsible person",
-                f"ark assign EMAIL {slug} --role responsible --hours 2",
+                N_("{slug} has no responsible person"),
+                N_("ark assign EMAIL {slug} --role responsible --hours 2"),
+                {"slug": slug},
             )
 
 
 def check_capacity(registry: Any) -> Iterator[Finding]:
-    """Nobody over capacity; nobody under the strategy's minimum weekly time."""
+    """Nobody over capacity; nobody who runs part of the strategy under its minimum weekly time.
+
+    Every role's hours count against capacity, but the minimum is the time of the people who
+    do and answer for the work: a consulted or informed person gives what they are asked
+    for, and warning about them would punish the cross-department involvement the Ark needs.
+    """
     minimum = registry.strategy().min_weekly_hours
+    running = Assignment.role.in_([Role.RESPONSIBLE, Role.ACCOUNTABLE])
     rows = registry.session.execute(
         select(
             Contributor.email,
             Contributor.capacity,
             func.coalesce(func.sum(Assignment.hours), 0.0),
-            func.count(Assignment.id),
+            func.coalesce(func.sum(case((running, Assignment.hours))), 0.0),
+            func.count(case((running, 1))),
         )
         .outerjoin(Assignment, _current_of(Contributor))
         .where(Contributor.archived.is_(False))
         .group_by(Contributor.id, Contributor.email, Contributor.capacity)
     )
-    for email, capacity, given, assignments in rows:
+    for email, capacity, given, runs, carried in rows:
         if given > capacity:
             yield Finding(
                 Level.ERROR,
                 "over-capacity",
                 email,
-                f"{email} is assigned {given:g} h a week, over a capacity of {capacity:g} h",
-                "lower the hours of an assignment, or raise the capacity",
+                N_("{email} is assigned {given} h a week, over a capacity of {capacity} h"),
+                N_("lower the hours of an assignment, or raise the capacity"),
+                {"email": email, "given": given, "capacity": capacity},
             )
-        elif assignments and given < minimum:
+        elif carried and runs < minimum:
             yield Finding(
                 Level.WARNING,
                 "under-minimum",
                 email,
-                f"{email} gives {given:g} h a week, under the strategy's minimum of {minimum:g} h",
-                "give them at least the minimum, or lower strategy.min_weekly_hours",
+                N_(
+                    "{email} gives {hours} h a week as responsible or accountable, under the "
+                    "strategy's minimum of {minimum} h"
+                ),
+                N_("give them at least the minimum, or lower strategy.min_weekly_hours"),
+                {"email": email, "hours": runs, "minimum": minimum},
             )
 
 
@@ -154,8 +194,12 @@ def check_departments(registry: Any) -> Iterator[Finding]:
                 Level.WARNING,
                 "department-missing",
                 slug,
-                f"the strategy expects {slug} in the Ark, but nobody from it carries a responsibility",
-                f"assign someone from {slug} to a responsibility",
+                N_(
+                    "the strategy expects {slug} in the Ark, but nobody from it carries a "
+                    "responsibility"
+                ),
+                N_("assign someone from {slug} to a responsibility"),
+                {"slug": slug},
             )
 
 
@@ -168,26 +212,32 @@ def check_objectives(registry: Any) -> Iterator[Finding]:
         .where(Objective.archived.is_(False))
     )
     for slug, kpi, target, deadline in rows:
-        missing = [
+        missing = tuple(
             name
-            for name, value in (("a KPI", kpi), ("a target", target), ("a deadline", deadline))
+            for name, value in (
+                (N_("a KPI"), kpi),
+                (N_("a target"), target),
+                (N_("a deadline"), deadline),
+            )
             if value is None
-        ]
+        )
         if missing:
             yield Finding(
                 Level.WARNING,
                 "not-smart",
                 slug,
-                f"objective {slug} is not SMART: it has no {' and no '.join(m[2:] for m in missing)}",
-                "give it kpi, target and deadline in the team file",
+                N_("objective {slug} is not SMART: it lacks {missing}"),
+                N_("give it kpi, target and deadline in the team file"),
+                {"slug": slug, "missing": missing},
             )
         elif deadline < today:
             yield Finding(
                 Level.WARNING,
                 "deadline-passed",
                 slug,
-                f"objective {slug} passed its deadline ({deadline})",
-                "set a new deadline or remove the objective",
+                N_("objective {slug} passed its deadline ({deadline})"),
+                N_("set a new deadline or remove the objective"),
+                {"slug": slug, "deadline": deadline},
             )
 
 

@@ -417,8 +417,13 @@ def kpi_record(kpi_slug: str, value: float, on: dt.date | None, db_url: str | No
 @db_option
 @json_option
 def kpi_show(kpi_slug: str, db_url: str | None, as_json: bool) -> None:
-    """List the readings of KPI against its objectives' targets."""
+    """List the readings of KPI with the share of the way each has come from its objectives'
+    baselines to their targets."""
+    from ark.i18n import N_, render, unit, value
+    from ark.progress import progress
+
     with registry(db_url, write=False) as reg:
+        lang = reg.strategy().lang
         k = reg.kpi(kpi_slug)
         readings: list[dict[str, Any]] = [
             {"date": m.date.isoformat(), "value": m.value} for m in reg.readings(k)
@@ -426,30 +431,50 @@ def kpi_show(kpi_slug: str, db_url: str | None, as_json: bool) -> None:
         targets: list[dict[str, Any]] = [
             {
                 "objective": o.slug,
+                "baseline": o.baseline,
                 "target": o.target,
                 "deadline": o.deadline.isoformat() if o.deadline else None,
             }
             for o in reg.objectives_for(k)
         ]
+        for r in readings:
+            r["progress"] = {
+                t["objective"]: progress(t["baseline"], t["target"], r["value"], k.direction)
+                for t in targets
+            }
     if as_json:
         print_json(
             {
                 "kpi": kpi_slug,
                 "name": k.name,
                 "unit": k.unit,
+                "direction": str(k.direction),
                 "readings": readings,
                 "targets": targets,
             }
         )
         return
-    click.echo(f"{k.name} ({k.unit})")
+    better = N_("higher is better") if k.direction == "higher" else N_("lower is better")
+    click.echo(f"{k.name} ({unit(lang, k.unit)}, {render(lang, better)})")
     for t in targets:
-        click.echo(f"  target {t['target']:g} by {t['deadline']} ({t['objective']})")
+        if t["target"] is None:
+            continue
+        line = N_("target {target} by {deadline} ({objective})")
+        if t["baseline"] is not None:
+            line = N_("target {baseline} -> {target} by {deadline} ({objective})")
+        deadline = dt.date.fromisoformat(t["deadline"]) if t["deadline"] else "-"
+        click.echo("  " + render(lang, line, {**t, "deadline": deadline}))
     for r in readings:
-        progress = "".join(
-            f"  {r['value'] / t['target']:.0%} of {t['objective']}" for t in targets if t["target"]
+        shares = "".join(
+            "  "
+            + render(
+                lang, N_("{share}% of {objective}"), {"share": round(share), "objective": name}
+            )
+            for name, share in r["progress"].items()
+            if share is not None
         )
-        click.echo(f"  {r['date']}  {r['value']:>10g}{progress}")
+        day = value(lang, dt.date.fromisoformat(r["date"]))
+        click.echo(f"  {day:<12}  {value(lang, r['value']):>10}{shares}")
 
 
 # -- plugins, database, demo -----------------------------------------------------------------------

@@ -22,7 +22,7 @@ from ark.errors import ArkError, Conflict
 from ark.workspace import ENV_URL, default_url
 
 # The newest Alembic revision; tests/test_migrations.py fails when it falls behind.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "ark_read_only"
 # How long a writer waits for another one before giving up, on both backends.

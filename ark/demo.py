@@ -57,6 +57,14 @@ def fictitious(spec: TeamSpec) -> TeamSpec:
         names[c.email] = (f"{ascii_first}.{ascii_last}{index}@example.com", f"{first} {last}")
     return dataclasses.replace(
         spec,
+        strategy=dataclasses.replace(
+            spec.strategy,
+            owner=names[spec.strategy.owner][0] if spec.strategy.owner else None,
+        ),
+        channels=tuple(
+            dataclasses.replace(c, owner=names[c.owner][0] if c.owner else None)
+            for c in spec.channels
+        ),
         contributors=tuple(
             dataclasses.replace(c, email=names[c.email][0], name=names[c.email][1])
             for c in spec.contributors

@@ -15,7 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ark.spec import TeamSpec
 
-DATE_KEYS = {"from", "due", "deadline"}
+DATE_KEYS = {"from", "due", "deadline", "start"}
 SCHEMA_COMMENT = (
     "# yaml-language-server: $schema=https://ark-team.readthedocs.io/team.schema.json\n"
 )

@@ -27,7 +27,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from ark.vocabulary import AccountRole, Cadence, Component, Role, TaskStatus
+from ark.vocabulary import (
+    AccountRole,
+    Cadence,
+    ChannelKind,
+    Component,
+    Direction,
+    Role,
+    TaskStatus,
+    ValueDimension,
+)
 
 # Named constraints make migrations reproducible on every backend (warehouse does the same).
 NAMING_CONVENTION = {
@@ -95,7 +104,42 @@ class Kpi(Base):
     name: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str] = mapped_column(String(32), default="count")
     description: Mapped[str] = mapped_column(Text, default="")
+    direction: Mapped[Direction] = mapped_column(
+        _enum(Direction), default=Direction.HIGHER, server_default=Direction.HIGHER.value
+    )
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AudienceSegment(Base):
+    """A part of the target audience; `participation` and `where` are lists of words."""
+
+    __tablename__ = "audience_segment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    participation: Mapped[list[str]] = mapped_column(JSON, default=list)
+    where: Mapped[list[str]] = mapped_column(JSON, default=list)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Channel(Base):
+    """A part of the social ecosystem (network, community, profile, platform)."""
+
+    __tablename__ = "channel"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[ChannelKind] = mapped_column(_enum(ChannelKind))
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    value: Mapped[ValueDimension | None] = mapped_column(_enum(ValueDimension), default=None)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("contributor.id"), default=None)
+    objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    owner: Mapped[Contributor | None] = relationship(lazy="joined")
 
 
 class Responsibility(Base):
@@ -158,7 +202,9 @@ class Assignment(Base):
 
 
 class Objective(Base):
-    """A SMART objective, with its OGST breakdown (goals and strategies as text, tactics as rows)."""
+    """A SMART objective, with its OGST breakdown: text goals and strategies as lists, measured
+    goals and tactics as rows. The objective's own KPI, target and deadline are its headline
+    goal, as team files wrote them before measured goals existed."""
 
     __tablename__ = "objective"
 
@@ -181,6 +227,32 @@ class Objective(Base):
     tactics: Mapped[list[Tactic]] = relationship(
         back_populates="objective", order_by="Tactic.position", cascade="all, delete-orphan"
     )
+    measures: Mapped[list[Goal]] = relationship(
+        back_populates="objective", order_by="Goal.position", cascade="all, delete-orphan"
+    )
+
+
+class Goal(Base):
+    """A measured goal of an objective: the level a KPI must reach by a date.
+
+    `position` is the goal's place among all the objective's goals (the text ones stay in
+    `Objective.goals`), so the team file's order comes back on export.
+    """
+
+    __tablename__ = "objective_goal"
+    __table_args__ = (Index("ix_objective_goal_objective", "objective_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    objective_id: Mapped[int] = mapped_column(ForeignKey("objective.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpi.id"))
+    baseline: Mapped[float | None] = mapped_column(Float, default=None)
+    target: Mapped[float] = mapped_column(Float)
+    deadline: Mapped[dt.date | None] = mapped_column(Date, default=None)
+
+    objective: Mapped[Objective] = relationship(back_populates="measures")
+    kpi: Mapped[Kpi] = relationship(lazy="joined", innerjoin=True)
 
 
 class Tactic(Base):

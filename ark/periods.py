@@ -1,7 +1,9 @@
-"""Calendar periods of a cadence, and their stable names (`2026-W48`, `2026-11`, `2026-H2`).
+"""Periods of a cadence, and their stable names (`2026-W48`, `2026-11`, `2026-H2`).
 
 A task's identity is its responsibility plus its period name, so planning the same range twice
-finds the tasks it made before instead of making new ones.
+finds the tasks it made before instead of making new ones. Quarterly and six-monthly periods
+count from the strategy's start when it has one (`2026-11-15..2027-05-14`): a six-month
+review falls due six months after starting, not at the end of a calendar half.
 """
 
 from __future__ import annotations
@@ -36,8 +38,20 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, last))
 
 
-def period_of(cadence: Cadence, day: dt.date) -> Period:
-    """The period of `cadence` that contains `day`."""
+def _anchored(months: int, anchor: dt.date, day: dt.date) -> Period:
+    """The `months`-long period counted from `anchor` that holds `day`."""
+    index = ((day.year - anchor.year) * 12 + day.month - anchor.month) // months
+    start = add_months(anchor, index * months)
+    if start > day:
+        index -= 1
+        start = add_months(anchor, index * months)
+    end = add_months(anchor, (index + 1) * months) - dt.timedelta(days=1)
+    return Period(f"{start.isoformat()}..{end.isoformat()}", start, end)
+
+
+def period_of(cadence: Cadence, day: dt.date, anchor: dt.date | None = None) -> Period:
+    """The period of `cadence` that contains `day`; quarters and halves counted from
+    `anchor` when given."""
     if cadence is Cadence.DAILY:
         return Period(day.isoformat(), day, day)
     if cadence is Cadence.WEEKLY:
@@ -45,6 +59,8 @@ def period_of(cadence: Cadence, day: dt.date) -> Period:
         start = day - dt.timedelta(days=weekday - 1)
         return Period(f"{year}-W{week:02d}", start, start + dt.timedelta(days=6))
     months = {Cadence.MONTHLY: 1, Cadence.QUARTERLY: 3, Cadence.SIX_MONTHLY: 6}[cadence]
+    if anchor is not None and months > 1:
+        return _anchored(months, anchor, day)
     start = _month_start(day, months)
     end = add_months(start, months) - dt.timedelta(days=1)
     if months == 1:
@@ -56,12 +72,16 @@ def period_of(cadence: Cadence, day: dt.date) -> Period:
     return Period(name, start, end)
 
 
-def periods(cadence: Cadence, start: dt.date, until: dt.date) -> Iterator[Period]:
-    """Every period of `cadence` overlapping [start, until]; none for `Cadence.NONE`."""
+def periods(
+    cadence: Cadence, start: dt.date, until: dt.date, anchor: dt.date | None = None
+) -> Iterator[Period]:
+    """Every period of `cadence` overlapping [start, until] and not ended before `anchor`
+    (the strategy's start); none for `Cadence.NONE`."""
     if cadence is Cadence.NONE:
         return
     day = start
     while day <= until:
-        period = period_of(cadence, day)
-        yield period
+        period = period_of(cadence, day, anchor)
+        if anchor is None or period.end >= anchor:
+            yield period
         day = period.end + dt.timedelta(days=1)

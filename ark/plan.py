@@ -21,6 +21,8 @@ ORDER = (
     "department",
     "kpi",
     "contributor",
+    "segment",
+    "channel",
     "responsibility",
     "assignment",
     "objective",
@@ -167,6 +169,12 @@ def diff(current: TeamSpec, desired: TeamSpec) -> Plan:
         "contributor",
         ((c.email, c) for c in current.contributors),
         ((c.email, c) for c in desired.contributors),
+    )
+    changes += _diff(
+        "segment", ((a.slug, a) for a in current.audience), ((a.slug, a) for a in desired.audience)
+    )
+    changes += _diff(
+        "channel", ((c.slug, c) for c in current.channels), ((c.slug, c) for c in desired.channels)
     )
     changes += _diff(
         "responsibility",

@@ -14,19 +14,30 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from ark.vocabulary import Cadence, Component, Role
+from ark.vocabulary import (
+    Cadence,
+    ChannelKind,
+    Component,
+    Direction,
+    Participation,
+    Role,
+    ValueDimension,
+)
 
 DEFAULT_CAPACITY = 4.0
 DEFAULT_MIN_WEEKLY_HOURS = 2.0
+DEFAULT_HORIZON_MONTHS = 12
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, keep_defaults: bool = False) -> Any:
+    if isinstance(value, Entity):
+        return value.as_dict(keep_defaults=keep_defaults)
     if isinstance(value, StrEnum):
         return value.value
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        return [_plain(v, keep_defaults) for v in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -47,7 +58,7 @@ class Entity:
                 continue
             if not keep_defaults and default is not MISSING and value == default:
                 continue
-            out[key] = _plain(value)
+            out[key] = _plain(value, keep_defaults)
         return out
 
 
@@ -69,6 +80,10 @@ class StrategySpec(Entity):
     direction: str = ""
     min_weekly_hours: float = DEFAULT_MIN_WEEKLY_HOURS
     expected_departments: tuple[str, ...] = ()
+    owner: str | None = None
+    start: dt.date | None = None
+    differentiation: str = ""
+    horizon_months: int = DEFAULT_HORIZON_MONTHS
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,31 @@ class KpiSpec(Entity):
     name: str
     unit: str = "count"
     description: str = ""
+    direction: Direction = Direction.HIGHER
+
+
+@dataclass(frozen=True)
+class SegmentSpec(Entity):
+    """A part of the target audience: who, how they take part, and where they are."""
+
+    slug: str
+    name: str
+    description: str = ""
+    participation: tuple[Participation, ...] = ()
+    where: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChannelSpec(Entity):
+    """A part of the social ecosystem, with the value it serves and the objectives it carries."""
+
+    slug: str
+    name: str
+    kind: ChannelKind
+    purpose: str = ""
+    value: ValueDimension | None = None
+    owner: str | None = None
+    objectives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +169,17 @@ class TacticSpec(Entity):
 
 
 @dataclass(frozen=True)
+class GoalSpec(Entity):
+    """A measured goal of an objective: the level a KPI must reach by a date."""
+
+    kpi: str
+    target: float
+    baseline: float | None = None
+    deadline: dt.date | None = None
+    title: str = ""
+
+
+@dataclass(frozen=True)
 class ObjectiveSpec(Entity):
     slug: str
     title: str
@@ -137,9 +188,14 @@ class ObjectiveSpec(Entity):
     target: float | None = None
     deadline: dt.date | None = None
     responsibility: str | None = None
-    goals: tuple[str, ...] = ()
+    goals: tuple[str | GoalSpec, ...] = ()  # text, or measured goals
     strategies: tuple[str, ...] = ()
     tactics: tuple[TacticSpec, ...] = field(default=(), metadata={"nested": True})
+
+    @property
+    def measured(self) -> tuple[GoalSpec, ...]:
+        """The goals that name a KPI and a level, in order."""
+        return tuple(g for g in self.goals if isinstance(g, GoalSpec))
 
 
 @dataclass(frozen=True)
@@ -177,6 +233,8 @@ class TeamSpec:
     departments: tuple[DepartmentSpec, ...] = ()
     contributors: tuple[ContributorSpec, ...] = ()
     kpis: tuple[KpiSpec, ...] = ()
+    audience: tuple[SegmentSpec, ...] = ()
+    channels: tuple[ChannelSpec, ...] = ()
     responsibilities: tuple[ResponsibilitySpec, ...] = ()
     objectives: tuple[ObjectiveSpec, ...] = ()
     sections: tuple[SectionSpec, ...] = ()
@@ -188,7 +246,8 @@ class TeamSpec:
         return next((s.value for s in self.sections if s.name == name), None)
 
     def as_document(self, *, keep_defaults: bool = False) -> dict[str, Any]:
-        """The team file's content, in its canonical key order."""
+        """The team file's content, in its canonical key order (the audience and the channels,
+        newer than the format, only when there are some, so older files export as before)."""
         doc: dict[str, Any] = {"ark": 1}
         if self.registry:
             doc["registry"] = self.registry
@@ -197,10 +256,14 @@ class TeamSpec:
             "departments",
             "contributors",
             "kpis",
+            "audience",
+            "channels",
             "responsibilities",
             "objectives",
         ):
             value = getattr(self, name)
+            if name in ("audience", "channels") and not value:
+                continue
             doc[name] = (
                 value.as_dict(keep_defaults=keep_defaults)
                 if isinstance(value, Entity)

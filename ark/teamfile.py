@@ -29,17 +29,28 @@ from ark.located import (
 )
 from ark.spec import (
     AssignmentSpec,
+    ChannelSpec,
     ContributorSpec,
     DepartmentSpec,
+    GoalSpec,
     KpiSpec,
     ObjectiveSpec,
     ResponsibilitySpec,
     SectionSpec,
+    SegmentSpec,
     StrategySpec,
     TacticSpec,
     TeamSpec,
 )
-from ark.vocabulary import Cadence, Component, Role
+from ark.vocabulary import (
+    Cadence,
+    ChannelKind,
+    Component,
+    Direction,
+    Participation,
+    Role,
+    ValueDimension,
+)
 
 MAX_BYTES = 64 * 1024 * 1024
 ROLES = {role.value: role for role in Role}  # a lookup, not an Enum call, per assignment
@@ -172,6 +183,23 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _goal(value: str | dict[str, Any]) -> str | GoalSpec:
+    """A text goal as it is; a measured one (a mapping) as a `GoalSpec`."""
+    if isinstance(value, str):
+        return value
+    return GoalSpec(
+        kpi=value["kpi"],
+        target=float(value["target"]),
+        baseline=_number(value.get("baseline")),
+        deadline=_date(value.get("deadline")),
+        title=value.get("title", ""),
+    )
+
+
 def _to_spec(data: dict[str, Any]) -> TeamSpec:
     """Schema-valid data to a `TeamSpec` (cross-references are checked afterwards)."""
     s = data.get("strategy") or {}
@@ -184,6 +212,10 @@ def _to_spec(data: dict[str, Any]) -> TeamSpec:
             direction=s.get("direction", ""),
             min_weekly_hours=float(s.get("min_weekly_hours", 2)),
             expected_departments=tuple(s.get("expected_departments", ())),
+            owner=s["owner"].lower() if s.get("owner") else None,
+            start=_date(s.get("start")),
+            differentiation=s.get("differentiation", ""),
+            horizon_months=int(s.get("horizon_months", 12)),
         ),
         departments=tuple(DepartmentSpec(**d) for d in data.get("departments") or ()),
         contributors=tuple(
@@ -192,7 +224,32 @@ def _to_spec(data: dict[str, Any]) -> TeamSpec:
             )
             for c in data.get("contributors") or ()
         ),
-        kpis=tuple(KpiSpec(**k) for k in data.get("kpis") or ()),
+        kpis=tuple(
+            KpiSpec(**{**k, "direction": Direction(k.get("direction", "higher"))})
+            for k in data.get("kpis") or ()
+        ),
+        audience=tuple(
+            SegmentSpec(
+                a["slug"],
+                a["name"],
+                a.get("description", ""),
+                tuple(Participation(p) for p in a.get("participation", ())),
+                tuple(a.get("where", ())),
+            )
+            for a in data.get("audience") or ()
+        ),
+        channels=tuple(
+            ChannelSpec(
+                c["slug"],
+                c["name"],
+                ChannelKind(c["kind"]),
+                c.get("purpose", ""),
+                ValueDimension(c["value"]) if c.get("value") else None,
+                c["owner"].lower() if c.get("owner") else None,
+                tuple(c.get("objectives", ())),
+            )
+            for c in data.get("channels") or ()
+        ),
         responsibilities=tuple(
             ResponsibilitySpec(
                 **{
@@ -222,10 +279,10 @@ def _to_spec(data: dict[str, Any]) -> TeamSpec:
                     for k, v in o.items()
                     if k not in {"tactics", "goals", "strategies", "deadline", "baseline", "target"}
                 },
-                baseline=None if o.get("baseline") is None else float(o["baseline"]),
-                target=None if o.get("target") is None else float(o["target"]),
+                baseline=_number(o.get("baseline")),
+                target=_number(o.get("target")),
                 deadline=_date(o.get("deadline")),
-                goals=tuple(o.get("goals", ())),
+                goals=tuple(_goal(g) for g in o.get("goals", ())),
                 strategies=tuple(o.get("strategies", ())),
                 tactics=tuple(
                     TacticSpec(**{**t, "due": _date(t.get("due"))}) for t in o.get("tactics") or ()
@@ -282,6 +339,18 @@ def check_references(spec: TeamSpec, report: Report) -> None:
             )
             report.add(path, f"unknown {what} {value!r}", hint)
 
+    _unique(
+        ((("audience", i, "slug"), a.slug) for i, a in enumerate(spec.audience)), "segment", report
+    )
+    _unique(
+        ((("channels", i, "slug"), c.slug) for i, c in enumerate(spec.channels)), "channel", report
+    )
+    objectives = {o.slug for o in spec.objectives}
+    ref(("strategy", "owner"), spec.strategy.owner, emails, "contributor", "contributors")
+    for i, channel in enumerate(spec.channels):
+        ref(("channels", i, "owner"), channel.owner, emails, "contributor", "contributors")
+        for j, slug in enumerate(channel.objectives):
+            ref(("channels", i, "objectives", j), slug, objectives, "objective", "objectives")
     for i, name in enumerate(spec.strategy.expected_departments):
         ref(("strategy", "expected_departments", i), name, departments, "department", "departments")
     for i, c in enumerate(spec.contributors):
@@ -331,6 +400,9 @@ def check_references(spec: TeamSpec, report: Report) -> None:
             )
     for i, o in enumerate(spec.objectives):
         ref(("objectives", i, "kpi"), o.kpi, kpis, "KPI", "kpis")
+        for j, g in enumerate(o.goals):
+            if isinstance(g, GoalSpec):
+                ref(("objectives", i, "goals", j, "kpi"), g.kpi, kpis, "KPI", "kpis")
         ref(
             ("objectives", i, "responsibility"),
             o.responsibility,

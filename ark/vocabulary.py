@@ -45,6 +45,42 @@ class Component(StrEnum):
     OPERATIONS = "operations"
 
 
+class Direction(StrEnum):
+    """Which way a KPI improves: most grow (followers), some shrink (response time)."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class Participation(StrEnum):
+    """How an audience segment takes part in social media (the Groundswell profile)."""
+
+    CREATORS = "creators"
+    CRITICS = "critics"
+    COLLECTORS = "collectors"
+    JOINERS = "joiners"
+    SPECTATORS = "spectators"
+    INACTIVES = "inactives"
+
+
+class ChannelKind(StrEnum):
+    """The parts of a social ecosystem."""
+
+    NETWORK = "network"
+    COMMUNITY = "community"
+    PROFILE = "profile"
+    PLATFORM = "platform"
+
+
+class ValueDimension(StrEnum):
+    """The value a channel brings along the customer lifecycle."""
+
+    DIRECT_SALES = "direct-sales"
+    LEAD_GENERATION = "lead-generation"
+    BRAND_AWARENESS = "brand-awareness"
+    CUSTOMER_ADVOCACY = "customer-advocacy"
+
+
 class TaskStatus(StrEnum):
     """Ark's own task states; the Jira plugin maps them to a workflow."""
 
@@ -79,4 +115,4 @@ class Level(StrEnum):
     INFO = "info"
 
 
-LANGUAGES = ("en", "es")
+LANGUAGES = ("en", "es", "it")

@@ -132,12 +132,15 @@ def test_check_warns_about_objectives_departments_and_minimum_time(
         "  - slug: customer-service\n",
         "  - slug: legal\n    name: Legal\n  - slug: customer-service\n",
     )
+    text = text.replace("hours: 2   # Bruno writes the report", "hours: 1")
     path.write_text(text)
     report = ark.json("check", "--file", str(path))
     codes = {(f["level"], f["code"], f["subject"]) for f in report["findings"]}
     assert ("warning", "not-smart", "more-leads") in codes
     assert ("warning", "department-missing", "legal") in codes
-    assert ("warning", "under-minimum", "carla@acme.test") in codes  # 0 h assigned in roles
+    assert ("warning", "under-minimum", "bruno@acme.test") in codes  # 1 h as responsible
+    # Carla is only consulted and informed: the minimum is not hers to give
+    assert not {c for c in codes if c[1] == "under-minimum" and c[2] == "carla@acme.test"}
     assert not (tmp_path / ".ark").exists()  # --file touches no database
 
 
@@ -169,8 +172,8 @@ def test_kpi_readings_against_target(ark: Ark, team: Path) -> None:
     ark("kpi", "record", "leads", "90", "--date", "2026-11-01")  # same day replaces
     shown = ark.json("kpi", "show", "leads")
     assert shown["readings"] == [
-        {"date": "2026-10-01", "value": 30.0},
-        {"date": "2026-11-01", "value": 90.0},
+        {"date": "2026-10-01", "value": 30.0, "progress": {"more-leads": 10.0}},
+        {"date": "2026-11-01", "value": 90.0, "progress": {"more-leads": 30.0}},
     ]
     assert shown["targets"][0]["target"] == 300
     assert "30% of more-leads" in ark("kpi", "show", "leads").output
@@ -239,7 +242,7 @@ def test_audit_log_records_who_changed_what(ark: Ark, team: Path) -> None:
 
 def test_init_writes_a_team_that_applies_and_checks(ark: Ark, tmp_path: Path) -> None:
     for business_type in ("commercial", "support", "content", "corporate"):
-        for lang in ("en", "es"):
+        for lang in ("en", "es", "it"):
             target = tmp_path / f"{business_type}-{lang}"
             ark("init", str(target), "--business-type", business_type, "--lang", lang)
             report = ark.json("check", "--file", str(target / "ark.yaml"))

@@ -221,7 +221,9 @@ def test_data_written_with_the_oldest_schema_survives_every_upgrade(
         "due": "2026-03-08",
     }
     readings = ark.json("kpi", "show", "followers")
-    assert readings["readings"] == [{"date": "2026-01-31", "value": 1520.0}]
+    assert readings["readings"] == [
+        {"date": "2026-01-31", "value": 1520.0, "progress": {"more-followers": 52.0}}
+    ]
     assert [t["target"] for t in readings["targets"]] == [2000.0]
 
     with transaction(first_revision_registry, write=False) as reg:

@@ -309,7 +309,9 @@ def test_process_pages_in_two_languages(ark: Ark, team: Path) -> None:
     assert '!!! warning "Revisión pendiente"' in es
     assert "## Quién hace qué" in es and "## Historial de revisiones" in es
     assert "- **Periodicidad:** Semanal" in es
-    assert "(Encargado)" in es.split("```mermaid", 1)[1]
+    # R is the "Responsable" Spanish readers know; A is the one who approves
+    assert "(Responsable)" in es.split("```mermaid", 1)[1]
+    assert "Encargado" not in es and "Responsable último" not in es
     assert "Revisión pendiente" not in pages(ark, "it")["processes/listen.md"]
 
     ark("process", "review", "listen")
@@ -317,7 +319,12 @@ def test_process_pages_in_two_languages(ark: Ark, team: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("lang", "title"), [("en", "Weekly listening report"), ("es", "Informe semanal de escucha")]
+    ("lang", "title"),
+    [
+        ("en", "Weekly listening report"),
+        ("es", "Informe semanal de escucha"),
+        ("it", "Report settimanale di ascolto"),
+    ],
 )
 def test_init_writes_starter_processes_that_record_cleanly(ark: Ark, lang: str, title: str) -> None:
     workspace = ark.workspace / "team"
@@ -360,7 +367,7 @@ def recurring_of_template(lang: str) -> set[str]:
     return {r.slug for r in team.responsibilities if r.cadence != Cadence.NONE}
 
 
-@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("lang", ["en", "es", "it"])
 def test_every_recurring_responsibility_of_the_template_has_a_starter(ark: Ark, lang: str) -> None:
     from ark_processes.document import parse
     from ark_processes.starters import starter_files

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
@@ -26,6 +27,10 @@ STRATEGY_KEYS = (
     "direction",
     "min_weekly_hours",
     "expected_departments",
+    "owner",
+    "start",
+    "differentiation",
+    "horizon_months",
 )
 
 
@@ -48,6 +53,10 @@ class Settings(RegistryBase):
             direction=values.get("direction", default.direction),
             min_weekly_hours=float(values.get("min_weekly_hours", default.min_weekly_hours)),
             expected_departments=tuple(values.get("expected_departments", ())),
+            owner=values.get("owner"),
+            start=dt.date.fromisoformat(values["start"]) if values.get("start") else None,
+            differentiation=values.get("differentiation", default.differentiation),
+            horizon_months=int(values.get("horizon_months", default.horizon_months)),
         )
 
     def _set_strategy(self, strategy: StrategySpec) -> None:

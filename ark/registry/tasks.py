@@ -16,12 +16,13 @@ from ark.models import (
     Task,
 )
 from ark.periods import periods
-from ark.registry.base import RegistryBase, now
+from ark.registry.base import now
 from ark.registry.events import TaskChange
+from ark.registry.settings import Settings
 from ark.vocabulary import Cadence, Role, TaskStatus
 
 
-class Tasks(RegistryBase):
+class Tasks(Settings):
     """Planning, reading and moving tasks."""
 
     def owners(self, responsibility_ids: Iterable[int] | None = None) -> dict[int, int]:
@@ -56,9 +57,10 @@ class Tasks(RegistryBase):
             )
         )
         owners = self.owners()
+        anchor = self.strategy().start
         wanted: dict[str, dict[str, Any]] = {}
         for r in responsibilities:
-            for p in periods(r.cadence, start, until):
+            for p in periods(r.cadence, start, until, anchor):
                 wanted[f"{r.slug}/{p.name}"] = {
                     "title": f"{r.task_title or r.title} {p.name}",
                     "responsibility_id": r.id,

@@ -11,8 +11,11 @@ from sqlalchemy import insert, select, update
 from ark.errors import ArkError
 from ark.models import (
     Assignment,
+    AudienceSegment,
+    Channel,
     Contributor,
     Department,
+    Goal,
     Kpi,
     Objective,
     Responsibility,
@@ -24,15 +27,28 @@ from ark.registry.events import AssignmentChange
 from ark.registry.settings import IDENTITY, SECTION_PREFIX, Settings
 from ark.spec import (
     AssignmentSpec,
+    ChannelSpec,
     ContributorSpec,
     DepartmentSpec,
+    GoalSpec,
     KpiSpec,
     ObjectiveSpec,
     ResponsibilitySpec,
+    SegmentSpec,
     TacticSpec,
     TeamSpec,
 )
-from ark.vocabulary import Role
+from ark.vocabulary import Participation, Role
+
+
+def _interleave(
+    texts: Sequence[str], measured: Sequence[tuple[int, GoalSpec]]
+) -> tuple[str | GoalSpec, ...]:
+    """An objective's goals in the file's order: the measured ones at their positions, the
+    text ones filling the places between."""
+    at = dict(measured)
+    rest = iter(texts)
+    return tuple(at[i] if i in at else next(rest) for i in range(len(texts) + len(at)))
 
 
 class Team(Assignments, Settings):
@@ -71,6 +87,12 @@ class Team(Assignments, Settings):
             tactics[t.objective_id].append(
                 TacticSpec(t.slug, t.title, t.due, slug_of.get(t.responsibility_id or 0))
             )
+        goals: dict[int, list[tuple[int, GoalSpec]]] = defaultdict(list)
+        for g in s.scalars(select(Goal).order_by(Goal.objective_id, Goal.position)):
+            goals[g.objective_id].append(
+                (g.position, GoalSpec(g.kpi.slug, g.target, g.baseline, g.deadline, g.title))
+            )
+        emails = dict(s.execute(select(Contributor.id, Contributor.email)).all())
         contributors = s.execute(
             select(
                 Contributor.email,
@@ -96,8 +118,36 @@ class Team(Assignments, Settings):
                 for email, name, dep, cap, jira in contributors
             ),
             kpis=tuple(
-                KpiSpec(k.slug, k.name, k.unit, k.description)
+                KpiSpec(k.slug, k.name, k.unit, k.description, k.direction)
                 for k in s.scalars(select(Kpi).where(Kpi.archived.is_(False)).order_by(Kpi.id))
+            ),
+            audience=tuple(
+                SegmentSpec(
+                    a.slug,
+                    a.name,
+                    a.description,
+                    tuple(Participation(p) for p in a.participation),
+                    tuple(a.where),
+                )
+                for a in s.scalars(
+                    select(AudienceSegment)
+                    .where(AudienceSegment.archived.is_(False))
+                    .order_by(AudienceSegment.id)
+                )
+            ),
+            channels=tuple(
+                ChannelSpec(
+                    c.slug,
+                    c.name,
+                    c.kind,
+                    c.purpose,
+                    c.value,
+                    emails.get(c.owner_id or 0),
+                    tuple(c.objectives),
+                )
+                for c in s.scalars(
+                    select(Channel).where(Channel.archived.is_(False)).order_by(Channel.id)
+                )
             ),
             responsibilities=tuple(
                 ResponsibilitySpec(
@@ -122,7 +172,7 @@ class Team(Assignments, Settings):
                     o.target,
                     o.deadline,
                     slug_of.get(o.responsibility_id or 0),
-                    tuple(o.goals),
+                    _interleave(o.goals, goals[o.id]),
                     tuple(o.strategies),
                     tuple(tactics[o.id]),
                 )
@@ -167,7 +217,12 @@ class Team(Assignments, Settings):
             Kpi,
             "slug",
             plan.of("kpi", "add") + plan.of("kpi", "change"),
-            lambda k, ids: {"name": k.name, "unit": k.unit, "description": k.description},
+            lambda k, ids: {
+                "name": k.name,
+                "unit": k.unit,
+                "description": k.description,
+                "direction": k.direction,
+            },
         )
         department_ids = self._ids(Department, "slug")
         self._upsert(
@@ -196,6 +251,30 @@ class Team(Assignments, Settings):
             },
         )
         contributor_ids = self._ids(Contributor, "email")
+        self._upsert(
+            AudienceSegment,
+            "slug",
+            plan.of("segment", "add") + plan.of("segment", "change"),
+            lambda a, ids: {
+                "name": a.name,
+                "description": a.description,
+                "participation": [str(p) for p in a.participation],
+                "where": list(a.where),
+            },
+        )
+        self._upsert(
+            Channel,
+            "slug",
+            plan.of("channel", "add") + plan.of("channel", "change"),
+            lambda c, ids: {
+                "name": c.name,
+                "kind": c.kind,
+                "purpose": c.purpose,
+                "value": c.value,
+                "owner_id": contributor_ids.get(c.owner or ""),
+                "objectives": list(c.objectives),
+            },
+        )
         responsibility_ids = self._ids(Responsibility, "slug")
         removed = plan.of("assignment", "remove")
         self._end_assignments(
@@ -235,6 +314,8 @@ class Team(Assignments, Settings):
         for change in plan.of("objective", "add") + plan.of("objective", "change"):
             self._put_objective(change.spec, kpi_ids, responsibility_ids)
         for entity, model, column in (
+            ("channel", Channel, "slug"),
+            ("segment", AudienceSegment, "slug"),
             ("objective", Objective, "slug"),
             ("responsibility", Responsibility, "slug"),
             ("contributor", Contributor, "email"),
@@ -314,7 +395,20 @@ class Team(Assignments, Settings):
         row.kpi_id = kpi_ids.get(spec.kpi or "")
         row.baseline, row.target, row.deadline = spec.baseline, spec.target, spec.deadline
         row.responsibility_id = responsibility_ids.get(spec.responsibility or "")
-        row.goals, row.strategies = list(spec.goals), list(spec.strategies)
+        row.goals = [g for g in spec.goals if isinstance(g, str)]
+        row.strategies = list(spec.strategies)
+        row.measures = [
+            Goal(
+                position=position,
+                title=g.title,
+                kpi_id=kpi_ids[g.kpi],
+                baseline=g.baseline,
+                target=g.target,
+                deadline=g.deadline,
+            )
+            for position, g in enumerate(spec.goals)
+            if isinstance(g, GoalSpec)
+        ]
         by_slug = {t.slug: t for t in row.tactics}
         row.tactics = []
         for position, t in enumerate(spec.tactics):

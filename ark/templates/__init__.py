@@ -7,6 +7,7 @@ so the result applies and checks cleanly from the first minute.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
@@ -20,26 +21,39 @@ import yaml
 from ark.periods import add_months
 from ark.spec import (
     AssignmentSpec,
+    ChannelSpec,
     ContributorSpec,
     DepartmentSpec,
     KpiSpec,
     ObjectiveSpec,
     ResponsibilitySpec,
+    SegmentSpec,
     StrategySpec,
     TacticSpec,
     TeamSpec,
 )
-from ark.vocabulary import BusinessType, Cadence, Component, Role
+from ark.vocabulary import (
+    BusinessType,
+    Cadence,
+    ChannelKind,
+    Component,
+    Direction,
+    Participation,
+    Role,
+    ValueDimension,
+)
 
 PLACEHOLDER_DOMAIN = "example.com"
 PLACEHOLDER = {
     "lead": {
         "en": "{department} lead (placeholder)",
         "es": "Responsable de {department} (por asignar)",
+        "it": "Responsabile {department} (da assegnare)",
     },
     "member": {
         "en": "{department} contributor (placeholder)",
         "es": "Colaborador de {department} (por asignar)",
+        "it": "Collaboratore {department} (da assegnare)",
     },
 }
 HEADER = {
@@ -49,6 +63,9 @@ HEADER = {
     "es": "# Fichero de equipo de Ark, creado por `ark init` con la plantilla `ark` ({business_type}).\n"
     "# Sustituye a las personas de ejemplo (@example.com) y ejecuta `ark check --file ark.yaml`\n"
     "# y `ark apply ark.yaml`.\n",
+    "it": "# File del team di Ark, creato da `ark init` con il modello `ark` ({business_type}).\n"
+    "# Sostituisci le persone d'esempio (@example.com), poi esegui `ark check --file ark.yaml`\n"
+    "# e `ark apply ark.yaml`.\n",
 }
 
 
@@ -101,6 +118,12 @@ def render_ark(business_type: BusinessType, lang: str, today: dt.date) -> TeamSp
                 assignments=(
                     AssignmentSpec(person("lead", dep), Role.ACCOUNTABLE, lead_hours),
                     AssignmentSpec(person("member", dep), Role.RESPONSIBLE, hours),
+                    *(
+                        AssignmentSpec(person("lead", other), role)
+                        for role in (Role.CONSULTED, Role.INFORMED)
+                        for other in r.get(str(role), ())
+                        if other != dep
+                    ),
                 ),
             )
         )
@@ -142,6 +165,29 @@ def render_ark(business_type: BusinessType, lang: str, today: dt.date) -> TeamSp
         for o in c["objectives"][business_type.value]
     )
     s = c["strategy"]
+    kind = business_type.value
+    audience = tuple(
+        SegmentSpec(
+            a["slug"],
+            t(a["name"]),
+            t(a.get("description", "")),
+            tuple(Participation(p) for p in a.get("participation", ())),
+            tuple(t(w) for w in a.get("where", ())),
+        )
+        for a in c["audience"]
+    )
+    channels = tuple(
+        ChannelSpec(
+            ch["slug"],
+            t(ch["name"]),
+            ChannelKind(ch["kind"]),
+            t(ch.get("purpose", "")),
+            ValueDimension(ch["value"][kind]),
+            person("lead", ch["department"]),
+            tuple(ch["objectives"][kind]),
+        )
+        for ch in c["channels"]
+    )
     return TeamSpec(
         strategy=StrategySpec(
             name=t(s["name"]),
@@ -150,18 +196,88 @@ def render_ark(business_type: BusinessType, lang: str, today: dt.date) -> TeamSp
             direction=t(s["direction"][business_type.value]),
             min_weekly_hours=float(s.get("min_weekly_hours", 2)),
             expected_departments=tuple(s.get("expected_departments", ())),
+            owner=person("lead", s["owner_department"]),
+            start=today,
+            differentiation=t(s["differentiation"][kind]),
         ),
+        audience=audience,
+        channels=channels,
         departments=tuple(
             DepartmentSpec(d["slug"], t(d["name"]), t(d.get("description", "")))
             for d in c["departments"]
         ),
         contributors=contributors,
         kpis=tuple(
-            KpiSpec(k["slug"], t(k["name"]), k.get("unit", "count"), t(k.get("description", "")))
+            KpiSpec(
+                k["slug"],
+                t(k["name"]),
+                k.get("unit", "count"),
+                t(k.get("description", "")),
+                Direction(k.get("direction", "higher")),
+            )
             for k in c["kpis"]
         ),
         responsibilities=tuple(responsibilities),
         objectives=objectives,
+    )
+
+
+def render_small_firm(business_type: BusinessType, lang: str, today: dt.date) -> TeamSpec:
+    """The `small-firm` template: the `ark` template's strategy, carried by one person in two
+    hours a week (accountable and responsible for each piece, as the firm has nobody else
+    in the Ark); the other departments and the channels' owners fold into that person."""
+    full = render_ark(business_type, lang, today)
+    small = _content()["small_firm"]
+
+    def t(value: Any) -> str:
+        return str(value[lang]) if isinstance(value, dict) else str(value)
+
+    me = f"lead.{small['department']['slug']}@{PLACEHOLDER_DOMAIN}"
+    colleague = f"member.{small['department']['slug']}@{PLACEHOLDER_DOMAIN}"
+    hours: dict[str, float] = small["responsibilities"]
+    kept = hours.keys()
+
+    def carried(slug: str | None) -> str | None:
+        return slug if slug is None or slug in kept else str(small["fallback"])
+
+    department = DepartmentSpec(
+        small["department"]["slug"],
+        t(small["department"]["name"]),
+        t(small["department"].get("description", "")),
+    )
+    return dataclasses.replace(
+        full,
+        strategy=dataclasses.replace(full.strategy, owner=me, expected_departments=()),
+        departments=(department,),
+        contributors=(
+            ContributorSpec(me, t(small["person"]), department.slug, float(small["capacity"])),
+            ContributorSpec(colleague, t(small["colleague"]), department.slug, 1.0),
+        ),
+        channels=tuple(dataclasses.replace(c, owner=me) for c in full.channels),
+        responsibilities=tuple(
+            dataclasses.replace(
+                r,
+                department=department.slug,
+                assignments=(
+                    AssignmentSpec(me, Role.ACCOUNTABLE),
+                    AssignmentSpec(me, Role.RESPONSIBLE, float(hours[r.slug])),
+                    AssignmentSpec(colleague, Role.CONSULTED),
+                ),
+            )
+            for r in full.responsibilities
+            if r.slug in kept
+        ),
+        objectives=tuple(
+            dataclasses.replace(
+                o,
+                responsibility=carried(o.responsibility),
+                tactics=tuple(
+                    dataclasses.replace(x, responsibility=carried(x.responsibility))
+                    for x in o.tactics
+                ),
+            )
+            for o in full.objectives
+        ),
     )
 
 
@@ -172,3 +288,18 @@ ARK_TEMPLATE = Template(
     render=render_ark,
     header=lambda business_type, lang: HEADER[lang].format(business_type=business_type.value),
 )
+
+SMALL_FIRM_TEMPLATE = Template(
+    name="small-firm",
+    description="One person runs the strategy in two hours a week: objectives, audience, "
+    "content plan, listening, tracking results, usage policy and the six-month review.",
+    render=render_small_firm,
+    header=lambda business_type, lang: (
+        HEADER[lang].format(business_type=business_type.value).replace("`ark`", "`small-firm`")
+    ),
+)
+
+
+def small_firm_responsibilities() -> frozenset[str]:
+    """The responsibilities the `small-firm` template carries (its starter processes)."""
+    return frozenset(_content()["small_firm"]["responsibilities"])

@@ -29,10 +29,11 @@ from ark.models import (
     Task,
 )
 from ark.processes import processes
+from ark.progress import progress
 from ark.registry.results import ProcessRow
 from ark.service import Registry
 from ark.spec import StrategySpec
-from ark.vocabulary import Role, TaskStatus
+from ark.vocabulary import Direction, Role, TaskStatus
 from ark_playbook.charts import kpi_chart
 from ark_playbook.labels import cadence, component, labels
 
@@ -178,7 +179,7 @@ def objective_section(
         (words["deadline"], o.deadline.isoformat() if o.deadline else "-"),
         (words["latest"], number(latest) if readings else words["no_readings"]),
     ]
-    share = progress(o.baseline, o.target, latest)
+    share = progress(o.baseline, o.target, latest, o.kpi.direction if o.kpi else Direction.HIGHER)
     if share is not None:
         facts.append((words["progress"], f"{share:.0f}%"))
     if o.responsibility is not None:
@@ -201,16 +202,6 @@ def objective_section(
         rows = [[t.title, t.due.isoformat() if t.due else "-"] for t in o.tactics]
         out.append(f"**{words['tactics']}:**\n\n" + table([words["task"], words["due"]], rows))
     return "\n".join(out)
-
-
-def progress(baseline: float | None, target: float | None, latest: float | None) -> float | None:
-    """How far the latest reading has come from the baseline to the target, in percent."""
-    if target is None or latest is None:
-        return None
-    start = baseline or 0.0
-    if target == start:
-        return 100.0 if latest == target else 0.0
-    return max(0.0, min(100.0, (latest - start) / (target - start) * 100))
 
 
 def bar(share: float, width: int = 20) -> str:

@@ -1,13 +1,16 @@
-"""`ark check` findings about processes: missing, overdue for review, or with nobody accountable."""
+"""`ark check` findings about processes: missing, overdue for review, with nobody accountable,
+with steps for a role nobody holds; and the employees' usage policy, which is a process."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from ark.checks import Check, Finding
+from ark.i18n import N_
 from ark.processes import is_overdue, processes, recurring_without_process, review_due
 from ark.service import Registry
 from ark.vocabulary import Level, Role
+from ark_processes.pages import USAGE_POLICY
 
 
 def check_missing(registry: Registry) -> Iterator[Finding]:
@@ -49,8 +52,61 @@ def check_accountable(registry: Registry) -> Iterator[Finding]:
             )
 
 
+def check_step_roles(registry: Registry) -> Iterator[Finding]:
+    """Every role a process's steps name is held by somebody on its responsibility: a step
+    for "consulted" with nobody consulted is a step nobody does."""
+    held = {(a.responsibility, a.role) for a in registry.read.assignments().items}
+    for p in processes(registry):
+        named = dict.fromkeys(
+            s["role"] for s in p.data.get("steps", ()) if isinstance(s, dict) and s.get("role")
+        )
+        for role in named:
+            if (p.responsibility, role) not in held:
+                yield Finding(
+                    Level.WARNING,
+                    "step-role-unheld",
+                    p.slug,
+                    N_(
+                        "process {slug} has steps for the {role} role, which nobody holds on "
+                        "{responsibility}"
+                    ),
+                    N_(
+                        "ark assign EMAIL {responsibility} --role {value}, or give the steps to "
+                        "a role that is held and record the process"
+                    ),
+                    {
+                        "slug": p.slug,
+                        "role": Role(role),
+                        "value": role,
+                        "responsibility": p.responsibility,
+                    },
+                )
+
+
+def check_usage_policy(registry: Registry) -> Iterator[Finding]:
+    """The employees' social media usage policy is written down: the process of the
+    `usage-policy` responsibility, which the playbook publishes for all staff."""
+    if not any(p.responsibility == USAGE_POLICY for p in processes(registry)):
+        yield Finding(
+            Level.WARNING,
+            "no-usage-policy",
+            USAGE_POLICY,
+            N_(
+                "there is no usage policy: staff have no written rules for social media "
+                "(confidentiality, disclaimers)"
+            ),
+            N_(
+                "add a `{slug}` responsibility to the team file, then ark process new {slug} "
+                "--responsibility {slug}, fill it in, and ark process record"
+            ),
+            {"slug": USAGE_POLICY},
+        )
+
+
 CHECKS = (
     Check("process-missing", check_missing),
     Check("process-overdue", check_overdue),
     Check("process-unowned", check_accountable),
+    Check("step-role-unheld", check_step_roles),
+    Check("no-usage-policy", check_usage_policy),
 )

@@ -10,6 +10,7 @@ import click
 
 from ark.clihelpers import db_option, json_option, parse_date, print_json, registry
 from ark.errors import ArkError
+from ark.vocabulary import LANGUAGES
 
 if TYPE_CHECKING:
     from ark.registry.results import ProcessRow
@@ -52,7 +53,7 @@ def _summary(reg: Registry, row: ProcessRow) -> dict[str, Any]:
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
 )
-@click.option("--lang", type=click.Choice(["en", "es"]), default="en", show_default=True)
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def process_new(
     slug: str, responsibility: str, title: str | None, directory: Path, lang: str, force: bool

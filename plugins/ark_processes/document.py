@@ -344,4 +344,12 @@ NEW_FILE_WORDS = {
         "check": "La comprobación antes de darlo por hecho",
         "details": "Detalles, listas de comprobación y ejemplos, en Markdown.",
     },
+    "it": {
+        "purpose": "Perché esiste questo processo e che cosa ottiene.",
+        "trigger": "Che cosa lo avvia (un giorno della settimana, una richiesta, un evento).",
+        "first": "Il primo passo, come istruzione",
+        "tool": "Lo strumento che usa",
+        "check": "La verifica prima di considerarlo concluso",
+        "details": "Dettagli, liste di controllo ed esempi, in Markdown.",
+    },
 }

@@ -1,4 +1,4 @@
-"""Starter processes for the `ark` template's recurring work, in English and Spanish.
+"""Starter processes for the recurring work of the `ark` and `small-firm` templates.
 
 They are package data (one Markdown file per process and language); `ark init` copies them
 beside the team file and `ark demo` records them.
@@ -6,12 +6,15 @@ beside the team file and `ark demo` records them.
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-TEMPLATE = "ark"
-LANGUAGES = ("en", "es")
+from ark.vocabulary import LANGUAGES
+
+TEMPLATES = ("ark", "small-firm")
+RESPONSIBILITY = re.compile(rb"^responsibility: *(\S+) *$", re.M)
 
 
 def starter_files(lang: str) -> dict[str, bytes]:
@@ -25,12 +28,19 @@ def starter_files(lang: str) -> dict[str, bytes]:
 
 
 def write_starters(directory: Path, template: str, lang: str) -> list[Path]:
-    """Copy the starters into `directory`, leaving files that already exist alone."""
-    if template != TEMPLATE:
+    """Copy the starters of the template's responsibilities into `directory`, leaving files
+    that already exist alone."""
+    if template not in TEMPLATES:
         return []
+    from ark.templates import small_firm_responsibilities
+
+    carried = small_firm_responsibilities() if template == "small-firm" else None
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, raw in starter_files(lang).items():
+        found = RESPONSIBILITY.search(raw)
+        if carried is not None and (found is None or found.group(1).decode() not in carried):
+            continue
         target = directory / name
         if not target.exists():
             target.write_bytes(raw)

@@ -1,0 +1,259 @@
+"""`ark check` on the operating loop: each check fires with its fix, and stays silent when the
+team does what it asks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import FIXTURES, Ark
+
+TODAY = dt.date.today()
+
+
+def days(n: int) -> str:
+    return (TODAY + dt.timedelta(days=n)).isoformat()
+
+
+def findings(ark: Ark, code: int = 0) -> dict[tuple[str, str], dict[str, Any]]:
+    """The registry's findings by (code, subject)."""
+    report = ark.json("check", code=code)
+    return {(f["code"], f["subject"]): f for f in report["findings"]}
+
+
+def sample(ark: Ark, *edits: tuple[str, str]) -> Path:
+    """The sample team with text replaced, applied."""
+    text = (FIXTURES / "team.yaml").read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = ark.workspace / "ark.yaml"
+    path.write_text(text, encoding="utf-8")
+    ark("apply", str(path))
+    return path
+
+
+OBJECTIVE = "    baseline: 0\n    target: 300\n    deadline: 2099-06-30\n"
+
+
+def measured(baseline: float, target: float, deadline: str) -> tuple[str, str]:
+    return OBJECTIVE, f"    baseline: {baseline}\n    target: {target}\n    deadline: {deadline}\n"
+
+
+def test_no_objectives_fires_and_is_silenced_by_one(ark: Ark) -> None:
+    path = sample(ark)
+    found = findings(ark)
+    assert ("no-objectives", "strategy") not in found
+    text = path.read_text(encoding="utf-8").split("objectives:\n")[0]
+    path.write_text(text, encoding="utf-8")
+    ark("apply", str(path))
+    finding = findings(ark)["no-objectives", "strategy"]
+    assert finding["level"] == "warning" and "add objectives" in finding["fix"]
+
+
+def test_an_objective_never_measured_fires_until_a_reading(ark: Ark) -> None:
+    sample(ark, measured(40, 120, days(180)))
+    finding = findings(ark)["never-measured", "more-leads"]
+    assert finding["fix"] == "record one: ark kpi record leads VALUE --date YYYY-MM-DD"
+    ark("kpi", "record", "leads", "45")
+    assert ("never-measured", "more-leads") not in findings(ark)
+
+
+def test_a_reading_off_the_path_to_the_target_fires(ark: Ark) -> None:
+    path = sample(
+        ark,
+        measured(0, 300, days(100)),
+        ("  min_weekly_hours: 2\n", f"  min_weekly_hours: 2\n  start: {days(-100)}\n"),
+    )
+    ark("kpi", "record", "leads", "10")  # 3 % of the way, where half the time has gone
+    finding = findings(ark)["off-track", "more-leads"]
+    assert "3% of the way" in finding["message"] and "at 50%" in finding["message"]
+    assert "review the objective's tactics" in finding["fix"]
+    ark("kpi", "record", "leads", "140")  # 47 %: near enough the path
+    assert ("off-track", "more-leads") not in findings(ark)
+    assert path.exists()
+
+
+def test_a_lower_is_better_kpi_is_on_track_as_it_falls(ark: Ark) -> None:
+    sample(
+        ark,
+        (
+            "  - slug: leads\n    name: Qualified leads\n",
+            "  - slug: leads\n    name: Qualified leads\n    direction: lower\n",
+        ),
+        measured(240, 60, days(100)),
+        ("  min_weekly_hours: 2\n", f"  min_weekly_hours: 2\n  start: {days(-100)}\n"),
+    )
+    ark("kpi", "record", "leads", "150")
+    found = findings(ark)
+    assert ("off-track", "more-leads") not in found
+    assert ("target-against-direction", "more-leads") not in found
+    ark("kpi", "record", "leads", "230")
+    assert ("off-track", "more-leads") in findings(ark)
+
+
+@pytest.mark.parametrize(
+    ("edit", "code", "fix"),
+    [
+        (
+            measured(300, 300, days(180)),
+            "target-is-baseline",
+            "set a target that asks for a change",
+        ),
+        (measured(120, 40, days(180)), "target-against-direction", "direction: lower"),
+        (measured(40, 120, days(3650)), "deadline-too-far", "three to six months"),
+        (measured(40, 100000, days(3)), "unrealistic-target", "a later deadline"),
+    ],
+)
+def test_unrealistic_targets_fire(ark: Ark, edit: tuple[str, str], code: str, fix: str) -> None:
+    sample(ark, edit)
+    finding = findings(ark)[code, "more-leads"]
+    assert finding["level"] == "warning" and fix in finding["fix"], finding
+
+
+def test_a_realistic_target_is_silent(ark: Ark) -> None:
+    sample(ark, measured(40, 120, days(180)))
+    found = findings(ark)
+    for code in (
+        "target-is-baseline",
+        "target-against-direction",
+        "deadline-too-far",
+        "unrealistic-target",
+    ):
+        assert (code, "more-leads") not in found, code
+
+
+def test_a_longer_horizon_allows_a_later_deadline(ark: Ark) -> None:
+    sample(
+        ark,
+        measured(40, 120, days(500)),
+        ("  min_weekly_hours: 2\n", "  min_weekly_hours: 2\n  horizon_months: 24\n"),
+    )
+    assert ("deadline-too-far", "more-leads") not in findings(ark)
+
+
+def test_measured_goals_are_checked_like_the_headline(ark: Ark) -> None:
+    sample(
+        ark,
+        measured(40, 120, days(180)),
+        (
+            "    goals: [Sales sees social as a lead source]\n",
+            f"    goals:\n      - {{kpi: followers, baseline: 500, target: 500, deadline: {days(90)}}}\n",
+        ),
+    )
+    report = ark.json("check")["findings"]
+    about = {(f["code"], f["message"].split(" ")[2]) for f in report}
+    assert ("target-is-baseline", "(followers)") in about
+    assert ("target-is-baseline", "(leads)") not in about
+    assert {("never-measured", "(followers)"), ("never-measured", "(leads)")} <= about
+
+
+def test_overdue_recurring_work_fires_an_error_for_the_evaluation(ark: Ark) -> None:
+    sample(ark)
+    ark("tasks", "plan", "--from", days(-70), "--until", days(-1))
+    found = findings(ark, code=1)
+    report = found["overdue-evaluation", "kpi-report"]
+    assert report["level"] == "error" and "days late" in report["message"]
+    assert "ark tasks set KEY done" in report["fix"]
+    listening = found["overdue-tasks", "listening"]
+    assert listening["level"] == "warning"
+    for task in ark.json("tasks", "list"):
+        if task["due"] < TODAY.isoformat():
+            ark("tasks", "set", task["key"], "done")
+    found = findings(ark)
+    assert ("overdue-evaluation", "kpi-report") not in found
+    assert ("overdue-tasks", "listening") not in found
+
+
+def test_a_tactic_with_no_responsibility_is_an_error(ark: Ark) -> None:
+    sample(ark, ("    responsibility: kpi-report\n    goals", "    goals"))
+    finding = findings(ark, code=1)["tactic-unowned", "more-leads/landing-page"]
+    assert ".responsibility: SLUG" in finding["fix"]
+    assert ark.json("tasks", "plan", "--until", "2099-12-31")["created"]  # recurring ones only
+    sample(ark)
+    assert ("tactic-unowned", "more-leads/landing-page") not in findings(ark)
+
+
+def test_an_uncarried_component_and_a_missing_owner_fire(ark: Ark) -> None:
+    sample(ark)
+    found = findings(ark)
+    assert ("component-uncarried", "direction") in found
+    assert "component: direction" in found["component-uncarried", "direction"]["fix"]
+    assert ("component-uncarried", "listening") not in found
+    assert ("component-uncarried", "evaluation") not in found
+    assert found["no-owner", "strategy"]["fix"].startswith("name them in the team file")
+    sample(ark, ("  min_weekly_hours: 2\n", "  min_weekly_hours: 2\n  owner: ana@acme.test\n"))
+    assert ("no-owner", "strategy") not in findings(ark)
+
+
+def test_a_consulted_person_without_hours_carries_no_component(ark: Ark) -> None:
+    """Consulting on listening is not carrying it."""
+    sample(
+        ark,
+        (
+            "      - contributor: bruno@acme.test\n        role: responsible\n        hours: 2   # Bruno writes the report\n",
+            "",
+        ),
+        (
+            "      - contributor: ana@acme.test\n        role: accountable\n        hours: 1\n      - contributor: carla",
+            "      - contributor: carla",
+        ),
+    )
+    assert ("component-uncarried", "listening") in findings(ark, code=1)
+
+
+PROCESS = """---
+slug: {slug}
+title: {title}
+responsibility: {responsibility}
+purpose: Keep the rules clear.
+trigger: Every six months.
+steps:
+  - do: Draft the changes
+    role: responsible
+  - do: Tell everyone
+    role: informed
+---
+
+Text.
+"""
+
+
+def test_process_steps_for_an_unheld_role_and_the_usage_policy(ark: Ark) -> None:
+    sample(ark)
+    found = findings(ark)
+    assert found["no-usage-policy", "usage-policy"]["fix"].startswith(
+        "add a `usage-policy` responsibility"
+    )
+    path = ark.workspace / "listening.md"
+    path.write_text(
+        PROCESS.format(slug="weekly-report", title="Weekly report", responsibility="listening"),
+        encoding="utf-8",
+    )
+    ark("process", "record", str(path))
+    finding = findings(ark)["step-role-unheld", "weekly-report"]
+    assert "informed role" in finding["message"]
+    assert finding["fix"].startswith("ark assign EMAIL listening --role informed")
+    ark("assign", "carla@acme.test", "listening", "--role", "informed")
+    assert ("step-role-unheld", "weekly-report") not in findings(ark)
+
+    sample(
+        ark,
+        (
+            "  - slug: kpi-report\n",
+            "  - slug: usage-policy\n    title: Usage policy\n"
+            "    assignments:\n      - {contributor: ana@acme.test, role: accountable}\n"
+            "      - {contributor: ana@acme.test, role: responsible, hours: 1}\n"
+            "      - {contributor: carla@acme.test, role: informed}\n  - slug: kpi-report\n",
+        ),
+    )
+    policy = ark.workspace / "policy.md"
+    policy.write_text(
+        PROCESS.format(slug="usage-policy", title="Usage policy", responsibility="usage-policy"),
+        encoding="utf-8",
+    )
+    ark("process", "record", str(policy))
+    assert ("no-usage-policy", "usage-policy") not in findings(ark)
