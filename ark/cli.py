@@ -16,6 +16,7 @@ import click
 from ark.clihelpers import ArkGroup, db_option, json_option, parse_date, print_json, registry
 from ark.errors import ArkError
 from ark.lists import COMMANDS as LIST_COMMANDS
+from ark.params import NOTE, Number
 from ark.vocabulary import LANGUAGES, BusinessType, Role, TaskStatus
 
 
@@ -43,6 +44,7 @@ def cli() -> None:
 def init(directory: Path, template: str, business_type: str, lang: str, force: bool) -> None:
     """Write DIRECTORY/ark.yaml: a complete starting strategy to edit."""
     from ark.export import dump_team
+    from ark.files import write_atomic
     from ark.plugins import hooks
 
     chosen = templates().get(template)
@@ -53,8 +55,7 @@ def init(directory: Path, template: str, business_type: str, lang: str, force: b
         raise ArkError(f"{target} already exists", hint="pass --force to overwrite it")
     kind = BusinessType(business_type)
     spec = chosen.render(kind, lang, dt.date.today())
-    directory.mkdir(parents=True, exist_ok=True)
-    target.write_text(dump_team(spec, header=chosen.header(kind, lang)), encoding="utf-8")
+    write_atomic(target, dump_team(spec, header=chosen.header(kind, lang)).encode("utf-8"))
     click.echo(
         f"wrote {target}: {len(spec.departments)} departments, "
         f"{len(spec.responsibilities)} responsibilities, {len(spec.objectives)} objectives"
@@ -106,20 +107,38 @@ def apply(file: Path, dry_run: bool, db_url: str | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Write FILE even from an empty registry.")
 @db_option
-def export(file: Path | None, db_url: str | None) -> None:
+def export(file: Path | None, force: bool, db_url: str | None) -> None:
     """Write the registry as a team file (to FILE, keeping its comments, or to stdout)."""
     from ark.export import dump_team
+    from ark.files import read_bounded, write_atomic
+    from ark.spec import TeamSpec
+    from ark.teamfile import MAX_BYTES
 
     with registry(db_url, file.parent if file else None, write=False) as reg:
         spec = reg.snapshot()
-    existing = file.read_text(encoding="utf-8") if file and file.exists() else None
-    text = dump_team(spec, existing)
     if file is None:
-        click.echo(text, nl=False)
-    else:
-        file.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {file}")
+        click.echo(dump_team(spec), nl=False)
+        return
+    existing = read_bounded(file, MAX_BYTES, what="team file") if file.exists() else b""
+    text = existing.decode("utf-8", errors="replace")
+    empty = spec == TeamSpec(strategy=spec.strategy, sections=spec.sections)
+    if existing.strip() and empty and not force:
+        raise ArkError(
+            f"the registry is empty: exporting it would replace the {text.count(chr(10))} "
+            f"lines of {file} with an empty team; nothing was written",
+            hint=f"check --db or ARK_DATABASE_URL, apply the file first (`ark apply {file}`), "
+            "or pass --force to empty the file",
+        )
+    try:
+        new = dump_team(spec, text or None)
+    except ArkError:
+        if not force:
+            raise
+        new = dump_team(spec)
+    written = write_atomic(file, new.encode("utf-8"))
+    click.echo(f"wrote {file}" if written else f"{file} already says the registry's state")
 
 
 # -- assignments ----------------------------------------------------------------------------------
@@ -134,7 +153,7 @@ ROLE = click.Choice([r.value for r in Role])
 @click.option("--role", type=ROLE, required=True)
 @click.option(
     "--hours",
-    type=click.FloatRange(0, 80),
+    type=Number(0, 80),
     help="Hours a week (default: 0 for a new role; unchanged for a role already held).",
 )
 @click.option("--from", "since", callback=parse_date, metavar="DATE", help="Effective date.")
@@ -383,7 +402,9 @@ def tasks_list(
 @tasks.command("set")
 @click.argument("key")
 @click.argument("status", type=click.Choice([s.value for s in TaskStatus]))
-@click.option("--note", default="", help="The outcome, kept with the task (and its process log).")
+@click.option(
+    "--note", default="", type=NOTE, help="The outcome, kept with the task (and its process log)."
+)
 @db_option
 def tasks_set(key: str, status: str, note: str, db_url: str | None) -> None:
     """Move task KEY to STATUS."""
@@ -402,7 +423,7 @@ def kpi() -> None:
 
 @kpi.command("record")
 @click.argument("kpi_slug", metavar="KPI")
-@click.argument("value", type=float)
+@click.argument("value", type=Number())
 @click.option("--date", "on", callback=parse_date, metavar="DATE", help="Default: today.")
 @db_option
 def kpi_record(kpi_slug: str, value: float, on: dt.date | None, db_url: str | None) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from ark.errors import ArkError
+from ark.params import DATE, Number
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -28,11 +29,16 @@ if TYPE_CHECKING:
     from ark.registry.writer import Registry
 
 T = TypeVar("T")
+ROWS = Number(0, 2**31 - 1, integer=True)  # what every database takes in LIMIT and OFFSET
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ArkGroup(click.Group):
-    """Turns `ArkError`s into a message and their exit code instead of a traceback."""
+    """Turns `ArkError`s into a message and their exit code instead of a traceback.
+
+    A path the file system refuses (a name too long, a file where a folder is needed) can
+    surface from any command's first look at it; it gets the same one-line treatment.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -40,6 +46,11 @@ class ArkGroup(click.Group):
         except ArkError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except OSError as exc:
+            where = f"{str(exc.filename)[:120]}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            click.echo("  hint: check the path", err=True)
+            ctx.exit(1)
 
 
 def db_option(func: F) -> F:
@@ -57,21 +68,15 @@ def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")(func)
 
 
-def parse_date(_ctx: Any, param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date; write YYYY-MM-DD", param=param
-        ) from None
+def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    """The callback of every date option (see `ark.params.Date`)."""
+    return None if value is None else DATE.convert(value, param, ctx)
 
 
-def engine_for(db_url: str | None, workspace: Path | None = None) -> Engine:
+def engine_for(db_url: str | None, workspace: Path | None = None, *, create: bool = True) -> Engine:
     from ark.db import open_engine
 
-    return open_engine(db_url, workspace=workspace)
+    return open_engine(db_url, workspace=workspace, create=create)
 
 
 @contextmanager
@@ -80,23 +85,14 @@ def registry(
 ) -> Iterator[Registry]:
     """One transaction on the registry, with the plugins' hooks attached.
 
-    A read in a folder with no registry is refused rather than answered from a new, empty
-    one: `ark check` in a mistyped folder must not report a clean team.
+    A read where there is no registry (no file, or a database without Ark's schema) is
+    refused rather than answered from a new, empty one: `ark check` in a mistyped folder
+    must not report a clean team.
     """
     from ark.plugins import hooks
     from ark.registry.writer import transaction
 
-    if not write and db_url is None:
-        from ark.workspace import default_url
-
-        path = Path(default_url(workspace, create=False).removeprefix("sqlite:///"))
-        if not path.exists():
-            raise ArkError(
-                f"no registry here: {path} does not exist",
-                hint="run the command in the team's folder (the one holding ark.yaml), "
-                "create the registry with `ark apply ark.yaml` or `ark demo`, or pass --db URL",
-            )
-    engine = engine_for(db_url, workspace)
+    engine = engine_for(db_url, workspace, create=write)
     try:
         with transaction(engine, hooks=hooks(), write=write) as reg:
             yield reg
@@ -113,13 +109,18 @@ def read(db_url: str | None, query: Callable[[Queries], T]) -> T:
     answers without importing SQLAlchemy); else (another driver, a database to create or
     upgrade) through the ordinary path, which also words the errors."""
     from ark.registry.queries import Queries, connect
+    from ark.revision import SCHEMA_HEAD
     from ark.workspace import default_url
 
     connected = connect(db_url or default_url(create=False))
     if connected is not None:
         connection, marker = connected
         try:
-            return query(Queries.over_connection(connection, marker))
+            # Only a registry at this Ark's revision: the ordinary path upgrades an older
+            # one and refuses a newer one, as for every other command.
+            stamp = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            if stamp is not None and stamp[0] == SCHEMA_HEAD:
+                return query(Queries.over_connection(connection, marker))
         except Exception:  # noqa: BLE001 - any failure here means: take the ordinary path
             pass
         finally:
@@ -134,14 +135,12 @@ def list_options(func: Callable[..., Any]) -> Callable[..., Any]:
         (
             click.option(
                 "--limit",
-                type=click.IntRange(min=0),
+                type=ROWS,
                 default=50,
                 show_default=True,
                 help="At most this many rows; 0 for all.",
             ),
-            click.option(
-                "--offset", type=click.IntRange(min=0), default=0, help="Skip this many rows."
-            ),
+            click.option("--offset", type=ROWS, default=0, help="Skip this many rows."),
             json_option,
             click.option("--csv", "as_csv", is_flag=True, help="Print CSV for spreadsheets."),
         )

@@ -7,31 +7,38 @@ not at `SCHEMA_HEAD`: a read command on an up-to-date database pays for one smal
 
 from __future__ import annotations
 
+import math
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
+from sqlalchemy import URL, Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SAWarning
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from ark.errors import ArkError, Conflict
+from ark.revision import SCHEMA_HEAD as SCHEMA_HEAD
 from ark.workspace import ENV_URL, default_url
 
-# The newest Alembic revision; tests/test_migrations.py fails when it falls behind.
-SCHEMA_HEAD = "0004"
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "ark_read_only"
 # How long a writer waits for another one before giving up, on both backends.
 WAIT_ENV = "ARK_LOCK_WAIT"
 WAIT_SECONDS = 30.0
+WAIT_MAX = 86400.0
 # PostgreSQL: every writer takes the advisory lock (WRITER_LOCK, hash of the schema), so
 # registries in different schemas of one database never wait for each other.
 WRITER_LOCK = 0x41524B  # "ARK"
 POSTGRES_EXTRA = "pip install 'ark-team[postgres]'"
+# URL parameters that carry a secret: masked wherever a URL is shown.
+SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
+# What a damaged SQLite file answers; PostgreSQL's "no such table" state.
+NOT_A_DATABASE = ("file is not a database", "database disk image is malformed")
+UNDEFINED_TABLE = "42P01"
 
 
 def wait_seconds() -> float:
@@ -40,8 +47,19 @@ def wait_seconds() -> float:
     try:
         seconds = float(value) if value else WAIT_SECONDS
     except ValueError:
-        raise ArkError(f"{WAIT_ENV}={value!r} is not a number", hint="give it in seconds") from None
-    return max(seconds, 0.001)
+        seconds = math.nan
+    if not 0 <= seconds <= WAIT_MAX:  # NaN fails too
+        raise ArkError(
+            f"{WAIT_ENV}={value!r} is not a number of seconds from 0 to {WAIT_MAX:g}",
+            hint=f"give it in seconds, e.g. {WAIT_ENV}=60 (0: do not wait)",
+        )
+    return max(seconds, 0.001)  # PostgreSQL reads a lock_timeout of 0 as "wait forever"
+
+
+def shown_url(url: URL) -> str:
+    """The URL to print: its password masked, in the user part and in the parameters."""
+    secret = {k: "***" for k in url.query if k.lower() in SECRET_PARAMETERS}
+    return url.update_query_dict(secret).render_as_string(hide_password=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -70,9 +88,17 @@ def make_engine(url: str) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     memory = url in ("sqlite://", "sqlite:///:memory:")
     try:
-        # An in-memory database lives in one connection: share it (used by `check --file`).
-        engine = create_engine(url, poolclass=StaticPool) if memory else create_engine(url)
-    except ArgumentError:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SAWarning)  # a URL option the driver would ignore
+            # An in-memory database lives in one connection: share it (`check --file`).
+            engine = create_engine(url, poolclass=StaticPool) if memory else create_engine(url)
+    except SAWarning as exc:
+        raise ArkError(
+            f"the registry database URL has an option the driver does not take: "
+            f"{str(exc).split(';')[0]}",
+            hint=f"check --db or {ENV_URL}; see the URL's form in docs/database.md",
+        ) from None
+    except (ArgumentError, ValueError):
         raise ArkError(
             "the registry database URL is not a database URL",
             hint=f"check --db or {ENV_URL}: write sqlite:///PATH or postgresql://USER@HOST/DB",
@@ -95,12 +121,16 @@ def current_revision(engine: Engine) -> str | None:
     """
     try:
         with engine.execution_options(**{READ_ONLY: True}).connect() as conn:
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except ProgrammingError:  # PostgreSQL: no such table
-        return None
-    except OperationalError as exc:
-        if "no such table" in str(exc.orig):  # SQLite
-            return None
+            try:
+                return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            except DBAPIError as exc:
+                missing = getattr(exc.orig, "sqlstate", None) == UNDEFINED_TABLE or (
+                    "no such table" in str(exc.orig)
+                )
+                if missing:
+                    return None
+                raise
+    except DBAPIError as exc:
         raise unavailable(exc, engine) from exc
 
 
@@ -130,8 +160,8 @@ def lock_writers(connection: Connection | Session) -> None:
     )
 
 
-def unavailable(exc: OperationalError, engine: Engine) -> ArkError:
-    """The error to show for a database that is busy or cannot be reached."""
+def unavailable(exc: DBAPIError, engine: Engine) -> ArkError:
+    """The error to show for a database that is busy, damaged or cannot be reached."""
     orig = exc.orig
     busy = getattr(orig, "sqlstate", None) == "55P03" or "database is locked" in str(orig)
     if busy:
@@ -141,9 +171,15 @@ def unavailable(exc: OperationalError, engine: Engine) -> ArkError:
             hint=f"run the command again in a moment (or wait longer: {WAIT_ENV}=SECONDS)",
         )
     reason = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    if engine.dialect.name == "sqlite" and reason in NOT_A_DATABASE:
+        return ArkError(
+            f"{engine.url.database} is not a valid registry ({reason})",
+            hint="restore it from a backup, or move it aside and re-create the registry "
+            "with `ark apply ark.yaml`",
+        )
     return ArkError(
         f"cannot use the registry database: {reason}",
-        hint=f"check --db or {ENV_URL} (the URL is {engine.url.render_as_string()})",
+        hint=f"check --db or {ENV_URL} (the URL is {shown_url(engine.url)})",
     )
 
 
@@ -154,7 +190,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     try:
         command.upgrade(alembic_config(engine), revision)
-    except OperationalError as exc:
+    except DBAPIError as exc:
         raise unavailable(exc, engine) from exc
     except CommandError as exc:  # a revision this version of Ark does not have
         raise ArkError(
@@ -164,16 +200,43 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         ) from None
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Upgrade the database on first use; a no-op costing one query when it is current."""
-    if current_revision(engine) != SCHEMA_HEAD:
+def ensure_schema(engine: Engine, *, create: bool = True) -> None:
+    """Upgrade the database on first use; a no-op costing one query when it is current.
+
+    With `create=False` (a read) a database holding no registry is refused rather than
+    given an empty one: a mistyped database name must not answer "nobody" or export an
+    empty team over a full one.
+    """
+    revision = current_revision(engine)
+    if revision is None and not create:
+        raise no_registry(shown_url(engine.url))
+    if revision != SCHEMA_HEAD:
         upgrade(engine)
 
 
-def open_engine(url: str | None = None, *, workspace: Path | None = None) -> Engine:
-    """The engine for the registry at `url`, schema ensured."""
-    engine = make_engine(url or default_url(workspace))
-    ensure_schema(engine)
+def no_registry(where: str) -> ArkError:
+    return ArkError(
+        f"no registry in {where}: the database holds no Ark schema",
+        hint=f"check --db or {ENV_URL} (a mistyped name?), or create the registry with "
+        "`ark apply ark.yaml` (or an empty one with `ark db upgrade`)",
+    )
+
+
+def open_engine(
+    url: str | None = None, *, workspace: Path | None = None, create: bool = True
+) -> Engine:
+    """The engine for the registry at `url`, schema ensured (see `ensure_schema`)."""
+    url = url or default_url(workspace, create=create)
+    engine = make_engine(url)
+    if not create and engine.dialect.name == "sqlite":
+        path = engine.url.database or ""
+        if path not in ("", ":memory:") and not Path(path).exists():
+            raise ArkError(
+                f"no registry here: {path} does not exist",
+                hint="run the command in the team's folder (the one holding ark.yaml), "
+                "create the registry with `ark apply ark.yaml` or `ark demo`, or pass --db URL",
+            )
+    ensure_schema(engine, create=create)
     return engine
 
 
@@ -196,5 +259,7 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
             if write:
                 lock_writers(session)
             yield session
-    except OperationalError as exc:
+    except IntegrityError:
+        raise  # a race on a unique rule: the service words it as a conflict
+    except DBAPIError as exc:
         raise unavailable(exc, engine) from exc

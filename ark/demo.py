@@ -86,15 +86,17 @@ def run_demo(directory: Path, lang: str, db_url: str | None) -> None:
     from ark.checks import run_checks
     from ark.db import open_engine
     from ark.export import dump_team
+    from ark.files import write_atomic
     from ark.plugins import hooks
     from ark.service import transaction
     from ark.templates import ARK_TEMPLATE
 
     today = dt.date.today()
-    directory.mkdir(parents=True, exist_ok=True)
     team_file = directory / "ark.yaml"
     spec = fictitious(ARK_TEMPLATE.render(BusinessType.COMMERCIAL, lang, today))
-    team_file.write_text(dump_team(spec, header="# Ark demo team: fictitious people.\n"), "utf-8")
+    write_atomic(
+        team_file, dump_team(spec, header="# Ark demo team: fictitious people.\n").encode()
+    )
     click.echo(f"team file:   {team_file}")
     engine = open_engine(db_url, workspace=directory)
     pm = hooks()

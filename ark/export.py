@@ -12,7 +12,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
 
+from ark.errors import ArkError
 from ark.spec import TeamSpec
 
 DATE_KEYS = {"from", "due", "deadline", "start"}
@@ -132,7 +134,15 @@ def dump_team(spec: TeamSpec, existing: str | None = None, header: str = "") -> 
     if _says(existing, spec):
         return existing  # nothing to merge: the file keeps every byte
     yaml = _yaml()
-    data = merge(yaml.load(existing), spec.as_document(keep_defaults=True), document)
+    try:
+        old = yaml.load(existing)
+    except YAMLError as exc:
+        raise ArkError(
+            f"the file to export into is not YAML, so it cannot keep its comments: "
+            f"{str(exc).splitlines()[0]}",
+            hint="fix it, or pass --force to replace it",
+        ) from None
+    data = merge(old, spec.as_document(keep_defaults=True), document)
     out = io.StringIO()
     yaml.dump(data, out)
     return out.getvalue()

@@ -8,6 +8,8 @@ a fix. Both read YAML 1.2's core schema, so they agree on what is valid.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -16,11 +18,16 @@ from typing import Any, ClassVar
 import yaml
 
 from ark.errors import InvalidTeamFile, Problem
+from ark.text import refusal, refused_pattern
 
 FieldPath = tuple[str | int, ...]
 Mark = tuple[int, int]
 SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
+SLUG_MAX = 64
 NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# A tag (`!foo`, `!!binary`): the compiled parser drops unknown ones without a word.
+TAG = re.compile(r"(?:^|[\s\[{,])!", re.M)
+BOM = "\ufeff"
 YAML_1_1_ONLY = {f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "timestamp")}
 # YAML 1.2's core schema, as the compiled parser of `quick_load` reads it: `yes`, `no`, `on`
 # and `off` stay words, `010` is ten, and dates stay strings for the schema to check.
@@ -66,6 +73,7 @@ def safe_loader(located: Located) -> type[yaml.SafeLoader]:
     duplicates: list[tuple[str, Mark]] = []
     aliased: list[Mark] = []
     not_numbers: list[Mark] = []
+    too_long: list[Mark] = []
 
     class Loader(base):  # type: ignore[valid-type,misc]
         yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, Any]]]] = {
@@ -90,7 +98,11 @@ def safe_loader(located: Located) -> type[yaml.SafeLoader]:
         def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
             text = str(self.construct_scalar(node)).replace("_", "")
             base = {"0o": 8, "0x": 16}.get(text[:2], 10)
-            return int(text[2:] if base != 10 else text, base)
+            try:
+                return int(text[2:] if base != 10 else text, base)
+            except ValueError:  # over Python's 4,300-digit limit for reading a number
+                too_long.append(position(node.start_mark))
+                return 0
 
         def construct_yaml_map(self, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
             data: dict[Any, Any] = {}
@@ -127,6 +139,7 @@ def safe_loader(located: Located) -> type[yaml.SafeLoader]:
     Loader.duplicates = duplicates
     Loader.aliased = aliased
     Loader.not_numbers = not_numbers
+    Loader.too_long = too_long
     return Loader
 
 
@@ -171,6 +184,28 @@ def kind_of(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
+def shown(value: Any) -> str:
+    """A value as the file spells it: `true`, `null`, `.inf`, `'text'` (never Python's `True`)."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if value != value else ("-.inf" if value < 0 else ".inf")
+    if value is None or isinstance(value, bool | int | float):
+        return json.dumps(value)
+    return f"a {kind_of(value)}"
+
+
+def bounds(schema: dict[str, Any]) -> str:
+    """A JSON Schema's numeric bounds in words: `from 0 to 80`, `above 0 and at most 80`."""
+    low, high = schema.get("minimum"), schema.get("maximum")
+    above = schema.get("exclusiveMinimum")
+    if above is not None:
+        return f"above {above:g}" + (f" and at most {high:g}" if high is not None else "")
+    if low is not None:
+        return f"from {low:g} to {high:g}" if high is not None else f"of at least {low:g}"
+    return f"of at most {high:g}" if high is not None else ""
+
+
 def explain(error: Any) -> tuple[str, str]:
     """A message and a fix for one JSON Schema error, in the team file's words."""
     kind, value, spec = error.validator, error.instance, error.validator_value
@@ -188,39 +223,41 @@ def explain(error: Any) -> tuple[str, str]:
             f"add {missing[0]}: ..." if missing else "add the missing field",
         )
     if kind == "enum":
-        return (f"{value!r} is not allowed here", f"use one of: {', '.join(map(str, spec))}")
+        return (f"{shown(value)} is not allowed here", f"use one of: {', '.join(map(str, spec))}")
     if kind == "const":
-        return (f"{value!r} is not a known team file version", f"write `ark: {spec}`")
+        return (f"{shown(value)} is not a known team file version", f"write `ark: {spec}`")
     if kind == "type":
         return (
-            f"expected a {schema_kind(spec)}, got a {kind_of(value)} ({value!r:.40})",
+            f"expected a {schema_kind(spec)}, got a {kind_of(value)} ({shown(value):.40})",
             f"write a {schema_kind(spec)} here",
         )
     if kind == "pattern":
         if "@" in spec:
-            return (f"{value!r} is not an e-mail address", "write an address like ana@example.com")
+            return (
+                f"{shown(value)} is not an e-mail address",
+                "write an address like ana@example.com",
+            )
         slug = spec == SLUG_PATTERN
         if not slug and "description" in error.schema:  # a plugin's pattern says what it wants
-            return (f"{value!r} is not valid here", error.schema["description"])
+            return (f"{shown(value)} is not valid here", error.schema["description"])
         return (
-            f"{value!r} is not a slug",
+            f"{shown(value)} is not a slug",
             "use lowercase letters, digits and single hyphens, e.g. customer-service",
         )
     if kind in {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
-        low, high = (
-            error.schema.get("minimum", error.schema.get("exclusiveMinimum")),
-            error.schema.get("maximum"),
-        )
-        return (f"{value!r:.40} is out of range", f"use a number from {low} to {high}")
+        return (f"{shown(value):.40} is out of range", f"use a number {bounds(error.schema)}")
     if kind == "format":
-        return (f"{value!r} is not a valid date", "write the date as YYYY-MM-DD, e.g. 2026-12-31")
+        return (
+            f"{shown(value)} is not a valid date",
+            "write the date as YYYY-MM-DD, e.g. 2026-12-31",
+        )
     if kind == "uniqueItems":
         return ("the list repeats an item", "list each item once")
     if kind == "minLength":
-        return (f"{value!r:.40} is too short", f"write at least {spec} character(s)")
+        return (f"{shown(value):.40} is too short", f"write at least {spec} character(s)")
     if kind == "maxLength":
         return (
-            f"{value!r:.40}... is {len(value)} characters long",
+            f"{shown(value):.40}... is {len(value)} characters long",
             f"shorten it to at most {spec} characters",
         )
     return (error.message, "see the team file reference (docs/team-file.md)")
@@ -243,7 +280,7 @@ def schema_kind(spec: Any) -> str:
 def decode(raw: bytes, report: Report) -> str | None:
     """The text of UTF-8 bytes, or None with the first bad byte located in `report`."""
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8").removeprefix(BOM)  # a byte-order mark is no content
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
@@ -261,7 +298,12 @@ def quick_load(text: str, validator: Any) -> dict[str, Any] | None:
     parser; None at any doubt, for `careful_load` to decide and explain."""
     import yaml_rs
 
-    if NON_PRINTABLE.search(text):  # YAML forbids them; the careful reader says where
+    if (
+        NON_PRINTABLE.search(text)  # YAML forbids them; the careful reader says where
+        or refused_pattern().search(text)
+        or "\\" in text  # an escape may spell a refused character: the careful reader looks
+        or TAG.search(text)
+    ):
         return None
     try:
         data = yaml_rs.loads(
@@ -271,7 +313,10 @@ def quick_load(text: str, validator: Any) -> dict[str, Any] | None:
         )
     except ValueError:  # not YAML, or keys that are not strings
         return None
-    return data if isinstance(data, dict) and validator.is_valid(data) else None
+    try:
+        return data if isinstance(data, dict) and validator.is_valid(data) else None
+    except ValueError:  # a key that is not a string
+        return None
 
 
 def careful_load(text: str, report: Report) -> Located | None:
@@ -288,11 +333,24 @@ def careful_load(text: str, report: Report) -> Located | None:
         mark = exc.problem_mark or exc.context_mark
         where = position(mark) if mark else (1, 1)
         problem = exc.problem or "is not valid YAML"
+        tag = isinstance(exc, yaml.constructor.ConstructorError)
         report.add(
             (),
-            f"YAML syntax error: {problem}" + (f" ({exc.context})" if exc.context else ""),
-            "fix the YAML syntax at this position (indentation, quotes, colons)",
+            f"YAML {'tag' if tag else 'syntax'} error: {problem}"
+            + (f" ({exc.context})" if exc.context else ""),
+            "remove the tag: Ark's files take plain values"
+            if tag
+            else "fix the YAML syntax at this position (indentation, quotes, colons)",
             mark=where,
+        )
+        return None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, raw in the text
+        before = text[: exc.position]
+        report.add(
+            (),
+            f"the file holds a control character (U+{exc.character:04X}) that YAML does not allow",
+            "remove it; write plain text",
+            mark=(before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1),
         )
         return None
     except yaml.YAMLError as exc:
@@ -308,6 +366,8 @@ def careful_load(text: str, report: Report) -> Located | None:
         )
     for mark in loader.not_numbers:  # type: ignore[attr-defined]
         report.add((), "'.nan' is not a number", "write a number here", mark=mark)
+    for mark in loader.too_long:  # type: ignore[attr-defined]
+        report.add((), "this number has too many digits", "write a number here", mark=mark)
     for mark in dict.fromkeys(loader.aliased):  # type: ignore[attr-defined]
         report.add(
             (),
@@ -315,7 +375,25 @@ def careful_load(text: str, report: Report) -> Located | None:
             "write the value out where it is used; team files take no anchors or aliases",
             mark=mark,
         )
+    for path, value in texts(located.data):
+        why = refusal(value)
+        if why is not None:
+            report.add(path, f"the text {why}", "remove it; write plain text (no escapes for it)")
     return located
+
+
+def texts(data: Any, path: FieldPath = (), *, keys: bool = True) -> Iterator[tuple[FieldPath, str]]:
+    """Every text in `data` (keys too, unless told), with the path of the value it is or keys."""
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if keys and isinstance(key, str):
+                yield (*path, key), key
+            yield from texts(value, (*path, key), keys=keys)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from texts(value, (*path, index), keys=keys)
 
 
 def check_schema(data: Any, schema: dict[str, Any], report: Report) -> None:

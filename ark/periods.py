@@ -10,10 +10,32 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ark.errors import ArkError
 from ark.vocabulary import Cadence
+
+# How far ahead tasks are planned: a typo such as `--until 2100-12-31` would otherwise make
+# tens of thousands of tasks (and a board full of them on Jira).
+HORIZON_ENV = "ARK_PLAN_YEARS"
+HORIZON_YEARS = 5
+HORIZON_MAX = 50
+
+
+def horizon_years() -> int:
+    """`ARK_PLAN_YEARS`, a whole number of years from 1 to 50; default 5."""
+    value = os.environ.get(HORIZON_ENV, "")
+    if not value:
+        return HORIZON_YEARS
+    if not (value.isascii() and value.isdigit() and 1 <= int(value) <= HORIZON_MAX):
+        raise ArkError(
+            f"{HORIZON_ENV}={value[:20]!r} is not a whole number of years from 1 to {HORIZON_MAX}",
+            hint=f"unset it for the default of {HORIZON_YEARS} years, or give e.g. "
+            f"{HORIZON_ENV}=10",
+        )
+    return int(value)
 
 
 @dataclass(frozen=True)

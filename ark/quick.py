@@ -3,8 +3,8 @@
 Importing SQLAlchemy's ORM costs more than the whole answer, so this reads the registry
 through the DB-API driver (sqlite3, psycopg) with one query. Whenever it cannot answer for
 sure (another driver, a database that does not exist or is not migrated yet, an unknown
-slug), it returns None and the caller takes the ordinary path, which creates or upgrades the
-database and words the errors. tests/test_quick.py keeps both paths' answers identical.
+slug, a schema at another revision), it returns None and the caller takes the ordinary path,
+which upgrades an old registry, refuses a newer one and words the errors. tests/test_quick.py keeps both paths' answers identical.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 from ark.registry.queries import connect
+from ark.revision import SCHEMA_HEAD
 
 WHO = """
 SELECT r.title, c.email, c.name, a.role, a.hours, a.valid_from, a.valid_to
@@ -20,6 +21,7 @@ FROM responsibility r
 LEFT JOIN assignment a ON a.responsibility_id = r.id AND a.valid_to IS NULL
 LEFT JOIN contributor c ON c.id = a.contributor_id
 WHERE r.slug = {p} AND NOT r.archived
+  AND (SELECT version_num FROM alembic_version) = {p}
 ORDER BY a.role, a.id
 """
 
@@ -37,7 +39,7 @@ def who(url: str, slug: str) -> dict[str, Any] | None:
         return None
     connection, marker = connected
     try:
-        rows = connection.execute(WHO.format(p=marker), (slug,)).fetchall()
+        rows = connection.execute(WHO.format(p=marker), (slug, SCHEMA_HEAD)).fetchall()
     except Exception:  # noqa: BLE001 - any failure here means: take the ordinary path
         return None
     finally:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ark.errors import InvalidTeamFile, Problem
+from ark.files import MiB, UnreadableFile, read_bounded
 from ark.located import (
     FieldPath,
     Report,
@@ -26,6 +27,7 @@ from ark.located import (
     decode,
     kind_of,
     quick_load,
+    texts,
 )
 from ark.spec import (
     AssignmentSpec,
@@ -42,6 +44,7 @@ from ark.spec import (
     TacticSpec,
     TeamSpec,
 )
+from ark.text import normal_email
 from ark.vocabulary import (
     Cadence,
     ChannelKind,
@@ -52,7 +55,10 @@ from ark.vocabulary import (
     ValueDimension,
 )
 
-MAX_BYTES = 64 * 1024 * 1024
+MAX_BYTES = 64 * MiB
+# The format check of JSON Schema takes `0000-01-01`; Python's dates start at year 1.
+DATED = ("responsibilities", "objectives")
+DATE_FIELDS = {"from", "due", "deadline"}
 ROLES = {role.value: role for role in Role}  # a lookup, not an Enum call, per assignment
 
 
@@ -67,34 +73,11 @@ def schema() -> dict[str, Any]:
 def read_team_file(path: Path) -> TeamSpec:
     """Parse and validate the team file at `path`."""
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InvalidTeamFile(
-            [
-                Problem(
-                    str(path),
-                    1,
-                    1,
-                    "",
-                    f"cannot read the file: {exc.strerror}",
-                    "check the path, or create one with `ark init DIR`",
-                )
-            ]
-        ) from exc
-    if size > MAX_BYTES:
-        raise InvalidTeamFile(
-            [
-                Problem(
-                    str(path),
-                    1,
-                    1,
-                    "",
-                    f"the file is {size // 2**20} MiB, over the 64 MiB limit",
-                    "a team file this large is almost certainly not one; check the path",
-                )
-            ]
-        )
-    return parse_team_bytes(path.read_bytes(), str(path))
+        raw = read_bounded(path, MAX_BYTES, what="team file")
+    except UnreadableFile as exc:
+        fix = "check the path, or create one with `ark init DIR`"
+        raise InvalidTeamFile([Problem(str(path), 1, 1, "", exc.reason, fix)]) from None
+    return parse_team_bytes(raw, str(path))
 
 
 def parse_team_bytes(raw: bytes, name: str) -> TeamSpec:
@@ -157,6 +140,14 @@ def _careful(raw: bytes, name: str) -> TeamSpec:
 
 def _finish(data: dict[str, Any], report: Report) -> TeamSpec:
     """Schema-valid data to a spec, with its cross-references checked into `report`."""
+    for path, value in texts({k: data[k] for k in DATED if k in data}, keys=False):
+        if path[-1] in DATE_FIELDS:
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError as exc:
+                report.add(path, f"{value!r} is not a date: {exc}", "write a date from 0001-01-01")
+    if report.problems:
+        return TeamSpec()
     spec = _to_spec(data)
     sections = tuple(SectionSpec.of(n, data[n]) for n in plugin_sections() if n in data)
     spec = dataclasses.replace(spec, sections=sections)
@@ -220,7 +211,7 @@ def _to_spec(data: dict[str, Any]) -> TeamSpec:
         departments=tuple(DepartmentSpec(**d) for d in data.get("departments") or ()),
         contributors=tuple(
             ContributorSpec(
-                **{**c, "email": c["email"].lower(), "capacity": float(c.get("capacity", 4))}
+                **{**c, "email": normal_email(c["email"]), "capacity": float(c.get("capacity", 4))}
             )
             for c in data.get("contributors") or ()
         ),
@@ -262,7 +253,7 @@ def _to_spec(data: dict[str, Any]) -> TeamSpec:
                 kpis=tuple(r.get("kpis", ())),
                 assignments=tuple(
                     AssignmentSpec(
-                        contributor=a["contributor"].lower(),
+                        contributor=normal_email(a["contributor"]),
                         role=ROLES[a["role"]],
                         hours=float(a.get("hours", 0)),
                         since=_date(a.get("from")),

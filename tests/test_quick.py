@@ -40,6 +40,8 @@ def test_quick_who_steps_aside_when_it_cannot_answer(ark: Ark, tmp_path: Path) -
     assert who(missing, "listening") is None
     assert not (tmp_path / "nothing-here.db").exists()  # a read never creates a database
     assert who("mysql://localhost/x", "listening") is None
-    # the ordinary path then creates the registry and words the error
+    # the ordinary path then words the error: a read creates no registry
+    assert "no registry" in ark("who", "listening", code=1).output
+    ark("db", "upgrade")
     assert "no responsibility 'listening'" in ark("who", "listening", code=1).output
     assert who(ark.db_url, "listening") is None  # unknown slug: fall back for the message

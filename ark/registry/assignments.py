@@ -118,8 +118,16 @@ class Assignments(Tasks):
             raise NotFound(
                 f"{email} holds no {role or 'role'} on {slug}", hint=f"see `ark who {slug}`"
             )
+        last = on or self.today
         for a in ended:
-            self._end(a, on or self.today)
+            if last < a.valid_from:
+                raise Conflict(
+                    f"{a.contributor.email} is {a.role} for {slug} from {a.valid_from}: "
+                    f"it cannot end on {last}, before it starts; nothing was changed",
+                    hint=f"pass --on {a.valid_from} or a later day",
+                )
+        for a in ended:
+            self._end(a, last)
         self.reassign_open_tasks({slug})
         return ended
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from ark.errors import NotFound
+from ark.errors import ArkError, NotFound
 from ark.models import (
     AuditRecord,
     Contributor,
@@ -25,6 +25,7 @@ from ark.models import (
 )
 from ark.registry.events import AssignmentChange, ProcessChange, TaskChange
 from ark.registry.queries import Queries
+from ark.text import normal_email, refusal
 
 if TYPE_CHECKING:
     from ark.plugins import Hooks
@@ -38,7 +39,11 @@ EVENT_HOOKS = {
 
 def current_actor() -> str:
     """Who is making changes: `ARK_USER`, else the operating-system user."""
-    return os.environ.get("ARK_USER") or getpass.getuser()
+    actor = os.environ.get("ARK_USER") or getpass.getuser()
+    why = refusal(actor, multiline=False)
+    if why is not None:
+        raise ArkError(f"ARK_USER {why}", hint="set ARK_USER to a plain name")
+    return actor
 
 
 def now() -> dt.datetime:
@@ -130,7 +135,7 @@ class RegistryBase:
         row: Contributor = self._one(
             Contributor,
             Contributor.email,
-            email.lower(),
+            normal_email(email),
             "contributor",
             f"ark people --search {email.split('@')[0]}",
         )

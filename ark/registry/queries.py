@@ -29,6 +29,7 @@ from ark.registry.results import (
     ResponsibilityRow,
     TaskRow,
 )
+from ark.text import normal_email
 
 T = TypeVar("T")
 Run = Callable[[str, Sequence[Any]], Sequence[Sequence[Any]]]
@@ -244,7 +245,7 @@ class Queries:
                 "EXISTS (SELECT 1 FROM assignment a JOIN contributor c "
                 "ON c.id = a.contributor_id WHERE a.responsibility_id = r.id "
                 "AND a.valid_to IS NULL AND c.email = ?)",
-                person.lower(),
+                normal_email(person),
             )
         if unowned:
             where.add("acc.email IS NULL")
@@ -460,7 +461,7 @@ class Queries:
         `until` are days, both included."""
         where = _Where()
         if person is not None:
-            email = person.lower()
+            email = normal_email(person)
             where.add(
                 "(a.actor = ? OR a.entity_key = ? OR a.entity_key LIKE ? ESCAPE '\\')",
                 email,

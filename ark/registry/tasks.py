@@ -15,7 +15,7 @@ from ark.models import (
     Responsibility,
     Task,
 )
-from ark.periods import periods
+from ark.periods import add_months, horizon_years, periods
 from ark.registry.base import now
 from ark.registry.events import TaskChange
 from ark.registry.settings import Settings
@@ -49,6 +49,14 @@ class Tasks(Settings):
         start = start or self.today
         if until < start:
             raise Conflict(f"--until {until} is before {start}", hint="pass a later date")
+        years = horizon_years()
+        if until > add_months(start, 12 * years):
+            raise Conflict(
+                f"--until {until} is more than {years} years after {start}: "
+                "tasks are planned at most that far ahead",
+                hint="pass an earlier date (plan again later), or raise the horizon with "
+                "ARK_PLAN_YEARS=N",
+            )
         responsibilities = list(
             self.session.scalars(
                 select(Responsibility).where(

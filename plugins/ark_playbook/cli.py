@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ark.clihelpers import db_option, registry
+from ark.params import Number
 from ark_playbook.labels import LANGS
 
 OUT_HELP = "Folder for mkdocs.yml, docs/ and site/ (default: playbook/ in the workspace)."
@@ -64,7 +65,7 @@ def build_command(out: Path | None, lang: str | None, db_url: str | None) -> Non
     "--interval",
     default=2.0,
     show_default=True,
-    type=click.FloatRange(min=0.2),
+    type=Number(0.2, 3600),
     help="Seconds between re-exports of the registry.",
 )
 @db_option

@@ -20,6 +20,7 @@ import pluggy
 import yaml
 
 from ark.errors import ArkError
+from ark.files import MiB, read_bounded, write_atomic
 from ark.service import Registry
 from ark_playbook.labels import labels
 from ark_playbook.pages import Snapshot, department_path, own_pages, responsibility_path
@@ -221,10 +222,10 @@ def write_site(site: Site, out: Path) -> Written:
     guard(out)
     done = Written()
     docs = out / DOCS
-    if write_if_changed(out / CONFIG, site.config.encode()):
+    if write_atomic(out / CONFIG, site.config.encode()):
         done.written.append(CONFIG)
     for path, content in site.files.items():
-        if write_if_changed(docs / path, content):
+        if write_atomic(docs / path, content):
             done.written.append(f"{DOCS}/{path}")
     if docs.is_dir():
         for folder, dirs, names in os.walk(docs, topdown=False):
@@ -242,9 +243,8 @@ def guard(out: Path) -> None:
     """Only a folder the exporter made (or an empty one) is written into."""
     config = out / CONFIG
     if config.exists():
-        with config.open(encoding="utf-8") as handle:
-            if handle.readline() == HEADER:
-                return
+        if read_bounded(config, MiB).startswith(HEADER.encode()):
+            return
         raise ArkError(
             f"{config} was not written by `ark playbook build`; the playbook would overwrite it",
             hint="pass --out with a new or empty folder",
@@ -254,17 +254,6 @@ def guard(out: Path) -> None:
             f"{out} is not empty and holds no playbook",
             hint="pass --out with a new or empty folder",
         )
-
-
-def write_if_changed(path: Path, content: bytes) -> bool:
-    """Write `content` unless the file already holds exactly it; True when written."""
-    try:
-        if path.stat().st_size == len(content) and path.read_bytes() == content:
-            return False
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    return True
 
 
 def export(

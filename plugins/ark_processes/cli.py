@@ -10,6 +10,7 @@ import click
 
 from ark.clihelpers import db_option, json_option, parse_date, print_json, registry
 from ark.errors import ArkError
+from ark.params import NOTE, TEXT, Number
 from ark.vocabulary import LANGUAGES
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 
 RECENT = 10
+REVISION = Number(1, 2**31 - 1, integer=True)
 
 
 @click.group()
@@ -44,8 +46,10 @@ def _summary(reg: Registry, row: ProcessRow) -> dict[str, Any]:
 
 @process.command("new")
 @click.argument("slug")
-@click.option("--responsibility", default="CHANGE-ME", help="The responsibility it documents.")
-@click.option("--title", help="Default: the slug, in words.")
+@click.option(
+    "--responsibility", default="CHANGE-ME", type=TEXT, help="The responsibility it documents."
+)
+@click.option("--title", type=TEXT, help="Default: the slug, in words.")
 @click.option(
     "--dir",
     "directory",
@@ -61,26 +65,30 @@ def process_new(
     """Write DIR/SLUG.md: a process file with front matter to fill in."""
     import re
 
+    from ark.files import write_atomic
+    from ark.located import SLUG_MAX
     from ark_processes.document import SLUG, starter
 
-    if not re.fullmatch(SLUG, slug):
+    if not re.fullmatch(SLUG, slug) or len(slug) > SLUG_MAX:
         raise ArkError(
-            f"{slug!r} is not a slug",
-            hint="use lowercase letters, digits and single hyphens, e.g. weekly-report",
+            f"{slug[:80]!r} is not a slug",
+            hint="use lowercase letters, digits and single hyphens, e.g. weekly-report, "
+            f"at most {SLUG_MAX} characters",
         )
     target = directory / f"{slug}.md"
     if target.exists() and not force:
         raise ArkError(f"{target} already exists", hint="pass --force to overwrite it")
-    directory.mkdir(parents=True, exist_ok=True)
     text = starter(slug, title or slug.replace("-", " ").capitalize(), responsibility, lang)
-    target.write_bytes(text.encode("utf-8"))
+    write_atomic(target, text.encode("utf-8"))
     click.echo(f"wrote {target}")
     click.echo(f'next: fill it in, then `ark process record {target} --message "first version"`')
 
 
 @process.command("record")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--message", "-m", default="", help="Why it changed, kept with the revision.")
+@click.option(
+    "--message", "-m", default="", type=NOTE, help="Why it changed, kept with the revision."
+)
 @db_option
 @json_option
 def process_record(
@@ -138,7 +146,7 @@ def process_list(db_url: str | None, as_json: bool) -> None:
 
 @process.command("show")
 @click.argument("slug")
-@click.option("--revision", "number", type=int, help="Show this revision (default: current).")
+@click.option("--revision", "number", type=REVISION, help="Show this revision (default: current).")
 @db_option
 @json_option
 def process_show(slug: str, number: int | None, db_url: str | None, as_json: bool) -> None:
@@ -213,8 +221,8 @@ def process_history(slug: str, db_url: str | None, as_json: bool) -> None:
 
 @process.command("diff")
 @click.argument("slug")
-@click.argument("old", type=int)
-@click.argument("new", type=int)
+@click.argument("old", type=REVISION)
+@click.argument("new", type=REVISION)
 @db_option
 @json_option
 def process_diff(slug: str, old: int, new: int, db_url: str | None, as_json: bool) -> None:
@@ -232,7 +240,7 @@ def process_diff(slug: str, old: int, new: int, db_url: str | None, as_json: boo
 @process.command("review")
 @click.argument("slug")
 @click.option("--on", callback=parse_date, metavar="DATE", help="Default: today.")
-@click.option("--by", help="Who reviewed it (default: ARK_USER).")
+@click.option("--by", type=TEXT, help="Who reviewed it (default: ARK_USER).")
 @db_option
 def process_review(slug: str, on: dt.date | None, by: str | None, db_url: str | None) -> None:
     """Stamp a review: the process was read and still holds (its text is unchanged)."""
@@ -255,16 +263,12 @@ def process_export(directory: Path, db_url: str | None) -> None:
 
     A file that already holds the same text is left untouched.
     """
+    from ark.files import write_atomic
     from ark.processes import current_texts
 
     with registry(db_url, write=False) as reg:
         texts = current_texts(reg)
-    directory.mkdir(parents=True, exist_ok=True)
-    written = 0
-    for slug, text in texts.items():
-        target = directory / f"{slug}.md"
-        raw = text.encode("utf-8")
-        if not target.exists() or target.read_bytes() != raw:
-            target.write_bytes(raw)
-            written += 1
+    written = sum(
+        write_atomic(directory / f"{slug}.md", text.encode("utf-8")) for slug, text in texts.items()
+    )
     click.echo(f"wrote {written} file(s) to {directory}, {len(texts) - written} unchanged")

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ark.errors import ArkError, Problem
+from ark.files import MiB, UnreadableFile, read_bounded
 from ark.located import (
+    SLUG_MAX,
     SLUG_PATTERN,
     Located,
     Report,
@@ -32,11 +34,11 @@ from ark.service import Registry
 from ark.vocabulary import Cadence, Role
 
 SLUG = SLUG_PATTERN
-MAX_BYTES = 1024 * 1024
+MAX_BYTES = MiB
 FENCE = "---"
 Found = tuple[tuple[str | int, ...], str, str]  # where, what is wrong, the fix
 FIELDS: dict[str, Any] = {
-    "slug": {"type": "string", "pattern": SLUG},
+    "slug": {"type": "string", "pattern": SLUG, "maxLength": SLUG_MAX},
     "title": {"type": "string", "minLength": 1, "maxLength": 200},
     "responsibility": {"type": "string", "pattern": SLUG},
     "purpose": {"type": "string"},
@@ -210,8 +212,8 @@ def files_in(paths: Iterable[Path]) -> list[Path]:
             if not found:
                 raise ArkError(f"{path} holds no .md files", hint="name a process file or folder")
             out.extend(found)
-        elif path.is_file():
-            out.append(path)
+        elif path.exists() or path.is_symlink():
+            out.append(path)  # the reader says what is wrong with one that is not a file
         else:
             raise ArkError(f"{path} does not exist", hint="name a process file or folder")
     return out
@@ -222,20 +224,12 @@ def read(paths: Sequence[Path], registry: Registry) -> list[ProcessDraft]:
     parsed: list[ProcessFile] = []
     problems: list[Problem] = []
     for path in files_in(paths):
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            problems.append(
-                Problem(
-                    str(path),
-                    1,
-                    1,
-                    "",
-                    f"the file is {size // 1024} KiB, over the 1 MiB limit",
-                    "split it, or check the path",
-                )
-            )
+        try:
+            raw = read_bounded(path, MAX_BYTES, what="process file")
+        except UnreadableFile as exc:
+            problems.append(Problem(str(path), 1, 1, "", exc.reason, "split it, or check the path"))
             continue
-        result, found = parse(path.read_bytes(), str(path))
+        result, found = parse(raw, str(path))
         problems.extend(found)
         if result is not None:
             parsed.append(result)
@@ -299,7 +293,7 @@ def starter(slug: str, title: str, responsibility: str, lang: str) -> str:
     return NEW_FILE.format(
         slug=slug,
         title=json.dumps(title, ensure_ascii=False),
-        responsibility=responsibility,
+        responsibility=json.dumps(responsibility, ensure_ascii=False),
         **NEW_FILE_WORDS.get(lang, NEW_FILE_WORDS["en"]),
     )
 

@@ -32,18 +32,17 @@ def write_starters(directory: Path, template: str, lang: str) -> list[Path]:
     that already exist alone."""
     if template not in TEMPLATES:
         return []
+    from ark.files import write_atomic
     from ark.templates import small_firm_responsibilities
 
     carried = small_firm_responsibilities() if template == "small-firm" else None
-    directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, raw in starter_files(lang).items():
         found = RESPONSIBILITY.search(raw)
         if carried is not None and (found is None or found.group(1).decode() not in carried):
             continue
         target = directory / name
-        if not target.exists():
-            target.write_bytes(raw)
+        if not target.exists() and write_atomic(target, raw):
             written.append(target)
     return written
 
