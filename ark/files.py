@@ -105,9 +105,11 @@ def write_atomic(path: Path, data: bytes) -> bool:
     """
     if holds(path, data):
         return False
-    target = path.resolve() if path.is_symlink() else path
     temp: str | None = None
+    existed = False
     try:
+        target = path.resolve() if path.is_symlink() else path
+        existed = target.exists()
         if target.exists() and not target.is_file():
             raise OSError(0, "it exists and is not a regular file")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +129,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
         reason = exc.strerror or str(exc)
         raise ArkError(
             f"cannot write {path}: {reason}; "
-            + ("the old file is untouched" if path.exists() else "nothing was written"),
+            + ("the old file is untouched" if existed else "nothing was written"),
             hint="free some disk space, or check the path and its folder's permissions",
         ) from None
     finally:

@@ -8,8 +8,6 @@ a fix. Both read YAML 1.2's core schema, so they agree on what is valid.
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +16,7 @@ from typing import Any, ClassVar
 import yaml
 
 from ark.errors import InvalidTeamFile, Problem
-from ark.text import refusal, refused_pattern
+from ark.text import refusal, refused_pattern, shown
 
 FieldPath = tuple[str | int, ...]
 Mark = tuple[int, int]
@@ -182,17 +180,6 @@ def kind_of(value: Any) -> str:
         bool: "boolean",
         type(None): "null",
     }.get(type(value), type(value).__name__)
-
-
-def shown(value: Any) -> str:
-    """A value as the file spells it: `true`, `null`, `.inf`, `'text'` (never Python's `True`)."""
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return ".nan" if value != value else ("-.inf" if value < 0 else ".inf")
-    if value is None or isinstance(value, bool | int | float):
-        return json.dumps(value)
-    return f"a {kind_of(value)}"
 
 
 def bounds(schema: dict[str, Any]) -> str:

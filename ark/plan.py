@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ark.spec import AssignmentSpec, Entity, ResponsibilitySpec, TeamSpec
+from ark.text import shown
 
 Action = Literal["add", "change", "remove"]
 ORDER = (
@@ -50,7 +51,7 @@ class Change:
         if self.action != "change":
             return head
         before, after = self.before or {}, self.after or {}
-        parts = [f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in self.fields()]
+        parts = [f"{k}: {shown(before.get(k))} -> {shown(after.get(k))}" for k in self.fields()]
         return f"{head} ({'; '.join(parts)})"
 
     def as_json(self) -> dict[str, Any]:

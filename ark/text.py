@@ -9,9 +9,12 @@ after YAML's escapes are processed, process files, command-line values), by this
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import unicodedata
 from functools import cache
+from typing import Any
 
 # Line breaks and tabs are layout in multi-line texts (descriptions, notes), not commands.
 LAYOUT = "\t\n\r"
@@ -54,3 +57,21 @@ def normal_email(text: str) -> str:
     address with a zero-width space is an error its author sees, not a silent new person.
     """
     return unicodedata.normalize("NFC", text.strip()).lower()
+
+
+def shown(value: Any) -> str:
+    """A value as a YAML file spells it: `true`, `null`, `.inf`, `'text'`, `[a, b]`.
+
+    Messages and plans show values this way, never as Python's `True` or `None`.
+    """
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if value != value else ("-.inf" if value < 0 else ".inf")
+    if value is None or isinstance(value, bool | int | float):
+        return json.dumps(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{shown(k)}: {shown(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(map(shown, value)) + "]"
+    return repr(str(value))
