@@ -36,6 +36,7 @@ WRITER_LOCK = 0x41524B  # "ARK"
 POSTGRES_EXTRA = "pip install 'ark-team[postgres]'"
 # URL parameters that carry a secret: masked wherever a URL is shown.
 SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
+MASK = "ark-masked-secret"  # a placeholder that URL quoting leaves alone
 # What a damaged SQLite file answers; PostgreSQL's "no such table" state.
 NOT_A_DATABASE = ("file is not a database", "database disk image is malformed")
 UNDEFINED_TABLE = "42P01"
@@ -58,8 +59,9 @@ def wait_seconds() -> float:
 
 def shown_url(url: URL) -> str:
     """The URL to print: its password masked, in the user part and in the parameters."""
-    secret = {k: "***" for k in url.query if k.lower() in SECRET_PARAMETERS}
-    return url.update_query_dict(secret).render_as_string(hide_password=True)
+    secret = {k: MASK for k in url.query if k.lower() in SECRET_PARAMETERS}
+    shown = url.update_query_dict(secret).render_as_string(hide_password=True)
+    return shown.replace(MASK, "***")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
