@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import yaml
 
 from ark.errors import InvalidTeamFile, Problem
-from ark.text import refusal, refused_pattern, shown
+from ark.text import refusal, shown
 
 FieldPath = tuple[str | int, ...]
 Mark = tuple[int, int]
@@ -24,7 +24,7 @@ SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
 SLUG_MAX = 64
 NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # A tag (`!foo`, `!!binary`): the compiled parser drops unknown ones without a word.
-TAG = re.compile(r"(?:^|[\s\[{,])!", re.M)
+TAG = re.compile(r"[\s\[{,]!")
 BOM = "\ufeff"
 YAML_1_1_ONLY = {f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "timestamp")}
 # YAML 1.2's core schema, as the compiled parser of `quick_load` reads it: `yes`, `no`, `on`
@@ -287,9 +287,9 @@ def quick_load(text: str, validator: Any) -> dict[str, Any] | None:
 
     if (
         NON_PRINTABLE.search(text)  # YAML forbids them; the careful reader says where
-        or refused_pattern().search(text)
+        or (not text.isascii() and refusal(text) is not None)
         or "\\" in text  # an escape may spell a refused character: the careful reader looks
-        or TAG.search(text)
+        or ("!" in text and (text.startswith("!") or TAG.search(text)))
     ):
         return None
     try:
