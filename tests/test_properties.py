@@ -33,13 +33,23 @@ from ark.vocabulary import Cadence, Component, Role
 from tests.conftest import FIXTURES, Ark
 
 slugs = st.from_regex(r"\A[a-z0-9]{1,8}(-[a-z0-9]{1,6}){0,2}\Z")
-# Any printable text, including what YAML treats specially (`yes`, `010`, `: `, `#`, quotes).
+# Any text Ark takes, including what YAML treats specially (`yes`, `010`, `: `, `#`, quotes):
+# no control or invisible format characters (ark.text), tabs and line breaks aside in texts.
+REFUSED = ("Cs", "Cc", "Cf", "Zl", "Zp")
 words = st.text(
-    st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\ufeff"),
+    st.characters(blacklist_categories=REFUSED),
     min_size=1,
     max_size=30,
 ) | st.sampled_from(["yes", "no", "on", "010", "1e3", "null", "~", "2026-01-05", "- a", "a: b"])
-texts = st.just("") | words | st.text(min_size=1, max_size=60)
+texts = (
+    st.just("")
+    | words
+    | st.text(
+        st.characters(blacklist_categories=REFUSED, whitelist_characters="\t\n\r"),
+        min_size=1,
+        max_size=60,
+    )
+)
 hours = st.integers(0, 160).map(lambda h: h / 2)
 dates = st.dates(dt.date(2020, 1, 1), dt.date(2099, 12, 31))
 
