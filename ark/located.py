@@ -369,18 +369,18 @@ def careful_load(text: str, report: Report) -> Located | None:
     return located
 
 
-def texts(data: Any, path: FieldPath = (), *, keys: bool = True) -> Iterator[tuple[FieldPath, str]]:
-    """Every text in `data` (keys too, unless told), with the path of the value it is or keys."""
+def texts(data: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
+    """Every text in `data`, keys and values, with the path of the value it is or keys."""
     if isinstance(data, str):
         yield path, data
     elif isinstance(data, dict):
         for key, value in data.items():
-            if keys and isinstance(key, str):
+            if isinstance(key, str):
                 yield (*path, key), key
-            yield from texts(value, (*path, key), keys=keys)
+            yield from texts(value, (*path, key))
     elif isinstance(data, list):
         for index, value in enumerate(data):
-            yield from texts(value, (*path, index), keys=keys)
+            yield from texts(value, (*path, index))
 
 
 def check_schema(data: Any, schema: dict[str, Any], report: Report) -> None:
