@@ -8,6 +8,7 @@ import re
 import click
 
 from ark.clihelpers import db_option, engine_for, json_option, print_json, registry
+from ark.params import Number
 from ark.vocabulary import AccountRole
 
 ROLE = click.Choice([r.value for r in AccountRole])
@@ -27,7 +28,7 @@ class MaskLinks(logging.Filter):
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--port", default=8000, show_default=True, type=Number(1, 65535, integer=True))
 @db_option
 def serve(host: str, port: int, db_url: str | None) -> None:
     """Serve the workspace in the browser (pages and the /api/v1 JSON API).
