@@ -436,3 +436,9 @@ def test_two_registries_on_one_project_only_ever_adopt_their_own_issues(
 
     out = board.ark("apply", str(exported), code=1).output
     assert "names another registry than this one" in out and "registry:" in out
+
+
+def test_the_scrubber_leaves_prose_about_authentication_alone() -> None:
+    scrub = Scrubber(Credentials(email=EMAIL, token=SPECIAL))
+    text = "Basic authentication is disabled; use a Bearer token"
+    assert scrub(text) == text

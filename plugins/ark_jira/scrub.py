@@ -16,8 +16,9 @@ from urllib.parse import quote, quote_plus
 from ark_jira.config import Credentials
 
 MASK = "***"
-# Whatever follows an authorization scheme is a credential, even one we did not send.
-_SCHEMES = re.compile(r"\b(Basic|Bearer)(\s+|%20|\+)[A-Za-z0-9+/=._~%-]+", re.IGNORECASE)
+# A credential-like word after an authorization scheme is masked even if it is not one we
+# sent (16 characters or more, so prose such as "Basic authentication" is left alone).
+_SCHEMES = re.compile(r"\b(Basic|Bearer)(\s+|%20|\+)[A-Za-z0-9+/=._~%-]{16,}", re.IGNORECASE)
 
 
 def _encodings(secret: str) -> set[str]:
