@@ -729,3 +729,19 @@ def test_one_time_links_never_reach_the_access_log() -> None:
     )
     assert MaskLinks().filter(record)
     assert "s3cr3t" not in record.getMessage() and "/link/***" in record.getMessage()
+
+
+def test_task_views_page_through_mine_this_week_and_overdue(web: Web) -> None:
+    web.ark("tasks", "plan", "--from", "2020-01-01", "--until", "2020-01-31")
+    member = web.client("member")
+    overdue = member.get("/tasks?view=overdue").text
+    assert "listening/2020-W01" in overdue and "listening/2099" not in overdue
+    week = member.get("/tasks?view=week").text
+    assert "2020-W01" not in week
+    mine = member.get("/tasks?view=mine&responsibility=kpi-report").text
+    assert "kpi-report/" not in mine  # Ana's, not Bruno's
+    home = member.get("/").text
+    assert "Weekly listening report 2020-W01" in home  # overdue, on the home page
+    web.ark("tasks", "plan", "--from", "2021-01-01", "--until", "2021-12-31")
+    pages = member.get("/tasks?view=all&page=2").text
+    assert "page 2 of" in pages and 'rel="prev"' in pages

@@ -371,12 +371,15 @@ class Queries:
         responsibility: str | None = None,
         assignee: str | None = None,
         due_by: dt.date | None = None,
+        due_from: dt.date | None = None,
+        open_only: bool = False,
         linked_to: str | None = None,
         offset: int = 0,
         limit: int | None = None,
     ) -> Page[TaskRow]:
         """Tasks by due date then key; `due_by` keeps those due on or before the day,
-        `linked_to` (a system, `jira`) fills each task's `external_key` there, if any."""
+        `due_from` on or after it, `open_only` those not done; `linked_to` (a system,
+        `jira`) fills each task's `external_key` there, if any."""
         where = _Where()
         source = (
             "FROM task t JOIN responsibility r ON r.id = t.responsibility_id "
@@ -392,6 +395,10 @@ class Queries:
             where.add("c.email = ?", assignee.lower())
         if due_by is not None:
             where.add("t.due <= ?", due_by.isoformat() if self._dialect == "sqlite" else due_by)
+        if due_from is not None:
+            where.add("t.due >= ?", due_from.isoformat() if self._dialect == "sqlite" else due_from)
+        if open_only:
+            where.add("t.status <> 'done'")
         return self._page(
             "t.key, t.title, r.slug, t.status, c.email, t.due, t.period, l.external_key",
             source,

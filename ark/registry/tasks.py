@@ -119,18 +119,10 @@ class Tasks(Settings):
         status: TaskStatus | None = None,
         responsibility: str | None = None,
         assignee: str | None = None,
-        open_only: bool = False,
-        due_before: dt.date | None = None,
     ) -> list[Task]:
-        """Tasks by due date; `open_only` leaves out done ones, `due_before` keeps those due
-        before that day."""
         query = select(Task).order_by(Task.due, Task.key)
         if status is not None:
             query = query.where(Task.status == status)
-        if open_only:
-            query = query.where(Task.status != TaskStatus.DONE)
-        if due_before is not None:
-            query = query.where(Task.due < due_before)
         if responsibility is not None:
             query = query.where(Task.responsibility_id == self.responsibility(responsibility).id)
         if assignee is not None:

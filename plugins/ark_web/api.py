@@ -84,7 +84,6 @@ class Task:
     status: str
     assignee: str | None
     due: dt.date | None
-    note: str
     version: int
     jira: str | None
 
@@ -194,7 +193,6 @@ def create_api(engine: Any) -> FastAPI:
                 str(t.status),
                 t.assignee,
                 t.due,
-                t.note,
                 t.version,
                 t.jira,
             )

@@ -17,7 +17,6 @@ from typing import Any
 
 from ark import accounts, audit
 from ark.checks import Finding, check_raci, run_checks
-from ark.errors import NotFound
 from ark.plugins import hooks
 from ark.processes import (
     RevisionInfo,
@@ -71,7 +70,6 @@ class TaskRow:
     status: TaskStatus
     assignee: str | None
     due: dt.date | None
-    note: str
     version: int
     jira: str | None = None
 
@@ -150,6 +148,7 @@ class Home:
     findings: list[Finding]
     my_week: list[TaskRow]
     overdue: list[TaskRow]
+    overdue_count: int
     reviews: list[ProcessRow]
     kpis: list[KpiRow]
 
@@ -198,24 +197,26 @@ def _checks(registry: Registry) -> list[Finding]:
     return run_checks(registry, checks)
 
 
-def _tasks(registry: Registry, **filters: Any) -> list[TaskRow]:
-    rows = registry.tasks(**filters)
-    versions = audit.versions(registry, "task", (t.key for t in rows))
-    links = registry.links("jira")
-    return [
+def _tasks(
+    registry: Registry, *, offset: int = 0, limit: int | None = LIST_PAGE, **filters: Any
+) -> tuple[list[TaskRow], int]:
+    """A page of tasks (filters as the read API's `tasks`) and how many match in all."""
+    found = registry.read.tasks(linked_to="jira", offset=offset, limit=limit, **filters)
+    versions = audit.versions(registry, "task", (t.key for t in found.items))
+    rows = [
         TaskRow(
             t.key,
             t.title,
-            t.responsibility.slug,
-            t.status,
-            t.assignee.email if t.assignee else None,
+            t.responsibility,
+            TaskStatus(t.status),
+            t.assignee,
             t.due,
-            t.note,
             versions.get(t.key, 0),
-            links[t.id].external_key if t.id in links else None,
+            t.external_key,
         )
-        for t in rows
+        for t in found.items
     ]
+    return rows, found.total
 
 
 def _process_rows(registry: Registry, rows: list[Any]) -> list[ProcessRow]:
@@ -281,22 +282,11 @@ def home(engine: Any, email: str) -> Home:
         today = reg.today
         start, end = week_of(today)
         findings = _checks(reg)
-        try:
-            mine = _tasks(
-                reg, assignee=email, open_only=True, due_before=end + dt.timedelta(days=1)
-            )
-        except NotFound:  # an account that is not a contributor has no tasks
-            mine = []
-        overdue = _tasks(reg, open_only=True, due_before=today)
+        mine, _ = _tasks(reg, assignee=email, open_only=True, due_from=start, due_by=end)
+        overdue, late = _tasks(reg, open_only=True, due_by=today - dt.timedelta(days=1))
         reviews = _process_rows(reg, due_for_review(reg, today + dt.timedelta(days=30)))
         kpis = _kpi_rows(reg)
-    return Home(
-        findings,
-        [t for t in mine if t.due and start <= t.due],
-        overdue,
-        reviews,
-        kpis,
-    )
+    return Home(findings, mine, overdue, late, reviews, kpis)
 
 
 def team(engine: Any) -> TeamSpec:
@@ -409,7 +399,7 @@ def person(engine: Any, email: str) -> PersonDetail:
         p = found[0]
         row = PersonRow(p.email, p.name, p.department, p.capacity, p.assigned_hours, p.jira_user)
         roles = list(reg.read.held_roles(people=[email]).items)
-        tasks = _tasks(reg, assignee=email)
+        tasks, _ = _tasks(reg, assignee=email, open_only=True)
         version = audit.version(reg, "contributor", email)
         departments = reg.read.departments().items
     return PersonDetail(row, roles, tasks, version, departments)
@@ -460,7 +450,7 @@ def responsibility(engine: Any, slug: str) -> ResponsibilityDetail:
             for a in reg.history(row)
         ]
         current = list(reg.read.held_roles(responsibilities=[slug]).items)
-        tasks = _tasks(reg, responsibility=slug)
+        tasks, _ = _tasks(reg, responsibility=slug, open_only=True)
         procs = _process_rows(reg, [p for p in all_processes(reg) if p.responsibility == slug])
         kpis = _kpi_rows(reg, list(info.kpis))
         findings = _by_subject(check_raci(reg)).get(slug, [])
@@ -470,24 +460,28 @@ def responsibility(engine: Any, slug: str) -> ResponsibilityDetail:
 def tasks(
     engine: Any, view: str, email: str, responsibility: str | None, page: int
 ) -> tuple[list[TaskRow], Page]:
+    """A page of tasks: mine (open), due this week, overdue (open) or all."""
     with reading(engine) as reg:
-        rows = _tasks(reg, responsibility=responsibility or None)
         today = reg.today
-    start, end = week_of(today)
-    if view == "mine":
-        rows = [t for t in rows if t.assignee == email and t.status is not TaskStatus.DONE]
-    elif view == "week":
-        rows = [t for t in rows if t.due and start <= t.due <= end]
-    elif view == "overdue":
-        rows = [t for t in rows if t.due and t.due < today and t.status is not TaskStatus.DONE]
-    window = Page.of(page, len(rows), LIST_PAGE)
-    return rows[window.window(LIST_PAGE)], window
+        start, end = week_of(today)
+        filters: dict[str, Any] = {"responsibility": responsibility or None}
+        if view == "mine":
+            filters.update(assignee=email, open_only=True)
+        elif view == "week":
+            filters.update(due_from=start, due_by=end)
+        elif view == "overdue":
+            filters.update(open_only=True, due_by=today - dt.timedelta(days=1))
+        _, total = _tasks(reg, limit=0, **filters)
+        window = Page.of(page, total, LIST_PAGE)
+        rows, _ = _tasks(reg, offset=(window.number - 1) * LIST_PAGE, **filters)
+    return rows, window
 
 
 def task(engine: Any, key: str) -> TaskRow:
     with reading(engine) as reg:
-        reg.task(key)  # NotFound for a key that names no task
-        return next(t for t in _tasks(reg) if t.key == key)
+        row = reg.task(key)  # NotFound for a key that names no task
+        found, _ = _tasks(reg, responsibility=row.responsibility.slug, limit=None)
+    return next(t for t in found if t.key == key)
 
 
 def kpis(engine: Any, slug: str | None = None) -> list[KpiRow]:
