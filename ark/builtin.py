@@ -11,8 +11,18 @@ from typing import TYPE_CHECKING
 from ark.hookspecs import hookimpl
 
 if TYPE_CHECKING:
+    import click
+
     from ark.checks import Check
     from ark.templates import Template
+
+
+@hookimpl
+def ark_register_commands(cli: click.Group) -> None:
+    from ark.people_commands import import_people, person
+
+    cli.add_command(person)
+    cli.add_command(import_people)
 
 
 @hookimpl

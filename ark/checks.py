@@ -241,7 +241,29 @@ def check_objectives(registry: Any) -> Iterator[Finding]:
             )
 
 
+def check_placeholders(registry: Any) -> Iterator[Finding]:
+    """The template's placeholder people have been replaced by real ones."""
+    from ark.templates import PLACEHOLDER_DOMAIN, is_placeholder
+
+    emails = registry.session.scalars(
+        select(Contributor.email).where(
+            Contributor.archived.is_(False),
+            Contributor.email.like(f"%@{PLACEHOLDER_DOMAIN}"),
+        )
+    )
+    for email in emails:
+        if is_placeholder(email):
+            yield Finding(
+                Level.WARNING,
+                "placeholder",
+                email,
+                f"{email} is a placeholder person from `ark init`",
+                f"put the real person's e-mail and name in place of {email} in ark.yaml",
+            )
+
+
 CORE_CHECKS = (
+    Check("placeholders", check_placeholders),
     Check("raci", check_raci),
     Check("capacity", check_capacity),
     Check("departments", check_departments),

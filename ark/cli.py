@@ -13,7 +13,15 @@ from typing import Any
 
 import click
 
-from ark.clihelpers import ArkGroup, db_option, json_option, parse_date, print_json, registry
+from ark.clihelpers import (
+    ArkGroup,
+    db_option,
+    json_option,
+    on_option,
+    parse_date,
+    print_json,
+    registry,
+)
 from ark.errors import ArkError
 from ark.lists import COMMANDS as LIST_COMMANDS
 from ark.params import NOTE, Number
@@ -75,69 +83,132 @@ def templates() -> dict[str, Any]:
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Undo the edits made in the registry since the file was last applied or exported.",
+)
 @db_option
 @json_option
-def apply(file: Path, dry_run: bool, db_url: str | None, as_json: bool) -> None:
-    """Make the registry match the team FILE, in one transaction."""
+def apply(file: Path, dry_run: bool, force: bool, db_url: str | None, as_json: bool) -> None:
+    """Make the registry match the team FILE, in one transaction.
+
+    Edits made since the file was last applied or exported (`ark assign`, ...) are listed as
+    reverts and left alone unless --force is given; `ark export FILE` takes them in.
+    """
+    from ark.drift import file_digest
+    from ark.quick import unchanged
+    from ark.workspace import default_url
+
+    digest = file_digest(file.read_bytes()) if file.is_file() else ""
+    if digest and unchanged(db_url or default_url(file.parent, create=False), digest):
+        _print_apply(dry_run, None, [], as_json)
+        return
+    from ark.drift import reverts
     from ark.teamfile import read_team_file
 
     spec = read_team_file(file)
     with registry(db_url, file.parent) as reg:
-        plan = reg.plan(spec) if dry_run else reg.apply(spec)
+        plan = reg.plan(spec)
+        undone = reverts(plan, reg.edits_since_mark())
         if dry_run:
-            reg.session.rollback()
+            reg.rollback()
+        elif undone and not force:
+            for r in undone:
+                click.echo(f"revert: {r.describe()}", err=True)
+            raise ArkError(
+                f"{file} would undo {len(undone)} edit(s) made since it was last applied or "
+                "exported; nothing was changed",
+                hint=f"run `ark export {file}` to take them into the file, "
+                "or pass --force to undo them",
+            )
+        else:
+            reg.apply(spec, plan)
+            reg.mark_file(digest)
+    _print_apply(dry_run, plan, undone, as_json)
+
+
+def _print_apply(dry_run: bool, plan: Any, undone: list[Any], as_json: bool) -> None:
+    """Report an apply: its changes (none when `plan` is None), reverts first."""
+    changes = plan.changes if plan else ()
     if as_json:
         print_json(
             {
                 "dry_run": dry_run,
-                "counts": plan.counts(),
-                "changes": [c.as_json() for c in plan.changes],
+                "counts": plan.counts() if plan else {},
+                "changes": [c.as_json() for c in changes],
+                "reverts": [r.as_json() for r in undone],
             }
         )
         return
-    for line in plan.lines():
-        click.echo(line)
+    for r in undone:
+        click.echo(f"revert: {r.describe()}")
+    for change in changes:
+        click.echo(change.describe())
+    if not plan:
+        click.echo("nothing to change: the registry matches the file")
+        return
     summary = ", ".join(
         f"{entity}: +{n['add']} ~{n['change']} -{n['remove']}"
         for entity, n in plan.counts().items()
     )
-    verb = "would change" if dry_run else "changed"
-    click.echo(f"{verb}: {summary}" if plan else "nothing to change: the registry matches the file")
+    click.echo(f"{'would change' if dry_run else 'changed'}: {summary}")
 
 
 @cli.command()
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--raci-csv", is_flag=True, help="Write the RACI matrix as CSV instead of the team file."
+)
 @click.option("--force", is_flag=True, help="Write FILE even from an empty registry.")
 @db_option
-def export(file: Path | None, force: bool, db_url: str | None) -> None:
-    """Write the registry as a team file (to FILE, keeping its comments, or to stdout)."""
+def export(file: Path | None, raci_csv: bool, force: bool, db_url: str | None) -> None:
+    """Write the registry as a team file (to FILE, keeping its comments, or to stdout).
+
+    Writing FILE takes in the edits made since it was last applied, so applying it next
+    reverts nothing.
+    """
+    from ark.drift import file_digest
     from ark.export import dump_team
     from ark.files import read_bounded, write_atomic
     from ark.spec import TeamSpec
     from ark.teamfile import MAX_BYTES
 
-    with registry(db_url, file.parent if file else None, write=False) as reg:
-        spec = reg.snapshot()
+    if raci_csv:
+        from ark.raci import raci_csv as matrix
+
+        with registry(db_url, write=False) as reg:
+            csv_text = matrix(reg.snapshot())
+        if file is None:
+            click.echo(csv_text, nl=False)
+        else:
+            write_atomic(file, csv_text.encode("utf-8"))
+            click.echo(f"wrote {file}")
+        return
     if file is None:
-        click.echo(dump_team(spec), nl=False)
+        with registry(db_url, write=False) as reg:
+            click.echo(dump_team(reg.snapshot()), nl=False)
         return
     existing = read_bounded(file, MAX_BYTES, what="team file") if file.exists() else b""
     text = existing.decode("utf-8", errors="replace")
-    empty = spec == TeamSpec(strategy=spec.strategy, sections=spec.sections)
-    if existing.strip() and empty and not force:
-        raise ArkError(
-            f"the registry is empty: exporting it would replace the {text.count(chr(10))} "
-            f"lines of {file} with an empty team; nothing was written",
-            hint=f"check --db or ARK_DATABASE_URL, apply the file first (`ark apply {file}`), "
-            "or pass --force to empty the file",
-        )
-    try:
-        new = dump_team(spec, text or None)
-    except ArkError:
-        if not force:
-            raise
-        new = dump_team(spec)
-    written = write_atomic(file, new.encode("utf-8"))
+    with registry(db_url, file.parent, existing=True) as reg:
+        spec = reg.snapshot()
+        empty = spec == TeamSpec(strategy=spec.strategy, sections=spec.sections)
+        if existing.strip() and empty and not force:
+            raise ArkError(
+                f"the registry is empty: exporting it would replace the {text.count(chr(10))} "
+                f"lines of {file} with an empty team; nothing was written",
+                hint=f"check --db or ARK_DATABASE_URL, apply the file first (`ark apply {file}`), "
+                "or pass --force to empty the file",
+            )
+        try:
+            new = dump_team(spec, text or None)
+        except ArkError:
+            if not force:
+                raise
+            new = dump_team(spec)
+        written = write_atomic(file, new.encode("utf-8"))
+        reg.mark_file(file_digest(new.encode("utf-8")))
     click.echo(f"wrote {file}" if written else f"{file} already says the registry's state")
 
 
@@ -156,7 +227,7 @@ ROLE = click.Choice([r.value for r in Role])
     type=Number(0, 80),
     help="Hours a week (default: 0 for a new role; unchanged for a role already held).",
 )
-@click.option("--from", "since", callback=parse_date, metavar="DATE", help="Effective date.")
+@on_option("Effective date (default: today).", "--from")
 @click.option("--replace", is_flag=True, help="Hand over the accountable role from its holder.")
 @db_option
 def assign(
@@ -164,15 +235,13 @@ def assign(
     responsibility: str,
     role: str,
     hours: float | None,
-    since: dt.date | None,
+    on: dt.date | None,
     replace: bool,
     db_url: str | None,
 ) -> None:
     """Give EMAIL a RACI role on RESPONSIBILITY."""
     with registry(db_url) as reg:
-        row = reg.assign(
-            email, responsibility, Role(role), hours=hours, since=since, replace=replace
-        )
+        row = reg.assign(email, responsibility, Role(role), hours=hours, since=on, replace=replace)
         click.echo(
             f"{row.contributor.email} is {row.role} for {responsibility} "
             f"({row.hours:g} h a week) from {row.valid_from}"
@@ -183,7 +252,7 @@ def assign(
 @click.argument("email")
 @click.argument("responsibility")
 @click.option("--role", type=ROLE, help="End only this role (default: every role).")
-@click.option("--on", callback=parse_date, metavar="DATE", help="Last day (default: today).")
+@on_option("Last day (default: today).")
 @db_option
 def unassign(
     email: str, responsibility: str, role: str | None, on: dt.date | None, db_url: str | None
@@ -314,8 +383,9 @@ def check(file: Path | None, db_url: str | None, as_json: bool) -> None:
     else:
         spec, context = None, registry(db_url, write=False)
     with context as reg:
-        if spec is not None:
+        if spec is not None and file is not None:
             reg.apply(spec)
+            hooks().ark_check_workspace(registry=reg, directory=file.parent)
         findings = run_checks(reg, checks)
     errors = sum(f.level == "error" for f in findings)
     if as_json:
@@ -367,27 +437,58 @@ def tasks_plan(until: dt.date, start: dt.date | None, db_url: str | None, as_jso
     click.echo(f"{len(created)} task(s) planned")
 
 
+DUE = ("this-week", "overdue")
+
+
 @tasks.command("list")
 @click.option("--status", type=click.Choice([s.value for s in TaskStatus]))
 @click.option("--responsibility")
 @click.option("--assignee", metavar="EMAIL")
+@click.option(
+    "--due",
+    type=click.Choice(DUE),
+    help="Open tasks due this week (Monday to Sunday) or already overdue.",
+)
+@click.option("--mine", is_flag=True, help="Only the tasks of ARK_USER (your e-mail).")
 @db_option
 @json_option
 def tasks_list(
     status: str | None,
     responsibility: str | None,
     assignee: str | None,
+    due: str | None,
+    mine: bool,
     db_url: str | None,
     as_json: bool,
 ) -> None:
     """List tasks, by due date."""
+    from ark.registry.base import current_actor
+
+    if mine and assignee:
+        raise click.UsageError("use --mine or --assignee, not both")
+    today = dt.date.today()
+    window: dict[str, dt.date] = {}
+    if due == "this-week":
+        monday = today - dt.timedelta(days=today.weekday())
+        window = {"due_from": monday, "due_until": monday + dt.timedelta(days=6)}
+    elif due == "overdue":
+        window = {"due_before": today}
     with registry(db_url, write=False) as reg:
+        if mine:
+            assignee = current_actor()
+            if reg.find_contributor(assignee) is None:
+                raise ArkError(
+                    f"--mine: ARK_USER is {assignee!r}, which is no contributor's e-mail",
+                    hint="set ARK_USER to your e-mail, or use --assignee EMAIL",
+                )
         rows = [
             _task_json(t)
             for t in reg.tasks(
                 status=TaskStatus(status) if status else None,
                 responsibility=responsibility,
                 assignee=assignee,
+                open_only=due is not None,
+                **window,
             )
         ]
     if as_json:
@@ -424,7 +525,7 @@ def kpi() -> None:
 @kpi.command("record")
 @click.argument("kpi_slug", metavar="KPI")
 @click.argument("value", type=Number())
-@click.option("--date", "on", callback=parse_date, metavar="DATE", help="Default: today.")
+@on_option("The reading's date (default: today).", "--date")
 @db_option
 def kpi_record(kpi_slug: str, value: float, on: dt.date | None, db_url: str | None) -> None:
     """Store a reading of KPI."""
@@ -541,12 +642,13 @@ def db_upgrade(db_url: str | None) -> None:
     type=click.Path(file_okay=False, path_type=Path),
 )
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite DIRECTORY/ark.yaml even if it was edited.")
 @db_option
-def demo(directory: Path, lang: str, db_url: str | None) -> None:
+def demo(directory: Path, lang: str, force: bool, db_url: str | None) -> None:
     """Build a sample Ark team in DIRECTORY and run everything on it."""
     from ark.demo import run_demo
 
-    run_demo(directory, lang, db_url)
+    run_demo(directory, lang, db_url, force=force)
 
 
 for command in LIST_COMMANDS:
@@ -554,7 +656,4 @@ for command in LIST_COMMANDS:
 
 
 def main() -> None:
-    from ark.plugins import hooks
-
-    hooks().ark_register_commands(cli=cli)
     cli()

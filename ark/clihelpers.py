@@ -38,7 +38,32 @@ class ArkGroup(click.Group):
 
     A path the file system refuses (a name too long, a file where a folder is needed) can
     surface from any command's first look at it; it gets the same one-line treatment.
+
+    It also adds the plugins' commands only when a name is not a core command's (or the list
+    is shown): `ark who`, run many times a day, never loads the plugins.
     """
+
+    plugin_commands_added = False
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is None and self.add_plugin_commands():
+            found = super().get_command(ctx, cmd_name)
+        return found
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self.add_plugin_commands()
+        return super().list_commands(ctx)
+
+    def add_plugin_commands(self) -> bool:
+        """Add every plugin's commands, once; whether any were added now."""
+        if self.plugin_commands_added:
+            return False
+        from ark.plugins import hooks
+
+        self.plugin_commands_added = True
+        hooks().ark_register_commands(cli=self)
+        return True
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -73,28 +98,68 @@ def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return None if value is None else DATE.convert(value, param, ctx)
 
 
+class AliasedOption(click.Option):
+    """An option whose older names still work but are left out of `--help`."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        names, self.opts = self.opts, self.opts[:1]
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.opts = names
+
+
+def on_option(help: str, *old_names: str) -> Callable[[F], F]:
+    """`--on DATE`, the one name of a change's date across commands (`old_names` still work)."""
+    return click.option(
+        "--on",
+        *old_names,
+        "on",
+        cls=AliasedOption,
+        callback=parse_date,
+        metavar="DATE",
+        help=help,
+    )
+
+
 def engine_for(db_url: str | None, workspace: Path | None = None, *, create: bool = True) -> Engine:
     from ark.db import open_engine
 
     return open_engine(db_url, workspace=workspace, create=create)
 
 
+def command_name(context: click.Context | None) -> str | None:
+    """The command being run, without the program's name (`person offboard`), however `ark`
+    was started (`ark`, `python -m ark`, a test's runner)."""
+    names: list[str] = []
+    while context is not None and context.parent is not None:
+        names.append(context.info_name or "")
+        context = context.parent
+    return " ".join(reversed(names)) or None
+
+
 @contextmanager
 def registry(
-    db_url: str | None, workspace: Path | None = None, *, write: bool = True
+    db_url: str | None,
+    workspace: Path | None = None,
+    *,
+    write: bool = True,
+    existing: bool | None = None,
 ) -> Iterator[Registry]:
-    """One transaction on the registry, with the plugins' hooks attached.
+    """One transaction on the registry, with the plugins' hooks attached; its audit records
+    name the command (`assign`, `person offboard`), so a later apply can say what it undoes.
 
-    A read where there is no registry (no file, or a database without Ark's schema) is
-    refused rather than answered from a new, empty one: `ark check` in a mistyped folder
-    must not report a clean team.
+    A read (or a write that needs an `existing` registry) where there is no registry (no
+    file, or a database without Ark's schema) is refused rather than answered from a new,
+    empty one: `ark check` in a mistyped folder must not report a clean team.
     """
     from ark.plugins import hooks
     from ark.registry.writer import transaction
 
-    engine = engine_for(db_url, workspace, create=write)
+    engine = engine_for(db_url, workspace, create=write if existing is None else not existing)
+    via = command_name(click.get_current_context(silent=True))
     try:
-        with transaction(engine, hooks=hooks(), write=write) as reg:
+        with transaction(engine, hooks=hooks(), write=write, via=via) as reg:
             yield reg
     finally:
         engine.dispose()

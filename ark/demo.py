@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from ark.errors import ArkError
 from ark.spec import TeamSpec
 from ark.vocabulary import BusinessType
 
@@ -34,6 +35,7 @@ FIRST = (
     "Sara",
     "Tomás",
 )
+DEMO_DIGEST = "demo.team-file"  # the digest of the ark.yaml the demo last wrote
 LAST = ("García", "Martín", "López", "Sánchez", "Romero", "Navarro", "Torres", "Vidal", "Molina")
 
 
@@ -82,9 +84,10 @@ def fictitious(spec: TeamSpec) -> TeamSpec:
     )
 
 
-def run_demo(directory: Path, lang: str, db_url: str | None) -> None:
+def run_demo(directory: Path, lang: str, db_url: str | None, *, force: bool = False) -> None:
     from ark.checks import run_checks
     from ark.db import open_engine
+    from ark.drift import file_digest
     from ark.export import dump_team
     from ark.files import write_atomic
     from ark.plugins import hooks
@@ -93,16 +96,27 @@ def run_demo(directory: Path, lang: str, db_url: str | None) -> None:
 
     today = dt.date.today()
     team_file = directory / "ark.yaml"
+    engine = open_engine(db_url, workspace=directory)
+    if team_file.exists() and not force:
+        with transaction(engine, write=False) as reg:
+            written = reg.state(DEMO_DIGEST)
+        if written != file_digest(team_file.read_bytes()):
+            raise ArkError(
+                f"{team_file} was edited since `ark demo` wrote it (or is not the demo's)",
+                hint="pass --force to start the demo afresh, or name another DIRECTORY",
+            )
     spec = fictitious(ARK_TEMPLATE.render(BusinessType.COMMERCIAL, lang, today))
     write_atomic(
         team_file, dump_team(spec, header="# Ark demo team: fictitious people.\n").encode()
     )
     click.echo(f"team file:   {team_file}")
-    engine = open_engine(db_url, workspace=directory)
     pm = hooks()
     pm.ark_init_workspace(directory=directory, template=ARK_TEMPLATE.name, lang=lang)
-    with transaction(engine, hooks=pm) as reg:
+    with transaction(engine, hooks=pm, via="demo") as reg:
         plan = reg.apply(spec)
+        digest = file_digest(team_file.read_bytes())
+        reg.mark_file(digest)
+        reg.set_state(DEMO_DIGEST, digest)
     click.echo(f"registry:    {engine.url.render_as_string()}")
     click.echo(
         f"applied:     {len(plan.changes)} changes "
@@ -122,4 +136,7 @@ def run_demo(directory: Path, lang: str, db_url: str | None) -> None:
     click.echo(f"checks:      {errors} error(s), {len(findings) - errors} warning(s)")
     for f in findings[:5]:
         click.echo(f"             {f.level}: {f.message}")
-    click.echo(f"next:        cd {directory} && ark check && ark who listening && ark tasks list")
+    click.echo(
+        f"next:        cd {directory} && ark check && ark who listening && ark tasks list; "
+        "for your own team: ark init my-ark"
+    )

@@ -87,10 +87,10 @@ def ark_task_changed(registry: Registry, change: TaskChange) -> None:
 
 @hookspec
 def ark_process_changed(registry: Registry, change: ProcessChange) -> None:
-    """A process was recorded (a new revision), reviewed, or logged a completed task.
+    """A process was recorded (a new revision), reviewed, logged a completed task, or archived.
 
     :param registry: the registry, inside the transaction making the change.
-    :param change: the action (`recorded`, `reviewed` or `logged`), the process slug, its
+    :param change: the action (`recorded`, `reviewed`, `logged` or `archived`), the process slug, its
         responsibility, its current revision number and who made the change.
     """
 
@@ -102,6 +102,15 @@ def ark_init_workspace(directory: Path, template: str, lang: str) -> None:
     :param directory: the workspace folder holding the new `ark.yaml`.
     :param template: the name of the template it was made from (`ark`).
     :param lang: the workspace's language (`en` or `es`). Leave existing files as they are.
+    """
+
+
+@hookspec
+def ark_check_workspace(registry: Registry, directory: Path) -> None:
+    """Load what a workspace's own files add to its team, for `ark check --file`.
+
+    :param registry: a throwaway registry the team file was just applied to.
+    :param directory: the folder holding the team file.
     """
 
 

@@ -338,6 +338,9 @@ class AuditRecord(Base):
     entity_key: Mapped[str] = mapped_column(String(200))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # The command that made the change (`assign`, `person offboard`), named when an apply
+    # would undo it; NULL for records older than the column.
+    via: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class Process(Base):

@@ -86,6 +86,9 @@ class Hooks:
     def ark_process_changed(self, registry: Registry, change: ProcessChange) -> None:
         self.pm.hook.ark_process_changed(registry=registry, change=change)
 
+    def ark_check_workspace(self, registry: Registry, directory: Path) -> None:
+        self.pm.hook.ark_check_workspace(registry=registry, directory=directory)
+
     def ark_init_workspace(self, directory: Path, template: str, lang: str) -> None:
         self.pm.hook.ark_init_workspace(directory=directory, template=template, lang=lang)
 

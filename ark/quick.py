@@ -10,6 +10,7 @@ which upgrades an old registry, refuses a newer one and words the errors. tests/
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from ark.registry.queries import connect
@@ -63,3 +64,28 @@ def who(url: str, slug: str) -> dict[str, Any] | None:
             if email is not None
         ],
     }
+
+
+MARK = """
+SELECT s.value, (SELECT max(id) FROM audit) FROM setting s
+WHERE s.key = {p} AND (SELECT version_num FROM alembic_version) = {p}
+"""
+
+
+def unchanged(url: str, digest: str) -> bool:
+    """Whether the registry says what the team file with `digest` says, known from the file
+    mark alone: that file was the last applied or exported, and nothing changed since."""
+    connected = connect(url)
+    if connected is None:
+        return False
+    connection, marker = connected
+    try:
+        row = connection.execute(MARK.format(p=marker), ("file.mark", SCHEMA_HEAD)).fetchone()
+    except Exception:  # noqa: BLE001 - any failure here means: take the ordinary path
+        return False
+    finally:
+        connection.close()
+    if row is None:
+        return False
+    mark = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    return bool(mark.get("digest") == digest and mark.get("audit") == (row[1] or 0))

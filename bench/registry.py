@@ -6,11 +6,16 @@ to 100,000 records, as a year of a big team's changes would leave it.
 
 Wall times are of whole `ark` processes, as a team lead would see them. Statement counts come
 from running the same commands in-process under a SQLAlchemy event listener; running a small
-team and the big one shows which counts grow with the team (an N+1 would). The naive way —
-row by row through the ORM, one flush per entity, and a check that asks per responsibility —
-runs on the same team beside it.
+team and the big one shows which counts grow with the team (an N+1 would). Two other ways of
+applying run on the same team beside Ark: the naive one (row by row through the ORM, a flush
+per row and a query per reference) and the plain ORM one a user would write (`add_all`, one
+flush); the check has its naive way (asking per responsibility and per person) too.
 
-    .venv/bin/python bench/registry.py                 # both backends, full size
+The team is valid and checks without errors, so `check` is timed on the common case. The
+no-op apply is timed twice: on the file last applied (answered from the registry's mark of
+that file) and on the same team with a comment added (the full comparison).
+
+    .venv/bin/python bench/registry.py --postgres postgresql://postgres@127.0.0.1:5432/DB
     .venv/bin/python bench/registry.py --backend sqlite --scale 0.1
 """
 
@@ -30,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+POSTGRES_ENV = "ARK_BENCH_POSTGRES_URL"
 ARK = str(Path(sys.executable).parent / "ark")
 TARGETS = {  # seconds, from the issue
     "apply (first)": 30.0,
@@ -71,12 +76,13 @@ HOURS = {"accountable": 0.5, "responsible": 1.5, "consulted": 0.5, "informed": 0
 
 
 def team_yaml(size: Size) -> str:
-    """A valid team file of `size`: every responsibility has one accountable and responsibles."""
+    """A valid team file of `size` that checks without errors: every responsibility has one
+    accountable and responsibles, and nobody is given more hours than their capacity."""
     out = [
         "ark: 1",
         "strategy:",
         "  name: Bench strategy",
-        "  min_weekly_hours: 1",
+        "  min_weekly_hours: 0",
         "  expected_departments: [" + ", ".join(f"dep-{d}" for d in range(size.departments)) + "]",
         "departments:",
     ]
@@ -88,7 +94,7 @@ def team_yaml(size: Size) -> str:
             f"  - email: person{c}@bench.test",
             f"    name: Person {c}",
             f"    department: dep-{c % size.departments}",
-            f"    capacity: {4 + c % 5}",
+            f"    capacity: {8 + c % 5}",  # above the most a person is given here
         ]
     out += ["kpis:", "  - slug: followers", "    name: Followers", "  - slug: leads"]
     out += ["    name: Leads", "responsibilities:"]
@@ -132,6 +138,9 @@ def team_yaml(size: Size) -> str:
 # -- databases --------------------------------------------------------------------------------
 
 
+POSTGRES: list[str] = []  # the server's URL, from --postgres
+
+
 @contextlib.contextmanager
 def database(backend: str, folder: Path) -> Iterator[str]:
     """A fresh, empty registry URL: a SQLite file, or a PostgreSQL schema dropped afterwards."""
@@ -141,11 +150,13 @@ def database(backend: str, folder: Path) -> Iterator[str]:
     import psycopg
 
     schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = POSTGRES_SERVER.replace("+psycopg", "")
+    server = POSTGRES[0]
+    admin = server.replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in server else "?"
     try:
-        yield f"{POSTGRES_SERVER}?options=-csearch_path%3D{schema}"
+        yield f"{server}{separator}options=-csearch_path%3D{schema}"
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
@@ -337,6 +348,73 @@ def naive_apply(url: str, team: Path) -> int:
     return count[0]
 
 
+def orm_apply(url: str, team: Path) -> int:
+    """The plain ORM way a user would write: every row built in Python, `add_all`, one flush;
+    references by object, not by query; an audit record per row."""
+    from sqlalchemy.orm import Session
+
+    from ark.db import open_engine
+    from ark.models import Assignment, AuditRecord, Contributor, Department, Kpi, Responsibility
+    from ark.teamfile import read_team_file
+
+    spec = read_team_file(team)
+    engine = open_engine(url)
+    with counting() as count, Session(engine) as s, s.begin():
+        stamp = dt.datetime.now(dt.UTC)
+        rows: list[Any] = []
+
+        def audit(entity: str, key: str) -> None:
+            rows.append(
+                AuditRecord(
+                    at=stamp,
+                    actor="bench",
+                    action="add",
+                    entity=entity,
+                    entity_key=key,
+                    before=None,
+                    after=None,
+                )
+            )
+
+        departments = {
+            d.slug: Department(slug=d.slug, name=d.name, description=d.description)
+            for d in spec.departments
+        }
+        rows += departments.values()
+        rows += [Kpi(slug=k.slug, name=k.name, unit=k.unit) for k in spec.kpis]
+        people = {
+            c.email: Contributor(
+                email=c.email,
+                name=c.name,
+                department=departments[c.department],
+                capacity=c.capacity,
+            )
+            for c in spec.contributors
+        }
+        rows += people.values()
+        for r in spec.responsibilities:
+            responsibility = Responsibility(slug=r.slug, title=r.title, kpis=list(r.kpis))
+            rows.append(responsibility)
+            audit("responsibility", r.slug)
+            for a in r.assignments:
+                rows.append(
+                    Assignment(
+                        contributor=people[a.contributor],
+                        responsibility=responsibility,
+                        role=a.role,
+                        hours=a.hours,
+                        valid_from=a.since or dt.date.today(),
+                    )
+                )
+                audit("assignment", f"{r.slug}/{a.contributor}/{a.role}")
+        for c in spec.contributors:
+            audit("contributor", c.email)
+        s.add_all(rows)
+        s.flush()
+    engine.dispose()
+    return count[0]
+
+
 def naive_check(url: str) -> int:
     """The RACI and capacity checks asked per responsibility and per person (N+1)."""
     from sqlalchemy import select
@@ -428,6 +506,9 @@ def timed(action: Callable[[], int]) -> tuple[Timing, int]:
 COMMANDS: list[tuple[str, list[str], int]] = [  # name, arguments ({team} = the file), repeats
     ("apply (first)", ["apply", "{team}"], 1),
     ("apply (no-op)", ["apply", "{team}"], 3),
+    # The same team with a comment added: the mark does not match, so the file is read and
+    # compared with the registry in full (once: that apply marks the new file).
+    ("apply (no-op, full)", ["apply", "{edited}"], 1),
     ("check", ["check"], 3),
     ("who", ["who", "resp-1"], 5),
     ("export", ["export"], 2),
@@ -468,7 +549,7 @@ def measure(backend: str, teams: dict[str, Path], folder: Path, naive: bool) -> 
     for size, team in teams.items():
         with database(backend, folder) as url:
             counted[size] = {
-                name: statements([a.format(team=team) for a in args], url)
+                name: statements([a.format(team=team, edited=edited(team)) for a in args], url)
                 for name, args, _ in COMMANDS
             }
             fill_audit_log(url)
@@ -478,7 +559,9 @@ def measure(backend: str, teams: dict[str, Path], folder: Path, naive: bool) -> 
     with database(backend, folder) as url:
         for name, args, repeat in COMMANDS:
             column.times[name] = run(
-                [ARK, *(a.format(team=teams["big"]) for a in args)], url, repeat
+                [ARK, *(a.format(team=teams["big"], edited=edited(teams["big"])) for a in args)],
+                url,
+                repeat,
             )
             print(f"  {backend:<10} {name:<16} {column.times[name]}", file=sys.stderr)
         fill_audit_log(url)
@@ -494,13 +577,40 @@ def measure(backend: str, teams: dict[str, Path], folder: Path, naive: bool) -> 
         with database(backend, folder) as fresh:
             small_apply, small_check = naive_apply(fresh, teams["small"]), naive_check(fresh)
         with database(backend, folder) as fresh:
+            small_orm = orm_apply(fresh, teams["small"])
+        with database(backend, folder) as fresh:
             column.times["naive apply"], big_apply = timed(lambda: naive_apply(fresh, teams["big"]))
             column.times["naive check"], big_check = timed(lambda: naive_check(fresh))
+        with database(backend, folder) as fresh:
+            column.times["orm apply"], big_orm = timed(lambda: orm_apply(fresh, teams["big"]))
         column.counts["naive apply"] = (small_apply, big_apply)
         column.counts["naive check"] = (small_check, big_check)
-        for name in ("naive apply", "naive check"):
+        column.counts["orm apply"] = (small_orm, big_orm)
+        for name in ("naive apply", "orm apply", "naive check"):
             print(f"  {backend:<10} {name:<16} {column.times[name]}", file=sys.stderr)
     return column
+
+
+def edited(team: Path) -> Path:
+    """The same team with a comment added: another file, meaning the same."""
+    return team.with_name(f"{team.stem}-edited.yaml")
+
+
+def check_findings(team: Path) -> str:
+    """How the bench team checks: it must have no errors, so `check` is timed as usual."""
+    done = subprocess.run(
+        [ARK, "check", "--file", str(team), "--json"], capture_output=True, check=False
+    )
+    import json
+
+    report = json.loads(done.stdout)
+    if report["errors"]:
+        raise SystemExit(f"the bench team has {report['errors']} check error(s)")
+    codes: dict[str, int] = {}
+    for finding in report["findings"]:
+        codes[finding["code"]] = codes.get(finding["code"], 0) + 1
+    warnings = ", ".join(f"{n} {code}" for code, n in sorted(codes.items())) or "none"
+    return f"0 errors; warnings: {warnings}"
 
 
 def main() -> None:
@@ -508,14 +618,29 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--scale", type=float, default=1.0, help="Shrink the big team.")
     parser.add_argument("--no-naive", action="store_true", help="Skip the naive way.")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default=os.environ.get(POSTGRES_ENV),
+        help=f"A PostgreSQL server's database to make schemas in (default: ${POSTGRES_ENV}).",
+    )
     options = parser.parse_args()
     backends = ["sqlite", "postgresql"] if options.backend == "both" else [options.backend]
+    if "postgresql" in backends:
+        if not options.postgres:
+            parser.error(
+                f"PostgreSQL needs --postgres URL (or {POSTGRES_ENV}); or --backend sqlite"
+            )
+        POSTGRES.append(options.postgres)
     big = BIG.scaled(options.scale) if options.scale != 1 else BIG
     with tempfile.TemporaryDirectory(prefix="ark-bench-") as tmp:
         folder = Path(tmp)
         teams = {"small": folder / "small.yaml", "big": folder / "big.yaml"}
-        teams["small"].write_text(team_yaml(SMALL), encoding="utf-8")
-        teams["big"].write_text(team_yaml(big), encoding="utf-8")
+        for size, team in (("small", SMALL), ("big", big)):
+            text = team_yaml(team)
+            teams[size].write_text(text, encoding="utf-8")
+            edited(teams[size]).write_text(text + "# edited\n", encoding="utf-8")
+        print(f"checks: {check_findings(teams['big'])}", file=sys.stderr)
         print(
             f"team: {big.contributors} contributors, {big.departments} departments, "
             f"{big.responsibilities} responsibilities, {big.assignments} assignments "
@@ -531,17 +656,17 @@ def main() -> None:
 
 
 def report(columns: dict[str, Column], start_up: dict[str, Timing]) -> None:
-    head = f"{'command':<16}"
+    head = f"{'command':<20}"
     for backend in columns:
         head += f" | {backend + ' (big team)':<24} {'statements small/big':>20}"
     print(head + f" | {'target':>7}")
     print("-" * len(head + " | target "))
     names = [name for name, _, _ in COMMANDS + LIST_COMMANDS]
-    names += ["naive apply", "naive check", "naive people", "naive log"]
+    names += ["naive apply", "orm apply", "naive check", "naive people", "naive log"]
     for name in names:
         if not all(name in c.times for c in columns.values()):
             continue
-        line = f"{name:<16}"
+        line = f"{name:<20}"
         for c in columns.values():
             small, big = c.counts[name]
             line += f" | {c.times[name]!s:<24} {f'{small} / {big}':>20}"
@@ -551,10 +676,18 @@ def report(columns: dict[str, Column], start_up: dict[str, Timing]) -> None:
             ok = all(c.times[name].wall < target for c in columns.values())
             verdict = f"< {target:g} s {'ok' if ok else 'MISSED'}"
         print(line + f" | {verdict}")
+    for backend, c in columns.items():
+        if "naive apply" in c.times:
+            ark = c.times["apply (first)"].wall
+            print(
+                f"{backend}: a first apply takes the naive way {c.times['naive apply'].wall / ark:.1f}x"
+                f" Ark's time, the plain ORM way {c.times['orm apply'].wall / ark:.1f}x (both"
+                " in-process: without the start-up and file reading in Ark's figure)"
+            )
     for name, timing in start_up.items():
         target = TARGETS.get(name)
         verdict = f"< {target:g} s {'ok' if timing.wall < target else 'MISSED'}" if target else ""
-        print(f"{name:<16} | {timing!s:<24} (no database) | {verdict}")
+        print(f"{name:<20} | {timing!s:<24} (no database) | {verdict}")
     print(
         "\nwall = fastest of several runs of a whole process (first apply and naive: one run);"
         " cpu = that process's user+system time. Statement counts run in-process; `who`"

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ark.cli import cli
-from ark.plugins import hooks
+from ark.clihelpers import ArkGroup
 
 FIXTURES = Path(__file__).parent / "data"
 
@@ -27,11 +27,13 @@ class Ark:
     workspace: Path
     db_url: str
 
-    def __call__(self, *args: str, code: int = 0, input: str | None = None) -> Result:
+    def __call__(
+        self, *args: str, code: int = 0, input: str | None = None, user: str = "tester"
+    ) -> Result:
         result = CliRunner().invoke(
             cli,
             [*args],
-            env={"ARK_DATABASE_URL": self.db_url, "ARK_USER": "tester"},
+            env={"ARK_DATABASE_URL": self.db_url, "ARK_USER": user},
             input=input,
             catch_exceptions=False,
         )
@@ -51,8 +53,9 @@ class Ark:
 
 @pytest.fixture(scope="session", autouse=True)
 def plugin_commands() -> None:
-    """Plugins' commands are added once, as `ark.cli.main` does."""
-    hooks().ark_register_commands(cli=cli)
+    """Plugins' commands are added once, as `ark` does when a command is not a core one."""
+    assert isinstance(cli, ArkGroup)
+    cli.add_plugin_commands()
 
 
 BACKEND_ENV = "ARK_TEST_DATABASE"  # sqlite (the default) or postgresql
@@ -160,3 +163,35 @@ def team(ark: Ark) -> Path:
     path = ark.team_file()
     ark("apply", str(path))
     return path
+
+
+@dataclass(frozen=True)
+class Demo:
+    """What one `ark demo` made: its folder, its registry and what it printed."""
+
+    workspace: Path
+    db_url: str
+    output: str
+
+
+@pytest.fixture(scope="session")
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, postgres: PostgresSchemas | None
+) -> Iterator[Callable[[str], Demo]]:
+    """`ark demo`, run at most once per language in the session (it is the slowest command):
+    tests that only read what it made share it, and must not change it."""
+    made: dict[str, Demo] = {}
+    schemas = None if postgres is None else PostgresSchemas(postgres.server)
+
+    def get(lang: str = "en") -> Demo:
+        if lang not in made:
+            root = tmp_path_factory.mktemp(f"demo-{lang}")
+            url = f"sqlite:///{root / 'demo.db'}" if schemas is None else schemas.new()
+            output = Ark(root, url)("demo", str(root / "demo"), "--lang", lang).output
+            made[lang] = Demo(root / "demo", url, output)
+        return made[lang]
+
+    yield get
+    if schemas is not None:
+        schemas.drop_all()
+        schemas.admin.dispose()

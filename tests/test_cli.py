@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from ark.cli import cli
-from tests.conftest import Ark
+from tests.conftest import Ark, Demo
 
 
 def test_apply_prints_the_plan_and_a_second_apply_changes_nothing(ark: Ark) -> None:
@@ -167,9 +167,9 @@ def test_tasks_are_planned_once_per_period_and_follow_reassignment(ark: Ark, tea
 
 
 def test_kpi_readings_against_target(ark: Ark, team: Path) -> None:
-    ark("kpi", "record", "leads", "30", "--date", "2026-10-01")
-    ark("kpi", "record", "leads", "75", "--date", "2026-11-01")
-    ark("kpi", "record", "leads", "90", "--date", "2026-11-01")  # same day replaces
+    ark("kpi", "record", "leads", "30", "--on", "2026-10-01")
+    ark("kpi", "record", "leads", "75", "--on", "2026-11-01")
+    ark("kpi", "record", "leads", "90", "--on", "2026-11-01")  # same day replaces
     shown = ark.json("kpi", "show", "leads")
     assert shown["readings"] == [
         {"date": "2026-10-01", "value": 30.0, "progress": {"more-leads": 10.0}},
@@ -250,11 +250,11 @@ def test_init_writes_a_team_that_applies_and_checks(ark: Ark, tmp_path: Path) ->
     assert "already exists" in ark("init", str(tmp_path / "content-es"), code=1).output
 
 
-def test_demo_runs_on_the_embedded_default(ark: Ark, tmp_path: Path) -> None:
-    out = ark("demo", str(tmp_path / "demo")).output
-    assert "0 error(s)" in out
-    assert "planned for the next quarter" in out
-    assert (tmp_path / "demo" / "ark.yaml").is_file()
+def test_demo_runs_on_the_embedded_default(demo: Callable[[str], Demo]) -> None:
+    made = demo("en")
+    assert "0 error(s)" in made.output
+    assert "planned for the next quarter" in made.output
+    assert (made.workspace / "ark.yaml").is_file()
 
 
 def test_plugins_lists_the_core_plugin(ark: Ark) -> None:

@@ -154,7 +154,7 @@ def edits(team_file: Path) -> list[Edit]:
         ),
         Edit(
             "apply",
-            ("apply", str(team_file)),
+            ("apply", str(team_file), "--force"),  # racing, not reverting, is what is tested
             lambda reg: reg.apply(read_team_file(team_file)),
             lambda _: CARLA,
         ),

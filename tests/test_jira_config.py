@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import Ark
+from tests.conftest import Ark, Demo
 
 SECTION = "jira:\n  server: {server}\n  project: {project}\n"
 
@@ -73,9 +74,9 @@ def test_credentials_come_only_from_the_environment(
 
 
 def test_demo_shows_the_plan_with_assignees_when_no_jira_is_configured(
-    ark: Ark, tmp_path: Path
+    demo: Callable[[str], Demo],
 ) -> None:
-    out = ark("demo", str(tmp_path / "demo")).output
+    out = demo("en").output
     jira = [line.strip() for line in out.splitlines() if line.strip().startswith("+ create")]
     assert "issues to create in ARK at https://example.atlassian.net" in out
     assert jira and all("@example.com, due 20" in line for line in jira), jira

@@ -492,8 +492,9 @@ def test_search_lags_behind_creates(server: JiraServer, jira: JIRA) -> None:
     key = new_issue(jira)
     assert search(jira, "project = ARK") == []
     assert jira.issue(key).key == key  # a direct read sees it at once
-    time.sleep(0.35)
-    assert search(jira, "project = ARK") == [key]
+    while not (found := search(jira, "project = ARK")):  # the lag passes: awaited, not slept
+        time.sleep(0.01)
+    assert found == [key]
 
 
 def test_cloud_search_reconciles_named_issues_despite_the_lag() -> None:

@@ -20,7 +20,7 @@ from ark_playbook.labels import LABELS, LANGS
 
 from ark.hookspecs import hookimpl
 from ark.plugins import manager
-from tests.conftest import Ark
+from tests.conftest import Ark, Demo
 
 PROCESS = """---
 slug: weekly-report
@@ -275,11 +275,11 @@ def test_the_mkdocs_plugin_adds_the_pages_to_a_site_of_ones_own(
     assert not (site / "docs/team").exists()  # nothing written into the user's docs
 
 
-def test_demo_builds_the_playbook_and_says_where(ark: Ark, tmp_path: Path) -> None:
-    output = ark("demo", str(tmp_path / "demo")).output
-    line = next(line for line in output.splitlines() if line.startswith("playbook:"))
+def test_demo_builds_the_playbook_and_says_where(demo: Callable[[str], Demo]) -> None:
+    made = demo("en")
+    line = next(line for line in made.output.splitlines() if line.startswith("playbook:"))
     index = Path(line.split("open ", 1)[1].strip())
-    assert index == (tmp_path / "demo/playbook/site/index.html").resolve()
+    assert index == (made.workspace / "playbook/site/index.html").resolve()
     html = index.read_text()
     assert "assets/charts/" in html  # sample readings drawn against the targets
     assert (index.parent / "processes").is_dir()

@@ -1,4 +1,5 @@
-"""The demo's playbook in a real browser: Debian's headless Chromium driven by Playwright.
+"""The demo's playbook in a real browser: a headless Chromium (tests/browser.py) driven by
+Playwright.
 
 The site is served over HTTP on 127.0.0.1 (the search index is fetched, which `file://`
 forbids). Nothing is fetched from outside: the theme's fonts are off and mermaid is shipped
@@ -11,7 +12,7 @@ import functools
 import http.server
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,9 @@ import pytest
 from ark.db import open_engine
 from ark.processes import processes
 from ark.service import transaction
-from tests.conftest import Ark
+from tests.browser import chromium_context
+from tests.conftest import Demo
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-background-networking"]
 # Material draws each diagram inside a *closed* shadow root; opening them lets the test look
 # at the SVG the page really shows.
 OPEN_SHADOW_ROOTS = """
@@ -40,17 +40,16 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def served(ark: Ark, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """The demo's site, served over HTTP; yields its base URL and the demo folder."""
-    demo = tmp_path / "demo"
-    ark("demo", str(demo))
-    site = demo / "playbook" / "site"
+def served(demo: Callable[[str], Demo]) -> Iterator[tuple[str, Demo]]:
+    """The demo's site, served over HTTP; yields its base URL and the demo."""
+    made = demo("en")
+    site = made.workspace / "playbook" / "site"
     handler = functools.partial(QuietHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", demo
+        yield f"http://127.0.0.1:{server.server_address[1]}", made
     finally:
         server.shutdown()
         server.server_close()
@@ -58,26 +57,14 @@ def served(ark: Ark, tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install -y chromium`); "
-            "the browser test does not download a browser of its own"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            context.add_init_script(OPEN_SHADOW_ROOTS)
-            yield context.new_page()
-        finally:
-            browser.close()
+    with chromium_context() as context:
+        context.add_init_script(OPEN_SHADOW_ROOTS)
+        yield context.new_page()
 
 
-def a_word_from_the_steps(ark: Ark) -> tuple[str, str]:
+def a_word_from_the_steps(db_url: str) -> tuple[str, str]:
     """A documented process and the longest word of its steps."""
-    engine = open_engine(ark.db_url)
+    engine = open_engine(db_url)
     try:
         with transaction(engine, write=False) as registry:
             first = processes(registry)[0]
@@ -88,10 +75,10 @@ def a_word_from_the_steps(ark: Ark) -> tuple[str, str]:
 
 
 def test_a_process_page_draws_its_diagram_and_search_finds_it(
-    ark: Ark, served: tuple[str, Path], page: Any, tmp_path: Path
+    served: tuple[str, Demo], page: Any, tmp_path: Path
 ) -> None:
-    base, _ = served
-    slug, word = a_word_from_the_steps(ark)
+    base, made = served
+    slug, word = a_word_from_the_steps(made.db_url)
     outside: list[str] = []
     page.on(
         "request",

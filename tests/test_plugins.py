@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -45,8 +46,9 @@ class ThrowawayPlugin:
         register(Check("jira-users", no_jira_user))
 
 
-@pytest.fixture
-def throwaway() -> Iterator[None]:
+@contextmanager
+def registered() -> Iterator[None]:
+    """The throwaway plugin, registered for the block and always unregistered after it."""
     plugin = ThrowawayPlugin()
     manager().register(plugin, name="throwaway")  # historic: its commands are added now
     try:
@@ -54,6 +56,12 @@ def throwaway() -> Iterator[None]:
     finally:
         manager().unregister(plugin)
         cli.commands.pop("hello", None)
+
+
+@pytest.fixture
+def throwaway() -> Iterator[None]:
+    with registered():
+        yield
 
 
 def test_a_plugin_adds_a_command_and_a_check(ark: Ark, team: Path, throwaway: None) -> None:
@@ -68,6 +76,9 @@ def test_a_plugin_adds_a_command_and_a_check(ark: Ark, team: Path, throwaway: No
 
 
 def test_the_plugin_is_gone_once_unregistered(ark: Ark, team: Path) -> None:
+    with registered():  # here, not in another test: run alone, this test still proves it
+        assert ark("hello", "x").output == "hello x\n"
+        assert "no-jira-user" in {f["code"] for f in ark.json("check")["findings"]}
     assert "no-jira-user" not in {f["code"] for f in ark.json("check")["findings"]}
     assert ark("hello", "x", code=2)
 

@@ -16,7 +16,7 @@ from ark.plugins import hooks, manager
 from ark.registry.events import ProcessChange
 from ark.service import transaction
 from ark.vocabulary import TaskStatus
-from tests.conftest import Ark
+from tests.conftest import Ark, Demo
 
 GOOD = """---
 slug: {slug}
@@ -36,6 +36,23 @@ Keep it to one page.
 """
 
 
+def fill(text: str) -> str:
+    """A file from `ark process new` with its placeholder text written, as a person would."""
+    from ark_processes.document import NEW_FILE_WORDS
+
+    real = {
+        "purpose": "Know what is said about us.",
+        "trigger": "Every Monday.",
+        "first": "Collect the mentions",
+        "tool": "Listening tool",
+        "check": "Approve the report",
+        "details": "Keep it to one page.",
+    }
+    for key, placeholder in NEW_FILE_WORDS["en"].items():
+        text = text.replace(placeholder, real[key])
+    return text
+
+
 def write(folder: Path, name: str, text: str | bytes) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
@@ -53,12 +70,13 @@ def test_round_trip_new_record_history_diff_review_export(ark: Ark, team: Path) 
     path = ark.workspace / "processes" / "weekly-report.md"
     assert f"wrote {path.relative_to(ark.workspace)}" in out
     ark("process", "new", "weekly-report", code=1)  # never overwrites without --force
+    path.write_text(fill(path.read_text("utf-8")), encoding="utf-8")
 
     assert ark.json("process", "record", str(path), "--message", "first")[0]["revision"] == 1
     again = ark.json("process", "record", str(path))
     assert again == [{"slug": "weekly-report", "revision": None, "created": False}]
 
-    text = path.read_text("utf-8").replace("The first step", "Export the mentions")
+    text = path.read_text("utf-8").replace("Collect the mentions", "Export the mentions")
     path.write_bytes(text.encode("utf-8"))
     assert "~ weekly-report revision 2" in ark("process", "record", str(path), "-m", "steps").stdout
 
@@ -68,7 +86,7 @@ def test_round_trip_new_record_history_diff_review_export(ark: Ark, team: Path) 
     ]
     shown = ark.json("process", "show", "weekly-report")
     assert shown["text"] == text
-    assert shown["data"]["steps"][0]["do"] == "Export the mentions, as an instruction"
+    assert shown["data"]["steps"][0]["do"] == "Export the mentions"
     assert ark.json("process", "show", "weekly-report", "--revision", "1")["text"] != text
 
     history = ark.json("process", "history", "weekly-report")
@@ -77,8 +95,8 @@ def test_round_trip_new_record_history_diff_review_export(ark: Ark, team: Path) 
         (1, "tester", "first"),
     ]
     diff = ark.json("process", "diff", "weekly-report", "1", "2")["diff"]
-    assert "-  - do: The first step, as an instruction" in diff
-    assert "+  - do: Export the mentions, as an instruction" in diff
+    assert "-  - do: Collect the mentions" in diff
+    assert "+  - do: Export the mentions" in diff
     ark("process", "diff", "weekly-report", "1", "9", code=1)
 
     assert shown["last_reviewed_on"] is None
@@ -368,7 +386,9 @@ def recurring_of_template(lang: str) -> set[str]:
 
 
 @pytest.mark.parametrize("lang", ["en", "es", "it"])
-def test_every_recurring_responsibility_of_the_template_has_a_starter(ark: Ark, lang: str) -> None:
+def test_every_recurring_responsibility_of_the_template_has_a_starter(
+    demo: Callable[[str], Demo], lang: str
+) -> None:
     from ark_processes.document import parse
     from ark_processes.starters import starter_files
 
@@ -382,7 +402,7 @@ def test_every_recurring_responsibility_of_the_template_has_a_starter(ark: Ark, 
         owners.add(parsed.draft.responsibility)
     assert owners == recurring_of_template(lang)
     assert set(starters) == set(starter_files("en"))  # the same processes in every language
-    out = ark("demo", str(ark.workspace / "demo"), "--lang", lang).stdout
+    out = demo(lang).output
     # the checks are the last report before the closing `next:` hint, with nothing under them
     assert out.rstrip().splitlines()[-2:-1] == ["checks:      0 error(s), 0 warning(s)"]
 
@@ -442,3 +462,15 @@ def test_each_process_change_calls_the_hook_once(ark: Ark, team: Path) -> None:
         ("reviewed", "listen", 1, "ana"),
         ("logged", "listen", 1, "tester"),
     ]
+
+
+def test_archive_takes_a_process_out_until_it_is_recorded_again(ark: Ark, team: Path) -> None:
+    path = write(ark.workspace / "processes", "by-mistake.md", GOOD.format(slug="by-mistake"))
+    ark("process", "record", str(path))
+    assert ("process-missing", "listening") not in codes(ark)
+    assert "is archived" in ark("process", "archive", "by-mistake").output
+    assert [p["slug"] for p in ark.json("process", "list")] == []
+    assert ("process-missing", "listening") in codes(ark)
+    assert "no process 'by-mistake'" in ark("process", "archive", "by-mistake", code=1).output
+    assert ark.json("process", "record", str(path))[0]["revision"] == 2
+    assert [p["slug"] for p in ark.json("process", "list")] == ["by-mistake"]

@@ -25,14 +25,19 @@ HEAVY = (
 )
 
 
-def imported(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> list[str]:
-    """The heavy top-level modules a whole `ark ARGS` process imported."""
+def imported(
+    args: list[str],
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    watched: tuple[str, ...] = HEAVY,
+) -> list[str]:
+    """The `watched` (heavy) top-level modules a whole `ark ARGS` process imported."""
     probe = (
         "import json, sys, runpy\n"
         f"sys.argv = ['ark', *{args!r}]\n"
         "try:\n    runpy.run_module('ark', run_name='__main__')\n"
         "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
-        f"print('HEAVY', json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r})))"
+        f"print('HEAVY', json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & {set(watched)!r})))"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],
@@ -57,3 +62,11 @@ def test_who_reads_through_the_driver_alone(team: Path, db_url: str, tmp_path: P
     found = imported(["who", "listening"], tmp_path, {"ARK_DATABASE_URL": db_url})
     assert "sqlalchemy" not in found
     assert set(found) <= {"psycopg"}  # the PostgreSQL driver, when that is the backend
+
+
+def test_a_core_command_loads_no_plugin(team: Path, db_url: str, tmp_path: Path) -> None:
+    """Plugins' commands are added only for a name that is not a core command's."""
+    plugins = ("ark_jira", "ark_processes", "ark_playbook")
+    env = {"ARK_DATABASE_URL": db_url}
+    assert imported(["who", "listening"], tmp_path, env, plugins) == []
+    assert set(imported(["process", "--help"], tmp_path, env, plugins)) >= {"ark_processes"}

@@ -1,5 +1,5 @@
-"""`ark serve` in a real browser: the real command serves over HTTP on 127.0.0.1 and Debian's
-headless Chromium, driven by Playwright, signs in and assigns in the matrix."""
+"""`ark serve` in a real browser: the real command serves over HTTP on 127.0.0.1 and a
+headless Chromium (tests/browser.py), driven by Playwright, signs in and assigns in the matrix."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser import chromium_context
 from tests.conftest import Ark
-from tests.test_playbook_browser import ARGS, CHROMIUM
 
 PASSWORD = "correct horse battery"
 
@@ -55,18 +55,8 @@ def served(ark: Ark, team: Path) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install -y chromium`)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        finally:
-            browser.close()
+    with chromium_context() as context:
+        yield context.new_page()
 
 
 def set_password(page: Any, link: str, email: str | None = None) -> None:

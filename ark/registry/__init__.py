@@ -2,8 +2,9 @@
 
 - `ark.registry.writer`: `Registry`, the only code that writes, bound to one transaction, and
   `transaction()` that opens one. It is put together from one part per kind of thing it
-  holds: `team` (snapshot, plan and apply of the whole team), `assignments`, `tasks`,
-  `links`, `kpis`, `settings`, on `base` (session, actor, audit trail, events).
+  holds: `team` (snapshot, plan and apply of the whole team), `people` (moving and
+  offboarding), `assignments`, `tasks`, `links`, `kpis`, `settings` (with the team file's
+  mark), on `base` (session, actor, audit trail, events).
 - `ark.registry.queries`: the read API, `Queries`, returning the plain frozen dataclasses of
   `ark.registry.results`; it needs neither SQLAlchemy nor the ORM, so a list command starts
   fast and a plugin or a page reads the registry without SQL of its own.

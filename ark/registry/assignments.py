@@ -85,8 +85,8 @@ class Assignments(Tasks):
                 if not replace:
                     raise Conflict(
                         f"{slug} already has an accountable person: {holder.contributor.email}",
-                        hint=f"run `ark unassign {holder.contributor.email} {slug}` first, "
-                        "or pass --replace to hand over",
+                        hint=f"run `ark unassign {holder.contributor.email} {slug} --role "
+                        "accountable` first, or pass --replace to hand over",
                     )
                 self._end(holder, since or self.today)
         row = Assignment(

@@ -54,11 +54,17 @@ class RegistryBase:
     """Reads and writes of the registry inside one transaction."""
 
     def __init__(
-        self, session: Session, *, hooks: Hooks | None = None, actor: str | None = None
+        self,
+        session: Session,
+        *,
+        hooks: Hooks | None = None,
+        actor: str | None = None,
+        via: str | None = None,
     ) -> None:
         self.session = session
         self.hooks = hooks
         self.actor = actor or current_actor()
+        self.via = via  # the command making the changes, kept in their audit records
         self.today = dt.date.today()
         self._audit: list[dict[str, Any]] = []
 
@@ -83,6 +89,7 @@ class RegistryBase:
                 "entity_key": key,
                 "before": before,
                 "after": after,
+                "via": self.via,
             }
         )
 
@@ -92,6 +99,11 @@ class RegistryBase:
         if self._audit:
             self.session.execute(insert(AuditRecord), self._audit)
             self._audit.clear()
+
+    def rollback(self) -> None:
+        """Undo everything this transaction did (a dry run's changes), audit records too."""
+        self._audit.clear()
+        self.session.rollback()
 
     def emit(self, change: AssignmentChange | TaskChange | ProcessChange) -> None:
         """Call the change's event hook inside this transaction, after writing what is
@@ -130,6 +142,14 @@ class RegistryBase:
         if row is None:
             raise NotFound(f"no {what} {value!r} in the registry", hint=f"see `{listing}`")
         return row
+
+    def find_contributor(self, email: str) -> Contributor | None:
+        """The current contributor with this e-mail, or None."""
+        return self.session.scalars(
+            select(Contributor).where(
+                Contributor.email == email.lower(), Contributor.archived.is_(False)
+            )
+        ).first()
 
     def contributor(self, email: str) -> Contributor:
         row: Contributor = self._one(

@@ -33,9 +33,10 @@ class TaskChange:
 
 @dataclass(frozen=True)
 class ProcessChange:
-    """A process recorded, reviewed or given a completion; passed to `ark_process_changed`."""
+    """A process recorded, reviewed, given a completion or archived; passed to
+    `ark_process_changed`."""
 
-    action: str  # "recorded" | "reviewed" | "logged"
+    action: str  # "recorded" | "reviewed" | "logged" | "archived"
     slug: str
     responsibility: str
     revision: int

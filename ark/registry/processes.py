@@ -189,6 +189,18 @@ class Processes(RegistryBase):
         )
         return row
 
+    def archive_process(self, slug: str) -> Process:
+        """Take a process out of the playbook and the checks (one recorded by mistake, say);
+        its revisions stay, and recording its file again brings it back."""
+        row = self.process(slug)
+        row.archived = True
+        self.audit("remove", "process", slug, {"revision": row.revision}, None)
+        self.flush()
+        self.emit(
+            ProcessChange("archived", slug, row.responsibility.slug, row.revision, self.actor)
+        )
+        return row
+
     def log_completion(
         self, responsibility: str, task_key: str, on: dt.date, who: str, note: str
     ) -> list[ProcessLogEntry]:

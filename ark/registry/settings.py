@@ -6,9 +6,10 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ark.models import (
+    AuditRecord,
     Setting,
 )
 from ark.registry.base import RegistryBase
@@ -20,6 +21,10 @@ from ark.spec import (
 SECTION_PREFIX = "section."
 STATE_PREFIX = "state."
 IDENTITY = "registry.id"
+# The digest of the team file last applied or exported, and the audit log's high-water mark
+# then: what tells an unchanged registry and the edits made since (ark/drift.py). Read
+# without the ORM by ark/quick.py.
+FILE_MARK = "file.mark"
 STRATEGY_KEYS = (
     "name",
     "business_type",
@@ -106,3 +111,26 @@ class Settings(RegistryBase):
 
     def set_state(self, key: str, value: Any) -> None:
         self._put_setting(STATE_PREFIX + key, value)
+
+    # -- the team file's mark --------------------------------------------------------------
+
+    def file_mark(self) -> dict[str, Any] | None:
+        """The digest and audit high-water mark of the last team file applied or exported."""
+        row = self.session.get(Setting, FILE_MARK)
+        return None if row is None else dict(row.value)
+
+    def mark_file(self, digest: str) -> None:
+        """Note that the registry now says what the team file with this digest says."""
+        self.flush()
+        last = self.session.scalar(select(func.max(AuditRecord.id))) or 0
+        self._put_setting(FILE_MARK, {"digest": digest, "audit": last})
+        self.session.flush()
+
+    def edits_since_mark(self) -> list[AuditRecord]:
+        """Audit records of the changes commands made after the team file was last applied
+        or exported (without a mark: all of them), oldest first."""
+        mark = self.file_mark()
+        query = select(AuditRecord).where(AuditRecord.via.is_not(None), AuditRecord.via != "apply")
+        if mark is not None:
+            query = query.where(AuditRecord.id > int(mark["audit"]))
+        return list(self.session.scalars(query.order_by(AuditRecord.id)))

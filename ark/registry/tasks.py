@@ -119,10 +119,24 @@ class Tasks(Settings):
         status: TaskStatus | None = None,
         responsibility: str | None = None,
         assignee: str | None = None,
+        open_only: bool = False,
+        due_before: dt.date | None = None,
+        due_from: dt.date | None = None,
+        due_until: dt.date | None = None,
     ) -> list[Task]:
+        """Tasks by due date; `open_only` leaves out done ones, `due_before` keeps those due
+        before that day, `due_from` and `due_until` those due in that span (both days in)."""
         query = select(Task).order_by(Task.due, Task.key)
         if status is not None:
             query = query.where(Task.status == status)
+        if open_only:
+            query = query.where(Task.status != TaskStatus.DONE)
+        if due_before is not None:
+            query = query.where(Task.due < due_before)
+        if due_from is not None:
+            query = query.where(Task.due >= due_from)
+        if due_until is not None:
+            query = query.where(Task.due <= due_until)
         if responsibility is not None:
             query = query.where(Task.responsibility_id == self.responsibility(responsibility).id)
         if assignee is not None:
@@ -175,16 +189,20 @@ class Tasks(Settings):
                 Task.responsibility_id.in_(list(ids.values())), Task.status != TaskStatus.DONE
             )
         ):
-            owner = owners.get(task.responsibility_id)
-            if task.assignee_id != owner:
-                before = self._task_view(task)
-                task.assignee_id, task.updated_at = owner, now()
-                self.session.flush()
-                self.session.refresh(task, ["assignee"])
-                self.audit("change", "task", task.key, before, self._task_view(task))
-                self.emit(self._task_change("reassigned", task))
-                moved += 1
+            moved += self._reassign(task, owners.get(task.responsibility_id))
         return moved
+
+    def _reassign(self, task: Task, assignee_id: int | None) -> bool:
+        """Give `task` to another contributor (audited, announced); False if already theirs."""
+        if task.assignee_id == assignee_id:
+            return False
+        before = self._task_view(task)
+        task.assignee_id, task.updated_at = assignee_id, now()
+        self.session.flush()
+        self.session.refresh(task, ["assignee"])
+        self.audit("change", "task", task.key, before, self._task_view(task))
+        self.emit(self._task_change("reassigned", task))
+        return True
 
     def _task_change(
         self, action: str, task: Task, by: str | None = None, note: str = ""

@@ -194,9 +194,10 @@ class Team(Assignments, Settings):
             )
         return plan
 
-    def apply(self, desired: TeamSpec) -> Plan:
-        """Make the registry match `desired`; returns what was changed."""
-        plan = self.plan(desired)
+    def apply(self, desired: TeamSpec, plan: Plan | None = None) -> Plan:
+        """Make the registry match `desired`; returns what was changed (`plan`, when the
+        caller already has it from `self.plan(desired)`)."""
+        plan = self.plan(desired) if plan is None else plan
         if not plan:
             return plan
         for change in plan.of("registry", "add"):

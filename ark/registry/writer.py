@@ -19,6 +19,7 @@ from ark.registry.base import current_actor, now
 from ark.registry.events import AssignmentChange, TaskChange
 from ark.registry.kpis import Kpis
 from ark.registry.links import Links
+from ark.registry.people import Offboarding, People
 from ark.registry.processes import Processes
 from ark.registry.team import Team
 
@@ -26,18 +27,23 @@ if TYPE_CHECKING:
     from ark.plugins import Hooks
 
 
-class Registry(Team, Links, Kpis, Processes):
+class Registry(People, Team, Links, Kpis, Processes):
     """Reads and writes of the registry inside one transaction."""
 
 
 @contextmanager
 def transaction(
-    engine: Engine, *, hooks: Hooks | None = None, actor: str | None = None, write: bool = True
+    engine: Engine,
+    *,
+    hooks: Hooks | None = None,
+    actor: str | None = None,
+    write: bool = True,
+    via: str | None = None,
 ) -> Iterator[Registry]:
     """A `Registry` over one transaction; integrity races become a clear `Conflict`."""
     try:
         with session_scope(engine, write=write) as session:
-            registry = Registry(session, hooks=hooks, actor=actor)
+            registry = Registry(session, hooks=hooks, actor=actor, via=via)
             yield registry
             registry.flush()
     except IntegrityError as exc:
@@ -49,6 +55,7 @@ def transaction(
 
 __all__ = [
     "AssignmentChange",
+    "Offboarding",
     "Registry",
     "TaskChange",
     "current_actor",

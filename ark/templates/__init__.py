@@ -69,6 +69,12 @@ HEADER = {
 }
 
 
+def is_placeholder(email: str) -> bool:
+    """Whether `email` is one of the placeholder people `ark init` writes for a lead to replace."""
+    kind, _, rest = email.partition(".")
+    return kind in PLACEHOLDER and rest.endswith(f"@{PLACEHOLDER_DOMAIN}")
+
+
 @dataclass(frozen=True)
 class Template:
     """A named starter strategy; `render` builds a team for a business type and language."""
@@ -99,7 +105,7 @@ def render_ark(business_type: BusinessType, lang: str, today: dt.date) -> TeamSp
         carried[r["department"]].append(r)
 
     def person(kind: str, department: str) -> str:
-        return f"{kind}.{department}@{PLACEHOLDER_DOMAIN}"
+        return f"{kind}.{department}@{PLACEHOLDER_DOMAIN}"  # matched by `is_placeholder`
 
     responsibilities = []
     for r in c["responsibilities"]:

@@ -33,7 +33,7 @@ def _setup(db_url: str | None) -> tuple[JiraConfig, Board, Transaction]:
     from ark_jira.config import Credentials, JiraConfig, stored_section
     from ark_jira.transport import JiraApi
 
-    engine = engine_for(db_url)
+    engine = engine_for(db_url, create=False)  # a mistyped folder gets no empty registry
 
     def tx() -> AbstractContextManager[Registry]:
         return transaction(engine, hooks=hooks())

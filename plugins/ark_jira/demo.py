@@ -40,10 +40,15 @@ def show_plan(context: DemoContext) -> None:
         config, EmptyBoard(config), lambda: transaction(context.engine, hooks=hook), dry_run=True
     )
     plan = syncer.plan()
+    shown_by = (
+        "`ark jira sync --dry-run` shows them"
+        if section
+        else "add a jira: section to ark.yaml (docs/jira.md), then `ark jira check`"
+    )
     where = "configured" if section else "sample (no jira: section)"
     context.echo(
         f"jira:        {len(plan.creates)} issues to create in {config.project} at "
-        f"{config.server} ({where}); `ark jira sync --dry-run` shows them"
+        f"{config.server} ({where}); {shown_by}"
     )
     for line in list(plan.lines())[:3]:
         context.echo(f"             {line}")

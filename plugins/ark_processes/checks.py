@@ -21,6 +21,7 @@ def check_missing(registry: Registry) -> Iterator[Finding]:
             "process-missing",
             r.slug,
             f"{r.slug} recurs ({r.cadence}) but has no documented process",
+            f"record its process file (`ark process record processes`), or write one: "
             f"ark process new SLUG --responsibility {r.slug}, fill it in, then ark process record",
         )
 

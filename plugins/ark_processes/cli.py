@@ -255,6 +255,16 @@ def process_review(slug: str, on: dt.date | None, by: str | None, db_url: str | 
         )
 
 
+@process.command("archive")
+@click.argument("slug")
+@db_option
+def process_archive(slug: str, db_url: str | None) -> None:
+    """Archive process SLUG: out of the playbook and the checks, its revisions kept."""
+    with registry(db_url) as reg:
+        reg.archive_process(slug)
+    click.echo(f"{slug} is archived; `ark process record` of its file brings it back")
+
+
 @process.command("export")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @db_option

@@ -9,7 +9,7 @@ the same position-recording YAML loader the team file uses.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -280,12 +280,32 @@ def _cross_check(parsed: list[ProcessFile], registry: Registry) -> list[Problem]
             if value not in known:
                 some = ", ".join(sorted(known)[:8]) or "none"
                 found.append((path, f"unknown {what} {value!r}", f"{fix}; known: {some}"))
+        found += [
+            (
+                path,
+                f"{'' if path else 'the text after the front matter '}still holds the "
+                "placeholder text of `ark process new`",
+                "write the real one",
+            )
+            for path, value in _texts(data)
+            if value.strip() in PLACEHOLDER_TEXTS
+        ]
         if found:
             report = Report(item.name, _positions(item))
             for path, message, fix in found:
                 report.add(path, message, fix)
             problems.extend(report.problems)
     return problems
+
+
+def _texts(data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """The free-text fields a writer fills in, with their paths (the body at the top)."""
+    yield (), str(data.get("body", ""))
+    for key in ("purpose", "trigger"):
+        yield (key,), str(data.get(key, ""))
+    for i, step in enumerate(data.get("steps", ())):
+        for key in ("do", "tool"):
+            yield ("steps", i, key), str(step.get(key, ""))
 
 
 def starter(slug: str, title: str, responsibility: str, lang: str) -> str:
@@ -347,3 +367,4 @@ NEW_FILE_WORDS = {
         "details": "Dettagli, liste di controllo ed esempi, in Markdown.",
     },
 }
+PLACEHOLDER_TEXTS = {text for words in NEW_FILE_WORDS.values() for text in words.values()}

@@ -51,10 +51,17 @@ def ark_init_workspace(directory: Path, template: str, lang: str) -> None:
     written = write_starters(directory / "processes", template, lang)
     if written:
         folder = directory / "processes"
-        click.echo(
-            f"wrote {len(written)} starter processes to {folder} "
-            f"(once the team is applied: `ark process record {folder}`)"
-        )
+        click.echo(f"wrote {len(written)} starter processes to {folder}")
+
+
+@hookimpl
+def ark_check_workspace(registry: Registry, directory: Path) -> None:
+    """The workspace's process files count in `ark check --file`, as once recorded."""
+    from ark_processes.document import read
+
+    folder = directory / "processes"
+    if folder.is_dir() and any(folder.rglob("*.md")):
+        registry.record_processes(read([folder], registry))
 
 
 @hookimpl(tryfirst=True)

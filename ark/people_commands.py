@@ -1,0 +1,143 @@
+"""`ark person move`, `ark person offboard` and `ark import`: people coming, moving, leaving.
+
+Registered through the core plugin (ark/builtin.py) like any plugin's commands; only click is
+imported here, the registry when a command runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ark.clihelpers import db_option, json_option, on_option, print_json, registry
+
+if TYPE_CHECKING:
+    from ark.registry.people import Offboarding
+
+
+@click.group()
+def person() -> None:
+    """Move a contributor to another department, or offboard one who leaves."""
+
+
+@person.command("move")
+@click.argument("email")
+@click.argument("department")
+@db_option
+def person_move(email: str, department: str, db_url: str | None) -> None:
+    """Move EMAIL to DEPARTMENT (its slug); roles and tasks stay theirs."""
+    with registry(db_url, existing=True) as reg:
+        moved = reg.move(email, department)
+        click.echo(f"{moved.email} is in {moved.department.name} ({moved.department.slug})")
+
+
+@person.command("offboard")
+@click.argument("email")
+@click.option(
+    "--to", "successor", metavar="EMAIL", help="Who takes over accountable roles and open tasks."
+)
+@on_option("Their last day (default: today).")
+@click.option("--dry-run", is_flag=True, help="Print what would happen; change nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Do it without asking.")
+@db_option
+@json_option
+def person_offboard(
+    email: str,
+    successor: str | None,
+    on: dt.date | None,
+    dry_run: bool,
+    yes: bool,
+    db_url: str | None,
+    as_json: bool,
+) -> None:
+    """End every role of EMAIL, hand over their accountable roles and open tasks, archive them.
+
+    The preview comes first (nothing is written while you read it); the change is one
+    transaction.
+    """
+    with registry(db_url, existing=True) as reg:
+        preview = reg.offboard(email, successor, on)
+        reg.rollback()
+    if as_json:
+        if not (dry_run or yes):
+            raise click.UsageError("--json needs --dry-run or --yes (there is nobody to ask)")
+    else:
+        _print_offboarding(preview, "would" if dry_run or not yes else "will")
+    if dry_run:
+        if as_json:
+            print_json(_offboarding_json(preview, dry_run=True))
+        return
+    if not yes:
+        click.confirm("go ahead?", abort=True)
+    with registry(db_url, existing=True) as reg:
+        done = reg.offboard(email, successor, on)
+    if as_json:
+        print_json(_offboarding_json(done, dry_run=False))
+    else:
+        click.echo(f"offboarded {done.contributor}")
+
+
+def _print_offboarding(o: Offboarding, mood: str) -> None:
+    click.echo(f"offboarding {o.contributor} on {o.on} {mood}:")
+    for a in o.ended:
+        click.echo(f"  end      {a.role} on {a.responsibility} ({a.hours:g} h a week)")
+    for slug in o.handed_over:
+        click.echo(f"  hand     accountable on {slug} to {o.successor}")
+    for key in o.tasks:
+        click.echo(f"  hand     task {key} to {o.successor}")
+    click.echo(f"  archive  contributor {o.contributor} (their history stays)")
+
+
+def _offboarding_json(o: Offboarding, *, dry_run: bool) -> dict[str, object]:
+    return {
+        "dry_run": dry_run,
+        "contributor": o.contributor,
+        "to": o.successor,
+        "on": o.on.isoformat(),
+        "ended": [{"responsibility": a.responsibility, "role": str(a.role)} for a in o.ended],
+        "handed_over": list(o.handed_over),
+        "tasks": list(o.tasks),
+    }
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@db_option
+@json_option
+def import_people(file: Path, dry_run: bool, db_url: str | None, as_json: bool) -> None:
+    """Add or update the contributors listed in the CSV FILE, in one transaction.
+
+    Columns: email, name, department (required), capacity, jira_user. Every bad row is
+    reported with its line, and then nothing is written.
+    """
+    from ark.people_csv import read_people
+    from ark.plan import diff
+
+    with registry(db_url, existing=True) as reg:
+        current = reg.snapshot()
+        desired = read_people(file, current)
+        plan = diff(current, desired)
+        if dry_run:
+            reg.rollback()
+        else:
+            reg.apply(desired, plan)
+    if as_json:
+        print_json(
+            {
+                "dry_run": dry_run,
+                "counts": plan.counts(),
+                "changes": [c.as_json() for c in plan.changes],
+            }
+        )
+        return
+    for line in plan.lines():
+        click.echo(line)
+    counts = plan.counts().get("contributor", {"add": 0, "change": 0})
+    verb = "would add" if dry_run else "added"
+    click.echo(
+        f"{verb} {counts['add']}, {'would change' if dry_run else 'changed'} {counts['change']} contributor(s)"
+    )
