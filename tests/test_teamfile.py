@@ -277,12 +277,17 @@ CASES: dict[str, Case] = {
 
 
 def fingerprint(db_url: str) -> str:
-    """The database's bytes on SQLite; every row of every table on PostgreSQL."""
+    """The database's bytes on SQLite; every row of every table on PostgreSQL.
+
+    On SQLite: the file and what its WAL holds, not the `-shm` index, which a reader creates
+    or updates (apply reads the registry's mark before it reads the file)."""
     digest = hashlib.sha256()
     if db_url.startswith("sqlite:///"):
         path = Path(db_url.removeprefix("sqlite:///"))
-        for part in sorted(path.parent.glob(path.name + "*")):  # the file, its WAL if any
-            digest.update(part.name.encode() + part.read_bytes())
+        for part in sorted(path.parent.glob(path.name + "*")):
+            data = part.read_bytes()
+            if data and not part.name.endswith("-shm"):
+                digest.update(part.name.encode() + data)
         return digest.hexdigest()
     engine = sqlalchemy.create_engine(db_url)
     with engine.connect() as conn:

@@ -265,10 +265,10 @@ def _cross_check(parsed: list[ProcessFile], registry: Registry) -> list[Problem]
                 item.draft.responsibility,
                 responsibilities,
                 "responsibility",
-                "use a responsibility of the team file (`ark export`)",
+                "use a responsibility of the registry (`ark responsibilities`)",
             ),
             *(
-                (("kpis", i), kpi, kpis, "KPI", "use a KPI of the team file")
+                (("kpis", i), kpi, kpis, "KPI", "use a KPI of the registry (`ark kpis`)")
                 for i, kpi in enumerate(data.get("kpis", ()))
             ),
             *(
