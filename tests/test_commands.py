@@ -106,7 +106,7 @@ def test_import_people_from_csv_shows_the_plan_and_applies_it(ark: Ark, team: Pa
     )
     dry = ark("import", str(people), "--dry-run").output
     assert "+ contributor dora@acme.test" in dry
-    assert "~ contributor bruno@acme.test (jira_user: None -> 'bruno.l')" in dry
+    assert "~ contributor bruno@acme.test (jira_user: null -> 'bruno.l')" in dry
     assert "would add 1, would change 1 contributor(s)" in dry
     assert "no contributor 'dora@acme.test'" in ark("show", "dora@acme.test", code=1).output
 
