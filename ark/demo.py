@@ -89,9 +89,10 @@ def run_demo(directory: Path, lang: str, db_url: str | None, *, force: bool = Fa
     from ark.db import open_engine
     from ark.drift import file_digest
     from ark.export import dump_team
-    from ark.files import write_atomic
+    from ark.files import read_bounded, write_atomic
     from ark.plugins import hooks
     from ark.service import transaction
+    from ark.teamfile import MAX_BYTES
     from ark.templates import ARK_TEMPLATE
 
     today = dt.date.today()
@@ -100,7 +101,7 @@ def run_demo(directory: Path, lang: str, db_url: str | None, *, force: bool = Fa
     if team_file.exists() and not force:
         with transaction(engine, write=False) as reg:
             written = reg.state(DEMO_DIGEST)
-        if written != file_digest(team_file.read_bytes()):
+        if written != file_digest(read_bounded(team_file, MAX_BYTES, what="team file")):
             raise ArkError(
                 f"{team_file} was edited since `ark demo` wrote it (or is not the demo's)",
                 hint="pass --force to start the demo afresh, or name another DIRECTORY",

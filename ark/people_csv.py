@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from ark.errors import ArkError, Problem
+from ark.files import read_bounded
 from ark.located import Located, Report, check_schema
 from ark.spec import DEFAULT_CAPACITY, ContributorSpec, TeamSpec
 
+MAX_BYTES = 16 * 1024 * 1024  # a hundred thousand people, with room to spare
 COLUMNS = ("email", "name", "department", "capacity", "jira_user")
 REQUIRED = ("email", "name", "department")
 
@@ -53,8 +55,8 @@ def read_people(path: Path, current: TeamSpec) -> TeamSpec:
     what a known person has); raises with every bad row's line."""
     name = path.name
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_bounded(path, MAX_BYTES, what="CSV file").decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise ArkError(
             f"cannot read {path}: {exc}", hint="pass a UTF-8 CSV file with a header row"
         ) from None
