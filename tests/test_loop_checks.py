@@ -32,7 +32,7 @@ def sample(ark: Ark, *edits: tuple[str, str]) -> Path:
         text = text.replace(old, new)
     path = ark.workspace / "ark.yaml"
     path.write_text(text, encoding="utf-8")
-    ark("apply", str(path))
+    ark("apply", str(path), "--force")  # a new sample replaces what the test assigned before
     return path
 
 

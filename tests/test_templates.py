@@ -71,7 +71,8 @@ def test_the_small_firm_applies_checks_and_records_its_starters(ark: Ark, tmp_pa
     ark("process", "record", str(folder / "processes"))
     report = ark.json("check")
     assert report["errors"] == 0
-    assert {f["code"] for f in report["findings"]} == {"never-measured"}, report
+    # the template's placeholder people are flagged until the lead puts real ones in
+    assert {f["code"] for f in report["findings"]} == {"never-measured", "placeholder"}, report
 
 
 def test_every_text_of_the_templates_is_in_every_language() -> None:
