@@ -32,6 +32,8 @@ LABELS: dict[str, dict[str, str]] = {
         "team": "Team",
         "roster": "Team roster",
         "raci": "RACI matrix",
+        "footer": "Written by Ark from the team's registry.",
+        "by_department": "By department:",
         "raci_intro": "Who is Responsible, Accountable, Consulted or Informed for each"
         " responsibility.",
         "responsibilities": "Responsibilities",
@@ -113,6 +115,8 @@ LABELS: dict[str, dict[str, str]] = {
         "team": "Equipo",
         "roster": "Miembros del equipo",
         "raci": "Matriz RACI",
+        "footer": "Generado por Ark a partir del registro del equipo.",
+        "by_department": "Por departamento:",
         "raci_intro": "Quién es encargado (R), responsable último (A), consultado (C) o"
         " informado (I) en cada responsabilidad.",
         "responsibilities": "Responsabilidades",
@@ -194,6 +198,8 @@ LABELS: dict[str, dict[str, str]] = {
         "team": "Team",
         "roster": "Membri del team",
         "raci": "Matrice RACI",
+        "footer": "Generato da Ark dal registro del team.",
+        "by_department": "Per reparto:",
         "raci_intro": "Chi è esecutore (R), responsabile finale (A), consultato (C) o"
         " informato (I) per ogni responsabilità.",
         "responsibilities": "Responsabilità",
@@ -256,8 +262,9 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def labels(lang: str) -> dict[str, str]:
-    """The label table of a language (`--lang` is checked by the command line)."""
-    return LABELS[lang]
+    """The label table of a language (`--lang` is checked by the command line), with the
+    language itself under `lang`, for the dates and numbers written with it."""
+    return {**LABELS[lang], "lang": lang}
 
 
 def component(words: dict[str, str], value: str) -> str:
