@@ -308,6 +308,8 @@ def test_process_pages_in_two_languages(ark: Ark, team: Path) -> None:
     assert "Keep it to one page." in page
     assert "- **Cadence:** Weekly" in page and "- Followers (`followers`)" in page
     assert "[Weekly listening report](processes/listen.md)" in en["due-for-review.md"]
+    assert "| Social listening | Ana García | Jul 1, 2020 | yes |" in en["due-for-review.md"]
+    assert "- **Next review:** Jul 1, 2020" in page and "- **Last changed:** " in page
     assert "No usage policy is recorded yet" in en["usage-policy.md"]
 
     es = pages(ark, "es")["processes/listen.md"]

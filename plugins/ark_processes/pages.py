@@ -37,6 +37,9 @@ LABELS: dict[str, dict[str, str]] = {
         "processes": "Processes",
         "process": "Process",
         "tag.process": "process",
+        "changed": "Last changed",
+        "changed_text": "{on} (revision {revision})",
+        "next_review": "Next review",
         "tag.review": "review",
         "tag.policy": "policy",
         "starters": "starter processes",
@@ -98,6 +101,9 @@ LABELS: dict[str, dict[str, str]] = {
         "processes": "Procesos",
         "process": "Proceso",
         "tag.process": "proceso",
+        "changed": "Último cambio",
+        "changed_text": "{on} (revisión {revision})",
+        "next_review": "Próxima revisión",
         "tag.review": "revisión",
         "tag.policy": "política",
         "starters": "procesos de partida",
@@ -159,6 +165,9 @@ LABELS: dict[str, dict[str, str]] = {
         "processes": "Processi",
         "process": "Processo",
         "tag.process": "processo",
+        "changed": "Ultima modifica",
+        "changed_text": "{on} (revisione {revision})",
+        "next_review": "Prossima revisione",
         "tag.review": "revisione",
         "tag.policy": "norme d'uso",
         "starters": "processi iniziali",
@@ -305,6 +314,13 @@ def process_page(
             words["cadence"],
             words["cadence." + (data.get("cadence") or row.cadence)],
         ),
+        (
+            words["changed"],
+            words["changed_text"].format(
+                on=day(row.changed_at.date(), words), revision=row.revision
+            ),
+        ),
+        (words["next_review"], day(review_due(row), words)),
     ]
     out.append("".join(f"- **{k}:** {v}\n" for k, v in facts if v))
     steps = data.get("steps", [])
@@ -372,8 +388,11 @@ def process_page(
     return "\n".join(out)
 
 
-def due_page(registry: Registry, words: dict[str, str]) -> str:
-    """Processes due for review within the next month, and those already overdue."""
+def due_page(
+    registry: Registry, words: dict[str, str], people: dict[str, dict[Role, list[str]]]
+) -> str:
+    """Processes due for review within the next month, and those already overdue, with who
+    is accountable for each (the person who sees the review through)."""
     until = registry.today + dt.timedelta(days=DUE_WITHIN_DAYS)
     due = due_for_review(registry, until)
     out = [_front(words["due"], [words["tag.review"]]), f"# {words['due']}\n"]
@@ -383,11 +402,21 @@ def due_page(registry: Registry, words: dict[str, str]) -> str:
     out.append(words["due_intro"].format(until=day(until, words)) + "\n")
     out.append(
         _table(
-            [words["process"], words["responsibility"], words["due_on"], words["overdue_col"]],
+            [
+                words["process"],
+                words["responsibility"],
+                words["accountable"],
+                words["due_on"],
+                words["overdue_col"],
+            ],
             [
                 [
                     f"[{_cell(p.title)}](processes/{p.slug}.md)",
-                    p.responsibility,
+                    _cell(p.responsibility_title),
+                    ", ".join(
+                        map(_cell, people.get(p.responsibility, {}).get(Role.ACCOUNTABLE, []))
+                    )
+                    or words["nobody"],
                     day(review_due(p), words),
                     words["yes"] if is_overdue(p, registry.today) else "",
                 ]
@@ -435,6 +464,6 @@ def pages(registry: Registry, lang: str) -> dict[str, str]:
         )
         for p in rows
     }
-    out["due-for-review.md"] = due_page(registry, words)
+    out["due-for-review.md"] = due_page(registry, words, people)
     out["usage-policy.md"] = policy_page(rows, words)
     return out
