@@ -4,6 +4,7 @@ the MkDocs plugin and the demo, each through a real `mkdocs build`."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import os
 import re
@@ -197,9 +198,21 @@ def test_changing_one_process_rewrites_only_its_page(ark: Ark, team: Path, tmp_p
     ark("process", "record", str(folder))
     output = build(ark, out)
     after = mtimes(out)
-    assert {p for p in after if after[p] != before.get(p)} == {"docs/processes/weekly-report.md"}
-    assert written(output) == 1
+    # Its page, and "what changed" with the new revision and the page of its diff.
+    assert {p for p in after if after[p] != before.get(p)} == {
+        "docs/processes/weekly-report.md",
+        "docs/changes/index.md",
+        "docs/changes/weekly-report-2.md",
+        "mkdocs.yml",
+    }
+    assert written(output) == 4
     assert "Sign off" in (out / "site/processes/weekly-report.html").read_text()
+    changes = (out / "docs/changes/index.md").read_text()
+    assert changes.index("| 2 |") < changes.index("| 1 |")  # newest first
+    assert "[Changes](weekly-report-2.md)" in changes
+    diff = (out / "site/changes/weekly-report-2.html").read_text()
+    text = html.unescape(re.sub(r"<[^>]+>", "", diff))
+    assert "-  - do: Approve the report\n+  - do: Sign off" in text
 
 
 def test_contributed_pages_are_placed_in_the_menu(

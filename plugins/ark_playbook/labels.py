@@ -90,6 +90,7 @@ LABELS: dict[str, dict[str, str]] = {
         "embracing": "embracing",
         "operations": "operations",
         "section.processes": "Processes",
+        "section.changes": "What changed",
         "section.jira": "Jira",
     },
     "es": {
@@ -173,6 +174,7 @@ LABELS: dict[str, dict[str, str]] = {
         "embracing": "integrar",
         "operations": "operaciones",
         "section.processes": "Procesos",
+        "section.changes": "Qué ha cambiado",
         "section.jira": "Jira",
     },
     "it": {
@@ -256,6 +258,7 @@ LABELS: dict[str, dict[str, str]] = {
         "embracing": "integrare",
         "operations": "operazioni",
         "section.processes": "Processi",
+        "section.changes": "Cosa è cambiato",
         "section.jira": "Jira",
     },
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from ark.processes import (
     is_overdue,
     processes,
     review_due,
+    unified_diff,
 )
 from ark.registry.results import ProcessRow
 from ark.sanitize import sanitize_piece
@@ -31,12 +33,17 @@ from ark.vocabulary import Role
 
 USAGE_POLICY = "usage-policy"
 RECENT = 10
+CHANGES = 50
 DUE_WITHIN_DAYS = 30
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         "processes": "Processes",
         "process": "Process",
         "tag.process": "process",
+        "changes": "What changed",
+        "changes_intro": "The latest revisions of the processes, newest first.",
+        "diff": "Changes",
+        "revision_of": "{title}: revision {number}",
         "changed": "Last changed",
         "changed_text": "{on} (revision {revision})",
         "next_review": "Next review",
@@ -101,6 +108,10 @@ LABELS: dict[str, dict[str, str]] = {
         "processes": "Procesos",
         "process": "Proceso",
         "tag.process": "proceso",
+        "changes": "Qué ha cambiado",
+        "changes_intro": "Las últimas revisiones de los procesos, de la más reciente a la más antigua.",
+        "diff": "Cambios",
+        "revision_of": "{title}: revisión {number}",
         "changed": "Último cambio",
         "changed_text": "{on} (revisión {revision})",
         "next_review": "Próxima revisión",
@@ -165,6 +176,10 @@ LABELS: dict[str, dict[str, str]] = {
         "processes": "Processi",
         "process": "Processo",
         "tag.process": "processo",
+        "changes": "Cosa è cambiato",
+        "changes_intro": "Le ultime revisioni dei processi, dalla più recente.",
+        "diff": "Modifiche",
+        "revision_of": "{title}: revisione {number}",
         "changed": "Ultima modifica",
         "changed_text": "{on} (revisione {revision})",
         "next_review": "Prossima revisione",
@@ -427,6 +442,76 @@ def due_page(
     return "\n".join(out)
 
 
+def change_pages(
+    registry: Registry,
+    words: dict[str, str],
+    history: dict[str, list[Any]],
+    names: Names,
+) -> dict[str, str]:
+    """ "What changed": the latest revisions of every process, newest first, each with a page
+    showing what that revision changed (a diff against the one before)."""
+    latest = sorted(
+        ((r.at, slug, r) for slug, revisions in history.items() for r in revisions),
+        key=lambda item: (item[0], item[1]),
+        reverse=True,
+    )[:CHANGES]
+    out: dict[str, str] = {}
+    rows = []
+    for _, slug, r in latest:
+        title = names.processes.get(slug, slug)
+        diff = ""
+        if r.number > 1:
+            page = f"{slug}-{r.number}.md"
+            out[f"changes/{page}"] = diff_page(registry, words, slug, title, r)
+            diff = f"[{words['diff']}]({page})"
+        rows.append(
+            [
+                day(r.at.date(), words),
+                f"[{_cell(title)}](../processes/{slug}.md)",
+                r.number,
+                r.author,
+                r.message,
+                diff,
+            ]
+        )
+    index = [_front(words["changes"], [words["tag.review"]]), f"# {words['changes']}\n"]
+    index.append(words["changes_intro"] + "\n")
+    index.append(
+        _table(
+            [
+                words["date"],
+                words["process"],
+                words["revision"],
+                words["author"],
+                words["message"],
+                words["diff"],
+            ],
+            rows,
+        )
+        if rows
+        else words["none"] + "\n"
+    )
+    out["changes/index.md"] = "\n".join(index)
+    return out
+
+
+def diff_page(registry: Registry, words: dict[str, str], slug: str, title: str, r: Any) -> str:
+    """One revision's change, as a unified diff in a fence no line of it can close."""
+    diff = unified_diff(registry, slug, r.number - 1, r.number)
+    longest = max((len(m) for m in re.findall(r"^ *(`{3,})", diff, re.MULTILINE)), default=2)
+    fence = "`" * (longest + 1)
+    heading = words["revision_of"].format(title=title, number=r.number)
+    return "\n".join(
+        [
+            _front(heading, [words["tag.process"]]),
+            f"# {_cell(heading)}\n",
+            f"{day(r.at.date(), words)}, {_cell(r.author)}: {_cell(r.message)}\n",
+            f"{fence}diff\n{diff}{'' if diff.endswith(chr(10)) else chr(10)}{fence}\n",
+            f"[{_cell(title)}](../processes/{slug}.md)\n",
+        ]
+    )
+
+
 def policy_page(rows: list[ProcessRow], words: dict[str, str]) -> str:
     """The usage policy as staff read it: the body of the usage-policy responsibility's process."""
     policy = next((p for p in rows if p.responsibility == USAGE_POLICY), None)
@@ -465,5 +550,6 @@ def pages(registry: Registry, lang: str) -> dict[str, str]:
         for p in rows
     }
     out["due-for-review.md"] = due_page(registry, words, people)
+    out.update(change_pages(registry, words, history, names))
     out["usage-policy.md"] = policy_page(rows, words)
     return out
