@@ -177,8 +177,12 @@ def test_an_unchanged_registry_writes_no_file_and_a_change_only_its_pages(
         "docs/raci/marketing.md",
         "docs/raci/sales.md",
         "docs/raci/customer-service.md",
+        # the pages of the people who carry it
+        "docs/people/ana-acme-test.md",
+        "docs/people/bruno-acme-test.md",
+        "docs/people/carla-acme-test.md",
     }
-    assert written(output) == 7
+    assert written(output) == 10
     assert "Listening to customers" in (out / "site/raci.html").read_text()
 
 
@@ -364,7 +368,9 @@ def test_serve_follows_the_registry_as_it_changes(ark: Ark, team: Path, tmp_path
         read_until("Serving on")
         assert "Carla Vidal" in page() and "Informed (I)</td>\n<td>nobody" in page()
         ark("assign", "carla@acme.test", "listening", "--role", "informed")
-        read_until("4 file(s) written")  # listening.md, raci.md, team.md and a department view
+        # listening.md, raci.md, team.md, a department view, the menu, Carla's new page and
+        # the pages of the two who now carry listening with her
+        read_until("7 file(s) written")
         read_until("Documentation built")
         assert "Informed (I)</td>\n<td>Carla Vidal" in page()
     finally:
@@ -441,3 +447,14 @@ def test_a_playbook_in_spanish_or_italian_has_no_english_of_its_own(
     process = (site / "processes/weekly-report.html").read_text()
     today = formats.day(dt.date.today(), lang)
     assert today in process  # the revision's date, written the language's way
+
+
+def test_a_person_page_says_what_they_carry_with_whom(ark: Ark, team: Path, tmp_path: Path) -> None:
+    out = tmp_path / "book"
+    build(ark, out)
+    page = (out / "docs/people/ana-acme-test.md").read_text()
+    assert page.startswith("---\ntitle: Ana García\n")
+    row = next(line for line in page.splitlines() if "Social listening" in line)
+    assert "ark-role-a" in row and "Bruno López (R)" in row
+    assert "[Ana García](people/ana-acme-test.md)" in (out / "docs/team.md").read_text()
+    assert "Ana García" in (out / "site/people/ana-acme-test.html").read_text()

@@ -32,6 +32,9 @@ LABELS: dict[str, dict[str, str]] = {
         "team": "Team",
         "roster": "Team roster",
         "raci": "RACI matrix",
+        "carries": "What they carry",
+        "with_whom": "With whom",
+        "next_tasks": "Next tasks",
         "footer": "Written by Ark from the team's registry.",
         "by_department": "By department:",
         "raci_intro": "Who is Responsible, Accountable, Consulted or Informed for each"
@@ -116,6 +119,9 @@ LABELS: dict[str, dict[str, str]] = {
         "team": "Equipo",
         "roster": "Miembros del equipo",
         "raci": "Matriz RACI",
+        "carries": "De qué se ocupa",
+        "with_whom": "Con quién",
+        "next_tasks": "Próximas tareas",
         "footer": "Generado por Ark a partir del registro del equipo.",
         "by_department": "Por departamento:",
         "raci_intro": "Quién es encargado (R), responsable último (A), consultado (C) o"
@@ -200,6 +206,9 @@ LABELS: dict[str, dict[str, str]] = {
         "team": "Team",
         "roster": "Membri del team",
         "raci": "Matrice RACI",
+        "carries": "Di cosa si occupa",
+        "with_whom": "Con chi",
+        "next_tasks": "Prossime attività",
         "footer": "Generato da Ark dal registro del team.",
         "by_department": "Per reparto:",
         "raci_intro": "Chi è esecutore (R), responsabile finale (A), consultato (C) o"

@@ -48,6 +48,8 @@ ROLE_LETTERS = {
 PROCESS_PAGE = "processes/{slug}.md"
 ROSTER_PAGE = "team/{slug}.md"
 RACI_PAGE = "raci/{slug}.md"
+PERSON_PAGE = "people/{slug}.md"
+NEXT_TASKS = 10
 SPLIT_AT = 60
 UNESCAPED_BAR = re.compile(r"(?<!\\)\|")
 
@@ -346,6 +348,9 @@ def team_pages(snapshot: Snapshot, words: dict[str, str]) -> dict[str, str]:
     pages: dict[str, str] = {}
     members = members_by_department(snapshot)
     held = roles_by_contributor(snapshot)
+    for c in snapshot.contributors:
+        if c.id in held:
+            pages[person_path(c)] = person_page(snapshot, c, held[c.id], words)
     for d in snapshot.departments:
         pages[RACI_PAGE.format(slug=d.slug)] = raci(
             snapshot, words, [c for c in members.get(d.id, []) if c.id in held], d, depth=1
@@ -370,12 +375,90 @@ def team_navigation(snapshot: Snapshot, words: dict[str, str]) -> list[Any]:
     raci_views = [
         {t: RACI_PAGE.format(slug=d.slug)} for t, d in zip(titles, departments, strict=True)
     ]
+    held = roles_by_contributor(snapshot)
+    people = sorted(
+        (c for c in snapshot.contributors if c.id in held), key=lambda c: c.name.casefold()
+    )
+    section = [{words["people"]: [person_path(c) for c in people]}] if people else []
     if split(snapshot):
         rosters = [
             {t: ROSTER_PAGE.format(slug=d.slug)} for t, d in zip(titles, departments, strict=True)
         ]
-        return [{words["roster"]: ["team.md", *rosters]}, {words["raci"]: ["raci.md", *raci_views]}]
-    return [{words["roster"]: "team.md"}, {words["raci"]: ["raci.md", *raci_views]}]
+        return [
+            {words["roster"]: ["team.md", *rosters]},
+            {words["raci"]: ["raci.md", *raci_views]},
+            *section,
+        ]
+    return [{words["roster"]: "team.md"}, {words["raci"]: ["raci.md", *raci_views]}, *section]
+
+
+def person_path(c: Contributor) -> str:
+    """A person's page, named after their e-mail (the playbook's reference for people)."""
+    return PERSON_PAGE.format(slug=re.sub(r"[^a-z0-9]+", "-", c.email.lower()).strip("-"))
+
+
+def person_page(
+    snapshot: Snapshot, c: Contributor, mine: list[Assignment], words: dict[str, str]
+) -> str:
+    """What one person carries, with whom, and their next tasks."""
+    out = [front_matter(c.name, [words["person"]]), f"# {cell(c.name)}\n"]
+    department = f"[{cell(c.department.name)}](../{department_path(c.department.slug)})"
+    facts = [
+        (words["department"], department),
+        (words["capacity"], number(c.capacity, words)),
+        (words["assigned"], number(sum(a.hours for a in mine), words)),
+    ]
+    out.append("".join(f"- **{k}:** {v}\n" for k, v in facts))
+    out.append(f"## {words['carries']}\n")
+    rows = []
+    for a in sorted(mine, key=lambda a: (a.responsibility.title.casefold(), a.role)):
+        r = a.responsibility
+        others = [
+            f"{cell(o.contributor.name)} ({ROLE_LETTERS[Role(o.role)]})"
+            for o in snapshot.assignments.get(r.id, [])
+            if o.contributor_id != c.id
+        ]
+        documented = [
+            f"[{cell(p.title)}](../{PROCESS_PAGE.format(slug=p.slug)})"
+            for p in snapshot.processes.get(r.slug, [])
+        ]
+        rows.append(
+            [
+                f"[{cell(r.title)}](../{responsibility_path(r.slug)})",
+                badge(Role(a.role)),
+                number(a.hours, words),
+                ", ".join(others) or words["nobody"],
+                ", ".join(documented) or "-",
+            ]
+        )
+    header = [
+        words["responsibility"],
+        words["role"],
+        words["hours"],
+        words["with_whom"],
+        words["processes"],
+    ]
+    out.append(raw_table(header, rows))
+    out.append(f"## {words['next_tasks']}\n")
+    tasks = {
+        t.key: t
+        for a in mine
+        for t in snapshot.open_tasks.get(a.responsibility_id, [])
+        if t.assignee_id == c.id
+    }
+    upcoming = sorted(tasks.values(), key=lambda t: (t.due or dt.date.max, t.key))[:NEXT_TASKS]
+    out.append(
+        raw_table(
+            [words["task"], words["due"], words["status"]],
+            [
+                [f"{cell(t.title)} (`{t.key}`)", day(t.due, words), words[t.status.value]]
+                for t in upcoming
+            ],
+        )
+        if upcoming
+        else words["no_open_tasks"] + "\n"
+    )
+    return "\n".join(out)
 
 
 def members_by_department(snapshot: Snapshot) -> dict[int, list[Contributor]]:
@@ -426,9 +509,10 @@ def roster(
             f" ({ROLE_LETTERS[Role(a.role)]})"
             for a in mine
         )
+        name = f"[{cell(c.name)}]({up}{person_path(c)})" if mine else cell(c.name)
         rows.append(
             [
-                cell(c.name),
+                name,
                 f"[{cell(c.department.name)}]({up}{department_path(c.department.slug)})",
                 number(c.capacity, words),
                 number(sum(a.hours for a in mine), words),
