@@ -1,13 +1,15 @@
 """Making a Markdown page safe to publish, whoever wrote it.
 
-Pages hold text from many people (process steps, responsibility descriptions, names), so
-every page, generated or contributed, goes through here before it is written. The page stays
-Markdown: the sanitiser (nh3, the Python binding of the Rust `ammonia` library) runs over the
-text *outside* fenced code blocks, so raw HTML is cut down to an allow-list while blockquotes
-and fences (the playbook's figures among them) keep their syntax. Three things nh3 cannot see are handled
-here: Markdown link and image destinations (`[x](javascript:...)`), titles and tags in the
-front matter (MkDocs' templates print them without escaping), and autolinks, which an HTML
-parser would take for tags.
+Pages hold text from many people (process steps, responsibility descriptions, names). Each
+piece of it is sanitised on its own before it joins a page (`sanitize_piece`), balanced, so no
+piece can open, close or hide the page's sections; and every page, generated or contributed,
+goes through here again before it is written. The page stays Markdown: the sanitiser (nh3,
+the Python binding of the Rust `ammonia` library) runs over the text *outside* fenced code
+blocks, so raw HTML is cut down to an allow-list while blockquotes and fences (the playbook's
+figures among them) keep their syntax. Three things nh3 cannot see are handled here:
+Markdown link and image destinations (`[x](javascript:...)`), titles and tags in the front
+matter (MkDocs' templates print them without escaping), and autolinks, which an HTML parser
+would take for tags. `dropped` says what sanitising removes, so it is never silent.
 """
 
 from __future__ import annotations
