@@ -458,3 +458,25 @@ def test_a_person_page_says_what_they_carry_with_whom(ark: Ark, team: Path, tmp_
     assert "ark-role-a" in row and "Bruno López (R)" in row
     assert "[Ana García](people/ana-acme-test.md)" in (out / "docs/team.md").read_text()
     assert "Ana García" in (out / "site/people/ana-acme-test.html").read_text()
+
+
+def test_a_large_team_gets_a_roster_and_a_matrix_per_department(
+    ark: Ark, team: Path, tmp_path: Path
+) -> None:
+    extra = "".join(
+        f"  - email: p{n}@acme.test\n    name: Person {n:02d}\n    department: sales\n"
+        for n in range(61)
+    )
+    team.write_text(team.read_text().replace("kpis:\n", extra + "kpis:\n", 1))
+    ark("apply", str(team))
+    out = tmp_path / "book"
+    build(ark, out)
+    docs = out / "docs"
+    index = (docs / "team.md").read_text()
+    assert "Person 00" not in index and "[Sales](team/sales.md) | 62 |" in index
+    assert "Person 60" in (docs / "team/sales.md").read_text()
+    assert "[Marketing](raci/marketing.md)" in (docs / "raci.md").read_text()
+    nav = yaml.safe_load((out / "mkdocs.yml").read_text().split("markdown_extensions:")[0])["nav"]
+    people = next(item["People"] for item in nav[1]["Team"] if "People" in item)
+    assert {"Marketing": ["people/ana-acme-test.md"]} in people  # grouped by department
+    assert (out / "site/team/sales.html").is_file()

@@ -379,8 +379,14 @@ def team_navigation(snapshot: Snapshot, words: dict[str, str]) -> list[Any]:
     people = sorted(
         (c for c in snapshot.contributors if c.id in held), key=lambda c: c.name.casefold()
     )
-    section = [{words["people"]: [person_path(c) for c in people]}] if people else []
+    section: list[Any] = [{words["people"]: [person_path(c) for c in people]}] if people else []
     if split(snapshot):
+        # One menu section per department, so a person's page carries only their colleagues.
+        by_department = [
+            {t: [person_path(c) for c in people if c.department_id == d.id]}
+            for t, d in zip(titles, departments, strict=True)
+        ]
+        section = [{words["people"]: [g for g in by_department if next(iter(g.values()))]}]
         rosters = [
             {t: ROSTER_PAGE.format(slug=d.slug)} for t, d in zip(titles, departments, strict=True)
         ]
