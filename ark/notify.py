@@ -15,7 +15,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from email.message import EmailMessage
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ark.errors import ArkError
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from ark.jobs.config import NotifyConfig
+    from ark.plugins import Hooks
 
 SENT_STATE = "sent."
 SMTP_TIMEOUT = 30.0
@@ -46,10 +47,10 @@ def _sent_key(message: Message) -> str:
 class Notifier:
     """Sends messages once each; holds one SMTP connection for a batch of them."""
 
-    def __init__(self, engine: Engine, config: NotifyConfig, hook: Any) -> None:
+    def __init__(self, engine: Engine, config: NotifyConfig, hooks: Hooks | None) -> None:
         self.engine = engine
         self.config = config
-        self.hook = hook
+        self.hooks = hooks
         self.sent: list[Message] = []
         self._smtp: smtplib.SMTP | None = None
 
@@ -83,8 +84,8 @@ class Notifier:
             return False
         if self.config.smtp_host:
             self._mail(message)
-        if self.hook is not None:
-            self.hook.ark_notify(message=message)
+        if self.hooks is not None:
+            self.hooks.ark_notify(message)
         with transaction(self.engine, actor="ark notify") as registry:
             registry.set_state(
                 _sent_key(message),

@@ -17,7 +17,7 @@ from typing import Any
 
 from ark.db import open_engine
 from ark.jobs.runner import Runner
-from ark.plugins import manager
+from ark.plugins import hooks
 from tests.conftest import Ark
 
 MADRID = "Europe/Madrid"
@@ -114,4 +114,4 @@ def automation_section(**values: Any) -> str:
 
 
 def runner(ark: Ark, clock: ManualClock) -> Runner:
-    return Runner(open_engine(ark.db_url), manager().hook, holder="test worker", clock=clock)
+    return Runner(open_engine(ark.db_url), hooks(), holder="test worker", clock=clock)

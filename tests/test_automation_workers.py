@@ -20,7 +20,7 @@ import pytest
 from ark.db import open_engine
 from ark.jobs.runner import Runner
 from ark.locks import holder
-from ark.plugins import manager
+from ark.plugins import hooks
 from tests.automation_helpers import Mailbox, add_sections, automation_section, smtp_server
 from tests.conftest import Ark
 from tests.jira_server import JiraServer
@@ -63,7 +63,7 @@ def start_worker(ark: Ark, flavour: str) -> subprocess.Popen[str]:
 
 
 def jobs_of(ark: Ark) -> Runner:
-    return Runner(open_engine(ark.db_url), manager().hook, holder="test")
+    return Runner(open_engine(ark.db_url), hooks(), holder="test")
 
 
 def overdue_board(
@@ -144,7 +144,7 @@ def test_a_manual_sync_waits_for_the_jobs_sync_and_says_who_holds_it(
     with JiraServer(flavour="datacenter", bulk=False, token=TOKEN) as server:
         make_board(ark, monkeypatch, server)
         server.latency = 0.02
-        jobs = Runner(open_engine(ark.db_url), manager().hook, holder="ark worker on test (pid 1)")
+        jobs = Runner(open_engine(ark.db_url), hooks(), holder="ark worker on test (pid 1)")
         job = threading.Thread(target=jobs.run, args=["jira-sync"])
         job.start()
         until(lambda: requests_so_far(server) > 6, "the job to be part-way through")

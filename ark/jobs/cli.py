@@ -17,9 +17,9 @@ if TYPE_CHECKING:
 def _runner(db_url: str | None, role: str) -> Runner:
     from ark.jobs.runner import Runner
     from ark.locks import whoami
-    from ark.plugins import manager
+    from ark.plugins import hooks
 
-    return Runner(engine_for(db_url), manager().hook, holder=whoami(role))
+    return Runner(engine_for(db_url), hooks(), holder=whoami(role))
 
 
 def _when(value: dt.datetime | str | None, zone: Any) -> str | None:

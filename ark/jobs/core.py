@@ -93,7 +93,7 @@ def reminders(context: JobContext) -> str:
                 )
             )
         for process in due_for_review(registry, today):
-            owner = accountable.get(process.responsibility.slug)
+            owner = accountable.get(process.responsibility)
             if owner:
                 due = review_due(process)
                 messages.append(
@@ -106,7 +106,7 @@ def reminders(context: JobContext) -> str:
                     )
                 )
         checks: list[Any] = []
-        context.hook.ark_register_checks(register=checks.append)
+        context.hooks.ark_register_checks(register=checks.append)
         errors = [f for f in run_checks(registry, checks) if f.level is Level.ERROR]
     for finding in errors:
         fingerprint = hashlib.sha256(f"{finding.code}\n{finding.message}".encode()).hexdigest()

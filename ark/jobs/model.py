@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from ark.jobs.config import AutomationConfig, NotifyConfig
     from ark.notify import Notifier
+    from ark.plugins import Hooks
     from ark.registry.writer import Registry
 
 Clock = Callable[[], dt.datetime]
@@ -103,7 +104,7 @@ class JobContext:
 
     engine: Engine
     clock: Clock
-    hook: Any
+    hooks: Hooks
     automation: AutomationConfig
     notify: NotifyConfig
     actor: str
@@ -120,11 +121,11 @@ class JobContext:
         """A registry transaction whose `today` is the clock's."""
         from ark.registry.writer import transaction
 
-        with transaction(self.engine, hook=self.hook, actor=self.actor, write=write) as registry:
+        with transaction(self.engine, hooks=self.hooks, actor=self.actor, write=write) as registry:
             registry.today = self.today()
             yield registry
 
     def notifier(self) -> Notifier:
         from ark.notify import Notifier
 
-        return Notifier(self.engine, self.notify, self.hook)
+        return Notifier(self.engine, self.notify, self.hooks)

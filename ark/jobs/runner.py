@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ark.errors import ArkError, NotFound
 from ark.jobs.model import STATE_PREFIX, Clock, Job, JobContext, JobState, moment, system_clock
@@ -26,6 +26,8 @@ from ark.locks import named_lock
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from ark.plugins import Hooks
+
 log = logging.getLogger("ark.jobs")
 GRACE = dt.timedelta(seconds=60)
 FIRST_RETRY = dt.timedelta(seconds=30)
@@ -33,10 +35,14 @@ LONGEST_RETRY = dt.timedelta(hours=1)
 SECRET_NAMES = re.compile(r"TOKEN|PASSWORD|SECRET|_PAT$|_KEY$")
 
 
-def registered_jobs(hook: Any) -> dict[str, Job]:
+def registered_jobs(hooks: Hooks) -> dict[str, Job]:
     """Every job the core and the plugins register, by name."""
     found: dict[str, Job] = {}
-    hook.ark_register_jobs(register=lambda job: found.setdefault(job.name, job))
+
+    def register(job: Job) -> None:
+        found.setdefault(job.name, job)
+
+    hooks.ark_register_jobs(register=register)
     return found
 
 
@@ -75,15 +81,15 @@ class Runner:
     """Runs jobs against one registry, as one named process (`ark worker on HOST (pid N)`)."""
 
     def __init__(
-        self, engine: Engine, hook: Any, *, holder: str, clock: Clock = system_clock
+        self, engine: Engine, hooks: Hooks, *, holder: str, clock: Clock = system_clock
     ) -> None:
         self.engine = engine
-        self.hook = hook
+        self.hooks = hooks
         self.holder = holder
         self.clock = clock
 
     def jobs(self) -> dict[str, Job]:
-        return registered_jobs(self.hook)
+        return registered_jobs(self.hooks)
 
     def job(self, name: str) -> Job:
         jobs = self.jobs()
@@ -97,7 +103,7 @@ class Runner:
 
         with transaction(self.engine, write=False) as registry:
             automation, notify = AutomationConfig.read(registry), NotifyConfig.read(registry)
-        return JobContext(self.engine, self.clock, self.hook, automation, notify, self.holder)
+        return JobContext(self.engine, self.clock, self.hooks, automation, notify, self.holder)
 
     def state(self, name: str) -> JobState:
         from ark.registry.writer import transaction
