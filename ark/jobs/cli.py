@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,13 +19,6 @@ def _runner(db_url: str | None, role: str) -> Runner:
     from ark.plugins import hooks
 
     return Runner(engine_for(db_url), hooks(), holder=whoami(role))
-
-
-def _when(value: dt.datetime | str | None, zone: Any) -> str | None:
-    if value is None:
-        return None
-    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
 @click.command()
@@ -72,24 +64,7 @@ def jobs(ctx: click.Context, db_url: str | None, as_json: bool) -> None:
     """List the background jobs: last run, result and next run (in the strategy's time zone)."""
     if ctx.invoked_subcommand is not None:
         return
-    runner = _runner(db_url, "ark jobs")
-    zone = runner.context().automation.zone()
-    rows = []
-    for name, job in sorted(runner.jobs().items()):
-        state = runner.state(name)
-        rows.append(
-            {
-                "name": name,
-                "description": job.description,
-                "last_run": _when(state.last_start, zone),
-                "result": state.result,
-                "error": state.error,
-                "failures": state.failures,
-                "running": state.running,
-                "next_run": _when(runner.next_run(name), zone),
-                "on_change": job.schedule.on_change,
-            }
-        )
+    rows = _runner(db_url, "ark jobs").listing()
     if as_json:
         print_json(rows)
         return

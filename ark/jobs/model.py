@@ -67,6 +67,7 @@ class Job:
     run: Callable[[JobContext], str]
     schedule: Schedule
     lock: str | None = None  # a lock shared with a command doing the same work
+    webhook: str | None = None  # the source whose webhooks wake it (`jira`: POST /hooks/jira)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ark.errors import ArkError, NotFound
 from ark.jobs.model import STATE_PREFIX, Clock, Job, JobContext, JobState, moment, system_clock
@@ -219,3 +219,30 @@ class Runner:
         covered = moment(state.covered)
         automation = self.context().automation
         return job.schedule.next_after(automation, covered or self.clock())
+
+    def listing(self) -> list[dict[str, Any]]:
+        """Every job with its last run, result and next run, times in the strategy's zone
+        (for `ark jobs` and the jobs page)."""
+        zone = self.context().automation.zone()
+
+        def when(value: dt.datetime | str | None) -> str | None:
+            found = moment(value) if isinstance(value, str) else value
+            return None if found is None else found.astimezone(zone).isoformat(timespec="seconds")
+
+        rows = []
+        for name, job in sorted(self.jobs().items()):
+            state = self.state(name)
+            rows.append(
+                {
+                    "name": name,
+                    "description": job.description,
+                    "last_run": when(state.last_start),
+                    "result": state.result,
+                    "error": state.error,
+                    "failures": state.failures,
+                    "running": state.running,
+                    "next_run": when(self.next_run(name)),
+                    "on_change": job.schedule.on_change,
+                }
+            )
+        return rows

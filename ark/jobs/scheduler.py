@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from ark.jobs.runner import Runner, backoff, describe
+from ark.jobs.wake import WAKE_DELAY, WAKE_STATE
 from ark.models import AuditRecord
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ class Scheduler:
         self.runner = runner
         self.watch_seconds = watch_seconds
         self.seen: int | None = None
+        self.wakes: dict[str, str] = {}
         self._scheduler: BackgroundScheduler | None = None
 
     def start(self) -> None:
@@ -44,7 +46,7 @@ class Scheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self._scheduler = scheduler
-        self.seen = self._newest_change()
+        self.seen, self.wakes = self._newest_change()
         for name, job in sorted(self.runner.jobs().items()):
             trigger = job.schedule.trigger(automation)
             if trigger is not None:
@@ -87,18 +89,24 @@ class Scheduler:
         if outcome is not None and outcome.state.failures:
             self.soon(name, backoff(outcome.state.failures))
 
-    def _newest_change(self) -> int:
+    def _newest_change(self) -> tuple[int, dict[str, str]]:
+        """The newest audit record, and the wakes webhooks asked for (one read)."""
         from ark.registry.writer import transaction
 
         with transaction(self.runner.engine, write=False) as registry:
-            return registry.session.scalar(select(func.max(AuditRecord.id))) or 0
+            newest = registry.session.scalar(select(func.max(AuditRecord.id))) or 0
+            return newest, dict(registry.state(WAKE_STATE) or {})
 
     def _watch(self) -> None:
         try:
-            newest = self._newest_change()
+            newest, wakes = self._newest_change()
         except Exception as exc:  # noqa: BLE001 - a database away for a moment: look again next time
             log.warning("cannot look for changes: %s", describe(exc))
             return
+        for name, at in wakes.items():
+            if self.wakes.get(name) != at:
+                self.soon(name, WAKE_DELAY, due=dt.datetime.fromisoformat(at))
+        self.wakes = wakes
         if newest == self.seen:
             return
         self.seen = newest

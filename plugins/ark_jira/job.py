@@ -46,4 +46,5 @@ JOB = Job(
     sync,
     Schedule(every=_every, on_change=True),
     lock="jira-sync",
+    webhook="jira",
 )
