@@ -52,6 +52,8 @@ class Notifier:
         self.config = config
         self.hooks = hooks
         self.sent: list[Message] = []
+        self.before = 0
+        self.undelivered = 0
         self._smtp: smtplib.SMTP | None = None
 
     def __enter__(self) -> Notifier:
@@ -76,15 +78,21 @@ class Notifier:
             return registry.state(_sent_key(message)) is not None
 
     def send(self, message: Message) -> bool:
-        """Send `message` unless it went out before; returns whether it was sent now."""
+        """Send `message` unless it went out before; returns whether it was sent now. With
+        no channel (no SMTP host, no plugin), nothing is sent nor recorded as sent."""
         from ark.registry.base import now
         from ark.registry.writer import transaction
 
+        plugins = self.hooks is not None and self.hooks.listens("ark_notify")
+        if not self.config.smtp_host and not plugins:
+            self.undelivered += 1
+            return False
         if self.was_sent(message):
+            self.before += 1
             return False
         if self.config.smtp_host:
             self._mail(message)
-        if self.hooks is not None:
+        if self.hooks is not None and plugins:
             self.hooks.ark_notify(message)
         with transaction(self.engine, actor="ark notify") as registry:
             registry.set_state(

@@ -162,7 +162,10 @@ def _send(context: JobContext, messages: list[Message]) -> str:
     with context.notifier() as notifier:
         for message in messages:
             notifier.send(message)
-    return f"{len(notifier.sent)} message(s) sent, {len(messages) - len(notifier.sent)} sent before"
+    result = f"{len(notifier.sent)} message(s) sent, {notifier.before} sent before"
+    if notifier.undelivered:
+        result += f", {notifier.undelivered} not sent: no channel (set notify.smtp_host)"
+    return result
 
 
 def _digest_day(config: AutomationConfig) -> str:
