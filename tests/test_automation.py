@@ -85,6 +85,28 @@ def test_an_overdue_task_produces_exactly_one_reminder_in_the_strategys_time_zon
     assert len(mailbox.messages) == 1
 
 
+def test_a_process_due_for_review_and_a_new_check_error_are_told_once(
+    ark: Ark, team: Path, mailbox: Mailbox
+) -> None:
+    from tests.test_processes import GOOD, write
+
+    add_sections(ark, team, automation_section(), mailbox.notify_section(("carla@acme.test",)))
+    ark("process", "record", str(write(ark.workspace / "p", "l.md", GOOD.format(slug="listen"))))
+    recorded = dt.date.today()
+    clock = ManualClock(local(f"{recorded} 12:00"))
+    jobs = runner(ark, clock)
+    jobs.run("reminders")
+    assert mailbox.summary() == []  # a clean team, a fresh process
+    ark("unassign", "ana@acme.test", "kpi-report", "--role", "accountable")
+    clock.set(local(f"{recorded + dt.timedelta(days=200)} 12:00"))  # past its 6-month review
+    jobs.run("reminders")
+    jobs.run("reminders")
+    assert sorted(mailbox.summary()) == [
+        ("ana@acme.test", "Ark: process listen is due for review"),
+        ("carla@acme.test", "Ark: new check error no-accountable (kpi-report)"),
+    ]
+
+
 def test_the_weekly_digest_goes_once_to_who_has_tasks_and_can_be_turned_off(
     ark: Ark, team: Path, mailbox: Mailbox
 ) -> None:

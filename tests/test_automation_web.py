@@ -171,3 +171,24 @@ def test_the_admin_sees_the_jobs_page(served: Served) -> None:
     assert "not sent: no channel (set notify.smtp_host)" in page.text
     assert "reminders" in page.text and TOKEN not in page.text
     assert pages["ana@acme.test"].status_code == 403
+
+
+def test_the_playbook_is_rebuilt_after_a_change_and_served_to_people_signed_in(
+    served: Served,
+) -> None:
+    ark = served.board.ark
+    ark("user", "add", "carla@acme.test", "--role", "viewer")
+    with transaction(served.engine, actor="test") as registry:
+        cookies = {SESSION_COOKIE: accounts.start_session(registry, "carla@acme.test")}
+    until(lambda: served.jobs.state("playbook").covered is not None)  # after the user's add
+
+    def get(path: str, cookies: dict[str, str] | None = None) -> requests.Response:
+        return requests.get(
+            f"{served.url}{path}", cookies=cookies, allow_redirects=False, timeout=30
+        )
+
+    home = get("/playbook/", cookies=cookies)
+    assert home.status_code == 200 and "Acme social media strategy" in home.text
+    assert get("/playbook/").headers["location"].startswith("/sign-in")
+    assert get("/playbook/%2e%2e/%2e%2e/ark.yaml", cookies=cookies).status_code == 404
+    assert get("/playbook/no-such-page.html", cookies=cookies).status_code == 404

@@ -8,6 +8,7 @@ import click
 
 from ark.clihelpers import db_option, engine_for, json_option, print_json, registry
 from ark.errors import ArkError
+from ark.jobs.model import WATCH_SECONDS
 
 if TYPE_CHECKING:
     from ark.jobs.runner import Runner
@@ -24,7 +25,7 @@ def _runner(db_url: str | None, role: str) -> Runner:
 @click.command()
 @click.option(
     "--watch",
-    default=5.0,
+    default=WATCH_SECONDS,
     show_default=True,
     type=click.FloatRange(min=0.1),
     help="Seconds between looks for registry changes (one small query each).",

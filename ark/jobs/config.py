@@ -42,7 +42,7 @@ AUTOMATION_SCHEMA: dict[str, Any] = {
             "type": "number",
             "minimum": 0,
             "maximum": 600,
-            "description": "Seconds a change waits for the ones after it (default 20).",
+            "description": "Seconds a change waits for the ones after it (default 10).",
         },
         "digest_day": {"enum": list(WEEKDAYS), "description": "Weekly digest day (default mon)."},
         "digest_hour": {
@@ -91,7 +91,7 @@ class AutomationConfig:
     timezone: str = "UTC"
     plan_ahead: str = "next-quarter"
     jira_sync_minutes: int = 15
-    debounce_seconds: float = 20.0
+    debounce_seconds: float = 10.0
     digest_day: str = "mon"
     digest_hour: int = 8
 

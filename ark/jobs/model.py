@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], dt.datetime]
 STATE_PREFIX = "job."
+# How often a process running the jobs looks for registry changes (one small query).
+WATCH_SECONDS = 2.0
 
 
 def system_clock() -> dt.datetime:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from ark.jobs.model import WATCH_SECONDS
 from ark.jobs.runner import Runner, backoff, describe
 from ark.jobs.wake import WAKE_DELAY, WAKE_STATE
 from ark.models import AuditRecord
@@ -24,7 +26,6 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger("ark.jobs")
-WATCH_SECONDS = 5.0
 
 
 class Scheduler:
@@ -35,6 +36,7 @@ class Scheduler:
         self.watch_seconds = watch_seconds
         self.seen: int | None = None
         self.wakes: dict[str, str] = {}
+        self._soon_lock = threading.Lock()
         self._scheduler: BackgroundScheduler | None = None
 
     def start(self) -> None:
@@ -62,17 +64,24 @@ class Scheduler:
             self._scheduler = None
 
     def soon(self, name: str, delay: dt.timedelta, due: dt.datetime | None = None) -> None:
-        """Run job `name` once after `delay`, unless such a run is already waiting (then the
-        waiting one serves both: this is what batches many changes into one run)."""
-        if self._scheduler is None or self._scheduler.get_job(f"{name}:soon") is not None:
-            return
-        self._scheduler.add_job(
-            self._run,
-            "date",
-            run_date=dt.datetime.now(dt.UTC) + delay,
-            args=[name, due],
-            id=f"{name}:soon",
-        )
+        """Run job `name` once after `delay`. A run already waiting serves both (this is what
+        batches many changes into one run); it is brought forward if this one is sooner (a
+        webhook's after a change's), and covers what both were asked for."""
+        with self._soon_lock:
+            if self._scheduler is None:
+                return
+            run_at = dt.datetime.now(dt.UTC) + delay
+            waiting = self._scheduler.get_job(f"{name}:soon")
+            if waiting is None:
+                self._scheduler.add_job(
+                    self._run, "date", run_date=run_at, args=[name, due], id=f"{name}:soon"
+                )
+                return
+            before = waiting.args[1]
+            both = None if before is None or due is None else max(before, due)
+            waiting.modify(args=[name, both])
+            if waiting.next_run_time is not None and run_at < waiting.next_run_time:
+                waiting.reschedule("date", run_date=run_at)
 
     def _run(self, name: str, due: dt.datetime | None = None) -> None:
         """A scheduled run (`due` None: the trigger fired now) or a run after changes noticed

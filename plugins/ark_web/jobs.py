@@ -7,6 +7,7 @@ The jobs start and stop with the app (its lifespan); `ark serve --no-jobs` leave
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,6 +21,7 @@ from ark.vocabulary import AccountRole
 from ark_web.auth import Visitor, page_role
 
 router = APIRouter()
+log = logging.getLogger("ark.jobs")
 ADMIN = page_role(AccountRole.ADMIN)
 
 
@@ -37,7 +39,11 @@ def lifespan(engine: Any, run_jobs: bool) -> Callable[[FastAPI], Any]:
         scheduler = None
         if run_jobs:
             scheduler = Scheduler(Runner(engine, hooks(), holder=whoami("ark serve")))
-            await run_in_threadpool(scheduler.start)
+            try:
+                await run_in_threadpool(scheduler.start)
+            except ArkError as exc:  # a bad automation: section must not stop the workspace
+                log.error("the background jobs do not run: %s", exc)
+                scheduler = None
         app.state.waker = Waker(engine, hooks(), scheduler)
         try:
             yield
