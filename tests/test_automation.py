@@ -190,6 +190,9 @@ def test_jobs_lists_every_job_and_refuses_an_unknown_one(ark: Ark, team: Path) -
     assert out.startswith("plan: ") and "task(s) planned up to" in out
     listing = ark("jobs").output
     assert "plan " in listing and "task(s) planned" in listing
+    assert ark("jobs", "run", "jira-sync").output == (
+        "jira-sync: no jira: section in the team file; nothing to sync\n"
+    )
     result = ark("jobs", "run", "nope", code=1)
     assert "no job 'nope'" in result.stderr and "use one of: digest, jira-sync" in result.stderr
 

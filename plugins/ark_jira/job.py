@@ -16,9 +16,13 @@ if TYPE_CHECKING:
 
 def sync(context: JobContext) -> str:
     from ark_jira.cli import setup, tasks_to_mirror
+    from ark_jira.config import stored_section
     from ark_jira.preflight import check_before_writing
     from ark_jira.sync import Syncer
 
+    with context.transaction(write=False) as registry:
+        if stored_section(registry) is None:
+            return "no jira: section in the team file; nothing to sync"
     config, board, tx = setup(context.engine)
     board.api.connect()
     check_before_writing(board, tx, tasks_to_mirror(tx)[1], save=True)
