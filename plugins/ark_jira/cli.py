@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,8 +13,6 @@ from ark.clihelpers import db_option, engine_for, json_option, print_json
 from ark.errors import ArkError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from ark.service import Registry
     from ark_jira.board import Board
     from ark_jira.config import JiraConfig
@@ -27,7 +25,7 @@ def jira() -> None:
     """Populate the team's Jira board with Ark's tasks, and pull their status back."""
 
 
-def setup(engine: Engine) -> tuple[JiraConfig, Board, Transaction]:
+def setup(engine: Any) -> tuple[JiraConfig, Board, Transaction]:
     """The section, the board and a transaction factory; credentials checked first."""
     from ark.plugins import hooks
     from ark.service import transaction
@@ -115,7 +113,7 @@ def tasks_to_mirror(tx: Transaction) -> tuple[list[TaskRow], list[str]]:
 
 
 def sync_lock(
-    engine: Engine, role: str, waiting: Callable[[str], None] | None = None
+    engine: Any, role: str, waiting: Callable[[str], None] | None = None
 ) -> AbstractContextManager[bool]:
     """One sync at a time per registry, whether a person or a background job runs it."""
     from ark.locks import named_lock, whoami
