@@ -72,7 +72,10 @@ def served(ark: Ark, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
         engine = open_engine(ark.db_url)
         port = free_port()
         config = uvicorn.Config(
-            create_app(engine, run_jobs=True), host="127.0.0.1", port=port, log_level="warning"
+            create_app(engine, run_jobs=True, playbook=ark.workspace / "playbook" / "site"),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
         )
         web = uvicorn.Server(config)
         thread = threading.Thread(target=web.run, daemon=True)

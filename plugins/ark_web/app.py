@@ -57,7 +57,7 @@ def create_app(
     from limits.storage import MemoryStorage
     from limits.strategies import MovingWindowRateLimiter
 
-    from ark_web import api, jobs, pages, playbook
+    from ark_web import api, jobs, pages
 
     app = FastAPI(
         title="Ark",
@@ -73,7 +73,6 @@ def create_app(
     app.state.playbook = playbook
     app.include_router(pages.router)
     app.include_router(jobs.router)
-    app.include_router(playbook.router)
     app.mount("/api/v1", api.create_api(engine))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 

@@ -59,9 +59,7 @@ def serve(host: str, port: int, run_jobs: bool, db_url: str | None) -> None:
         click.echo(f"  {base}/link/{secret}")
     from ark.workspace import find_workspace
 
-    app = create_app(
-        engine, playbook=find_workspace() / "playbook" / "site", run_jobs=run_jobs
-    )
+    app = create_app(engine, playbook=find_workspace() / "playbook" / "site", run_jobs=run_jobs)
     config = uvicorn.Config(app, host=host, port=port, log_level="info")
     server = uvicorn.Server(config)
     logging.getLogger("uvicorn.access").addFilter(MaskLinks())
