@@ -11,7 +11,11 @@ from typing import TYPE_CHECKING
 from ark.hookspecs import hookimpl
 
 if TYPE_CHECKING:
+    import click
+
     from ark.checks import Check
+    from ark.jobs.model import Job
+    from ark.spec import Section
     from ark.templates import Template
 
 
@@ -30,3 +34,27 @@ def ark_register_templates(register: Callable[[Template], None]) -> None:
 
     register(ARK_TEMPLATE)
     register(SMALL_FIRM_TEMPLATE)
+
+
+@hookimpl
+def ark_register_sections(register: Callable[[Section], None]) -> None:
+    from ark.jobs.config import AUTOMATION, NOTIFY
+
+    register(AUTOMATION)
+    register(NOTIFY)
+
+
+@hookimpl
+def ark_register_jobs(register: Callable[[Job], None]) -> None:
+    from ark.jobs.core import CORE_JOBS
+
+    for job in CORE_JOBS:
+        register(job)
+
+
+@hookimpl
+def ark_register_commands(cli: click.Group) -> None:
+    from ark.jobs.cli import digest, jobs, worker
+
+    for command in (worker, jobs, digest):
+        cli.add_command(command)

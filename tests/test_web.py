@@ -137,6 +137,7 @@ PAGES = {
     "/team-file": "lead",
     "/team-file/ark.yaml": "lead",
     "/accounts": "admin",
+    "/jobs": "admin",
 }
 RANK = {role: len(ROLES) - i for i, role in enumerate(ROLES)}
 
