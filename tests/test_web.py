@@ -797,3 +797,12 @@ def test_the_api_answers_each_role_as_its_role_allows(web: Web, role: str) -> No
         expected = 204 if role in roles else 403
         assert response.status_code == expected, (role, path, response.text)
         assert (web.audit_count() > before) == (role in roles), (role, path)
+
+
+def test_the_home_page_health_follows_every_change(web: Web) -> None:
+    viewer = web.client("viewer")
+    assert "listening has no responsible person" not in viewer.get("/").text
+    web.ark("unassign", "bruno@acme.test", "listening", "--role", "responsible")
+    assert "listening has no responsible person" in viewer.get("/").text
+    web.ark("assign", "carla@acme.test", "listening", "--role", "responsible", "--hours", "1")
+    assert "listening has no responsible person" not in viewer.get("/").text
