@@ -89,6 +89,11 @@ class Tasks(Settings):
                     "due": due,
                     "assignee_id": owners.get(rid),
                 }
+        return self.add_tasks(wanted)
+
+    def add_tasks(self, wanted: dict[str, dict[str, Any]]) -> list[Task]:
+        """Create the tasks (key -> values) that do not exist yet, in one statement; each is
+        audited and announced. Returns the new ones."""
         existing = set(self.session.scalars(select(Task.key).where(Task.key.in_(list(wanted)))))
         stamp = now()
         fresh = [
