@@ -111,7 +111,11 @@ class Tasks(Settings):
             return []
         self.session.execute(insert(Task), fresh)
         tasks = list(
-            self.session.scalars(select(Task).where(Task.key.in_([f["key"] for f in fresh])))
+            self.session.scalars(
+                select(Task)
+                .where(Task.key.in_([f["key"] for f in fresh]))
+                .order_by(Task.due, Task.key)
+            )
         )
         for task in tasks:
             self.audit("add", "task", task.key, None, self._task_view(task))
