@@ -94,6 +94,15 @@ LABELS: dict[str, dict[str, str]] = {
         "policy_missing": "No usage policy is recorded yet. Write the process of the"
         " `usage-policy` responsibility and record it with `ark process record`.",
         "policy_source": "This page is the process [{title}]({link}).",
+        "calendar": "Editorial calendar",
+        "calendar_intro": "Who contributes what, where and when; add pieces with"
+        " `ark calendar add`, plan a month with `ark calendar plan`.",
+        "calendar_empty": "Nothing is planned from this month on.",
+        "calendar_columns": "Date|Channel|Topic|Contributor|Draft due|Status",
+        "calendar.planned": "planned",
+        "calendar.drafted": "draft ready",
+        "calendar.published": "published",
+        "calendar.dropped": "dropped",
         "responsible": "Responsible",
         "consulted": "Consulted",
         "informed": "Informed",
@@ -162,6 +171,15 @@ LABELS: dict[str, dict[str, str]] = {
         "policy_missing": "Todavía no hay política de uso registrada. Escribe el proceso de la"
         " responsabilidad `usage-policy` y regístralo con `ark process record`.",
         "policy_source": "Esta página es el proceso [{title}]({link}).",
+        "calendar": "Calendario editorial",
+        "calendar_intro": "Quién aporta qué, dónde y cuándo; se añaden piezas con"
+        " `ark calendar add` y se planifica un mes con `ark calendar plan`.",
+        "calendar_empty": "No hay nada planificado a partir de este mes.",
+        "calendar_columns": "Fecha|Canal|Tema|Quién aporta|Borrador para|Estado",
+        "calendar.planned": "planificada",
+        "calendar.drafted": "borrador listo",
+        "calendar.published": "publicada",
+        "calendar.dropped": "descartada",
         "responsible": "Responsable",
         "consulted": "Consultado",
         "informed": "Informado",
@@ -230,6 +248,15 @@ LABELS: dict[str, dict[str, str]] = {
         "policy_missing": "Non è ancora registrata una policy d'uso. Scrivi il processo della"
         " responsabilità `usage-policy` e registralo con `ark process record`.",
         "policy_source": "Questa pagina è il processo [{title}]({link}).",
+        "calendar": "Calendario editoriale",
+        "calendar_intro": "Chi contribuisce con che cosa, dove e quando; si aggiungono contenuti"
+        " con `ark calendar add` e si pianifica un mese con `ark calendar plan`.",
+        "calendar_empty": "Non c'è niente di pianificato da questo mese in poi.",
+        "calendar_columns": "Data|Canale|Tema|Chi contribuisce|Bozza entro|Stato",
+        "calendar.planned": "pianificato",
+        "calendar.drafted": "bozza pronta",
+        "calendar.published": "pubblicato",
+        "calendar.dropped": "scartato",
         "responsible": "Responsabile",
         "consulted": "Consultato",
         "informed": "Informato",
@@ -552,4 +579,32 @@ def pages(registry: Registry, lang: str) -> dict[str, str]:
     out["due-for-review.md"] = due_page(registry, words, people)
     out.update(change_pages(registry, words, history, names))
     out["usage-policy.md"] = policy_page(rows, words)
+    out["calendar.md"] = calendar_page(registry, lang, words)
     return out
+
+
+def calendar_page(registry: Registry, lang: str, words: dict[str, str]) -> str:
+    """The editorial calendar from this month on, dates and statuses in the playbook's
+    language."""
+    from ark.i18n import value
+
+    since = registry.today.replace(day=1)
+    out = [_front(words["calendar"], ["calendar"]), f"# {words['calendar']}\n"]
+    out.append(words["calendar_intro"] + "\n")
+    entries = registry.calendar(start=since)
+    if not entries:
+        out.append(words["calendar_empty"] + "\n")
+        return "\n".join(out)
+    rows = [
+        [
+            value(lang, e.date),
+            e.channel.name if e.channel else "-",
+            e.topic,
+            e.contributor.name if e.contributor else e.department.name if e.department else "-",
+            value(lang, e.draft_due) if e.draft_due else "-",
+            words[f"calendar.{e.status}"],
+        ]
+        for e in entries
+    ]
+    out.append(_table(words["calendar_columns"].split("|"), rows))
+    return "\n".join(out)
