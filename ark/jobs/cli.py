@@ -9,6 +9,7 @@ import click
 from ark.clihelpers import db_option, engine_for, json_option, print_json, registry
 from ark.errors import ArkError
 from ark.jobs.model import WATCH_SECONDS
+from ark.params import Number
 
 if TYPE_CHECKING:
     from ark.jobs.runner import Runner
@@ -27,7 +28,7 @@ def _runner(db_url: str | None, role: str) -> Runner:
     "--watch",
     default=WATCH_SECONDS,
     show_default=True,
-    type=click.FloatRange(min=0.1),
+    type=Number(0.1, 3600),
     help="Seconds between looks for registry changes (one small query each).",
 )
 @db_option
