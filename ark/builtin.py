@@ -14,15 +14,18 @@ if TYPE_CHECKING:
     import click
 
     from ark.checks import Check
+    from ark.jobs.model import Job
+    from ark.spec import Section
     from ark.templates import Template
 
 
 @hookimpl
 def ark_register_commands(cli: click.Group) -> None:
+    from ark.jobs.cli import digest, jobs, worker
     from ark.people_commands import import_people, person
 
-    cli.add_command(person)
-    cli.add_command(import_people)
+    for command in (person, import_people, worker, jobs, digest):
+        cli.add_command(command)
 
 
 @hookimpl
@@ -40,3 +43,19 @@ def ark_register_templates(register: Callable[[Template], None]) -> None:
 
     register(ARK_TEMPLATE)
     register(SMALL_FIRM_TEMPLATE)
+
+
+@hookimpl
+def ark_register_sections(register: Callable[[Section], None]) -> None:
+    from ark.jobs.config import AUTOMATION, NOTIFY
+
+    register(AUTOMATION)
+    register(NOTIFY)
+
+
+@hookimpl
+def ark_register_jobs(register: Callable[[Job], None]) -> None:
+    from ark.jobs.core import CORE_JOBS
+
+    for job in CORE_JOBS:
+        register(job)

@@ -599,6 +599,152 @@ def kpi_show(kpi_slug: str, db_url: str | None, as_json: bool) -> None:
         click.echo(f"  {day:<12}  {value(lang, r['value']):>10}{shares}")
 
 
+# -- the editorial calendar ------------------------------------------------------------------------
+
+
+@cli.group()
+def calendar() -> None:
+    """The editorial calendar: who contributes what, where and when."""
+
+
+def _entry_json(e: Any) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "date": e.date.isoformat(),
+        "topic": e.topic,
+        "channel": e.channel.slug if e.channel else None,
+        "department": e.department.slug if e.department else None,
+        "contributor": e.contributor.email if e.contributor else None,
+        "draft_due": e.draft_due.isoformat() if e.draft_due else None,
+        "status": str(e.status),
+    }
+
+
+def _echo_entry(e: dict[str, Any]) -> None:
+    who = e["contributor"] or e["department"] or "(nobody)"
+    click.echo(
+        f"{e['id']:>4}  {e['date']}  {e['channel'] or '-':<14} {who:<30} "
+        f"draft {e['draft_due'] or '-':<10}  {e['status']:<9}  {e['topic']}"
+    )
+
+
+@calendar.command("list")
+@click.option("--from", "start", callback=parse_date, metavar="DATE")
+@click.option("--until", callback=parse_date, metavar="DATE")
+@click.option("--department", metavar="SLUG")
+@db_option
+@json_option
+def calendar_list(
+    start: dt.date | None,
+    until: dt.date | None,
+    department: str | None,
+    db_url: str | None,
+    as_json: bool,
+) -> None:
+    """List the calendar's entries by date."""
+    with registry(db_url, write=False) as reg:
+        rows = [
+            _entry_json(e) for e in reg.calendar(start=start, until=until, department=department)
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        _echo_entry(row)
+
+
+@calendar.command("add")
+@click.argument("day", metavar="DATE", callback=parse_date)
+@click.argument("topic")
+@click.option("--channel", metavar="SLUG", help="Where it is published (a channel's slug).")
+@click.option("--department", metavar="SLUG", help="The contributing department.")
+@click.option("--contributor", metavar="EMAIL", help="The contributing person.")
+@click.option("--draft", callback=parse_date, metavar="DATE", help="Default: a week before.")
+@db_option
+@json_option
+def calendar_add(
+    day: dt.date,
+    topic: str,
+    channel: str | None,
+    department: str | None,
+    contributor: str | None,
+    draft: dt.date | None,
+    db_url: str | None,
+    as_json: bool,
+) -> None:
+    """Add TOPIC to the calendar, to publish on DATE."""
+    with registry(db_url) as reg:
+        row = _entry_json(
+            reg.add_calendar_entry(
+                day,
+                topic,
+                channel=channel,
+                department=department,
+                contributor=contributor,
+                draft=draft,
+            )
+        )
+    if as_json:
+        print_json(row)
+        return
+    _echo_entry(row)
+
+
+@calendar.command("move")
+@click.argument("number", metavar="ID", type=int)
+@click.argument("day", metavar="DATE", callback=parse_date)
+@click.option("--draft", callback=parse_date, metavar="DATE", help="Default: moved as much.")
+@db_option
+def calendar_move(number: int, day: dt.date, draft: dt.date | None, db_url: str | None) -> None:
+    """Publish entry ID on DATE instead; its draft deadline moves with it."""
+    with registry(db_url) as reg:
+        _echo_entry(_entry_json(reg.move_calendar_entry(number, day, draft)))
+
+
+@calendar.command("plan")
+@click.option("--month", required=True, metavar="YYYY-MM", help="The month to plan.")
+@click.option(
+    "--responsibility",
+    default="editorial-calendar",
+    show_default=True,
+    help="The responsibility whose tasks the contributions are.",
+)
+@click.option(
+    "--department",
+    "departments",
+    multiple=True,
+    metavar="SLUG",
+    help="Contributing departments (default: the strategy's expected ones).",
+)
+@db_option
+@json_option
+def calendar_plan(
+    month: str,
+    responsibility: str,
+    departments: tuple[str, ...],
+    db_url: str | None,
+    as_json: bool,
+) -> None:
+    """Give each contributing department its piece of the month and a task for its draft;
+    planning a month twice adds nothing."""
+    try:
+        first = dt.date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise click.BadParameter(f"{month!r} is not a month; write YYYY-MM") from None
+    with registry(db_url) as reg:
+        entries, tasks = reg.plan_calendar(first, responsibility, list(departments) or None)
+        added = [_entry_json(e) for e in entries]
+        planned = [_task_json(t) for t in tasks]
+    if as_json:
+        print_json({"entries": added, "tasks": planned})
+        return
+    for row in added:
+        _echo_entry(row)
+    for t in planned:
+        click.echo(f"+ {t['key']:<36} {t['assignee'] or '(nobody)':<30} due {t['due']}")
+    click.echo(f"{len(added)} calendar entry(ies) and {len(planned)} task(s) planned")
+
+
 # -- plugins, database, demo -----------------------------------------------------------------------
 
 

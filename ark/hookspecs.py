@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
     from ark.checks import Check
     from ark.demo import DemoContext
+    from ark.jobs.model import Job
+    from ark.notify import Message
     from ark.registry.events import AssignmentChange, ProcessChange, TaskChange
     from ark.registry.writer import Registry
     from ark.spec import Section
@@ -131,6 +133,29 @@ def ark_playbook_pages(registry: Registry, lang: str, register: Callable[[str, s
     :param lang: the playbook's language (`en`, `es` or `it`) for headings and labels.
     :param register: call with a relative path (`jira/board.md`) and its Markdown text, which
         may start with YAML front matter (`title`, `tags`); the playbook sanitises it.
+    """
+
+
+@hookspec
+def ark_register_jobs(register: Callable[[Job], None]) -> None:
+    """Add background jobs, run by `ark worker` (and listed by `ark jobs`).
+
+    :param register: call with an `ark.jobs.model.Job`: a name, a description, a function
+        that takes an `ark.jobs.model.JobContext` and returns a one-line result, and a
+        `Schedule` (every so often, weekly or daily at a local hour, after registry changes).
+    """
+
+
+@hookspec
+def ark_notify(message: Message) -> None:
+    """Deliver a message (a reminder, a digest, a failing job) through another channel.
+
+    Called once per message and person, beside the e-mail of the `notify:` section; a message
+    already delivered for the same event is not passed again. Raise to have the job that sent
+    it retried later.
+
+    :param message: an `ark.notify.Message`: the event it is about, the recipient's e-mail,
+        a subject and a plain-text body.
     """
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from ark.vocabulary import (
     AccountRole,
     Cadence,
+    CalendarStatus,
     ChannelKind,
     Component,
     Direction,
@@ -438,3 +439,26 @@ class Credential(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
     account: Mapped[Account | None] = relationship(lazy="joined")
+
+
+class CalendarEntry(Base):
+    """A piece in the editorial calendar: when, where, what, who contributes it, the draft's
+    deadline and how far it has got."""
+
+    __tablename__ = "calendar_entry"
+    __table_args__ = (Index("ix_calendar_entry_date", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    topic: Mapped[str] = mapped_column(String(300))
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"), default=None)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), default=None)
+    contributor_id: Mapped[int | None] = mapped_column(ForeignKey("contributor.id"), default=None)
+    draft_due: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    status: Mapped[CalendarStatus] = mapped_column(
+        _enum(CalendarStatus), default=CalendarStatus.PLANNED
+    )
+
+    channel: Mapped[Channel | None] = relationship(lazy="joined")
+    department: Mapped[Department | None] = relationship(lazy="joined")
+    contributor: Mapped[Contributor | None] = relationship(lazy="joined")

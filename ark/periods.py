@@ -2,8 +2,8 @@
 
 A task's identity is its responsibility plus its period name, so planning the same range twice
 finds the tasks it made before instead of making new ones. Quarterly and six-monthly periods
-count from the strategy's start when it has one (`2026-11-15..2027-05-14`): a six-month
-review falls due six months after starting, not at the end of a calendar half.
+count from the strategy's start when it has one (`2026-11-15+6M`, six months from that day):
+a six-month review falls due six months after starting, not at the end of a calendar half.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def _anchored(months: int, anchor: dt.date, day: dt.date) -> Period:
         index -= 1
         start = add_months(anchor, index * months)
     end = add_months(anchor, (index + 1) * months) - dt.timedelta(days=1)
-    return Period(f"{start.isoformat()}..{end.isoformat()}", start, end)
+    return Period(f"{start.isoformat()}+{months}M", start, end)
 
 
 def period_of(cadence: Cadence, day: dt.date, anchor: dt.date | None = None) -> Period:

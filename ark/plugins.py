@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
     from ark.checks import Check
     from ark.demo import DemoContext
+    from ark.jobs.model import Job
+    from ark.notify import Message
     from ark.registry.events import AssignmentChange, ProcessChange, TaskChange
     from ark.registry.writer import Registry
     from ark.spec import Section
@@ -99,6 +101,12 @@ class Hooks:
         self, registry: Registry, lang: str, register: Callable[[str, str], None]
     ) -> None:
         self.pm.hook.ark_playbook_pages(registry=registry, lang=lang, register=register)
+
+    def ark_register_jobs(self, register: Callable[[Job], None]) -> None:
+        self.pm.hook.ark_register_jobs(register=register)
+
+    def ark_notify(self, message: Message) -> None:
+        self.pm.hook.ark_notify(message=message)
 
 
 @cache

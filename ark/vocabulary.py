@@ -81,6 +81,15 @@ class ValueDimension(StrEnum):
     CUSTOMER_ADVOCACY = "customer-advocacy"
 
 
+class CalendarStatus(StrEnum):
+    """How far a piece of the editorial calendar has got."""
+
+    PLANNED = "planned"
+    DRAFTED = "drafted"
+    PUBLISHED = "published"
+    DROPPED = "dropped"
+
+
 class TaskStatus(StrEnum):
     """Ark's own task states; the Jira plugin maps them to a workflow."""
 

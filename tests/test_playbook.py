@@ -3,6 +3,9 @@ the MkDocs plugin and the demo, each through a real `mkdocs build`."""
 
 from __future__ import annotations
 
+import datetime as dt
+import html
+import json
 import os
 import re
 import socket
@@ -16,8 +19,10 @@ from typing import Any
 
 import pytest
 import yaml
+from ark_playbook.export import STAMP
 from ark_playbook.labels import LABELS, LANGS
 
+from ark import formats, i18n
 from ark.hookspecs import hookimpl
 from ark.plugins import manager
 from tests.conftest import Ark, Demo
@@ -49,7 +54,7 @@ def mtimes(folder: Path) -> dict[str, int]:
     return {
         p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
         for p in folder.rglob("*")
-        if p.is_file() and "site" not in p.relative_to(folder).parts[:1]
+        if p.is_file() and "site" not in p.relative_to(folder).parts[:1] and p.name != STAMP
     }
 
 
@@ -122,18 +127,25 @@ def test_build_writes_pages_and_a_site_in_the_language(
     assert "Make social media bring qualified leads to sales." in home
     # 90 of the way from 0 to 300: 30%, and a chart of the two readings.
     assert "30%" in home
-    chart = docs / "assets/charts/more-leads.svg"
-    assert chart.read_bytes().startswith(b"<?xml") and b"<script" not in chart.read_bytes()
-    assert "assets/charts/more-leads.svg" in home
+    assert "```ark-chart\n" in home
     # The RACI matrix: one row per person, letters per responsibility.
     matrix = (docs / "raci.md").read_text()
-    assert re.search(r"\| Ana García \| RA \| A \|", matrix), matrix
+    # Letters on their colours, people grouped by department.
+    role = r'<span class="ark-role ark-role-{0}">{1}</span>'
+    ana = rf"\| Ana García \| {role.format('r', 'R')} {role.format('a', 'A')} \| {role.format('a', 'A')} \|"
+    assert re.search(ana, matrix), matrix
+    assert matrix.index("**Marketing**") < matrix.index("Ana García") < matrix.index("**Sales**")
+    assert (docs / "raci/marketing.md").is_file()  # a view per department
     # The site itself: built by mkdocs, with the labels and the language.
     site = out / "site"
     assert str(site / "index.html") in output.replace("\n", "")
     html = (site / "raci.html").read_text()
     assert f'<html lang="{lang}"' in html and raci in html
     assert (site / "responsibilities/listening.html").is_file()
+    # The chart is drawn in the home page, its month names in the language.
+    chart = (site / "index.html").read_text().split('<svg class="ark-figure ark-chart"', 1)[1]
+    chart = chart.split("</svg>", 1)[0]
+    assert f">{formats.months(lang)[1]}</text>" in chart and "<script" not in chart
 
 
 def test_an_unchanged_registry_writes_no_file_and_a_change_only_its_pages(
@@ -142,7 +154,12 @@ def test_an_unchanged_registry_writes_no_file_and_a_change_only_its_pages(
     out = tmp_path / "book"
     build(ark, out)
     before = mtimes(out)
-    assert written(build(ark, out)) == 0
+    site = (out / "site/index.html").stat().st_mtime_ns
+    # Nothing changed: nothing is exported, nothing is built.
+    assert "has not changed since the last build: nothing to do" in build(ark, out)
+    assert mtimes(out) == before and (out / "site/index.html").stat().st_mtime_ns == site
+    # Forced: everything is rendered again, and no file differs.
+    assert written(build(ark, out, "--force")) == 0
     assert mtimes(out) == before
     text = team.read_text().replace("title: Social listening", "title: Listening to customers")
     team.write_text(text)
@@ -156,8 +173,16 @@ def test_an_unchanged_registry_writes_no_file_and_a_change_only_its_pages(
         "docs/raci.md",
         "docs/team.md",
         "docs/departments/marketing.md",
+        # the department views of the matrix where someone holds it
+        "docs/raci/marketing.md",
+        "docs/raci/sales.md",
+        "docs/raci/customer-service.md",
+        # the pages of the people who carry it
+        "docs/people/ana-acme-test.md",
+        "docs/people/bruno-acme-test.md",
+        "docs/people/carla-acme-test.md",
     }
-    assert written(output) == 4
+    assert written(output) == 10
     assert "Listening to customers" in (out / "site/raci.html").read_text()
 
 
@@ -177,9 +202,21 @@ def test_changing_one_process_rewrites_only_its_page(ark: Ark, team: Path, tmp_p
     ark("process", "record", str(folder))
     output = build(ark, out)
     after = mtimes(out)
-    assert {p for p in after if after[p] != before.get(p)} == {"docs/processes/weekly-report.md"}
-    assert written(output) == 1
+    # Its page, and "what changed" with the new revision and the page of its diff.
+    assert {p for p in after if after[p] != before.get(p)} == {
+        "docs/processes/weekly-report.md",
+        "docs/changes/index.md",
+        "docs/changes/weekly-report-2.md",
+        "mkdocs.yml",
+    }
+    assert written(output) == 4
     assert "Sign off" in (out / "site/processes/weekly-report.html").read_text()
+    changes = (out / "docs/changes/index.md").read_text()
+    assert changes.index("| 2 |") < changes.index("| 1 |")  # newest first
+    assert "[Changes](weekly-report-2.md)" in changes
+    diff = (out / "site/changes/weekly-report-2.html").read_text()
+    text = html.unescape(re.sub(r"<[^>]+>", "", diff))
+    assert "-  - do: Approve the report\n+  - do: Sign off" in text
 
 
 def test_contributed_pages_are_placed_in_the_menu(
@@ -244,8 +281,9 @@ def test_a_page_that_is_gone_is_removed(ark: Ark, team: Path, tmp_path: Path) ->
     team.write_text(original)
     ark("apply", str(team))
     output = build(ark, out)
-    assert "1 removed" in output
+    assert "2 removed" in output  # the department page and its view of the matrix
     assert not (out / "docs/departments/legal.md").exists()
+    assert not (out / "docs/raci/legal.md").exists()
     assert not (out / "site/departments/legal.html").exists()
 
 
@@ -255,12 +293,17 @@ def test_the_mkdocs_plugin_adds_the_pages_to_a_site_of_ones_own(
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    (folder / "weekly-report.md").write_text(PROCESS)
+    ark("process", "record", str(folder))
     site = tmp_path / "own"
     (site / "docs").mkdir(parents=True)
     (site / "docs/index.md").write_text("# Our docs\n")
     settings: dict[str, Any] = {
         "site_name": "Our docs",
         "plugins": [{"ark-playbook": {"db": ark.db_url, "lang": "it", "folder": "team"}}],
+        "theme": {"name": "material"},
         "markdown_extensions": ["admonition", "tables"],
     }
     (site / "mkdocs.yml").write_text(yaml.safe_dump(settings))
@@ -273,6 +316,12 @@ def test_the_mkdocs_plugin_adds_the_pages_to_a_site_of_ones_own(
     assert "Matrice RACI" in (site / "site/team/raci/index.html").read_text()
     assert "Ana García" in (site / "site/team/responsibilities/listening/index.html").read_text()
     assert not (site / "docs/team").exists()  # nothing written into the user's docs
+    # The process flow is drawn in the page, and nothing is fetched from the internet.
+    process = (site / "site/team/processes/weekly-report/index.html").read_text()
+    assert '<svg class="ark-figure ark-flow"' in process
+    assert 'href="../../assets/stylesheets/ark.css"' in process
+    assert "fonts.googleapis.com" not in process and "fonts.gstatic.com" not in process
+    assert not re.search(r"""<(?:script|img|link|iframe)[^>]+(?:src|href)=["']https?://""", process)
 
 
 def test_demo_builds_the_playbook_and_says_where(demo: Callable[[str], Demo]) -> None:
@@ -281,7 +330,7 @@ def test_demo_builds_the_playbook_and_says_where(demo: Callable[[str], Demo]) ->
     index = Path(line.split("open ", 1)[1].strip())
     assert index == (made.workspace / "playbook/site/index.html").resolve()
     html = index.read_text()
-    assert "assets/charts/" in html  # sample readings drawn against the targets
+    assert '<svg class="ark-figure ark-chart"' in html  # readings drawn against the targets
     assert (index.parent / "processes").is_dir()
 
 
@@ -319,7 +368,9 @@ def test_serve_follows_the_registry_as_it_changes(ark: Ark, team: Path, tmp_path
         read_until("Serving on")
         assert "Carla Vidal" in page() and "Informed (I)</td>\n<td>nobody" in page()
         ark("assign", "carla@acme.test", "listening", "--role", "informed")
-        read_until("3 file(s) written")  # listening.md, raci.md and team.md
+        # listening.md, raci.md, team.md, a department view, the menu, Carla's new page and
+        # the pages of the two who now carry listening with her
+        read_until("7 file(s) written")
         read_until("Documentation built")
         assert "Informed (I)</td>\n<td>Carla Vidal" in page()
     finally:
@@ -342,3 +393,90 @@ def test_the_raci_matrix_lists_people_who_hold_a_role(ark: Ark, team: Path, tmp_
     assert "Dora Ruiz" in (out / "docs/departments/sales.md").read_text()
     matrix = (out / "docs/raci.md").read_text()
     assert "Dora Ruiz" not in matrix and "Carla Vidal" in matrix
+
+
+def test_figures_are_drawn_the_same_way_every_time_and_keep_to_their_box() -> None:
+    from ark_playbook.figures import Step, chart_fence, flow_svg, nice_ticks
+
+    long = "Read every mention of the brand " * 6
+    flow = flow_svg([Step(long, "Responsible"), Step("Approve", "Accountable")], "Report")
+    assert flow == flow_svg([Step(long, "Responsible"), Step("Approve", "Accountable")], "Report")
+    assert flow.count('<g class="ark-flow__step">') == 2
+    assert flow.count("<tspan") > 3  # the long step is wrapped over several lines
+    data = {
+        "title": "Leads",
+        "points": [["2026-01-15", 1.5], ["2026-03-20", 40]],
+        "target": 50,
+        "readings": "Medidas",
+        "target_label": "Meta",
+        "lang": "es",
+    }
+    chart = chart_fence(json.dumps(data), "ark-chart", "", {}, None)
+    assert ">feb</text>" in chart and ">mar</text>" in chart and ">1,5</title>" not in chart
+    assert "15 ene 2026: 1,5</title>" in chart
+    assert nice_ticks(1.5, 50) == [0, 10, 20, 30, 40, 50]
+    assert chart_fence("{not json", "ark-chart", "", {}, None).startswith("<pre><code>")
+
+
+@pytest.mark.parametrize("lang", ["es", "it"])
+def test_a_playbook_in_spanish_or_italian_has_no_english_of_its_own(
+    ark: Ark, team: Path, tmp_path: Path, lang: str
+) -> None:
+    ark("kpi", "record", "leads", "40.5", "--date", "2026-01-31")
+    ark("kpi", "record", "leads", "90", "--date", "2026-02-28")
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    (folder / "weekly-report.md").write_text(PROCESS)
+    ark("process", "record", str(folder))
+    out = tmp_path / "book"
+    build(ark, out, "--lang", lang)
+    config = yaml.safe_load((out / "mkdocs.yml").read_text().split("markdown_extensions:")[0])
+    assert {"search": {"lang": lang}} in config["plugins"]  # stop words of the language
+    assert config["extra"] == {"generator": False}  # no English "Made with" line
+    site = out / "site"
+    home = (site / "index.html").read_text()
+    assert "40,5" in home and "40.5" not in home  # decimal comma
+    assert "(count)" not in home and f"({i18n.unit(lang, 'count')})" in home
+    for english in ("Made with", "Jan", "Feb "):
+        assert english not in home, english
+    tags = yaml.safe_load((out / "docs/processes/weekly-report.md").read_text().split("---\n")[1])
+    assert "process" not in tags["tags"]
+    for page in ("due-for-review.md", "usage-policy.md"):
+        meta = yaml.safe_load((out / "docs" / page).read_text().split("---\n")[1])
+        assert not {"review", "policy"} & set(meta["tags"]), meta
+    process = (site / "processes/weekly-report.html").read_text()
+    today = formats.day(dt.date.today(), lang)
+    assert today in process  # the revision's date, written the language's way
+
+
+def test_a_person_page_says_what_they_carry_with_whom(ark: Ark, team: Path, tmp_path: Path) -> None:
+    out = tmp_path / "book"
+    build(ark, out)
+    page = (out / "docs/people/ana-acme-test.md").read_text()
+    assert page.startswith("---\ntitle: Ana García\n")
+    row = next(line for line in page.splitlines() if "Social listening" in line)
+    assert "ark-role-a" in row and "Bruno López (R)" in row
+    assert "[Ana García](people/ana-acme-test.md)" in (out / "docs/team.md").read_text()
+    assert "Ana García" in (out / "site/people/ana-acme-test.html").read_text()
+
+
+def test_a_large_team_gets_a_roster_and_a_matrix_per_department(
+    ark: Ark, team: Path, tmp_path: Path
+) -> None:
+    extra = "".join(
+        f"  - email: p{n}@acme.test\n    name: Person {n:02d}\n    department: sales\n"
+        for n in range(61)
+    )
+    team.write_text(team.read_text().replace("kpis:\n", extra + "kpis:\n", 1))
+    ark("apply", str(team))
+    out = tmp_path / "book"
+    build(ark, out)
+    docs = out / "docs"
+    index = (docs / "team.md").read_text()
+    assert "Person 00" not in index and "[Sales](team/sales.md) | 62 |" in index
+    assert "Person 60" in (docs / "team/sales.md").read_text()
+    assert "[Marketing](raci/marketing.md)" in (docs / "raci.md").read_text()
+    nav = yaml.safe_load((out / "mkdocs.yml").read_text().split("markdown_extensions:")[0])["nav"]
+    people = next(item["People"] for item in nav[1]["Team"] if "People" in item)
+    assert {"Marketing": ["people/ana-acme-test.md"]} in people  # grouped by department
+    assert (out / "site/team/sales.html").is_file()

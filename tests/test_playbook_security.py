@@ -10,10 +10,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from ark_playbook.sanitize import safe_url, sanitize_markdown, sanitize_page
 
 from ark.hookspecs import hookimpl
 from ark.plugins import manager
+from ark.sanitize import dropped, safe_url, sanitize_markdown, sanitize_page, sanitize_piece
 from tests.conftest import Ark
 
 MARK = "PWNED"
@@ -84,6 +84,15 @@ HOSTILE_PAGE = (
     "## &lt;script&gt;alert('PWNED')&lt;/script&gt; &#60;script&#62;\n\n"
     + "\n\n".join(ATTACKS)
     + "\n\n```mermaid\nflowchart TD\n  a[\"<script>alert('PWNED')</script>\"] --> b\n```\n"
+    # The playbook's own figure fences, written by hand: their data is untrusted too.
+    + '\n```ark-flow\n{"title": "<script>alert(\'PWNED\')</script>", "steps": [{"do":'
+    + ' "<img src=x onerror=alert(\'PWNED\')>", "role": "</text><script>alert(1)</script>"}]}\n```\n'
+    + '\n```ark-chart\n{"title": "<script>alert(\'PWNED\')</script>", "points": [["2026-01-01",'
+    + ' 1]], "months": ["<script>"], "readings": "x", "target_label": "y"}\n```\n'
+    + '\n```ark-chart\n{"title": "</svg><script>alert(\'PWNED\')</script>", "points":'
+    + ' [["2026-01-01", 1]], "target": 2, "alt": "\\" onload=\\"alert(1)", "months": ["a", "b",'
+    + ' "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"], "readings": "<b>", "target_label":'
+    + ' "y", "decimal": "<"}\n```\n\n```ark-flow\nnot json <script>alert(1)</script>\n```\n'
     + "\n!!! note \"<img src=x onerror=alert('PWNED')>\"\n    <script>alert('PWNED')</script>\n"
 )
 
@@ -163,6 +172,9 @@ def test_a_site_built_from_hostile_content_runs_none_of_it(
     assert seen_mark
     board = (out / "site/hostile/board.html").read_text()
     assert "Board" in board
+    # The hand-written figures are drawn, their text escaped.
+    assert '<svg class="ark-figure ark-flow"' in board
+    assert board.count('<svg class="ark-figure ark-chart"') == 2
     listening = (out / "site/responsibilities/listening.html").read_text()
     assert "Listening" in listening
 
@@ -229,3 +241,178 @@ def test_where_a_fence_opens_or_not_the_rendered_html_has_no_script(markdown: st
     extensions.append("pymdownx.tabbed")
     rendered = python_markdown.markdown(sanitize_markdown(markdown), extensions=extensions)
     assert "<script" not in rendered
+
+
+# Ordinary prose that names a tag in angle brackets and never closes it.
+UNCLOSED = {
+    "style": "Put the <style> guide link in the header.",
+    "script": "Put the <script> for the video here.",
+    "details": "Open the <details> panel and fill it in.",
+    "div": "Wrap the quote in a <div> before pasting it.",
+    "table": "Paste the <table> from the spreadsheet.",
+}
+HIDING = frozenset({"script", "style", "template", "textarea", "noscript", "title"})
+PROCESS = """---
+slug: weekly-report
+title: Weekly listening report
+responsibility: listening
+purpose: "{sentence}"
+steps:
+  - do: "{sentence}"
+    role: responsible
+  - do: Approve the report
+    role: accountable
+inputs: ["{sentence}"]
+---
+
+{sentence}
+
+The words after it stay on the page.
+"""
+
+
+class Visible(HTMLParser):
+    """The text and the headings of a page that a reader sees: nothing inside a script,
+    style or closed `<details>` (other than its summary)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, bool]] = []
+        self.text: list[str] = []
+        self.headings: list[str] = []
+        self.heading: list[str] | None = None
+
+    def hidden(self) -> bool:
+        return any(
+            tag in HIDING or (tag == "details" and not opened)
+            for tag, opened in self.stack
+            if tag != "summary"
+        ) and not (self.stack and self.stack[-1][0] == "summary")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "area"):
+            return
+        self.stack.append((tag, "open" in dict(attrs)))
+        if tag in ("h1", "h2", "h3") and not self.hidden():
+            self.heading = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("h1", "h2", "h3") and self.heading is not None:
+            self.headings.append("".join(self.heading).strip().rstrip("¶").strip())
+            self.heading = None
+        names = [t for t, _ in self.stack]
+        if tag in names:
+            del self.stack[len(names) - 1 - names[::-1].index(tag) :]
+
+    def handle_data(self, data: str) -> None:
+        if self.hidden():
+            return
+        self.text.append(data)
+        if self.heading is not None:
+            self.heading.append(data)
+
+
+def visible(page: Path) -> Visible:
+    seen = Visible()
+    seen.feed(page.read_text())
+    seen.close()
+    seen.text = [" ".join("".join(seen.text).split())]
+    return seen
+
+
+@pytest.mark.parametrize("tag", sorted(UNCLOSED))
+def test_a_tag_left_open_in_prose_hides_nothing_after_it(
+    ark: Ark, team: Path, tmp_path: Path, tag: str
+) -> None:
+    sentence = UNCLOSED[tag]
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    (folder / "weekly-report.md").write_text(PROCESS.format(sentence=sentence))
+    ark("process", "record", str(folder))
+    direction = f"direction: {sentence!r}"
+    team.write_text(re.sub(r"direction: .*", direction, team.read_text()))
+    ark("apply", str(team))
+    out = tmp_path / "book"
+    ark("playbook", "build", "--out", str(out))
+
+    process = visible(out / "site/processes/weekly-report.html")
+    text = process.text[0]
+    assert text.count(sentence) == 5, text  # purpose, step (flow and table), input, body
+    assert "The words after it stay on the page." in text
+    for heading in ("Steps", "Who does what", "Inputs", "Review", "Revision history"):
+        assert heading in process.headings, (heading, process.headings)
+    assert process.headings[-1] == "Recent completions"
+    home = visible(out / "site/index.html")
+    assert sentence in home.text[0]
+    assert "Objectives" in home.headings
+    assert "##" not in home.text[0]  # no section left as raw Markdown
+
+
+def test_what_the_sanitiser_drops_is_reported_where_it_was_written(
+    ark: Ark, team: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    text = PROCESS.format(sentence="Fine.").replace(
+        "The words after it",
+        "A <script>alert('x')</script> and <img src=x onerror=alert(1)>.\n\nThe words after it",
+    )
+    text = text.replace('- do: "Fine."', '- do: "Read [it](javascript:alert(1))"')
+    path = folder / "weekly-report.md"
+    path.write_text(text)
+    result = ark("process", "record", str(folder))
+    lines = text.splitlines()
+    body = next(i for i, line in enumerate(lines, start=1) if "<script>" in line)
+    step = next(i for i, line in enumerate(lines, start=1) if "javascript:" in line)
+    assert f"{path}:{body}:1: the tag <script> and its content is dropped" in result.stderr
+    assert f"{path}:{body}:1: the attribute onerror of <img> is dropped" in result.stderr
+    assert f"{path}:{step}:9: steps[0].do: the link javascript:alert(1) is dropped" in result.stderr
+    recorded = ark.json("process", "record", str(folder))
+    assert [d["line"] for d in recorded[0]["dropped"]] == [step, body, body]
+
+    check = ark("check").output
+    assert f"processes/weekly-report.md:{body}: the tag <script> and its content" in check
+    assert f"processes/weekly-report.md:{step}: steps[0].do: the link javascript:" in check
+
+
+def test_a_clean_process_records_without_warnings(ark: Ark, team: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    (folder / "weekly-report.md").write_text(
+        PROCESS.format(sentence="Keep <b>this</b> & the 1 < 2 rule, see <https://example.com>.")
+    )
+    result = ark("process", "record", str(folder))
+    assert result.stderr == ""
+    assert "process-markup" not in ark("check").output
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Open the <details> panel", "Open the &lt;details> panel"),
+        ("<b>bold</b> and a stray </div>", "<b>bold</b> and a stray &lt;/div>"),
+        ("<!-- never closed", "&lt;!-- never closed"),
+        ("<details><summary>s</summary>x</details>", "<details><summary>s</summary>x</details>"),
+        ("<b><i>x</b>", "<b>&lt;i>x</b>"),
+    ],
+)
+def test_a_piece_is_balanced_on_its_own(text: str, shown: str) -> None:
+    assert sanitize_piece(text) == shown
+
+
+def test_no_image_makes_readers_call_an_outside_server() -> None:
+    text = '![x](https://tracker.example/p.png) <img src="//tracker.example/q.gif" alt="q">\n'
+    clean = sanitize_markdown(text)
+    assert "tracker.example" not in clean
+    assert dropped(text) == [
+        (1, "the remote image //tracker.example/q.gif"),
+        (1, "the remote image https://tracker.example/p.png"),
+    ]
+    assert sanitize_markdown("![chart](assets/c.svg) [site](https://a.example)\n") == (
+        "![chart](assets/c.svg) [site](https://a.example)\n"
+    )
+
+
+def test_a_title_of_markup_alone_still_names_the_page() -> None:
+    page = sanitize_page("---\ntitle: '<script>x</script>'\n---\n\nBody\n", default_title="Board")
+    assert page.startswith("---\ntitle: Board\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,7 @@ def test_round_trip_new_record_history_diff_review_export(ark: Ark, team: Path) 
 
     assert ark.json("process", "record", str(path), "--message", "first")[0]["revision"] == 1
     again = ark.json("process", "record", str(path))
-    assert again == [{"slug": "weekly-report", "revision": None, "created": False}]
+    assert again == [{"slug": "weekly-report", "revision": None, "created": False, "dropped": []}]
 
     text = path.read_text("utf-8").replace("Collect the mentions", "Export the mentions")
     path.write_bytes(text.encode("utf-8"))
@@ -306,21 +307,27 @@ def test_process_pages_in_two_languages(ark: Ark, team: Path) -> None:
     front = page.split("---\n")[1]
     assert yaml.safe_load(front) == {"title": "Weekly listening report", "tags": ["process"]}
     assert '!!! warning "Overdue for review"' in page
-    mermaid = page.split("```mermaid\n", 1)[1].split("```", 1)[0]
-    assert mermaid.startswith("flowchart TD\n")
-    assert 's1["1. Export last week\'s #quot;mentions#quot; (Responsible)"]' in mermaid
-    assert "s1 --> s2" in mermaid
+    flow = json.loads(page.split("```ark-flow\n", 1)[1].split("```", 1)[0])
+    assert flow == {
+        "title": "Weekly listening report",
+        "steps": [
+            {"do": 'Export last week\'s "mentions"', "role": "Responsible"},
+            {"do": "Approve the report", "role": "Accountable"},
+        ],
+    }
     assert (
         '| 1 | Export last week\'s "mentions" | Responsible | Bruno López | Listening tool |'
         in page
     )
     assert "| 2 | Approve the report | Accountable | Ana García |" in page
-    assert "Last reviewed by tester on 2020-01-01." in page
+    assert "Last reviewed by tester on Jan 1, 2020." in page
     assert "| 1 | " in page.split("## Revision history", 1)[1] and "| v1 |" in page
     assert "sent to all" in page.split("## Recent completions", 1)[1]
     assert "Keep it to one page." in page
     assert "- **Cadence:** Weekly" in page and "- Followers (`followers`)" in page
     assert "[Weekly listening report](processes/listen.md)" in en["due-for-review.md"]
+    assert "| Social listening | Ana García | Jul 1, 2020 | yes |" in en["due-for-review.md"]
+    assert "- **Next review:** Jul 1, 2020" in page and "- **Last changed:** " in page
     assert "No usage policy is recorded yet" in en["usage-policy.md"]
 
     es = pages(ark, "es")["processes/listen.md"]
@@ -328,7 +335,7 @@ def test_process_pages_in_two_languages(ark: Ark, team: Path) -> None:
     assert "## Quién hace qué" in es and "## Historial de revisiones" in es
     assert "- **Periodicidad:** Semanal" in es
     # R is the "Responsable" Spanish readers know; A is the one who approves
-    assert "(Responsable)" in es.split("```mermaid", 1)[1]
+    assert '"role": "Responsable"' in es.split("```ark-flow", 1)[1]
     assert "Encargado" not in es and "Responsable último" not in es
     assert "Revisión pendiente" not in pages(ark, "it")["processes/listen.md"]
 

@@ -82,7 +82,7 @@ def test_kpi_show_and_the_playbook_agree(ark: Ark) -> None:
     assert "100% of faster" in ark("kpi", "show", "response-time").output
 
     with transaction(open_engine(ark.db_url), write=False) as reg:
-        pages, _ = own_pages(Snapshot.read(reg), "en", lambda path: False)
+        pages = own_pages(Snapshot.read(reg), "en", lambda path: False)
     home = pages["index.md"]
     leads_part, times_part = home.split("### Faster answers")
     assert "**Progress:** 15%" in leads_part

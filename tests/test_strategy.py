@@ -129,9 +129,9 @@ def test_six_monthly_work_counts_from_the_strategys_start(ark: Ark, tmp_path: Pa
     reviews = [(t["key"], t["due"]) for t in planned["created"] if t["key"].startswith("kpi-")]
     # the first review is due six months after the start, not at the end of December
     assert reviews == [
-        ("kpi-report/2026-11-15..2027-05-14", "2027-05-14"),
-        ("kpi-report/2027-05-15..2027-11-14", "2027-11-14"),
-        ("kpi-report/2027-11-15..2028-05-14", "2028-05-14"),
+        ("kpi-report/2026-11-15+6M", "2027-05-14"),
+        ("kpi-report/2027-05-15+6M", "2027-11-14"),
+        ("kpi-report/2027-11-15+6M", "2028-05-14"),
     ]
     listening = [t["key"] for t in planned["created"] if t["key"].startswith("listening/")]
     assert listening[0] == "listening/2026-W46"  # nothing before the start

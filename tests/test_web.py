@@ -137,6 +137,7 @@ PAGES = {
     "/team-file": "lead",
     "/team-file/ark.yaml": "lead",
     "/accounts": "admin",
+    "/jobs": "admin",
 }
 RANK = {role: len(ROLES) - i for i, role in enumerate(ROLES)}
 
@@ -745,3 +746,63 @@ def test_task_views_page_through_mine_this_week_and_overdue(web: Web) -> None:
     web.ark("tasks", "plan", "--from", "2021-01-01", "--until", "2021-12-31")
     pages = member.get("/tasks?view=all&page=2").text
     assert "page 2 of" in pages and 'rel="prev"' in pages
+
+
+API_READS = (
+    "/me",
+    "/check",
+    "/people",
+    "/responsibilities",
+    "/responsibilities/listening",
+    "/tasks",
+    "/kpis",
+)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_api_answers_each_role_as_its_role_allows(web: Web, role: str) -> None:
+    with transaction(web.engine, actor="test") as reg:
+        token = accounts.issue_token(reg, PEOPLE[role], "matrix")
+    api = TestClient(create_app(web.engine))
+    auth = {"Authorization": f"Bearer {token}"}
+    for path in API_READS:
+        assert api.get(f"/api/v1{path}", headers=auth).status_code == 200, (role, path)
+    task = web.task_of("bruno@acme.test")
+    seen = web.version("assignment", "listening/carla@acme.test/", prefix=True)
+    writes = [
+        (
+            "/assignments",
+            {
+                "responsibility": "listening",
+                "contributor": "carla@acme.test",
+                "role": "informed",
+                "version": seen,
+            },
+            {"admin", "lead"},
+        ),
+        (
+            f"/tasks/{task.key}/done",
+            {"note": "", "version": task.version},
+            {"admin", "lead", "member"},
+        ),
+        (
+            "/kpis/followers/readings",
+            {"value": 5, "version": web.version("measurement", "followers/", prefix=True)},
+            {"admin", "lead", "member"},
+        ),
+    ]
+    for path, body, roles in writes:
+        before = web.audit_count()
+        response = api.post(f"/api/v1{path}", json=body, headers=auth)
+        expected = 204 if role in roles else 403
+        assert response.status_code == expected, (role, path, response.text)
+        assert (web.audit_count() > before) == (role in roles), (role, path)
+
+
+def test_the_home_page_health_follows_every_change(web: Web) -> None:
+    viewer = web.client("viewer")
+    assert "listening has no responsible person" not in viewer.get("/").text
+    web.ark("unassign", "bruno@acme.test", "listening", "--role", "responsible")
+    assert "listening has no responsible person" in viewer.get("/").text
+    web.ark("assign", "carla@acme.test", "listening", "--role", "responsible", "--hours", "1")
+    assert "listening has no responsible person" not in viewer.get("/").text

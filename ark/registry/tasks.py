@@ -89,6 +89,11 @@ class Tasks(Settings):
                     "due": due,
                     "assignee_id": owners.get(rid),
                 }
+        return self.add_tasks(wanted)
+
+    def add_tasks(self, wanted: dict[str, dict[str, Any]]) -> list[Task]:
+        """Create the tasks (key -> values) that do not exist yet, in one statement; each is
+        audited and announced. Returns the new ones."""
         existing = set(self.session.scalars(select(Task.key).where(Task.key.in_(list(wanted)))))
         stamp = now()
         fresh = [
@@ -106,7 +111,11 @@ class Tasks(Settings):
             return []
         self.session.execute(insert(Task), fresh)
         tasks = list(
-            self.session.scalars(select(Task).where(Task.key.in_([f["key"] for f in fresh])))
+            self.session.scalars(
+                select(Task)
+                .where(Task.key.in_([f["key"] for f in fresh]))
+                .order_by(Task.due, Task.key)
+            )
         )
         for task in tasks:
             self.audit("add", "task", task.key, None, self._task_view(task))

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from ark.db import session_scope
 from ark.errors import Conflict
 from ark.registry.base import current_actor, now
+from ark.registry.calendar import Calendar
 from ark.registry.events import AssignmentChange, TaskChange
 from ark.registry.kpis import Kpis
 from ark.registry.links import Links
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from ark.plugins import Hooks
 
 
-class Registry(People, Team, Links, Kpis, Processes):
+class Registry(People, Team, Calendar, Links, Kpis, Processes):
     """Reads and writes of the registry inside one transaction."""
 
 

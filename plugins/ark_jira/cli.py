@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from typing import TYPE_CHECKING
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,15 +25,13 @@ def jira() -> None:
     """Populate the team's Jira board with Ark's tasks, and pull their status back."""
 
 
-def _setup(db_url: str | None) -> tuple[JiraConfig, Board, Transaction]:
+def setup(engine: Any) -> tuple[JiraConfig, Board, Transaction]:
     """The section, the board and a transaction factory; credentials checked first."""
     from ark.plugins import hooks
     from ark.service import transaction
     from ark_jira.board import Board
     from ark_jira.config import Credentials, JiraConfig, stored_section
     from ark_jira.transport import JiraApi
-
-    engine = engine_for(db_url, create=False)  # a mistyped folder gets no empty registry
 
     def tx() -> AbstractContextManager[Registry]:
         return transaction(engine, hooks=hooks())
@@ -80,8 +78,8 @@ def jira_check(db_url: str | None, as_json: bool) -> None:
     from ark_jira.users import remembered
 
     with _errors_as_json(as_json):
-        config, board, tx = _setup(db_url)
-        tasks, departments = _tasks(tx)
+        config, board, tx = setup(engine_for(db_url))
+        tasks, departments = tasks_to_mirror(tx)
         with tx() as registry:
             users = remembered(registry, config.server)
         problems = preflight(board, tasks, departments, users)
@@ -105,13 +103,26 @@ def jira_check(db_url: str | None, as_json: bool) -> None:
         sys.exit(1)
 
 
-def _tasks(tx: Transaction) -> tuple[list[TaskRow], list[str]]:
+def tasks_to_mirror(tx: Transaction) -> tuple[list[TaskRow], list[str]]:
     """The tasks to mirror, and the departments (by name) their issues need."""
     from ark_jira.sync import load_tasks
 
     with tx() as registry:
         tasks = load_tasks(registry)
     return tasks, sorted({t.department_name for t in tasks if t.department_name})
+
+
+def sync_lock(
+    engine: Any, role: str, waiting: Callable[[str], None] | None = None
+) -> AbstractContextManager[bool]:
+    """One sync at a time per registry, whether a person or a background job runs it."""
+    from ark.locks import named_lock, whoami
+
+    return named_lock(engine, "jira-sync", whoami(role), waiting=waiting)
+
+
+def _say_who_syncs(holder: str) -> None:
+    click.echo(f"another sync is running ({holder}); waiting for it to finish", err=True)
 
 
 @jira.command("sync")
@@ -123,10 +134,13 @@ def jira_sync(dry_run: bool, db_url: str | None, as_json: bool) -> None:
     from ark_jira.preflight import check_before_writing
     from ark_jira.sync import Syncer
 
-    with _errors_as_json(as_json):
-        config, board, tx = _setup(db_url)
+    with _errors_as_json(as_json), ExitStack() as held:
+        engine = engine_for(db_url)
+        config, board, tx = setup(engine)
+        if not dry_run:
+            held.enter_context(sync_lock(engine, "ark jira sync", _say_who_syncs))
         board.api.connect()
-        check_before_writing(board, tx, _tasks(tx)[1], save=not dry_run)
+        check_before_writing(board, tx, tasks_to_mirror(tx)[1], save=not dry_run)
         syncer = Syncer(config, board, tx, dry_run=dry_run)
         if not dry_run:
             syncer.reconcile()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ark.registry.writer import Registry
+from ark.sanitize import sanitize_piece
 from ark_jira.config import stored_section
 from ark_jira.sync import SYSTEM
 
@@ -35,5 +36,7 @@ def board_page(registry: Registry, lang: str) -> str:
     for t in rows:
         issue = t.external_key
         link = f"[{issue}]({server}/browse/{issue})" if server else issue
-        lines.append(f"| {t.title} (`{t.key}`) | {link} | {t.status} |")
+        # A title is sanitised on its own, so no tag in it can spill into the next row.
+        text = sanitize_piece(" ".join(t.title.split())).replace("|", "\\|")
+        lines.append(f"| {text} (`{t.key}`) | {link} | {t.status} |")
     return "\n".join(lines) + "\n"

@@ -11,6 +11,7 @@ from ark.hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from ark.demo import DemoContext
+    from ark.jobs.model import Job
     from ark.service import Registry
     from ark.spec import Section
 
@@ -43,3 +44,10 @@ def ark_playbook_pages(registry: Registry, lang: str, register: Callable[[str, s
     page = board_page(registry, lang)
     if page:
         register("jira/board.md", page)
+
+
+@hookimpl
+def ark_register_jobs(register: Callable[[Job], None]) -> None:
+    from ark_jira.job import JOB
+
+    register(JOB)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -21,39 +22,66 @@ def playbook() -> None:
 
 
 def export_once(
-    db_url: str | None, out: Path | None, lang: str | None, *, quiet_if_unchanged: bool = False
-) -> tuple[Path, str, int]:
-    """Export the registry; returns the folder, the language and how many files changed."""
+    db_url: str | None,
+    out: Path | None,
+    lang: str | None,
+    *,
+    quiet_if_unchanged: bool = False,
+    skip: Callable[[Path, str], bool] = lambda folder, state: False,
+) -> tuple[Path, str, int, str]:
+    """Export the registry unless `skip(folder, state)` says the registry's state needs none;
+    returns the folder, the language, how many files changed (-1: skipped) and the state."""
     from ark.plugins import manager
     from ark.workspace import find_workspace
-    from ark_playbook.export import export
+    from ark_playbook.export import export, state
 
+    pm = manager()
     with registry(db_url, write=False) as reg:
         own = reg.strategy().lang
         chosen = lang or (own if own in LANGS else "en")
         folder = out or find_workspace() / "playbook"
-        site, done = export(reg, folder, chosen, manager())
+        current = state(reg, chosen, pm)
+        if skip(folder, current):
+            return folder, chosen, -1, current
+        site, done = export(reg, folder, chosen, pm)
     changed = len(done.written) + len(done.removed)
     if quiet_if_unchanged and not changed:
-        return folder, chosen, 0
+        return folder, chosen, 0, current
     click.echo(
         f"exported {len(site.pages)} pages to {folder / 'docs'}: {len(done.written)} file(s) "
         f"written, {len(done.removed)} removed"
     )
-    return folder, chosen, changed
+    return folder, chosen, changed, current
 
 
 @playbook.command("build")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=OUT_HELP)
 @click.option("--lang", type=click.Choice(LANGS), help=LANG_HELP)
+@click.option(
+    "--force", is_flag=True, help="Export and build even if the registry has not changed."
+)
 @db_option
-def build_command(out: Path | None, lang: str | None, db_url: str | None) -> None:
-    """Export the playbook's pages and mkdocs.yml, then run `mkdocs build`."""
+def build_command(out: Path | None, lang: str | None, force: bool, db_url: str | None) -> None:
+    """Export the playbook's pages and mkdocs.yml, then run `mkdocs build`.
+
+    When the registry has not changed since the last build (same newest change, same day,
+    language and plugins), nothing is exported and nothing is built.
+    """
     from ark_playbook.build import build_site
+    from ark_playbook.export import SITE, built_from, mark_built
 
     started = time.perf_counter()
-    folder, _, _ = export_once(db_url, out, lang)
+    folder, _, changed, current = export_once(
+        db_url, out, lang, skip=lambda folder, state: not force and built_from(folder, state)
+    )
+    if changed < 0:
+        click.echo(
+            f"the registry has not changed since the last build: nothing to do "
+            f"({time.perf_counter() - started:.2f}s): {folder / SITE / 'index.html'}"
+        )
+        return
     index = build_site(folder)
+    mark_built(folder, current)
     click.echo(f"built the site in {time.perf_counter() - started:.1f}s: {index}")
 
 
@@ -75,10 +103,18 @@ def serve_command(
     """Serve the playbook with live reload; registry changes show up as they are made."""
     from ark_playbook.build import serve_site
 
-    folder, chosen, _ = export_once(db_url, out, lang)
-    serve_site(
-        folder,
-        dev_addr,
-        lambda: export_once(db_url, folder, chosen, quiet_if_unchanged=True),
-        interval,
-    )
+    folder, chosen, _, first = export_once(db_url, out, lang)
+    seen = [first]
+
+    def refresh() -> None:
+        """Re-export when the registry's state moved since the last look."""
+        *_, current = export_once(
+            db_url,
+            folder,
+            chosen,
+            quiet_if_unchanged=True,
+            skip=lambda folder, state: state == seen[0],
+        )
+        seen[0] = current
+
+    serve_site(folder, dev_addr, refresh, interval)

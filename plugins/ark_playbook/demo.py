@@ -8,7 +8,7 @@ from ark.demo import DemoContext
 from ark.plugins import hooks, manager
 from ark.service import Registry, transaction
 from ark_playbook.build import build_site
-from ark_playbook.export import export
+from ark_playbook.export import export, mark_built, state
 from ark_playbook.labels import LANGS
 
 MONTHS = 4
@@ -39,8 +39,11 @@ def build_demo_playbook(context: DemoContext) -> None:
     folder = context.workspace / "playbook"
     with transaction(context.engine, hooks=hook, write=False) as registry:
         lang = registry.strategy().lang
-        site, _ = export(registry, folder, lang if lang in LANGS else "en", manager())
+        chosen = lang if lang in LANGS else "en"
+        site, _ = export(registry, folder, chosen, manager())
+        current = state(registry, chosen, manager())
     index = build_site(folder)
+    mark_built(folder, current)
     context.echo(
         f"playbook:    {len(site.pages)} pages ({readings} sample KPI readings), "
         f"open {index.resolve()}"

@@ -32,6 +32,11 @@ LABELS: dict[str, dict[str, str]] = {
         "team": "Team",
         "roster": "Team roster",
         "raci": "RACI matrix",
+        "carries": "What they carry",
+        "with_whom": "With whom",
+        "next_tasks": "Next tasks",
+        "footer": "Written by Ark from the team's registry.",
+        "by_department": "By department:",
         "raci_intro": "Who is Responsible, Accountable, Consulted or Informed for each"
         " responsibility.",
         "responsibilities": "Responsibilities",
@@ -88,6 +93,7 @@ LABELS: dict[str, dict[str, str]] = {
         "embracing": "embracing",
         "operations": "operations",
         "section.processes": "Processes",
+        "section.changes": "What changed",
         "section.jira": "Jira",
     },
     "es": {
@@ -113,6 +119,11 @@ LABELS: dict[str, dict[str, str]] = {
         "team": "Equipo",
         "roster": "Miembros del equipo",
         "raci": "Matriz RACI",
+        "carries": "De qué se ocupa",
+        "with_whom": "Con quién",
+        "next_tasks": "Próximas tareas",
+        "footer": "Generado por Ark a partir del registro del equipo.",
+        "by_department": "Por departamento:",
         "raci_intro": "Quién es encargado (R), responsable último (A), consultado (C) o"
         " informado (I) en cada responsabilidad.",
         "responsibilities": "Responsabilidades",
@@ -169,6 +180,7 @@ LABELS: dict[str, dict[str, str]] = {
         "embracing": "integrar",
         "operations": "operaciones",
         "section.processes": "Procesos",
+        "section.changes": "Qué ha cambiado",
         "section.jira": "Jira",
     },
     "it": {
@@ -194,6 +206,11 @@ LABELS: dict[str, dict[str, str]] = {
         "team": "Team",
         "roster": "Membri del team",
         "raci": "Matrice RACI",
+        "carries": "Di cosa si occupa",
+        "with_whom": "Con chi",
+        "next_tasks": "Prossime attività",
+        "footer": "Generato da Ark dal registro del team.",
+        "by_department": "Per reparto:",
         "raci_intro": "Chi è esecutore (R), responsabile finale (A), consultato (C) o"
         " informato (I) per ogni responsabilità.",
         "responsibilities": "Responsabilità",
@@ -250,14 +267,16 @@ LABELS: dict[str, dict[str, str]] = {
         "embracing": "integrare",
         "operations": "operazioni",
         "section.processes": "Processi",
+        "section.changes": "Cosa è cambiato",
         "section.jira": "Jira",
     },
 }
 
 
 def labels(lang: str) -> dict[str, str]:
-    """The label table of a language (`--lang` is checked by the command line)."""
-    return LABELS[lang]
+    """The label table of a language (`--lang` is checked by the command line), with the
+    language itself under `lang`, for the dates and numbers written with it."""
+    return {**LABELS[lang], "lang": lang}
 
 
 def component(words: dict[str, str], value: str) -> str:

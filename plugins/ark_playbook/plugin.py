@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -10,6 +11,7 @@ from ark.hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from ark.demo import DemoContext
+    from ark.jobs.model import Job
 
 
 @hookimpl
@@ -25,3 +27,10 @@ def ark_demo(context: DemoContext) -> None:
     from ark_playbook.demo import build_demo_playbook
 
     build_demo_playbook(context)
+
+
+@hookimpl
+def ark_register_jobs(register: Callable[[Job], None]) -> None:
+    from ark_playbook.job import JOB
+
+    register(JOB)

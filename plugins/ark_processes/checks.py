@@ -7,7 +7,14 @@ from collections.abc import Iterator
 
 from ark.checks import Check, Finding
 from ark.i18n import N_
-from ark.processes import is_overdue, processes, recurring_without_process, review_due
+from ark.processes import (
+    current_texts,
+    is_overdue,
+    processes,
+    recurring_without_process,
+    review_due,
+)
+from ark.sanitize import UNSAFE_HINT
 from ark.service import Registry
 from ark.vocabulary import Level, Role
 from ark_processes.pages import USAGE_POLICY
@@ -104,10 +111,31 @@ def check_usage_policy(registry: Registry) -> Iterator[Finding]:
         )
 
 
+def check_markup(registry: Registry) -> Iterator[Finding]:
+    """Nothing a writer typed leaves the playbook silently: what the sanitiser drops from a
+    recorded process is named, at the line of the file `ark process export` writes."""
+    from ark_processes.document import dropped_markup, parse
+
+    for slug, text in current_texts(registry).items():
+        if not UNSAFE_HINT.search(text):
+            continue
+        item, _ = parse(text.encode("utf-8"), f"processes/{slug}.md")
+        for problem in dropped_markup(item) if item is not None else ():
+            yield Finding(
+                Level.WARNING,
+                "process-markup",
+                slug,
+                f"{problem.file}:{problem.line}:{f' {problem.field}:' if problem.field else ''} "
+                f"{problem.message}",
+                problem.fix,
+            )
+
+
 CHECKS = (
     Check("process-missing", check_missing),
     Check("process-overdue", check_overdue),
     Check("process-unowned", check_accountable),
     Check("step-role-unheld", check_step_roles),
     Check("no-usage-policy", check_usage_policy),
+    Check("process-markup", check_markup),
 )

@@ -98,21 +98,29 @@ def process_record(
 
     An unchanged file makes no revision; a bad file records nothing and says where.
     """
-    from ark_processes.document import read
+    from ark_processes.document import dropped_markup, read
 
     with registry(db_url) as reg:
-        results = reg.record_processes(read(paths, reg), message)
+        files = read(paths, reg)
+        results = reg.record_processes([f.draft for f in files], message)
+        notices = {f.draft.slug: dropped_markup(f) for f in files}
         rows = [
             {
                 "slug": r.slug,
                 "revision": r.revision,
                 "created": r.created,
+                "dropped": [
+                    {"file": n.file, "line": n.line, "field": n.field, "message": n.message}
+                    for n in notices[r.slug]
+                ],
             }
             for r in results
         ]
     if as_json:
         print_json(rows)
         return
+    for notice in (n for found in notices.values() for n in found):
+        click.echo(f"warning: {notice}", err=True)
     for r in rows:
         if r["revision"] is None:
             click.echo(f"= {r['slug']} unchanged")

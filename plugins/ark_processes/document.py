@@ -30,6 +30,7 @@ from ark.located import (
 )
 from ark.processes import DEFAULT_REVIEW_MONTHS, ProcessDraft
 from ark.processes import processes as current_processes
+from ark.sanitize import UNSAFE_HINT, dropped
 from ark.service import Registry
 from ark.vocabulary import Cadence, Role
 
@@ -219,7 +220,7 @@ def files_in(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def read(paths: Sequence[Path], registry: Registry) -> list[ProcessDraft]:
+def read(paths: Sequence[Path], registry: Registry) -> list[ProcessFile]:
     """Parse and check every file against each other and the registry; all or nothing."""
     parsed: list[ProcessFile] = []
     problems: list[Problem] = []
@@ -236,7 +237,50 @@ def read(paths: Sequence[Path], registry: Registry) -> list[ProcessDraft]:
     problems.extend(_cross_check(parsed, registry))
     if problems:
         raise InvalidProcessFiles(sorted(problems, key=lambda p: (p.file, p.line, p.column)))
-    return [p.draft for p in parsed]
+    return parsed
+
+
+DROPPED_FIX = (
+    "write a tag meant as text as &lt;name&gt;, put code in a fenced block, "
+    "and link only to http(s), mailto or tel"
+)
+
+
+def dropped_markup(item: ProcessFile) -> list[Problem]:
+    """What the playbook's sanitiser removes from a file's text, each at its file:line, so a
+    writer learns it when recording instead of finding a page with words missing."""
+    if not UNSAFE_HINT.search(item.draft.text):
+        return []
+    data = item.draft.data
+    pieces: list[tuple[tuple[str | int, ...], str]] = [
+        (("title",), data["title"]),
+        *(((key,), data[key]) for key in ("purpose", "trigger") if data.get(key)),
+        *(
+            (("steps", i, key), step[key])
+            for i, step in enumerate(data["steps"])
+            for key in ("do", "tool")
+            if step.get(key)
+        ),
+        *(
+            ((key, i), value)
+            for key in ("inputs", "outputs", "tags")
+            for i, value in enumerate(data.get(key, ()))
+        ),
+    ]
+    found = [(path, what) for path, value in pieces for _, what in dropped(value)]
+    parts = split(item.draft.text)
+    assert parts is not None  # it was split once already
+    front, body = parts
+    first = front.count("\n") + 2
+    lines = [(first + line - 1, what) for line, what in dropped(body)]
+    if not found and not lines:
+        return []
+    report = Report(item.name, _positions(item) if found else None)
+    for path, what in found:
+        report.add(path, f"{what} is dropped from the playbook", DROPPED_FIX)
+    for line, what in lines:
+        report.add((), f"{what} is dropped from the playbook", DROPPED_FIX, mark=(line, 1))
+    return report.problems
 
 
 def _cross_check(parsed: list[ProcessFile], registry: Registry) -> list[Problem]:

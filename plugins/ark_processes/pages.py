@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ark import formats
 from ark.processes import (
     completions,
     due_for_review,
@@ -22,18 +24,32 @@ from ark.processes import (
     is_overdue,
     processes,
     review_due,
+    unified_diff,
 )
 from ark.registry.results import ProcessRow
+from ark.sanitize import sanitize_piece
 from ark.service import Registry
 from ark.vocabulary import Role
 
 USAGE_POLICY = "usage-policy"
 RECENT = 10
+CHANGES = 50
 DUE_WITHIN_DAYS = 30
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         "processes": "Processes",
         "process": "Process",
+        "tag.process": "process",
+        "changes": "What changed",
+        "changes_intro": "The latest revisions of the processes, newest first.",
+        "diff": "Changes",
+        "revision_of": "{title}: revision {number}",
+        "changed": "Last changed",
+        "changed_text": "{on} (revision {revision})",
+        "next_review": "Next review",
+        "tag.review": "review",
+        "tag.policy": "policy",
+        "starters": "starter processes",
         "responsibility": "Responsibility",
         "accountable": "Accountable",
         "purpose": "Purpose",
@@ -66,8 +82,8 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "None yet.",
         "nobody": "nobody",
         "overdue": "Overdue for review",
-        "overdue_text": "This process was due for review on {due}. Read it with the people who"
-        " do it, record what changed, or confirm it with `ark process review {slug}`.",
+        "overdue_text": "This process was due for review on {due}. Its owner reads it again with"
+        " the people who do it, and records what changed or confirms it.",
         "due": "Due for review",
         "due_intro": "Processes whose review falls due by {until}, soonest first.",
         "due_none": "No process is due for review by {until}.",
@@ -78,6 +94,15 @@ LABELS: dict[str, dict[str, str]] = {
         "policy_missing": "No usage policy is recorded yet. Write the process of the"
         " `usage-policy` responsibility and record it with `ark process record`.",
         "policy_source": "This page is the process [{title}]({link}).",
+        "calendar": "Editorial calendar",
+        "calendar_intro": "Who contributes what, where and when; add pieces with"
+        " `ark calendar add`, plan a month with `ark calendar plan`.",
+        "calendar_empty": "Nothing is planned from this month on.",
+        "calendar_columns": "Date|Channel|Topic|Contributor|Draft due|Status",
+        "calendar.planned": "planned",
+        "calendar.drafted": "draft ready",
+        "calendar.published": "published",
+        "calendar.dropped": "dropped",
         "responsible": "Responsible",
         "consulted": "Consulted",
         "informed": "Informed",
@@ -91,6 +116,17 @@ LABELS: dict[str, dict[str, str]] = {
     "es": {
         "processes": "Procesos",
         "process": "Proceso",
+        "tag.process": "proceso",
+        "changes": "Qué ha cambiado",
+        "changes_intro": "Las últimas revisiones de los procesos, de la más reciente a la más antigua.",
+        "diff": "Cambios",
+        "revision_of": "{title}: revisión {number}",
+        "changed": "Último cambio",
+        "changed_text": "{on} (revisión {revision})",
+        "next_review": "Próxima revisión",
+        "tag.review": "revisión",
+        "tag.policy": "política",
+        "starters": "procesos de partida",
         "responsibility": "Responsabilidad",
         "accountable": "Aprobador",
         "purpose": "Propósito",
@@ -123,8 +159,8 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "Todavía ninguna.",
         "nobody": "nadie",
         "overdue": "Revisión pendiente",
-        "overdue_text": "Este proceso debía revisarse el {due}. Léelo con quienes lo hacen,"
-        " registra lo que haya cambiado o confírmalo con `ark process review {slug}`.",
+        "overdue_text": "Este proceso debía revisarse el {due}. Su responsable lo vuelve a leer"
+        " con quienes lo hacen y registra lo que haya cambiado o lo confirma.",
         "due": "Pendientes de revisión",
         "due_intro": "Procesos cuya revisión vence antes del {until}, por fecha.",
         "due_none": "Ningún proceso vence antes del {until}.",
@@ -135,6 +171,15 @@ LABELS: dict[str, dict[str, str]] = {
         "policy_missing": "Todavía no hay política de uso registrada. Escribe el proceso de la"
         " responsabilidad `usage-policy` y regístralo con `ark process record`.",
         "policy_source": "Esta página es el proceso [{title}]({link}).",
+        "calendar": "Calendario editorial",
+        "calendar_intro": "Quién aporta qué, dónde y cuándo; se añaden piezas con"
+        " `ark calendar add` y se planifica un mes con `ark calendar plan`.",
+        "calendar_empty": "No hay nada planificado a partir de este mes.",
+        "calendar_columns": "Fecha|Canal|Tema|Quién aporta|Borrador para|Estado",
+        "calendar.planned": "planificada",
+        "calendar.drafted": "borrador listo",
+        "calendar.published": "publicada",
+        "calendar.dropped": "descartada",
         "responsible": "Responsable",
         "consulted": "Consultado",
         "informed": "Informado",
@@ -148,6 +193,17 @@ LABELS: dict[str, dict[str, str]] = {
     "it": {
         "processes": "Processi",
         "process": "Processo",
+        "tag.process": "processo",
+        "changes": "Cosa è cambiato",
+        "changes_intro": "Le ultime revisioni dei processi, dalla più recente.",
+        "diff": "Modifiche",
+        "revision_of": "{title}: revisione {number}",
+        "changed": "Ultima modifica",
+        "changed_text": "{on} (revisione {revision})",
+        "next_review": "Prossima revisione",
+        "tag.review": "revisione",
+        "tag.policy": "norme d'uso",
+        "starters": "processi iniziali",
         "responsibility": "Responsabilità",
         "accountable": "Approvatore",
         "purpose": "Scopo",
@@ -180,8 +236,8 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "Ancora nessuna.",
         "nobody": "nessuno",
         "overdue": "Revisione scaduta",
-        "overdue_text": "Questo processo andava rivisto entro il {due}. Rileggilo con chi lo"
-        " svolge, registra le modifiche o confermalo con `ark process review {slug}`.",
+        "overdue_text": "Questo processo andava rivisto entro il {due}. Chi ne è responsabile lo"
+        " rilegge con chi lo svolge e ne registra le modifiche o lo conferma.",
         "due": "Da rivedere",
         "due_intro": "Processi la cui revisione scade entro il {until}, in ordine di data.",
         "due_none": "Nessun processo da rivedere entro il {until}.",
@@ -192,6 +248,15 @@ LABELS: dict[str, dict[str, str]] = {
         "policy_missing": "Non è ancora registrata una policy d'uso. Scrivi il processo della"
         " responsabilità `usage-policy` e registralo con `ark process record`.",
         "policy_source": "Questa pagina è il processo [{title}]({link}).",
+        "calendar": "Calendario editoriale",
+        "calendar_intro": "Chi contribuisce con che cosa, dove e quando; si aggiungono contenuti"
+        " con `ark calendar add` e si pianifica un mese con `ark calendar plan`.",
+        "calendar_empty": "Non c'è niente di pianificato da questo mese in poi.",
+        "calendar_columns": "Data|Canale|Tema|Chi contribuisce|Bozza entro|Stato",
+        "calendar.planned": "pianificato",
+        "calendar.drafted": "bozza pronta",
+        "calendar.published": "pubblicato",
+        "calendar.dropped": "scartato",
         "responsible": "Responsabile",
         "consulted": "Consultato",
         "informed": "Informato",
@@ -206,7 +271,12 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def labels(lang: str) -> dict[str, str]:
-    return LABELS.get(lang, LABELS["en"])
+    """The label table of a language, with the language itself under `lang` (for dates)."""
+    return {**LABELS.get(lang, LABELS["en"]), "lang": lang}
+
+
+def day(value: dt.date, words: dict[str, str]) -> str:
+    return formats.day(value, words["lang"])
 
 
 def _front(title: str, tags: Iterable[str]) -> str:
@@ -216,8 +286,14 @@ def _front(title: str, tags: Iterable[str]) -> str:
 
 
 def _cell(value: Any) -> str:
-    """Text safe inside a Markdown table cell."""
-    return " ".join(str(value).split()).replace("|", "\\|")
+    """Someone's text on one line, sanitised on its own: it stays inside its table cell,
+    heading or list item whatever tags it holds."""
+    return sanitize_piece(" ".join(str(value).split())).replace("|", "\\|")
+
+
+def _block(text: str) -> str:
+    """Someone's paragraphs (a process body), sanitised on their own."""
+    return sanitize_piece(text.strip("\n")) + "\n"
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
@@ -226,24 +302,15 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _mermaid_label(text: str) -> str:
-    """A quoted mermaid label: entity codes for the characters that would end or break it."""
-    text = " ".join(text.split())
-    for char, code in (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;")):
-        text = text.replace(char, code)
-    return f'"{text}"'
-
-
-def flowchart(steps: list[dict[str, Any]], words: dict[str, str]) -> str:
-    """The steps as a top-down mermaid flowchart, each node saying who does it."""
-    lines = ["```mermaid", "flowchart TD"]
-    for index, step in enumerate(steps, start=1):
-        label = f"{index}. {step['do']} ({words[step['role']]})"
-        lines.append(f"    s{index}[{_mermaid_label(label)}]")
-        if index > 1:
-            lines.append(f"    s{index - 1} --> s{index}")
-    lines.append("```")
-    return "\n".join(lines) + "\n"
+def flowchart(title: str, steps: list[dict[str, Any]], words: dict[str, str]) -> str:
+    """The steps as a top-down flow, each box saying who does it: an `ark-flow` fence the
+    playbook draws as inline SVG at build time (one line of JSON, so no line of it can end
+    the fence)."""
+    data = {
+        "title": " ".join(title.split()),
+        "steps": [{"do": " ".join(s["do"].split()), "role": words[s["role"]]} for s in steps],
+    }
+    return f"```ark-flow\n{json.dumps(data, ensure_ascii=False)}\n```\n"
 
 
 def _people(registry: Registry) -> dict[str, dict[Role, list[str]]]:
@@ -273,23 +340,33 @@ def process_page(
 ) -> str:
     data, today = row.data, registry.today
     nobody = words["nobody"]
-    out = [_front(row.title, ["process", *data.get("tags", ())]), f"# {row.title}\n"]
+    out = [
+        _front(row.title, [words["tag.process"], *data.get("tags", ())]),
+        f"# {_cell(row.title)}\n",
+    ]
     if is_overdue(row, today):
-        text = words["overdue_text"].format(due=review_due(row), slug=row.slug)
+        text = words["overdue_text"].format(due=day(review_due(row), words))
         out.append(f'!!! warning "{words["overdue"]}"\n    {text}\n')
     facts = [
-        (words["responsibility"], f"{row.responsibility_title} (`{row.responsibility}`)"),
-        (words["accountable"], ", ".join(people.get(Role.ACCOUNTABLE, [])) or nobody),
-        (words["purpose"], data.get("purpose")),
-        (words["trigger"], data.get("trigger")),
+        (words["responsibility"], f"{_cell(row.responsibility_title)} (`{row.responsibility}`)"),
+        (words["accountable"], ", ".join(map(_cell, people.get(Role.ACCOUNTABLE, []))) or nobody),
+        (words["purpose"], _cell(data.get("purpose") or "")),
+        (words["trigger"], _cell(data.get("trigger") or "")),
         (
             words["cadence"],
             words["cadence." + (data.get("cadence") or row.cadence)],
         ),
+        (
+            words["changed"],
+            words["changed_text"].format(
+                on=day(row.changed_at.date(), words), revision=row.revision
+            ),
+        ),
+        (words["next_review"], day(review_due(row), words)),
     ]
-    out.append("".join(f"- **{k}:** {_cell(v)}\n" for k, v in facts if v))
+    out.append("".join(f"- **{k}:** {v}\n" for k, v in facts if v))
     steps = data.get("steps", [])
-    out.append(f"## {words['steps']}\n\n{flowchart(steps, words)}")
+    out.append(f"## {words['steps']}\n\n{flowchart(row.title, steps, words)}")
     out.append(f"## {words['who']}\n")
     out.append(
         _table(
@@ -299,7 +376,7 @@ def process_page(
                     i,
                     s["do"],
                     words[s["role"]],
-                    ", ".join(people.get(Role(s["role"]), [])) or nobody,
+                    ", ".join(map(_cell, people.get(Role(s["role"]), []))) or nobody,
                     s.get("tool", ""),
                 ]
                 for i, s in enumerate(steps, start=1)
@@ -307,8 +384,10 @@ def process_page(
         )
     )
     for key in ("inputs", "outputs"):
-        if data.get(key):
-            out.append(f"## {words[key]}\n\n" + "".join(f"- {_cell(v)}\n" for v in data[key]))
+        # An item that sanitises to nothing is left out: an empty item would break the list.
+        items = [text for text in map(_cell, data.get(key, ())) if text]
+        if items:
+            out.append(f"## {words[key]}\n\n" + "".join(f"- {text}\n" for text in items))
     if data.get("kpis"):
         out.append(
             f"## {words['kpis']}\n\n"
@@ -320,26 +399,30 @@ def process_page(
             + "".join(f"- [{_cell(names.processes.get(s, s))}]({s}.md)\n" for s in data["related"])
         )
     if data.get("body"):
-        out.append(f"## {words['details']}\n\n{data['body']}\n")
+        # A body that opens with its own heading needs no "Details" heading above it.
+        heading = "" if data["body"].lstrip().startswith("#") else f"## {words['details']}\n\n"
+        out.append(heading + _block(data["body"]))
     reviewed = (
-        words["reviewed"].format(by=row.last_reviewed_by, on=row.last_reviewed_on)
+        words["reviewed"].format(
+            by=_cell(row.last_reviewed_by), on=day(row.last_reviewed_on, words)
+        )
         if row.last_reviewed_on
-        else words["never"].format(on=row.created_at.date())
+        else words["never"].format(on=day(row.created_at.date(), words))
     )
-    due = words["next"].format(due=review_due(row), months=row.review_months)
+    due = words["next"].format(due=day(review_due(row), words), months=row.review_months)
     out.append(f"## {words['review']}\n\n{reviewed} {due}\n")
     out.append(f"## {words['history']}\n")
     out.append(
         _table(
             [words["revision"], words["date"], words["author"], words["message"]],
-            [[r.number, r.at.date(), r.author, r.message] for r in history],
+            [[r.number, day(r.at.date(), words), r.author, r.message] for r in history],
         )
     )
     out.append(f"## {words['completions']}\n")
     out.append(
         _table(
             [words["date"], words["task"], words["by"], words["outcome"]],
-            [[e.date, e.task_key, e.who, e.note] for e in log],
+            [[day(e.date, words), e.task_key, e.who, e.note] for e in log],
         )
         if log
         else words["none"] + "\n"
@@ -347,23 +430,36 @@ def process_page(
     return "\n".join(out)
 
 
-def due_page(registry: Registry, words: dict[str, str]) -> str:
-    """Processes due for review within the next month, and those already overdue."""
+def due_page(
+    registry: Registry, words: dict[str, str], people: dict[str, dict[Role, list[str]]]
+) -> str:
+    """Processes due for review within the next month, and those already overdue, with who
+    is accountable for each (the person who sees the review through)."""
     until = registry.today + dt.timedelta(days=DUE_WITHIN_DAYS)
     due = due_for_review(registry, until)
-    out = [_front(words["due"], ["review"]), f"# {words['due']}\n"]
+    out = [_front(words["due"], [words["tag.review"]]), f"# {words['due']}\n"]
     if not due:
-        out.append(words["due_none"].format(until=until) + "\n")
+        out.append(words["due_none"].format(until=day(until, words)) + "\n")
         return "\n".join(out)
-    out.append(words["due_intro"].format(until=until) + "\n")
+    out.append(words["due_intro"].format(until=day(until, words)) + "\n")
     out.append(
         _table(
-            [words["process"], words["responsibility"], words["due_on"], words["overdue_col"]],
+            [
+                words["process"],
+                words["responsibility"],
+                words["accountable"],
+                words["due_on"],
+                words["overdue_col"],
+            ],
             [
                 [
                     f"[{_cell(p.title)}](processes/{p.slug}.md)",
-                    p.responsibility,
-                    review_due(p),
+                    _cell(p.responsibility_title),
+                    ", ".join(
+                        map(_cell, people.get(p.responsibility, {}).get(Role.ACCOUNTABLE, []))
+                    )
+                    or words["nobody"],
+                    day(review_due(p), words),
                     words["yes"] if is_overdue(p, registry.today) else "",
                 ]
                 for p in due
@@ -373,17 +469,87 @@ def due_page(registry: Registry, words: dict[str, str]) -> str:
     return "\n".join(out)
 
 
+def change_pages(
+    registry: Registry,
+    words: dict[str, str],
+    history: dict[str, list[Any]],
+    names: Names,
+) -> dict[str, str]:
+    """ "What changed": the latest revisions of every process, newest first, each with a page
+    showing what that revision changed (a diff against the one before)."""
+    latest = sorted(
+        ((r.at, slug, r) for slug, revisions in history.items() for r in revisions),
+        key=lambda item: (item[0], item[1]),
+        reverse=True,
+    )[:CHANGES]
+    out: dict[str, str] = {}
+    rows = []
+    for _, slug, r in latest:
+        title = names.processes.get(slug, slug)
+        diff = ""
+        if r.number > 1:
+            page = f"{slug}-{r.number}.md"
+            out[f"changes/{page}"] = diff_page(registry, words, slug, title, r)
+            diff = f"[{words['diff']}]({page})"
+        rows.append(
+            [
+                day(r.at.date(), words),
+                f"[{_cell(title)}](../processes/{slug}.md)",
+                r.number,
+                r.author,
+                r.message,
+                diff,
+            ]
+        )
+    index = [_front(words["changes"], [words["tag.review"]]), f"# {words['changes']}\n"]
+    index.append(words["changes_intro"] + "\n")
+    index.append(
+        _table(
+            [
+                words["date"],
+                words["process"],
+                words["revision"],
+                words["author"],
+                words["message"],
+                words["diff"],
+            ],
+            rows,
+        )
+        if rows
+        else words["none"] + "\n"
+    )
+    out["changes/index.md"] = "\n".join(index)
+    return out
+
+
+def diff_page(registry: Registry, words: dict[str, str], slug: str, title: str, r: Any) -> str:
+    """One revision's change, as a unified diff in a fence no line of it can close."""
+    diff = unified_diff(registry, slug, r.number - 1, r.number)
+    longest = max((len(m) for m in re.findall(r"^ *(`{3,})", diff, re.MULTILINE)), default=2)
+    fence = "`" * (longest + 1)
+    heading = words["revision_of"].format(title=title, number=r.number)
+    return "\n".join(
+        [
+            _front(heading, [words["tag.process"]]),
+            f"# {_cell(heading)}\n",
+            f"{day(r.at.date(), words)}, {_cell(r.author)}: {_cell(r.message)}\n",
+            f"{fence}diff\n{diff}{'' if diff.endswith(chr(10)) else chr(10)}{fence}\n",
+            f"[{_cell(title)}](../processes/{slug}.md)\n",
+        ]
+    )
+
+
 def policy_page(rows: list[ProcessRow], words: dict[str, str]) -> str:
     """The usage policy as staff read it: the body of the usage-policy responsibility's process."""
     policy = next((p for p in rows if p.responsibility == USAGE_POLICY), None)
-    out = [_front(words["policy"], ["policy"]), f"# {words['policy']}\n"]
+    out = [_front(words["policy"], [words["tag.policy"]]), f"# {words['policy']}\n"]
     if policy is None:
         out.append(words["policy_missing"] + "\n")
         return "\n".join(out)
     if policy.data.get("purpose"):
-        out.append(f"{policy.data['purpose']}\n")
+        out.append(_block(policy.data["purpose"]))
     if policy.data.get("body"):
-        out.append(f"{policy.data['body']}\n")
+        out.append(_block(policy.data["body"]))
     link = f"processes/{policy.slug}.md"
     out.append(words["policy_source"].format(title=_cell(policy.title), link=link) + "\n")
     return "\n".join(out)
@@ -410,6 +576,35 @@ def pages(registry: Registry, lang: str) -> dict[str, str]:
         )
         for p in rows
     }
-    out["due-for-review.md"] = due_page(registry, words)
+    out["due-for-review.md"] = due_page(registry, words, people)
+    out.update(change_pages(registry, words, history, names))
     out["usage-policy.md"] = policy_page(rows, words)
+    out["calendar.md"] = calendar_page(registry, lang, words)
     return out
+
+
+def calendar_page(registry: Registry, lang: str, words: dict[str, str]) -> str:
+    """The editorial calendar from this month on, dates and statuses in the playbook's
+    language."""
+    from ark.i18n import value
+
+    since = registry.today.replace(day=1)
+    out = [_front(words["calendar"], ["calendar"]), f"# {words['calendar']}\n"]
+    out.append(words["calendar_intro"] + "\n")
+    entries = registry.calendar(start=since)
+    if not entries:
+        out.append(words["calendar_empty"] + "\n")
+        return "\n".join(out)
+    rows = [
+        [
+            value(lang, e.date),
+            e.channel.name if e.channel else "-",
+            e.topic,
+            e.contributor.name if e.contributor else e.department.name if e.department else "-",
+            value(lang, e.draft_due) if e.draft_due else "-",
+            words[f"calendar.{e.status}"],
+        ]
+        for e in entries
+    ]
+    out.append(_table(words["calendar_columns"].split("|"), rows))
+    return "\n".join(out)

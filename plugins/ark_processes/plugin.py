@@ -61,17 +61,21 @@ def ark_check_workspace(registry: Registry, directory: Path) -> None:
 
     folder = directory / "processes"
     if folder.is_dir() and any(folder.rglob("*.md")):
-        registry.record_processes(read([folder], registry))
+        registry.record_processes([f.draft for f in read([folder], registry)])
 
 
 @hookimpl(tryfirst=True)
 def ark_demo(context: DemoContext) -> None:
     """Record the workspace's processes before other parts (the playbook) read them."""
+    from ark.service import transaction
+    from ark_processes.pages import labels
     from ark_processes.starters import record_folder
 
     folder = context.workspace / "processes"
     if folder.is_dir():
-        changed, total = record_folder(context.engine, folder, "starter processes")
+        with transaction(context.engine, write=False) as registry:
+            message = labels(registry.strategy().lang)["starters"]
+        changed, total = record_folder(context.engine, folder, message)
         context.echo(f"processes:   {total} documented ({changed} new revision(s))")
 
 

@@ -44,23 +44,35 @@ def status_of(exc: ArkError) -> int:
 
 
 def create_app(
-    engine: Any, *, sign_in_limit: str = "5/minute", playbook: Path | None = None
+    engine: Any,
+    *,
+    sign_in_limit: str = "5/minute",
+    playbook: Path | None = None,
+    run_jobs: bool = False,
 ) -> FastAPI:
     """The workspace for the registry behind `engine`; `playbook` is the built playbook's
-    site folder, served to signed-in people at /playbook/."""
+    site folder, served to signed-in people at /playbook/; with `run_jobs`, the background
+    jobs run in this process while it serves."""
     from limits import parse
     from limits.storage import MemoryStorage
     from limits.strategies import MovingWindowRateLimiter
 
-    from ark_web import api, pages
+    from ark_web import api, jobs, pages
 
-    app = FastAPI(title="Ark", openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Ark",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=jobs.lifespan(engine, run_jobs),
+    )
     app.state.engine = engine
     app.state.templates = templates()
     app.state.limiter = MovingWindowRateLimiter(MemoryStorage())
     app.state.sign_in_limit = parse(sign_in_limit)
     app.state.playbook = playbook
     app.include_router(pages.router)
+    app.include_router(jobs.router)
     app.mount("/api/v1", api.create_api(engine))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 

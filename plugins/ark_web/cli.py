@@ -29,8 +29,15 @@ class MaskLinks(logging.Filter):
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=Number(1, 65535, integer=True))
+@click.option(
+    "--jobs/--no-jobs",
+    "run_jobs",
+    default=True,
+    show_default=True,
+    help="Run the background jobs in this process (--no-jobs: `ark worker` runs them).",
+)
 @db_option
-def serve(host: str, port: int, db_url: str | None) -> None:
+def serve(host: str, port: int, run_jobs: bool, db_url: str | None) -> None:
     """Serve the workspace in the browser (pages and the /api/v1 JSON API).
 
     On a registry with no accounts it prints a one-time link that makes its user the first
@@ -52,7 +59,7 @@ def serve(host: str, port: int, db_url: str | None) -> None:
         click.echo(f"  {base}/link/{secret}")
     from ark.workspace import find_workspace
 
-    app = create_app(engine, playbook=find_workspace() / "playbook" / "site")
+    app = create_app(engine, playbook=find_workspace() / "playbook" / "site", run_jobs=run_jobs)
     config = uvicorn.Config(app, host=host, port=port, log_level="info")
     server = uvicorn.Server(config)
     logging.getLogger("uvicorn.access").addFilter(MaskLinks())

@@ -473,10 +473,11 @@ def processes(request: Request, who: Visitor = VIEWER) -> HTMLResponse:
 
 
 def process_html(source: str) -> Markup:
-    """A process's Markdown as HTML, through the playbook's sanitiser first."""
+    """A process's Markdown as HTML, through the sanitiser the playbook uses first."""
     import markdown
     import nh3
-    from ark_playbook.sanitize import sanitize_page, split_front_matter
+
+    from ark.sanitize import sanitize_page, split_front_matter
 
     _, body = split_front_matter(sanitize_page(source))
     rendered = markdown.markdown(body, extensions=["tables", "fenced_code"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -191,10 +192,24 @@ class ResponsibilityDetail:
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _checks(registry: Registry) -> list[Finding]:
+# The team's health for each registry, with the state it was computed from: every change
+# leaves an audit record, so while the newest record and the day are the same, so is the answer.
+_HEALTH: weakref.WeakKeyDictionary[Any, tuple[tuple[int, dt.date], list[Finding]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _checks(engine: Any, registry: Registry) -> list[Finding]:
+    """What `ark check` reports, computed once per change of the registry (and per day)."""
+    state = (audit.version(registry, None), registry.today)
+    cached = _HEALTH.get(engine)
+    if cached is not None and cached[0] == state:
+        return cached[1]
     checks: list[Any] = []
     hooks().ark_register_checks(register=checks.append)
-    return run_checks(registry, checks)
+    findings = run_checks(registry, checks)
+    _HEALTH[engine] = (state, findings)
+    return findings
 
 
 def _tasks(
@@ -281,7 +296,7 @@ def home(engine: Any, email: str) -> Home:
     with reading(engine) as reg:
         today = reg.today
         start, end = week_of(today)
-        findings = _checks(reg)
+        findings = _checks(engine, reg)
         mine, _ = _tasks(reg, assignee=email, open_only=True, due_from=start, due_by=end)
         overdue, late = _tasks(reg, open_only=True, due_by=today - dt.timedelta(days=1))
         reviews = _process_rows(reg, due_for_review(reg, today + dt.timedelta(days=30)))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +18,7 @@ from ark.plan import Plan
 from ark.plugins import hooks
 from ark.service import Registry, transaction
 from ark.spec import ContributorSpec, TeamSpec
-from ark.teamfile import read_team_file
+from ark.teamfile import parse_team_bytes
 from ark.vocabulary import AccountRole, Role, TaskStatus
 
 
@@ -102,11 +101,9 @@ def review_process(engine: Any, actor: str, slug: str, seen: int) -> None:
 
 
 def parse_team_file(text: str, name: str) -> TeamSpec:
-    """An uploaded team file, validated like one on disk (problems name the upload)."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / (Path(name).name or "ark.yaml")
-        path.write_text(text, encoding="utf-8")
-        return read_team_file(path)
+    """An uploaded team file, validated like one on disk (problems name the upload); it is
+    parsed from memory, so no name an upload gives can reach the file system."""
+    return parse_team_bytes(text.encode("utf-8", "surrogatepass"), Path(name).name or "ark.yaml")
 
 
 def plan_team_file(engine: Any, spec: TeamSpec) -> Plan:

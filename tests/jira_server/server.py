@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from tests.jira_server.app import Api, Page, Request, Response, canonical, error, raw_html, resolve
 from tests.jira_server.render import Renderer
 from tests.jira_server.state import Board, Flavour, Issue, JiraInputError
+from tests.jira_server.webhooks import Webhooks
 
 UNAUTHORIZED = "You are not authenticated. Authentication required to perform this operation."
 ECHO = "{echo}"
@@ -100,6 +101,8 @@ class JiraServer:
         self.requests: Counter[tuple[str, str]] = Counter()
         self.writes = 0
         self._faults: list[_Fault] = []
+        self.webhooks = Webhooks()
+        """Set `webhooks.url` (and `.secret`) to have people's changes POSTed there."""
         self._http: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -229,7 +232,11 @@ class JiraServer:
         with self.lock:
             issue = self._board.issue(key)
             author = self._person(by)
+            before = issue.status.name
             self._board.move(issue, self._board.status_named(status_name), author)
+            fields = {"status": {"id": issue.status.id, "name": issue.status.name}}
+        item = {"field": "status", "fromString": before, "toString": status_name}
+        self.webhooks.issue_updated({"id": issue.id, "key": key, "fields": fields}, [item])
 
     def edit(self, key: str, fields: dict[str, Any], by: str | None = None) -> None:
         """A person edits fields in Jira; `fields` uses the plain form of `Issue.fields`."""

@@ -54,5 +54,5 @@ def record_folder(engine: Any, folder: Path, message: str) -> tuple[int, int]:
     from ark_processes.document import read
 
     with transaction(engine, hooks=hooks()) as registry:
-        results = registry.record_processes(read([folder], registry), message)
+        results = registry.record_processes([f.draft for f in read([folder], registry)], message)
     return sum(r.revision is not None for r in results), len(results)

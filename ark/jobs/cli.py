@@ -1,0 +1,115 @@
+"""`ark worker`, `ark jobs`, `ark jobs run NAME` and `ark digest EMAIL`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from ark.clihelpers import db_option, engine_for, json_option, print_json, registry
+from ark.errors import ArkError
+from ark.jobs.model import WATCH_SECONDS
+from ark.params import Number
+
+if TYPE_CHECKING:
+    from ark.jobs.runner import Runner
+
+
+def _runner(db_url: str | None, role: str) -> Runner:
+    from ark.jobs.runner import Runner
+    from ark.locks import whoami
+    from ark.plugins import hooks
+
+    return Runner(engine_for(db_url), hooks(), holder=whoami(role))
+
+
+@click.command()
+@click.option(
+    "--watch",
+    default=WATCH_SECONDS,
+    show_default=True,
+    type=Number(0.1, 3600),
+    help="Seconds between looks for registry changes (one small query each).",
+)
+@db_option
+def worker(watch: float, db_url: str | None) -> None:
+    """Run the background jobs (planning, Jira sync, playbook, reminders) until stopped.
+
+    Run as many as you like against one PostgreSQL registry: each job runs in one of them at
+    a time, and a job cut short by a dying worker is run again by another.
+    """
+    import logging
+    import signal
+    import threading
+
+    from ark.jobs.scheduler import Scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    runner = _runner(db_url, "ark worker")
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    scheduler = Scheduler(runner, watch_seconds=watch)
+    scheduler.start()
+    click.echo(f"{runner.holder}: running {', '.join(sorted(runner.jobs()))}", err=True)
+    try:
+        stop.wait()
+    finally:
+        scheduler.shutdown()
+
+
+@click.group(invoke_without_command=True)
+@db_option
+@json_option
+@click.pass_context
+def jobs(ctx: click.Context, db_url: str | None, as_json: bool) -> None:
+    """List the background jobs: last run, result and next run (in the strategy's time zone)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    rows = _runner(db_url, "ark jobs").listing()
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        last = row["last_run"] or "never"
+        outcome = f"error: {row['error']}" if row["error"] else row["result"] or "-"
+        after = " (and after changes)" if row["on_change"] else ""
+        click.echo(f"{row['name']:<12} last {last:<25} next {row['next_run'] or '-'}{after}")
+        click.echo(f"{'':<12} {outcome}")
+
+
+@jobs.command("run")
+@click.argument("name")
+@click.option("--no-wait", is_flag=True, help="Give up at once if the job is running elsewhere.")
+@db_option
+def jobs_run(name: str, no_wait: bool, db_url: str | None) -> None:
+    """Run job NAME now (after the run in progress elsewhere, if any)."""
+    runner = _runner(db_url, "ark jobs run")
+
+    def waiting(holder: str) -> None:
+        click.echo(f"{name} is running in {holder}; waiting for it to finish", err=True)
+
+    outcome = runner.run(name, wait=not no_wait, waiting=waiting)
+    if outcome is None:
+        raise ArkError(
+            f"{name} is running in another process",
+            hint="run again without --no-wait to wait for it",
+        )
+    if outcome.state.error:
+        raise ArkError(
+            f"{name} failed: {outcome.state.error}", hint="`ark jobs` shows when it is retried"
+        )
+    click.echo(f"{name}: {outcome.state.result}")
+
+
+@click.command()
+@click.argument("email")
+@click.option("--on/--off", "on", required=True, help="Receive the weekly digest, or not.")
+@db_option
+def digest(email: str, on: bool, db_url: str | None) -> None:
+    """Turn EMAIL's weekly digest of tasks on or off."""
+    from ark.jobs.core import set_digest
+
+    with registry(db_url) as reg:
+        set_digest(reg, email, on)
+    click.echo(f"weekly digest {'on' if on else 'off'} for {email.lower()}")

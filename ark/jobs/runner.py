@@ -1,0 +1,248 @@
+"""Running a job once, safely among many processes.
+
+A run holds the job's named lock (`ark.locks`), so no job runs twice at once on one registry,
+whichever process or machine asks. A run asked for at time T is skipped when another run that
+started after T (less a grace for clocks and triggers firing together) already succeeded;
+a run whose holder was killed never succeeded, so the next process to get the lock runs it
+again. Failures are kept with the job (their text scrubbed of secrets), retried with back-off
+by the scheduler, and reported to the leads once per streak.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ark.errors import ArkError, NotFound
+from ark.jobs.model import STATE_PREFIX, Clock, Job, JobContext, JobState, moment, system_clock
+from ark.locks import named_lock
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from ark.plugins import Hooks
+
+log = logging.getLogger("ark.jobs")
+GRACE = dt.timedelta(seconds=60)
+FIRST_RETRY = dt.timedelta(seconds=30)
+LONGEST_RETRY = dt.timedelta(hours=1)
+SECRET_NAMES = re.compile(r"TOKEN|PASSWORD|SECRET|_PAT$|_KEY$")
+
+
+def registered_jobs(hooks: Hooks) -> dict[str, Job]:
+    """Every job the core and the plugins register, by name."""
+    found: dict[str, Job] = {}
+
+    def register(job: Job) -> None:
+        found.setdefault(job.name, job)
+
+    hooks.ark_register_jobs(register=register)
+    return found
+
+
+def scrub(text: str) -> str:
+    """`text` without the value of any secret the environment holds."""
+    for name, value in os.environ.items():
+        if SECRET_NAMES.search(name) and len(value) >= 4:
+            text = text.replace(value, "***")
+    return text
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line account of a failure, for the jobs page and the leads."""
+    if isinstance(exc, ArkError):
+        text = exc.message + (f" ({exc.hint})" if exc.hint else "")
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return scrub(" ".join(text.split()))
+
+
+def backoff(failures: int) -> dt.timedelta:
+    """How long after its n-th failure in a row a job is tried again: doubling, capped."""
+    pause: dt.timedelta = FIRST_RETRY * 2 ** max(failures - 1, 0)
+    return min(pause, LONGEST_RETRY)
+
+
+@dataclass
+class Outcome:
+    """What a request to run a job came to."""
+
+    state: JobState
+    ran: bool
+
+
+class Runner:
+    """Runs jobs against one registry, as one named process (`ark worker on HOST (pid N)`)."""
+
+    def __init__(
+        self, engine: Engine, hooks: Hooks, *, holder: str, clock: Clock = system_clock
+    ) -> None:
+        self.engine = engine
+        self.hooks = hooks
+        self.holder = holder
+        self.clock = clock
+
+    def jobs(self) -> dict[str, Job]:
+        return registered_jobs(self.hooks)
+
+    def job(self, name: str) -> Job:
+        jobs = self.jobs()
+        if name not in jobs:
+            raise NotFound(f"no job {name!r}", hint=f"use one of: {', '.join(sorted(jobs))}")
+        return jobs[name]
+
+    def context(self) -> JobContext:
+        from ark.jobs.config import AutomationConfig, NotifyConfig
+        from ark.registry.writer import transaction
+
+        with transaction(self.engine, write=False) as registry:
+            automation, notify = AutomationConfig.read(registry), NotifyConfig.read(registry)
+        return JobContext(self.engine, self.clock, self.hooks, automation, notify, self.holder)
+
+    def state(self, name: str) -> JobState:
+        from ark.registry.writer import transaction
+
+        with transaction(self.engine, write=False) as registry:
+            return JobState.of(registry.state(STATE_PREFIX + name))
+
+    def _save(self, name: str, state: JobState) -> None:
+        from ark.registry.writer import transaction
+
+        with transaction(self.engine, actor=self.holder) as registry:
+            registry.set_state(STATE_PREFIX + name, state.as_json())
+
+    def run(
+        self,
+        name: str,
+        *,
+        due: dt.datetime | None = None,
+        grace: dt.timedelta = GRACE,
+        wait: bool = True,
+        waiting: Callable[[str], None] | None = None,
+    ) -> Outcome | None:
+        """Run job `name` unless a run that started after `due` (less `grace`) has succeeded;
+        None when the job is running elsewhere and `wait` is False."""
+        job = self.job(name)
+        with named_lock(self.engine, "job:" + name, self.holder, wait=wait, waiting=waiting) as ok:
+            if not ok:
+                return None
+            state = self.state(name)
+            covered = moment(state.covered)
+            if due is not None and covered is not None and covered >= due - grace:
+                return Outcome(state, ran=False)
+            return Outcome(self._run(job, state), ran=True)
+
+    def _run(self, job: Job, state: JobState) -> JobState:
+        started = self.clock()
+        self._save(job.name, state.replace(running=self.holder, last_start=started.isoformat()))
+        lock = (
+            named_lock(self.engine, job.lock, self.holder, waiting=self._waiting(job))
+            if job.lock
+            else nullcontext()
+        )
+        try:
+            context = self.context()
+            with lock:
+                result = job.run(context)
+        except Exception as exc:  # noqa: BLE001 - a failing job must not stop the others, nor the server
+            error = describe(exc)
+            failures = state.failures + 1
+            log.warning("job %s failed (%d in a row): %s", job.name, failures, error)
+            after = state.replace(
+                running=None,
+                last_end=self.clock().isoformat(),
+                error=error,
+                result="failed",
+                failures=failures,
+                retry_at=(started + backoff(failures)).isoformat(),
+            )
+            self._save(job.name, after)
+            if failures == 1:
+                self._report(job, after)
+            return after
+        after = JobState(
+            last_start=started.isoformat(),
+            last_end=self.clock().isoformat(),
+            result=result,
+            covered=started.isoformat(),
+        )
+        self._save(job.name, after)
+        log.info("job %s: %s", job.name, result)
+        return after
+
+    def _waiting(self, job: Job) -> Callable[[str], None]:
+        return lambda who: log.info("job %s waits for %s, held by %s", job.name, job.lock, who)
+
+    def _report(self, job: Job, state: JobState) -> None:
+        """Tell the leads of the first failure of a streak; a failing notifier is logged."""
+        from ark.notify import Message
+
+        try:
+            context = self.context()
+            with context.notifier() as notifier:
+                for lead in context.notify.leads:
+                    notifier.send(
+                        Message(
+                            event=f"job-failed/{job.name}/{state.last_start}",
+                            to=lead,
+                            subject=f"Ark: the {job.name} job failed",
+                            body=f"{job.description}\n\nIt failed at {state.last_end}:\n"
+                            f"{state.error}\n\nIt is retried at {state.retry_at} and later "
+                            "with growing pauses; `ark jobs` shows its state.",
+                        )
+                    )
+        except Exception as exc:  # noqa: BLE001 - the failure is on the jobs page either way
+            log.warning("could not report the failure of %s: %s", job.name, describe(exc))
+
+    def overdue(self, name: str) -> bool:
+        """Whether job `name` missed a scheduled run (or never ran, or died while running)."""
+        job, state = self.job(name), self.state(name)
+        if state.running is not None or state.retry_at is not None:
+            return True
+        covered = moment(state.covered)
+        if covered is None:
+            return job.schedule.trigger(self.context().automation) is not None
+        following = job.schedule.next_after(self.context().automation, covered)
+        return following is not None and following <= self.clock()
+
+    def next_run(self, name: str) -> dt.datetime | None:
+        """When job `name` runs next by its schedule (a retry first, if one is pending)."""
+        job, state = self.job(name), self.state(name)
+        if state.retry_at:
+            return moment(state.retry_at)
+        covered = moment(state.covered)
+        automation = self.context().automation
+        return job.schedule.next_after(automation, covered or self.clock())
+
+    def listing(self) -> list[dict[str, Any]]:
+        """Every job with its last run, result and next run, times in the strategy's zone
+        (for `ark jobs` and the jobs page)."""
+        zone = self.context().automation.zone()
+
+        def when(value: dt.datetime | str | None) -> str | None:
+            found = moment(value) if isinstance(value, str) else value
+            return None if found is None else found.astimezone(zone).isoformat(timespec="seconds")
+
+        rows = []
+        for name, job in sorted(self.jobs().items()):
+            state = self.state(name)
+            rows.append(
+                {
+                    "name": name,
+                    "description": job.description,
+                    "last_run": when(state.last_start),
+                    "result": state.result,
+                    "error": state.error,
+                    "failures": state.failures,
+                    "running": state.running,
+                    "next_run": when(self.next_run(name)),
+                    "on_change": job.schedule.on_change,
+                }
+            )
+        return rows

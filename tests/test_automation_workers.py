@@ -1,0 +1,170 @@
+"""`ark worker` as real processes sharing one registry (SQLite files or PostgreSQL, per the
+session's backend): a job runs in one worker at a time; a worker killed mid-job leaves the
+job to the other, which runs it again with no duplicate issue and no duplicate e-mail; a
+manual `ark jira sync` waits for the job's sync and says who holds it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from ark.db import open_engine
+from ark.jobs.runner import Runner
+from ark.locks import holder
+from ark.plugins import hooks
+from tests.automation_helpers import Mailbox, add_sections, automation_section, smtp_server
+from tests.conftest import Ark
+from tests.jira_server import JiraServer
+from tests.test_jira_kill import requests_so_far
+from tests.test_jira_sync import TOKEN, Board, credentials, make_board, one_issue_per_task
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    with smtp_server() as box:
+        yield box
+
+
+def until(
+    condition: Callable[[], bool], what: str, process: subprocess.Popen[str] | None = None
+) -> None:
+    """Wait for `condition`, looking again every few milliseconds (no time limit: the
+    machine may be slow); a worker that died meanwhile fails the test with its output."""
+    while not condition():
+        if process is not None and process.poll() is not None:
+            pytest.fail(f"the worker ended while waiting for {what}:\n{process.communicate()[0]}")
+        time.sleep(0.01)
+
+
+def start_worker(ark: Ark, flavour: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        **credentials(flavour),
+        "ARK_DATABASE_URL": ark.db_url,
+        "ARK_USER": "worker",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "ark", "worker", "--watch", "0.2"],
+        cwd=ark.workspace,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def jobs_of(ark: Ark) -> Runner:
+    return Runner(open_engine(ark.db_url), hooks(), holder="test")
+
+
+def overdue_board(
+    ark: Ark, monkeypatch: pytest.MonkeyPatch, server: JiraServer, mailbox: Mailbox
+) -> Board:
+    """The sample team on the board, with weeks already past (overdue) by the real date."""
+    board = make_board(ark, monkeypatch, server)
+    add_sections(
+        ark, board.team, automation_section(debounce_seconds=0.2), mailbox.notify_section()
+    )
+    today = dt.date.today()
+    ark(
+        "tasks",
+        "plan",
+        "--from",
+        str(today - dt.timedelta(days=21)),
+        "--until",
+        str(today + dt.timedelta(days=60)),
+    )
+    return board
+
+
+def test_two_workers_share_the_jobs_and_a_killed_one_leaves_no_duplicate(
+    ark: Ark, monkeypatch: pytest.MonkeyPatch, mailbox: Mailbox
+) -> None:
+    with JiraServer(flavour="cloud", bulk=False, token=TOKEN) as server:
+        overdue_board(ark, monkeypatch, server, mailbox)
+        server.latency = 0.02
+        jobs = jobs_of(ark)
+        first = start_worker(ark, "cloud")
+        until(
+            lambda: (
+                jobs.state("reminders").covered is not None
+                and f"pid {first.pid})" in holder(jobs.engine, "jira-sync")
+                and requests_so_far(server) > 6
+            ),
+            "the first worker to send its reminders and be part-way through its sync",
+            first,
+        )
+        second = start_worker(ark, "cloud")
+        assert jobs.state("jira-sync").running is not None  # the first one's run
+        killed_at = dt.datetime.now(dt.UTC)
+        first.send_signal(signal.SIGKILL)
+        first.communicate()
+        until(
+            lambda: (
+                (covered := jobs.state("jira-sync").covered) is not None
+                and dt.datetime.fromisoformat(covered) > killed_at
+            ),
+            "the second worker to run the sync again",
+            second,
+        )
+        state = jobs.state("jira-sync")
+        assert state.error is None and state.failures == 0
+        assert f"pid {second.pid})" in holder(jobs.engine, "jira-sync")
+        issues = one_issue_per_task(server, ark)
+        assert len(issues) == len(ark.json("tasks", "list"))
+        sent = len(mailbox.messages)
+        assert ark("jobs", "run", "reminders").output == (
+            f"reminders: 0 message(s) sent, {sent - 1} sent before\n"  # less Bruno's digest
+        )
+        events = Counter(mailbox.events())
+        assert [e for e, n in events.items() if n > 1] == []
+        overdue = [e for e in events if e.startswith("overdue/listening/")]
+        assert len(overdue) == 3 and all(e.endswith(" -> ana@acme.test") for e in overdue)
+        assert [e for e in events if e.startswith("digest/")] == [
+            e for e in events if e.startswith("digest/") and "bruno" in e
+        ]
+        second.send_signal(signal.SIGTERM)
+        out = second.communicate()[0]
+        assert second.returncode == 0, out
+        assert "Traceback" not in out and TOKEN not in out
+
+
+def test_a_manual_sync_waits_for_the_jobs_sync_and_says_who_holds_it(
+    ark: Ark, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with JiraServer(flavour="datacenter", bulk=False, token=TOKEN) as server:
+        make_board(ark, monkeypatch, server)
+        server.latency = 0.02
+        jobs = Runner(open_engine(ark.db_url), hooks(), holder="ark worker on test (pid 1)")
+        job = threading.Thread(target=jobs.run, args=["jira-sync"])
+        job.start()
+        until(lambda: requests_so_far(server) > 6, "the job to be part-way through")
+        env = {**os.environ, **credentials("datacenter"), "ARK_DATABASE_URL": ark.db_url}
+        with server.lock:  # Jira answers nothing meanwhile: the job's sync is surely running
+            manual = subprocess.Popen(
+                [sys.executable, "-m", "ark", "jira", "sync"],
+                cwd=ark.workspace,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            assert manual.stderr is not None
+            said = manual.stderr.readline()
+        assert said.startswith("another sync is running (ark worker on test (pid 1) since ")
+        assert said.endswith("); waiting for it to finish\n")
+        job.join()
+        out, err = manual.communicate()
+        assert manual.returncode == 0, out + err
+        assert jobs.state("jira-sync").result.startswith("created 8,")
+        assert "created 0, adopted 0, updated 0" in out and "unchanged 8" in out
+        one_issue_per_task(server, ark)
