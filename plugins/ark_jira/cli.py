@@ -78,7 +78,7 @@ def jira_check(db_url: str | None, as_json: bool) -> None:
     from ark_jira.users import remembered
 
     with _errors_as_json(as_json):
-        config, board, tx = setup(engine_for(db_url))
+        config, board, tx = setup(engine_for(db_url, create=False))
         tasks, departments = tasks_to_mirror(tx)
         with tx() as registry:
             users = remembered(registry, config.server)
