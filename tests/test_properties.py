@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ark.errors import InvalidTeamFile
@@ -220,6 +220,7 @@ def outcome(read: Callable[[], TeamSpec]) -> TeamSpec | None:
 
 @settings(max_examples=300, deadline=None)
 @given(damaged())
+@example(b"\t# a comment after a tab\n" + VALID)  # the parsers once disagreed on it
 def test_damage_gives_a_team_or_a_clear_rejection_and_both_readers_agree(raw: bytes) -> None:
     quick = outcome(lambda: parse_team_bytes(raw, "team.yaml"))
     careful = outcome(lambda: _careful(raw, "team.yaml"))
