@@ -11,13 +11,16 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, case, func, select
 
 from ark.i18n import N_, render
 from ark.models import Assignment, Contributor, Department, Kpi, Objective, Responsibility
 from ark.vocabulary import Level, Role
+
+if TYPE_CHECKING:
+    from ark.plugins import Hooks
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,13 @@ def run_checks(registry: Any, checks: Iterable[Check]) -> list[Finding]:
     findings = [finding.localized(lang) for check in checks for finding in check.run(registry)]
     order = list(Level)
     return sorted(findings, key=lambda f: (order.index(f.level), f.code, f.subject))
+
+
+def check_team(registry: Any, hooks: Hooks) -> list[Finding]:
+    """What `ark check` reports: the findings of every registered check, core and plugins'."""
+    checks: list[Check] = []
+    hooks.ark_register_checks(register=checks.append)
+    return run_checks(registry, checks)
 
 
 def _current_of(owner: Any) -> Any:

@@ -370,11 +370,9 @@ def check(file: Path | None, db_url: str | None, as_json: bool) -> None:
 
     Exit code 1 when any error is found (2 when --file is not a valid team file).
     """
-    from ark.checks import run_checks
+    from ark.checks import check_team
     from ark.plugins import hooks
 
-    checks: list[Any] = []
-    hooks().ark_register_checks(register=checks.append)
     if file is not None:
         from ark.teamfile import read_team_file
 
@@ -386,7 +384,7 @@ def check(file: Path | None, db_url: str | None, as_json: bool) -> None:
         if spec is not None and file is not None:
             reg.apply(spec)
             hooks().ark_check_workspace(registry=reg, directory=file.parent)
-        findings = run_checks(reg, checks)
+        findings = check_team(reg, hooks())
     errors = sum(f.level == "error" for f in findings)
     if as_json:
         print_json({"errors": errors, "findings": [f.as_json() for f in findings]})

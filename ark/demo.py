@@ -85,7 +85,7 @@ def fictitious(spec: TeamSpec) -> TeamSpec:
 
 
 def run_demo(directory: Path, lang: str, db_url: str | None, *, force: bool = False) -> None:
-    from ark.checks import run_checks
+    from ark.checks import check_team
     from ark.db import open_engine
     from ark.drift import file_digest
     from ark.export import dump_team
@@ -129,10 +129,8 @@ def run_demo(directory: Path, lang: str, db_url: str | None, *, force: bool = Fa
     click.echo(f"tasks:       {len(planned)} planned for the next quarter ({open_tasks} in all)")
     pm.ark_demo(context=DemoContext(directory, engine, team_file, click.echo))
     # Checked last, so what the plugins added (documented processes, say) counts.
-    checks: list[Any] = []
-    pm.ark_register_checks(register=checks.append)
     with transaction(engine, hooks=pm, write=False) as reg:
-        findings = run_checks(reg, checks)
+        findings = check_team(reg, pm)
     errors = sum(f.level == "error" for f in findings)
     click.echo(f"checks:      {errors} error(s), {len(findings) - errors} warning(s)")
     for f in findings[:5]:

@@ -71,7 +71,7 @@ def _line(task: Any) -> str:
 def reminders(context: JobContext) -> str:
     """Overdue tasks and processes due for review to their accountable person; new `ark
     check` errors to the leads."""
-    from ark.checks import run_checks
+    from ark.checks import check_team
     from ark.processes import due_for_review, review_due
 
     today = context.today()
@@ -105,9 +105,7 @@ def reminders(context: JobContext) -> str:
                         f"on {due}. Review it, then `ark process review {process.slug}`.\n",
                     )
                 )
-        checks: list[Any] = []
-        context.hooks.ark_register_checks(register=checks.append)
-        errors = [f for f in run_checks(registry, checks) if f.level is Level.ERROR]
+        errors = [f for f in check_team(registry, context.hooks) if f.level is Level.ERROR]
     for finding in errors:
         fingerprint = hashlib.sha256(f"{finding.code}\n{finding.message}".encode()).hexdigest()
         for lead in context.notify.leads:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ark import accounts, audit
-from ark.checks import Finding, check_raci, run_checks
+from ark.checks import Finding, check_raci, check_team
 from ark.plugins import hooks
 from ark.processes import (
     RevisionInfo,
@@ -205,9 +205,7 @@ def _checks(engine: Any, registry: Registry) -> list[Finding]:
     cached = _HEALTH.get(engine)
     if cached is not None and cached[0] == state:
         return cached[1]
-    checks: list[Any] = []
-    hooks().ark_register_checks(register=checks.append)
-    findings = run_checks(registry, checks)
+    findings = check_team(registry, hooks())
     _HEALTH[engine] = (state, findings)
     return findings
 
