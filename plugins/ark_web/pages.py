@@ -6,6 +6,7 @@ from, and answers with a redirect (post, redirect, get) so a reload never sends 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 from collections.abc import Iterator
@@ -526,50 +527,42 @@ def review(request: Request, slug: str, who: Visitor = MEMBER, form: FormData = 
 # -- audit log ----------------------------------------------------------------------------------
 
 
-def _audit_filters(actor: str, entity: str, since: str, until: str) -> dict[str, Any]:
-    return {
-        "actor": actor.strip() or None,
-        "entity": entity.strip() or None,
-        "since": day(since, "since"),
-        "until": day(until, "until"),
-    }
+@dataclasses.dataclass(frozen=True)
+class AuditFilters:
+    """The audit log's filters as typed in the page's form; the page and its CSV share them."""
+
+    actor: str = ""
+    entity: str = ""
+    since: str = ""
+    until: str = ""
+
+    def query(self) -> dict[str, Any]:
+        return {
+            "actor": self.actor.strip() or None,
+            "entity": self.entity.strip() or None,
+            "since": day(self.since, "since"),
+            "until": day(self.until, "until"),
+        }
+
+
+AUDIT_FILTERS = Depends(AuditFilters)
 
 
 @router.get("/audit")
 def audit_log(
-    request: Request,
-    who: Visitor = LEAD,
-    actor: str = "",
-    entity: str = "",
-    since: str = "",
-    until: str = "",
-    page: int = 1,
+    request: Request, who: Visitor = LEAD, filters: AuditFilters = AUDIT_FILTERS, page: int = 1
 ) -> HTMLResponse:
-    rows, window = reads.audit_log(
-        engine(request), page=page, **_audit_filters(actor, entity, since, until)
-    )
+    rows, window = reads.audit_log(engine(request), page=page, **filters.query())
     return render(
-        request,
-        "audit.html",
-        who,
-        rows=rows,
-        page=window,
-        filters={"actor": actor, "entity": entity, "since": since, "until": until},
+        request, "audit.html", who, rows=rows, page=window, filters=dataclasses.asdict(filters)
     )
 
 
 @router.get("/audit.csv")
 def audit_csv(
-    request: Request,
-    who: Visitor = LEAD,
-    actor: str = "",
-    entity: str = "",
-    since: str = "",
-    until: str = "",
+    request: Request, who: Visitor = LEAD, filters: AuditFilters = AUDIT_FILTERS
 ) -> Response:
-    rows, _ = reads.audit_log(
-        engine(request), page=None, **_audit_filters(actor, entity, since, until)
-    )
+    rows, _ = reads.audit_log(engine(request), page=None, **filters.query())
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
