@@ -21,7 +21,8 @@ from sqlalchemy import exists, select, update
 
 from ark.errors import ArkError, Conflict, NotFound
 from ark.models import Account, Credential
-from ark.service import Registry, now
+from ark.registry.base import now
+from ark.registry.writer import Registry
 from ark.vocabulary import AccountRole
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from ark.errors import Conflict
 from ark.models import AuditRecord
 from ark.registry.results import AuditEntry
-from ark.service import Registry
+from ark.registry.writer import Registry
 
 
 class StaleEdit(Conflict):

@@ -60,7 +60,7 @@ class Finding:
 @dataclass(frozen=True)
 class Check:
     name: str
-    run: Callable[[Any], Iterable[Finding]]  # takes an ark.service.Registry
+    run: Callable[[Any], Iterable[Finding]]  # takes an ark.registry.writer.Registry
 
 
 def run_checks(registry: Any, checks: Iterable[Check]) -> list[Finding]:

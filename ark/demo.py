@@ -91,7 +91,7 @@ def run_demo(directory: Path, lang: str, db_url: str | None, *, force: bool = Fa
     from ark.export import dump_team
     from ark.files import read_bounded, write_atomic
     from ark.plugins import hooks
-    from ark.service import transaction
+    from ark.registry.writer import transaction
     from ark.teamfile import MAX_BYTES
     from ark.templates import ARK_TEMPLATE
 

@@ -99,7 +99,7 @@ def record(engine: Engine, numbers: range, variant: str = "") -> None:
     from ark_processes.document import parse
 
     from ark.plugins import hooks
-    from ark.service import transaction
+    from ark.registry.writer import transaction
 
     drafts = []
     for n in numbers:
@@ -125,7 +125,7 @@ def timed_export(engine: Engine, out: Path) -> tuple[tuple[float, float], list[s
     from ark_playbook.export import export
 
     from ark.plugins import manager
-    from ark.service import transaction
+    from ark.registry.writer import transaction
 
     started = clock()
     with transaction(engine, write=False) as registry:
@@ -177,7 +177,7 @@ def unchanged_build(db: str, out: Path) -> tuple[float, str]:
 def size_run(processes: int, floor_too: bool) -> None:
     from ark.db import open_engine
     from ark.plugins import hooks, manager
-    from ark.service import transaction
+    from ark.registry.writer import transaction
 
     with tempfile.TemporaryDirectory(prefix="ark-bench-playbook-") as tmp:
         root = Path(tmp)
@@ -246,7 +246,7 @@ def people_run(people: int) -> None:
     """A registry of `people` contributors over 300 responsibilities: no page over 1 MB."""
     from ark.db import open_engine
     from ark.plugins import hooks
-    from ark.service import transaction
+    from ark.registry.writer import transaction
 
     with tempfile.TemporaryDirectory(prefix="ark-bench-playbook-") as tmp:
         root = Path(tmp)

@@ -45,7 +45,7 @@ def run(work: Path, n: int) -> None:
 
     from ark.db import open_engine
     from ark.plugins import hooks
-    from ark.service import transaction
+    from ark.registry.writer import transaction
     from ark.templates import ARK_TEMPLATE
     from ark.vocabulary import BusinessType
 

@@ -57,7 +57,7 @@ def sessions(url: str, count: int) -> list[str]:
     """Session secrets for the lead, one per client (as if each had signed in)."""
     from ark import accounts
     from ark.db import open_engine
-    from ark.service import transaction
+    from ark.registry.writer import transaction
 
     engine = open_engine(url)
     with transaction(engine, actor="bench") as reg:

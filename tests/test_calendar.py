@@ -69,7 +69,7 @@ def test_the_playbook_shows_the_calendar_in_its_language(ark: Ark, team: Path) -
     from ark_processes.pages import pages
 
     from ark.db import open_engine
-    from ark.service import transaction
+    from ark.registry.writer import transaction
 
     soon = (dt.date.today().replace(day=1) + dt.timedelta(days=40)).replace(day=10)
     ark("calendar", "add", soon.isoformat(), "Customer story", "--contributor", "carla@acme.test")

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, func, select
 from ark.db import SCHEMA_HEAD, current_revision, open_engine
 from ark.errors import ArkError, Conflict
 from ark.models import Assignment, AuditRecord, Responsibility
-from ark.service import Registry, transaction
+from ark.registry.writer import Registry, transaction
 from ark.teamfile import read_team_file
 from ark.vocabulary import Role
 from tests.conftest import Ark

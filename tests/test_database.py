@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from ark.db import SCHEMA_HEAD, WAIT_ENV, current_revision, open_engine
-from ark.service import transaction
+from ark.registry.writer import transaction
 from ark.vocabulary import Role
 from tests.conftest import Ark
 

@@ -427,7 +427,7 @@ def _dump(db_url: str) -> Iterator[str]:
 def test_the_playbook_lists_each_task_with_its_issue(cloud: Board) -> None:
     from ark.db import open_engine
     from ark.plugins import hooks
-    from ark.service import transaction
+    from ark.registry.writer import transaction
 
     def pages(lang: str) -> dict[str, str]:
         found: dict[str, str] = {}

@@ -324,7 +324,7 @@ def remembered_users(db_url: str) -> dict[str, str]:
     from ark_jira.users import CACHE
 
     from ark.db import open_engine
-    from ark.service import transaction
+    from ark.registry.writer import transaction
 
     engine = open_engine(db_url)
     try:

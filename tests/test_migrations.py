@@ -21,7 +21,7 @@ from ark.db import (
     upgrade,
 )
 from ark.models import AuditRecord
-from ark.service import transaction
+from ark.registry.writer import transaction
 from tests.conftest import Ark
 
 FIRST = "0001"

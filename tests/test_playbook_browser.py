@@ -22,7 +22,7 @@ import pytest
 
 from ark.db import open_engine
 from ark.processes import processes
-from ark.service import transaction
+from ark.registry.writer import transaction
 from tests.browser import chromium_context
 from tests.conftest import Ark
 

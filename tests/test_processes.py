@@ -15,7 +15,7 @@ from ark.db import open_engine
 from ark.hookspecs import hookimpl
 from ark.plugins import hooks, manager
 from ark.registry.events import ProcessChange
-from ark.service import transaction
+from ark.registry.writer import transaction
 from ark.vocabulary import TaskStatus
 from tests.conftest import Ark, Demo
 

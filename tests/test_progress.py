@@ -10,7 +10,7 @@ from ark_playbook.pages import Snapshot, own_pages
 
 from ark.db import open_engine
 from ark.progress import against_direction, expected, progress
-from ark.service import transaction
+from ark.registry.writer import transaction
 from ark.vocabulary import Direction
 from tests.conftest import Ark
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ark.db import open_engine
 from ark.quick import who
-from ark.service import transaction
+from ark.registry.writer import transaction
 from tests.conftest import Ark
 
 

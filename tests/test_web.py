@@ -23,7 +23,7 @@ from sqlalchemy import Engine, func, select, text
 from ark import accounts, audit
 from ark.db import open_engine
 from ark.models import AuditRecord
-from ark.service import transaction
+from ark.registry.writer import transaction
 from tests.conftest import Ark
 from tests.test_processes import GOOD, write
 

@@ -13,7 +13,7 @@ from ark.clihelpers import db_option, engine_for, json_option, print_json
 from ark.errors import ArkError
 
 if TYPE_CHECKING:
-    from ark.service import Registry
+    from ark.registry.writer import Registry
     from ark_jira.board import Board
     from ark_jira.config import JiraConfig
     from ark_jira.fields import TaskRow
@@ -28,7 +28,7 @@ def jira() -> None:
 def setup(engine: Any) -> tuple[JiraConfig, Board, Transaction]:
     """The section, the board and a transaction factory; credentials checked first."""
     from ark.plugins import hooks
-    from ark.service import transaction
+    from ark.registry.writer import transaction
     from ark_jira.board import Board
     from ark_jira.config import Credentials, JiraConfig, stored_section
     from ark_jira.transport import JiraApi

@@ -11,7 +11,7 @@ from ark.spec import Section
 from ark.vocabulary import TaskStatus
 
 if TYPE_CHECKING:
-    from ark.service import Registry
+    from ark.registry.writer import Registry
 
 ENV_EMAIL, ENV_TOKEN, ENV_PAT = "ARK_JIRA_EMAIL", "ARK_JIRA_TOKEN", "ARK_JIRA_PAT"
 MANAGED_LABEL = "ark"

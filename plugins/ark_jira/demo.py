@@ -7,7 +7,7 @@ from typing import Any
 
 from ark.demo import DemoContext
 from ark.plugins import hooks
-from ark.service import transaction
+from ark.registry.writer import transaction
 from ark_jira.board import Board
 from ark_jira.config import JiraConfig, stored_section
 from ark_jira.sync import Syncer

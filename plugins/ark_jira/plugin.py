@@ -12,7 +12,7 @@ from ark.hookspecs import hookimpl
 if TYPE_CHECKING:
     from ark.demo import DemoContext
     from ark.jobs.model import Job
-    from ark.service import Registry
+    from ark.registry.writer import Registry
     from ark.spec import Section
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from ark.models import Contributor, Department, Responsibility, Task, TaskLink
-from ark.service import Registry
+from ark.registry.writer import Registry
 from ark.vocabulary import TaskStatus
 from ark_jira.board import BULK_LIMIT, Board, BulkRefused, Created, status_matches
 from ark_jira.config import MANAGED_LABEL, JiraConfig

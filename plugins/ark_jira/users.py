@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ark_jira.fields import TaskRow
 
 if TYPE_CHECKING:
-    from ark.service import Registry
+    from ark.registry.writer import Registry
     from ark_jira.board import Board
 
 CACHE = "jira.users"

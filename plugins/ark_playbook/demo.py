@@ -6,7 +6,7 @@ import datetime as dt
 
 from ark.demo import DemoContext
 from ark.plugins import hooks, manager
-from ark.service import Registry, transaction
+from ark.registry.writer import Registry, transaction
 from ark_playbook.build import build_site
 from ark_playbook.export import export, mark_built, state
 from ark_playbook.labels import LANGS

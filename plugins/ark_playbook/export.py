@@ -25,8 +25,8 @@ import yaml
 
 from ark.errors import ArkError
 from ark.files import MiB, holds, read_bounded, write_atomic
+from ark.registry.writer import Registry
 from ark.sanitize import plain_text, sanitize_page, split_front_matter
-from ark.service import Registry
 from ark_playbook.figures import CHART, FLOW, chart_fence, flow_fence
 from ark_playbook.labels import labels
 from ark_playbook.pages import (

@@ -32,8 +32,8 @@ from ark.models import (
 from ark.processes import processes
 from ark.progress import progress
 from ark.registry.results import ProcessRow
+from ark.registry.writer import Registry
 from ark.sanitize import plain_text, sanitize_piece
-from ark.service import Registry
 from ark.spec import StrategySpec
 from ark.vocabulary import Component, Direction, Role, TaskStatus
 from ark_playbook.figures import CHART, fence

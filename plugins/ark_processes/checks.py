@@ -14,8 +14,8 @@ from ark.processes import (
     recurring_without_process,
     review_due,
 )
+from ark.registry.writer import Registry
 from ark.sanitize import UNSAFE_HINT
-from ark.service import Registry
 from ark.vocabulary import Level, Role
 from ark_processes.pages import USAGE_POLICY
 

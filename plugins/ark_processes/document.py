@@ -30,8 +30,8 @@ from ark.located import (
 )
 from ark.processes import DEFAULT_REVIEW_MONTHS, ProcessDraft
 from ark.processes import processes as current_processes
+from ark.registry.writer import Registry
 from ark.sanitize import UNSAFE_HINT, dropped
-from ark.service import Registry
 from ark.vocabulary import Cadence, Role
 
 SLUG = SLUG_PATTERN

@@ -27,8 +27,8 @@ from ark.processes import (
     unified_diff,
 )
 from ark.registry.results import ProcessRow
+from ark.registry.writer import Registry
 from ark.sanitize import sanitize_piece
-from ark.service import Registry
 from ark.vocabulary import Role
 
 USAGE_POLICY = "usage-policy"

@@ -13,7 +13,8 @@ from ark.hookspecs import hookimpl
 if TYPE_CHECKING:
     from ark.checks import Check
     from ark.demo import DemoContext
-    from ark.service import Registry, TaskChange
+    from ark.registry.events import TaskChange
+    from ark.registry.writer import Registry
 
 
 @hookimpl
@@ -67,7 +68,7 @@ def ark_check_workspace(registry: Registry, directory: Path) -> None:
 @hookimpl(tryfirst=True)
 def ark_demo(context: DemoContext) -> None:
     """Record the workspace's processes before other parts (the playbook) read them."""
-    from ark.service import transaction
+    from ark.registry.writer import transaction
     from ark_processes.pages import labels
     from ark_processes.starters import record_folder
 

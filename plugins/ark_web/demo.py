@@ -5,7 +5,7 @@ from __future__ import annotations
 from ark.accounts import accounts, add_account
 from ark.demo import DemoContext
 from ark.plugins import hooks
-from ark.service import transaction
+from ark.registry.writer import transaction
 from ark.vocabulary import AccountRole, Role
 
 

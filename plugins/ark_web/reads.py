@@ -31,7 +31,7 @@ from ark.processes import (
 )
 from ark.processes import processes as all_processes
 from ark.registry.results import AuditEntry, DepartmentRow, HeldRole, ResponsibilityRow
-from ark.service import Registry, transaction
+from ark.registry.writer import Registry, transaction
 from ark.spec import TeamSpec
 from ark.vocabulary import Role, TaskStatus
 

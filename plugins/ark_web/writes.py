@@ -16,7 +16,7 @@ from ark import accounts, audit
 from ark.errors import ArkError, Conflict
 from ark.plan import Plan
 from ark.plugins import hooks
-from ark.service import Registry, transaction
+from ark.registry.writer import Registry, transaction
 from ark.spec import ContributorSpec, TeamSpec
 from ark.teamfile import parse_team_bytes
 from ark.vocabulary import AccountRole, Role, TaskStatus

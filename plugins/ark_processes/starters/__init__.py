@@ -50,7 +50,7 @@ def write_starters(directory: Path, template: str, lang: str) -> list[Path]:
 def record_folder(engine: Any, folder: Path, message: str) -> tuple[int, int]:
     """Record a folder of process files in one transaction: (new revisions, files)."""
     from ark.plugins import hooks
-    from ark.service import transaction
+    from ark.registry.writer import transaction
     from ark_processes.document import read
 
     with transaction(engine, hooks=hooks()) as registry:
