@@ -82,7 +82,7 @@ def templates() -> dict[str, Any]:
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Print the changes; change nothing.")
 @click.option(
     "--force",
     is_flag=True,
@@ -109,8 +109,8 @@ def apply(file: Path, dry_run: bool, force: bool, db_url: str | None, as_json: b
 
     spec = read_team_file(file)
     with registry(db_url, file.parent) as reg:
-        plan = reg.plan(spec)
-        undone = reverts(plan, reg.edits_since_mark())
+        changeset = reg.changeset(spec)
+        undone = reverts(changeset, reg.edits_since_mark())
         if dry_run:
             reg.rollback()
         elif undone and not force:
@@ -123,19 +123,19 @@ def apply(file: Path, dry_run: bool, force: bool, db_url: str | None, as_json: b
                 "or pass --force to undo them",
             )
         else:
-            reg.apply(spec, plan)
+            reg.apply(spec, changeset)
             reg.mark_file(digest)
-    _print_apply(dry_run, plan, undone, as_json)
+    _print_apply(dry_run, changeset, undone, as_json)
 
 
-def _print_apply(dry_run: bool, plan: Any, undone: list[Any], as_json: bool) -> None:
+def _print_apply(dry_run: bool, changeset: Any, undone: list[Any], as_json: bool) -> None:
     """Report an apply: its changes (none when `plan` is None), reverts first."""
-    changes = plan.changes if plan else ()
+    changes = changeset.changes if changeset else ()
     if as_json:
         print_json(
             {
                 "dry_run": dry_run,
-                "counts": plan.counts() if plan else {},
+                "counts": changeset.counts() if changeset else {},
                 "changes": [c.as_json() for c in changes],
                 "reverts": [r.as_json() for r in undone],
             }
@@ -145,12 +145,12 @@ def _print_apply(dry_run: bool, plan: Any, undone: list[Any], as_json: bool) -> 
         click.echo(f"revert: {r.describe()}")
     for change in changes:
         click.echo(change.describe())
-    if not plan:
+    if not changeset:
         click.echo("nothing to change: the registry matches the file")
         return
     summary = ", ".join(
         f"{entity}: +{n['add']} ~{n['change']} -{n['remove']}"
-        for entity, n in plan.counts().items()
+        for entity, n in changeset.counts().items()
     )
     click.echo(f"{'would change' if dry_run else 'changed'}: {summary}")
 

@@ -3,7 +3,7 @@
 `ark assign`, `ark person offboard` and the like change the registry without touching the
 file, so applying the old file again would quietly undo them. The registry keeps a mark (the
 file's digest and the audit log's high-water mark at the last apply or export); every change
-of the plan whose entity was edited after that mark is a revert, named with who made the
+of the changeset whose entity was edited after that mark is a revert, named with who made the
 edit, when, and with which command, and refused unless the lead asks for it.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ark import __version__
-from ark.plan import Change, Plan
+from ark.changeset import Change, ChangeSet
 
 
 def file_digest(data: bytes) -> str:
@@ -25,7 +25,7 @@ def file_digest(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class Revert:
-    """A change of the plan that undoes an edit made since the file was last applied."""
+    """A change of the changeset that undoes an edit made since the file was last applied."""
 
     change: Change
     actor: str
@@ -65,12 +65,12 @@ class Revert:
         }
 
 
-def reverts(plan: Plan, edits: Iterable[Any]) -> list[Revert]:
+def reverts(changeset: ChangeSet, edits: Iterable[Any]) -> list[Revert]:
     """The plan's changes that undo one of `edits` (audit records, oldest first); each is
     named after the latest edit of its entity."""
     latest = {(e.entity, e.entity_key): e for e in edits}
     found = []
-    for change in plan.changes:
+    for change in changeset.changes:
         edit = latest.get((change.entity, change.key))
         if edit is not None:
             found.append(

@@ -105,7 +105,7 @@ def _offboarding_json(o: Offboarding, *, dry_run: bool) -> dict[str, object]:
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Print the changes; change nothing.")
 @db_option
 @json_option
 def import_people(file: Path, dry_run: bool, db_url: str | None, as_json: bool) -> None:
@@ -114,29 +114,29 @@ def import_people(file: Path, dry_run: bool, db_url: str | None, as_json: bool) 
     Columns: email, name, department (required), capacity, jira_user. Every bad row is
     reported with its line, and then nothing is written.
     """
+    from ark.changeset import diff
     from ark.people_csv import read_people
-    from ark.plan import diff
 
     with registry(db_url, existing=True) as reg:
         current = reg.snapshot()
         desired = read_people(file, current)
-        plan = diff(current, desired)
+        changeset = diff(current, desired)
         if dry_run:
             reg.rollback()
         else:
-            reg.apply(desired, plan)
+            reg.apply(desired, changeset)
     if as_json:
         print_json(
             {
                 "dry_run": dry_run,
-                "counts": plan.counts(),
-                "changes": [c.as_json() for c in plan.changes],
+                "counts": changeset.counts(),
+                "changes": [c.as_json() for c in changeset.changes],
             }
         )
         return
-    for line in plan.lines():
+    for line in changeset.lines():
         click.echo(line)
-    counts = plan.counts().get("contributor", {"add": 0, "change": 0})
+    counts = changeset.counts().get("contributor", {"add": 0, "change": 0})
     verb = "would add" if dry_run else "added"
     click.echo(
         f"{verb} {counts['add']}, {'would change' if dry_run else 'changed'} {counts['change']} contributor(s)"

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from ark.changeset import Change, ChangeSet, diff
 from ark.errors import ArkError
 from ark.models import (
     Assignment,
@@ -21,7 +22,6 @@ from ark.models import (
     Responsibility,
     Tactic,
 )
-from ark.plan import Change, Plan, diff
 from ark.registry.assignments import Assignments
 from ark.registry.events import AssignmentChange
 from ark.registry.settings import IDENTITY, SECTION_PREFIX, Settings
@@ -52,7 +52,7 @@ def _interleave(
 
 
 class Team(Assignments, Settings):
-    """Snapshot, plan and apply of the whole team."""
+    """Snapshot, changeset and apply of the whole team."""
 
     def snapshot(self) -> TeamSpec:
         """The registry's current state as a `TeamSpec`, in a fixed number of queries."""
@@ -182,9 +182,9 @@ class Team(Assignments, Settings):
             ),
         )
 
-    def plan(self, desired: TeamSpec) -> Plan:
-        plan = diff(self.snapshot(), desired)
-        other = plan.of("registry", "change")
+    def changeset(self, desired: TeamSpec) -> ChangeSet:
+        changeset = diff(self.snapshot(), desired)
+        other = changeset.of("registry", "change")
         if other:
             raise ArkError(
                 f"the team file's `registry: {desired.registry}` names another registry than "
@@ -192,32 +192,32 @@ class Team(Assignments, Settings):
                 hint="apply it to its own registry (--db URL); to start a new team from "
                 "another team's file, delete its `registry:` line first",
             )
-        return plan
+        return changeset
 
-    def apply(self, desired: TeamSpec, plan: Plan | None = None) -> Plan:
+    def apply(self, desired: TeamSpec, changeset: ChangeSet | None = None) -> ChangeSet:
         """Make the registry match `desired`; returns what was changed (`plan`, when the
-        caller already has it from `self.plan(desired)`)."""
-        plan = self.plan(desired) if plan is None else plan
-        if not plan:
-            return plan
-        for change in plan.of("registry", "add"):
+        caller already has it from `self.changeset(desired)`)."""
+        changeset = self.changeset(desired) if changeset is None else changeset
+        if not changeset:
+            return changeset
+        for change in changeset.of("registry", "add"):
             self._put_setting(IDENTITY, change.key)  # a registry rebuilt from its team file
         self.identity()
-        for change in plan.of("strategy", "change"):
+        for change in changeset.of("strategy", "change"):
             self._set_strategy(change.spec)
-        for change in plan.changes:
+        for change in changeset.changes:
             if change.entity == "section":
                 self._put_setting(SECTION_PREFIX + change.key, change.after)
         self._upsert(
             Department,
             "slug",
-            plan.of("department", "add") + plan.of("department", "change"),
+            changeset.of("department", "add") + changeset.of("department", "change"),
             lambda d, ids: {"name": d.name, "description": d.description},
         )
         self._upsert(
             Kpi,
             "slug",
-            plan.of("kpi", "add") + plan.of("kpi", "change"),
+            changeset.of("kpi", "add") + changeset.of("kpi", "change"),
             lambda k, ids: {
                 "name": k.name,
                 "unit": k.unit,
@@ -229,7 +229,7 @@ class Team(Assignments, Settings):
         self._upsert(
             Contributor,
             "email",
-            plan.of("contributor", "add") + plan.of("contributor", "change"),
+            changeset.of("contributor", "add") + changeset.of("contributor", "change"),
             lambda c, ids: {
                 "name": c.name,
                 "department_id": department_ids[c.department],
@@ -240,7 +240,7 @@ class Team(Assignments, Settings):
         self._upsert(
             Responsibility,
             "slug",
-            plan.of("responsibility", "add") + plan.of("responsibility", "change"),
+            changeset.of("responsibility", "add") + changeset.of("responsibility", "change"),
             lambda r, ids: {
                 "title": r.title,
                 "description": r.description,
@@ -255,7 +255,7 @@ class Team(Assignments, Settings):
         self._upsert(
             AudienceSegment,
             "slug",
-            plan.of("segment", "add") + plan.of("segment", "change"),
+            changeset.of("segment", "add") + changeset.of("segment", "change"),
             lambda a, ids: {
                 "name": a.name,
                 "description": a.description,
@@ -266,7 +266,7 @@ class Team(Assignments, Settings):
         self._upsert(
             Channel,
             "slug",
-            plan.of("channel", "add") + plan.of("channel", "change"),
+            changeset.of("channel", "add") + changeset.of("channel", "change"),
             lambda c, ids: {
                 "name": c.name,
                 "kind": c.kind,
@@ -277,14 +277,14 @@ class Team(Assignments, Settings):
             },
         )
         responsibility_ids = self._ids(Responsibility, "slug")
-        removed = plan.of("assignment", "remove")
+        removed = changeset.of("assignment", "remove")
         self._end_assignments(
             [
                 (responsibility_ids[slug], contributor_ids[a.contributor], a.role)
                 for slug, a in (c.spec for c in removed)
             ]
         )
-        for change in plan.of("assignment", "change"):
+        for change in changeset.of("assignment", "change"):
             slug, a = change.spec
             self.session.execute(
                 update(Assignment)
@@ -296,7 +296,7 @@ class Team(Assignments, Settings):
                 )
                 .values(hours=a.hours, valid_from=a.since or self.today)
             )
-        added = plan.of("assignment", "add")
+        added = changeset.of("assignment", "add")
         if added:
             self.session.execute(
                 insert(Assignment),
@@ -312,7 +312,7 @@ class Team(Assignments, Settings):
                 ],
             )
         kpi_ids = self._ids(Kpi, "slug")
-        for change in plan.of("objective", "add") + plan.of("objective", "change"):
+        for change in changeset.of("objective", "add") + changeset.of("objective", "change"):
             self._put_objective(change.spec, kpi_ids, responsibility_ids)
         for entity, model, column in (
             ("channel", Channel, "slug"),
@@ -323,17 +323,17 @@ class Team(Assignments, Settings):
             ("kpi", Kpi, "slug"),
             ("department", Department, "slug"),
         ):
-            keys = [c.key for c in plan.of(entity, "remove")]
+            keys = [c.key for c in changeset.of(entity, "remove")]
             if keys:
                 self._archive(model, column, keys)
-        for change in plan.changes:
+        for change in changeset.changes:
             self.audit(change.action, change.entity, change.key, change.before, change.after)
-        for change in (*added, *removed, *plan.of("assignment", "change")):
+        for change in (*added, *removed, *changeset.of("assignment", "change")):
             slug, a = change.spec
             self.emit(AssignmentChange(change.action, slug, a.contributor, a.role, a.hours))
         self.reassign_open_tasks({slug for c in (*added, *removed) for slug in [c.spec[0]]})
         self.flush()
-        return plan
+        return changeset
 
     def _ids(self, model: Any, column: str) -> dict[str, int]:
         return dict(self.session.execute(select(getattr(model, column), model.id)).all())

@@ -126,7 +126,7 @@ def _say_who_syncs(holder: str) -> None:
 
 
 @jira.command("sync")
-@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing to Jira or Ark.")
+@click.option("--dry-run", is_flag=True, help="Print the changes; write nothing to Jira or Ark.")
 @db_option
 @json_option
 def jira_sync(dry_run: bool, db_url: str | None, as_json: bool) -> None:
@@ -144,31 +144,31 @@ def jira_sync(dry_run: bool, db_url: str | None, as_json: bool) -> None:
         syncer = Syncer(config, board, tx, dry_run=dry_run)
         if not dry_run:
             syncer.reconcile()
-        plan = syncer.plan()
+        changeset = syncer.changeset()
         if dry_run:
             if as_json:
-                print_json({"dry_run": True, **plan.as_json()})
+                print_json({"dry_run": True, **changeset.as_json()})
                 return
-            for line in plan.lines():
+            for line in changeset.lines():
                 click.echo(line)
-            click.echo("plan: " + ", ".join(f"{k} {v}" for k, v in plan.counts().items()))
+            click.echo("plan: " + ", ".join(f"{k} {v}" for k, v in changeset.counts().items()))
             return
-        counts = plan.counts()
+        counts = changeset.counts()
         total = counts["create"] + counts["update"] + counts["transition"] + counts["pull"]
         with _progress(total, not as_json) as advance:
             syncer.progress = advance
-            summary = syncer.run(plan)
+            summary = syncer.run(changeset)
     if as_json:
         print_json(
             {
                 "dry_run": False,
                 "summary": summary.as_json(),
-                "plan": plan.counts(),
-                "problems": plan.problems,
+                "plan": changeset.counts(),
+                "problems": changeset.problems,
             }
         )
     else:
-        for line in plan.lines():
+        for line in changeset.lines():
             if line.startswith(("    !", "?")):
                 click.echo(line)
         click.echo(

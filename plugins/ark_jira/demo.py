@@ -1,4 +1,4 @@
-"""The Jira part of `ark demo`: the plan against an empty board, with no server needed."""
+"""The Jira part of `ark demo`: the changes against an empty board, with no server needed."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def show_plan(context: DemoContext) -> None:
     syncer = Syncer(
         config, EmptyBoard(config), lambda: transaction(context.engine, hooks=hook), dry_run=True
     )
-    plan = syncer.plan()
+    changeset = syncer.changeset()
     shown_by = (
         "`ark jira sync --dry-run` shows them"
         if section
@@ -47,8 +47,8 @@ def show_plan(context: DemoContext) -> None:
     )
     where = "configured" if section else "sample (no jira: section)"
     context.echo(
-        f"jira:        {len(plan.creates)} issues to create in {config.project} at "
+        f"jira:        {len(changeset.creates)} issues to create in {config.project} at "
         f"{config.server} ({where}); {shown_by}"
     )
-    for line in list(plan.lines())[:3]:
+    for line in list(changeset.lines())[:3]:
         context.echo(f"             {line}")

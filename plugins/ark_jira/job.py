@@ -28,7 +28,7 @@ def sync(context: JobContext) -> str:
     check_before_writing(board, tx, tasks_to_mirror(tx)[1], save=True)
     syncer = Syncer(config, board, tx)
     syncer.reconcile()
-    summary = syncer.run(syncer.plan())
+    summary = syncer.run(syncer.changeset())
     if summary.failed:
         raise ArkError(
             f"{len(summary.failed)} task(s) could not be synced: {summary.failed[0]}",

@@ -1,4 +1,4 @@
-"""`ark jira sync`: plan what the board needs, then carry it out without ever duplicating.
+"""`ark jira sync`: work out what the board needs, then carry it out without ever duplicating.
 
 No duplicates: before a create is sent, an intent (a link with no key yet, and the issue's
 per-task marker label) is committed; the key is committed as soon as the create answers. A
@@ -82,7 +82,7 @@ class Pull:
 
 
 @dataclass
-class SyncPlan:
+class SyncChangeSet:
     creates: list[tuple[TaskRow, View]] = field(default_factory=list)
     updates: list[Update] = field(default_factory=list)
     transitions: list[Transition] = field(default_factory=list)
@@ -362,17 +362,17 @@ class Syncer:
                         found.setdefault(label, key)
         return found
 
-    # -- plan ---------------------------------------------------------------------------------
+    # -- changeset -----------------------------------------------------------------------------
 
-    def plan(self) -> SyncPlan:
-        plan = SyncPlan(targets=dict(self.config.statuses))
+    def changeset(self) -> SyncChangeSet:
+        changeset = SyncChangeSet(targets=dict(self.config.statuses))
         with self.transaction() as registry:
             # A dry run writes nothing: on a registry with no identity yet, it plans with a
             # provisional one (every issue's marker label is then shown as changing).
             found = registry.stored_identity() if self.dry_run else registry.identity()
             self.identity = found or "provisional"
             tasks = load_tasks(registry)
-            users = self.users(registry, tasks, plan.problems)
+            users = self.users(registry, tasks, changeset.problems)
             links = _links(registry)
         remote = {issue["key"]: issue for issue in self.board.managed(MANAGED_LABEL)}
         linked = {key for key, _ in links.values() if key}
@@ -389,29 +389,29 @@ class Syncer:
             if key is None and label in unclaimed:
                 key = unclaimed.pop(label)
                 data = {"marker": label, "adopted": True, **NEW_ISSUE}
-                plan.adopts[task.id] = (task.key, key, data)
+                changeset.adopts[task.id] = (task.key, key, data)
             if key is None:
                 if task.status != TaskStatus.DONE:
-                    plan.creates.append((task, view))
+                    changeset.creates.append((task, view))
                 if task.id in links:
-                    plan.interrupted.add(task.key)
+                    changeset.interrupted.add(task.key)
                 continue
             issue = remote.get(key)
             update = self._field_changes(task, key, view, data, issue)
-            step = self._status_step(task, key, data, issue, plan)
+            step = self._status_step(task, key, data, issue, changeset)
             if update:
-                plan.updates.append(update)
+                changeset.updates.append(update)
             elif issue is not None and "ark" not in data:
-                plan.baselines.setdefault(task.id, {}).update(
+                changeset.baselines.setdefault(task.id, {}).update(
                     {"ark": view, "jira": remote_view(issue, self.cloud)}
                 )
             if isinstance(step, Transition):
-                plan.transitions.append(step)
+                changeset.transitions.append(step)
             elif isinstance(step, Pull):
-                plan.pulls.append(step)
+                changeset.pulls.append(step)
             if not update and step is None:
-                plan.unchanged += 1
-        return plan
+                changeset.unchanged += 1
+        return changeset
 
     def _field_changes(
         self, task: TaskRow, key: str, view: View, data: dict[str, Any], issue: Any
@@ -441,7 +441,7 @@ class Syncer:
         return Update(task.key, key, changes, tuple(conflicts))
 
     def _status_step(
-        self, task: TaskRow, key: str, data: dict[str, Any], issue: Any, plan: SyncPlan
+        self, task: TaskRow, key: str, data: dict[str, Any], issue: Any, changeset: SyncChangeSet
     ) -> Transition | Pull | None:
         """Status is two-way: a move made in Jira since the last sync is pulled back (the board
         wins when both sides moved), a move made in Ark is pushed as a transition.
@@ -466,32 +466,35 @@ class Syncer:
         if remote_status is not None:
             now = {"jira_status": remote_status["name"], "jira_ark": mapped, "status": task.status}
             if any(data.get(k) != v for k, v in now.items()):
-                plan.baselines.setdefault(task.id, {}).update(now)
+                changeset.baselines.setdefault(task.id, {}).update(now)
         return None
 
     # -- run ----------------------------------------------------------------------------------
 
-    def run(self, plan: SyncPlan) -> Summary:
-        self.summary.unchanged = plan.unchanged
-        if plan.adopts:
+    def run(self, changeset: SyncChangeSet) -> Summary:
+        self.summary.unchanged = changeset.unchanged
+        if changeset.adopts:
             with self.transaction() as registry:
-                registry.set_links(SYSTEM, {t: (i, d) for t, (_, i, d) in plan.adopts.items()})
-            self.summary.adopted += len(plan.adopts)
-        if plan.baselines:
-            self._merge(plan.baselines)
-        if plan.creates:
-            self._create(plan.creates)
-        transitions = plan.transitions + [
+                registry.set_links(SYSTEM, {t: (i, d) for t, (_, i, d) in changeset.adopts.items()})
+            self.summary.adopted += len(changeset.adopts)
+        if changeset.baselines:
+            self._merge(changeset.baselines)
+        if changeset.creates:
+            self._create(changeset.creates)
+        transitions = changeset.transitions + [
             Transition(
-                t.key, self.created[t.key], TaskStatus(t.status), plan.targets[TaskStatus(t.status)]
+                t.key,
+                self.created[t.key],
+                TaskStatus(t.status),
+                changeset.targets[TaskStatus(t.status)],
             )
-            for t in plan.after_create()
+            for t in changeset.after_create()
             if t.key in self.created
         ]
-        self._parallel(plan.updates, self._update)
+        self._parallel(changeset.updates, self._update)
         self._parallel(transitions, self._transition)
-        if plan.pulls:
-            self._pull(plan.pulls)
+        if changeset.pulls:
+            self._pull(changeset.pulls)
         if self.missing_users:
             self._forget()
         if self.board.search_by_get:

@@ -629,9 +629,15 @@ async def preview(request: Request, who: Visitor = LEAD, form: FormData = FORM) 
 def _preview(request: Request, who: Visitor, source: str, name: str) -> HTMLResponse:
     version = reads.team_version(engine(request))
     spec = writes.parse_team_file(source, name)
-    plan = writes.plan_team_file(engine(request), spec)
+    changeset = writes.team_file_changeset(engine(request), spec)
     return render(
-        request, "team_preview.html", who, plan=plan, source=source, name=name, version=version
+        request,
+        "team_preview.html",
+        who,
+        changeset=changeset,
+        source=source,
+        name=name,
+        version=version,
     )
 
 

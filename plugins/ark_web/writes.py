@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ark import accounts, audit
+from ark.changeset import ChangeSet
 from ark.errors import ArkError, Conflict
-from ark.plan import Plan
 from ark.plugins import hooks
 from ark.registry.writer import Registry, transaction
 from ark.spec import ContributorSpec, TeamSpec
@@ -58,7 +58,7 @@ def _role(value: str) -> Role:
         ) from None
 
 
-def save_person(engine: Any, actor: str, person: ContributorSpec, seen: int | None) -> Plan:
+def save_person(engine: Any, actor: str, person: ContributorSpec, seen: int | None) -> ChangeSet:
     """Add a contributor (`seen` None) or change one, as applying the team file would."""
     with changing(engine, actor) as reg:
         team = reg.snapshot()
@@ -106,13 +106,13 @@ def parse_team_file(text: str, name: str) -> TeamSpec:
     return parse_team_bytes(text.encode("utf-8", "surrogatepass"), Path(name).name or "ark.yaml")
 
 
-def plan_team_file(engine: Any, spec: TeamSpec) -> Plan:
+def team_file_changeset(engine: Any, spec: TeamSpec) -> ChangeSet:
     with transaction(engine, write=False) as reg:
-        return reg.plan(spec)
+        return reg.changeset(spec)
 
 
-def apply_team_file(engine: Any, actor: str, spec: TeamSpec, seen: int) -> Plan:
-    """Apply an uploaded file, only if nothing changed since its plan was shown."""
+def apply_team_file(engine: Any, actor: str, spec: TeamSpec, seen: int) -> ChangeSet:
+    """Apply an uploaded file, only if nothing changed since its changeset was shown."""
     with changing(engine, actor) as reg:
         audit.expect_version(reg, seen, None)
         return reg.apply(spec)

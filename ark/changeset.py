@@ -65,7 +65,7 @@ class Change:
 
 
 @dataclass(frozen=True)
-class Plan:
+class ChangeSet:
     changes: tuple[Change, ...]
 
     def __bool__(self) -> bool:
@@ -129,7 +129,7 @@ def _assignments(spec: TeamSpec) -> Iterator[tuple[AssignmentKey, tuple[str, Ass
             yield (r.slug, a.contributor, a.role), (r.slug, a)
 
 
-def diff(current: TeamSpec, desired: TeamSpec) -> Plan:
+def diff(current: TeamSpec, desired: TeamSpec) -> ChangeSet:
     """The changes that turn `current` into `desired`.
 
     An assignment without a `from` date in the file matches whatever date the registry has,
@@ -214,4 +214,4 @@ def diff(current: TeamSpec, desired: TeamSpec) -> Plan:
         ((s.name, s) for s in desired.sections),
         lambda s: s.value,
     )
-    return Plan(tuple(sorted(changes, key=lambda c: ORDER.index(c.entity))))
+    return ChangeSet(tuple(sorted(changes, key=lambda c: ORDER.index(c.entity))))
