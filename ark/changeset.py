@@ -136,15 +136,15 @@ def diff(current: TeamSpec, desired: TeamSpec) -> ChangeSet:
     so a hand-written file need not repeat dates.
     """
     changes: list[Change] = []
-    if desired.registry and desired.registry != current.registry:
+    if desired.registry_id and desired.registry_id != current.registry_id:
         # A file without `registry:` keeps the registry's identity: only a named one counts.
         changes.append(
             Change(
                 "registry",
-                desired.registry,
-                "change" if current.registry else "add",
-                {"registry": current.registry} if current.registry else None,
-                {"registry": desired.registry},
+                desired.registry_id,
+                "change" if current.registry_id else "add",
+                {"registry": current.registry_id} if current.registry_id else None,
+                {"registry": desired.registry_id},
             )
         )
     if current.strategy != desired.strategy:

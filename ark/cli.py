@@ -178,7 +178,7 @@ def export(file: Path | None, raci_csv: bool, force: bool, db_url: str | None) -
         from ark.raci import raci_csv as matrix
 
         with registry(db_url, write=False) as reg:
-            csv_text = matrix(reg.snapshot())
+            csv_text = matrix(reg.team_spec())
         if file is None:
             click.echo(csv_text, nl=False)
         else:
@@ -187,12 +187,12 @@ def export(file: Path | None, raci_csv: bool, force: bool, db_url: str | None) -
         return
     if file is None:
         with registry(db_url, write=False) as reg:
-            click.echo(dump_team(reg.snapshot()), nl=False)
+            click.echo(dump_team(reg.team_spec()), nl=False)
         return
     existing = read_bounded(file, MAX_BYTES, what="team file") if file.exists() else b""
     text = existing.decode("utf-8", errors="replace")
     with registry(db_url, file.parent, existing=True) as reg:
-        spec = reg.snapshot()
+        spec = reg.team_spec()
         empty = spec == TeamSpec(strategy=spec.strategy, sections=spec.sections)
         if existing.strip() and empty and not force:
             raise ArkError(

@@ -118,7 +118,7 @@ def import_people(file: Path, dry_run: bool, db_url: str | None, as_json: bool) 
     from ark.people_csv import read_people
 
     with registry(db_url, existing=True) as reg:
-        current = reg.snapshot()
+        current = reg.team_spec()
         desired = read_people(file, current)
         changeset = diff(current, desired)
         if dry_run:

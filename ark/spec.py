@@ -238,7 +238,7 @@ class TeamSpec:
     responsibilities: tuple[ResponsibilitySpec, ...] = ()
     objectives: tuple[ObjectiveSpec, ...] = ()
     sections: tuple[SectionSpec, ...] = ()
-    registry: str | None = None
+    registry_id: str | None = None
     """The registry's identity (see `Settings.identity`); None when the file has none."""
 
     def section(self, name: str) -> Any:
@@ -249,8 +249,8 @@ class TeamSpec:
         """The team file's content, in its canonical key order (the audience and the channels,
         newer than the format, only when there are some, so older files export as before)."""
         doc: dict[str, Any] = {"ark": 1}
-        if self.registry:
-            doc["registry"] = self.registry
+        if self.registry_id:
+            doc["registry"] = self.registry_id
         for name in (
             "strategy",
             "departments",

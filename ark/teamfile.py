@@ -186,7 +186,7 @@ def _to_spec(data: dict[str, Any]) -> TeamSpec:
     """Schema-valid data to a `TeamSpec` (cross-references are checked afterwards)."""
     s = data.get("strategy") or {}
     return TeamSpec(
-        registry=data.get("registry"),
+        registry_id=data.get("registry"),
         strategy=StrategySpec(
             name=s.get("name", ""),
             business_type=s.get("business_type"),

@@ -351,7 +351,7 @@ def test_concurrent_applies_of_different_files_both_land(ark: Ark, team: Path) -
 
     assert race([apply(a), apply(b)]) == [None, None]
     with transaction(open_engine(ark.db_url), write=False) as reg:
-        spec = reg.snapshot()
+        spec = reg.team_spec()
     assert {c.email: c.capacity for c in spec.contributors}[ANA] == 7
     assert {c.email: c.name for c in spec.contributors}[CARLA] in {
         "Carla Vidal",
@@ -386,12 +386,12 @@ def test_a_reader_sees_one_state_while_a_change_commits(ark: Ark, team: Path) ->
     bigger = team.with_name("bigger.yaml")
     bigger.write_text(grown)
     with transaction(engine, write=False) as reader:
-        before = {d.slug for d in reader.snapshot().departments}
+        before = {d.slug for d in reader.team_spec().departments}
         writer = threading.Thread(target=lambda: ark("apply", str(bigger)))
         writer.start()
         writer.join()
-        during = {d.slug for d in reader.snapshot().departments}
+        during = {d.slug for d in reader.team_spec().departments}
     with transaction(engine, write=False) as reader:
-        after = {d.slug for d in reader.snapshot().departments}
+        after = {d.slug for d in reader.team_spec().departments}
     assert before == during == after - {"legal"}
     assert "legal" in after

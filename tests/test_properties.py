@@ -121,7 +121,7 @@ def teams(draw: st.DrawFn) -> TeamSpec:
         for slug in draw(st.lists(slugs, max_size=2, unique=True))
     )
     return TeamSpec(
-        registry=draw(st.none() | st.text("0123456789abcdef", min_size=16, max_size=16)),
+        registry_id=draw(st.none() | st.text("0123456789abcdef", min_size=16, max_size=16)),
         strategy=StrategySpec(
             draw(words),
             draw(st.none() | st.sampled_from(["commercial", "support", "content", "corporate"])),
@@ -162,8 +162,8 @@ def test_apply_export_apply_changes_nothing(
     exported = ark("export").stdout
     parsed = parse_team_bytes(exported.encode(), "export")
     # The registry takes the file's identity, or makes its own when the file has none.
-    assert parsed.registry is not None and team.registry in (None, parsed.registry)
-    assert parsed == dataclasses.replace(team, registry=parsed.registry)
+    assert parsed.registry_id is not None and team.registry_id in (None, parsed.registry_id)
+    assert parsed == dataclasses.replace(team, registry_id=parsed.registry_id)
     path.write_text(exported, encoding="utf-8")
     assert ark.json("apply", str(path))["changes"] == []
 

@@ -2,7 +2,7 @@
 
 - `ark.registry.writer`: `Registry`, the only code that writes, bound to one transaction, and
   `transaction()` that opens one. It is put together from one part per kind of thing it
-  holds: `team` (snapshot, plan and apply of the whole team), `people` (moving and
+  holds: `team` (the whole team as a `TeamSpec`, its changeset and apply), `people` (moving and
   offboarding), `assignments`, `tasks`, `links`, `kpis`, `settings` (with the team file's
   mark), on `base` (session, actor, audit trail, events).
 - `ark.registry.queries`: the read API, `Queries`, returning the plain frozen dataclasses of

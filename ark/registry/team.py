@@ -52,9 +52,9 @@ def _interleave(
 
 
 class Team(Assignments, Settings):
-    """Snapshot, changeset and apply of the whole team."""
+    """The whole team: read as a `TeamSpec`, compared with a desired one, applied."""
 
-    def snapshot(self) -> TeamSpec:
+    def team_spec(self) -> TeamSpec:
         """The registry's current state as a `TeamSpec`, in a fixed number of queries."""
         s = self.session
         departments = {d.id: d for d in s.scalars(select(Department))}
@@ -105,7 +105,7 @@ class Team(Assignments, Settings):
             .order_by(Contributor.id)
         )
         return TeamSpec(
-            registry=self.stored_identity(),
+            registry_id=self.stored_identity(),
             strategy=self.strategy(),
             sections=self.sections(),
             departments=tuple(
@@ -183,11 +183,11 @@ class Team(Assignments, Settings):
         )
 
     def changeset(self, desired: TeamSpec) -> ChangeSet:
-        changeset = diff(self.snapshot(), desired)
+        changeset = diff(self.team_spec(), desired)
         other = changeset.of("registry", "change")
         if other:
             raise ArkError(
-                f"the team file's `registry: {desired.registry}` names another registry than "
+                f"the team file's `registry: {desired.registry_id}` names another registry than "
                 f"this one ({(other[0].before or {}).get('registry')})",
                 hint="apply it to its own registry (--db URL); to start a new team from "
                 "another team's file, delete its `registry:` line first",
@@ -195,7 +195,7 @@ class Team(Assignments, Settings):
         return changeset
 
     def apply(self, desired: TeamSpec, changeset: ChangeSet | None = None) -> ChangeSet:
-        """Make the registry match `desired`; returns what was changed (`plan`, when the
+        """Make the registry match `desired`; returns what was changed (`changeset`, when the
         caller already has it from `self.changeset(desired)`)."""
         changeset = self.changeset(desired) if changeset is None else changeset
         if not changeset:

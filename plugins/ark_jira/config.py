@@ -133,5 +133,5 @@ class Credentials:
 
 
 def stored_section(registry: Registry) -> Any:
-    """The jira section as the last apply stored it, read alone rather than via a snapshot."""
+    """The jira section as the last apply stored it, read alone rather than via the whole `team_spec()`."""
     return next((s.value for s in registry.sections() if s.name == "jira"), None)

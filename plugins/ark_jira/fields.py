@@ -17,11 +17,11 @@ PLANNING_FIELDS = ("summary", "description", "assignee", "duedate", "labels", "c
 View = dict[str, Any]
 
 
-def marker(registry: str, task_key: str) -> str:
+def marker(registry_id: str, task_key: str) -> str:
     """The per-task label that finds an issue again after a lost create response or in a
     rebuilt registry. It includes the registry's identity: task keys are the same in every
     team started from one template, and a registry must only ever find its own issues."""
-    return "ark-" + hashlib.sha1(f"{registry}:{task_key}".encode()).hexdigest()[:12]
+    return "ark-" + hashlib.sha1(f"{registry_id}:{task_key}".encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,10 @@ class TaskRow:
     note: str
 
 
-def desired_view(task: TaskRow, config: JiraConfig, users: dict[str, str], registry: str) -> View:
-    labels = {MANAGED_LABEL, marker(registry, task.key), *config.labels}
+def desired_view(
+    task: TaskRow, config: JiraConfig, users: dict[str, str], registry_id: str
+) -> View:
+    labels = {MANAGED_LABEL, marker(registry_id, task.key), *config.labels}
     components: list[str] = []
     if task.department and config.departments == "label":
         labels.add(f"dept-{task.department}")

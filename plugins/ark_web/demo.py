@@ -14,7 +14,7 @@ def demo_accounts(context: DemoContext) -> None:
     members; none has a password yet: each signs in through `ark user reset-link`."""
     with transaction(context.engine, hooks=hooks(), actor="ark demo") as reg:
         known = {a.email for a in accounts(reg)}
-        team = reg.snapshot()
+        team = reg.team_spec()
         leads = {
             a.contributor
             for r in team.responsibilities

@@ -304,7 +304,7 @@ def home(engine: Any, email: str) -> Home:
 
 def team(engine: Any) -> TeamSpec:
     with reading(engine) as reg:
-        return reg.snapshot()
+        return reg.team_spec()
 
 
 def team_version(engine: Any) -> int:

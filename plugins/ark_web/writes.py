@@ -61,7 +61,7 @@ def _role(value: str) -> Role:
 def save_person(engine: Any, actor: str, person: ContributorSpec, seen: int | None) -> ChangeSet:
     """Add a contributor (`seen` None) or change one, as applying the team file would."""
     with changing(engine, actor) as reg:
-        team = reg.snapshot()
+        team = reg.team_spec()
         known = {c.email: c for c in team.contributors}
         if seen is None and person.email in known:
             raise Conflict(f"{person.email} is already in the team", hint="edit them instead")
