@@ -6,7 +6,7 @@ For each number of processes, in one run: "ours" is everything `ark playbook bui
 navigation (every page listed in every page, no pruning), which is how the playbook was
 built before it grouped processes under their responsibility and pruned the menu. Both go
 through the same in-process MkDocs call after a warm-up build. Then: the unchanged registry
-through `ark playbook build` (nothing exported, nothing built), a re-export after one process
+through `ark playbook build` (nothing written, nothing built), a rewrite after one process
 changed, and, with `--people`, a registry of that many contributors over 300
 responsibilities: the largest page and the peak memory.
 
@@ -121,15 +121,15 @@ def since(start: tuple[float, float]) -> tuple[float, float]:
     return wall - start[0], cpu - start[1]
 
 
-def timed_export(engine: Engine, out: Path) -> tuple[tuple[float, float], list[str], int]:
-    from ark_playbook.export import export
+def timed_write(engine: Engine, out: Path) -> tuple[tuple[float, float], list[str], int]:
+    from ark_playbook.sources import write_sources
 
     from ark.plugins import manager
     from ark.registry.writer import transaction
 
     started = clock()
     with transaction(engine, write=False) as registry:
-        site, done = export(registry, out, "en", manager())
+        site, done = write_sources(registry, out, "en", manager())
     return since(started), done.written + done.removed, len(site.pages)
 
 
@@ -143,7 +143,7 @@ def timed_build(folder: Path) -> tuple[float, float]:
 
 def floor_folder(ours: Path, floor: Path) -> int:
     """The same pages, stylesheet and extensions under the theme's default navigation."""
-    from ark_playbook.export import CONFIG, DOCS, mkdocs_config
+    from ark_playbook.sources import CONFIG, DOCS, mkdocs_config
 
     shutil.copytree(ours / DOCS, floor / DOCS)
     config = mkdocs_config("Floor", "en", None).replace("  - navigation.prune\n", "")
@@ -191,17 +191,17 @@ def size_run(processes: int, floor_too: bool) -> None:
         print(f"\n== {processes} processes (recorded in {since(started)[0]:.1f}s)")
 
         warm = root / "warm"
-        timed_export(engine, warm)
+        timed_write(engine, warm)
         timed_build(warm)
 
         ours = root / "ours"
-        export_s, _, pages = timed_export(engine, ours)
+        write_s, _, pages = timed_write(engine, ours)
         build_s = timed_build(ours)
-        total = (export_s[0] + build_s[0], export_s[1] + build_s[1])
+        total = (write_s[0] + build_s[0], write_s[1] + build_s[1])
         mean, largest, site_mb, name = sizes(ours / "site")
         print(f"{'':34}{'pages':>8}{'wall s':>10}{'CPU s':>10}{'ms/page':>10}")
         rows = [
-            ("ours: export", pages, export_s),
+            ("ours: write pages", pages, write_s),
             ("ours: mkdocs build", pages, build_s),
             ("ours: total", pages, total),
         ]
@@ -226,7 +226,7 @@ def size_run(processes: int, floor_too: bool) -> None:
                 f" {floor_s[0] / total[0]:.2f}x in wall time"
             )
 
-        from ark_playbook.export import mark_built, state
+        from ark_playbook.sources import mark_built, state
 
         with transaction(engine, write=False) as registry:
             mark_built(ours, state(registry, "en", manager()))
@@ -234,9 +234,9 @@ def size_run(processes: int, floor_too: bool) -> None:
         print(f"ark playbook build, registry unchanged: {seconds:.2f}s ({said.split(':')[0]})")
 
         record(engine, range(7, 8), variant=" (changed)")
-        changed_s, changed, _ = timed_export(engine, ours)
+        changed_s, changed, _ = timed_write(engine, ours)
         print(
-            f"re-export after process-0007 changed: {len(changed)} file(s) written in "
+            f"rewrite after process-0007 changed: {len(changed)} file(s) written in "
             f"{changed_s[0]:.2f}s: {', '.join(changed)}"
         )
         engine.dispose()
@@ -254,14 +254,14 @@ def people_run(people: int) -> None:
         with transaction(engine, hooks=hooks()) as registry:
             registry.apply(team(people, 300))
         out = root / "people"
-        export_s, _, pages = timed_export(engine, out)
+        write_s, _, pages = timed_write(engine, out)
         build_s = timed_build(out)
         _, largest, site_mb, name = sizes(out / "site")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         verdict = "under" if largest < 1024 else "OVER"
         print(
-            f"\n== {people} people, 300 responsibilities: {pages} pages, export "
-            f"{export_s[0]:.1f}s, mkdocs build {build_s[0]:.1f}s; largest page {largest:.0f} KB "
+            f"\n== {people} people, 300 responsibilities: {pages} pages, written in "
+            f"{write_s[0]:.1f}s, mkdocs build {build_s[0]:.1f}s; largest page {largest:.0f} KB "
             f"({name}, {verdict} 1 MB), site {site_mb:.1f} MB, peak memory {peak:.0f} MiB"
         )
         engine.dispose()

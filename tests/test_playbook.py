@@ -1,4 +1,4 @@
-"""The playbook: pages from the registry, languages, contributed pages, incremental export,
+"""The playbook: pages from the registry, languages, contributed pages, incremental writes,
 the MkDocs plugin and the demo, each through a real `mkdocs build`."""
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 import yaml
-from ark_playbook.export import STAMP
 from ark_playbook.labels import LABELS, LANGS
+from ark_playbook.sources import STAMP
 
 from ark import formats, i18n
 from ark.hookspecs import hookimpl
@@ -155,7 +155,7 @@ def test_an_unchanged_registry_writes_no_file_and_a_change_only_its_pages(
     build(ark, out)
     before = mtimes(out)
     site = (out / "site/index.html").stat().st_mtime_ns
-    # Nothing changed: nothing is exported, nothing is built.
+    # Nothing changed: nothing is written, nothing is built.
     assert "has not changed since the last build: nothing to do" in build(ark, out)
     assert mtimes(out) == before and (out / "site/index.html").stat().st_mtime_ns == site
     # Forced: everything is rendered again, and no file differs.

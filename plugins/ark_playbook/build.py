@@ -1,4 +1,4 @@
-"""Running MkDocs on an exported playbook: build once, or serve with live reload.
+"""Running MkDocs on the playbook's sources: build once, or serve with live reload.
 
 MkDocs runs in-process through its Python API (what its own command line calls), which
 spares a second interpreter start and lets errors come back as Ark errors.
@@ -12,11 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ark.errors import ArkError
-from ark_playbook.export import CONFIG, SITE
+from ark_playbook.sources import CONFIG, SITE
 
 
 def build_site(out: Path) -> Path:
-    """`mkdocs build` of the exported folder; returns the site's `index.html`."""
+    """`mkdocs build` of the sources' folder; returns the site's `index.html`."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -38,8 +38,8 @@ def build_site(out: Path) -> Path:
 
 
 def serve_site(out: Path, dev_addr: str, refresh: Callable[[], object], interval: float) -> None:
-    """`mkdocs serve` of the exported folder while `refresh` re-exports every `interval`
-    seconds; since an unchanged export writes nothing, the server rebuilds only on change."""
+    """`mkdocs serve` of the sources' folder while `refresh` rewrites them every `interval`
+    seconds; since unchanged sources are not rewritten, the server rebuilds only on change."""
     from mkdocs.commands.serve import serve
 
     # MkDocs' command line sets up its log output; through the API it is ours to do.
@@ -54,7 +54,7 @@ def serve_site(out: Path, dev_addr: str, refresh: Callable[[], object], interval
         while not stop.wait(interval):
             try:
                 refresh()
-            except ArkError as exc:  # keep serving the last good export
+            except ArkError as exc:  # keep serving the last good sources
                 logging.getLogger("ark.playbook").warning("playbook not refreshed: %s", exc)
             except Exception:  # one failed refresh must not end the refreshing
                 logging.getLogger("ark.playbook").exception("playbook not refreshed")

@@ -21,7 +21,7 @@ def playbook() -> None:
     """Publish the registry as the team's playbook: an MkDocs site."""
 
 
-def export_once(
+def write_once(
     db_url: str | None,
     out: Path | None,
     lang: str | None,
@@ -29,11 +29,11 @@ def export_once(
     quiet_if_unchanged: bool = False,
     skip: Callable[[Path, str], bool] = lambda folder, state: False,
 ) -> tuple[Path, str, int, str]:
-    """Export the registry unless `skip(folder, state)` says the registry's state needs none;
+    """Write the playbook's sources unless `skip(folder, state)` says the registry's state needs none;
     returns the folder, the language, how many files changed (-1: skipped) and the state."""
     from ark.plugins import manager
     from ark.workspace import find_workspace
-    from ark_playbook.export import export, state
+    from ark_playbook.sources import state, write_sources
 
     pm = manager()
     with registry(db_url, write=False) as reg:
@@ -43,12 +43,12 @@ def export_once(
         current = state(reg, chosen, pm)
         if skip(folder, current):
             return folder, chosen, -1, current
-        site, done = export(reg, folder, chosen, pm)
+        site, done = write_sources(reg, folder, chosen, pm)
     changed = len(done.written) + len(done.removed)
     if quiet_if_unchanged and not changed:
         return folder, chosen, 0, current
     click.echo(
-        f"exported {len(site.pages)} pages to {folder / 'docs'}: {len(done.written)} file(s) "
+        f"wrote {len(site.pages)} pages to {folder / 'docs'}: {len(done.written)} file(s) "
         f"written, {len(done.removed)} removed"
     )
     return folder, chosen, changed, current
@@ -65,13 +65,13 @@ def build_command(out: Path | None, lang: str | None, force: bool, db_url: str |
     """Export the playbook's pages and mkdocs.yml, then run `mkdocs build`.
 
     When the registry has not changed since the last build (same newest change, same day,
-    language and plugins), nothing is exported and nothing is built.
+    language and plugins), nothing is written and nothing is built.
     """
     from ark_playbook.build import build_site
-    from ark_playbook.export import SITE, built_from, mark_built
+    from ark_playbook.sources import SITE, built_from, mark_built
 
     started = time.perf_counter()
-    folder, _, changed, current = export_once(
+    folder, _, changed, current = write_once(
         db_url, out, lang, skip=lambda folder, state: not force and built_from(folder, state)
     )
     if changed < 0:
@@ -94,7 +94,7 @@ def build_command(out: Path | None, lang: str | None, force: bool, db_url: str |
     default=2.0,
     show_default=True,
     type=Number(0.2, 3600),
-    help="Seconds between re-exports of the registry.",
+    help="Seconds between rewrites of the pages.",
 )
 @db_option
 def serve_command(
@@ -103,12 +103,12 @@ def serve_command(
     """Serve the playbook with live reload; registry changes show up as they are made."""
     from ark_playbook.build import serve_site
 
-    folder, chosen, _, first = export_once(db_url, out, lang)
+    folder, chosen, _, first = write_once(db_url, out, lang)
     seen = [first]
 
     def refresh() -> None:
-        """Re-export when the registry's state moved since the last look."""
-        *_, current = export_once(
+        """Rewrite the pages when the registry's state moved since the last look."""
+        *_, current = write_once(
             db_url,
             folder,
             chosen,

@@ -8,8 +8,8 @@ from ark.demo import DemoContext
 from ark.plugins import hooks, manager
 from ark.registry.writer import Registry, transaction
 from ark_playbook.build import build_site
-from ark_playbook.export import export, mark_built, state
 from ark_playbook.labels import LANGS
+from ark_playbook.sources import mark_built, state, write_sources
 
 MONTHS = 4
 
@@ -40,7 +40,7 @@ def build_demo_playbook(context: DemoContext) -> None:
     with transaction(context.engine, hooks=hook, write=False) as registry:
         lang = registry.strategy().lang
         chosen = lang if lang in LANGS else "en"
-        site, _ = export(registry, folder, chosen, manager())
+        site, _ = write_sources(registry, folder, chosen, manager())
         current = state(registry, chosen, manager())
     index = build_site(folder)
     mark_built(folder, current)

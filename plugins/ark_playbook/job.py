@@ -1,4 +1,4 @@
-"""The `playbook` background job: re-export the playbook after registry changes and rebuild
+"""The `playbook` background job: rewrite the playbook's pages after registry changes and rebuild
 the site when a page changed, so the served playbook is never older than a minute."""
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ def rebuild(context: JobContext) -> str:
     from ark.plugins import manager
     from ark.workspace import find_workspace
     from ark_playbook.build import build_site
-    from ark_playbook.export import SITE, export
     from ark_playbook.labels import LANGS
+    from ark_playbook.sources import SITE, write_sources
 
     folder = find_workspace() / "playbook"
     with context.transaction(write=False) as registry:
         own = registry.strategy().lang
-        site, done = export(registry, folder, own if own in LANGS else "en", manager())
+        site, done = write_sources(registry, folder, own if own in LANGS else "en", manager())
     changed = len(done.written) + len(done.removed)
     if not changed and (folder / SITE).is_dir():
         return f"{len(site.pages)} pages, none changed"
@@ -31,7 +31,7 @@ def rebuild(context: JobContext) -> str:
 
 JOB = Job(
     "playbook",
-    "Re-exports the playbook after registry changes and rebuilds the site when a page changed.",
+    "Rewrites the playbook's pages after registry changes and rebuilds the site when a page changed.",
     rebuild,
     Schedule(on_change=True),
 )

@@ -1,6 +1,6 @@
 """`ark-playbook`: a thin MkDocs plugin for teams that keep their own `mkdocs.yml`.
 
-It calls the same exporter as `ark playbook build` and hands the pages to MkDocs as
+It calls the same page writer as `ark playbook build` and hands the pages to MkDocs as
 generated files under one folder of the site, so nothing is written into the user's docs
 folder. The pages need the playbook's Markdown extensions (admonitions, tables, the
 `ark-flow` and `ark-chart` fences that draw figures as inline SVG) and its stylesheet: the
@@ -31,7 +31,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):  # type: ignore[no-untyped-cal
         """The extensions and the stylesheet the pages need, and nothing from the internet:
         the theme's web fonts are turned off (Material would fetch them from a third-party
         host), as `ark playbook build` does."""
-        from ark_playbook.export import EXTENSIONS, STYLESHEET
+        from ark_playbook.sources import EXTENSIONS, STYLESHEET
 
         for name, settings in EXTENSIONS.items():
             if name not in config.markdown_extensions:
@@ -51,7 +51,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):  # type: ignore[no-untyped-cal
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         from ark.clihelpers import registry
         from ark.plugins import manager
-        from ark_playbook.export import render
+        from ark_playbook.sources import render
 
         folder = self.config.folder.strip("/")
         with registry(self.config.db, write=False) as reg:

@@ -2,7 +2,7 @@
 
 Everything is read once, in a fixed number of queries, into a `Registry snapshot`; each page
 is then a pure function of it, so a page's bytes change only when what it shows changes, and
-the exporter can skip writing it otherwise. Pages link each other with relative `.md` paths
+writing the sources can skip it otherwise. Pages link each other with relative `.md` paths
 (MkDocs turns them into site URLs).
 """
 

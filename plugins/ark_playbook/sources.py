@@ -1,9 +1,9 @@
-"""The exporter: the registry as a folder of Markdown pages and an `mkdocs.yml`.
+"""The playbook's sources: the registry as a folder of Markdown pages and an `mkdocs.yml`.
 
-The export is plain Markdown with front matter plus a config that uses only features other
+The sources are plain Markdown with front matter plus a config that uses only features other
 MkDocs-compatible builders re-implement (search, tags, admonitions, custom fences of
 superfences, tabs), so the playbook never depends on running inside an MkDocs plugin. A file
-is written only when its bytes differ from what is on disk: re-exporting an unchanged
+is written only when its bytes differ from what is on disk: rewriting the sources of an unchanged
 registry touches nothing, and `mkdocs serve` rebuilds only when a page really changed.
 """
 
@@ -56,7 +56,7 @@ TAGS_PAGE = "tags.md"
 # Trusted text added after sanitising (the sanitiser drops HTML comments, and this one is
 # the Material theme's marker for where the tag index goes).
 TAGS_MARKER = "<!-- material/tags -->\n"
-# The Markdown extensions the pages use, with their settings: written into the exported
+# The Markdown extensions the pages use, with their settings: written into the playbook's
 # `mkdocs.yml`, and added to a site of one's own by the MkDocs plugin.
 EXTENSIONS: dict[str, dict[str, Any]] = {
     "admonition": {},
@@ -85,7 +85,7 @@ class Site:
 
 @dataclass
 class Written:
-    """What an export changed on disk, as paths relative to the output folder."""
+    """What writing the sources changed on disk, as paths relative to the output folder."""
 
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -314,7 +314,7 @@ def write_site(site: Site, out: Path) -> Written:
 
 
 def guard(out: Path) -> None:
-    """Only a folder the exporter made (or an empty one) is written into."""
+    """Only a folder the playbook made (or an empty one) is written into."""
     config = out / CONFIG
     if config.exists():
         if read_bounded(config, MiB).startswith(HEADER.encode()):
@@ -330,7 +330,7 @@ def guard(out: Path) -> None:
         )
 
 
-def export(
+def write_sources(
     registry: Registry, out: Path, lang: str, pm: pluggy.PluginManager
 ) -> tuple[Site, Written]:
     site = render(registry, lang, pm)
@@ -340,7 +340,7 @@ def export(
 def state(registry: Registry, lang: str, pm: pluggy.PluginManager) -> str:
     """What a built site depends on, in a few bytes: the registry's newest change (every
     change is an audit record), today (reviews fall due), the language, Ark's version and the
-    plugins. The same state means the same site, so a build can stop before exporting."""
+    plugins. The same state means the same site, so a build can stop before writing the sources."""
     newest = registry.read.audit_log(limit=1)
     return json.dumps(
         {
