@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from ark.checks import Check
     from ark.jobs.model import Job
-    from ark.spec import Section
+    from ark.spec import SectionSchema
     from ark.templates import Template
 
 
@@ -46,7 +46,7 @@ def ark_register_templates(register: Callable[[Template], None]) -> None:
 
 
 @hookimpl
-def ark_register_sections(register: Callable[[Section], None]) -> None:
+def ark_register_sections(register: Callable[[SectionSchema], None]) -> None:
     from ark.jobs.config import AUTOMATION, NOTIFY
 
     register(AUTOMATION)

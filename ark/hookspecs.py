@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ark.notify import Message
     from ark.registry.events import AssignmentChange, ProcessChange, TaskChange
     from ark.registry.writer import Registry
-    from ark.spec import Section
+    from ark.spec import SectionSchema
     from ark.templates import Template
 
 hookspec = pluggy.HookspecMarker("ark")
@@ -51,10 +51,10 @@ def ark_register_templates(register: Callable[[Template], None]) -> None:
 
 
 @hookspec
-def ark_register_sections(register: Callable[[Section], None]) -> None:
+def ark_register_sections(register: Callable[[SectionSchema], None]) -> None:
     """Own a top-level section of the team file (as the Jira plugin owns `jira:`).
 
-    :param register: call with an `ark.spec.Section`: the key, its JSON Schema and a
+    :param register: call with an `ark.spec.SectionSchema`: the key, its JSON Schema and a
         description. The file is validated against it (errors say file:line:column), the
         registry stores the section on `ark apply` and `ark export` writes it back.
     """

@@ -195,7 +195,7 @@ def bounds(schema: dict[str, Any]) -> str:
 
 def explain(error: Any) -> tuple[str, str]:
     """A message and a fix for one JSON Schema error, in the team file's words."""
-    kind, value, spec = error.validator, error.instance, error.validator_value
+    kind, value, rule = error.validator, error.instance, error.validator_value
     if kind == "additionalProperties":
         allowed = ", ".join(error.schema.get("properties", {}))
         extra = sorted(set(value) - set(error.schema.get("properties", {})), key=str)
@@ -204,27 +204,27 @@ def explain(error: Any) -> tuple[str, str]:
             f"remove it or fix the spelling; allowed here: {allowed}",
         )
     if kind == "required":
-        missing = [k for k in spec if k not in value]
+        missing = [k for k in rule if k not in value]
         return (
             f"missing field {', '.join(map(repr, missing))}",
             f"add {missing[0]}: ..." if missing else "add the missing field",
         )
     if kind == "enum":
-        return (f"{shown(value)} is not allowed here", f"use one of: {', '.join(map(str, spec))}")
+        return (f"{shown(value)} is not allowed here", f"use one of: {', '.join(map(str, rule))}")
     if kind == "const":
-        return (f"{shown(value)} is not a known team file version", f"write `ark: {spec}`")
+        return (f"{shown(value)} is not a known team file version", f"write `ark: {rule}`")
     if kind == "type":
         return (
-            f"expected a {schema_kind(spec)}, got a {kind_of(value)} ({shown(value):.40})",
-            f"write a {schema_kind(spec)} here",
+            f"expected a {schema_kind(rule)}, got a {kind_of(value)} ({shown(value):.40})",
+            f"write a {schema_kind(rule)} here",
         )
     if kind == "pattern":
-        if "@" in spec:
+        if "@" in rule:
             return (
                 f"{shown(value)} is not an e-mail address",
                 "write an address like ana@example.com",
             )
-        slug = spec == SLUG_PATTERN
+        slug = rule == SLUG_PATTERN
         if not slug and "description" in error.schema:  # a plugin's pattern says what it wants
             return (f"{shown(value)} is not valid here", error.schema["description"])
         return (
@@ -241,16 +241,16 @@ def explain(error: Any) -> tuple[str, str]:
     if kind == "uniqueItems":
         return ("the list repeats an item", "list each item once")
     if kind == "minLength":
-        return (f"{shown(value):.40} is too short", f"write at least {spec} character(s)")
+        return (f"{shown(value):.40} is too short", f"write at least {rule} character(s)")
     if kind == "maxLength":
         return (
             f"{shown(value):.40}... is {len(value)} characters long",
-            f"shorten it to at most {spec} characters",
+            f"shorten it to at most {rule} characters",
         )
     return (error.message, "see the team file reference (docs/team-file.md)")
 
 
-def schema_kind(spec: Any) -> str:
+def schema_kind(rule: Any) -> str:
     names = {
         "object": "mapping",
         "array": "list",
@@ -260,7 +260,7 @@ def schema_kind(spec: Any) -> str:
         "boolean": "boolean",
     }
     return (
-        names.get(spec, str(spec)) if isinstance(spec, str) else " or ".join(map(schema_kind, spec))
+        names.get(rule, str(rule)) if isinstance(rule, str) else " or ".join(map(schema_kind, rule))
     )
 
 

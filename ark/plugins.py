@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ark.notify import Message
     from ark.registry.events import AssignmentChange, ProcessChange, TaskChange
     from ark.registry.writer import Registry
-    from ark.spec import Section
+    from ark.spec import SectionSchema
     from ark.templates import Template
 
 GROUP = "ark"
@@ -73,7 +73,7 @@ class Hooks:
     def ark_register_templates(self, register: Callable[[Template], None]) -> None:
         self.pm.hook.ark_register_templates(register=register)
 
-    def ark_register_sections(self, register: Callable[[Section], None]) -> None:
+    def ark_register_sections(self, register: Callable[[SectionSchema], None]) -> None:
         self.pm.hook.ark_register_sections(register=register)
 
     def ark_register_checks(self, register: Callable[[Check], None]) -> None:

@@ -199,7 +199,7 @@ class ObjectiveSpec(Entity):
 
 
 @dataclass(frozen=True)
-class Section:
+class SectionSchema:
     """A plugin's declaration of a team-file section: its key and JSON Schema."""
 
     name: str

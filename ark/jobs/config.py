@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from ark.errors import ArkError
-from ark.spec import Section
+from ark.spec import SectionSchema
 
 if TYPE_CHECKING:
     from ark.registry.writer import Registry
@@ -78,8 +78,8 @@ NOTIFY_SCHEMA: dict[str, Any] = {
     },
 }
 
-AUTOMATION = Section("automation", AUTOMATION_SCHEMA, "When the background jobs run.")
-NOTIFY = Section("notify", NOTIFY_SCHEMA, "How reminders are sent (SMTP settings).")
+AUTOMATION = SectionSchema("automation", AUTOMATION_SCHEMA, "When the background jobs run.")
+NOTIFY = SectionSchema("notify", NOTIFY_SCHEMA, "How reminders are sent (SMTP settings).")
 
 
 def _section(registry: Registry, name: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ark.errors import ArkError
-from ark.spec import Section
+from ark.spec import SectionSchema
 from ark.vocabulary import TaskStatus
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ SCHEMA: dict[str, Any] = {
     },
 }
 
-SECTION = Section("jira", SCHEMA, "Where and how the tasks are synced to Jira.")
+SECTION = SectionSchema("jira", SCHEMA, "Where and how the tasks are synced to Jira.")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ark.demo import DemoContext
     from ark.jobs.model import Job
     from ark.registry.writer import Registry
-    from ark.spec import Section
+    from ark.spec import SectionSchema
 
 
 @hookimpl
@@ -24,7 +24,7 @@ def ark_register_commands(cli: click.Group) -> None:
 
 
 @hookimpl
-def ark_register_sections(register: Callable[[Section], None]) -> None:
+def ark_register_sections(register: Callable[[SectionSchema], None]) -> None:
     from ark_jira.config import SECTION
 
     register(SECTION)

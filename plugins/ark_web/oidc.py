@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
 from ark.errors import ArkError
-from ark.spec import Section
+from ark.spec import SectionSchema
 
 SECRET_ENV = "ARK_OIDC_CLIENT_SECRET"
 COOKIE = "ark_oidc"
@@ -40,7 +40,7 @@ SCHEMA: dict[str, Any] = {
         }
     },
 }
-SECTION = Section(
+SECTION = SectionSchema(
     "web",
     SCHEMA,
     "The workspace of `ark serve`: `oidc` names the company's OpenID Connect provider "

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ark.demo import DemoContext
-    from ark.spec import Section
+    from ark.spec import SectionSchema
 
 
 @hookimpl
@@ -24,7 +24,7 @@ def ark_register_commands(cli: click.Group) -> None:
 
 
 @hookimpl
-def ark_register_sections(register: Callable[[Section], None]) -> None:
+def ark_register_sections(register: Callable[[SectionSchema], None]) -> None:
     from ark_web.oidc import SECTION
 
     register(SECTION)
