@@ -169,25 +169,7 @@ class Assignment(Base):
     __table_args__ = (
         Index("ix_assignment_current", "responsibility_id", "valid_to"),
         Index("ix_assignment_contributor", "contributor_id", "valid_to"),
-        # At most one *current* row per (contributor, responsibility, role); the partial index
-        # is what makes concurrent writers unable to add the same assignment twice.
-        Index(
-            "uq_assignment_current",
-            "contributor_id",
-            "responsibility_id",
-            "role",
-            unique=True,
-            sqlite_where=text("valid_to IS NULL"),
-            postgresql_where=text("valid_to IS NULL"),
-        ),
-        # ... and at most one current accountable per responsibility.
-        Index(
-            "uq_assignment_one_accountable",
-            "responsibility_id",
-            unique=True,
-            sqlite_where=text("valid_to IS NULL AND role = 'accountable'"),
-            postgresql_where=text("valid_to IS NULL AND role = 'accountable'"),
-        ),
+        # The two partial unique indexes are in `add_partial_indexes`.
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -200,6 +182,39 @@ class Assignment(Base):
 
     contributor: Mapped[Contributor] = relationship(lazy="joined", innerjoin=True)
     responsibility: Mapped[Responsibility] = relationship(lazy="joined", innerjoin=True)
+
+
+def add_partial_indexes() -> None:
+    """Declare the assignment table's two partial unique indexes, for Alembic's comparison.
+
+    They are what make concurrent writers unable to add the same current assignment twice or
+    a second current accountable, and the database holds them from the first migration on.
+    Their WHERE needs each backend's own keyword (`sqlite_where`, `postgresql_where`), and
+    naming one imports that backend's whole dialect (PostgreSQL's brings asyncio and four
+    drivers' modules): declared in the class, every SQLite command would pay for PostgreSQL.
+    The ORM never reads them, so only the migration environment calls this, once.
+    """
+    table = Base.metadata.tables[Assignment.__tablename__]
+    if any(index.name == "uq_assignment_current" for index in table.indexes):
+        return
+    # At most one *current* row per (contributor, responsibility, role) ...
+    Index(
+        "uq_assignment_current",
+        table.c.contributor_id,
+        table.c.responsibility_id,
+        table.c.role,
+        unique=True,
+        sqlite_where=text("valid_to IS NULL"),
+        postgresql_where=text("valid_to IS NULL"),
+    )
+    # ... and at most one current accountable per responsibility.
+    Index(
+        "uq_assignment_one_accountable",
+        table.c.responsibility_id,
+        unique=True,
+        sqlite_where=text("valid_to IS NULL AND role = 'accountable'"),
+        postgresql_where=text("valid_to IS NULL AND role = 'accountable'"),
+    )
 
 
 class Objective(Base):

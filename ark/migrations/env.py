@@ -10,9 +10,10 @@ from __future__ import annotations
 from alembic import context
 
 from ark.db import lock_writers
-from ark.models import Base
+from ark.models import Base, add_partial_indexes
 
 config = context.config
+add_partial_indexes()
 engine = config.attributes["engine"]
 
 with engine.begin() as connection:
