@@ -95,11 +95,17 @@ class ObjectiveRow(Result):
     target: float | None
     deadline: dt.date | None
     responsibility: str | None
+    goals: tuple[str, ...] = ()
+    """The goals written as text (the measured ones: `Queries.goals`)."""
+    strategies: tuple[str, ...] = ()
+    responsibility_title: str | None = None
 
 
 @dataclass(frozen=True)
 class KpiRow(Result):
-    """A current KPI, its latest reading and how many objectives it measures."""
+    """A current KPI, its latest reading, how many objectives it measures, and how far the
+    latest reading has come towards the first goal it measures (`baseline` -> `target` by
+    `deadline`, in the team file's order; `progress` in percent, from `ark.progress`)."""
 
     slug: str
     name: str
@@ -109,6 +115,94 @@ class KpiRow(Result):
     latest_value: float | None
     readings: int
     objectives: int
+    direction: str = "higher"
+    baseline: float | None = None
+    target: float | None = None
+    deadline: dt.date | None = None
+    progress: float | None = None
+
+
+@dataclass(frozen=True)
+class GoalRow(Result):
+    """A measured goal: the level a KPI must reach by a date, for an objective (its own KPI,
+    `title` empty, or one of its measured goals), with the KPI's latest reading and the share
+    of the way from baseline to target it has come, in percent (`ark.progress.progress`, so
+    in the KPI's direction: lower is better for a response time)."""
+
+    objective: str
+    title: str
+    kpi: str
+    kpi_name: str
+    unit: str
+    direction: str
+    baseline: float | None
+    target: float | None
+    deadline: dt.date | None
+    latest_date: dt.date | None
+    latest_value: float | None
+    progress: float | None
+
+
+@dataclass(frozen=True)
+class Reading(Result):
+    """One reading of a KPI."""
+
+    kpi: str
+    date: dt.date
+    value: float
+
+
+@dataclass(frozen=True)
+class TacticRow(Result):
+    """A tactic of an objective, its due date and the responsibility that carries it."""
+
+    objective: str
+    slug: str
+    title: str
+    due: dt.date | None
+    responsibility: str | None
+    responsibility_title: str | None
+
+
+@dataclass(frozen=True)
+class StrategyRow(Result):
+    """The strategy's own settings: where it goes, what sets it apart, who runs it (an
+    e-mail, and that person's name while they are in the team) and since when."""
+
+    name: str
+    lang: str
+    business_type: str | None
+    direction: str
+    differentiation: str
+    owner: str | None
+    owner_name: str | None
+    start: dt.date | None
+
+
+@dataclass(frozen=True)
+class SegmentRow(Result):
+    """A part of the target audience: who, how they take part, and where they are."""
+
+    slug: str
+    name: str
+    description: str
+    participation: tuple[str, ...]
+    where: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChannelRow(Result):
+    """A part of the social ecosystem: its kind, purpose, the value it serves, who owns it
+    (an e-mail and a name) and the objectives (slugs) it carries."""
+
+    slug: str
+    name: str
+    kind: str
+    purpose: str
+    value: str | None
+    owner: str | None
+    owner_name: str | None
+    objectives: tuple[str, ...]
 
 
 @dataclass(frozen=True)
