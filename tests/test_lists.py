@@ -15,7 +15,6 @@ from sqlalchemy import event
 from ark.clihelpers import read
 from ark.db import open_engine
 from ark.registry.queries import Queries
-from ark.registry.results import Page
 from ark.registry.writer import transaction
 from ark.vocabulary import Role
 from tests.conftest import Ark
