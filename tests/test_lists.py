@@ -239,7 +239,9 @@ def counting(engine: Any) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def test_each_read_runs_a_fixed_number_of_statements_whatever_the_team_size(ark: Ark, new_db: Any) -> None:
+def test_each_read_runs_a_fixed_number_of_statements_whatever_the_team_size(
+    ark: Ark, new_db: Any
+) -> None:
     counts = []
     for size in (3, 60):
         url = new_db()
