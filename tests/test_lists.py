@@ -160,7 +160,7 @@ def _everything(q: Queries) -> list[Any]:
         q.goals(kpi="leads", limit=1),
         q.tactics(),
         q.readings(),
-        q.readings(kpis=["leads", "followers"]),
+        q.readings(kpi="leads", limit=2),
         q.strategy(),  # two: the settings, the owner's name
         q.audience(),
         q.channels(kind="profile"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ark_playbook.labels import LABELS, LANGS, labels
@@ -17,6 +18,7 @@ from ark.db import open_engine
 from ark.registry.writer import transaction
 from ark.sanitize import safe_url
 from tests.conftest import Ark
+from tests.test_lists import counting, team_of
 from tests.test_playbook_security import MARK, Scan, visible
 from tests.test_strategy import with_substance
 
@@ -180,3 +182,22 @@ def test_hostile_strategy_text_is_inert_and_hides_nothing(ark: Ark, tmp_path: Pa
         "Publish the guide's landing page",
     ):
         assert shown in seen, (shown, seen)
+
+
+def test_the_page_reads_a_fixed_number_of_statements_whatever_the_size(
+    ark: Ark, new_db: Any
+) -> None:
+    counts = []
+    for size in (3, 60):
+        url = new_db()
+        team = ark.workspace / f"team-{size}.yaml"
+        team.write_text(team_of(size), encoding="utf-8")
+        ark("apply", str(team), "--db", url)
+        engine = open_engine(url)
+        with transaction(engine, write=False) as reg:
+            reg.session.connection()  # the transaction's own statements are not the page's
+            with counting(engine) as seen:
+                page = strategy_page(reg.read, labels("en"))
+        engine.dispose()
+        counts.append((len(seen), page.count("\n### O ")))
+    assert counts == [(14, 3), (14, 60)]

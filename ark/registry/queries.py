@@ -30,7 +30,7 @@ from ark.registry.results import (
     Page,
     PersonRow,
     ProcessRow,
-    Reading,
+    ReadingRow,
     ResponsibilityRow,
     SegmentRow,
     StrategyRow,
@@ -127,11 +127,6 @@ def _goal(row: Sequence[Any]) -> GoalRow:
     )
 
 
-def _in(column: str, values: Sequence[Any]) -> str:
-    """`column IN (?, ...)` for these values (never empty: the caller checks)."""
-    return f"{column} IN ({', '.join('?' * len(values))})"
-
-
 def connect(url: str) -> tuple[Any, str] | None:
     """A read-only DB-API connection and its parameter marker, or None if not supported
     (another driver, a database that does not exist: the caller takes the ordinary path)."""
@@ -180,6 +175,11 @@ def _moment(value: Any) -> dt.datetime:
 def _json(value: Any) -> Any:
     """A JSON column: text on SQLite, already decoded on PostgreSQL."""
     return json.loads(value) if isinstance(value, str) else value
+
+
+def _within(column: str, values: Sequence[Any]) -> str:
+    """`column IN (?, ...)` for these values; false for none."""
+    return f"{column} IN ({', '.join('?' * len(values))})" if values else "1 = 0"
 
 
 class _Where:
@@ -381,7 +381,7 @@ class Queries:
             where.add("k.slug = ?", kpi)
         return self._page(
             "o.slug, o.title, k.slug, o.baseline, o.target, o.deadline, r.slug, o.goals, "
-            "o.strategies, r.title",
+            "o.strategies",
             "FROM objective o LEFT JOIN kpi k ON k.id = o.kpi_id "
             "LEFT JOIN responsibility r ON r.id = o.responsibility_id",
             where,
@@ -392,15 +392,108 @@ class Queries:
                 row[0],
                 row[1],
                 row[2],
-                _number(row[3]),
-                _number(row[4]),
+                None if row[3] is None else float(row[3]),
+                None if row[4] is None else float(row[4]),
                 _date(row[5]),
                 row[6],
                 tuple(_json(row[7]) or ()),
                 tuple(_json(row[8]) or ()),
-                row[9],
             ),
         )
+
+    def tactics(
+        self, *, objective: str | None = None, offset: int = 0, limit: int | None = None
+    ) -> Page[TacticRow]:
+        """The tactics of current objectives, in the team file's order; `objective` keeps
+        one objective's."""
+        where = _Where("NOT o.archived")
+        if objective is not None:
+            where.add("o.slug = ?", objective)
+        return self._page(
+            "o.slug, t.slug, t.title, t.due, r.slug",
+            "FROM tactic t JOIN objective o ON o.id = t.objective_id "
+            "LEFT JOIN responsibility r ON r.id = t.responsibility_id",
+            where,
+            "o.id, t.position, t.id",
+            offset,
+            limit,
+            lambda row: TacticRow(row[0], row[1], row[2], _date(row[3]), row[4]),
+        )
+
+    def readings(
+        self, *, kpi: str | None = None, offset: int = 0, limit: int | None = None
+    ) -> Page[ReadingRow]:
+        """The readings of current KPIs, by KPI then date; `kpi` keeps one KPI's."""
+        where = _Where("NOT k.archived")
+        if kpi is not None:
+            where.add("k.slug = ?", kpi)
+        return self._page(
+            "k.slug, m.date, m.value",
+            "FROM measurement m JOIN kpi k ON k.id = m.kpi_id",
+            where,
+            "k.slug, m.date, m.id",
+            offset,
+            limit,
+            lambda row: ReadingRow(row[0], _date(row[1]) or dt.date.min, float(row[2])),
+        )
+
+    def kpis(
+        self, *, search: str | None = None, offset: int = 0, limit: int | None = None
+    ) -> Page[KpiRow]:
+        """Current KPIs by slug with their latest reading and their progress towards the
+        first goal they measure; `search` matches slug or name. A third statement reads the
+        goals of the page's KPIs."""
+        where = _Where("NOT k.archived")
+        if search:
+            where.add(
+                "(lower(k.slug) LIKE ? ESCAPE '\\' OR lower(k.name) LIKE ? ESCAPE '\\')",
+                _like(search),
+                _like(search),
+            )
+        page = self._page(
+            "k.slug, k.name, k.unit, k.description, k.direction, last.date, m.value, "
+            "COALESCE(last.readings, 0), COALESCE(o.objectives, 0)",
+            KPIS,
+            where,
+            "k.slug",
+            offset,
+            limit,
+            lambda row: KpiRow(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                _date(row[5]),
+                None if row[6] is None else float(row[6]),
+                int(row[7]),
+                int(row[8]),
+            ),
+        )
+        if not page.items:
+            return page
+        slugs = [k.slug for k in page.items]
+        first: dict[str, GoalRow] = {}
+        for row in self._select(
+            f"SELECT {GOAL_COLUMNS} {GOALS} WHERE {_within('k.slug', slugs)} "
+            "ORDER BY x.objective_id, x.position",
+            slugs,
+        ):
+            goal = _goal(row)
+            first.setdefault(goal.kpi, goal)
+        items = tuple(
+            replace(
+                k,
+                baseline=first[k.slug].baseline,
+                target=first[k.slug].target,
+                deadline=first[k.slug].deadline,
+                progress=first[k.slug].progress,
+            )
+            if k.slug in first
+            else k
+            for k in page.items
+        )
+        return replace(page, items=items)
 
     def goals(
         self,
@@ -420,103 +513,6 @@ class Queries:
         return self._page(
             GOAL_COLUMNS, GOALS, where, "x.objective_id, x.position", offset, limit, _goal
         )
-
-    def tactics(
-        self, *, objective: str | None = None, offset: int = 0, limit: int | None = None
-    ) -> Page[TacticRow]:
-        """The tactics of the current objectives, in the team file's order, with the
-        responsibility carrying each; `objective` keeps one objective's."""
-        where = _Where("NOT o.archived")
-        if objective is not None:
-            where.add("o.slug = ?", objective)
-        return self._page(
-            "o.slug, t.slug, t.title, t.due, r.slug, r.title",
-            "FROM tactic t JOIN objective o ON o.id = t.objective_id "
-            "LEFT JOIN responsibility r ON r.id = t.responsibility_id",
-            where,
-            "o.id, t.position",
-            offset,
-            limit,
-            lambda row: TacticRow(row[0], row[1], row[2], _date(row[3]), row[4], row[5]),
-        )
-
-    def readings(
-        self, *, kpis: Sequence[str] | None = None, offset: int = 0, limit: int | None = None
-    ) -> Page[Reading]:
-        """Readings by KPI then date; `kpis` keeps these KPIs' (None: every KPI's)."""
-        where = _Where()
-        if kpis is not None:
-            if kpis:
-                where.add(_in("k.slug", kpis), *kpis)
-            else:
-                where.add("1 = 0")
-        return self._page(
-            "k.slug, m.date, m.value",
-            "FROM measurement m JOIN kpi k ON k.id = m.kpi_id",
-            where,
-            "k.slug, m.date",
-            offset,
-            limit,
-            lambda row: Reading(row[0], _date(row[1]) or dt.date.min, float(row[2])),
-        )
-
-    def kpis(
-        self, *, search: str | None = None, offset: int = 0, limit: int | None = None
-    ) -> Page[KpiRow]:
-        """Current KPIs by slug with their latest reading and their progress towards the
-        first goal they measure; `search` matches slug or name. A third statement reads the
-        goals of the page's KPIs."""
-        where = _Where("NOT k.archived")
-        if search:
-            where.add(
-                "(lower(k.slug) LIKE ? ESCAPE '\\' OR lower(k.name) LIKE ? ESCAPE '\\')",
-                _like(search),
-                _like(search),
-            )
-        page = self._page(
-            "k.slug, k.name, k.unit, k.description, last.date, m.value, "
-            "COALESCE(last.readings, 0), COALESCE(o.objectives, 0), k.direction",
-            KPIS,
-            where,
-            "k.slug",
-            offset,
-            limit,
-            lambda row: KpiRow(
-                row[0],
-                row[1],
-                row[2],
-                row[3],
-                _date(row[4]),
-                _number(row[5]),
-                int(row[6]),
-                int(row[7]),
-                row[8],
-            ),
-        )
-        if not page.items:
-            return page
-        slugs = [k.slug for k in page.items]
-        first: dict[str, GoalRow] = {}
-        for row in self._select(
-            f"SELECT {GOAL_COLUMNS} {GOALS} WHERE {_in('k.slug', slugs)} "
-            "ORDER BY x.objective_id, x.position",
-            slugs,
-        ):
-            goal = _goal(row)
-            first.setdefault(goal.kpi, goal)
-        items = tuple(
-            replace(
-                k,
-                baseline=first[k.slug].baseline,
-                target=first[k.slug].target,
-                deadline=first[k.slug].deadline,
-                progress=first[k.slug].progress,
-            )
-            if k.slug in first
-            else k
-            for k in page.items
-        )
-        return replace(page, items=items)
 
     def tasks(
         self,
@@ -679,7 +675,7 @@ class Queries:
         values = {
             key: _json(value)
             for key, value in self._select(
-                f"SELECT s.key, s.value FROM setting s WHERE {_in('s.key', keys)}", keys
+                f"SELECT s.key, s.value FROM setting s WHERE {_within('s.key', keys)}", keys
             )
         }
         spec = StrategySpec.from_settings(values)

@@ -86,7 +86,8 @@ class AssignmentRow(Result):
 
 @dataclass(frozen=True)
 class ObjectiveRow(Result):
-    """A current objective: its KPI, baseline, target and deadline, and who carries it."""
+    """A current objective: its KPI, baseline, target and deadline, who carries it, and the
+    goals and strategies written under it (its tactics: `Queries.tactics`)."""
 
     slug: str
     title: str
@@ -95,27 +96,48 @@ class ObjectiveRow(Result):
     target: float | None
     deadline: dt.date | None
     responsibility: str | None
-    goals: tuple[str, ...] = ()
-    """The goals written as text (the measured ones: `Queries.goals`)."""
-    strategies: tuple[str, ...] = ()
-    responsibility_title: str | None = None
+    goals: tuple[str, ...]
+    strategies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TacticRow(Result):
+    """A step planned towards an objective, and the responsibility whose task it becomes."""
+
+    objective: str
+    slug: str
+    title: str
+    due: dt.date | None
+    responsibility: str | None
+
+
+@dataclass(frozen=True)
+class ReadingRow(Result):
+    """One reading of a KPI."""
+
+    kpi: str
+    date: dt.date
+    value: float
 
 
 @dataclass(frozen=True)
 class KpiRow(Result):
-    """A current KPI, its latest reading, how many objectives it measures, and how far the
-    latest reading has come towards the first goal it measures (`baseline` -> `target` by
-    `deadline`, in the team file's order; `progress` in percent, from `ark.progress`)."""
+    """A current KPI, which way is better, its latest reading and how many objectives it
+    measures.
+
+    With how far the latest reading has come towards the first goal the KPI measures (in
+    `Queries.goals` order): that goal's `baseline`, `target` and `deadline`, and `progress`
+    in percent, from `ark.progress` (None when it measures none)."""
 
     slug: str
     name: str
     unit: str
     description: str
+    direction: str
     latest_date: dt.date | None
     latest_value: float | None
     readings: int
     objectives: int
-    direction: str = "higher"
     baseline: float | None = None
     target: float | None = None
     deadline: dt.date | None = None
@@ -141,27 +163,6 @@ class GoalRow(Result):
     latest_date: dt.date | None
     latest_value: float | None
     progress: float | None
-
-
-@dataclass(frozen=True)
-class Reading(Result):
-    """One reading of a KPI."""
-
-    kpi: str
-    date: dt.date
-    value: float
-
-
-@dataclass(frozen=True)
-class TacticRow(Result):
-    """A tactic of an objective, its due date and the responsibility that carries it."""
-
-    objective: str
-    slug: str
-    title: str
-    due: dt.date | None
-    responsibility: str | None
-    responsibility_title: str | None
 
 
 @dataclass(frozen=True)

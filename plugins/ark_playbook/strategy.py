@@ -36,7 +36,7 @@ from ark_playbook.pages import (
 
 
 def strategy_page(read: Queries, words: dict[str, str]) -> str:
-    """The page, from eight reads of the registry."""
+    """The page, from seven calls of the read API (fourteen statements)."""
     strategy = read.strategy()
     objectives = read.objectives().items
     goals: dict[str, list[GoalRow]] = defaultdict(list)
@@ -47,6 +47,7 @@ def strategy_page(read: Queries, words: dict[str, str]) -> str:
         tactics[t.objective].append(t)
     channels = read.channels().items
     titles = {o.slug: o.title for o in objectives}
+    carriers = {r.slug: r.title for r in read.responsibilities().items}
     out = [front_matter(words["strategy"]), f"# {words['strategy']}\n"]
     out.append(facts(strategy, words))
     out.append(f"## {words['direction']}\n")
@@ -66,7 +67,7 @@ def strategy_page(read: Queries, words: dict[str, str]) -> str:
         out.append(words["no_objectives"] + "\n")
     for o in objectives:
         carried = [c for c in channels if o.slug in c.objectives]
-        out.append(objective(o, goals[o.slug], tactics[o.slug], carried, words))
+        out.append(objective(o, goals[o.slug], tactics[o.slug], carried, carriers, words))
     return "\n".join(out)
 
 
@@ -131,12 +132,15 @@ def objective(
     goals: list[GoalRow],
     tactics: list[TacticRow],
     channels: list[ChannelRow],
+    carriers: dict[str, str],
     words: dict[str, str],
 ) -> str:
+    """An objective in OGST: its measured goals, goals, strategies and tactics, and what
+    carries it (`carriers`: responsibility slug -> title)."""
     out = [f"### {cell(o.title)}\n"]
     items = []
     if o.responsibility:
-        items.append((words["responsibility"], carrier(o.responsibility, o.responsibility_title)))
+        items.append((words["responsibility"], carrier(o.responsibility, carriers)))
     if channels:
         items.append((words["channels"], ", ".join(cell(c.name) for c in channels)))
     if items:
@@ -152,9 +156,7 @@ def objective(
             [
                 cell(t.title),
                 day(t.due, words),
-                carrier(t.responsibility, t.responsibility_title)
-                if t.responsibility
-                else words["no_carrier"],
+                carrier(t.responsibility, carriers) if t.responsibility else words["no_carrier"],
             ]
             for t in tactics
         ]
@@ -194,6 +196,6 @@ def measured(goals: list[GoalRow], words: dict[str, str]) -> str:
     return raw_table(header, rows)
 
 
-def carrier(slug: str, title: str | None) -> str:
+def carrier(slug: str, carriers: dict[str, str]) -> str:
     """A link to the responsibility that carries an objective or a tactic."""
-    return f"[{cell(title or slug)}]({responsibility_path(slug)})"
+    return f"[{cell(carriers.get(slug, slug))}]({responsibility_path(slug)})"
