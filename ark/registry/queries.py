@@ -672,8 +672,10 @@ class Queries:
     def strategy(self) -> StrategyRow:
         """The strategy's settings, and its owner's name (two statements)."""
         keys = list(STRATEGY_KEYS)
+        # A JSON string is text to decode on SQLite, and already decoded on PostgreSQL.
+        decode = json.loads if self._dialect == "sqlite" else (lambda value: value)
         values = {
-            key: _json(value)
+            key: decode(value)
             for key, value in self._select(
                 f"SELECT s.key, s.value FROM setting s WHERE {_within('s.key', keys)}", keys
             )
