@@ -550,12 +550,12 @@ def kpi_show(kpi_slug: str, db_url: str | None, as_json: bool) -> None:
         ]
         targets: list[dict[str, Any]] = [
             {
-                "objective": o.slug,
-                "baseline": o.baseline,
-                "target": o.target,
-                "deadline": o.deadline.isoformat() if o.deadline else None,
+                "objective": g.objective,
+                "baseline": g.baseline,
+                "target": g.target,
+                "deadline": g.deadline.isoformat() if g.deadline else None,
             }
-            for o in reg.objectives_for(k)
+            for g in reg.read.goals(kpi=k.slug).items
         ]
         for r in readings:
             r["progress"] = {

@@ -120,7 +120,8 @@ def kpis(
     as_csv: bool,
     db_url: str | None,
 ) -> None:
-    """List the KPIs with their latest reading and the objectives they measure."""
+    """List the KPIs with their latest reading, how far it has come from the baseline of the
+    first goal they measure towards its target, and how many objectives they measure."""
     page = read(db_url, lambda q: q.kpis(search=search, offset=offset, limit=limit or None))
     print_page(
         page,
@@ -130,8 +131,11 @@ def kpis(
             ("slug", lambda k: k.slug),
             ("name", lambda k: k.name),
             ("unit", lambda k: k.unit),
+            ("direction", lambda k: k.direction),
             ("latest", lambda k: k.latest_value),
             ("on", lambda k: k.latest_date),
+            ("target", lambda k: k.target),
+            ("progress", lambda k: None if k.progress is None else f"{k.progress:.0f}%"),
             ("objectives", lambda k: k.objectives),
         ),
         empty="no KPIs match",

@@ -85,6 +85,28 @@ class StrategySpec(Entity):
     differentiation: str = ""
     horizon_months: int = DEFAULT_HORIZON_MONTHS
 
+    @classmethod
+    def from_settings(cls, values: dict[str, Any]) -> StrategySpec:
+        """The strategy from its stored settings (key -> decoded JSON value): one reading
+        for the ORM and for the read API, which both find a missing key as its default."""
+        default = cls()
+        return cls(
+            name=values.get("name", default.name),
+            business_type=values.get("business_type"),  # None is stored as no setting
+            lang=values.get("lang", default.lang),
+            direction=values.get("direction", default.direction),
+            min_weekly_hours=float(values.get("min_weekly_hours", default.min_weekly_hours)),
+            expected_departments=tuple(values.get("expected_departments", ())),
+            owner=values.get("owner"),
+            start=dt.date.fromisoformat(values["start"]) if values.get("start") else None,
+            differentiation=values.get("differentiation", default.differentiation),
+            horizon_months=int(values.get("horizon_months", default.horizon_months)),
+        )
+
+
+# The strategy's settings, one per field (`Settings.strategy`, `Queries.strategy`).
+STRATEGY_KEYS = tuple(f.name for f in fields(StrategySpec))
+
 
 @dataclass(frozen=True)
 class DepartmentSpec(Entity):

@@ -6,8 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from ark_playbook.labels import labels
 from ark_playbook.pages import Snapshot, own_pages
+from ark_playbook.strategy import strategy_page
 
+from ark.clihelpers import read
 from ark.db import open_engine
 from ark.progress import against_direction, expected, progress
 from ark.registry.writer import transaction
@@ -83,10 +86,48 @@ def test_kpi_show_and_the_playbook_agree(ark: Ark) -> None:
 
     with transaction(open_engine(ark.db_url), write=False) as reg:
         pages = own_pages(Snapshot.read(reg), "en", lambda path: False)
+        strategy = strategy_page(reg.read, labels("en"))
     home = pages["index.md"]
     leads_part, times_part = home.split("### Faster answers")
     assert "**Progress:** 15%" in leads_part
     assert "**Progress:** 100%" in times_part
+    leads_part, times_part = strategy.split("### Faster answers")
+    assert "| 40 | 120 | Jun 30, 2099 | 52 (Nov 1, 2026) | 15% |" in leads_part
+    assert "| 240 | 60 | Jun 30, 2099 | 30 (Nov 1, 2026) | 100% |" in times_part
+
+
+def test_the_read_api_gives_each_goal_its_direction_and_progress(ark: Ark) -> None:
+    team = ark.workspace / "ark.yaml"
+    team.write_text(TWO_KPIS, encoding="utf-8")
+    ark("apply", str(team))
+    assert read(ark.db_url, lambda q: q.goals()).items[0].progress is None  # no reading yet
+    ark("kpi", "record", "leads", "52", "--date", "2026-11-01")
+    ark("kpi", "record", "response-time", "30", "--date", "2026-11-01")
+
+    goals = read(ark.db_url, lambda q: q.goals()).items
+    assert [(g.objective, g.kpi, g.direction, g.baseline, g.target) for g in goals] == [
+        ("more-leads", "leads", "higher", 40, 120),
+        ("faster", "response-time", "lower", 240, 60),
+    ]
+    assert [(g.latest_date, g.latest_value, g.progress) for g in goals] == [
+        (dt.date(2026, 11, 1), 52, 15.0),
+        (dt.date(2026, 11, 1), 30, 100.0),
+    ]
+    assert [g.objective for g in read(ark.db_url, lambda q: q.goals(kpi="leads")).items] == [
+        "more-leads"
+    ]
+    kpis = {k["slug"]: k for k in ark.json("kpis")["items"]}
+    assert (kpis["leads"]["direction"], kpis["leads"]["progress"]) == ("higher", 15.0)
+    assert (kpis["response-time"]["direction"], kpis["response-time"]["progress"]) == (
+        "lower",
+        100.0,
+    )
+    assert kpis["response-time"]["baseline"] == 240 and kpis["response-time"]["target"] == 60
+    listing = ark("kpis").output.splitlines()
+    assert "lower" in listing[2] and listing[2].split()[-2:] == ["100%", "1"], listing
+    # The transaction's read API (a hook's, the playbook's) answers the same.
+    with transaction(open_engine(ark.db_url), write=False) as reg:
+        assert reg.read.goals().items == goals
 
 
 def test_direction_round_trips_through_export(ark: Ark, tmp_path: Path) -> None:

@@ -686,6 +686,11 @@ def test_a_kpi_is_charted_against_its_target(web: Web) -> None:
     page = web.client("viewer").get("/kpis/leads").text
     assert page.count("<circle") == 2
     assert "2 reading(s) of" in page and "target 300" in page
+    # 90 of the way from 0 to 300, as `ark kpis` and the playbook say it.
+    listing = web.client("viewer").get("/kpis").text
+    assert re.search(r">Qualified leads</a>.*?<td>30%</td>", listing, re.S), listing
+    home = web.client("viewer").get("/").text
+    assert '<meter min="0" max="100" value="30.0">30%</meter>' in home
 
 
 def test_the_playbook_is_served_to_signed_in_people_only(web: Web, tmp_path: Path) -> None:

@@ -13,23 +13,33 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
+from ark.progress import progress
 from ark.registry.results import (
     AssignmentRow,
     AuditEntry,
+    ChannelRow,
     DepartmentRow,
+    GoalRow,
     HeldRole,
     KpiRow,
     ObjectiveRow,
     Page,
     PersonRow,
     ProcessRow,
+    ReadingRow,
     ResponsibilityRow,
+    SegmentRow,
+    StrategyRow,
+    TacticRow,
     TaskRow,
 )
+from ark.spec import STRATEGY_KEYS, StrategySpec
 from ark.text import normal_email
+from ark.vocabulary import Direction
 
 T = TypeVar("T")
 Run = Callable[[str, Sequence[Any]], Sequence[Sequence[Any]]]
@@ -62,9 +72,59 @@ LEFT JOIN (
 ) last ON last.kpi_id = k.id
 LEFT JOIN measurement m ON m.kpi_id = k.id AND m.date = last.date
 LEFT JOIN (
-    SELECT kpi_id, COUNT(*) AS objectives FROM objective WHERE NOT archived GROUP BY kpi_id
+    SELECT u.kpi_id, COUNT(DISTINCT u.objective_id) AS objectives FROM (
+        SELECT kpi_id, id AS objective_id FROM objective WHERE NOT archived
+        UNION ALL
+        SELECT g.kpi_id, g.objective_id FROM objective_goal g
+        JOIN objective ob ON ob.id = g.objective_id WHERE NOT ob.archived
+    ) u GROUP BY u.kpi_id
 ) o ON o.kpi_id = k.id
 """
+
+# Every measured goal of the live objectives: each objective's own KPI (position -1, no
+# title), then its measured goals (a goal with no deadline of its own has its objective's),
+# each with its KPI's latest reading.
+GOALS = """
+FROM (
+    SELECT o.id AS objective_id, -1 AS position, o.slug AS objective, '' AS title, o.kpi_id,
+        o.baseline, o.target, o.deadline
+    FROM objective o WHERE NOT o.archived AND o.kpi_id IS NOT NULL
+    UNION ALL
+    SELECT o.id, g.position, o.slug, g.title, g.kpi_id, g.baseline, g.target,
+        COALESCE(g.deadline, o.deadline)
+    FROM objective_goal g JOIN objective o ON o.id = g.objective_id WHERE NOT o.archived
+) x
+JOIN kpi k ON k.id = x.kpi_id
+LEFT JOIN (SELECT kpi_id, MAX(date) AS date FROM measurement GROUP BY kpi_id) last
+    ON last.kpi_id = k.id
+LEFT JOIN measurement m ON m.kpi_id = k.id AND m.date = last.date
+"""
+GOAL_COLUMNS = (
+    "x.objective, x.title, k.slug, k.name, k.unit, k.direction, x.baseline, x.target, "
+    "x.deadline, last.date, m.value"
+)
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _goal(row: Sequence[Any]) -> GoalRow:
+    baseline, target, latest = _number(row[6]), _number(row[7]), _number(row[10])
+    return GoalRow(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        baseline,
+        target,
+        _date(row[8]),
+        _date(row[9]),
+        latest,
+        progress(baseline, target, latest, Direction(row[5])),
+    )
 
 
 def connect(url: str) -> tuple[Any, str] | None:
@@ -115,6 +175,11 @@ def _moment(value: Any) -> dt.datetime:
 def _json(value: Any) -> Any:
     """A JSON column: text on SQLite, already decoded on PostgreSQL."""
     return json.loads(value) if isinstance(value, str) else value
+
+
+def _within(column: str, values: Sequence[Any]) -> str:
+    """`column IN (?, ...)` for these values; false for none."""
+    return f"{column} IN ({', '.join('?' * len(values))})" if values else "1 = 0"
 
 
 class _Where:
@@ -315,7 +380,8 @@ class Queries:
         if kpi is not None:
             where.add("k.slug = ?", kpi)
         return self._page(
-            "o.slug, o.title, k.slug, o.baseline, o.target, o.deadline, r.slug",
+            "o.slug, o.title, k.slug, o.baseline, o.target, o.deadline, r.slug, o.goals, "
+            "o.strategies",
             "FROM objective o LEFT JOIN kpi k ON k.id = o.kpi_id "
             "LEFT JOIN responsibility r ON r.id = o.responsibility_id",
             where,
@@ -330,13 +396,53 @@ class Queries:
                 None if row[4] is None else float(row[4]),
                 _date(row[5]),
                 row[6],
+                tuple(_json(row[7]) or ()),
+                tuple(_json(row[8]) or ()),
             ),
+        )
+
+    def tactics(
+        self, *, objective: str | None = None, offset: int = 0, limit: int | None = None
+    ) -> Page[TacticRow]:
+        """The tactics of current objectives, in the team file's order; `objective` keeps
+        one objective's."""
+        where = _Where("NOT o.archived")
+        if objective is not None:
+            where.add("o.slug = ?", objective)
+        return self._page(
+            "o.slug, t.slug, t.title, t.due, r.slug",
+            "FROM tactic t JOIN objective o ON o.id = t.objective_id "
+            "LEFT JOIN responsibility r ON r.id = t.responsibility_id",
+            where,
+            "o.id, t.position, t.id",
+            offset,
+            limit,
+            lambda row: TacticRow(row[0], row[1], row[2], _date(row[3]), row[4]),
+        )
+
+    def readings(
+        self, *, kpi: str | None = None, offset: int = 0, limit: int | None = None
+    ) -> Page[ReadingRow]:
+        """The readings of current KPIs, by KPI then date; `kpi` keeps one KPI's."""
+        where = _Where("NOT k.archived")
+        if kpi is not None:
+            where.add("k.slug = ?", kpi)
+        return self._page(
+            "k.slug, m.date, m.value",
+            "FROM measurement m JOIN kpi k ON k.id = m.kpi_id",
+            where,
+            "k.slug, m.date, m.id",
+            offset,
+            limit,
+            lambda row: ReadingRow(row[0], _date(row[1]) or dt.date.min, float(row[2])),
         )
 
     def kpis(
         self, *, search: str | None = None, offset: int = 0, limit: int | None = None
     ) -> Page[KpiRow]:
-        """Current KPIs by slug with their latest reading; `search` matches slug or name."""
+        """Current KPIs by slug with their latest reading and their progress towards the
+        first goal they measure; `search` matches slug or name. A third statement reads the
+        goals of the page's KPIs."""
         where = _Where("NOT k.archived")
         if search:
             where.add(
@@ -344,8 +450,8 @@ class Queries:
                 _like(search),
                 _like(search),
             )
-        return self._page(
-            "k.slug, k.name, k.unit, k.description, last.date, m.value, "
+        page = self._page(
+            "k.slug, k.name, k.unit, k.description, k.direction, last.date, m.value, "
             "COALESCE(last.readings, 0), COALESCE(o.objectives, 0)",
             KPIS,
             where,
@@ -357,11 +463,55 @@ class Queries:
                 row[1],
                 row[2],
                 row[3],
-                _date(row[4]),
-                None if row[5] is None else float(row[5]),
-                int(row[6]),
+                row[4],
+                _date(row[5]),
+                None if row[6] is None else float(row[6]),
                 int(row[7]),
+                int(row[8]),
             ),
+        )
+        if not page.items:
+            return page
+        slugs = [k.slug for k in page.items]
+        first: dict[str, GoalRow] = {}
+        for row in self._select(
+            f"SELECT {GOAL_COLUMNS} {GOALS} WHERE {_within('k.slug', slugs)} "
+            "ORDER BY x.objective_id, x.position",
+            slugs,
+        ):
+            goal = _goal(row)
+            first.setdefault(goal.kpi, goal)
+        items = tuple(
+            replace(
+                k,
+                baseline=first[k.slug].baseline,
+                target=first[k.slug].target,
+                deadline=first[k.slug].deadline,
+                progress=first[k.slug].progress,
+            )
+            if k.slug in first
+            else k
+            for k in page.items
+        )
+        return replace(page, items=items)
+
+    def goals(
+        self,
+        *,
+        objective: str | None = None,
+        kpi: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Page[GoalRow]:
+        """The measured goals of the current objectives, each objective's own KPI first,
+        with their progress; `objective` and `kpi` keep one objective's, one KPI's."""
+        where = _Where()
+        if objective is not None:
+            where.add("x.objective = ?", objective)
+        if kpi is not None:
+            where.add("k.slug = ?", kpi)
+        return self._page(
+            GOAL_COLUMNS, GOALS, where, "x.objective_id, x.position", offset, limit, _goal
         )
 
     def tasks(
@@ -517,6 +667,77 @@ class Queries:
             0,
             None,
             lambda row: DepartmentRow(row[0], row[1]),
+        )
+
+    def strategy(self) -> StrategyRow:
+        """The strategy's settings, and its owner's name (two statements)."""
+        keys = list(STRATEGY_KEYS)
+        # A JSON string is text to decode on SQLite, and already decoded on PostgreSQL.
+        decode = json.loads if self._dialect == "sqlite" else (lambda value: value)
+        values = {
+            key: decode(value)
+            for key, value in self._select(
+                f"SELECT s.key, s.value FROM setting s WHERE {_within('s.key', keys)}", keys
+            )
+        }
+        spec = StrategySpec.from_settings(values)
+        owner_name = None
+        if spec.owner:
+            found = self._select(
+                "SELECT c.name FROM contributor c WHERE c.email = ? AND NOT c.archived",
+                [spec.owner],
+            )
+            owner_name = found[0][0] if found else None
+        return StrategyRow(
+            spec.name,
+            spec.lang,
+            spec.business_type,
+            spec.direction,
+            spec.differentiation,
+            spec.owner,
+            owner_name,
+            spec.start,
+        )
+
+    def audience(self, *, offset: int = 0, limit: int | None = None) -> Page[SegmentRow]:
+        """The target audience's current segments, in the team file's order."""
+        return self._page(
+            'a.slug, a.name, a.description, a.participation, a."where"',
+            "FROM audience_segment a",
+            _Where("NOT a.archived"),
+            "a.id",
+            offset,
+            limit,
+            lambda row: SegmentRow(
+                row[0], row[1], row[2], tuple(_json(row[3]) or ()), tuple(_json(row[4]) or ())
+            ),
+        )
+
+    def channels(
+        self, *, kind: str | None = None, offset: int = 0, limit: int | None = None
+    ) -> Page[ChannelRow]:
+        """The social ecosystem's current channels, in the team file's order, with their
+        owners; `kind` keeps the networks, communities, profiles or platforms."""
+        where = _Where("NOT ch.archived")
+        if kind is not None:
+            where.add("ch.kind = ?", kind)
+        return self._page(
+            "ch.slug, ch.name, ch.kind, ch.purpose, ch.value, c.email, c.name, ch.objectives",
+            "FROM channel ch LEFT JOIN contributor c ON c.id = ch.owner_id",
+            where,
+            "ch.id",
+            offset,
+            limit,
+            lambda row: ChannelRow(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                row[5],
+                row[6],
+                tuple(_json(row[7]) or ()),
+            ),
         )
 
     def held_roles(

@@ -86,7 +86,8 @@ class AssignmentRow(Result):
 
 @dataclass(frozen=True)
 class ObjectiveRow(Result):
-    """A current objective: its KPI, baseline, target and deadline, and who carries it."""
+    """A current objective: its KPI, baseline, target and deadline, who carries it, and the
+    goals and strategies written under it (its tactics: `Queries.tactics`)."""
 
     slug: str
     title: str
@@ -95,20 +96,114 @@ class ObjectiveRow(Result):
     target: float | None
     deadline: dt.date | None
     responsibility: str | None
+    goals: tuple[str, ...]
+    strategies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TacticRow(Result):
+    """A step planned towards an objective, and the responsibility whose task it becomes."""
+
+    objective: str
+    slug: str
+    title: str
+    due: dt.date | None
+    responsibility: str | None
+
+
+@dataclass(frozen=True)
+class ReadingRow(Result):
+    """One reading of a KPI."""
+
+    kpi: str
+    date: dt.date
+    value: float
 
 
 @dataclass(frozen=True)
 class KpiRow(Result):
-    """A current KPI, its latest reading and how many objectives it measures."""
+    """A current KPI, which way is better, its latest reading and how many objectives it
+    measures.
+
+    With how far the latest reading has come towards the first goal the KPI measures (in
+    `Queries.goals` order): that goal's `baseline`, `target` and `deadline`, and `progress`
+    in percent, from `ark.progress` (None when it measures none)."""
 
     slug: str
     name: str
     unit: str
     description: str
+    direction: str
     latest_date: dt.date | None
     latest_value: float | None
     readings: int
     objectives: int
+    baseline: float | None = None
+    target: float | None = None
+    deadline: dt.date | None = None
+    progress: float | None = None
+
+
+@dataclass(frozen=True)
+class GoalRow(Result):
+    """A measured goal: the level a KPI must reach by a date, for an objective (its own KPI,
+    `title` empty, or one of its measured goals), with the KPI's latest reading and the share
+    of the way from baseline to target it has come, in percent (`ark.progress.progress`, so
+    in the KPI's direction: lower is better for a response time)."""
+
+    objective: str
+    title: str
+    kpi: str
+    kpi_name: str
+    unit: str
+    direction: str
+    baseline: float | None
+    target: float | None
+    deadline: dt.date | None
+    latest_date: dt.date | None
+    latest_value: float | None
+    progress: float | None
+
+
+@dataclass(frozen=True)
+class StrategyRow(Result):
+    """The strategy's own settings: where it goes, what sets it apart, who runs it (an
+    e-mail, and that person's name while they are in the team) and since when."""
+
+    name: str
+    lang: str
+    business_type: str | None
+    direction: str
+    differentiation: str
+    owner: str | None
+    owner_name: str | None
+    start: dt.date | None
+
+
+@dataclass(frozen=True)
+class SegmentRow(Result):
+    """A part of the target audience: who, how they take part, and where they are."""
+
+    slug: str
+    name: str
+    description: str
+    participation: tuple[str, ...]
+    where: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChannelRow(Result):
+    """A part of the social ecosystem: its kind, purpose, the value it serves, who owns it
+    (an e-mail and a name) and the objectives (slugs) it carries."""
+
+    slug: str
+    name: str
+    kind: str
+    purpose: str
+    value: str | None
+    owner: str | None
+    owner_name: str | None
+    objectives: tuple[str, ...]
 
 
 @dataclass(frozen=True)

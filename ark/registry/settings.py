@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Any
 
@@ -14,6 +13,7 @@ from ark.models import (
 )
 from ark.registry.base import RegistryBase
 from ark.spec import (
+    STRATEGY_KEYS,
     SectionSpec,
     StrategySpec,
 )
@@ -25,18 +25,6 @@ IDENTITY = "registry.id"
 # then: what tells an unchanged registry and the edits made since (ark/drift.py). Read
 # without the ORM by ark/quick.py.
 FILE_MARK = "file.mark"
-STRATEGY_KEYS = (
-    "name",
-    "business_type",
-    "lang",
-    "direction",
-    "min_weekly_hours",
-    "expected_departments",
-    "owner",
-    "start",
-    "differentiation",
-    "horizon_months",
-)
 
 
 class Settings(RegistryBase):
@@ -48,21 +36,7 @@ class Settings(RegistryBase):
                 select(Setting.key, Setting.value).where(Setting.key.in_(STRATEGY_KEYS))
             ).all()
         )
-        if not values:
-            return StrategySpec()
-        default = StrategySpec()
-        return StrategySpec(
-            name=values.get("name", default.name),
-            business_type=values.get("business_type"),  # None is stored as no setting
-            lang=values.get("lang", default.lang),
-            direction=values.get("direction", default.direction),
-            min_weekly_hours=float(values.get("min_weekly_hours", default.min_weekly_hours)),
-            expected_departments=tuple(values.get("expected_departments", ())),
-            owner=values.get("owner"),
-            start=dt.date.fromisoformat(values["start"]) if values.get("start") else None,
-            differentiation=values.get("differentiation", default.differentiation),
-            horizon_months=int(values.get("horizon_months", default.horizon_months)),
-        )
+        return StrategySpec.from_settings(values)
 
     def _set_strategy(self, strategy: StrategySpec) -> None:
         values = strategy.as_dict(keep_defaults=True)

@@ -49,6 +49,7 @@ PROCESS_PAGE = "processes/{slug}.md"
 ROSTER_PAGE = "team/{slug}.md"
 RACI_PAGE = "raci/{slug}.md"
 PERSON_PAGE = "people/{slug}.md"
+STRATEGY_PAGE = "strategy.md"
 NEXT_TASKS = 10
 SPLIT_AT = 60
 UNESCAPED_BAR = re.compile(r"(?<!\\)\|")
@@ -171,6 +172,7 @@ def home(snapshot: Snapshot, words: dict[str, str]) -> str:
     out = [front_matter(words["home"]), f"# {cell(title)}\n"]
     direction = block(strategy.direction) if strategy.direction else words["no_direction"] + "\n"
     out.append(f"## {words['direction']}\n\n{direction}")
+    out.append(f"[{words['whole_strategy']}]({STRATEGY_PAGE})\n")
     out.append(f"## {words['objectives']}\n")
     if not snapshot.objectives:
         out.append(words["no_objectives"] + "\n")

@@ -31,12 +31,14 @@ from ark_playbook.figures import CHART, FLOW, chart_fence, flow_fence
 from ark_playbook.labels import labels
 from ark_playbook.pages import (
     PROCESS_PAGE,
+    STRATEGY_PAGE,
     Snapshot,
     department_path,
     own_pages,
     responsibility_path,
     team_navigation,
 )
+from ark_playbook.strategy import strategy_page
 
 
 class Slugged(Protocol):
@@ -135,6 +137,7 @@ def render(registry: Registry, lang: str, pm: pluggy.PluginManager) -> Site:
     contributed = contributed_pages(registry, lang, pm)
     snapshot = Snapshot.read(registry)
     own = own_pages(snapshot, lang, known=contributed.__contains__)
+    own[STRATEGY_PAGE] = strategy_page(registry.read, labels(lang))
     for path, (plugin, _) in contributed.items():
         if path in own or path == TAGS_PAGE:
             raise ArkError(
@@ -172,7 +175,7 @@ def navigation(
     files: dict[str, bytes],
     contributed: dict[str, tuple[str, str]],
 ) -> list[Any]:
-    """The site's menu: the strategy, the team, responsibilities (each with its processes),
+    """The site's menu: home, the strategy, the team, responsibilities (each with its processes),
     departments, then what plugins contributed (grouped by their top folder), then the tag
     index. Entries are sorted by title, as readers look for them.
 
@@ -181,6 +184,7 @@ def navigation(
     words = labels(lang)
     nav: list[Any] = [
         {words["home"]: "index.md"},
+        {words["strategy"]: STRATEGY_PAGE},
         {words["team"]: team_navigation(snapshot, words)},
     ]
     grouped: set[str] = set()

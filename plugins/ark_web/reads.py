@@ -118,21 +118,13 @@ class KpiRow:
     readings: tuple[tuple[dt.date, float], ...]
     targets: tuple[Target, ...]
     version: int
+    progress: float | None
+    """Percent of the way from the first goal's baseline to its target, in the KPI's
+    direction (the read API's, from `ark.progress`, as the CLI and the playbook show it)."""
 
     @property
     def latest(self) -> tuple[dt.date, float] | None:
         return self.readings[-1] if self.readings else None
-
-    @property
-    def progress(self) -> float | None:
-        """The latest reading as a share of the way from baseline to the first target."""
-        target = next((t for t in self.targets if t.target is not None), None)
-        if target is None or target.target is None or self.latest is None:
-            return None
-        start = target.baseline or 0.0
-        if target.target == start:
-            return None
-        return (self.latest[1] - start) / (target.target - start)
 
 
 @dataclass(frozen=True)
@@ -267,6 +259,7 @@ def _kpi_rows(registry: Registry, slugs: list[str] | None = None) -> list[KpiRow
                     for o in registry.objectives_for(row)
                 ),
                 audit.version(registry, "measurement", f"{k.slug}/", prefix=True),
+                k.progress,
             )
         )
     return out
