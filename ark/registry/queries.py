@@ -672,8 +672,9 @@ class Queries:
     def strategy(self) -> StrategyRow:
         """The strategy's settings, and its owner's name (two statements)."""
         keys = list(STRATEGY_KEYS)
-        # A JSON string is text to decode on SQLite, and already decoded on PostgreSQL.
-        decode = json.loads if self._dialect == "sqlite" else (lambda value: value)
+        # A JSON string is text to decode on SQLite (where a bare number comes back as a
+        # number: the column's affinity is NUMERIC), and already decoded on PostgreSQL.
+        decode = _json if self._dialect == "sqlite" else (lambda value: value)
         values = {
             key: decode(value)
             for key, value in self._select(
