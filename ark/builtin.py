@@ -11,21 +11,40 @@ from typing import TYPE_CHECKING
 from ark.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    import click
-
     from ark.checks import Check
+    from ark.clihelpers import ArkGroup
     from ark.jobs.model import Job
     from ark.spec import SectionSchema
     from ark.templates import Template
 
 
 @hookimpl
-def ark_register_commands(cli: click.Group) -> None:
-    from ark.jobs.cli import digest, jobs, worker
-    from ark.people_commands import import_people, person
-
-    for command in (person, import_people, worker, jobs, digest):
-        cli.add_command(command)
+def ark_register_commands(cli: ArkGroup) -> None:
+    for name, target, short_help in (
+        (
+            "person",
+            "ark.people_commands:person",
+            "Move a contributor to another department, or offboard one who leaves.",
+        ),
+        (
+            "import",
+            "ark.people_commands:import_people",
+            "Add or update the contributors listed in the CSV FILE, in one transaction.",
+        ),
+        (
+            "worker",
+            "ark.jobs.cli:worker",
+            "Run the background jobs (planning, Jira sync, playbook, reminders) until stopped.",
+        ),
+        (
+            "jobs",
+            "ark.jobs.cli:jobs",
+            "List the background jobs: last run, result and next run (in the strategy's time "
+            "zone).",
+        ),
+        ("digest", "ark.jobs.cli:digest", "Turn EMAIL's weekly digest of tasks on or off."),
+    ):
+        cli.add_lazy_command(name, target, short_help)
 
 
 @hookimpl

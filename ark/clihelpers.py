@@ -40,20 +40,59 @@ class ArkGroup(click.Group):
     surface from any command's first look at it; it gets the same one-line treatment.
 
     It also adds the plugins' commands only when a name is not a core command's (or the list
-    is shown): `ark who`, run many times a day, never loads the plugins.
+    is shown): `ark who`, run many times a day, never loads the plugins. And a command added
+    with `add_lazy_command` is imported only when it is the one run (as `flask` and `pip` do):
+    `ark jira sync` imports no other plugin's command line, and `ark --help` none at all.
     """
 
     plugin_commands_added = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, tuple[str, str]] = {}
+
+    def add_lazy_command(self, name: str, target: str, short_help: str) -> None:
+        """Add the command `target` ("module:attribute") under `name`, imported on first use;
+        `short_help` is its line in `ark --help` (tests/test_startup.py keeps it the
+        command's own)."""
+        self.lazy[name] = (target, short_help)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        found = super().get_command(ctx, cmd_name)
+        found = super().get_command(ctx, cmd_name) or self._load(cmd_name)
         if found is None and self.add_plugin_commands():
-            found = super().get_command(ctx, cmd_name)
+            found = super().get_command(ctx, cmd_name) or self._load(cmd_name)
         return found
+
+    def _load(self, name: str) -> click.Command | None:
+        if name not in self.lazy:
+            return None
+        import importlib
+
+        module, _, attribute = self.lazy.pop(name)[0].partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        self.add_command(command, name)
+        return command
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self.add_plugin_commands()
-        return super().list_commands(ctx)
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of `ark --help` as click writes it, the lazy commands' lines
+        taken from their registration instead of an import."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names), default=0)
+        rows = []
+        for name in names:
+            if name in self.lazy:  # shortened as click shortens a command's own help
+                command: click.Command | None = click.Command(name, help=self.lazy[name][1])
+            else:
+                command = super().get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def add_plugin_commands(self) -> bool:
         """Add every plugin's commands, once; whether any were added now."""

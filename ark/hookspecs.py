@@ -16,9 +16,8 @@ import pluggy
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import click
-
     from ark.checks import Check
+    from ark.clihelpers import ArkGroup
     from ark.demo import DemoContext
     from ark.jobs.model import Job
     from ark.notify import Message
@@ -32,13 +31,15 @@ hookimpl = pluggy.HookimplMarker("ark")
 
 
 @hookspec(historic=True)
-def ark_register_commands(cli: click.Group) -> None:
+def ark_register_commands(cli: ArkGroup) -> None:
     """Add commands (or groups) to the `ark` command line.
 
-    :param cli: the top-level click group; call `cli.add_command(...)` or use
-        `@cli.command()`. Import heavy libraries inside the command, not at module level,
-        so `ark --help` stays fast. Historic: a plugin registered after the commands were
-        gathered is called at once on registration.
+    :param cli: the top-level click group. Prefer
+        `cli.add_lazy_command(NAME, "module:command", SHORT_HELP)`: the module is imported
+        only when that command runs, so `ark --help` and the other commands stay fast.
+        `cli.add_command(...)` and `@cli.command()` work too. Either way, import heavy
+        libraries inside the command, not at module level. Historic: a plugin registered
+        after the commands were gathered is called at once on registration.
     """
 
 

@@ -18,9 +18,8 @@ from ark import hookspecs
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import click
-
     from ark.checks import Check
+    from ark.clihelpers import ArkGroup
     from ark.demo import DemoContext
     from ark.jobs.model import Job
     from ark.notify import Message
@@ -66,7 +65,7 @@ class Hooks:
         """Whether any plugin implements the hook `name` (an event nobody hears costs nothing)."""
         return bool(getattr(self.pm.hook, name).get_hookimpls())
 
-    def ark_register_commands(self, cli: click.Group) -> None:
+    def ark_register_commands(self, cli: ArkGroup) -> None:
         """Historic: a plugin registered later (a test's) adds its commands on registration."""
         self.pm.hook.ark_register_commands.call_historic(kwargs={"cli": cli})
 

@@ -49,7 +49,9 @@ NO_REGISTRY = {("playbook", "serve"), ("playbook", "build"), ("demo",), ("serve"
 
 
 def leaves(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
-    for name, command in sorted(group.commands.items()):
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
         if isinstance(command, click.Group):
             yield from leaves(command, (*path, name))
         else:

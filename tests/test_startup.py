@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 HEAVY = (
@@ -31,13 +32,15 @@ def imported(
     env: dict[str, str] | None = None,
     watched: tuple[str, ...] = HEAVY,
 ) -> list[str]:
-    """The `watched` (heavy) top-level modules a whole `ark ARGS` process imported."""
+    """The `watched` modules (heavy libraries, by their top-level name) that a whole
+    `ark ARGS` process imported."""
     probe = (
         "import json, sys, runpy\n"
         f"sys.argv = ['ark', *{args!r}]\n"
         "try:\n    runpy.run_module('ark', run_name='__main__')\n"
         "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
-        f"print('HEAVY', json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & {set(watched)!r})))"
+        "names = {*sys.modules, *(m.split('.')[0] for m in sys.modules)}\n"
+        f"print('HEAVY', json.dumps(sorted(names & {set(watched)!r})))"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],
@@ -70,3 +73,42 @@ def test_a_core_command_loads_no_plugin(team: Path, db_url: str, tmp_path: Path)
     env = {"ARK_DATABASE_URL": db_url}
     assert imported(["who", "listening"], tmp_path, env, plugins) == []
     assert set(imported(["process", "--help"], tmp_path, env, plugins)) >= {"ark_processes"}
+
+
+LAZY = (
+    "ark.people_commands",
+    "ark.jobs.cli",
+    "ark_jira.cli",
+    "ark_playbook.cli",
+    "ark_processes.cli",
+    "ark_web.cli",
+)
+
+
+def test_help_imports_no_command_module(tmp_path: Path) -> None:
+    """`ark --help` lists the lazy commands from their registration, importing none."""
+    assert imported(["--help"], tmp_path, watched=LAZY) == []
+
+
+def test_a_plugin_command_imports_its_own_module_alone(tmp_path: Path) -> None:
+    found = imported(["jira", "--help"], tmp_path, watched=LAZY)
+    assert found == ["ark_jira.cli"]
+
+
+def test_the_lazy_lines_are_the_commands_own() -> None:
+    """The help `ark --help` shows for a lazy command is the one the command gives, once
+    imported: the line registered with it has not drifted from its docstring."""
+    from click.testing import CliRunner
+
+    from ark.cli import cli
+    from ark.clihelpers import ArkGroup
+
+    fresh = ArkGroup("ark", commands=dict(cli.commands))
+    runner = CliRunner()
+    listed = runner.invoke(fresh, ["--help"], terminal_width=200).output
+    assert {"person", "jira", "serve"} <= set(fresh.lazy)
+    for name in list(fresh.lazy):
+        assert fresh.get_command(click.Context(fresh), name) is not None
+    assert not fresh.lazy
+    assert runner.invoke(fresh, ["--help"], terminal_width=200).output == listed
+    assert "Publish the registry as the team's playbook" in listed

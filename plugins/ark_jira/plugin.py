@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import click
-
 from ark.hookspecs import hookimpl
 
 if TYPE_CHECKING:
+    from ark.clihelpers import ArkGroup
     from ark.demo import DemoContext
     from ark.jobs.model import Job
     from ark.registry.writer import Registry
@@ -17,10 +16,12 @@ if TYPE_CHECKING:
 
 
 @hookimpl
-def ark_register_commands(cli: click.Group) -> None:
-    from ark_jira.cli import jira
-
-    cli.add_command(jira)
+def ark_register_commands(cli: ArkGroup) -> None:
+    cli.add_lazy_command(
+        "jira",
+        "ark_jira.cli:jira",
+        "Populate the team's Jira board with Ark's tasks, and pull their status back.",
+    )
 
 
 @hookimpl

@@ -5,20 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import click
-
 from ark.hookspecs import hookimpl
 
 if TYPE_CHECKING:
+    from ark.clihelpers import ArkGroup
     from ark.demo import DemoContext
     from ark.jobs.model import Job
 
 
 @hookimpl
-def ark_register_commands(cli: click.Group) -> None:
-    from ark_playbook.cli import playbook
-
-    cli.add_command(playbook)
+def ark_register_commands(cli: ArkGroup) -> None:
+    cli.add_lazy_command(
+        "playbook",
+        "ark_playbook.cli:playbook",
+        "Publish the registry as the team's playbook: an MkDocs site.",
+    )
 
 
 @hookimpl(trylast=True)

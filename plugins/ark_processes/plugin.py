@@ -12,16 +12,19 @@ from ark.hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from ark.checks import Check
+    from ark.clihelpers import ArkGroup
     from ark.demo import DemoContext
     from ark.registry.events import TaskChange
     from ark.registry.writer import Registry
 
 
 @hookimpl
-def ark_register_commands(cli: click.Group) -> None:
-    from ark_processes.cli import process
-
-    cli.add_command(process)
+def ark_register_commands(cli: ArkGroup) -> None:
+    cli.add_lazy_command(
+        "process",
+        "ark_processes.cli:process",
+        "Documented processes: Markdown files recorded as revisions in the registry.",
+    )
 
 
 @hookimpl

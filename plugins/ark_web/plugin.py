@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import click
-
 from ark.hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from ark.clihelpers import ArkGroup
     from ark.demo import DemoContext
     from ark.spec import SectionSchema
 
 
 @hookimpl
-def ark_register_commands(cli: click.Group) -> None:
-    from ark_web.cli import serve, user
-
-    cli.add_command(serve)
-    cli.add_command(user)
+def ark_register_commands(cli: ArkGroup) -> None:
+    cli.add_lazy_command(
+        "serve",
+        "ark_web.cli:serve",
+        "Serve the workspace in the browser (pages and the /api/v1 JSON API).",
+    )
+    cli.add_lazy_command(
+        "user", "ark_web.cli:user", "Accounts of the people who sign in to `ark serve`."
+    )
 
 
 @hookimpl
