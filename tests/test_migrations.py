@@ -220,6 +220,9 @@ def test_data_written_with_the_oldest_schema_survives_every_upgrade(
         "status": "done",
         "assignee": "bruno@acme.test",
         "due": "2026-03-08",
+        "period": "2026-W10",
+        "external_key": None,
+        "assignee_name": "Bruno López",
     }
     readings = ark.json("kpi", "show", "followers")
     assert readings["readings"] == [
