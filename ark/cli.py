@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,12 +20,17 @@ from ark.clihelpers import (
     on_option,
     parse_date,
     print_json,
+    read,
     registry,
 )
-from ark.errors import ArkError
+from ark.errors import ArkError, NotFound
 from ark.lists import COMMANDS as LIST_COMMANDS
 from ark.params import NOTE, Number
 from ark.vocabulary import LANGUAGES, BusinessType, Role, TaskStatus
+
+if TYPE_CHECKING:
+    from ark.registry.queries import Queries
+    from ark.registry.results import AssignmentRow, Page, TaskRow
 
 
 @click.group(cls=ArkGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -263,15 +268,15 @@ def unassign(
             click.echo(f"{a.contributor.email} is no longer {a.role} for {responsibility}")
 
 
-def _assignment_json(a: Any) -> dict[str, Any]:
+def _assignment_json(a: AssignmentRow) -> dict[str, Any]:
     return {
-        "contributor": a.contributor.email,
-        "name": a.contributor.name,
-        "responsibility": a.responsibility.slug,
-        "role": str(a.role),
+        "contributor": a.email,
+        "name": a.name,
+        "responsibility": a.responsibility,
+        "role": a.role,
         "hours": a.hours,
-        "from": a.valid_from.isoformat(),
-        "to": a.valid_to.isoformat() if a.valid_to else None,
+        "from": a.since.isoformat(),
+        "to": a.until.isoformat() if a.until else None,
     }
 
 
@@ -287,14 +292,15 @@ def who(responsibility: str, db_url: str | None, as_json: bool) -> None:
     data = quick_who(db_url or default_url(create=False), responsibility)
     if data is None:
         with registry(db_url, write=False) as reg:
-            r = reg.responsibility(responsibility)
-            data = {
-                "responsibility": responsibility,
-                "title": r.title,
-                "assignments": [
-                    _assignment_json(a) for a in reg.current_assignments(responsibility=r)
-                ],
-            }
+            found = reg.read.responsibilities(slug=responsibility).items
+            held = reg.read.assignments(responsibility=responsibility).items
+        if not found:
+            raise NotFound.responsibility(responsibility)
+        data = {
+            "responsibility": responsibility,
+            "title": found[0].title,
+            "assignments": [_assignment_json(a) for a in held],
+        }
     if as_json:
         print_json(data)
         return
@@ -314,24 +320,31 @@ def who(responsibility: str, db_url: str | None, as_json: bool) -> None:
 @json_option
 def show(email: str, db_url: str | None, as_json: bool) -> None:
     """A contributor: department, capacity and current roles."""
-    with registry(db_url, write=False) as reg:
-        c = reg.contributor(email)
-        rows = [_assignment_json(a) for a in reg.current_assignments(contributor=c)]
-    total = sum(a["hours"] for a in rows)
+    people, held, departments = read(
+        db_url,
+        lambda q: (q.people(email=email), q.assignments(person=email), q.departments()),
+    )
+    if not people.items:
+        raise NotFound.contributor(email)
+    c = people.items[0]
+    rows = [_assignment_json(a) for a in held.items]
     if as_json:
         print_json(
             {
                 "email": c.email,
                 "name": c.name,
-                "department": c.department.slug,
+                "department": c.department,
                 "capacity": c.capacity,
-                "assigned_hours": total,
+                "assigned_hours": c.assigned_hours,
                 "jira_user": c.jira_user,
                 "assignments": rows,
             }
         )
         return
-    click.echo(f"{c.name} <{c.email}>, {c.department.name}; {total:g} of {c.capacity:g} h a week")
+    department = next((d.name for d in departments.items if d.slug == c.department), c.department)
+    click.echo(
+        f"{c.name} <{c.email}>, {department}; {c.assigned_hours:g} of {c.capacity:g} h a week"
+    )
     for a in rows:
         click.echo(
             f"  {a['role']:<12} {a['responsibility']:<28} {a['hours']:>5g} h  since {a['from']}"
@@ -344,8 +357,16 @@ def show(email: str, db_url: str | None, as_json: bool) -> None:
 @json_option
 def history(responsibility: str, db_url: str | None, as_json: bool) -> None:
     """Who held which role on RESPONSIBILITY, from when to when."""
-    with registry(db_url, write=False) as reg:
-        rows = [_assignment_json(a) for a in reg.history(reg.responsibility(responsibility))]
+    found, held = read(
+        db_url,
+        lambda q: (
+            q.responsibilities(slug=responsibility, limit=0),
+            q.assignments(responsibility=responsibility, history=True),
+        ),
+    )
+    if not found.total:
+        raise NotFound.responsibility(responsibility)
+    rows = [_assignment_json(a) for a in held.items]
     if as_json:
         print_json(rows)
         return
@@ -459,43 +480,51 @@ def tasks_list(
     db_url: str | None,
     as_json: bool,
 ) -> None:
-    """List tasks, by due date."""
+    """List tasks, by due date (undated last)."""
     from ark.registry.base import current_actor
 
     if mine and assignee:
         raise click.UsageError("use --mine or --assignee, not both")
+    if mine:
+        assignee = current_actor()
     today = dt.date.today()
-    window: dict[str, dt.date] = {}
+    due_from = due_by = None
     if due == "this-week":
-        monday = today - dt.timedelta(days=today.weekday())
-        window = {"due_from": monday, "due_until": monday + dt.timedelta(days=6)}
+        due_from = today - dt.timedelta(days=today.weekday())
+        due_by = due_from + dt.timedelta(days=6)
     elif due == "overdue":
-        window = {"due_before": today}
-    with registry(db_url, write=False) as reg:
-        if mine:
-            assignee = current_actor()
-            if reg.find_contributor(assignee) is None:
-                raise ArkError(
-                    f"--mine: ARK_USER is {assignee!r}, which is no contributor's e-mail",
-                    hint="set ARK_USER to your e-mail, or use --assignee EMAIL",
-                )
-        rows = [
-            _task_json(t)
-            for t in reg.tasks(
-                status=TaskStatus(status) if status else None,
+        due_by = today - dt.timedelta(days=1)
+
+    def query(q: Queries) -> tuple[bool, bool, Page[TaskRow]]:
+        return (
+            responsibility is None or q.responsibilities(slug=responsibility, limit=0).total > 0,
+            assignee is None or q.people(email=assignee, limit=0).total > 0,
+            q.tasks(
+                status=status,
                 responsibility=responsibility,
                 assignee=assignee,
                 open_only=due is not None,
-                **window,
-            )
-        ]
-    if as_json:
-        print_json(rows)
-        return
-    for t in rows:
-        click.echo(
-            f"{t['due'] or '':<10}  {t['status']:<11} {t['key']:<36} {t['assignee'] or '(nobody)'}"
+                due_from=due_from,
+                due_by=due_by,
+            ),
         )
+
+    responsibility_known, assignee_known, page = read(db_url, query)
+    if not responsibility_known and responsibility is not None:
+        raise NotFound.responsibility(responsibility)
+    if not assignee_known and assignee is not None:
+        if mine:
+            raise ArkError(
+                f"--mine: ARK_USER is {assignee!r}, which is no contributor's e-mail",
+                hint="set ARK_USER to your e-mail, or use --assignee EMAIL",
+            )
+        raise NotFound.contributor(assignee)
+    if as_json:
+        print_json([t.as_json() for t in page.items])
+        return
+    for t in page.items:
+        due_on = t.due.isoformat() if t.due else ""
+        click.echo(f"{due_on:<10}  {t.status:<11} {t.key:<36} {t.assignee or '(nobody)'}")
 
 
 @tasks.command("set")
@@ -541,34 +570,40 @@ def kpi_show(kpi_slug: str, db_url: str | None, as_json: bool) -> None:
     baselines to their targets."""
     from ark.i18n import N_, render, unit, value
     from ark.progress import progress
+    from ark.vocabulary import Direction
 
     with registry(db_url, write=False) as reg:
         lang = reg.strategy().lang
-        k = reg.kpi(kpi_slug)
-        readings: list[dict[str, Any]] = [
-            {"date": m.date.isoformat(), "value": m.value} for m in reg.readings(k)
-        ]
-        targets: list[dict[str, Any]] = [
-            {
-                "objective": g.objective,
-                "baseline": g.baseline,
-                "target": g.target,
-                "deadline": g.deadline.isoformat() if g.deadline else None,
-            }
-            for g in reg.read.goals(kpi=k.slug).items
-        ]
-        for r in readings:
-            r["progress"] = {
-                t["objective"]: progress(t["baseline"], t["target"], r["value"], k.direction)
-                for t in targets
-            }
+        found = reg.read.kpis(slug=kpi_slug).items
+        measured = reg.read.readings(kpis=[kpi_slug]).items
+        goals = reg.read.goals(kpi=kpi_slug).items
+    if not found:
+        raise NotFound.kpi(kpi_slug)
+    k = found[0]
+    readings: list[dict[str, Any]] = [
+        {"date": m.date.isoformat(), "value": m.value} for m in measured
+    ]
+    targets: list[dict[str, Any]] = [
+        {
+            "objective": g.objective,
+            "baseline": g.baseline,
+            "target": g.target,
+            "deadline": g.deadline.isoformat() if g.deadline else None,
+        }
+        for g in goals
+    ]
+    for r in readings:
+        r["progress"] = {
+            t["objective"]: progress(t["baseline"], t["target"], r["value"], Direction(k.direction))
+            for t in targets
+        }
     if as_json:
         print_json(
             {
                 "kpi": kpi_slug,
                 "name": k.name,
                 "unit": k.unit,
-                "direction": str(k.direction),
+                "direction": k.direction,
                 "readings": readings,
                 "targets": targets,
             }
@@ -640,10 +675,8 @@ def calendar_list(
     as_json: bool,
 ) -> None:
     """List the calendar's entries by date."""
-    with registry(db_url, write=False) as reg:
-        rows = [
-            _entry_json(e) for e in reg.calendar(start=start, until=until, department=department)
-        ]
+    page = read(db_url, lambda q: q.calendar(start=start, until=until, department=department))
+    rows = [e.as_json() for e in page.items]
     if as_json:
         print_json(rows)
         return

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ark.text import normal_email
+
 
 class ArkError(Exception):
     """A failure with a hint; exit code 1 unless a subclass says otherwise."""
@@ -24,6 +26,26 @@ class ArkError(Exception):
 
 class NotFound(ArkError):
     """A slug or e-mail that names nothing in the registry."""
+
+    @classmethod
+    def contributor(cls, email: str) -> NotFound:
+        """No current contributor has this e-mail: the hint finds those with a like one."""
+        return cls(
+            f"no contributor {normal_email(email)!r} in the registry",
+            hint=f"see `ark people --search {email.strip().split('@')[0]}`",
+        )
+
+    @classmethod
+    def responsibility(cls, slug: str) -> NotFound:
+        return cls(f"no responsibility {slug!r} in the registry", hint="see `ark responsibilities`")
+
+    @classmethod
+    def kpi(cls, slug: str) -> NotFound:
+        return cls(f"no KPI {slug!r} in the registry", hint="see `ark kpis`")
+
+    @classmethod
+    def task(cls, key: str) -> NotFound:
+        return cls(f"no task {key!r}", hint="see `ark tasks list`")
 
 
 class Conflict(ArkError):

@@ -10,11 +10,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
 from ark.clihelpers import read
 from ark.db import open_engine
+from ark.errors import NotFound
 from ark.registry.queries import Queries
+from ark.registry.results import TaskLinkRow
 from ark.registry.writer import transaction
 from ark.vocabulary import Role
 from tests.conftest import Ark
@@ -160,10 +163,21 @@ def _everything(q: Queries) -> list[Any]:
         q.goals(kpi="leads", limit=1),
         q.tactics(),
         q.readings(),
-        q.readings(kpi="leads", limit=2),
+        q.readings(kpis=["leads"], limit=2),
         q.strategy(),  # two: the settings, the owner's name
         q.audience(),
         q.channels(kind="profile"),
+        q.people(email="Ana@acme.test"),
+        q.calendar(start=dt.date(2020, 1, 1), until=dt.date(2099, 1, 1), department="sales"),
+        q.links("jira", tasks=["listening/2026-W10"]),
+        q.responsibilities(slug="listening"),
+        q.assignments(),
+        q.assignments(responsibility="listening", history=True),
+        q.kpis(slug="k1"),  # three
+        q.tasks(key="r1/2026-W10"),
+        q.tasks(open_only=True, due_by=dt.date(2099, 1, 1)),
+        q.mirrored_tasks("jira"),
+        q.links("jira"),
     ]
 
 
@@ -211,6 +225,7 @@ def team_of(size: int) -> str:
         lines += [
             f"  - slug: r{i}",
             f"    title: R {i}",
+            "    cadence: weekly",
             f"    kpis: [k{i}]",
             "    assignments:",
             f"      - {{contributor: p{i}@acme.test, role: accountable, hours: 1}}",
@@ -248,24 +263,29 @@ def test_each_read_runs_a_fixed_number_of_statements_whatever_the_team_size(
         team = ark.workspace / f"team-{size}.yaml"
         team.write_text(team_of(size), encoding="utf-8")
         ark("apply", str(team), "--db", url)
+        ark("tasks", "plan", "--from", "2026-03-02", "--until", "2026-03-15", "--db", url)
         engine = open_engine(url)
         with transaction(engine) as reg:
             for i in range(size):
                 reg.record_kpi(f"k{i}", 3)
+            reg.set_links("jira", {f"r{i}/2026-W10": (f"ARK-{i}", {}) for i in range(size)})
         with transaction(engine, write=False) as reg:
             reg.session.connection()  # the transaction's own statements are not the reads'
             with counting(engine) as seen:
                 pages = _everything(reg.read)
-        counts.append((len(seen), pages[0].total, pages[8].total))
+        totals = [getattr(page, "total", None) for page in pages]
+        counts.append((len(seen), totals[0], totals[8], totals[-5:]))
         engine.dispose()
-    assert counts == [(33, 3, 6), (33, 60, 120)]  # people; measured goals
+    # 27 reads: two each, three for each kpis(); people; measured goals; one KPI, one task,
+    # the due tasks, what Jira mirrors (each responsibility's two weeks and its tactic,
+    # undated), links
+    assert counts == [(56, 3, 6, [1, 1, 6, 9, 3]), (56, 60, 120, [1, 1, 120, 180, 60])]
 
 
 def test_tasks_read_with_their_links(ark: Ark, team: Path) -> None:
     ark("tasks", "plan", "--from", "2026-03-02", "--until", "2026-03-15")
     with transaction(open_engine(ark.db_url)) as reg:
-        task = reg.task("listening/2026-W10")
-        reg.link_task(task, "jira", "ARK-7", {})
+        reg.link_task("listening/2026-W10", "jira", "ARK-7", {})
     page = read(ark.db_url, lambda q: q.tasks(responsibility="listening", linked_to="jira"))
     assert [(t.key, t.assignee, t.due, t.external_key) for t in page.items] == [
         ("listening/2026-W10", "bruno@acme.test", dt.date(2026, 3, 8), "ARK-7"),
@@ -276,6 +296,46 @@ def test_tasks_read_with_their_links(ark: Ark, team: Path) -> None:
     )
     assert [t.key for t in due.items] == ["listening/2026-W10"]
     assert read(ark.db_url, lambda q: q.tasks(status="done")).total == 0
+
+
+def test_what_jira_mirrors_and_the_links_written_by_task_key(ark: Ark, team: Path) -> None:
+    ark("tasks", "plan", "--from", "2026-03-02", "--until", "2026-03-15")
+    ark("tasks", "set", "listening/2026-W10", "done")
+    ark("tasks", "set", "listening/2026-W11", "done")
+    with transaction(open_engine(ark.db_url)) as reg:
+        reg.link_task("listening/2026-W11", "jira", "ARK-7", {"status": "done"})
+        reg.link_pending("jira", {"kpi-report/2026-03": {"marker": "m"}})
+        with pytest.raises(NotFound, match="no task 'nope'"):
+            reg.set_links("jira", {"nope": ("ARK-9", {})})
+    mirrored = {t.key: t for t in read(ark.db_url, lambda q: q.mirrored_tasks("jira")).items}
+    open_tasks = read(ark.db_url, lambda q: q.tasks(open_only=True)).items
+    # every open task, and a done one only while it has an issue
+    assert set(mirrored) == {t.key for t in open_tasks} | {"listening/2026-W11"}
+    done = mirrored["listening/2026-W11"]
+    assert (done.status, done.responsibility_title, done.department, done.assignee) == (
+        "done",
+        "Social listening",
+        "marketing",
+        "bruno@acme.test",
+    )
+    assert read(ark.db_url, lambda q: q.links("jira")).items == (
+        TaskLinkRow("kpi-report/2026-03", None, {"marker": "m"}),
+        TaskLinkRow("listening/2026-W11", "ARK-7", {"status": "done"}),
+    )
+    log = read(ark.db_url, lambda q: q.audit_log(entity="task", action="link")).items
+    assert [(e.key, e.after) for e in log] == [
+        ("listening/2026-W11", {"system": "jira", "key": "ARK-7"})
+    ]
+
+
+def test_show_history_and_tasks_list_word_what_they_do_not_find(ark: Ark, team: Path) -> None:
+    assert "no responsibility 'nope'" in ark("history", "nope", code=1).output
+    assert (
+        "no responsibility 'nope'"
+        in ark("tasks", "list", "--responsibility", "nope", code=1).output
+    )
+    assert "no contributor 'x@y.z'" in ark("tasks", "list", "--assignee", "X@y.z", code=1).output
+    assert ark.json("show", " Bruno@ACME.test")["email"] == "bruno@acme.test"
 
 
 def test_not_found_hints_point_to_the_lists(ark: Ark, team: Path) -> None:

@@ -21,6 +21,7 @@ from ark.db import (
     upgrade,
 )
 from ark.models import AuditRecord
+from ark.registry.results import TaskLinkRow
 from ark.registry.writer import transaction
 from tests.conftest import Ark
 
@@ -219,6 +220,9 @@ def test_data_written_with_the_oldest_schema_survives_every_upgrade(
         "status": "done",
         "assignee": "bruno@acme.test",
         "due": "2026-03-08",
+        "period": "2026-W10",
+        "external_key": None,
+        "assignee_name": "Bruno López",
     }
     readings = ark.json("kpi", "show", "followers")
     assert readings["readings"] == [
@@ -228,9 +232,9 @@ def test_data_written_with_the_oldest_schema_survives_every_upgrade(
 
     with transaction(first_revision_registry, write=False) as reg:
         assert reg.task("listening/2026-W10").note == "sent to sales"
-        assert {t: (link.external_key, link.data) for t, link in reg.links("jira").items()} == {
-            1: ("ARK-7", {"hash": "abc"})
-        }
+        assert reg.read.links("jira").items == (
+            TaskLinkRow("listening/2026-W10", "ARK-7", {"hash": "abc"}),
+        )
         (record,) = reg.session.scalars(select(AuditRecord))
         assert (record.actor, record.action, record.entity_key) == (
             "ana",

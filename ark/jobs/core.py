@@ -15,7 +15,7 @@ from ark.jobs.config import AutomationConfig
 from ark.jobs.model import Job, JobContext, Schedule
 from ark.notify import Message
 from ark.periods import period_of
-from ark.vocabulary import Cadence, Level, TaskStatus
+from ark.vocabulary import Cadence, Level
 
 if TYPE_CHECKING:
     from ark.registry.writer import Registry
@@ -78,11 +78,12 @@ def reminders(context: JobContext) -> str:
     messages: list[Message] = []
     with context.transaction(write=False) as registry:
         accountable = _accountable(registry)
-        for task in registry.tasks():
-            owner = accountable.get(task.responsibility.slug)
-            if task.status is TaskStatus.DONE or task.due is None or task.due >= today or not owner:
+        overdue = registry.read.tasks(open_only=True, due_by=today - dt.timedelta(days=1))
+        for task in overdue.items:
+            owner = accountable.get(task.responsibility)
+            if not owner:
                 continue
-            who = task.assignee.name if task.assignee else "nobody"
+            who = task.assignee_name or "nobody"
             messages.append(
                 Message(
                     event=f"overdue/{task.key}",
@@ -129,12 +130,10 @@ def digest(context: JobContext) -> str:
     with context.transaction(write=False) as registry:
         off = digest_off(registry)
         names = {}
-        for task in registry.tasks():
-            if task.status is TaskStatus.DONE or task.assignee is None or task.due is None:
-                continue
-            if task.due <= week.end and task.assignee.email not in off:
-                mine[task.assignee.email].append(task)
-                names[task.assignee.email] = task.assignee.name
+        for task in registry.read.tasks(open_only=True, due_by=week.end).items:
+            if task.assignee is not None and task.assignee not in off:
+                mine[task.assignee].append(task)
+                names[task.assignee] = task.assignee_name
     messages = []
     for email, tasks in sorted(mine.items()):
         overdue = [_line(t) for t in tasks if t.due < today]

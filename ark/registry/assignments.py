@@ -34,14 +34,6 @@ class Assignments(Tasks):
             query = query.where(Assignment.contributor_id == contributor.id)
         return list(self.session.scalars(query.order_by(Assignment.role, Assignment.id)))
 
-    def history(self, responsibility: Responsibility) -> list[Assignment]:
-        query = (
-            select(Assignment)
-            .where(Assignment.responsibility_id == responsibility.id)
-            .order_by(Assignment.valid_from, Assignment.id)
-        )
-        return list(self.session.scalars(query))
-
     def assign(
         self,
         email: str,

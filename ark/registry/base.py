@@ -135,40 +135,39 @@ class RegistryBase:
 
     # -- lookups ---------------------------------------------------------------------------
 
-    def _one(self, model: Any, column: Any, value: str, what: str, listing: str) -> Any:
-        row = self.session.scalars(
+    def _find(self, model: Any, column: Any, value: str) -> Any:
+        """The current (unarchived) row whose `column` is `value`, or None."""
+        return self.session.scalars(
             select(model).where(column == value, model.archived.is_(False))
         ).first()
+
+    def _one(self, model: Any, column: Any, value: str, what: str, listing: str) -> Any:
+        row = self._find(model, column, value)
         if row is None:
             raise NotFound(f"no {what} {value!r} in the registry", hint=f"see `{listing}`")
         return row
 
     def find_contributor(self, email: str) -> Contributor | None:
         """The current contributor with this e-mail, or None."""
-        return self.session.scalars(
-            select(Contributor).where(
-                Contributor.email == email.lower(), Contributor.archived.is_(False)
-            )
-        ).first()
+        found: Contributor | None = self._find(Contributor, Contributor.email, normal_email(email))
+        return found
 
     def contributor(self, email: str) -> Contributor:
-        row: Contributor = self._one(
-            Contributor,
-            Contributor.email,
-            normal_email(email),
-            "contributor",
-            f"ark people --search {email.split('@')[0]}",
-        )
+        row = self.find_contributor(email)
+        if row is None:
+            raise NotFound.contributor(email)
         return row
 
     def responsibility(self, slug: str) -> Responsibility:
-        row: Responsibility = self._one(
-            Responsibility, Responsibility.slug, slug, "responsibility", "ark responsibilities"
-        )
+        row: Responsibility | None = self._find(Responsibility, Responsibility.slug, slug)
+        if row is None:
+            raise NotFound.responsibility(slug)
         return row
 
     def kpi(self, slug: str) -> Kpi:
-        row: Kpi = self._one(Kpi, Kpi.slug, slug, "KPI", "ark kpis")
+        row: Kpi | None = self._find(Kpi, Kpi.slug, slug)
+        if row is None:
+            raise NotFound.kpi(slug)
         return row
 
     def audit_count(self) -> int:

@@ -25,24 +25,6 @@ DRAFT_DAYS = 7  # a draft is due a week before the piece is published
 class Calendar(Tasks):
     """Reading, adding, moving and planning the editorial calendar's entries."""
 
-    def calendar(
-        self,
-        *,
-        start: dt.date | None = None,
-        until: dt.date | None = None,
-        department: str | None = None,
-    ) -> list[CalendarEntry]:
-        query = select(CalendarEntry).order_by(CalendarEntry.date, CalendarEntry.id)
-        if start is not None:
-            query = query.where(CalendarEntry.date >= start)
-        if until is not None:
-            query = query.where(CalendarEntry.date <= until)
-        if department is not None:
-            query = query.join(Department, Department.id == CalendarEntry.department_id).where(
-                Department.slug == department
-            )
-        return list(self.session.scalars(query))
-
     def calendar_entry(self, number: int) -> CalendarEntry:
         row = self.session.get(CalendarEntry, number)
         if row is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from ark.vocabulary import Role, TaskStatus
@@ -28,6 +29,7 @@ class TaskChange:
     status: TaskStatus
     assignee: str | None
     by: str
+    at: dt.datetime  # when: for a status pulled back from Jira, when it moved there
     note: str = ""
 
 

@@ -1,4 +1,4 @@
-"""KPI readings and the objectives a KPI measures."""
+"""KPI readings, recorded (they are read through the read API: `readings`)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,13 @@ import datetime as dt
 from sqlalchemy import select
 
 from ark.models import (
-    Kpi,
     Measurement,
-    Objective,
 )
 from ark.registry.base import RegistryBase
 
 
 class Kpis(RegistryBase):
-    """Recording and reading KPI measurements."""
+    """Recording KPI measurements."""
 
     def record_kpi(self, slug: str, value: float, on: dt.date | None = None) -> Measurement:
         kpi = self.kpi(slug)
@@ -36,17 +34,3 @@ class Kpis(RegistryBase):
             {"value": value},
         )
         return row
-
-    def readings(self, kpi: Kpi) -> list[Measurement]:
-        return list(
-            self.session.scalars(
-                select(Measurement).where(Measurement.kpi_id == kpi.id).order_by(Measurement.date)
-            )
-        )
-
-    def objectives_for(self, kpi: Kpi) -> list[Objective]:
-        return list(
-            self.session.scalars(
-                select(Objective).where(Objective.kpi_id == kpi.id, Objective.archived.is_(False))
-            )
-        )

@@ -21,11 +21,13 @@ from ark.progress import progress
 from ark.registry.results import (
     AssignmentRow,
     AuditEntry,
+    CalendarRow,
     ChannelRow,
     DepartmentRow,
     GoalRow,
     HeldRole,
     KpiRow,
+    MirroredTask,
     ObjectiveRow,
     Page,
     PersonRow,
@@ -35,6 +37,7 @@ from ark.registry.results import (
     SegmentRow,
     StrategyRow,
     TacticRow,
+    TaskLinkRow,
     TaskRow,
 )
 from ark.spec import STRATEGY_KEYS, StrategySpec
@@ -244,6 +247,7 @@ class Queries:
     def people(
         self,
         *,
+        email: str | None = None,
         department: str | None = None,
         responsibility: str | None = None,
         search: str | None = None,
@@ -251,9 +255,12 @@ class Queries:
         offset: int = 0,
         limit: int | None = None,
     ) -> Page[PersonRow]:
-        """Current contributors by e-mail; `responsibility` keeps those holding a role on it,
-        `search` matches e-mail or name, `over_capacity` those assigned more than they have."""
+        """Current contributors by e-mail; `email` keeps that one, `responsibility` those
+        holding a role on it, `search` matches e-mail or name, `over_capacity` those assigned
+        more than they have."""
         where = _Where("NOT c.archived")
+        if email is not None:
+            where.add("c.email = ?", normal_email(email))
         if department is not None:
             where.add("d.slug = ?", department)
         if responsibility is not None:
@@ -287,6 +294,7 @@ class Queries:
     def responsibilities(
         self,
         *,
+        slug: str | None = None,
         department: str | None = None,
         component: str | None = None,
         cadence: str | None = None,
@@ -296,9 +304,12 @@ class Queries:
         offset: int = 0,
         limit: int | None = None,
     ) -> Page[ResponsibilityRow]:
-        """Current responsibilities by slug; `person` keeps those the e-mail holds a role on,
-        `unowned` those with no accountable person, `search` matches slug or title."""
+        """Current responsibilities by slug; `slug` keeps that one, `person` those the e-mail
+        holds a role on, `unowned` those with no accountable person, `search` matches slug or
+        title."""
         where = _Where("NOT r.archived")
+        if slug is not None:
+            where.add("r.slug = ?", slug)
         if department is not None:
             where.add("d.slug = ?", department)
         if component is not None:
@@ -322,7 +333,7 @@ class Queries:
             )
         return self._page(
             "r.slug, r.title, r.component, r.cadence, d.slug, acc.email, "
-            "COALESCE(n.people, 0), COALESCE(n.hours, 0), r.kpis",
+            "COALESCE(n.people, 0), COALESCE(n.hours, 0), r.kpis, r.description",
             RESPONSIBILITIES,
             where,
             "r.slug",
@@ -338,6 +349,7 @@ class Queries:
                 int(row[6]),
                 float(row[7]),
                 tuple(_json(row[8]) or ()),
+                row[9],
             ),
         )
 
@@ -347,28 +359,36 @@ class Queries:
         responsibility: str | None = None,
         person: str | None = None,
         role: str | None = None,
+        history: bool = False,
         offset: int = 0,
         limit: int | None = None,
     ) -> Page[AssignmentRow]:
         """Current assignments by responsibility, role, then start; filters keep one
-        responsibility's, one person's (an e-mail), or one role's."""
-        where = _Where("a.valid_to IS NULL")
+        responsibility's, one person's (an e-mail), or one role's. `history` gives ended
+        ones too, by start: who held what, from when to when."""
+        where = _Where() if history else _Where("a.valid_to IS NULL")
         if responsibility is not None:
             where.add("r.slug = ?", responsibility)
         if person is not None:
-            where.add("c.email = ?", person.lower())
+            where.add("c.email = ?", normal_email(person))
         if role is not None:
             where.add("a.role = ?", role)
         return self._page(
-            "r.slug, c.email, c.name, a.role, a.hours, a.valid_from",
+            "r.slug, c.email, c.name, a.role, a.hours, a.valid_from, a.valid_to",
             "FROM assignment a JOIN responsibility r ON r.id = a.responsibility_id "
             "JOIN contributor c ON c.id = a.contributor_id",
             where,
-            "r.slug, a.role, a.id",
+            "a.valid_from, a.id" if history else "r.slug, a.role, a.id",
             offset,
             limit,
             lambda row: AssignmentRow(
-                row[0], row[1], row[2], row[3], float(row[4]), _date(row[5]) or dt.date.min
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                float(row[4]),
+                _date(row[5]) or dt.date.min,
+                _date(row[6]),
             ),
         )
 
@@ -421,12 +441,12 @@ class Queries:
         )
 
     def readings(
-        self, *, kpi: str | None = None, offset: int = 0, limit: int | None = None
+        self, *, kpis: Sequence[str] | None = None, offset: int = 0, limit: int | None = None
     ) -> Page[ReadingRow]:
-        """The readings of current KPIs, by KPI then date; `kpi` keeps one KPI's."""
+        """The readings of current KPIs, by KPI then date; `kpis` keeps these KPIs'."""
         where = _Where("NOT k.archived")
-        if kpi is not None:
-            where.add("k.slug = ?", kpi)
+        if kpis is not None:
+            where.add(_within("k.slug", kpis), *kpis)
         return self._page(
             "k.slug, m.date, m.value",
             "FROM measurement m JOIN kpi k ON k.id = m.kpi_id",
@@ -438,12 +458,19 @@ class Queries:
         )
 
     def kpis(
-        self, *, search: str | None = None, offset: int = 0, limit: int | None = None
+        self,
+        *,
+        slug: str | None = None,
+        search: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
     ) -> Page[KpiRow]:
         """Current KPIs by slug with their latest reading and their progress towards the
-        first goal they measure; `search` matches slug or name. A third statement reads the
-        goals of the page's KPIs."""
+        first goal they measure; `slug` keeps that one, `search` matches slug or name. A
+        third statement reads the goals of the page's KPIs."""
         where = _Where("NOT k.archived")
+        if slug is not None:
+            where.add("k.slug = ?", slug)
         if search:
             where.add(
                 "(lower(k.slug) LIKE ? ESCAPE '\\' OR lower(k.name) LIKE ? ESCAPE '\\')",
@@ -523,13 +550,14 @@ class Queries:
         due_by: dt.date | None = None,
         due_from: dt.date | None = None,
         open_only: bool = False,
+        key: str | None = None,
         linked_to: str | None = None,
         offset: int = 0,
         limit: int | None = None,
     ) -> Page[TaskRow]:
         """Tasks by due date then key; `due_by` keeps those due on or before the day,
-        `due_from` on or after it, `open_only` those not done; `linked_to` (a system,
-        `jira`) fills each task's `external_key` there, if any."""
+        `due_from` on or after it, `open_only` those not done, `key` that one task;
+        `linked_to` (a system, `jira`) fills each task's `external_key` there, if any."""
         where = _Where()
         source = (
             "FROM task t JOIN responsibility r ON r.id = t.responsibility_id "
@@ -542,23 +570,84 @@ class Queries:
         if responsibility is not None:
             where.add("r.slug = ?", responsibility)
         if assignee is not None:
-            where.add("c.email = ?", assignee.lower())
+            where.add("c.email = ?", normal_email(assignee))
         if due_by is not None:
-            where.add("t.due <= ?", due_by.isoformat() if self._dialect == "sqlite" else due_by)
+            where.add("t.due <= ?", self._day(due_by))
         if due_from is not None:
-            where.add("t.due >= ?", due_from.isoformat() if self._dialect == "sqlite" else due_from)
+            where.add("t.due >= ?", self._day(due_from))
         if open_only:
             where.add("t.status <> 'done'")
+        if key is not None:
+            where.add("t.key = ?", key)
         return self._page(
-            "t.key, t.title, r.slug, t.status, c.email, t.due, t.period, l.external_key",
+            "t.key, t.title, r.slug, t.status, c.email, t.due, t.period, l.external_key, c.name",
             source,
             where,
             "t.due IS NULL, t.due, t.key",  # undated last, on both backends
             offset,
             limit,
             lambda row: TaskRow(
-                row[0], row[1], row[2], row[3], row[4], _date(row[5]), row[6], row[7]
+                row[0], row[1], row[2], row[3], row[4], _date(row[5]), row[6], row[7], row[8]
             ),
+        )
+
+    def mirrored_tasks(
+        self, system: str, *, offset: int = 0, limit: int | None = None
+    ) -> Page[MirroredTask]:
+        """What another system (`jira`) mirrors: every open task and every task already linked
+        there, in the order they were planned (so its copies are numbered in that order)."""
+        where = _Where()
+        where.add(
+            "(t.status <> 'done' OR EXISTS (SELECT 1 FROM task_link l "
+            "WHERE l.task_id = t.id AND l.system = ?))",
+            system,
+        )
+        return self._page(
+            "t.key, t.title, t.status, t.due, r.slug, r.title, d.slug, d.name, c.email, "
+            "c.jira_user, t.note",
+            "FROM task t JOIN responsibility r ON r.id = t.responsibility_id "
+            "LEFT JOIN department d ON d.id = r.department_id "
+            "LEFT JOIN contributor c ON c.id = t.assignee_id",
+            where,
+            "t.id",
+            offset,
+            limit,
+            lambda row: MirroredTask(
+                row[0],
+                row[1],
+                row[2],
+                _date(row[3]),
+                row[4],
+                row[5],
+                row[6],
+                row[7],
+                row[8],
+                row[9],
+                row[10],
+            ),
+        )
+
+    def links(
+        self,
+        system: str,
+        *,
+        tasks: Sequence[str] | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Page[TaskLinkRow]:
+        """Tasks' links to another system (`jira`) by task key; `tasks` keeps these tasks'."""
+        where = _Where("l.system = ?")
+        where.params.append(system)
+        if tasks is not None:
+            where.add(_within("t.key", tasks), *tasks)
+        return self._page(
+            "t.key, l.external_key, l.data",
+            "FROM task_link l JOIN task t ON t.id = l.task_id",
+            where,
+            "t.key",
+            offset,
+            limit,
+            lambda row: TaskLinkRow(row[0], row[1], dict(_json(row[2]) or {})),
         )
 
     def processes(
@@ -657,16 +746,59 @@ class Queries:
             ),
         )
 
+    def calendar(
+        self,
+        *,
+        start: dt.date | None = None,
+        until: dt.date | None = None,
+        department: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Page[CalendarRow]:
+        """The editorial calendar by date; `start` and `until` keep the pieces published
+        on or after, on or before these days, `department` those it contributes."""
+        where = _Where()
+        if start is not None:
+            where.add("e.date >= ?", self._day(start))
+        if until is not None:
+            where.add("e.date <= ?", self._day(until))
+        if department is not None:
+            where.add("d.slug = ?", department)
+        return self._page(
+            "e.id, e.date, e.topic, ch.slug, d.slug, c.email, e.draft_due, e.status, ch.name, "
+            "d.name, c.name",
+            "FROM calendar_entry e LEFT JOIN channel ch ON ch.id = e.channel_id "
+            "LEFT JOIN department d ON d.id = e.department_id "
+            "LEFT JOIN contributor c ON c.id = e.contributor_id",
+            where,
+            "e.date, e.id",
+            offset,
+            limit,
+            lambda row: CalendarRow(
+                int(row[0]),
+                _date(row[1]) or dt.date.min,
+                row[2],
+                row[3],
+                row[4],
+                row[5],
+                _date(row[6]),
+                row[7],
+                row[8],
+                row[9],
+                row[10],
+            ),
+        )
+
     def departments(self) -> Page[DepartmentRow]:
         """Current departments by name."""
         return self._page(
-            "d.slug, d.name",
+            "d.slug, d.name, d.description",
             "FROM department d",
             _Where("NOT d.archived"),
             "d.name",
             0,
             None,
-            lambda row: DepartmentRow(row[0], row[1]),
+            lambda row: DepartmentRow(row[0], row[1], row[2]),
         )
 
     def strategy(self) -> StrategyRow:
@@ -751,12 +883,8 @@ class Queries:
         matrix; None: everyone, every responsibility), whatever the team's size."""
         where = _Where("a.valid_to IS NULL")
         for column, values in (("r.slug", responsibilities), ("c.email", people)):
-            if values is None:
-                continue
-            if not values:
-                where.add("1 = 0")
-            else:
-                where.add(f"{column} IN ({', '.join('?' * len(values))})", *values)
+            if values is not None:
+                where.add(_within(column, values), *values)
         return self._page(
             "r.slug, c.email, a.role, a.hours, a.valid_from",
             "FROM assignment a JOIN responsibility r ON r.id = a.responsibility_id "
@@ -767,6 +895,10 @@ class Queries:
             None,
             lambda row: HeldRole(row[0], row[1], row[2], float(row[3]), _date(row[4])),
         )
+
+    def _day(self, day: dt.date) -> Any:
+        """A day as the backend compares it with a date column (SQLite keeps dates as text)."""
+        return day.isoformat() if self._dialect == "sqlite" else day
 
     def _day_start(self, day: dt.date) -> Any:
         """Midnight UTC of `day` as the backend compares it (SQLite keeps timestamps as text)."""

@@ -70,11 +70,13 @@ class ResponsibilityRow(Result):
     people: int
     hours: float
     kpis: tuple[str, ...]
+    description: str
 
 
 @dataclass(frozen=True)
 class AssignmentRow(Result):
-    """A current assignment: who holds which role on which responsibility, and since when."""
+    """An assignment: who holds (or held) which role on which responsibility, from when to
+    when (`until` is None while it is current)."""
 
     responsibility: str
     email: str
@@ -82,6 +84,7 @@ class AssignmentRow(Result):
     role: str
     hours: float
     since: dt.date
+    until: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -208,7 +211,8 @@ class ChannelRow(Result):
 
 @dataclass(frozen=True)
 class TaskRow(Result):
-    """A task, its owner, and its key in another system when asked for (`linked_to`)."""
+    """A task, its owner (e-mail and name), and its key in another system when asked for
+    (`linked_to`)."""
 
     key: str
     title: str
@@ -217,7 +221,36 @@ class TaskRow(Result):
     assignee: str | None
     due: dt.date | None
     period: str | None
-    external_key: str | None = None
+    external_key: str | None
+    assignee_name: str | None
+
+
+@dataclass(frozen=True)
+class MirroredTask(Result):
+    """A task as another system's copy of it needs it (a Jira issue): its responsibility's
+    title, its department, its assignee's user in Jira, and its note."""
+
+    key: str
+    title: str
+    status: str
+    due: dt.date | None
+    responsibility: str
+    responsibility_title: str
+    department: str | None
+    department_name: str | None
+    assignee: str | None
+    assignee_jira_user: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class TaskLinkRow(Result):
+    """A task's link to its copy in another system: the copy's key there (None while a
+    create sent there has not been answered) and what the plugin keeps about it."""
+
+    task: str
+    external_key: str | None
+    data: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -254,11 +287,30 @@ class AuditEntry(Result):
 
 
 @dataclass(frozen=True)
+class CalendarRow(Result):
+    """A piece in the editorial calendar: when, where, what, who contributes it (a person, or
+    else a department), when its draft is due, and how far it has come."""
+
+    id: int
+    date: dt.date
+    topic: str
+    channel: str | None
+    department: str | None
+    contributor: str | None
+    draft_due: dt.date | None
+    status: str
+    channel_name: str | None
+    department_name: str | None
+    contributor_name: str | None
+
+
+@dataclass(frozen=True)
 class DepartmentRow(Result):
     """A current department."""
 
     slug: str
     name: str
+    description: str
 
 
 @dataclass(frozen=True)

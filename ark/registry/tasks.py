@@ -122,40 +122,10 @@ class Tasks(Settings):
             self.emit(self._task_change("planned", task))
         return tasks
 
-    def tasks(
-        self,
-        *,
-        status: TaskStatus | None = None,
-        responsibility: str | None = None,
-        assignee: str | None = None,
-        open_only: bool = False,
-        due_before: dt.date | None = None,
-        due_from: dt.date | None = None,
-        due_until: dt.date | None = None,
-    ) -> list[Task]:
-        """Tasks by due date; `open_only` leaves out done ones, `due_before` keeps those due
-        before that day, `due_from` and `due_until` those due in that span (both days in)."""
-        query = select(Task).order_by(Task.due, Task.key)
-        if status is not None:
-            query = query.where(Task.status == status)
-        if open_only:
-            query = query.where(Task.status != TaskStatus.DONE)
-        if due_before is not None:
-            query = query.where(Task.due < due_before)
-        if due_from is not None:
-            query = query.where(Task.due >= due_from)
-        if due_until is not None:
-            query = query.where(Task.due <= due_until)
-        if responsibility is not None:
-            query = query.where(Task.responsibility_id == self.responsibility(responsibility).id)
-        if assignee is not None:
-            query = query.where(Task.assignee_id == self.contributor(assignee).id)
-        return list(self.session.scalars(query))
-
     def task(self, key: str) -> Task:
         row = self.session.scalars(select(Task).where(Task.key == key)).first()
         if row is None:
-            raise NotFound(f"no task {key!r}", hint="see `ark tasks list`")
+            raise NotFound.task(key)
         return row
 
     def set_task_status(
@@ -223,6 +193,7 @@ class Tasks(Settings):
             task.status,
             task.assignee.email if task.assignee else None,
             by or self.actor,
+            task.updated_at,
             note,
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -13,10 +13,10 @@ from ark.clihelpers import db_option, engine_for, json_option, print_json
 from ark.errors import ArkError
 
 if TYPE_CHECKING:
+    from ark.registry.results import MirroredTask
     from ark.registry.writer import Registry
     from ark_jira.board import Board
     from ark_jira.config import JiraConfig
-    from ark_jira.fields import TaskRow
     from ark_jira.sync import Transaction
 
 
@@ -103,7 +103,7 @@ def jira_check(db_url: str | None, as_json: bool) -> None:
         sys.exit(1)
 
 
-def tasks_to_mirror(tx: Transaction) -> tuple[list[TaskRow], list[str]]:
+def tasks_to_mirror(tx: Transaction) -> tuple[Sequence[MirroredTask], list[str]]:
     """The tasks to mirror, and the departments (by name) their issues need."""
     from ark_jira.sync import load_tasks
 

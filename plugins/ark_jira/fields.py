@@ -8,9 +8,9 @@ same comparison everywhere.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
+from ark.registry.results import MirroredTask
 from ark_jira.config import MANAGED_LABEL, JiraConfig
 
 PLANNING_FIELDS = ("summary", "description", "assignee", "duedate", "labels", "components")
@@ -24,26 +24,8 @@ def marker(registry_id: str, task_key: str) -> str:
     return "ark-" + hashlib.sha1(f"{registry_id}:{task_key}".encode()).hexdigest()[:12]
 
 
-@dataclass(frozen=True)
-class TaskRow:
-    """A task with what its issue needs, read in one query."""
-
-    id: int
-    key: str
-    title: str
-    status: str
-    due: str | None
-    responsibility: str
-    responsibility_title: str
-    department: str | None
-    department_name: str | None
-    assignee: str | None
-    assignee_jira: str | None
-    note: str
-
-
 def desired_view(
-    task: TaskRow, config: JiraConfig, users: dict[str, str], registry_id: str
+    task: MirroredTask, config: JiraConfig, users: dict[str, str], registry_id: str
 ) -> View:
     labels = {MANAGED_LABEL, marker(registry_id, task.key), *config.labels}
     components: list[str] = []
@@ -59,7 +41,7 @@ def desired_view(
             "assignee, due date and labels of this issue; change them in Ark."
         ),
         "assignee": users.get(task.assignee or ""),
-        "duedate": task.due,
+        "duedate": task.due.isoformat() if task.due else None,
         "labels": sorted(labels),
         "components": sorted(components),
     }

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from ark.errors import ArkError
+from ark.registry.results import MirroredTask
 from ark_jira.board import Board, status_matches
-from ark_jira.fields import TaskRow
 from ark_jira.transport import JiraRequestError
 from ark_jira.users import resolve
 
@@ -28,7 +28,7 @@ class Problem:
 
 
 def preflight(
-    board: Board, tasks: list[TaskRow], departments: list[str], users: dict[str, str]
+    board: Board, tasks: Sequence[MirroredTask], departments: list[str], users: dict[str, str]
 ) -> list[Problem]:
     """Every problem at once: connection, project, issue type, fields, users, statuses;
     `users` are the remembered look-ups the sync would use (each is checked to exist)."""
@@ -169,9 +169,11 @@ def _components(board: Board, departments: list[str], project: dict[str, Any]) -
     ]
 
 
-def _users(board: Board, tasks: list[TaskRow], cache: dict[str, str]) -> list[Problem]:
+def _users(board: Board, tasks: Sequence[MirroredTask], cache: dict[str, str]) -> list[Problem]:
     problems = []
-    overrides = {t.assignee: t.assignee_jira for t in tasks if t.assignee and t.assignee_jira}
+    overrides = {
+        t.assignee: t.assignee_jira_user for t in tasks if t.assignee and t.assignee_jira_user
+    }
     for email, user in sorted(overrides.items()):
         if not board.user_exists(user):
             problems.append(

@@ -11,23 +11,19 @@ issue by key is not lagged). Only an intent whose issue is found nowhere is crea
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
-
-from ark.models import Contributor, Department, Responsibility, Task, TaskLink
+from ark.registry.results import MirroredTask, TaskLinkRow
 from ark.registry.writer import Registry
 from ark.vocabulary import TaskStatus
 from ark_jira.board import BULK_LIMIT, Board, BulkRefused, Created, status_matches
 from ark_jira.config import MANAGED_LABEL, JiraConfig
 from ark_jira.fields import (
     PLANNING_FIELDS,
-    TaskRow,
     View,
     desired_view,
     issue_number,
@@ -83,20 +79,20 @@ class Pull:
 
 @dataclass
 class SyncChangeSet:
-    creates: list[tuple[TaskRow, View]] = field(default_factory=list)
+    creates: list[tuple[MirroredTask, View]] = field(default_factory=list)
     updates: list[Update] = field(default_factory=list)
     transitions: list[Transition] = field(default_factory=list)
     pulls: list[Pull] = field(default_factory=list)
-    # Link data to record without writing to Jira (first sight of an issue's status): task id
-    # -> the keys to merge into the link's data.
-    baselines: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Link data to record without writing to Jira (first sight of an issue's status): task
+    # key -> the keys to merge into the link's data.
+    baselines: dict[str, dict[str, Any]] = field(default_factory=dict)
     unchanged: int = 0
     problems: list[str] = field(default_factory=list)
     # Tasks whose create an interrupted run sent (the real sync reconciles them first).
     interrupted: set[str] = field(default_factory=set)
     # Tasks without a link whose issue is on the board (a registry rebuilt, a link lost):
-    # task id -> (task, issue, link data).
-    adopts: dict[int, tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
+    # task key -> (issue, link data).
+    adopts: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     targets: dict[TaskStatus, str] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
@@ -111,7 +107,7 @@ class SyncChangeSet:
             + sum(1 for p in self.pulls if p.conflict),
         }
 
-    def after_create(self) -> list[TaskRow]:
+    def after_create(self) -> list[MirroredTask]:
         """New issues start in the workflow's first status: these then move to their own."""
         return [t for t, _ in self.creates if t.status != TaskStatus.TODO]
 
@@ -130,7 +126,7 @@ class SyncChangeSet:
                 f"+ create {task.key}: {view['summary']!r} -> {who}, "
                 f"due {view['duedate'] or '-'}{then}{maybe if task.key in self.interrupted else ''}"
             )
-        for task_key, issue, _ in self.adopts.values():
+        for task_key, (issue, _) in self.adopts.items():
             yield f"= adopt {issue} ({task_key}): it carries this task's marker label"
         for u in self.updates:
             yield f"~ update {u.issue} ({u.task})"
@@ -156,7 +152,7 @@ class SyncChangeSet:
     def as_json(self) -> dict[str, Any]:
         return {
             "counts": self.counts(),
-            "adopt": [{"task": t, "issue": i} for t, i, _ in self.adopts.values()],
+            "adopt": [{"task": t, "issue": i} for t, (i, _) in self.adopts.items()],
             "create": [
                 {"task": t.key, "assignee": t.assignee, "status": t.status, "fields": v}
                 for t, v in self.creates
@@ -198,48 +194,9 @@ class Summary:
         return dict(self.__dict__)
 
 
-def load_tasks(registry: Registry) -> list[TaskRow]:
+def load_tasks(registry: Registry) -> tuple[MirroredTask, ...]:
     """Tasks to mirror: every open task, and every task that already has an issue."""
-    linked = select(TaskLink.task_id).where(TaskLink.system == SYSTEM)
-    owner = aliased(Contributor)
-    rows = registry.session.execute(
-        select(
-            Task.id,
-            Task.key,
-            Task.title,
-            Task.status,
-            Task.due,
-            Responsibility.slug,
-            Responsibility.title,
-            Department.slug,
-            Department.name,
-            owner.email,
-            owner.jira_user,
-            Task.note,
-        )
-        .join(Responsibility, Responsibility.id == Task.responsibility_id)
-        .outerjoin(Department, Department.id == Responsibility.department_id)
-        .outerjoin(owner, owner.id == Task.assignee_id)
-        .where((Task.status != TaskStatus.DONE) | Task.id.in_(linked))
-        .order_by(Task.id)
-    )
-    return [
-        TaskRow(
-            r[0],
-            r[1],
-            r[2],
-            str(r[3]),
-            r[4].isoformat() if r[4] else None,
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-            r[9],
-            r[10],
-            r[11],
-        )
-        for r in rows
-    ]
+    return registry.read.mirrored_tasks(SYSTEM).items
 
 
 def jira_to_ark(config: JiraConfig, status: dict[str, Any]) -> TaskStatus | None:
@@ -252,7 +209,7 @@ def jira_to_ark(config: JiraConfig, status: dict[str, Any]) -> TaskStatus | None
 
 
 class Syncer:
-    """One sync run: `plan()` reads, `run()` writes; both report through `progress`."""
+    """One sync run: `changeset()` reads, `run()` writes; both report through `progress`."""
 
     def __init__(
         self,
@@ -274,12 +231,12 @@ class Syncer:
         self.desired: dict[str, View] = {}
         self.created: dict[str, str] = {}
         self.missing_users: set[str] = set()  # Jira users a write said do not exist
-        self.identity = ""  # the registry's, read by `plan()`
+        self.identity = ""  # the registry's, read by `changeset()`
 
     # -- users --------------------------------------------------------------------------------
 
     def users(
-        self, registry: Registry, tasks: list[TaskRow], problems: list[str]
+        self, registry: Registry, tasks: Sequence[MirroredTask], problems: list[str]
     ) -> dict[str, str]:
         """Contributor e-mail -> Jira user id (see `ark_jira.users`); look-ups remembered."""
         cache = remembered(registry, self.config.server)
@@ -308,7 +265,7 @@ class Syncer:
         """Find the issues of intents left by an interrupted run, and adopt them."""
         with self.transaction() as registry:
             links = _links(registry)
-        pending = {str(data["marker"]): tid for tid, (key, data) in links.items() if key is None}
+        pending = {str(data["marker"]): task for task, (key, data) in links.items() if key is None}
         if not pending:
             return
         floor = min(int(data.get("floor", 0)) for key, data in links.values() if key is None)
@@ -326,9 +283,7 @@ class Syncer:
         if missing:
             found.update(self._probe(floor + 1, missing, known))
         with self.transaction() as registry:
-            for label, task_id in pending.items():
-                task = registry.session.get(Task, task_id)
-                assert task is not None
+            for label, task in pending.items():
                 if label in found:
                     data = {"marker": label, "adopted": True, **NEW_ISSUE}
                     registry.link_task(task, SYSTEM, found[label], data)
@@ -384,16 +339,16 @@ class Syncer:
         }
         for task in tasks:
             view = self.desired[task.key] = desired_view(task, self.config, users, self.identity)
-            key, data = links.get(task.id, (None, {}))
+            key, data = links.get(task.key, (None, {}))
             label = marker(self.identity, task.key)
             if key is None and label in unclaimed:
                 key = unclaimed.pop(label)
                 data = {"marker": label, "adopted": True, **NEW_ISSUE}
-                changeset.adopts[task.id] = (task.key, key, data)
+                changeset.adopts[task.key] = (key, data)
             if key is None:
                 if task.status != TaskStatus.DONE:
                     changeset.creates.append((task, view))
-                if task.id in links:
+                if task.key in links:
                     changeset.interrupted.add(task.key)
                 continue
             issue = remote.get(key)
@@ -402,7 +357,7 @@ class Syncer:
             if update:
                 changeset.updates.append(update)
             elif issue is not None and "ark" not in data:
-                changeset.baselines.setdefault(task.id, {}).update(
+                changeset.baselines.setdefault(task.key, {}).update(
                     {"ark": view, "jira": remote_view(issue, self.cloud)}
                 )
             if isinstance(step, Transition):
@@ -414,7 +369,7 @@ class Syncer:
         return changeset
 
     def _field_changes(
-        self, task: TaskRow, key: str, view: View, data: dict[str, Any], issue: Any
+        self, task: MirroredTask, key: str, view: View, data: dict[str, Any], issue: Any
     ) -> Update | None:
         """Fields to send, and conflicts: a field edited in Jira since the last sync that Ark
         wants otherwise is settled by `jira.conflicts` (Ark wins unless it says `jira`)."""
@@ -441,7 +396,12 @@ class Syncer:
         return Update(task.key, key, changes, tuple(conflicts))
 
     def _status_step(
-        self, task: TaskRow, key: str, data: dict[str, Any], issue: Any, changeset: SyncChangeSet
+        self,
+        task: MirroredTask,
+        key: str,
+        data: dict[str, Any],
+        issue: Any,
+        changeset: SyncChangeSet,
     ) -> Transition | Pull | None:
         """Status is two-way: a move made in Jira since the last sync is pulled back (the board
         wins when both sides moved), a move made in Ark is pushed as a transition.
@@ -466,7 +426,7 @@ class Syncer:
         if remote_status is not None:
             now = {"jira_status": remote_status["name"], "jira_ark": mapped, "status": task.status}
             if any(data.get(k) != v for k, v in now.items()):
-                changeset.baselines.setdefault(task.id, {}).update(now)
+                changeset.baselines.setdefault(task.key, {}).update(now)
         return None
 
     # -- run ----------------------------------------------------------------------------------
@@ -475,7 +435,7 @@ class Syncer:
         self.summary.unchanged = changeset.unchanged
         if changeset.adopts:
             with self.transaction() as registry:
-                registry.set_links(SYSTEM, {t: (i, d) for t, (_, i, d) in changeset.adopts.items()})
+                registry.set_links(SYSTEM, changeset.adopts)
             self.summary.adopted += len(changeset.adopts)
         if changeset.baselines:
             self._merge(changeset.baselines)
@@ -504,14 +464,14 @@ class Syncer:
         self.summary.requests = sum(self.board.api.requests.values())
         return self.summary
 
-    def _merge(self, data: dict[int, dict[str, Any]]) -> None:
+    def _merge(self, data: dict[str, dict[str, Any]]) -> None:
         with self.transaction() as registry:
             links = _links(registry)
             registry.set_links(
                 SYSTEM,
                 {
-                    tid: (str(links[tid][0]), {**links[tid][1], **extra})
-                    for tid, extra in data.items()
+                    task: (str(links[task][0]), {**links[task][1], **extra})
+                    for task, extra in data.items()
                 },
             )
 
@@ -527,7 +487,7 @@ class Syncer:
                     self.summary.failed.append(f"{futures[future].task}: {_reason(exc)}")
                 self.progress(1)
 
-    def _create(self, creates: list[tuple[TaskRow, View]], rounds: int = 3) -> None:
+    def _create(self, creates: list[tuple[MirroredTask, View]], rounds: int = 3) -> None:
         """Create issues in bounded-concurrency batches, recording keys as answers arrive;
         batches whose answer was lost are reconciled, and only the unfound ones re-sent (for
         a few rounds: then they are reported, and the next run carries on)."""
@@ -536,7 +496,7 @@ class Syncer:
             registry.link_pending(
                 SYSTEM,
                 {
-                    t.id: {"marker": marker(self.identity, t.key), "floor": floor}
+                    t.key: {"marker": marker(self.identity, t.key), "floor": floor}
                     for t, _ in creates
                 },
             )
@@ -547,8 +507,8 @@ class Syncer:
         if lost:
             self.reconcile()
             with self.transaction() as registry:
-                linked = {tid for tid, (key, _) in _links(registry).items() if key}
-            retry = [(t, v) for t, v in lost if t.id not in linked]
+                linked = {task for task, (key, _) in _links(registry).items() if key}
+            retry = [(t, v) for t, v in lost if t.key not in linked]
             if retry and rounds > 1:
                 self._create(retry, rounds - 1)
             elif retry:
@@ -557,23 +517,25 @@ class Syncer:
                     for t, _ in retry
                 ]
 
-    def _send_all(self, creates: list[tuple[TaskRow, View]]) -> list[tuple[TaskRow, View]]:
+    def _send_all(
+        self, creates: list[tuple[MirroredTask, View]]
+    ) -> list[tuple[MirroredTask, View]]:
         """Send creates (in bulk batches, or one by one once the server refused bulk create)
         with bounded concurrency; returns those whose answer was lost."""
         size = BULK_LIMIT if self.bulk else 1
         batches = [creates[i : i + size] for i in range(0, len(creates), size)]
-        lost: list[tuple[TaskRow, View]] = []
-        refused: list[tuple[TaskRow, View]] = []
+        lost: list[tuple[MirroredTask, View]] = []
+        refused: list[tuple[MirroredTask, View]] = []
         with ThreadPoolExecutor(self.config.concurrency) as pool:
             running: set[Future[list[Created]]] = set()
-            of: dict[Future[list[Created]], list[tuple[TaskRow, View]]] = {}
+            of: dict[Future[list[Created]], list[tuple[MirroredTask, View]]] = {}
             for batch in batches:
                 future = pool.submit(self._send, batch)
                 running.add(future)
                 of[future] = batch
             while running:
                 done, running = wait(running, return_when=FIRST_COMPLETED)
-                answered: list[tuple[list[tuple[TaskRow, View]], list[Created]]] = []
+                answered: list[tuple[list[tuple[MirroredTask, View]], list[Created]]] = []
                 for future in done:
                     batch = of[future]
                     try:
@@ -591,7 +553,7 @@ class Syncer:
                 self._record(answered)
         return lost + (self._send_all(refused) if refused else [])
 
-    def _send(self, batch: list[tuple[TaskRow, View]]) -> list[Created]:
+    def _send(self, batch: list[tuple[MirroredTask, View]]) -> list[Created]:
         bodies = [self._create_fields(view) for _, view in batch]
         if not self.bulk:
             (body,) = bodies
@@ -615,11 +577,13 @@ class Syncer:
             **rest_fields(view, names, self.cloud),
         }
 
-    def _record(self, answered: list[tuple[list[tuple[TaskRow, View]], list[Created]]]) -> None:
+    def _record(
+        self, answered: list[tuple[list[tuple[MirroredTask, View]], list[Created]]]
+    ) -> None:
         """Commit the keys of created issues at once: this is what prevents duplicates."""
         if not answered:
             return
-        created: dict[int, tuple[str, dict[str, Any]]] = {}
+        created: dict[str, tuple[str, dict[str, Any]]] = {}
         with self.transaction() as registry:
             for batch, results in answered:
                 for outcome in results:
@@ -627,14 +591,12 @@ class Syncer:
                     if outcome.key is None:
                         if "assignee" in outcome.fields and view["assignee"]:
                             self.missing_users.add(view["assignee"])
-                        row = registry.session.get(Task, task.id)
-                        assert row is not None
-                        registry.unlink_task(row, SYSTEM)
+                        registry.unlink_task(task.key, SYSTEM)
                         self.summary.failed.append(f"{task.key}: {outcome.error}")
                         continue
                     label = marker(self.identity, task.key)
                     data = {"marker": label, "ark": view, "jira": view, **NEW_ISSUE}
-                    created[task.id] = (outcome.key, data)
+                    created[task.key] = (outcome.key, data)
                     self.created[task.key] = outcome.key
             registry.set_links(SYSTEM, created)
             self.summary.created += len(created)
@@ -649,15 +611,16 @@ class Syncer:
                     self.missing_users.add(view["assignee"])
                 raise
         with self.transaction() as registry:
-            task = registry.task(update.task)
-            link = _link(registry, task.id)
+            link = _link(registry, update.task)
             jira = {**link.data.get("jira", {})}
             jira.update({k: new for k, (_, new) in update.changes.items()})
             for c in update.conflicts:
                 if c.winner == "jira":
                     jira[c.field] = c.jira
-                self._conflict(registry, task.key, c)
-            registry.link_task(task, SYSTEM, update.issue, {**link.data, "ark": view, "jira": jira})
+                self._conflict(registry, update.task, c)
+            registry.link_task(
+                update.task, SYSTEM, update.issue, {**link.data, "ark": view, "jira": jira}
+            )
             self.summary.updated += 1
 
     def _conflict(self, registry: Registry, task: str, c: Conflict) -> None:
@@ -674,53 +637,51 @@ class Syncer:
     def _transition(self, step: Transition) -> None:
         name = self.board.transition_to(step.issue, step.target)
         with self.transaction() as registry:
-            task = registry.task(step.task)
-            link = _link(registry, task.id)
+            link = _link(registry, step.task)
             data = {
                 **link.data,
                 "status": step.status,
                 "jira_status": name,
                 "jira_ark": step.status,
             }
-            registry.link_task(task, SYSTEM, step.issue, data)
+            registry.link_task(step.task, SYSTEM, step.issue, data)
             self.summary.transitioned += 1
 
     def _pull(self, pulls: list[Pull]) -> None:
         """Bring Jira's status changes back, with who made them and when."""
         history = {i["key"]: i for i in self.board.with_changelog([p.issue for p in pulls])}
         with self.transaction() as registry:
+            links = {
+                link.task: link
+                for link in registry.read.links(SYSTEM, tasks=[p.task for p in pulls]).items
+            }
+            pulled: dict[str, tuple[str, dict[str, Any]]] = {}
             for pull in pulls:
                 by, at = _status_author(history.get(pull.issue, {}))
                 if pull.conflict:
                     self._conflict(registry, pull.task, pull.conflict)
-                task = registry.set_task_status(pull.task, pull.status, by=by, at=at)
-                link = _link(registry, task.id)
+                registry.set_task_status(pull.task, pull.status, by=by, at=at)
                 data = {
-                    **link.data,
+                    **links[pull.task].data,
                     "status": pull.status,
                     "jira_status": pull.jira_status,
                     "jira_ark": pull.status,
                 }
-                registry.link_task(task, SYSTEM, pull.issue, data)
+                pulled[pull.task] = (pull.issue, data)
                 self.summary.pulled += 1
                 self.progress(1)
+            registry.set_links(SYSTEM, pulled)
 
 
-def _links(registry: Registry) -> dict[int, tuple[str | None, dict[str, Any]]]:
-    """Every task's link as plain values (task id -> key, data): one cheap query."""
-    rows = registry.session.execute(
-        select(TaskLink.task_id, TaskLink.external_key, TaskLink.data).where(
-            TaskLink.system == SYSTEM
-        )
-    )
-    return {task_id: (key, dict(data)) for task_id, key, data in rows}
+def _links(registry: Registry) -> dict[str, tuple[str | None, dict[str, Any]]]:
+    """Every task's link as plain values (task key -> issue key, data): one cheap read."""
+    return {link.task: (link.external_key, link.data) for link in registry.read.links(SYSTEM).items}
 
 
-def _link(registry: Registry, task_id: int) -> TaskLink:
+def _link(registry: Registry, task: str) -> TaskLinkRow:
     """One task's link, read alone (a run touches a few tasks out of many)."""
-    return registry.session.scalars(
-        select(TaskLink).where(TaskLink.task_id == task_id, TaskLink.system == SYSTEM)
-    ).one()
+    (link,) = registry.read.links(SYSTEM, tasks=[task]).items
+    return link
 
 
 def _reason(exc: Exception) -> str:

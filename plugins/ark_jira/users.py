@@ -9,10 +9,11 @@ remembered user does not exist. `ark jira check` and `ark jira sync` resolve peo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ark_jira.fields import TaskRow
+from ark.registry.results import MirroredTask
 
 if TYPE_CHECKING:
     from ark.registry.writer import Registry
@@ -52,7 +53,7 @@ def remember(registry: Registry, server: str, users: dict[str, str]) -> None:
 
 
 def resolve(
-    board: Board, tasks: list[TaskRow], cache: dict[str, str], *, verify: bool = False
+    board: Board, tasks: Sequence[MirroredTask], cache: dict[str, str], *, verify: bool = False
 ) -> People:
     """Each assignee's Jira user: `jira_user`, else the cache, else a look-up by e-mail.
 
@@ -64,8 +65,8 @@ def resolve(
         email = task.assignee
         if email is None or email in people.users or email in people.unmatched:
             continue
-        if task.assignee_jira:
-            people.users[email] = task.assignee_jira
+        if task.assignee_jira_user:
+            people.users[email] = task.assignee_jira_user
             continue
         known = cache.get(email)
         if known is not None and (not verify or board.user_exists(known)):

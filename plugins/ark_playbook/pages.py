@@ -13,29 +13,29 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, TypeVar
 
 import yaml
-from sqlalchemy import select
 
 from ark import formats, i18n
-from ark.models import (
-    Assignment,
-    Contributor,
-    Department,
-    Kpi,
-    Measurement,
-    Objective,
-    Responsibility,
-    Task,
-)
 from ark.processes import processes
 from ark.progress import progress
-from ark.registry.results import ProcessRow
+from ark.registry.results import (
+    AssignmentRow,
+    DepartmentRow,
+    KpiRow,
+    ObjectiveRow,
+    PersonRow,
+    ProcessRow,
+    ResponsibilityRow,
+    TacticRow,
+    TaskRow,
+)
 from ark.registry.writer import Registry
 from ark.sanitize import plain_text, sanitize_piece
 from ark.spec import StrategySpec
-from ark.vocabulary import Component, Direction, Role, TaskStatus
+from ark.vocabulary import Component, Direction, Role
 from ark_playbook.figures import CHART, fence
 from ark_playbook.labels import cadence, component, labels
 
@@ -53,58 +53,68 @@ STRATEGY_PAGE = "strategy.md"
 NEXT_TASKS = 10
 SPLIT_AT = 60
 UNESCAPED_BAR = re.compile(r"(?<!\\)\|")
+T = TypeVar("T")
+
+
+def _grouped(items: Iterable[T], key: Callable[[T], str]) -> dict[str, list[T]]:
+    out: dict[str, list[T]] = defaultdict(list)
+    for item in items:
+        out[key(item)].append(item)
+    return out
 
 
 @dataclass
 class Snapshot:
-    """What the playbook's own pages show, read from the registry in one go."""
+    """What the playbook's own pages show, read through the read API in one go (a fixed
+    number of statements whatever the team's size). People are named by e-mail, everything
+    else by slug."""
 
     strategy: StrategySpec
-    departments: list[Department]
-    contributors: list[Contributor]
-    responsibilities: list[Responsibility]
-    objectives: list[Objective]
-    assignments: dict[int, list[Assignment]]
-    open_tasks: dict[int, list[Task]]
-    processes: dict[str, list[ProcessRow]]
-    readings: dict[int, list[tuple[dt.date, float]]] = field(default_factory=dict)
-    kpi_names: dict[str, str] = field(default_factory=dict)
+    departments: list[DepartmentRow]
+    contributors: list[PersonRow]
+    responsibilities: list[ResponsibilityRow]
+    objectives: list[ObjectiveRow]
+    assignments: dict[str, list[AssignmentRow]]  # by responsibility
+    open_tasks: dict[str, list[TaskRow]]  # by responsibility
+    processes: dict[str, list[ProcessRow]]  # by responsibility
+    readings: dict[str, list[tuple[dt.date, float]]] = field(default_factory=dict)  # by KPI
+    kpis: dict[str, KpiRow] = field(default_factory=dict)
+    tactics: dict[str, list[TacticRow]] = field(default_factory=dict)  # by objective
 
     @classmethod
     def read(cls, registry: Registry) -> Snapshot:
-        s = registry.session
-
-        def active(model: Any, *order: Any) -> list[Any]:
-            """Live (unarchived) rows of one model, in the pages' order."""
-            return list(s.scalars(select(model).where(model.archived.is_(False)).order_by(*order)))
-
-        assignments: dict[int, list[Assignment]] = defaultdict(list)
-        for a in registry.current_assignments():
-            assignments[a.responsibility_id].append(a)
-        open_tasks: dict[int, list[Task]] = defaultdict(list)
-        for task in s.scalars(
-            select(Task).where(Task.status != TaskStatus.DONE).order_by(Task.due, Task.key)
-        ):
-            open_tasks[task.responsibility_id].append(task)
-        documented: dict[str, list[ProcessRow]] = defaultdict(list)
-        for process in processes(registry):
-            documented[process.responsibility].append(process)
-        readings: dict[int, list[tuple[dt.date, float]]] = defaultdict(list)
-
-        for m in s.scalars(select(Measurement).order_by(Measurement.kpi_id, Measurement.date)):
-            readings[m.kpi_id].append((m.date, m.value))
+        read = registry.read
+        readings: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)
+        for m in read.readings().items:
+            readings[m.kpi].append((m.date, m.value))
         return cls(
             strategy=registry.strategy(),
-            departments=active(Department, Department.slug),
-            contributors=active(Contributor, Contributor.name, Contributor.email),
-            responsibilities=active(Responsibility, Responsibility.slug),
-            objectives=active(Objective, Objective.id),
-            assignments=assignments,
-            open_tasks=open_tasks,
-            processes=documented,
+            departments=sorted(read.departments().items, key=lambda d: d.slug),
+            contributors=sorted(read.people().items, key=lambda c: (c.name, c.email)),
+            responsibilities=list(read.responsibilities().items),
+            objectives=list(read.objectives().items),
+            assignments=_grouped(read.assignments().items, lambda a: a.responsibility),
+            open_tasks=_grouped(read.tasks(open_only=True).items, lambda t: t.responsibility),
+            processes=_grouped(processes(registry), lambda p: p.responsibility),
             readings=readings,
-            kpi_names=dict(s.execute(select(Kpi.slug, Kpi.name)).all()),
+            kpis={k.slug: k for k in read.kpis().items},
+            tactics=_grouped(read.tactics().items, lambda t: t.objective),
         )
+
+    @cached_property
+    def department(self) -> dict[str | None, DepartmentRow]:
+        """Departments by slug."""
+        return {d.slug: d for d in self.departments}
+
+    def kpi_name(self, slug: str) -> str:
+        """A KPI's name, or its slug where the KPI is gone."""
+        kpi = self.kpis.get(slug)
+        return kpi.name if kpi else slug
+
+    @cached_property
+    def responsibility(self) -> dict[str, ResponsibilityRow]:
+        """Responsibilities by slug."""
+        return {r.slug: r for r in self.responsibilities}
 
 
 def front_matter(title: str, tags: Iterable[str] = ()) -> str:
@@ -181,35 +191,37 @@ def home(snapshot: Snapshot, words: dict[str, str]) -> str:
     return "\n".join(out)
 
 
-def objective_section(snapshot: Snapshot, o: Objective, words: dict[str, str]) -> str:
+def objective_section(snapshot: Snapshot, o: ObjectiveRow, words: dict[str, str]) -> str:
     out = [f"### {cell(o.title)}\n"]
-    readings = snapshot.readings.get(o.kpi_id or 0, []) if o.kpi else []
+    kpi = snapshot.kpis.get(o.kpi or "")
+    readings = snapshot.readings.get(kpi.slug, []) if kpi else []
     latest = readings[-1][1] if readings else None
     facts = [
         (
             words["kpi"],
-            cell(f"{o.kpi.name} ({i18n.unit(words['lang'], o.kpi.unit)})")
-            if o.kpi
-            else words["none"],
+            cell(f"{kpi.name} ({i18n.unit(words['lang'], kpi.unit)})") if kpi else words["none"],
         ),
         (words["baseline"], number(o.baseline, words)),
         (words["target"], number(o.target, words)),
         (words["deadline"], day(o.deadline, words)),
         (words["latest"], number(latest, words) if readings else words["no_readings"]),
     ]
-    share = progress(o.baseline, o.target, latest, o.kpi.direction if o.kpi else Direction.HIGHER)
+    share = progress(
+        o.baseline, o.target, latest, Direction(kpi.direction) if kpi else Direction.HIGHER
+    )
     if share is not None:
         facts.append((words["progress"], formats.percent(share, words["lang"])))
-    if o.responsibility is not None:
-        link = f"[{cell(o.responsibility.title)}]({responsibility_path(o.responsibility.slug)})"
+    carrier = snapshot.responsibility.get(o.responsibility or "")
+    if carrier is not None:
+        link = f"[{cell(carrier.title)}]({responsibility_path(carrier.slug)})"
         facts.append((words["responsibility"], link))
     out.append("".join(f"- **{k}:** {v}\n" for k, v in facts))
     if share is not None:
         out.append(bar(share) + "\n")
-    if o.kpi is not None and readings:
+    if kpi is not None and readings:
         chart = {
-            "title": " ".join(o.kpi.name.split()),
-            "alt": words["chart_alt"].format(kpi=" ".join(o.kpi.name.split())),
+            "title": " ".join(kpi.name.split()),
+            "alt": words["chart_alt"].format(kpi=" ".join(kpi.name.split())),
             "points": [[when.isoformat(), value] for when, value in readings],
             "target": o.target,
             "readings": words["readings"],
@@ -221,8 +233,9 @@ def objective_section(snapshot: Snapshot, o: Objective, words: dict[str, str]) -
         if items:
             texts = [text for text in map(cell, items) if text]
             out.append(f"**{words[key]}:**\n\n" + "".join(f"- {text}\n" for text in texts))
-    if o.tactics:
-        rows = [[t.title, day(t.due, words)] for t in o.tactics]
+    tactics = snapshot.tactics.get(o.slug, [])
+    if tactics:
+        rows = [[t.title, day(t.due, words)] for t in tactics]
         out.append(f"**{words['tactics']}:**\n\n" + table([words["task"], words["due"]], rows))
     return "\n".join(out)
 
@@ -232,26 +245,26 @@ def bar(share: float, width: int = 20) -> str:
     return f"`{'█' * filled}{'░' * (width - filled)}` {share:.0f}%\n"
 
 
-def people_of(snapshot: Snapshot, r: Responsibility) -> dict[Role, list[Assignment]]:
-    out: dict[Role, list[Assignment]] = defaultdict(list)
-    for a in snapshot.assignments.get(r.id, []):
+def people_of(snapshot: Snapshot, r: ResponsibilityRow) -> dict[Role, list[AssignmentRow]]:
+    out: dict[Role, list[AssignmentRow]] = defaultdict(list)
+    for a in snapshot.assignments.get(r.slug, []):
         out[Role(a.role)].append(a)
     return out
 
 
 def responsibility_page(
-    snapshot: Snapshot, r: Responsibility, words: dict[str, str], known: Callable[[str], bool]
+    snapshot: Snapshot, r: ResponsibilityRow, words: dict[str, str], known: Callable[[str], bool]
 ) -> str:
     out = [
-        front_matter(r.title, [words["responsibility"], component(words, r.component.value)]),
+        front_matter(r.title, [words["responsibility"], component(words, r.component)]),
         f"# {cell(r.title)}\n",
     ]
     if r.description:
         out.append(block(r.description))
-    department = next((d for d in snapshot.departments if d.id == r.department_id), None)
+    department = snapshot.department.get(r.department)
     facts = [
-        (words["component"], component(words, r.component.value)),
-        (words["cadence"], cadence(words, r.cadence.value)),
+        (words["component"], component(words, r.component)),
+        (words["cadence"], cadence(words, r.cadence)),
         (
             words["department"],
             f"[{cell(department.name)}](../{department_path(department.slug)})"
@@ -260,7 +273,7 @@ def responsibility_page(
         ),
         (
             words["kpis"],
-            ", ".join(cell(snapshot.kpi_names.get(k, k)) for k in r.kpis) or words["none"],
+            ", ".join(cell(snapshot.kpi_name(k)) for k in r.kpis) or words["none"],
         ),
     ]
     out.append("".join(f"- **{k}:** {v}\n" for k, v in facts))
@@ -272,7 +285,7 @@ def responsibility_page(
             [
                 [
                     f"{words[role.value]} ({ROLE_LETTERS[role]})",
-                    ", ".join(cell(a.contributor.name) for a in people[role]) or words["nobody"],
+                    ", ".join(cell(a.name) for a in people[role]) or words["nobody"],
                     number(sum(a.hours for a in people[role]), words) if people[role] else "-",
                 ]
                 for role in Role
@@ -287,7 +300,7 @@ def responsibility_page(
         page = PROCESS_PAGE.format(slug=p.slug)
         out.append(f"- [{cell(p.title)}](../{page})\n" if known(page) else f"- {cell(p.title)}\n")
     out.append(f"## {words['open_tasks']}\n")
-    tasks = snapshot.open_tasks.get(r.id, [])
+    tasks = snapshot.open_tasks.get(r.slug, [])
     out.append(
         table(
             [words["task"], words["due"], words["assignee"], words["status"]],
@@ -295,8 +308,8 @@ def responsibility_page(
                 [
                     f"{cell(t.title)} (`{t.key}`)",
                     day(t.due, words),
-                    t.assignee.name if t.assignee else words["nobody"],
-                    words[t.status.value],
+                    t.assignee_name or words["nobody"],
+                    words[t.status],
                 ]
                 for t in tasks
             ],
@@ -307,11 +320,11 @@ def responsibility_page(
     return "\n".join(out)
 
 
-def department_page(snapshot: Snapshot, d: Department, words: dict[str, str]) -> str:
+def department_page(snapshot: Snapshot, d: DepartmentRow, words: dict[str, str]) -> str:
     out = [front_matter(d.name, [words["department"]]), f"# {cell(d.name)}\n"]
     if d.description:
         out.append(block(d.description))
-    members = [c for c in snapshot.contributors if c.department_id == d.id]
+    members = [c for c in snapshot.contributors if c.department == d.slug]
     out.append(f"## {words['people']}\n")
     out.append(
         table(
@@ -321,7 +334,7 @@ def department_page(snapshot: Snapshot, d: Department, words: dict[str, str]) ->
         if members
         else words["none"] + "\n"
     )
-    owned = [r for r in snapshot.responsibilities if r.department_id == d.id]
+    owned = [r for r in snapshot.responsibilities if r.department == d.slug]
     out.append(f"## {words['responsibilities']}\n")
     out.append(
         "".join(f"- [{cell(r.title)}](../{responsibility_path(r.slug)})\n" for r in owned)
@@ -331,12 +344,9 @@ def department_page(snapshot: Snapshot, d: Department, words: dict[str, str]) ->
     return "\n".join(out)
 
 
-def roles_by_contributor(snapshot: Snapshot) -> dict[int, list[Assignment]]:
-    out: dict[int, list[Assignment]] = defaultdict(list)
-    for rows in snapshot.assignments.values():
-        for a in rows:
-            out[a.contributor_id].append(a)
-    return out
+def roles_by_contributor(snapshot: Snapshot) -> dict[str, list[AssignmentRow]]:
+    """Current roles by e-mail."""
+    return _grouped((a for rows in snapshot.assignments.values() for a in rows), lambda a: a.email)
 
 
 def split(snapshot: Snapshot) -> bool:
@@ -351,22 +361,24 @@ def team_pages(snapshot: Snapshot, words: dict[str, str]) -> dict[str, str]:
     members = members_by_department(snapshot)
     held = roles_by_contributor(snapshot)
     for c in snapshot.contributors:
-        if c.id in held:
-            pages[person_path(c)] = person_page(snapshot, c, held[c.id], words)
+        if c.email in held:
+            pages[person_path(c)] = person_page(snapshot, c, held[c.email], words)
     for d in snapshot.departments:
         pages[RACI_PAGE.format(slug=d.slug)] = raci(
-            snapshot, words, [c for c in members.get(d.id, []) if c.id in held], d, depth=1
+            snapshot, words, [c for c in members.get(d.slug, []) if c.email in held], d, depth=1
         )
     if split(snapshot):
         pages["team.md"] = department_index(snapshot, words, "roster", ROSTER_PAGE, members)
         pages["raci.md"] = department_index(snapshot, words, "raci", RACI_PAGE, members)
         for d in snapshot.departments:
             pages[ROSTER_PAGE.format(slug=d.slug)] = roster(
-                snapshot, words, members.get(d.id, []), d, depth=1
+                snapshot, words, members.get(d.slug, []), d, depth=1
             )
     else:
         pages["team.md"] = roster(snapshot, words, snapshot.contributors)
-        pages["raci.md"] = raci(snapshot, words, [c for c in snapshot.contributors if c.id in held])
+        pages["raci.md"] = raci(
+            snapshot, words, [c for c in snapshot.contributors if c.email in held]
+        )
     return pages
 
 
@@ -379,13 +391,13 @@ def team_navigation(snapshot: Snapshot, words: dict[str, str]) -> list[Any]:
     ]
     held = roles_by_contributor(snapshot)
     people = sorted(
-        (c for c in snapshot.contributors if c.id in held), key=lambda c: c.name.casefold()
+        (c for c in snapshot.contributors if c.email in held), key=lambda c: c.name.casefold()
     )
     section: list[Any] = [{words["people"]: [person_path(c) for c in people]}] if people else []
     if split(snapshot):
         # One menu section per department, so a person's page carries only their colleagues.
         by_department = [
-            {t: [person_path(c) for c in people if c.department_id == d.id]}
+            {t: [person_path(c) for c in people if c.department == d.slug]}
             for t, d in zip(titles, departments, strict=True)
         ]
         section = [{words["people"]: [g for g in by_department if next(iter(g.values()))]}]
@@ -400,17 +412,17 @@ def team_navigation(snapshot: Snapshot, words: dict[str, str]) -> list[Any]:
     return [{words["roster"]: "team.md"}, {words["raci"]: ["raci.md", *raci_views]}, *section]
 
 
-def person_path(c: Contributor) -> str:
+def person_path(c: PersonRow) -> str:
     """A person's page, named after their e-mail (the playbook's reference for people)."""
     return PERSON_PAGE.format(slug=re.sub(r"[^a-z0-9]+", "-", c.email.lower()).strip("-"))
 
 
 def person_page(
-    snapshot: Snapshot, c: Contributor, mine: list[Assignment], words: dict[str, str]
+    snapshot: Snapshot, c: PersonRow, mine: list[AssignmentRow], words: dict[str, str]
 ) -> str:
     """What one person carries, with whom, and their next tasks."""
     out = [front_matter(c.name, [words["person"]]), f"# {cell(c.name)}\n"]
-    department = f"[{cell(c.department.name)}](../{department_path(c.department.slug)})"
+    department = department_link(snapshot, c, "../")
     facts = [
         (words["department"], department),
         (words["capacity"], number(c.capacity, words)),
@@ -419,12 +431,13 @@ def person_page(
     out.append("".join(f"- **{k}:** {v}\n" for k, v in facts))
     out.append(f"## {words['carries']}\n")
     rows = []
-    for a in sorted(mine, key=lambda a: (a.responsibility.title.casefold(), a.role)):
-        r = a.responsibility
+    for a, r in sorted(
+        carried(snapshot, mine), key=lambda ar: (ar[1].title.casefold(), ar[0].role)
+    ):
         others = [
-            f"{cell(o.contributor.name)} ({ROLE_LETTERS[Role(o.role)]})"
-            for o in snapshot.assignments.get(r.id, [])
-            if o.contributor_id != c.id
+            f"{cell(o.name)} ({ROLE_LETTERS[Role(o.role)]})"
+            for o in snapshot.assignments.get(r.slug, [])
+            if o.email != c.email
         ]
         documented = [
             f"[{cell(p.title)}](../{PROCESS_PAGE.format(slug=p.slug)})"
@@ -451,15 +464,15 @@ def person_page(
     tasks = {
         t.key: t
         for a in mine
-        for t in snapshot.open_tasks.get(a.responsibility_id, [])
-        if t.assignee_id == c.id
+        for t in snapshot.open_tasks.get(a.responsibility, [])
+        if t.assignee == c.email
     }
     upcoming = sorted(tasks.values(), key=lambda t: (t.due or dt.date.max, t.key))[:NEXT_TASKS]
     out.append(
         raw_table(
             [words["task"], words["due"], words["status"]],
             [
-                [f"{cell(t.title)} (`{t.key}`)", day(t.due, words), words[t.status.value]]
+                [f"{cell(t.title)} (`{t.key}`)", day(t.due, words), words[t.status]]
                 for t in upcoming
             ],
         )
@@ -469,11 +482,25 @@ def person_page(
     return "\n".join(out)
 
 
-def members_by_department(snapshot: Snapshot) -> dict[int, list[Contributor]]:
-    out: dict[int, list[Contributor]] = defaultdict(list)
-    for c in snapshot.contributors:
-        out[c.department_id].append(c)
-    return out
+def members_by_department(snapshot: Snapshot) -> dict[str, list[PersonRow]]:
+    return _grouped(snapshot.contributors, lambda c: c.department)
+
+
+def carried(
+    snapshot: Snapshot, roles: Iterable[AssignmentRow]
+) -> list[tuple[AssignmentRow, ResponsibilityRow]]:
+    """Roles with the responsibility they are held on (a current one: the pages link to it)."""
+    return [
+        (a, snapshot.responsibility[a.responsibility])
+        for a in roles
+        if a.responsibility in snapshot.responsibility
+    ]
+
+
+def department_link(snapshot: Snapshot, c: PersonRow, up: str) -> str:
+    d = snapshot.department.get(c.department)
+    name = d.name if d else c.department
+    return f"[{cell(name)}]({up}{department_path(c.department)})"
 
 
 def department_index(
@@ -481,7 +508,7 @@ def department_index(
     words: dict[str, str],
     key: str,
     page: str,
-    members: dict[int, list[Contributor]],
+    members: dict[str, list[PersonRow]],
 ) -> str:
     """A page that leads to one view per department, with how many people each has."""
     out = [front_matter(words[key], [words["team"]]), f"# {words[key]}\n"]
@@ -490,7 +517,7 @@ def department_index(
         table(
             [words["department"], words["people"]],
             [
-                [f"[{cell(d.name)}]({page.format(slug=d.slug)})", len(members.get(d.id, []))]
+                [f"[{cell(d.name)}]({page.format(slug=d.slug)})", len(members.get(d.slug, []))]
                 for d in sorted(snapshot.departments, key=lambda d: d.name.casefold())
             ],
         )
@@ -501,8 +528,8 @@ def department_index(
 def roster(
     snapshot: Snapshot,
     words: dict[str, str],
-    people: list[Contributor],
-    department: Department | None = None,
+    people: list[PersonRow],
+    department: DepartmentRow | None = None,
     depth: int = 0,
 ) -> str:
     up = "../" * depth
@@ -511,19 +538,20 @@ def roster(
     held = roles_by_contributor(snapshot)
     rows = []
     for c in people:
-        mine = sorted(held.get(c.id, []), key=lambda a: (a.responsibility.title, a.role))
+        mine = sorted(
+            carried(snapshot, held.get(c.email, [])), key=lambda ar: (ar[1].title, ar[0].role)
+        )
         roles = ", ".join(
-            f"[{cell(a.responsibility.title)}]({up}{responsibility_path(a.responsibility.slug)})"
-            f" ({ROLE_LETTERS[Role(a.role)]})"
-            for a in mine
+            f"[{cell(r.title)}]({up}{responsibility_path(r.slug)}) ({ROLE_LETTERS[Role(a.role)]})"
+            for a, r in mine
         )
         name = f"[{cell(c.name)}]({up}{person_path(c)})" if mine else cell(c.name)
         rows.append(
             [
                 name,
-                f"[{cell(c.department.name)}]({up}{department_path(c.department.slug)})",
+                department_link(snapshot, c, up),
                 number(c.capacity, words),
-                number(sum(a.hours for a in mine), words),
+                number(sum(a.hours for a, _ in mine), words),
                 roles or "-",
             ]
         )
@@ -545,8 +573,8 @@ def roster(
 def raci(
     snapshot: Snapshot,
     words: dict[str, str],
-    people: list[Contributor],
-    department: Department | None = None,
+    people: list[PersonRow],
+    department: DepartmentRow | None = None,
     depth: int = 0,
 ) -> str:
     """The matrix: responsibilities as rows grouped by cycle component, people as columns
@@ -563,33 +591,33 @@ def raci(
             for d in sorted(snapshot.departments, key=lambda d: d.name.casefold())
         )
         out.append(f"{words['by_department']} {views}\n")
-    letters: dict[tuple[int, int], list[Role]] = defaultdict(list)
+    letters: dict[tuple[str, str], list[Role]] = defaultdict(list)
     for rows in snapshot.assignments.values():
         for a in rows:
-            letters[(a.contributor_id, a.responsibility_id)].append(Role(a.role))
-    ids = {c.id for c in people}
-    held = {r for c, r in letters if c in ids}
+            letters[(a.email, a.responsibility)].append(Role(a.role))
+    emails = {c.email for c in people}
+    held = {r for c, r in letters if c in emails}
     responsibilities = sorted(
-        (r for r in snapshot.responsibilities if r.id in held),
-        key=lambda r: (list(Component).index(r.component), r.title.casefold()),
+        (r for r in snapshot.responsibilities if r.slug in held),
+        key=lambda r: (list(Component).index(Component(r.component)), r.title.casefold()),
     )
-    names = {d.id: d.name for d in snapshot.departments}
-    people = sorted(people, key=lambda c: (names.get(c.department_id, "").casefold(), c.name))
+    names = {d.slug: d.name for d in snapshot.departments}
+    people = sorted(people, key=lambda c: (names.get(c.department, "").casefold(), c.name))
     if not people or not responsibilities:
         out.append(words["none"] + "\n")
         return "\n".join(out)
 
-    def roles(c: Contributor, r: Responsibility) -> str:
+    def roles(c: PersonRow, r: ResponsibilityRow) -> str:
         found = sorted(
-            letters.get((c.id, r.id), []), key=lambda role: "RACI".index(ROLE_LETTERS[role])
+            letters.get((c.email, r.slug), []), key=lambda role: "RACI".index(ROLE_LETTERS[role])
         )
         return " ".join(badge(role) for role in found)
 
-    def link(r: Responsibility) -> str:
+    def link(r: ResponsibilityRow) -> str:
         return f"[{cell(r.title)}]({up}{responsibility_path(r.slug)})"
 
-    def person(c: Contributor) -> str:
-        return f"{cell(c.name)} <small>{cell(names.get(c.department_id, ''))}</small>"
+    def person(c: PersonRow) -> str:
+        return f"{cell(c.name)} <small>{cell(names.get(c.department, ''))}</small>"
 
     body: list[list[str]] = []
     if len(people) <= len(responsibilities):
@@ -598,16 +626,16 @@ def raci(
         for r in responsibilities:
             if r.component != group:
                 group = r.component
-                body.append([f"**{component(words, group.value)}**", *[""] * len(people)])
+                body.append([f"**{component(words, group)}**", *[""] * len(people)])
             body.append([link(r), *(roles(c, r) for c in people)])
     else:
         header = [words["person"], *map(link, responsibilities)]
-        department_id = None
+        shown: str | None = None
         for c in people:
-            if c.department_id != department_id:
-                department_id = c.department_id
+            if c.department != shown:
+                shown = c.department
                 body.append(
-                    [f"**{cell(names.get(c.department_id, ''))}**", *[""] * len(responsibilities)]
+                    [f"**{cell(names.get(c.department, ''))}**", *[""] * len(responsibilities)]
                 )
             body.append([cell(c.name), *(roles(c, r) for r in responsibilities)])
     out.append('<div class="ark-raci" markdown="1">\n\n' + raw_table(header, body) + "\n</div>\n")

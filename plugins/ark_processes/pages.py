@@ -591,16 +591,16 @@ def calendar_page(registry: Registry, lang: str, words: dict[str, str]) -> str:
     since = registry.today.replace(day=1)
     out = [_front(words["calendar"], ["calendar"]), f"# {words['calendar']}\n"]
     out.append(words["calendar_intro"] + "\n")
-    entries = registry.calendar(start=since)
+    entries = registry.read.calendar(start=since).items
     if not entries:
         out.append(words["calendar_empty"] + "\n")
         return "\n".join(out)
     rows = [
         [
             value(lang, e.date),
-            e.channel.name if e.channel else "-",
+            e.channel_name or "-",
             e.topic,
-            e.contributor.name if e.contributor else e.department.name if e.department else "-",
+            e.contributor_name or e.department_name or "-",
             value(lang, e.draft_due) if e.draft_due else "-",
             words[f"calendar.{e.status}"],
         ]

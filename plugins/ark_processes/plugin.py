@@ -42,9 +42,8 @@ def ark_task_changed(registry: Registry, change: TaskChange) -> None:
 
     if change.action != "status" or change.status != TaskStatus.DONE:
         return
-    task = registry.task(change.key)
     registry.log_completion(
-        change.responsibility, change.key, task.updated_at.date(), change.by, change.note
+        change.responsibility, change.key, change.at.date(), change.by, change.note
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from ark import accounts, audit
 from ark.checks import Finding, check_raci, check_team
+from ark.errors import NotFound
 from ark.plugins import hooks
 from ark.processes import (
     RevisionInfo,
@@ -243,26 +244,26 @@ def _process_rows(registry: Registry, rows: list[Any]) -> list[ProcessRow]:
 
 
 def _kpi_rows(registry: Registry, slugs: list[str] | None = None) -> list[KpiRow]:
-    out = []
-    for k in registry.read.kpis().items:
-        if slugs is not None and k.slug not in slugs:
-            continue
-        row = registry.kpi(k.slug)
-        out.append(
-            KpiRow(
-                k.slug,
-                k.name,
-                k.unit,
-                tuple((m.date, m.value) for m in registry.readings(row)),
-                tuple(
-                    Target(o.slug, o.baseline, o.target, o.deadline)
-                    for o in registry.objectives_for(row)
-                ),
-                audit.version(registry, "measurement", f"{k.slug}/", prefix=True),
-                k.progress,
-            )
+    """These KPIs (None: every one) with their readings and the objectives they measure."""
+    readings: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)
+    for m in registry.read.readings(kpis=slugs).items:
+        readings[m.kpi].append((m.date, m.value))
+    targets: dict[str | None, list[Target]] = defaultdict(list)
+    for o in registry.read.objectives().items:
+        targets[o.kpi].append(Target(o.slug, o.baseline, o.target, o.deadline))
+    return [
+        KpiRow(
+            k.slug,
+            k.name,
+            k.unit,
+            tuple(readings[k.slug]),
+            tuple(targets[k.slug]),
+            audit.version(registry, "measurement", f"{k.slug}/", prefix=True),
+            k.progress,
         )
-    return out
+        for k in registry.read.kpis().items
+        if slugs is None or k.slug in slugs
+    ]
 
 
 def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -399,9 +400,9 @@ class PersonDetail:
 def person(engine: Any, email: str) -> PersonDetail:
     email = email.strip().lower()
     with reading(engine) as reg:
-        found = [p for p in reg.read.people(search=email).items if p.email == email]
+        found = reg.read.people(email=email).items
         if not found:
-            reg.contributor(email)  # raises NotFound with the registry's own wording
+            raise NotFound.contributor(email)
         p = found[0]
         row = PersonRow(p.email, p.name, p.department, p.capacity, p.assigned_hours, p.jira_user)
         roles = list(reg.read.held_roles(people=[email]).items)
@@ -442,18 +443,16 @@ def _by_subject(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
 
 def responsibility(engine: Any, slug: str) -> ResponsibilityDetail:
     with reading(engine) as reg:
-        row = reg.responsibility(slug)
+        found = reg.read.responsibilities(slug=slug).items
+        if not found:
+            raise NotFound.responsibility(slug)
+        row = found[0]
         info = ResponsibilityInfo(
-            row.slug,
-            row.title,
-            row.description,
-            str(row.component),
-            str(row.cadence),
-            tuple(row.kpis),
+            row.slug, row.title, row.description, row.component, row.cadence, row.kpis
         )
         history = [
-            (a.contributor.email, a.role, a.hours, a.valid_from, a.valid_to)
-            for a in reg.history(row)
+            (a.email, Role(a.role), a.hours, a.since, a.until)
+            for a in reg.read.assignments(responsibility=slug, history=True).items
         ]
         current = list(reg.read.held_roles(responsibilities=[slug]).items)
         tasks, _ = _tasks(reg, responsibility=slug, open_only=True)
@@ -485,16 +484,18 @@ def tasks(
 
 def task(engine: Any, key: str) -> TaskRow:
     with reading(engine) as reg:
-        row = reg.task(key)  # NotFound for a key that names no task
-        found, _ = _tasks(reg, responsibility=row.responsibility.slug, limit=None)
-    return next(t for t in found if t.key == key)
+        found, _ = _tasks(reg, key=key)
+    if not found:
+        raise NotFound.task(key)
+    return found[0]
 
 
 def kpis(engine: Any, slug: str | None = None) -> list[KpiRow]:
     with reading(engine) as reg:
-        if slug is not None:
-            reg.kpi(slug)  # NotFound for a slug that names no KPI
-        return _kpi_rows(reg, None if slug is None else [slug])
+        rows = _kpi_rows(reg, None if slug is None else [slug])
+    if slug is not None and not rows:
+        raise NotFound.kpi(slug)
+    return rows
 
 
 def processes(engine: Any) -> list[ProcessRow]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ark import accounts, audit
 from ark.changeset import ChangeSet
-from ark.errors import ArkError, Conflict
+from ark.errors import ArkError, Conflict, NotFound
 from ark.plugins import hooks
 from ark.registry.writer import Registry, transaction
 from ark.spec import ContributorSpec, TeamSpec
@@ -67,7 +67,7 @@ def save_person(engine: Any, actor: str, person: ContributorSpec, seen: int | No
             raise Conflict(f"{person.email} is already in the team", hint="edit them instead")
         if seen is not None:
             if person.email not in known:
-                reg.contributor(person.email)  # NotFound in the registry's words
+                raise NotFound.contributor(person.email)
             audit.expect_version(reg, seen, "contributor", person.email)
         if person.department not in {d.slug for d in team.departments}:
             raise ArkError(
