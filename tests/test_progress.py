@@ -16,6 +16,7 @@ from ark.progress import against_direction, expected, progress
 from ark.registry.writer import transaction
 from ark.vocabulary import Direction
 from tests.conftest import Ark
+from tests.test_strategy import with_substance
 
 TWO_KPIS = """
 ark: 1
@@ -140,3 +141,15 @@ def test_direction_round_trips_through_export(ark: Ark, tmp_path: Path) -> None:
     again = tmp_path / "again.yaml"
     again.write_text(exported, encoding="utf-8")
     assert ark.json("apply", str(again), "--dry-run")["changes"] == []
+
+
+def test_kpi_show_counts_the_measured_goals_too(ark: Ark, tmp_path: Path) -> None:
+    ark("apply", str(with_substance(tmp_path)))
+    ark("kpi", "record", "followers", "250", "--date", "2026-11-01")
+    shown = ark.json("kpi", "show", "followers")
+    assert shown["targets"] == [
+        {"objective": "more-leads", "baseline": 100, "target": 400, "deadline": "2099-03-31"}
+    ]
+    assert shown["readings"][0]["progress"] == {"more-leads": 50.0}
+    kpi = next(k for k in ark.json("kpis")["items"] if k["slug"] == "followers")
+    assert (kpi["objectives"], kpi["progress"]) == (1, 50.0)

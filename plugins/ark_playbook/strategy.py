@@ -46,6 +46,10 @@ def strategy_page(read: Queries, words: dict[str, str]) -> str:
     for t in read.tactics().items:
         tactics[t.objective].append(t)
     channels = read.channels().items
+    carried: dict[str, list[ChannelRow]] = defaultdict(list)
+    for c in channels:
+        for slug in c.objectives:
+            carried[slug].append(c)
     titles = {o.slug: o.title for o in objectives}
     carriers = {r.slug: r.title for r in read.responsibilities().items}
     out = [front_matter(words["strategy"]), f"# {words['strategy']}\n"]
@@ -66,8 +70,7 @@ def strategy_page(read: Queries, words: dict[str, str]) -> str:
     if not objectives:
         out.append(words["no_objectives"] + "\n")
     for o in objectives:
-        carried = [c for c in channels if o.slug in c.objectives]
-        out.append(objective(o, goals[o.slug], tactics[o.slug], carried, carriers, words))
+        out.append(objective(o, goals[o.slug], tactics[o.slug], carried[o.slug], carriers, words))
     return "\n".join(out)
 
 
