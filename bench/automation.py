@@ -138,7 +138,7 @@ def main() -> None:
         )
         ark("apply", "ark.yaml")
         ark("tasks", "plan", "--from", START, "--until", UNTIL)
-        for job in ("plan", "jira-sync", "reminders", "digest"):  # nothing due at start
+        for job in ("plan", "jira-sync", "reminders", "digest", "prune-sent"):  # none due
             ark("jobs", "run", job)
         ark("user", "add", "admin@acme.test", "--role", "admin")
         issue_of = {

@@ -133,6 +133,54 @@ def test_the_weekly_digest_goes_once_to_who_has_tasks_and_can_be_turned_off(
     ark("digest", "nobody@acme.test", "--off", code=1)
 
 
+def test_records_of_sent_messages_are_forgotten_after_the_retention(
+    ark: Ark, team: Path, mailbox: Mailbox
+) -> None:
+    from ark.notify import SENT_STATE
+    from ark.registry.writer import transaction
+
+    add_sections(ark, team, automation_section(), mailbox.notify_section())
+    ark("tasks", "plan", "--from", "2026-12-07", "--until", "2026-12-31")
+    sent_at = local("2026-12-16 12:00")
+    clock = ManualClock(sent_at)
+    jobs = runner(ark, clock)
+
+    def remembered() -> int:
+        with transaction(jobs.engine, write=False) as registry:
+            return len(registry.states(SENT_STATE))
+
+    def prune() -> str:
+        outcome = jobs.run("prune-sent")
+        assert outcome is not None and outcome.state.error is None
+        return outcome.state.result
+
+    overdue = ("ana@acme.test", "Ark: overdue task listening/2026-W50")
+    jobs.run("reminders")
+    assert mailbox.summary() == [overdue] and remembered() == 1
+    clock.set(sent_at + dt.timedelta(days=400) - dt.timedelta(minutes=1))
+    assert prune() == "0 record(s) of sent messages older than 400 days forgotten"
+    assert remembered() == 1
+    clock.set(sent_at + dt.timedelta(days=400, minutes=1))
+    assert prune() == "1 record(s) of sent messages older than 400 days forgotten"
+    assert remembered() == 0
+    jobs.run("reminders")  # still overdue a year on: told once more, then remembered again
+    assert mailbox.summary().count(overdue) == 2
+    told = remembered()
+    assert told == len(mailbox.messages) - 1 and told >= 4
+    team.write_text(
+        team.read_text(encoding="utf-8").replace(
+            "  security: none\n", "  security: none\n  keep_sent_days: 30\n"
+        ),
+        encoding="utf-8",
+    )
+    ark("apply", str(team))
+    clock.set(clock() + dt.timedelta(days=29))
+    assert prune() == "0 record(s) of sent messages older than 30 days forgotten"
+    clock.set(clock() + dt.timedelta(days=2))
+    assert prune() == f"{told} record(s) of sent messages older than 30 days forgotten"
+    assert remembered() == 0
+
+
 def test_a_failing_job_keeps_its_error_without_secrets_is_retried_and_reported_once(
     ark: Ark, monkeypatch: pytest.MonkeyPatch, mailbox: Mailbox
 ) -> None:
@@ -185,7 +233,7 @@ def test_a_run_already_covered_by_another_is_skipped(ark: Ark, team: Path) -> No
 
 def test_jobs_lists_every_job_and_refuses_an_unknown_one(ark: Ark, team: Path) -> None:
     names = [row["name"] for row in ark.json("jobs")]
-    assert names == ["digest", "jira-sync", "plan", "playbook", "reminders"]
+    assert names == ["digest", "jira-sync", "plan", "playbook", "prune-sent", "reminders"]
     out = ark("jobs", "run", "plan").output
     assert out.startswith("plan: ") and "task(s) planned up to" in out
     listing = ark("jobs").output

@@ -67,7 +67,7 @@ def served(ark: Ark, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
     with JiraServer(flavour="cloud", token=TOKEN) as server:
         board = make_board(ark, monkeypatch, server)
         add_sections(ark, board.team, automation_section(debounce_seconds=0.2))
-        for job in ("plan", "jira-sync", "reminders", "digest"):  # none is due at start
+        for job in ("plan", "jira-sync", "reminders", "digest", "prune-sent"):  # none is due
             ark("jobs", "run", job)
         engine = open_engine(ark.db_url)
         port = free_port()

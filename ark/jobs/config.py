@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 HORIZONS = ("next-month", "next-quarter", "next-half")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ENV_SMTP_USER, ENV_SMTP_PASSWORD = "ARK_SMTP_USER", "ARK_SMTP_PASSWORD"
+# Over a year: a record outlives every event of the year's rhythm it keeps from being told twice.
+KEEP_SENT_DAYS = 400
 
 AUTOMATION_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -75,6 +77,12 @@ NOTIFY_SCHEMA: dict[str, Any] = {
             "items": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
             "description": "Who hears of new `ark check` errors and failing jobs.",
         },
+        "keep_sent_days": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 36500,
+            "description": "Days a sent message is remembered, so not sent twice (default 400).",
+        },
     },
 }
 
@@ -122,6 +130,7 @@ class NotifyConfig:
     smtp_port: int = 587
     security: str = "starttls"
     leads: tuple[str, ...] = ()
+    keep_sent_days: int = KEEP_SENT_DAYS
     user: str | None = None
     password: str | None = field(default=None, repr=False)
 

@@ -181,22 +181,21 @@ class Runner:
 
     def _report(self, job: Job, state: JobState) -> None:
         """Tell the leads of the first failure of a streak; a failing notifier is logged."""
-        from ark.notify import Message
+        from ark.notify import tell_leads
 
         try:
             context = self.context()
+            messages = tell_leads(
+                context.notify,
+                event=f"job-failed/{job.name}/{state.last_start}",
+                subject=f"Ark: the {job.name} job failed",
+                body=f"{job.description}\n\nIt failed at {state.last_end}:\n"
+                f"{state.error}\n\nIt is retried at {state.retry_at} and later "
+                "with growing pauses; `ark jobs` shows its state.",
+            )
             with context.notifier() as notifier:
-                for lead in context.notify.leads:
-                    notifier.send(
-                        Message(
-                            event=f"job-failed/{job.name}/{state.last_start}",
-                            to=lead,
-                            subject=f"Ark: the {job.name} job failed",
-                            body=f"{job.description}\n\nIt failed at {state.last_end}:\n"
-                            f"{state.error}\n\nIt is retried at {state.retry_at} and later "
-                            "with growing pauses; `ark jobs` shows its state.",
-                        )
-                    )
+                for message in messages:
+                    notifier.send(message)
         except Exception as exc:  # noqa: BLE001 - the failure is on the jobs page either way
             log.warning("could not report the failure of %s: %s", job.name, describe(exc))
 
