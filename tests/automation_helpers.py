@@ -102,15 +102,19 @@ def smtp_server() -> Iterator[Mailbox]:
         controller.stop()
 
 
-def add_sections(ark: Ark, team: Path, *sections: str) -> None:
-    """Append sections to the team file and apply it."""
-    team.write_text(team.read_text(encoding="utf-8") + "".join(sections), encoding="utf-8")
+def add_sections(ark: Ark, team: Path, *sections: str, timezone: str | None = MADRID) -> None:
+    """Append sections to the team file, set the strategy's time zone, and apply it."""
+    text = team.read_text(encoding="utf-8") + "".join(sections)
+    if timezone is not None:
+        text = text.replace("\nstrategy:\n", f"\nstrategy:\n  timezone: {timezone}\n", 1)
+    team.write_text(text, encoding="utf-8")
     ark("apply", str(team))
 
 
 def automation_section(**values: Any) -> str:
-    lines = [f"  {k}: {v}" for k, v in {"timezone": MADRID, **values}.items()]
-    return "\n".join(["automation:", *lines]) + "\n"
+    """The `automation:` section with these settings (none: no section)."""
+    lines = [f"  {k}: {v}" for k, v in values.items()]
+    return "\n".join(["automation:", *lines]) + "\n" if lines else ""
 
 
 def runner(ark: Ark, clock: ManualClock) -> Runner:
