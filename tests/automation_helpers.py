@@ -8,7 +8,8 @@ import email
 import email.policy
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -115,6 +116,12 @@ def automation_section(**values: Any) -> str:
     """The `automation:` section with these settings (none: no section)."""
     lines = [f"  {k}: {v}" for k, v in values.items()]
     return "\n".join(["automation:", *lines]) + "\n" if lines else ""
+
+
+def until(condition: Callable[[], bool]) -> None:
+    """Wait for `condition` (no time limit: the machine may be slow)."""
+    while not condition():
+        time.sleep(0.02)
 
 
 def runner(ark: Ark, clock: ManualClock) -> Runner:

@@ -7,8 +7,7 @@ admin sees the jobs page."""
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -24,19 +23,13 @@ from ark.jobs.runner import Runner
 from ark.jobs.wake import SECRET_ENV, WAKE_STATE
 from ark.plugins import hooks
 from ark.registry.writer import transaction
-from tests.automation_helpers import add_sections, automation_section, free_port
+from tests.automation_helpers import add_sections, automation_section, free_port, until
 from tests.conftest import Ark
 from tests.jira_server import JiraServer
 from tests.test_jira_sync import TOKEN, Board, make_board, one_issue_per_task
 
 SECRET = "whsec-8c1f0e6a2b9d4f37"
 SERVER_INFO = ("GET", "/rest/api/2/serverInfo")
-
-
-def until(condition: Callable[[], bool]) -> None:
-    """Wait for `condition` (no time limit: the machine may be slow)."""
-    while not condition():
-        time.sleep(0.02)
 
 
 @dataclass
