@@ -64,11 +64,7 @@ def forget_sent(engine: Engine, before: dt.datetime) -> int:
 
     with transaction(engine, actor="ark notify") as registry:
         sent = registry.states(SENT_STATE)
-        old = [
-            key
-            for key, value in sent.items()
-            if not isinstance(value, dict) or dt.datetime.fromisoformat(value["at"]) < before
-        ]
+        old = [k for k, v in sent.items() if dt.datetime.fromisoformat(v["at"]) < before]
         registry.forget_states(old)
     return len(old)
 
