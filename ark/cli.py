@@ -110,9 +110,11 @@ def apply(file: Path, dry_run: bool, force: bool, db_url: str | None, as_json: b
         _print_apply(dry_run, None, [], as_json)
         return
     from ark.drift import reverts
-    from ark.teamfile import read_team_file
+    from ark.teamfile import deprecated, read_team_file
 
     spec = read_team_file(file)
+    for problem in deprecated(file, spec):
+        click.echo(f"warning: {problem}", err=True)
     with registry(db_url, file.parent) as reg:
         changeset = reg.changeset(spec)
         undone = reverts(changeset, reg.edits_since_mark())

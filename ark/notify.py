@@ -9,8 +9,10 @@ the two sends it once more (at least once); it is never lost.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import smtplib
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -39,18 +41,48 @@ class Message:
     body: str
 
 
+def tell_leads(config: NotifyConfig, event: str, subject: str, body: str) -> list[Message]:
+    """One message to each lead (`notify.leads`) about `event`: the leads hear of failing
+    jobs and new check errors through here, each once."""
+    return [Message(event=event, to=lead, subject=subject, body=body) for lead in config.leads]
+
+
 def _sent_key(message: Message) -> str:
     digest = hashlib.sha256(f"{message.event}\n{message.to}".encode()).hexdigest()[:40]
     return SENT_STATE + digest
 
 
+def forget_sent(engine: Engine, before: dt.datetime) -> int:
+    """Forget the messages sent before `before`; returns how many.
+
+    The records only stop an event from being told twice; an event older than the
+    retention either cannot happen again (a past week's digest, a failure of long ago) or
+    is still true a year on (a task overdue all that time), and then hearing of it once
+    more is a fair reminder.
+    """
+    from ark.registry.writer import transaction
+
+    with transaction(engine, actor="ark notify") as registry:
+        sent = registry.states(SENT_STATE)
+        old = [k for k, v in sent.items() if dt.datetime.fromisoformat(v["at"]) < before]
+        registry.forget_states(old)
+    return len(old)
+
+
 class Notifier:
     """Sends messages once each; holds one SMTP connection for a batch of them."""
 
-    def __init__(self, engine: Engine, config: NotifyConfig, hooks: Hooks | None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        config: NotifyConfig,
+        hooks: Hooks | None,
+        clock: Callable[[], dt.datetime],
+    ) -> None:
         self.engine = engine
         self.config = config
         self.hooks = hooks
+        self.clock = clock
         self.sent: list[Message] = []
         self.before = 0
         self.undelivered = 0
@@ -80,7 +112,6 @@ class Notifier:
     def send(self, message: Message) -> bool:
         """Send `message` unless it went out before; returns whether it was sent now. With
         no channel (no SMTP host, no plugin), nothing is sent nor recorded as sent."""
-        from ark.registry.base import now
         from ark.registry.writer import transaction
 
         plugins = self.hooks is not None and self.hooks.listens("ark_notify")
@@ -97,7 +128,7 @@ class Notifier:
         with transaction(self.engine, actor="ark notify") as registry:
             registry.set_state(
                 _sent_key(message),
-                {"event": message.event, "to": message.to, "at": now().isoformat()},
+                {"event": message.event, "to": message.to, "at": self.clock().isoformat()},
             )
         self.sent.append(message)
         return True

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import difflib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
+from zoneinfo import available_timezones
 
 from ark.errors import ArkError
 from ark.vocabulary import Cadence
@@ -22,6 +25,22 @@ from ark.vocabulary import Cadence
 HORIZON_ENV = "ARK_PLAN_YEARS"
 HORIZON_YEARS = 5
 HORIZON_MAX = 50
+
+
+@cache
+def time_zones() -> frozenset[str]:
+    """The IANA time zone names this machine knows (a scan of the tz database, done once)."""
+    return frozenset(available_timezones())
+
+
+def is_time_zone(name: str) -> bool:
+    return name in time_zones()
+
+
+def time_zone_hint(name: str) -> str:
+    """How to fix a misspelt time zone: the known names nearest to it."""
+    near = difflib.get_close_matches(name, sorted(time_zones()), n=3)
+    return f"write an IANA name such as {', '.join(near) or 'Europe/Madrid'}"
 
 
 def horizon_years() -> int:

@@ -84,6 +84,7 @@ class StrategySpec(Entity):
     start: dt.date | None = None
     differentiation: str = ""
     horizon_months: int = DEFAULT_HORIZON_MONTHS
+    timezone: str | None = None  # IANA; the jobs' "today", reminders and digests (UTC unset)
 
     @classmethod
     def from_settings(cls, values: dict[str, Any]) -> StrategySpec:
@@ -101,6 +102,7 @@ class StrategySpec(Entity):
             start=dt.date.fromisoformat(values["start"]) if values.get("start") else None,
             differentiation=values.get("differentiation", default.differentiation),
             horizon_months=int(values.get("horizon_months", default.horizon_months)),
+            timezone=values.get("timezone"),  # None is stored as no setting
         )
 
 

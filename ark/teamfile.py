@@ -28,6 +28,7 @@ from ark.located import (
     kind_of,
     quick_load,
 )
+from ark.periods import is_time_zone, time_zone_hint
 from ark.spec import (
     AssignmentSpec,
     ChannelSpec,
@@ -198,6 +199,7 @@ def _to_spec(data: dict[str, Any]) -> TeamSpec:
             start=_date(s.get("start")),
             differentiation=s.get("differentiation", ""),
             horizon_months=int(s.get("horizon_months", 12)),
+            timezone=s.get("timezone"),
         ),
         departments=tuple(DepartmentSpec(**d) for d in data.get("departments") or ()),
         contributors=tuple(
@@ -288,6 +290,48 @@ def _unique(items: Iterable[tuple[FieldPath, str]], what: str, report: Report) -
     return set(seen)
 
 
+def legacy_time_zone(spec: TeamSpec) -> str | None:
+    """`automation.timezone`, which `strategy.timezone` replaces (still read when alone)."""
+    automation = next((s.value for s in spec.sections if s.name == "automation"), None) or {}
+    found: str | None = automation.get("timezone")
+    return found
+
+
+def deprecated(path: Path, spec: TeamSpec) -> list[Problem]:
+    """What the valid file at `path` should stop writing, located for the person to fix
+    (read again with positions only when there is something to say)."""
+    legacy = legacy_time_zone(spec)
+    if legacy is None:
+        return []
+    report = Report(str(path))
+    text = decode(read_bounded(path, MAX_BYTES, what="team file"), report)
+    careful_load(text or "", report)
+    fix = (
+        "remove it: strategy.timezone says the same"
+        if spec.strategy.timezone
+        else f"move it to the strategy: `timezone: {legacy}` under `strategy:`"
+    )
+    report.add(("automation", "timezone"), "is deprecated: strategy.timezone replaces it", fix)
+    return report.problems
+
+
+def _check_time_zones(spec: TeamSpec, report: Report) -> None:
+    """Time zones are IANA names; the deprecated `automation.timezone` agrees with
+    `strategy.timezone` when both are written."""
+    zone, legacy = spec.strategy.timezone, legacy_time_zone(spec)
+    wrong = False
+    for path, name in ((("strategy", "timezone"), zone), (("automation", "timezone"), legacy)):
+        if name is not None and not is_time_zone(name):
+            report.add(path, f"{name!r} is not a time zone", time_zone_hint(name))
+            wrong = True
+    if not wrong and zone is not None and legacy is not None and legacy != zone:
+        report.add(
+            ("automation", "timezone"),
+            f"{legacy!r} differs from strategy.timezone {zone!r}",
+            "remove automation.timezone: strategy.timezone is the strategy's time zone",
+        )
+
+
 def check_references(spec: TeamSpec, report: Report) -> None:
     """Uniqueness and cross-references, which JSON Schema cannot express."""
     departments = _unique(
@@ -328,6 +372,7 @@ def check_references(spec: TeamSpec, report: Report) -> None:
         ((("channels", i, "slug"), c.slug) for i, c in enumerate(spec.channels)), "channel", report
     )
     objectives = {o.slug for o in spec.objectives}
+    _check_time_zones(spec, report)
     ref(("strategy", "owner"), spec.strategy.owner, emails, "contributor", "contributors")
     for i, channel in enumerate(spec.channels):
         ref(("channels", i, "owner"), channel.owner, emails, "contributor", "contributors")

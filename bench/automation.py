@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import yaml  # noqa: E402
 from ark_jira.fields import marker  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
 from jira_sync import EMAIL, SETUPS, START, TOKEN, UNTIL, new_server, team_file  # noqa: E402
@@ -138,9 +139,10 @@ def main() -> None:
         )
         ark("apply", "ark.yaml")
         ark("tasks", "plan", "--from", START, "--until", UNTIL)
-        for job in ("plan", "jira-sync", "reminders", "digest"):  # nothing due at start
+        for job in ("plan", "jira-sync", "reminders", "digest", "prune-sent"):  # none due
             ark("jobs", "run", job)
         ark("user", "add", "admin@acme.test", "--role", "admin")
+        identity = yaml.safe_load(ark("export"))["registry"]  # the markers' registry part
         issue_of = {
             label: key
             for key, issue in server.issues.items()
@@ -168,7 +170,9 @@ def main() -> None:
 
             def on_board(task: str) -> bool:
                 with server.lock:
-                    return server.issues[issue_of[marker(task)]].status.name == "In Progress"
+                    return (
+                        server.issues[issue_of[marker(identity, task)]].status.name == "In Progress"
+                    )
 
             report(
                 "Ark -> board",
@@ -190,7 +194,7 @@ def main() -> None:
                 latencies(
                     tasks,
                     options.spread,
-                    lambda t: server.set_status(issue_of[marker(t)], "Done"),
+                    lambda t: server.set_status(issue_of[marker(identity, t)], "Done"),
                     in_ark,
                 ),
             )

@@ -8,7 +8,8 @@ import email
 import email.policy
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -102,15 +103,25 @@ def smtp_server() -> Iterator[Mailbox]:
         controller.stop()
 
 
-def add_sections(ark: Ark, team: Path, *sections: str) -> None:
-    """Append sections to the team file and apply it."""
-    team.write_text(team.read_text(encoding="utf-8") + "".join(sections), encoding="utf-8")
+def add_sections(ark: Ark, team: Path, *sections: str, timezone: str | None = MADRID) -> None:
+    """Append sections to the team file, set the strategy's time zone, and apply it."""
+    text = team.read_text(encoding="utf-8") + "".join(sections)
+    if timezone is not None:
+        text = text.replace("\nstrategy:\n", f"\nstrategy:\n  timezone: {timezone}\n", 1)
+    team.write_text(text, encoding="utf-8")
     ark("apply", str(team))
 
 
 def automation_section(**values: Any) -> str:
-    lines = [f"  {k}: {v}" for k, v in {"timezone": MADRID, **values}.items()]
-    return "\n".join(["automation:", *lines]) + "\n"
+    """The `automation:` section with these settings (none: no section)."""
+    lines = [f"  {k}: {v}" for k, v in values.items()]
+    return "\n".join(["automation:", *lines]) + "\n" if lines else ""
+
+
+def until(condition: Callable[[], bool]) -> None:
+    """Wait for `condition` (no time limit: the machine may be slow)."""
+    while not condition():
+        time.sleep(0.02)
 
 
 def runner(ark: Ark, clock: ManualClock) -> Runner:

@@ -13,6 +13,7 @@ import pytest
 from ark.jobs.core import horizon
 from ark.jobs.runner import backoff
 from tests.automation_helpers import (
+    MADRID,
     Mailbox,
     ManualClock,
     add_sections,
@@ -133,6 +134,54 @@ def test_the_weekly_digest_goes_once_to_who_has_tasks_and_can_be_turned_off(
     ark("digest", "nobody@acme.test", "--off", code=1)
 
 
+def test_records_of_sent_messages_are_forgotten_after_the_retention(
+    ark: Ark, team: Path, mailbox: Mailbox
+) -> None:
+    from ark.notify import SENT_STATE
+    from ark.registry.writer import transaction
+
+    add_sections(ark, team, automation_section(), mailbox.notify_section())
+    ark("tasks", "plan", "--from", "2026-12-07", "--until", "2026-12-31")
+    sent_at = local("2026-12-16 12:00")
+    clock = ManualClock(sent_at)
+    jobs = runner(ark, clock)
+
+    def remembered() -> int:
+        with transaction(jobs.engine, write=False) as registry:
+            return len(registry.states(SENT_STATE))
+
+    def prune() -> str:
+        outcome = jobs.run("prune-sent")
+        assert outcome is not None and outcome.state.error is None
+        return outcome.state.result
+
+    overdue = ("ana@acme.test", "Ark: overdue task listening/2026-W50")
+    jobs.run("reminders")
+    assert mailbox.summary() == [overdue] and remembered() == 1
+    clock.set(sent_at + dt.timedelta(days=400) - dt.timedelta(minutes=1))
+    assert prune() == "0 record(s) of sent messages older than 400 days forgotten"
+    assert remembered() == 1
+    clock.set(sent_at + dt.timedelta(days=400, minutes=1))
+    assert prune() == "1 record(s) of sent messages older than 400 days forgotten"
+    assert remembered() == 0
+    jobs.run("reminders")  # still overdue a year on: told once more, then remembered again
+    assert mailbox.summary().count(overdue) == 2
+    told = remembered()
+    assert told == len(mailbox.messages) - 1 and told >= 4
+    team.write_text(
+        team.read_text(encoding="utf-8").replace(
+            "  security: none\n", "  security: none\n  keep_sent_days: 30\n"
+        ),
+        encoding="utf-8",
+    )
+    ark("apply", str(team))
+    clock.set(clock() + dt.timedelta(days=29))
+    assert prune() == "0 record(s) of sent messages older than 30 days forgotten"
+    clock.set(clock() + dt.timedelta(days=2))
+    assert prune() == f"{told} record(s) of sent messages older than 30 days forgotten"
+    assert remembered() == 0
+
+
 def test_a_failing_job_keeps_its_error_without_secrets_is_retried_and_reported_once(
     ark: Ark, monkeypatch: pytest.MonkeyPatch, mailbox: Mailbox
 ) -> None:
@@ -185,7 +234,7 @@ def test_a_run_already_covered_by_another_is_skipped(ark: Ark, team: Path) -> No
 
 def test_jobs_lists_every_job_and_refuses_an_unknown_one(ark: Ark, team: Path) -> None:
     names = [row["name"] for row in ark.json("jobs")]
-    assert names == ["digest", "jira-sync", "plan", "playbook", "reminders"]
+    assert names == ["digest", "jira-sync", "plan", "playbook", "prune-sent", "reminders"]
     out = ark("jobs", "run", "plan").output
     assert out.startswith("plan: ") and "task(s) planned up to" in out
     listing = ark("jobs").output
@@ -197,8 +246,74 @@ def test_jobs_lists_every_job_and_refuses_an_unknown_one(ark: Ark, team: Path) -
     assert "no job 'nope'" in result.stderr and "use one of: digest, jira-sync" in result.stderr
 
 
-def test_a_misspelt_time_zone_is_refused_with_a_hint(ark: Ark, team: Path) -> None:
-    add_sections(ark, team, automation_section(timezone="Europe/Madird"))
-    result = ark("jobs", code=1)
-    assert "automation.timezone: 'Europe/Madird' is not a time zone" in result.stderr
-    assert "Traceback" not in result.output
+def in_strategy(text: str, zone: str) -> str:
+    return text.replace("\nstrategy:\n", f"\nstrategy:\n  timezone: {zone}\n", 1)
+
+
+def in_zone(ark: Ark, zone: str) -> bool:
+    """Whether `ark jobs` writes its times in `zone`."""
+    from zoneinfo import ZoneInfo
+
+    rows = ark.json("jobs")
+    times = [dt.datetime.fromisoformat(row["next_run"]) for row in rows if row["next_run"]]
+    return bool(times) and all(
+        t.utcoffset() == t.astimezone(ZoneInfo(zone)).utcoffset() for t in times
+    )
+
+
+def test_a_misspelt_time_zone_is_refused_at_its_line(ark: Ark, team: Path) -> None:
+    before, text = ark("export").output, team.read_text(encoding="utf-8")
+    legacy = text + "automation:\n  timezone: Europe/Madird\n"
+    for content, where in (
+        (in_strategy(text, "Europe/Madird"), f"{team}:4:13: strategy.timezone"),
+        (legacy, f"{team}:{legacy.count(chr(10))}:13: automation.timezone"),
+    ):
+        team.write_text(content, encoding="utf-8")
+        result = ark("apply", str(team), code=2)
+        assert f"{where}: 'Europe/Madird' is not a time zone" in result.stderr
+        assert "fix: write an IANA name such as Europe/Madrid" in result.stderr
+        assert "Traceback" not in result.output
+        assert ark("export").output == before
+
+
+def test_the_strategys_time_zone_round_trips_through_the_team_file(ark: Ark, team: Path) -> None:
+    add_sections(ark, team)
+    exported = ark.workspace / "exported.yaml"
+    ark("export", str(exported))
+    assert "\nstrategy:\n" in exported.read_text(encoding="utf-8")
+    assert "  timezone: Europe/Madrid\n" in exported.read_text(encoding="utf-8")
+    assert ark("apply", str(exported)).output.startswith("nothing to change")
+    assert ark("apply", str(team)).output.startswith("nothing to change")
+    assert in_zone(ark, MADRID)
+
+
+def test_the_old_automation_timezone_still_applies_and_is_read_with_a_warning(
+    ark: Ark, team: Path, mailbox: Mailbox
+) -> None:
+    old = automation_section(timezone=MADRID) + mailbox.notify_section()
+    add_sections(ark, team, old, timezone=None)
+    line = team.read_text(encoding="utf-8").split("\n").index(f"  timezone: {MADRID}") + 1
+    team.write_text(team.read_text(encoding="utf-8") + "\n# touched\n", encoding="utf-8")
+    result = ark("apply", str(team))
+    assert result.stderr == (
+        f"warning: {team}:{line}:13: automation.timezone: is deprecated: strategy.timezone "
+        "replaces it\n    fix: move it to the strategy: `timezone: Europe/Madrid` under "
+        "`strategy:`\n"
+    )
+    ark("tasks", "plan", "--from", "2026-12-07", "--until", "2026-12-31")
+    # 23:30 in UTC is already Monday in Madrid: the Sunday's weekly report is overdue there.
+    runner(ark, ManualClock(dt.datetime(2026, 12, 13, 23, 30, tzinfo=dt.UTC))).run("reminders")
+    assert mailbox.summary() == [("ana@acme.test", "Ark: overdue task listening/2026-W50")]
+    exported = ark.workspace / "exported.yaml"
+    ark("export", str(exported))
+    assert ark("apply", str(exported)).output.startswith("nothing to change")
+    moved = in_strategy(team.read_text(encoding="utf-8"), "Europe/Lisbon")
+    team.write_text(moved, encoding="utf-8")
+    result = ark("apply", str(team), code=2)
+    assert (
+        f"{team}:{line + 1}:13: automation.timezone: 'Europe/Madrid' differs from "
+        "strategy.timezone 'Europe/Lisbon'"
+    ) in result.stderr
+    team.write_text(moved.replace(f"automation:\n  timezone: {MADRID}\n", ""), encoding="utf-8")
+    assert ark("apply", str(team)).stderr == ""
+    assert in_zone(ark, "Europe/Lisbon") and not in_zone(ark, MADRID)

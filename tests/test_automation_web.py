@@ -1,5 +1,5 @@
 """The jobs inside the web workspace, served over real HTTP by uvicorn as `ark serve` serves
-it: a change in Ark reaches the board by itself; a status changed on the board reaches Ark
+it: edits a lead makes in the browser reach the board by themselves, batched; a status changed on the board reaches Ark
 through Jira's signed webhook; a webhook with a wrong or missing secret changes nothing; a
 flood of webhooks is one sync or two; a lost webhook is caught by the scheduled sync; the
 admin sees the jobs page."""
@@ -7,15 +7,15 @@ admin sees the jobs page."""
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import pytest
 import requests
 import uvicorn
 from ark_web.app import create_app
-from ark_web.auth import SESSION_COOKIE
+from ark_web.auth import CSRF_COOKIE, SESSION_COOKIE
 from sqlalchemy import Engine
 
 from ark import accounts
@@ -24,7 +24,7 @@ from ark.jobs.runner import Runner
 from ark.jobs.wake import SECRET_ENV, WAKE_STATE
 from ark.plugins import hooks
 from ark.registry.writer import transaction
-from tests.automation_helpers import add_sections, automation_section, free_port
+from tests.automation_helpers import add_sections, automation_section, free_port, until
 from tests.conftest import Ark
 from tests.jira_server import JiraServer
 from tests.test_jira_sync import TOKEN, Board, make_board, one_issue_per_task
@@ -33,18 +33,13 @@ SECRET = "whsec-8c1f0e6a2b9d4f37"
 SERVER_INFO = ("GET", "/rest/api/2/serverInfo")
 
 
-def until(condition: Callable[[], bool]) -> None:
-    """Wait for `condition` (no time limit: the machine may be slow)."""
-    while not condition():
-        time.sleep(0.02)
-
-
 @dataclass
 class Served:
     board: Board
     engine: Engine
     url: str
     jobs: Runner
+    lead: str  # the session cookie of Ana, a lead, signed in before the server started
 
     def status_in_ark(self, task: str) -> str:
         rows = self.board.ark.json("tasks", "list")
@@ -67,9 +62,12 @@ def served(ark: Ark, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
     with JiraServer(flavour="cloud", token=TOKEN) as server:
         board = make_board(ark, monkeypatch, server)
         add_sections(ark, board.team, automation_section(debounce_seconds=0.2))
-        for job in ("plan", "jira-sync", "reminders", "digest"):  # none is due at start
-            ark("jobs", "run", job)
+        ark("user", "add", "ana@acme.test", "--role", "lead")
         engine = open_engine(ark.db_url)
+        with transaction(engine, actor="test") as registry:
+            lead = accounts.start_session(registry, "ana@acme.test")
+        for job in ("plan", "jira-sync", "reminders", "digest", "prune-sent"):  # none is due
+            ark("jobs", "run", job)
         port = free_port()
         config = uvicorn.Config(
             create_app(engine, run_jobs=True, playbook=ark.workspace / "playbook" / "site"),
@@ -83,7 +81,7 @@ def served(ark: Ark, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
         until(lambda: web.started)
         url = f"http://127.0.0.1:{port}"
         server.webhooks.url, server.webhooks.secret = f"{url}/hooks/jira", SECRET
-        yield Served(board, engine, url, Runner(engine, hooks(), holder="test"))
+        yield Served(board, engine, url, Runner(engine, hooks(), holder="test"), lead)
         web.should_exit = True
         thread.join()
         engine.dispose()
@@ -97,11 +95,57 @@ def test_a_status_changed_on_the_board_reaches_ark_through_the_webhook(served: S
     until(lambda: served.status_in_ark("listening/2026-W49") == "done")
 
 
-def test_a_change_in_ark_reaches_the_board_by_itself(served: Served) -> None:
-    board = served.board
-    board.ark("tasks", "set", "listening/2026-W50", "in-progress")
-    issue = board.server.issues[board.issue_of("listening/2026-W50")]
-    until(lambda: issue.status.name == "In Progress")
+class CellForms(HTMLParser):
+    """The fields of each matrix cell's form on a page, as a browser would post them."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.forms: list[dict[str, str]] = []
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "form" and values.get("action") == "/matrix/cell":
+            self.forms.append({})
+        elif tag == "input" and values.get("type") == "hidden" and self.forms:
+            self.forms[-1][values["name"]] = values.get("value", "")
+
+    def cell(self, slug: str, email: str) -> dict[str, str]:
+        return next(
+            f for f in self.forms if (f["responsibility"], f["contributor"]) == (slug, email)
+        )
+
+
+def test_edits_in_the_browser_reach_the_board_by_themselves_batched(served: Served) -> None:
+    board, server = served.board, served.board.server
+    browser = requests.Session()
+    browser.cookies.set(SESSION_COOKIE, served.lead)
+    page = browser.get(f"{served.url}/matrix?q=listening", timeout=30)
+    assert page.status_code == 200 and browser.cookies.get(CSRF_COOKIE)
+    open_tasks = [
+        (t["key"], board.issue_of(t["key"]))
+        for t in board.ark.json("tasks", "list")
+        if t["key"].startswith("listening/") and t["status"] != "done"
+    ]
+    bruno, carla = board.users["bruno@acme.test"], board.users["carla@acme.test"]
+    assert {server.issues[issue].fields["assignee"] for _, issue in open_tasks} == {bruno}
+    syncs = served.syncs()
+    # Carla takes the reports over, in six clicks: responsible for 3 hours, then more.
+    edits = [("carla@acme.test", "responsible", str(hours)) for hours in (3, 4, 5, 6, 7)]
+    edits.append(("bruno@acme.test", "end:responsible", ""))
+    for email, role, hours in edits:
+        fields = CellForms(page.text).cell("listening", email)
+        page = browser.post(
+            f"{served.url}/matrix/cell", data={**fields, "role": role, "hours": hours}, timeout=30
+        )
+        assert page.status_code == 200 and page.url.startswith(f"{served.url}/matrix")
+    theirs = board.ark.json("tasks", "list", "--assignee", "carla@acme.test", "--status", "todo")
+    assert sorted(t["key"] for t in theirs) == sorted(key for key, _ in open_tasks)
+    until(lambda: all(server.issues[issue].fields["assignee"] == carla for _, issue in open_tasks))
+    until(lambda: served.synced_after(syncs))
+    assert served.syncs() - syncs <= 2  # not one sync per click
+    by_ana = board.ark.json("log", "--by", "ana@acme.test", "--entity", "assignment")
+    assert by_ana["total"] == len(edits)
 
 
 def test_a_webhook_without_the_right_secret_changes_nothing(served: Served) -> None:
@@ -157,7 +201,6 @@ def test_a_lost_webhook_is_caught_by_the_scheduled_sync(served: Served) -> None:
 def test_the_admin_sees_the_jobs_page(served: Served) -> None:
     ark = served.board.ark
     ark("user", "add", "admin@acme.test", "--role", "admin")
-    ark("user", "add", "ana@acme.test", "--role", "lead")
     pages = {}
     for email in ("admin@acme.test", "ana@acme.test"):
         with transaction(served.engine, actor="test") as registry:

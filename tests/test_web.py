@@ -283,6 +283,35 @@ def test_every_form_is_refused_or_done_as_the_role_allows(web: Web, role: str) -
             assert web.audit_count() == before, (role, path)
 
 
+def test_an_admin_runs_a_job_now_from_the_jobs_page(web: Web) -> None:
+    from ark.jobs.runner import Runner
+    from ark.locks import named_lock
+    from ark.plugins import hooks
+    from tests.automation_helpers import until
+
+    jobs = Runner(web.engine, hooks(), holder="test")
+    for role in ("lead", "member", "viewer"):
+        assert web.post(web.client(role), "/jobs/plan/run", {}).status_code == 403, role
+    stranger = web.post(web.client(), "/jobs/plan/run", {})
+    assert stranger.status_code == 303 and stranger.headers["location"].startswith("/sign-in")
+    admin = web.client("admin")
+    assert admin.post("/jobs/plan/run", data={}).status_code == 403  # no CSRF token
+    assert jobs.state("plan").last_start is None
+    assert 'action="/jobs/plan/run"' in admin.get("/jobs").text
+    answer = web.post(admin, "/jobs/plan/run", {})
+    assert answer.status_code == 303 and answer.headers["location"] == "/jobs?started=plan"
+    until(lambda: jobs.state("plan").covered is not None)
+    page = admin.get(answer.headers["location"]).text
+    assert "plan was started in the background" in page and "task(s) planned up to" in page
+    with named_lock(web.engine, "job:reminders", "ark worker on elsewhere (pid 7)"):
+        held = web.post(admin, "/jobs/reminders/run", {})
+    assert held.status_code == 409
+    assert "reminders is running in ark worker on elsewhere (pid 7) since" in held.text
+    assert jobs.state("reminders").last_start is None
+    assert web.post(admin, "/jobs/nope/run", {}).status_code == 404
+    assert "was started" not in admin.get("/jobs?started=<b>nope</b>").text
+
+
 def test_a_stranger_can_post_nothing(web: Web) -> None:
     client = web.client()
     before = web.audit_count()

@@ -1,15 +1,19 @@
-"""The team file's `automation:` and `notify:` sections: when the background jobs run, in
-which time zone, and how people are told. Credentials stay in the environment."""
+"""The team file's `automation:` and `notify:` sections: when the background jobs run and
+how people are told. Credentials stay in the environment. The jobs keep the strategy's time
+zone (`strategy.timezone`; `automation.timezone` before it, still read when alone)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from ark.errors import ArkError
+from ark.periods import is_time_zone, time_zone_hint
 from ark.spec import SectionSchema
 
 if TYPE_CHECKING:
@@ -18,6 +22,8 @@ if TYPE_CHECKING:
 HORIZONS = ("next-month", "next-quarter", "next-half")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ENV_SMTP_USER, ENV_SMTP_PASSWORD = "ARK_SMTP_USER", "ARK_SMTP_PASSWORD"
+# Over a year: a record outlives every event of the year's rhythm it keeps from being told twice.
+KEEP_SENT_DAYS = 400
 
 AUTOMATION_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -26,7 +32,7 @@ AUTOMATION_SCHEMA: dict[str, Any] = {
         "timezone": {
             "type": "string",
             "minLength": 1,
-            "description": "write an IANA time zone, e.g. Europe/Madrid (default UTC)",
+            "description": "Deprecated: write strategy.timezone instead.",
         },
         "plan_ahead": {
             "enum": list(HORIZONS),
@@ -75,6 +81,12 @@ NOTIFY_SCHEMA: dict[str, Any] = {
             "items": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
             "description": "Who hears of new `ark check` errors and failing jobs.",
         },
+        "keep_sent_days": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 36500,
+            "description": "Days a sent message is remembered, so not sent twice (default 400).",
+        },
     },
 }
 
@@ -86,9 +98,15 @@ def _section(registry: Registry, name: str) -> dict[str, Any]:
     return next((s.value for s in registry.sections() if s.name == name), None) or {}
 
 
+@cache
+def _deprecated(message: str) -> None:
+    """Log `message` once per process, not at every run of every job."""
+    logging.getLogger("ark.jobs").warning(message)
+
+
 @dataclass(frozen=True)
 class AutomationConfig:
-    timezone: str = "UTC"
+    timezone: str = "UTC"  # the strategy's, whichever field says it
     plan_ahead: str = "next-quarter"
     jira_sync_minutes: int = 15
     debounce_seconds: float = 10.0
@@ -97,19 +115,24 @@ class AutomationConfig:
 
     @classmethod
     def read(cls, registry: Registry) -> AutomationConfig:
-        config = cls(**_section(registry, "automation"))
+        values = dict(_section(registry, "automation"))
+        legacy = values.pop("timezone", None)
+        zone = registry.strategy().timezone
+        if legacy and not zone:
+            _deprecated(
+                "automation.timezone is deprecated: move it to strategy.timezone in the team file"
+            )
+        config = cls(**values, timezone=zone or legacy or "UTC")
         config.zone()  # a misspelt zone is refused here, not when a job first runs
         return config
 
     def zone(self) -> ZoneInfo:
-        try:
-            return ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            near = sorted(z for z in available_timezones() if z.endswith(self.timezone[-4:]))
+        if not is_time_zone(self.timezone):  # a registry applied before zones were checked
             raise ArkError(
-                f"automation.timezone: {self.timezone!r} is not a time zone",
-                hint=f"write an IANA name such as {', '.join(near[:3]) or 'Europe/Madrid'}",
-            ) from None
+                f"strategy.timezone: {self.timezone!r} is not a time zone",
+                hint=time_zone_hint(self.timezone),
+            )
+        return ZoneInfo(self.timezone)
 
     def local(self, moment: dt.datetime) -> dt.datetime:
         return moment.astimezone(self.zone())
@@ -122,6 +145,7 @@ class NotifyConfig:
     smtp_port: int = 587
     security: str = "starttls"
     leads: tuple[str, ...] = ()
+    keep_sent_days: int = KEEP_SENT_DAYS
     user: str | None = None
     password: str | None = field(default=None, repr=False)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ark.jobs.config import AutomationConfig
 from ark.jobs.model import Job, JobContext, Schedule
-from ark.notify import Message
+from ark.notify import Message, tell_leads
 from ark.periods import period_of
 from ark.vocabulary import Cadence, Level
 
@@ -109,16 +109,13 @@ def reminders(context: JobContext) -> str:
         errors = [f for f in check_team(registry, context.hooks) if f.level is Level.ERROR]
     for finding in errors:
         fingerprint = hashlib.sha256(f"{finding.code}\n{finding.message}".encode()).hexdigest()
-        for lead in context.notify.leads:
-            messages.append(
-                Message(
-                    event=f"check/{fingerprint[:16]}",
-                    to=lead,
-                    subject=f"Ark: new check error {finding.code} ({finding.subject})",
-                    body=f"`ark check` found a new error:\n\n{finding.message}\n"
-                    + (f"\nfix: {finding.fix}\n" if finding.fix else ""),
-                )
-            )
+        messages += tell_leads(
+            context.notify,
+            event=f"check/{fingerprint[:16]}",
+            subject=f"Ark: new check error {finding.code} ({finding.subject})",
+            body=f"`ark check` found a new error:\n\n{finding.message}\n"
+            + (f"\nfix: {finding.fix}\n" if finding.fix else ""),
+        )
     return _send(context, messages)
 
 
@@ -165,6 +162,15 @@ def _send(context: JobContext, messages: list[Message]) -> str:
     return result
 
 
+def prune_sent(context: JobContext) -> str:
+    """Forget the messages sent longer ago than `notify.keep_sent_days`."""
+    from ark.notify import forget_sent
+
+    days = context.notify.keep_sent_days
+    pruned = forget_sent(context.engine, context.clock() - dt.timedelta(days=days))
+    return f"{pruned} record(s) of sent messages older than {days} days forgotten"
+
+
 def _digest_day(config: AutomationConfig) -> str:
     return config.digest_day
 
@@ -192,5 +198,12 @@ CORE_JOBS = (
         "Sends each contributor a weekly digest of their tasks due and overdue.",
         digest,
         Schedule(weekday=_digest_day, hour=_digest_hour),
+    ),
+    Job(
+        "prune-sent",
+        "Forgets the records of messages sent longer ago than notify.keep_sent_days "
+        "(default 400), which keep an event from being told twice.",
+        prune_sent,
+        Schedule(hour=lambda _config: DAILY_HOUR),
     ),
 )

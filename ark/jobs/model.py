@@ -131,4 +131,4 @@ class JobContext:
     def notifier(self) -> Notifier:
         from ark.notify import Notifier
 
-        return Notifier(self.engine, self.notify, self.hooks)
+        return Notifier(self.engine, self.notify, self.hooks, self.clock)

@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ark.errors import ArkError, NotFound
 from ark.jobs.model import STATE_PREFIX, Clock, Job, JobContext, JobState, moment, system_clock
-from ark.locks import named_lock
+from ark.locks import holder, named_lock
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -125,18 +126,43 @@ class Runner:
         grace: dt.timedelta = GRACE,
         wait: bool = True,
         waiting: Callable[[str], None] | None = None,
+        started: Callable[[], None] | None = None,
     ) -> Outcome | None:
         """Run job `name` unless a run that started after `due` (less `grace`) has succeeded;
-        None when the job is running elsewhere and `wait` is False."""
+        None when the job is running elsewhere and `wait` is False. `started` is called
+        once this run holds the job's lock."""
         job = self.job(name)
         with named_lock(self.engine, "job:" + name, self.holder, wait=wait, waiting=waiting) as ok:
             if not ok:
                 return None
+            if started is not None:
+                started()
             state = self.state(name)
             covered = moment(state.covered)
             if due is not None and covered is not None and covered >= due - grace:
                 return Outcome(state, ran=False)
             return Outcome(self._run(job, state), ran=True)
+
+    def start(self, name: str) -> str | None:
+        """Run job `name` now in a background thread (a button must not wait for a sync),
+        unless it is running elsewhere. Returns once the run holds the job's lock: None,
+        or who holds it instead."""
+        self.job(name)  # an unknown job is refused here, not in the thread
+        decided = threading.Event()
+        held: list[str] = []
+
+        def work() -> None:
+            try:
+                if self.run(name, wait=False, started=decided.set) is None:
+                    held.append(holder(self.engine, "job:" + name))
+            except Exception as exc:  # noqa: BLE001 - nobody waits on this thread to hear it
+                log.error("job %s could not run: %s", name, describe(exc))
+            finally:
+                decided.set()
+
+        threading.Thread(target=work, name=f"ark job {name}", daemon=True).start()
+        decided.wait()
+        return held[0] if held else None
 
     def _run(self, job: Job, state: JobState) -> JobState:
         started = self.clock()
@@ -181,22 +207,21 @@ class Runner:
 
     def _report(self, job: Job, state: JobState) -> None:
         """Tell the leads of the first failure of a streak; a failing notifier is logged."""
-        from ark.notify import Message
+        from ark.notify import tell_leads
 
         try:
             context = self.context()
+            messages = tell_leads(
+                context.notify,
+                event=f"job-failed/{job.name}/{state.last_start}",
+                subject=f"Ark: the {job.name} job failed",
+                body=f"{job.description}\n\nIt failed at {state.last_end}:\n"
+                f"{state.error}\n\nIt is retried at {state.retry_at} and later "
+                "with growing pauses; `ark jobs` shows its state.",
+            )
             with context.notifier() as notifier:
-                for lead in context.notify.leads:
-                    notifier.send(
-                        Message(
-                            event=f"job-failed/{job.name}/{state.last_start}",
-                            to=lead,
-                            subject=f"Ark: the {job.name} job failed",
-                            body=f"{job.description}\n\nIt failed at {state.last_end}:\n"
-                            f"{state.error}\n\nIt is retried at {state.retry_at} and later "
-                            "with growing pauses; `ark jobs` shows its state.",
-                        )
-                    )
+                for message in messages:
+                    notifier.send(message)
         except Exception as exc:  # noqa: BLE001 - the failure is on the jobs page either way
             log.warning("could not report the failure of %s: %s", job.name, describe(exc))
 

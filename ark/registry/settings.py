@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from ark.models import (
     AuditRecord,
@@ -25,6 +26,7 @@ IDENTITY = "registry.id"
 # then: what tells an unchanged registry and the edits made since (ark/drift.py). Read
 # without the ORM by ark/quick.py.
 FILE_MARK = "file.mark"
+CHUNK = 500  # keys per DELETE, well under every database's limit of bound values
 
 
 class Settings(RegistryBase):
@@ -85,6 +87,22 @@ class Settings(RegistryBase):
 
     def set_state(self, key: str, value: Any) -> None:
         self._put_setting(STATE_PREFIX + key, value)
+
+    def states(self, prefix: str) -> dict[str, Any]:
+        """Every saved value whose key starts with `prefix`, by key."""
+        rows = self.session.execute(
+            select(Setting.key, Setting.value).where(
+                Setting.key.startswith(STATE_PREFIX + prefix, autoescape=True)
+            )
+        )
+        return {key.removeprefix(STATE_PREFIX): value for key, value in rows}
+
+    def forget_states(self, keys: Iterable[str]) -> None:
+        """Delete these saved values (a few statements however many)."""
+        names = [STATE_PREFIX + key for key in keys]
+        for start in range(0, len(names), CHUNK):
+            chunk = names[start : start + CHUNK]
+            self.session.execute(delete(Setting).where(Setting.key.in_(chunk)))
 
     # -- the team file's mark --------------------------------------------------------------
 

@@ -11,18 +11,19 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
-from ark.errors import ArkError
-from ark.vocabulary import AccountRole
-from ark_web.auth import Visitor, page_role
+from ark.errors import ArkError, Conflict
+from ark_web.auth import Visitor
+from ark_web.pages import ADMIN, FORM, back, render
 
 router = APIRouter()
 log = logging.getLogger("ark.jobs")
-ADMIN = page_role(AccountRole.ADMIN)
 
 
 def lifespan(engine: Any, run_jobs: bool) -> Callable[[FastAPI], Any]:
@@ -74,10 +75,28 @@ async def webhook(request: Request, source: str) -> Response:
 
 
 @router.get("/jobs")
-def jobs_page(request: Request, who: Visitor = ADMIN) -> HTMLResponse:
+def jobs_page(request: Request, who: Visitor = ADMIN, started: str = "") -> HTMLResponse:
     from ark.jobs.runner import Runner
     from ark.plugins import hooks
-    from ark_web.pages import render
 
     rows = Runner(request.app.state.engine, hooks(), holder="ark serve").listing()
-    return render(request, "jobs.html", who, rows=rows)
+    known = started if started in {row["name"] for row in rows} else ""
+    return render(request, "jobs.html", who, rows=rows, started=known)
+
+
+@router.post("/jobs/{name}/run")
+def run_now(request: Request, name: str, who: Visitor = ADMIN, _form: FormData = FORM) -> Response:
+    """Run job `name` now, in this process's background under the job's lock, as `ark jobs
+    run` would; the jobs page shows its result once it is done."""
+    from ark.jobs.runner import Runner
+    from ark.locks import whoami
+    from ark.plugins import hooks
+
+    runner = Runner(request.app.state.engine, hooks(), holder=whoami(f"{who.email} via ark serve"))
+    held = runner.start(name)
+    if held is not None:
+        raise Conflict(
+            f"{name} is running in {held}; it was not started again",
+            hint="refresh the jobs page to see when that run ends",
+        )
+    return back(f"/jobs?started={quote(name)}")
