@@ -1,8 +1,9 @@
 """Where the registry lives, and how a database is opened, created and upgraded.
 
-The schema is created and upgraded by Alembic only (never `create_all`), so a database made
-by `ark demo` today upgrades cleanly tomorrow. Alembic is imported only when the database is
-not at `SCHEMA_HEAD`: a read command on an up-to-date database pays for one small query.
+The schema is created and upgraded by Alembic only (`create_all` makes only the in-memory
+registry of `ark check --file`, which is never upgraded), so a database made by `ark demo`
+today upgrades cleanly tomorrow. Alembic is imported only when the database is not at
+`SCHEMA_HEAD`: a read command on an up-to-date database pays for one small query.
 """
 
 from __future__ import annotations
@@ -212,8 +213,28 @@ def ensure_schema(engine: Engine, *, create: bool = True) -> None:
     revision = current_revision(engine)
     if revision is None and not create:
         raise no_registry(shown_url(engine.url))
-    if revision != SCHEMA_HEAD:
+    if revision is None and engine.url.database in (None, "", ":memory:"):
+        create_throwaway(engine)
+    elif revision != SCHEMA_HEAD:
         upgrade(engine)
+
+
+def create_throwaway(engine: Engine) -> None:
+    """The schema of an in-memory registry (`ark check --file`), made from the models at once.
+
+    It lives as long as the command and is never upgraded, so it needs no history: running
+    every migration, Alembic imported, took longer than the check itself. The models and
+    the migrations agree (tests/test_migrations.py), and so do the two schemas.
+    """
+    from ark.models import Base, add_partial_indexes
+
+    add_partial_indexes()
+    with engine.begin() as connection:
+        Base.metadata.create_all(connection)
+        connection.execute(
+            text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)")
+        )
+        connection.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": SCHEMA_HEAD})
 
 
 def no_registry(where: str) -> ArkError:

@@ -192,7 +192,8 @@ def add_partial_indexes() -> None:
     Their WHERE needs each backend's own keyword (`sqlite_where`, `postgresql_where`), and
     naming one imports that backend's whole dialect (PostgreSQL's brings asyncio and four
     drivers' modules): declared in the class, every SQLite command would pay for PostgreSQL.
-    The ORM never reads them, so only the migration environment calls this, once.
+    The ORM never reads them, so only what compares or creates a schema calls this: the
+    migration environment and the in-memory registry of `ark check --file`.
     """
     table = Base.metadata.tables[Assignment.__tablename__]
     if any(index.name == "uq_assignment_current" for index in table.indexes):

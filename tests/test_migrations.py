@@ -7,6 +7,8 @@ so each revision added later is tested against a registry that really predates i
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
@@ -260,3 +262,48 @@ def test_ark_db_upgrade_creates_and_upgrades_the_schema(ark: Ark) -> None:
     command.downgrade(alembic_config(engine), FIRST)
     assert ark("db", "upgrade").output.strip() == f"schema at {SCHEMA_HEAD} (was {FIRST})"
     assert ark("db", "upgrade").output.strip() == f"schema at {SCHEMA_HEAD} (was {SCHEMA_HEAD})"
+
+
+def schema_of(engine: Engine) -> dict[str, object]:
+    """Every table's columns, indexes (with a partial one's WHERE), keys and constraints."""
+    found = inspect(engine)
+    with engine.connect() as connection:
+        wheres: dict[str, str] = dict(
+            connection.execute(
+                text(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql LIKE '%WHERE%'"
+                )
+            ).all()
+        )
+    return {
+        name: (
+            sorted((c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(name)),
+            sorted(
+                (
+                    i["name"],
+                    tuple(i["column_names"]),
+                    bool(i["unique"]),
+                    wheres.get(i["name"] or "", "").split("WHERE")[-1].strip(),
+                )
+                for i in found.get_indexes(name)
+            ),
+            found.get_pk_constraint(name)["constrained_columns"],
+            sorted(
+                (tuple(k["constrained_columns"]), k["referred_table"], tuple(k["referred_columns"]))
+                for k in found.get_foreign_keys(name)
+            ),
+            sorted(tuple(u["column_names"]) for u in found.get_unique_constraints(name)),
+        )
+        for name in sorted(found.get_table_names())
+    }
+
+
+def test_the_throwaway_registry_has_the_migrated_schema(tmp_path: Path) -> None:
+    """`ark check --file` applies the file to an in-memory registry made from the models; its
+    schema is the one the migrations give a real registry (SQLite's, as it is SQLite)."""
+    migrated = open_engine(f"sqlite:///{tmp_path / 'ark.db'}")
+    throwaway = open_engine("sqlite://")
+    assert current_revision(throwaway) == SCHEMA_HEAD
+    expected = schema_of(migrated)
+    assert "uq_assignment_one_accountable" in str(expected["assignment"])
+    assert schema_of(throwaway) == expected

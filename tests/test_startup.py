@@ -112,3 +112,23 @@ def test_the_lazy_lines_are_the_commands_own() -> None:
     assert not fresh.lazy
     assert runner.invoke(fresh, ["--help"], terminal_width=200).output == listed
     assert "Publish the registry as the team's playbook" in listed
+
+
+def test_checking_a_file_runs_no_migration(tmp_path: Path) -> None:
+    """`ark check --file` makes its in-memory registry from the models, not with Alembic."""
+    (tmp_path / "team").mkdir()
+    subprocess.run(
+        [sys.executable, "-m", "ark", "init", str(tmp_path / "team")],
+        check=True,
+        capture_output=True,
+    )
+    probe = (
+        "import sys, runpy\n"
+        f"sys.argv = ['ark', 'check', '--file', {str(tmp_path / 'team' / 'ark.yaml')!r}]\n"
+        "try:\n    runpy.run_module('ark', run_name='__main__')\n"
+        "except SystemExit as exc:\n    print('EXIT', exc.code)\n"
+        "print('ALEMBIC', 'alembic' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "ALEMBIC False" in done.stdout, done.stdout + done.stderr
+    assert "error(s)" in done.stdout  # the checks ran and reported
