@@ -8,11 +8,15 @@ commands (and their libraries) at start would. Figures are medians of --repeat r
 time, CPU time (user and system, of the process and what it started) and the time spent
 importing (`python -X importtime`, its top-level imports added up, in a run of its own).
 
+With --against DIR, a third column times another Ark source tree (its `ark/` and
+`plugins/`, say `git archive` of an older commit) on the same team, for a before and after.
+
 The bytecode is compiled first, as `pip install` does: with PYTHONDONTWRITEBYTECODE set and
 no `__pycache__`, every run compiles Ark's modules again, which costs more than any import.
 
     .venv/bin/python bench/startup.py
     .venv/bin/python bench/startup.py --postgres postgresql://postgres@127.0.0.1:5432/DB
+    .venv/bin/python bench/startup.py --against /tmp/ark-before
 """
 
 from __future__ import annotations
@@ -79,7 +83,7 @@ class Figures:
     imports: float
 
     def cells(self) -> str:
-        return f"{self.wall:7.3f} {self.cpu:7.3f} {self.imports:7.3f}"
+        return f"{self.wall:12.3f} {self.cpu:7.3f} {self.imports:7.3f}"
 
 
 def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
@@ -123,35 +127,49 @@ def measure(argv: list[str], cwd: Path, env: dict[str, str], repeat: int) -> Fig
     )
 
 
-def table(backend: str, workspace: Path, env: dict[str, str], repeat: int) -> None:
-    prelude = eager_prelude()
+def table(
+    backend: str, workspace: Path, env: dict[str, str], repeat: int, against: Path | None
+) -> None:
+    """One line per command: Ark, the eager way (and the other tree), each wall, CPU and
+    imports, then how many times Ark's CPU time the eager way's (and the other tree's) is."""
+    ways = [("Ark", ["-m", "ark"], env), ("eager", ["-c", eager_prelude()], env)]
+    if against is not None:
+        path = os.pathsep.join(str(against / part) for part in ("", "plugins"))
+        ways.append((against.name, ["-m", "ark"], {**env, "PYTHONPATH": path}))
     print(f"\n== {backend}: the demo team, median of {repeat} runs, seconds")
-    print(f"{'command':<24} {'Ark: wall    cpu imports':<24}   {'eager: wall    cpu imports':<26}")
+    heads = "".join(f"{f'{way}: wall':>12} {'cpu':>7} {'imports':>7}" for way, _, _ in ways)
+    print(f"{'command':<22}{heads}   cpu ratios")
     for args in COMMANDS:
-        ours = measure([sys.executable, "-m", "ark", *args], workspace, env, repeat)
-        eager = measure([sys.executable, "-c", prelude, *args], workspace, env, repeat)
+        found = [
+            measure([sys.executable, *start, *args], workspace, way_env, repeat)
+            for _, start, way_env in ways
+        ]
         name = " ".join(args)
         target = TARGETS.get(name)
-        verdict = "" if target is None else (" ok" if ours.wall < target else f" > {target}")
-        print(f"{name:<24} {ours.cells()}   {eager.cells()}  x{eager.cpu / ours.cpu:4.1f}{verdict}")
+        verdict = "" if target is None else (" ok" if found[0].wall < target else f" > {target}")
+        ratios = " ".join(f"x{f.cpu / found[0].cpu:4.1f}" for f in found[1:])
+        print(f"{name:<22}{''.join(f.cells() for f in found)}   {ratios}{verdict}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--postgres", metavar="URL", help="also on this PostgreSQL server")
+    parser.add_argument("--against", metavar="DIR", type=Path, help="another Ark source tree")
     args = parser.parse_args()
     import ark
 
     for name in PACKAGES:
         folder = Path(__import__(name).__file__ or "").parent
         compileall.compile_dir(folder, quiet=1)
+    if args.against is not None:
+        compileall.compile_dir(args.against, quiet=1)
     print(f"Python {sys.version.split()[0]}, Ark from {Path(ark.__file__ or '').parent}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARK_")}
     with tempfile.TemporaryDirectory(prefix="ark-bench-startup-") as tmp:
         workspace = Path(tmp) / "demo"
         subprocess.run([ARK, "demo", str(workspace)], env=env, check=True, capture_output=True)
-        table("SQLite", workspace, env, args.repeat)
+        table("SQLite", workspace, env, args.repeat, args.against)
         if args.postgres:
             POSTGRES.append(args.postgres)
             with database("postgresql", Path(tmp)) as url:
@@ -163,7 +181,7 @@ def main() -> None:
                     check=True,
                     capture_output=True,
                 )
-                table("PostgreSQL", workspace, on_pg, args.repeat)
+                table("PostgreSQL", workspace, on_pg, args.repeat, args.against)
 
 
 if __name__ == "__main__":
