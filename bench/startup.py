@@ -137,7 +137,8 @@ def table(
         path = os.pathsep.join(str(against / part) for part in ("", "plugins"))
         ways.append((against.name, ["-m", "ark"], {**env, "PYTHONPATH": path}))
     print(f"\n== {backend}: the demo team, median of {repeat} runs, seconds")
-    heads = "".join(f"{f'{way}: wall':>12} {'cpu':>7} {'imports':>7}" for way, _, _ in ways)
+    print(f"{'':<22}" + "".join(f"{way[:27]:>28}" for way, _, _ in ways))
+    heads = "".join(f"{'wall':>12} {'cpu':>7} {'imports':>7}" for _ in ways)
     print(f"{'command':<22}{heads}   cpu ratios")
     for args in COMMANDS:
         found = [
