@@ -212,7 +212,8 @@ def read(db_url: str | None, query: Callable[[Queries], T]) -> T:
     """Run `query` on the read API, through the database driver alone when it can (a list
     answers without importing SQLAlchemy); else (another driver, a database to create or
     upgrade) through the ordinary path, which also words the errors."""
-    from ark.registry.queries import Queries, connect
+    from ark.registry.driver import connect
+    from ark.registry.queries import Queries
     from ark.revision import SCHEMA_HEAD
     from ark.workspace import default_url
 

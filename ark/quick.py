@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from ark.registry.queries import connect
+from ark.registry.driver import connect
 from ark.revision import SCHEMA_HEAD
 
 WHO = """

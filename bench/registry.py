@@ -225,7 +225,8 @@ def statements(args: list[str], url: str) -> int:
         raise SystemExit(f"ark {' '.join(args)} failed: {result.output}{result.exception!r}")
     if args[0] in LISTS:
         # The lists read through the driver too: count the read API's statements there.
-        from ark.registry.queries import Queries, connect
+        from ark.registry.driver import connect
+        from ark.registry.queries import Queries
 
         connected = connect(url)
         assert connected is not None, url

@@ -65,6 +65,8 @@ def test_who_reads_through_the_driver_alone(team: Path, db_url: str, tmp_path: P
     found = imported(["who", "listening"], tmp_path, {"ARK_DATABASE_URL": db_url})
     assert "sqlalchemy" not in found
     assert set(found) <= {"psycopg"}  # the PostgreSQL driver, when that is the backend
+    env = {"ARK_DATABASE_URL": db_url}
+    assert imported(["who", "listening"], tmp_path, env, ("ark.registry.queries",)) == []
 
 
 def test_a_core_command_loads_no_plugin(team: Path, db_url: str, tmp_path: Path) -> None:

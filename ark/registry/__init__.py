@@ -9,6 +9,8 @@
   `ark.registry.results`; it needs neither SQLAlchemy nor the ORM, so a list command starts
   fast and a plugin or a page reads the registry without SQL of its own.
 - `ark.registry.events`: what the event hooks are given.
+- `ark.registry.driver`: a read-only connection through the database driver alone, which
+  the read API and `ark who` run on.
 
 This module imports nothing, so importing a light part (the read API) stays light.
 """

@@ -15,7 +15,6 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit
 
 from ark.progress import progress
 from ark.registry.results import (
@@ -128,33 +127,6 @@ def _goal(row: Sequence[Any]) -> GoalRow:
         latest,
         progress(baseline, target, latest, Direction(row[5])),
     )
-
-
-def connect(url: str) -> tuple[Any, str] | None:
-    """A read-only DB-API connection and its parameter marker, or None if not supported
-    (another driver, a database that does not exist: the caller takes the ordinary path)."""
-    parts = urlsplit(url)
-    if parts.scheme == "sqlite":
-        import sqlite3
-
-        path = unquote(parts.path[1:]) if parts.path.startswith("/") else ""
-        if not path or path == ":memory:":
-            return None
-        try:
-            return sqlite3.connect(f"file:{path}?mode=ro", uri=True), "?"
-        except sqlite3.Error:
-            return None
-    if parts.scheme in ("postgresql", "postgresql+psycopg"):
-        try:
-            import psycopg
-        except ImportError:
-            return None
-        conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
-        try:
-            return psycopg.connect(conninfo, autocommit=True), "%s"
-        except psycopg.Error:
-            return None
-    return None
 
 
 def _like(text: str) -> str:
