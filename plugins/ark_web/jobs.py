@@ -1,5 +1,6 @@
 """The background jobs inside `ark serve`: run in-process (the default, one server on SQLite),
-Jira's webhooks at `POST /hooks/jira`, and the admin's jobs page.
+Jira's webhooks at `POST /hooks/jira`, and the admin's jobs page, whose "Run now" buttons
+run a job in this process's background (an admin need not wait for a Jira sync).
 
 The jobs start and stop with the app (its lifespan); `ark serve --no-jobs` leaves them to
 `ark worker` processes, and the webhooks still reach those through the registry.
