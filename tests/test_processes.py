@@ -521,9 +521,11 @@ def test_a_review_dated_before_the_process_existed_is_refused(ark: Ark, team: Pa
     # The registry's writer refuses it whoever calls it, and its transaction writes nothing.
     engine = open_engine(ark.db_url)
     try:
-        with pytest.raises(ArkError, match="first recorded on 2024-03-04"):
-            with transaction(engine, hooks=hooks()) as reg:
-                reg.stamp_review("listen", on=dt.date(2023, 12, 31))
+        with (
+            pytest.raises(ArkError, match="first recorded on 2024-03-04"),
+            transaction(engine, hooks=hooks()) as reg,
+        ):
+            reg.stamp_review("listen", on=dt.date(2023, 12, 31))
     finally:
         engine.dispose()
     assert ark.json("process", "show", "listen")["last_reviewed_on"] is None
