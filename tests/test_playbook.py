@@ -481,3 +481,80 @@ def test_a_large_team_gets_a_roster_and_a_matrix_per_department(
     people = next(item["People"] for item in team_menu if "People" in item)
     assert {"Marketing": ["people/ana-acme-test.md"]} in people  # grouped by department
     assert (out / "site/team/sales.html").is_file()
+
+
+def playbook_section(team: Path, **values: str) -> None:
+    """The team file with a `playbook:` section of these values."""
+    lines = "".join(f"  {key}: {value}\n" for key, value in values.items())
+    team.write_text(team.read_text() + f"playbook:\n{lines}")
+
+
+def test_a_process_page_links_to_where_it_is_edited(ark: Ark, team: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    (folder / "weekly-report.md").write_text(PROCESS)
+    ark("process", "record", str(folder))
+    out = tmp_path / "book"
+    build(ark, out)
+    assert "✎" not in (out / "docs/processes/weekly-report.md").read_text()  # nowhere known
+
+    playbook_section(
+        team,
+        repo_url="https://git.example/acme/workspace",
+        workspace_url="https://ark.acme.example/",
+    )
+    ark("apply", str(team))
+    build(ark, out, "--lang", "es")
+    page = (out / "site/processes/weekly-report.html").read_text()
+    repository = "https://git.example/acme/workspace/edit/main/processes/weekly-report.md"
+    assert f'<a href="{repository}">Editar el fichero en el repositorio</a>' in page
+    workspace = "https://ark.acme.example/processes/weekly-report"
+    assert f'<a href="{workspace}">Editarlo en el espacio de trabajo</a>' in page
+    # Right under the title, before the facts; only process pages have one.
+    assert page.index("<h1") < page.index(repository)
+    assert page.index(repository) < page.index("<strong>Responsabilidad:</strong>")
+    assert "✎" not in (out / "site/responsibilities/listening.html").read_text()
+    # The theme is not told of the repository (it would call the hosting service's API).
+    assert "repo_url" not in (out / "mkdocs.yml").read_text()
+
+    # Another edit path; and without the web plugin there is no workspace to link to.
+    team.write_text(team.read_text().replace("playbook:\n", "playbook:\n  edit_uri: src/tip/\n"))
+    ark("apply", str(team))
+    env = {**os.environ, "ARK_DATABASE_URL": ark.db_url, "ARK_DISABLE_PLUGINS": "web"}
+    command = [sys.executable, "-m", "ark", "playbook", "build", "--out", str(out)]
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    page = (out / "docs/processes/weekly-report.md").read_text()
+    assert "(https://git.example/acme/workspace/src/tip/weekly-report.md)" in page
+    assert "ark.acme.example" not in page
+
+
+def test_the_sitemap_lists_every_page_at_the_site_url_or_is_not_written(
+    ark: Ark, team: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "book"
+    output = build(ark, out)
+    # MkDocs would write a sitemap with no page in it: none is published, and the build says
+    # what to set.
+    assert not (out / "site/sitemap.xml").exists() and not (out / "site/sitemap.xml.gz").exists()
+    assert "no sitemap.xml: a sitemap lists full addresses; set `playbook: site_url:`" in output
+
+    playbook_section(team, site_url="https://intranet.acme.example/playbook/")
+    ark("apply", str(team))
+    output = build(ark, out)
+    assert "no sitemap" not in output
+    sitemap = (out / "site/sitemap.xml").read_text()
+    listed = set(re.findall(r"<loc>([^<]+)</loc>", sitemap))
+    pages = {
+        "https://intranet.acme.example/playbook/" + p.relative_to(out / "site").as_posix()
+        for p in (out / "site").rglob("*.html")
+        if p.name != "404.html"
+    }
+    assert listed == pages and len(pages) > 10
+    assert (
+        '<link rel="canonical" href="https://intranet.acme.example/playbook/raci.html">'
+        in (out / "site/raci.html").read_text()
+    )
+
+    bad = team.read_text().replace("site_url: https://", "site_url: ftp://")
+    team.write_text(bad)
+    assert "site_url" in ark("apply", str(team), code=2).output

@@ -83,6 +83,11 @@ def build_command(out: Path | None, lang: str | None, force: bool, db_url: str |
     index = build_site(folder)
     mark_built(folder, current)
     click.echo(f"built the site in {time.perf_counter() - started:.1f}s: {index}")
+    if not (folder / SITE / "sitemap.xml").exists():
+        click.echo(
+            "no sitemap.xml: a sitemap lists full addresses; set `playbook: site_url:` in the "
+            "team file to where the site is published, then `ark apply`"
+        )
 
 
 @playbook.command("serve")

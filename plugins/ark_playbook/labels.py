@@ -36,6 +36,8 @@ LABELS: dict[str, dict[str, str]] = {
         "with_whom": "With whom",
         "next_tasks": "Next tasks",
         "footer": "Written by Ark from the team's registry.",
+        "edit.repository": "Edit the file in the repository",
+        "edit.workspace": "Edit it in the workspace",
         "by_department": "By department:",
         "raci_intro": "Who is Responsible, Accountable, Consulted or Informed for each"
         " responsibility.",
@@ -164,6 +166,8 @@ LABELS: dict[str, dict[str, str]] = {
         "with_whom": "Con quién",
         "next_tasks": "Próximas tareas",
         "footer": "Generado por Ark a partir del registro del equipo.",
+        "edit.repository": "Editar el fichero en el repositorio",
+        "edit.workspace": "Editarlo en el espacio de trabajo",
         "by_department": "Por departamento:",
         "raci_intro": "Quién es encargado (R), responsable último (A), consultado (C) o"
         " informado (I) en cada responsabilidad.",
@@ -292,6 +296,8 @@ LABELS: dict[str, dict[str, str]] = {
         "with_whom": "Con chi",
         "next_tasks": "Prossime attività",
         "footer": "Generato da Ark dal registro del team.",
+        "edit.repository": "Modifica il file nel repository",
+        "edit.workspace": "Modificalo nello spazio di lavoro",
         "by_department": "Per reparto:",
         "raci_intro": "Chi è esecutore (R), responsabile finale (A), consultato (C) o"
         " informato (I) per ogni responsabilità.",

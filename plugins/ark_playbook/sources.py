@@ -38,6 +38,7 @@ from ark_playbook.pages import (
     responsibility_path,
     team_navigation,
 )
+from ark_playbook.settings import PlaybookSettings
 from ark_playbook.strategy import strategy_page
 
 
@@ -145,19 +146,40 @@ def render(registry: Registry, lang: str, pm: pluggy.PluginManager) -> Site:
                 "writes itself",
                 hint="register the page under a folder named after the plugin",
             )
+    settings = PlaybookSettings.read(registry)
+    words = labels(lang)
     texts = {**own, **{path: text for path, (_, text) in contributed.items()}}
+    for p in (p for rows in snapshot.processes.values() for p in rows):
+        page = PROCESS_PAGE.format(slug=p.slug)
+        links = settings.edit_links(p.slug, pm)
+        if page in contributed and links:
+            texts[page] = with_edit_links(texts[page], links, words)
     files = {
         path: sanitize_page(text, default_title=title_of(path)).encode()
         for path, text in texts.items()
     }
-    words = labels(lang)
     files[TAGS_PAGE] = (
         sanitize_page(f"# {words['tags']}\n", default_title=words["tags"]) + "\n" + TAGS_MARKER
     ).encode()
     files[STYLESHEET] = stylesheet()
     nav = navigation(snapshot, lang, files, contributed)
-    config = mkdocs_config(snapshot.strategy.name or words["playbook"], lang, nav)
+    config = mkdocs_config(
+        snapshot.strategy.name or words["playbook"], lang, nav, site_url=settings.site_url
+    )
     return Site(files, config, sorted(p for p in files if p.endswith(".md")))
+
+
+def with_edit_links(text: str, links: dict[str, str], words: dict[str, str]) -> str:
+    """A process page with where it is edited, under its title: the reader who finds it wrong
+    goes straight to the file (or the workspace's page) to change it."""
+    line = "✎ " + " · ".join(
+        f"[{words['edit.' + kind]}]({url})" for kind, url in sorted(links.items())
+    )
+    title = text.find("\n# ")
+    if title < 0:
+        return f"{text}\n{line}\n"
+    end = text.find("\n", title + 1) + 1 or len(text)
+    return f"{text[:end]}\n{line}\n{text[end:]}"
 
 
 def title_of(path: str) -> str:
@@ -247,10 +269,15 @@ def section_title(folder: str, words: dict[str, str], index: bytes | None) -> st
     return words.get(f"section.{folder}") or plain_text(folder.replace("-", " ").capitalize())
 
 
-def mkdocs_config(site_name: str, lang: str, nav: list[Any] | None) -> str:
-    """The site's config; with no `nav`, MkDocs lists every page itself."""
+def mkdocs_config(
+    site_name: str, lang: str, nav: list[Any] | None, *, site_url: str | None = None
+) -> str:
+    """The site's config; with no `nav`, MkDocs lists every page itself. The repository's
+    address is not given to the theme: it would fetch the repository's facts from the
+    hosting service's API in every reader's browser."""
     settings: dict[str, Any] = {
         "site_name": plain_text(site_name),
+        **({"site_url": site_url} if site_url else {}),
         "docs_dir": DOCS,
         "site_dir": SITE,
         # Plain `.html` links, so the built site also reads from disk without a server.
