@@ -137,6 +137,12 @@ def sanitize_page(text: str, default_title: str = "") -> str:
     Every page gets a title in its front matter (else its first heading, else
     `default_title`): MkDocs would otherwise take it from the rendered heading, unescaped.
     """
+    return sanitized_page(text, default_title)[1]
+
+
+def sanitized_page(text: str, default_title: str = "") -> tuple[dict[str, Any], str]:
+    """`sanitize_page`, with the clean front matter it wrote (title and tags, for an index of
+    the pages, without reading them back)."""
     meta, body = split_front_matter(text)
     if not meta.get("title"):
         heading = HEADING.search(body)
@@ -148,7 +154,7 @@ def sanitize_page(text: str, default_title: str = "") -> str:
     head = ""
     if clean:
         head = "---\n" + yaml.safe_dump(clean, allow_unicode=True, sort_keys=False) + "---\n\n"
-    return head + sanitize_markdown(body)
+    return clean, head + sanitize_markdown(body)
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:

@@ -558,3 +558,25 @@ def test_the_sitemap_lists_every_page_at_the_site_url_or_is_not_written(
     bad = team.read_text().replace("site_url: https://", "site_url: ftp://")
     team.write_text(bad)
     assert "site_url" in ark("apply", str(team), code=2).output
+
+
+def test_each_tag_has_its_own_page_and_the_index_names_them(
+    ark: Ark, team: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    (folder / "weekly-report.md").write_text(PROCESS.replace("[report]", "[report, Revisión]"))
+    ark("process", "record", str(folder))
+    out = tmp_path / "book"
+    build(ark, out)
+    index = (out / "docs/tags.md").read_text()
+    assert "- [process](tags/process.md) (1)" in index
+    assert "- [Revisión](tags/revision.md) (1)" in index  # a file name in ASCII
+    assert "- [Responsibility](tags/responsibility.md) (2)" in index
+    assert "<!--" not in index  # the index lists no page: each tag's page does
+    listing = (out / "site/tags/process.html").read_text().split("<article", 1)[1]
+    assert '<a href="../processes/weekly-report.html">' in listing
+    assert "responsibilities/listening.html" not in listing
+    # A page's tag leads to that tag's page.
+    process = (out / "site/processes/weekly-report.html").read_text()
+    assert 'href="../tags/revision.html#tag:revisión"' in process
