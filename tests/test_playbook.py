@@ -181,8 +181,12 @@ def test_an_unchanged_registry_writes_no_file_and_a_change_only_its_pages(
         "docs/people/ana-acme-test.md",
         "docs/people/bruno-acme-test.md",
         "docs/people/carla-acme-test.md",
+        # and their getting-started pages
+        "docs/onboarding/ana-acme-test.md",
+        "docs/onboarding/bruno-acme-test.md",
+        "docs/onboarding/carla-acme-test.md",
     }
-    assert written(output) == 10
+    assert written(output) == 13
     assert "Listening to customers" in (out / "site/raci.html").read_text()
 
 
@@ -369,8 +373,9 @@ def test_serve_follows_the_registry_as_it_changes(ark: Ark, team: Path, tmp_path
         assert "Carla Vidal" in page() and "Informed (I)</td>\n<td>nobody" in page()
         ark("assign", "carla@acme.test", "listening", "--role", "informed")
         # listening.md, raci.md, team.md, a department view, the menu, Carla's new page and
-        # the pages of the two who now carry listening with her
-        read_until("7 file(s) written")
+        # her getting-started page, and the pages of the two who now carry listening with her
+        read_until("file(s) written")
+        assert "8 file(s) written" in lines[-1], lines[-1]
         read_until("Documentation built")
         assert "Informed (I)</td>\n<td>Carla Vidal" in page()
     finally:
@@ -570,9 +575,9 @@ def test_each_tag_has_its_own_page_and_the_index_names_them(
     out = tmp_path / "book"
     build(ark, out)
     index = (out / "docs/tags.md").read_text()
-    assert "- [process](tags/process.md) (1)" in index
-    assert "- [Revisión](tags/revision.md) (1)" in index  # a file name in ASCII
-    assert "- [Responsibility](tags/responsibility.md) (2)" in index
+    assert "- [process](tags/process.md)\n" in index
+    assert "- [Revisión](tags/revision.md)\n" in index  # a file name in ASCII
+    assert "- [Responsibility](tags/responsibility.md)\n" in index
     assert "<!--" not in index  # the index lists no page: each tag's page does
     listing = (out / "site/tags/process.html").read_text().split("<article", 1)[1]
     assert '<a href="../processes/weekly-report.html">' in listing
@@ -580,3 +585,55 @@ def test_each_tag_has_its_own_page_and_the_index_names_them(
     # A page's tag leads to that tag's page.
     process = (out / "site/processes/weekly-report.html").read_text()
     assert 'href="../tags/revision.html#tag:revisión"' in process
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "ask", "owner"),
+    [
+        ("en", "Getting started", "Who to ask", "The strategy's owner"),
+        ("es", "Primeros pasos", "A quién preguntar", "Quien dirige la estrategia"),
+        ("it", "Per iniziare", "A chi chiedere", "Chi guida la strategia"),
+    ],
+)
+def test_a_newcomer_finds_who_to_ask_what_to_read_and_what_is_theirs(
+    ark: Ark, team: Path, tmp_path: Path, lang: str, title: str, ask: str, owner: str
+) -> None:
+    team.write_text(team.read_text().replace("strategy:\n", "strategy:\n  owner: ana@acme.test\n"))
+    ark("apply", str(team))
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    (folder / "weekly-report.md").write_text(PROCESS)
+    ark("process", "record", str(folder))
+    out = tmp_path / "book"
+    build(ark, out, "--lang", lang)
+    docs = out / "docs"
+    general = (docs / "onboarding.md").read_text()
+    assert f"# {title}\n" in general and f"## {ask}\n" in general
+    assert f"- **{owner}:** [Ana García](people/ana-acme-test.md)" in general
+    # Each department with the people accountable for its responsibilities.
+    assert "| [Marketing](departments/marketing.md) | [Ana García](people/ana-acme-test.md) |" in (
+        general
+    )
+    assert "[Sales](departments/sales.md) | " + LABELS[lang]["nobody"] in general
+    assert "(index.md)" in general and "(raci.md)" in general
+    assert "usage-policy.md" in general  # the processes plugin writes the policy page
+
+    # Carla's own page, linked from her person page: Ana is who to ask about listening, the
+    # policy and listening's process are to read, and her roles are hers.
+    person = (docs / "people/carla-acme-test.md").read_text()
+    assert "(../onboarding/carla-acme-test.md)" in person
+    carla = (docs / "onboarding/carla-acme-test.md").read_text()
+    assert "- [Social listening](../responsibilities/listening.md): [Ana García]" in carla
+    reading = carla.split(f"## {LABELS[lang]['onboarding.read']}", 1)[1].split("##", 1)[0]
+    assert reading.index("../usage-policy.md") < reading.index(
+        "[Weekly listening report](../processes/weekly-report.md)"
+    )
+    yours = carla.split(f"## {LABELS[lang]['onboarding.yours']}", 1)[1]
+    assert "[Social listening](../responsibilities/listening.md)" in yours
+    assert "[KPI and ROI report](../responsibilities/kpi-report.md)" in yours
+    assert "ark-role-c" in yours and "ark-role-i" in yours
+    # Built, in the language, and in the menu.
+    site = (out / "site/onboarding/carla-acme-test.html").read_text()
+    assert f'<html lang="{lang}"' in site and "Carla Vidal" in site
+    nav = yaml.safe_load((out / "mkdocs.yml").read_text().split("markdown_extensions:")[0])["nav"]
+    assert nav[1] == {title: "onboarding.md"}

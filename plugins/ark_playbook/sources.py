@@ -16,7 +16,6 @@ import posixpath
 import re
 import types
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -27,13 +26,13 @@ from typing import Any, Protocol, TypeVar
 import pluggy
 import yaml
 
-from ark import formats
 from ark.errors import ArkError
 from ark.files import MiB, holds, read_bounded, write_atomic
 from ark.registry.writer import Registry
 from ark.sanitize import plain_text, sanitize_page, sanitized_page, split_front_matter
 from ark_playbook.figures import CHART, FLOW, chart_fence, flow_fence
 from ark_playbook.labels import labels
+from ark_playbook.onboarding import GENERAL_PAGE, onboarding_pages
 from ark_playbook.pages import (
     PROCESS_PAGE,
     STRATEGY_PAGE,
@@ -144,6 +143,7 @@ def render(registry: Registry, lang: str, pm: pluggy.PluginManager) -> Site:
     snapshot = Snapshot.read(registry)
     own = own_pages(snapshot, lang, known=contributed.__contains__)
     own[STRATEGY_PAGE] = strategy_page(registry.read, labels(lang))
+    own.update(onboarding_pages(snapshot, labels(lang), contributed.__contains__))
     for path, (plugin, _) in contributed.items():
         if path in own or path == TAGS_PAGE or path.startswith(TAGS_FOLDER):
             raise ArkError(
@@ -160,12 +160,12 @@ def render(registry: Registry, lang: str, pm: pluggy.PluginManager) -> Site:
         if page in contributed and links:
             texts[page] = with_edit_links(texts[page], links, words)
     files: dict[str, bytes] = {}
-    counts: Counter[str] = Counter()
+    tags: set[str] = set()
     for path, text in texts.items():
         meta, page = sanitized_page(text, default_title=title_of(path))
         files[path] = page.encode()
-        counts.update(dict.fromkeys(meta.get("tags", ()), 1))
-    files.update(tag_pages(counts, words))
+        tags.update(meta.get("tags", ()))
+    files.update(tag_pages(tags, words))
     files[STYLESHEET] = stylesheet()
     nav = navigation(snapshot, lang, files, contributed)
     config = mkdocs_config(
@@ -174,24 +174,24 @@ def render(registry: Registry, lang: str, pm: pluggy.PluginManager) -> Site:
     return Site(files, config, sorted(p for p in files if p.endswith(".md")))
 
 
-def tag_pages(counts: Counter[str], words: dict[str, str]) -> dict[str, bytes]:
+def tag_pages(tags: set[str], words: dict[str, str]) -> dict[str, bytes]:
     """The tag index, and one page per tag listing the pages that carry it.
 
     One index of every tag with every page under it grows with the playbook (a tag every
     process has lists them all): past a few thousand processes it weighs megabytes. The index
-    names each tag with its number of pages; the theme lists a tag's pages on its own page,
-    where each page's tag also links."""
+    names the tags only (so it changes only when a tag comes or goes); the theme lists a
+    tag's pages on its own page, where each page's tag also links."""
     pages: dict[str, bytes] = {}
     lines = []
     taken: set[str] = set()
-    for tag in sorted(counts, key=lambda t: (t.casefold(), t)):
+    for tag in sorted(tags, key=lambda t: (t.casefold(), t)):
         slug = unique(tag_slug(tag), taken)
         path = f"{TAGS_FOLDER}{slug}.md"
         include = json.dumps([tag], ensure_ascii=False).replace(">", "\\u003e")
         marker = f"<!-- material/tags {{ include: {include} }} -->\n"
         pages[path] = (sanitize_page(f"# {tag}\n", default_title=tag) + "\n" + marker).encode()
         shown = tag.replace("[", "\\[").replace("]", "\\]")
-        lines.append(f"- [{shown}]({path}) ({formats.number(counts[tag], words['lang'])})\n")
+        lines.append(f"- [{shown}]({path})\n")
     index = f"# {words['tags']}\n\n" + ("".join(lines) or words["none"] + "\n")
     pages[TAGS_PAGE] = sanitize_page(index, default_title=words["tags"]).encode()
     return pages
@@ -251,6 +251,7 @@ def navigation(
     nav: list[Any] = [
         {words["home"]: "index.md"},
         {words["strategy"]: STRATEGY_PAGE},
+        {words["onboarding"]: GENERAL_PAGE},
         {words["team"]: team_navigation(snapshot, words)},
     ]
     grouped: set[str] = set()
