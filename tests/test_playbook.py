@@ -637,3 +637,37 @@ def test_a_newcomer_finds_who_to_ask_what_to_read_and_what_is_theirs(
     assert f'<html lang="{lang}"' in site and "Carla Vidal" in site
     nav = yaml.safe_load((out / "mkdocs.yml").read_text().split("markdown_extensions:")[0])["nav"]
     assert nav[1] == {title: "onboarding.md"}
+
+
+def test_the_whole_playbook_prints_as_one_pdf_in_its_language(
+    ark: Ark, team: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pypdf
+    from ark_playbook.pdf import find_chromium
+
+    assert find_chromium() is not None, "install chromium (apt-get install chromium)"
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    (folder / "weekly-report.md").write_text(PROCESS)
+    ark("process", "record", str(folder))
+    out = tmp_path / "book"
+    output = ark("playbook", "pdf", "--out", str(out), "--lang", "es").output
+    pdf = out / "playbook-es.pdf"
+    assert f"wrote {pdf}" in output
+    reader = pypdf.PdfReader(pdf)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    for words in ("Weekly listening report", "Social listening", "Matriz RACI", "Primeros pasos"):
+        assert words in text, words
+    assert len(reader.pages) > 5  # each page of the menu from a new sheet
+    # The print view a browser prints: every page in the menu's order, nothing from outside.
+    view = (out / "print.html").read_text()
+    assert view.index("Social listening") < view.index("Weekly listening report")
+    assert '<html lang="es">' in view and "<script" not in view
+    assert not re.search(r"""(?:src|href)=["'](?:https?:)?//""", view)
+
+    # With no Chromium: one line saying what to do, and no PDF.
+    monkeypatch.setenv("ARK_CHROMIUM", str(tmp_path / "no-chromium"))
+    result = ark("playbook", "pdf", "--out", str(out), "--pdf", str(tmp_path / "x.pdf"), code=1)
+    assert "no Chromium to print the PDF with" in result.output
+    assert "ARK_CHROMIUM" in result.output and "print.html" in result.output
+    assert not (tmp_path / "x.pdf").exists()
