@@ -615,7 +615,7 @@ def test_a_newcomer_finds_who_to_ask_what_to_read_and_what_is_theirs(
         general
     )
     assert "[Sales](departments/sales.md) | " + LABELS[lang]["nobody"] in general
-    assert "(index.md)" in general and "(raci.md)" in general
+    assert "(strategy.md)" in general and "(raci.md)" in general
     assert "usage-policy.md" in general  # the processes plugin writes the policy page
 
     # Carla's own page, linked from her person page: Ana is who to ask about listening, the
@@ -636,7 +636,7 @@ def test_a_newcomer_finds_who_to_ask_what_to_read_and_what_is_theirs(
     site = (out / "site/onboarding/carla-acme-test.html").read_text()
     assert f'<html lang="{lang}"' in site and "Carla Vidal" in site
     nav = yaml.safe_load((out / "mkdocs.yml").read_text().split("markdown_extensions:")[0])["nav"]
-    assert nav[1] == {title: "onboarding.md"}
+    assert {title: "onboarding.md"} in nav[:4]  # near the top
 
 
 def test_the_whole_playbook_prints_as_one_pdf_in_its_language(

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from ark.clihelpers import ArkGroup
     from ark.demo import DemoContext
     from ark.jobs.model import Job
-    from ark.spec import Section
+    from ark.spec import SectionSchema
 
 
 @hookimpl
@@ -24,7 +24,7 @@ def ark_register_commands(cli: ArkGroup) -> None:
 
 
 @hookimpl
-def ark_register_sections(register: Callable[[Section], None]) -> None:
+def ark_register_sections(register: Callable[[SectionSchema], None]) -> None:
     from ark_playbook.settings import SECTION
 
     register(SECTION)

@@ -13,9 +13,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pluggy
-from ark.service import Registry
 
-from ark.spec import Section
+from ark.registry.writer import Registry
+from ark.spec import SectionSchema
 
 NAME = "playbook"
 WEB_PLUGIN = "web"
@@ -47,7 +47,7 @@ SCHEMA: dict[str, Any] = {
         },
     },
 }
-SECTION = Section(
+SECTION = SectionSchema(
     NAME,
     SCHEMA,
     "Where the playbook is published (`site_url`) and where its processes are edited "
