@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib import resources
@@ -68,8 +69,26 @@ def gettext(lang: str, message: str) -> str:
     return translations(lang).gettext(message) if message else message
 
 
+@dataclass(frozen=True)
+class Message:
+    """A marked template and its values, translated only when shown: a piece of a larger
+    message (what the sanitiser dropped, inside an `ark check` finding) put in as a value."""
+
+    template: str
+    args: tuple[tuple[str, Any], ...] = ()
+
+    def __str__(self) -> str:
+        return render("en", self.template, dict(self.args))
+
+
+def message(template: str, **args: Any) -> Message:
+    return Message(template, tuple(args.items()))
+
+
 def value(lang: str, item: Any) -> str:
     """One value put into a message, written the way `lang` writes it."""
+    if isinstance(item, Message):
+        return render(lang, item.template, dict(item.args))
     if isinstance(item, Role):
         return gettext(lang, ROLE_LABELS[item])
     if isinstance(item, StrEnum):

@@ -23,6 +23,8 @@ from typing import Any
 import nh3
 import yaml
 
+from ark.i18n import N_, Message, message
+
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 TAGS = frozenset(
     {
@@ -135,6 +137,12 @@ def sanitize_page(text: str, default_title: str = "") -> str:
     Every page gets a title in its front matter (else its first heading, else
     `default_title`): MkDocs would otherwise take it from the rendered heading, unescaped.
     """
+    return sanitized_page(text, default_title)[1]
+
+
+def sanitized_page(text: str, default_title: str = "") -> tuple[dict[str, Any], str]:
+    """`sanitize_page`, with the clean front matter it wrote (title and tags, for an index of
+    the pages, without reading them back)."""
     meta, body = split_front_matter(text)
     if not meta.get("title"):
         heading = HEADING.search(body)
@@ -146,7 +154,7 @@ def sanitize_page(text: str, default_title: str = "") -> str:
     head = ""
     if clean:
         head = "---\n" + yaml.safe_dump(clean, allow_unicode=True, sort_keys=False) + "---\n\n"
-    return head + sanitize_markdown(body)
+    return clean, head + sanitize_markdown(body)
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -281,11 +289,11 @@ def balance(text: str) -> str:
     return "".join(out)
 
 
-def dropped(body: str) -> list[tuple[int, str]]:
+def dropped(body: str) -> list[tuple[int, Message]]:
     """What sanitising a piece of text removes, as (line, what) with lines counted from 1:
     tags and attributes outside the allow-list, comments, and links with a forbidden scheme.
     `ark process record` and `ark check` say it, so nothing disappears silently."""
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, Message]] = []
     for fenced, text, first in chunks(body):
         if fenced or not UNSAFE_HINT.search(text):
             continue
@@ -300,15 +308,19 @@ def dropped(body: str) -> list[tuple[int, str]]:
             if text.startswith("<!", index) or text.startswith("<?", index):
                 end = text.find("-->" if text.startswith("<!--", index) else ">", index + 2)
                 after = end + 1
-                found.append((line(index), "an HTML comment or declaration"))
+                found.append((line(index), message(N_("an HTML comment or declaration"))))
             elif (tag := TAG.match(text, index)) is not None:
                 after = tag.end()
                 name = tag.group("name").lower()
                 if tag.group("close"):
                     pass
                 elif name not in TAGS:
-                    content = " and its content" if name in ("script", "style") else ""
-                    found.append((line(index), f"the tag <{name}>{content}"))
+                    what = (
+                        N_("the tag <{tag}> and its content")
+                        if name in ("script", "style")
+                        else N_("the tag <{tag}>")
+                    )
+                    found.append((line(index), message(what, tag=name)))
                     if name in RAW_TEXT:
                         end_tag = re.compile(rf"</{re.escape(name)}[\s/>]", re.IGNORECASE)
                         closing = end_tag.search(text, after)
@@ -317,27 +329,40 @@ def dropped(body: str) -> list[tuple[int, str]]:
                     for attribute, value in ATTRIBUTE.findall(tag.group("attrs")):
                         key = attribute.lower()
                         if key not in ATTRIBUTES.get(name, ()) and key != "class":
-                            found.append((line(index), f"the attribute {key} of <{name}>"))
+                            found.append(
+                                (
+                                    line(index),
+                                    message(
+                                        N_("the attribute {attribute} of <{tag}>"),
+                                        attribute=key,
+                                        tag=name,
+                                    ),
+                                )
+                            )
                         elif key == "src" and name == "img" and not local_url(value.strip("\"'")):
-                            found.append(
-                                (line(index), f"the remote image {value.strip(chr(34) + chr(39))}")
-                            )
+                            found.append((line(index), remote_image(value.strip("\"'"))))
                         elif key in ("href", "src") and not safe_url(value.strip("\"'")):
-                            found.append(
-                                (line(index), f"the link {value.strip(chr(34) + chr(39))}")
-                            )
+                            found.append((line(index), bad_link(value.strip("\"'"))))
             index = text.find("<", after)
         for match in REFERENCE.finditer(text):
             if not safe_url(match.group(2).strip("<>")):
-                found.append((line(match.start()), f"the link {match.group(2)}"))
+                found.append((line(match.start()), bad_link(match.group(2))))
         for match in LINK_START.finditer(text):
             start = match.end()
             destination = text[start : _parenthesis_end(text, start)].strip()
             if not safe_url(destination.lstrip("<")):
-                found.append((line(start), f"the link {destination}"))
+                found.append((line(start), bad_link(destination)))
             elif _is_image(text, match.start()) and not local_url(destination.lstrip("<")):
-                found.append((line(start), f"the remote image {destination}"))
-    return sorted(found)
+                found.append((line(start), remote_image(destination)))
+    return sorted(found, key=lambda item: (item[0], str(item[1])))
+
+
+def bad_link(url: str) -> Message:
+    return message(N_("the link {url}"), url=url)
+
+
+def remote_image(url: str) -> Message:
+    return message(N_("the remote image {url}"), url=url)
 
 
 def _closing(lines: list[str], start: int, fence: str) -> int | None:

@@ -1,32 +1,27 @@
 """A headless Chromium for the browser tests, driven by Playwright: the one a user has.
 
-It is the first found on the PATH, else Debian's, else the one `playwright install chromium`
-downloaded; with none, the test fails with one line saying how to install one.
+It is the one `ark playbook pdf` prints with (`ARK_CHROMIUM`, the first on the PATH, else
+Debian's), else the one `playwright install chromium` downloaded; with none, the test fails with one line saying how to install one.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ark_playbook.pdf import find_chromium as installed_chromium
 
-NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-DEBIAN = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-background-networking"]
 
 
 def find_chromium(playwright: Any) -> Path | None:
-    """A Chromium on the PATH, else Debian's, else Playwright's own download."""
-    for name in NAMES:
-        found = shutil.which(name)
-        if found:
-            return Path(found)
-    if DEBIAN.is_file():
-        return DEBIAN
+    """The Chromium `ark playbook pdf` prints with, else Playwright's own download."""
+    found = installed_chromium()
+    if found is not None:
+        return found
     own = Path(playwright.chromium.executable_path)
     return own if own.is_file() else None
 

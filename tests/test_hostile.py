@@ -45,7 +45,14 @@ HOSTILE = (
 )
 # Commands that run until interrupted, or build a whole site, are given no registry, so a
 # value they accept cannot start a server or a long build: they still parse every value.
-NO_REGISTRY = {("playbook", "serve"), ("playbook", "build"), ("demo",), ("serve",), ("worker",)}
+NO_REGISTRY = {
+    ("playbook", "serve"),
+    ("playbook", "build"),
+    ("playbook", "pdf"),
+    ("demo",),
+    ("serve",),
+    ("worker",),
+}
 
 
 def leaves(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:

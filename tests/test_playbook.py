@@ -181,8 +181,12 @@ def test_an_unchanged_registry_writes_no_file_and_a_change_only_its_pages(
         "docs/people/ana-acme-test.md",
         "docs/people/bruno-acme-test.md",
         "docs/people/carla-acme-test.md",
+        # and their getting-started pages
+        "docs/onboarding/ana-acme-test.md",
+        "docs/onboarding/bruno-acme-test.md",
+        "docs/onboarding/carla-acme-test.md",
     }
-    assert written(output) == 10
+    assert written(output) == 13
     assert "Listening to customers" in (out / "site/raci.html").read_text()
 
 
@@ -369,8 +373,9 @@ def test_serve_follows_the_registry_as_it_changes(ark: Ark, team: Path, tmp_path
         assert "Carla Vidal" in page() and "Informed (I)</td>\n<td>nobody" in page()
         ark("assign", "carla@acme.test", "listening", "--role", "informed")
         # listening.md, raci.md, team.md, a department view, the menu, Carla's new page and
-        # the pages of the two who now carry listening with her
-        read_until("7 file(s) written")
+        # her getting-started page, and the pages of the two who now carry listening with her
+        read_until("file(s) written")
+        assert "8 file(s) written" in lines[-1], lines[-1]
         read_until("Documentation built")
         assert "Informed (I)</td>\n<td>Carla Vidal" in page()
     finally:
@@ -481,3 +486,188 @@ def test_a_large_team_gets_a_roster_and_a_matrix_per_department(
     people = next(item["People"] for item in team_menu if "People" in item)
     assert {"Marketing": ["people/ana-acme-test.md"]} in people  # grouped by department
     assert (out / "site/team/sales.html").is_file()
+
+
+def playbook_section(team: Path, **values: str) -> None:
+    """The team file with a `playbook:` section of these values."""
+    lines = "".join(f"  {key}: {value}\n" for key, value in values.items())
+    team.write_text(team.read_text() + f"playbook:\n{lines}")
+
+
+def test_a_process_page_links_to_where_it_is_edited(ark: Ark, team: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    (folder / "weekly-report.md").write_text(PROCESS)
+    ark("process", "record", str(folder))
+    out = tmp_path / "book"
+    build(ark, out)
+    assert "✎" not in (out / "docs/processes/weekly-report.md").read_text()  # nowhere known
+
+    playbook_section(
+        team,
+        repo_url="https://git.example/acme/workspace",
+        workspace_url="https://ark.acme.example/",
+    )
+    ark("apply", str(team))
+    build(ark, out, "--lang", "es")
+    page = (out / "site/processes/weekly-report.html").read_text()
+    repository = "https://git.example/acme/workspace/edit/main/processes/weekly-report.md"
+    assert f'<a href="{repository}">Editar el fichero en el repositorio</a>' in page
+    workspace = "https://ark.acme.example/processes/weekly-report"
+    assert f'<a href="{workspace}">Editarlo en el espacio de trabajo</a>' in page
+    # Right under the title, before the facts; only process pages have one.
+    assert page.index("<h1") < page.index(repository)
+    assert page.index(repository) < page.index("<strong>Responsabilidad:</strong>")
+    assert "✎" not in (out / "site/responsibilities/listening.html").read_text()
+    # The theme is not told of the repository (it would call the hosting service's API).
+    assert "repo_url" not in (out / "mkdocs.yml").read_text()
+
+    # Another edit path; and without the web plugin there is no workspace to link to.
+    team.write_text(team.read_text().replace("playbook:\n", "playbook:\n  edit_uri: src/tip/\n"))
+    ark("apply", str(team))
+    env = {**os.environ, "ARK_DATABASE_URL": ark.db_url, "ARK_DISABLE_PLUGINS": "web"}
+    command = [sys.executable, "-m", "ark", "playbook", "build", "--out", str(out)]
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    page = (out / "docs/processes/weekly-report.md").read_text()
+    assert "(https://git.example/acme/workspace/src/tip/weekly-report.md)" in page
+    assert "ark.acme.example" not in page
+
+
+def test_the_sitemap_lists_every_page_at_the_site_url_or_is_not_written(
+    ark: Ark, team: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "book"
+    output = build(ark, out)
+    # MkDocs would write a sitemap with no page in it: none is published, and the build says
+    # what to set.
+    assert not (out / "site/sitemap.xml").exists() and not (out / "site/sitemap.xml.gz").exists()
+    assert "no sitemap.xml: a sitemap lists full addresses; set `playbook: site_url:`" in output
+
+    playbook_section(team, site_url="https://intranet.acme.example/playbook/")
+    ark("apply", str(team))
+    output = build(ark, out)
+    assert "no sitemap" not in output
+    sitemap = (out / "site/sitemap.xml").read_text()
+    listed = set(re.findall(r"<loc>([^<]+)</loc>", sitemap))
+    pages = {
+        "https://intranet.acme.example/playbook/" + p.relative_to(out / "site").as_posix()
+        for p in (out / "site").rglob("*.html")
+        if p.name != "404.html"
+    }
+    assert listed == pages and len(pages) > 10
+    assert (
+        '<link rel="canonical" href="https://intranet.acme.example/playbook/raci.html">'
+        in (out / "site/raci.html").read_text()
+    )
+
+    bad = team.read_text().replace("site_url: https://", "site_url: ftp://")
+    team.write_text(bad)
+    assert "site_url" in ark("apply", str(team), code=2).output
+
+
+def test_each_tag_has_its_own_page_and_the_index_names_them(
+    ark: Ark, team: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    (folder / "weekly-report.md").write_text(PROCESS.replace("[report]", "[report, Revisión]"))
+    ark("process", "record", str(folder))
+    out = tmp_path / "book"
+    build(ark, out)
+    index = (out / "docs/tags.md").read_text()
+    assert "- [process](tags/process.md)\n" in index
+    assert "- [Revisión](tags/revision.md)\n" in index  # a file name in ASCII
+    assert "- [Responsibility](tags/responsibility.md)\n" in index
+    assert "<!--" not in index  # the index lists no page: each tag's page does
+    listing = (out / "site/tags/process.html").read_text().split("<article", 1)[1]
+    assert '<a href="../processes/weekly-report.html">' in listing
+    assert "responsibilities/listening.html" not in listing
+    # A page's tag leads to that tag's page.
+    process = (out / "site/processes/weekly-report.html").read_text()
+    assert 'href="../tags/revision.html#tag:revisión"' in process
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "ask", "owner"),
+    [
+        ("en", "Getting started", "Who to ask", "The strategy's owner"),
+        ("es", "Primeros pasos", "A quién preguntar", "Quien dirige la estrategia"),
+        ("it", "Per iniziare", "A chi chiedere", "Chi guida la strategia"),
+    ],
+)
+def test_a_newcomer_finds_who_to_ask_what_to_read_and_what_is_theirs(
+    ark: Ark, team: Path, tmp_path: Path, lang: str, title: str, ask: str, owner: str
+) -> None:
+    team.write_text(team.read_text().replace("strategy:\n", "strategy:\n  owner: ana@acme.test\n"))
+    ark("apply", str(team))
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    (folder / "weekly-report.md").write_text(PROCESS)
+    ark("process", "record", str(folder))
+    out = tmp_path / "book"
+    build(ark, out, "--lang", lang)
+    docs = out / "docs"
+    general = (docs / "onboarding.md").read_text()
+    assert f"# {title}\n" in general and f"## {ask}\n" in general
+    assert f"- **{owner}:** [Ana García](people/ana-acme-test.md)" in general
+    # Each department with the people accountable for its responsibilities.
+    assert "| [Marketing](departments/marketing.md) | [Ana García](people/ana-acme-test.md) |" in (
+        general
+    )
+    assert "[Sales](departments/sales.md) | " + LABELS[lang]["nobody"] in general
+    assert "(strategy.md)" in general and "(raci.md)" in general
+    assert "usage-policy.md" in general  # the processes plugin writes the policy page
+
+    # Carla's own page, linked from her person page: Ana is who to ask about listening, the
+    # policy and listening's process are to read, and her roles are hers.
+    person = (docs / "people/carla-acme-test.md").read_text()
+    assert "(../onboarding/carla-acme-test.md)" in person
+    carla = (docs / "onboarding/carla-acme-test.md").read_text()
+    assert "- [Social listening](../responsibilities/listening.md): [Ana García]" in carla
+    reading = carla.split(f"## {LABELS[lang]['onboarding.read']}", 1)[1].split("##", 1)[0]
+    assert reading.index("../usage-policy.md") < reading.index(
+        "[Weekly listening report](../processes/weekly-report.md)"
+    )
+    yours = carla.split(f"## {LABELS[lang]['onboarding.yours']}", 1)[1]
+    assert "[Social listening](../responsibilities/listening.md)" in yours
+    assert "[KPI and ROI report](../responsibilities/kpi-report.md)" in yours
+    assert "ark-role-c" in yours and "ark-role-i" in yours
+    # Built, in the language, and in the menu.
+    site = (out / "site/onboarding/carla-acme-test.html").read_text()
+    assert f'<html lang="{lang}"' in site and "Carla Vidal" in site
+    nav = yaml.safe_load((out / "mkdocs.yml").read_text().split("markdown_extensions:")[0])["nav"]
+    assert {title: "onboarding.md"} in nav[:4]  # near the top
+
+
+def test_the_whole_playbook_prints_as_one_pdf_in_its_language(
+    ark: Ark, team: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pypdf
+    from ark_playbook.pdf import find_chromium
+
+    assert find_chromium() is not None, "install chromium (apt-get install chromium)"
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    (folder / "weekly-report.md").write_text(PROCESS)
+    ark("process", "record", str(folder))
+    out = tmp_path / "book"
+    output = ark("playbook", "pdf", "--out", str(out), "--lang", "es").output
+    pdf = out / "playbook-es.pdf"
+    assert f"wrote {pdf}" in output
+    reader = pypdf.PdfReader(pdf)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    for words in ("Weekly listening report", "Social listening", "Matriz RACI", "Primeros pasos"):
+        assert words in text, words
+    assert len(reader.pages) > 5  # each page of the menu from a new sheet
+    # The print view a browser prints: every page in the menu's order, nothing from outside.
+    view = (out / "print.html").read_text()
+    assert view.index("Social listening") < view.index("Weekly listening report")
+    assert '<html lang="es">' in view and "<script" not in view
+    assert not re.search(r"""(?:src|href)=["'](?:https?:)?//""", view)
+
+    # With no Chromium: one line saying what to do, and no PDF.
+    monkeypatch.setenv("ARK_CHROMIUM", str(tmp_path / "no-chromium"))
+    result = ark("playbook", "pdf", "--out", str(out), "--pdf", str(tmp_path / "x.pdf"), code=1)
+    assert "no Chromium to print the PDF with" in result.output
+    assert "ARK_CHROMIUM" in result.output and "print.html" in result.output
+    assert not (tmp_path / "x.pdf").exists()

@@ -109,4 +109,11 @@ def test_diagrams_charts_and_search_work_with_no_network_beyond_the_site(
     result = page.locator(f".md-search-result__item a[href*='processes/{slug}.html']").first
     result.wait_for(state="visible")
     page.screenshot(path=str(tmp_path / "search.png"))
+
+    # A newcomer's page leads to a process they follow, and a tag to its own page.
+    page.goto(f"{base}/onboarding.html")
+    page.locator("a[href*='people/']").first.wait_for(state="visible")
+    page.goto(f"{base}/processes/{slug}.html")
+    page.locator("a.md-tag").first.click()
+    page.locator(f"article a[href*='processes/{slug}.html']").first.wait_for(state="visible")
     assert outside == [], f"the site asked for something outside: {outside}"

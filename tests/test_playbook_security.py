@@ -374,6 +374,24 @@ def test_what_the_sanitiser_drops_is_reported_where_it_was_written(
     assert f"processes/weekly-report.md:{body}: the tag <script> and its content" in check
     assert f"processes/weekly-report.md:{step}: steps[0].do: the link javascript:" in check
 
+    # In the strategy's language, like every other finding of `ark check`.
+    team.write_text(team.read_text().replace("strategy:\n", "strategy:\n  lang: es\n", 1))
+    ark("apply", str(team))
+    findings = [f for f in ark.json("check")["findings"] if f["code"] == "process-markup"]
+    said = {f["message"] for f in findings}
+    assert (
+        f"processes/weekly-report.md:{body}: la etiqueta <script> y su contenido no aparece"
+        " en el manual" in said
+    ), said
+    assert (
+        f"processes/weekly-report.md:{body}: el atributo onerror de <img> no aparece"
+        " en el manual" in said
+    ), said
+    assert {f["fix"] for f in findings} == {
+        "escribe una etiqueta que sea texto como &lt;nombre&gt;, pon el código en un bloque "
+        "cercado y enlaza solo a http(s), mailto o tel"
+    }
+
 
 def test_a_clean_process_records_without_warnings(ark: Ark, team: Path, tmp_path: Path) -> None:
     folder = tmp_path / "processes"
@@ -404,7 +422,7 @@ def test_no_image_makes_readers_call_an_outside_server() -> None:
     text = '![x](https://tracker.example/p.png) <img src="//tracker.example/q.gif" alt="q">\n'
     clean = sanitize_markdown(text)
     assert "tracker.example" not in clean
-    assert dropped(text) == [
+    assert [(line, str(what)) for line, what in dropped(text)] == [
         (1, "the remote image //tracker.example/q.gif"),
         (1, "the remote image https://tracker.example/p.png"),
     ]

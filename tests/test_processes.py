@@ -37,6 +37,25 @@ Keep it to one page.
 """
 
 
+def recorded_long_ago(ark: Ark, slug: str, on: str = "2019-06-03") -> None:
+    """A process first recorded years ago (the team has kept it since), so that a review
+    dated in the past is one that could have happened."""
+    from sqlalchemy import update
+
+    from ark.models import Process
+
+    engine = open_engine(ark.db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                update(Process)
+                .where(Process.slug == slug)
+                .values(created_at=dt.datetime.fromisoformat(f"{on}T09:00:00+00:00"))
+            )
+    finally:
+        engine.dispose()
+
+
 def fill(text: str) -> str:
     """A file from `ark process new` with its placeholder text written, as a person would."""
     from ark_processes.document import NEW_FILE_WORDS
@@ -101,6 +120,7 @@ def test_round_trip_new_record_history_diff_review_export(ark: Ark, team: Path) 
     ark("process", "diff", "weekly-report", "1", "9", code=1)
 
     assert shown["last_reviewed_on"] is None
+    recorded_long_ago(ark, "weekly-report")
     ark("process", "review", "weekly-report", "--on", "2026-01-15")
     reviewed = ark.json("process", "show", "weekly-report")
     assert (reviewed["last_reviewed_by"], reviewed["last_reviewed_on"]) == ("tester", "2026-01-15")
@@ -276,6 +296,7 @@ def test_checks_missing_overdue_and_unowned(ark: Ark, team: Path) -> None:
     ark("process", "record", str(write(ark.workspace / "p", "l.md", GOOD.format(slug="listen"))))
     assert codes(ark) == [("process-missing", "kpi-report")]
 
+    recorded_long_ago(ark, "listen")
     ark("process", "review", "listen", "--on", "2020-01-01")
     assert ("process-overdue", "listen") in codes(ark)
     ark("process", "review", "listen")
@@ -299,6 +320,7 @@ def pages(ark: Ark, lang: str) -> dict[str, str]:
 def test_process_pages_in_two_languages(ark: Ark, team: Path) -> None:
     folder = ark.workspace / "p"
     ark("process", "record", str(write(folder, "l.md", GOOD.format(slug="listen"))), "-m", "v1")
+    recorded_long_ago(ark, "listen")
     ark("process", "review", "listen", "--on", "2020-01-01")
     ark("tasks", "set", _planned_key(ark, "listening"), "done", "--note", "sent to all")
 
@@ -481,3 +503,32 @@ def test_archive_takes_a_process_out_until_it_is_recorded_again(ark: Ark, team: 
     assert "no process 'by-mistake'" in ark("process", "archive", "by-mistake", code=1).output
     assert ark.json("process", "record", str(path))[0]["revision"] == 2
     assert [p["slug"] for p in ark.json("process", "list")] == ["by-mistake"]
+
+
+def test_a_review_dated_before_the_process_existed_is_refused(ark: Ark, team: Path) -> None:
+    from ark.errors import ArkError
+
+    ark("process", "record", str(write(ark.workspace / "p", "l.md", GOOD.format(slug="listen"))))
+    recorded_long_ago(ark, "listen", "2024-03-04")
+    before = ark.json("process", "show", "listen")
+    audit = ark.json("log")
+    result = ark("process", "review", "listen", "--on", "2024-03-03", code=1)
+    assert "process listen was first recorded on 2024-03-04" in result.output
+    assert "a review on 2024-03-03 cannot come before it" in result.output
+    assert "2024-03-04 or later" in result.output
+    assert ark.json("process", "show", "listen") == before and ark.json("log") == audit
+
+    # The registry's writer refuses it whoever calls it, and its transaction writes nothing.
+    engine = open_engine(ark.db_url)
+    try:
+        with (
+            pytest.raises(ArkError, match="first recorded on 2024-03-04"),
+            transaction(engine, hooks=hooks()) as reg,
+        ):
+            reg.stamp_review("listen", on=dt.date(2023, 12, 31))
+    finally:
+        engine.dispose()
+    assert ark.json("process", "show", "listen")["last_reviewed_on"] is None
+
+    ark("process", "review", "listen", "--on", "2024-03-04")  # the day it was recorded is fine
+    assert ark.json("process", "show", "listen")["last_reviewed_on"] == "2024-03-04"

@@ -25,7 +25,7 @@ from ark.db import open_engine
 from ark.models import AuditRecord
 from ark.registry.writer import transaction
 from tests.conftest import Ark
-from tests.test_processes import GOOD, write
+from tests.test_processes import GOOD, recorded_long_ago, write
 
 PASSWORD = "correct horse battery"
 HOSTILE = "<script>alert('x')</script>"
@@ -707,6 +707,23 @@ def test_a_process_shows_its_revisions_and_the_difference_between_two(web: Web) 
     assert "<td>v2</td>" in page
     assert "-Keep it to one page." in page and "+Keep it &lt;short&gt;." in page
     assert web.client("viewer").get("/processes/listen?old=1&new=9").status_code == 404
+
+
+def test_a_review_dated_before_the_process_existed_is_refused_in_the_browser(web: Web) -> None:
+    recorded_long_ago(web.ark, "listen", "2024-03-04")
+    lead = web.client("lead")
+    page = lead.get("/processes/listen").text
+    assert 'name="date" min="2024-03-04"' in page  # the form offers no earlier day
+    before = web.audit_count()
+    fields = {"date": "2024-03-03", "version": web.version("process", "listen")}
+    refused = web.post(lead, "/processes/listen/review", fields)
+    assert refused.status_code == 400
+    assert "process listen was first recorded on 2024-03-04" in refused.text
+    assert web.audit_count() == before
+    assert web.ark.json("process", "show", "listen")["last_reviewed_on"] is None
+    fields["date"] = "2024-05-06"
+    assert web.post(lead, "/processes/listen/review", fields).status_code == 303
+    assert web.ark.json("process", "show", "listen")["last_reviewed_on"] == "2024-05-06"
 
 
 def test_a_kpi_is_charted_against_its_target(web: Web) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from ark.errors import ArkError
 from ark.models import Process, ProcessLogEntry, ProcessRevision, Responsibility
 from ark.registry.base import RegistryBase, now
 from ark.registry.events import ProcessChange
@@ -175,10 +176,19 @@ class Processes(RegistryBase):
     def stamp_review(
         self, slug: str, *, by: str | None = None, on: dt.date | None = None
     ) -> Process:
-        """Record that the process was reviewed and still holds (its text is not touched)."""
+        """Record that the process was reviewed and still holds (its text is not touched); a
+        review dated before the process was first recorded is refused, as nothing was there to
+        read."""
         row = self.process(slug)
+        day, created = on or self.today, row.created_at.date()
+        if day < created:
+            raise ArkError(
+                f"process {slug} was first recorded on {created.isoformat()}: a review on "
+                f"{day.isoformat()} cannot come before it",
+                hint=f"give the day of the review, {created.isoformat()} or later",
+            )
         before = {"by": row.last_reviewed_by, "on": _day(row.last_reviewed_on)}
-        row.last_reviewed_by, row.last_reviewed_on = by or self.actor, on or self.today
+        row.last_reviewed_by, row.last_reviewed_on = by or self.actor, day
         after = {"by": row.last_reviewed_by, "on": _day(row.last_reviewed_on)}
         self.audit("review", "process", slug, before, after, actor=by)
         self.flush()

@@ -14,9 +14,15 @@ from pathlib import Path
 from ark.errors import ArkError
 from ark_playbook.sources import CONFIG, SITE
 
+SITEMAPS = ("sitemap.xml", "sitemap.xml.gz")
+
 
 def build_site(out: Path) -> Path:
-    """`mkdocs build` of the sources' folder; returns the site's `index.html`."""
+    """`mkdocs build` of the sources' folder; returns the site's `index.html`.
+
+    A sitemap lists full addresses (the sitemap protocol has no relative ones), so without
+    the team file's `playbook.site_url` MkDocs writes one with no page in it: that empty
+    file is removed rather than published, and `ark playbook build` says why."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -29,6 +35,9 @@ def build_site(out: Path) -> Path:
             build(config)
         finally:
             config.plugins.on_shutdown()
+        if not config.site_url:
+            for name in SITEMAPS:
+                (out / SITE / name).unlink(missing_ok=True)
     except MkDocsException as exc:
         raise ArkError(
             f"mkdocs could not build {out / CONFIG}: {exc}",

@@ -14,6 +14,7 @@ from ark_playbook.labels import LANGS
 
 OUT_HELP = "Folder for mkdocs.yml, docs/ and site/ (default: playbook/ in the workspace)."
 LANG_HELP = "Language of the theme and the headings (default: the strategy's)."
+FORCE_HELP = "Export and build even if the registry has not changed."
 
 
 @click.group()
@@ -57,9 +58,7 @@ def write_once(
 @playbook.command("build")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=OUT_HELP)
 @click.option("--lang", type=click.Choice(LANGS), help=LANG_HELP)
-@click.option(
-    "--force", is_flag=True, help="Export and build even if the registry has not changed."
-)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 @db_option
 def build_command(out: Path | None, lang: str | None, force: bool, db_url: str | None) -> None:
     """Export the playbook's pages and mkdocs.yml, then run `mkdocs build`.
@@ -67,11 +66,18 @@ def build_command(out: Path | None, lang: str | None, force: bool, db_url: str |
     When the registry has not changed since the last build (same newest change, same day,
     language and plugins), nothing is written and nothing is built.
     """
+    build_once(db_url, out, lang, force)
+
+
+def build_once(
+    db_url: str | None, out: Path | None, lang: str | None, force: bool
+) -> tuple[Path, str]:
+    """`ark playbook build`; returns the folder and the language."""
     from ark_playbook.build import build_site
     from ark_playbook.sources import SITE, built_from, mark_built
 
     started = time.perf_counter()
-    folder, _, changed, current = write_once(
+    folder, chosen, changed, current = write_once(
         db_url, out, lang, skip=lambda folder, state: not force and built_from(folder, state)
     )
     if changed < 0:
@@ -79,10 +85,47 @@ def build_command(out: Path | None, lang: str | None, force: bool, db_url: str |
             f"the registry has not changed since the last build: nothing to do "
             f"({time.perf_counter() - started:.2f}s): {folder / SITE / 'index.html'}"
         )
-        return
+        return folder, chosen
     index = build_site(folder)
     mark_built(folder, current)
     click.echo(f"built the site in {time.perf_counter() - started:.1f}s: {index}")
+    if not (folder / SITE / "sitemap.xml").exists():
+        click.echo(
+            "no sitemap.xml: a sitemap lists full addresses; set `playbook: site_url:` in the "
+            "team file to where the site is published, then `ark apply`"
+        )
+    return folder, chosen
+
+
+@playbook.command("pdf")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=OUT_HELP)
+@click.option("--lang", type=click.Choice(LANGS), help=LANG_HELP)
+@click.option(
+    "--pdf",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the PDF (default: playbook-LANG.pdf in the --out folder).",
+)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
+@db_option
+def pdf_command(
+    out: Path | None, lang: str | None, target: Path | None, force: bool, db_url: str | None
+) -> None:
+    """The whole playbook as one PDF, in the chosen language.
+
+    Builds the site (unless the registry has not changed), writes print.html beside it (every
+    page of the menu, each from a new sheet: a browser prints it as it is), and prints that
+    to a PDF with a headless Chromium (the first on the PATH, or ARK_CHROMIUM).
+    """
+    import datetime as dt
+
+    from ark_playbook.pdf import print_pdf, print_view
+
+    folder, chosen = build_once(db_url, out, lang, force)
+    view = print_view(folder, dt.date.today())
+    click.echo(f"print view: {view}")
+    pdf = print_pdf(view, target or folder / f"playbook-{chosen}.pdf")
+    click.echo(f"wrote {pdf} ({pdf.stat().st_size // 1024} KB)")
 
 
 @playbook.command("serve")

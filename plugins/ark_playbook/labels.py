@@ -36,6 +36,27 @@ LABELS: dict[str, dict[str, str]] = {
         "with_whom": "With whom",
         "next_tasks": "Next tasks",
         "footer": "Written by Ark from the team's registry.",
+        "onboarding": "Getting started",
+        "onboarding.intro": "New to the team? Here is who to ask, what to read first and what"
+        " is yours.",
+        "onboarding.ask": "Who to ask",
+        "onboarding.owner": "The strategy's owner",
+        "onboarding.no_owner": "not named yet (`strategy.owner` in the team file)",
+        "onboarding.accountable": "Accountable for its responsibilities",
+        "onboarding.read": "What to read first",
+        "onboarding.policy": "The usage policy",
+        "onboarding.strategy": "The strategy and its objectives",
+        "onboarding.own_processes": "The processes of what you carry: your own getting-started"
+        " page lists them.",
+        "onboarding.yours": "What is yours",
+        "onboarding.find_yourself": "Find your name in the [team roster]({roster}): your page"
+        " says what you carry, with whom, and your next tasks, and leads to your own"
+        " getting-started page.",
+        "onboarding.for": "Getting started: {name}",
+        "onboarding.tasks": "Your next tasks are on {page}.",
+        "onboarding.start": "New to the team? Start with [your getting-started page]({link}).",
+        "edit.repository": "Edit the file in the repository",
+        "edit.workspace": "Edit it in the workspace",
         "by_department": "By department:",
         "raci_intro": "Who is Responsible, Accountable, Consulted or Informed for each"
         " responsibility.",
@@ -164,6 +185,27 @@ LABELS: dict[str, dict[str, str]] = {
         "with_whom": "Con quién",
         "next_tasks": "Próximas tareas",
         "footer": "Generado por Ark a partir del registro del equipo.",
+        "onboarding": "Primeros pasos",
+        "onboarding.intro": "¿Acabas de llegar al equipo? Aquí tienes a quién preguntar, qué leer"
+        " primero y qué es tuyo.",
+        "onboarding.ask": "A quién preguntar",
+        "onboarding.owner": "Quien dirige la estrategia",
+        "onboarding.no_owner": "sin nombrar todavía (`strategy.owner` en el fichero del equipo)",
+        "onboarding.accountable": "Responsables últimos de sus responsabilidades",
+        "onboarding.read": "Qué leer primero",
+        "onboarding.policy": "La política de uso",
+        "onboarding.strategy": "La estrategia y sus objetivos",
+        "onboarding.own_processes": "Los procesos de lo que llevas: tu propia página de primeros"
+        " pasos los enumera.",
+        "onboarding.yours": "Qué es tuyo",
+        "onboarding.find_yourself": "Busca tu nombre en [los miembros del equipo]({roster}): tu"
+        " página dice qué llevas, con quién y tus próximas tareas, y lleva a tu propia página"
+        " de primeros pasos.",
+        "onboarding.for": "Primeros pasos: {name}",
+        "onboarding.tasks": "Tus próximas tareas están en {page}.",
+        "onboarding.start": "¿Acabas de llegar? Empieza por [tu página de primeros pasos]({link}).",
+        "edit.repository": "Editar el fichero en el repositorio",
+        "edit.workspace": "Editarlo en el espacio de trabajo",
         "by_department": "Por departamento:",
         "raci_intro": "Quién es encargado (R), responsable último (A), consultado (C) o"
         " informado (I) en cada responsabilidad.",
@@ -292,6 +334,27 @@ LABELS: dict[str, dict[str, str]] = {
         "with_whom": "Con chi",
         "next_tasks": "Prossime attività",
         "footer": "Generato da Ark dal registro del team.",
+        "onboarding": "Per iniziare",
+        "onboarding.intro": "Sei nuovo nel team? Ecco a chi chiedere, cosa leggere per primo e"
+        " cosa è tuo.",
+        "onboarding.ask": "A chi chiedere",
+        "onboarding.owner": "Chi guida la strategia",
+        "onboarding.no_owner": "non ancora indicato (`strategy.owner` nel file del team)",
+        "onboarding.accountable": "Responsabili finali delle sue responsabilità",
+        "onboarding.read": "Cosa leggere per primo",
+        "onboarding.policy": "La policy d'uso",
+        "onboarding.strategy": "La strategia e i suoi obiettivi",
+        "onboarding.own_processes": "I processi di ciò che porti avanti: la tua pagina per"
+        " iniziare li elenca.",
+        "onboarding.yours": "Cosa è tuo",
+        "onboarding.find_yourself": "Cerca il tuo nome tra i [membri del team]({roster}): la tua"
+        " pagina dice cosa porti avanti, con chi e le tue prossime attività, e porta alla tua"
+        " pagina per iniziare.",
+        "onboarding.for": "Per iniziare: {name}",
+        "onboarding.tasks": "Le tue prossime attività sono in {page}.",
+        "onboarding.start": "Sei nuovo nel team? Comincia dalla [tua pagina per iniziare]({link}).",
+        "edit.repository": "Modifica il file nel repository",
+        "edit.workspace": "Modificalo nello spazio di lavoro",
         "by_department": "Per reparto:",
         "raci_intro": "Chi è esecutore (R), responsabile finale (A), consultato (C) o"
         " informato (I) per ogni responsabilità.",

@@ -50,6 +50,7 @@ ROSTER_PAGE = "team/{slug}.md"
 RACI_PAGE = "raci/{slug}.md"
 PERSON_PAGE = "people/{slug}.md"
 STRATEGY_PAGE = "strategy.md"
+ONBOARDING_PAGE = "onboarding/{slug}.md"
 NEXT_TASKS = 10
 SPLIT_AT = 60
 UNESCAPED_BAR = re.compile(r"(?<!\\)\|")
@@ -417,11 +418,17 @@ def person_path(c: PersonRow) -> str:
     return PERSON_PAGE.format(slug=re.sub(r"[^a-z0-9]+", "-", c.email.lower()).strip("-"))
 
 
+def onboarding_path(c: PersonRow) -> str:
+    """A person's own getting-started page, named like their person page."""
+    return ONBOARDING_PAGE.format(slug=person_path(c).split("/", 1)[1].removesuffix(".md"))
+
+
 def person_page(
     snapshot: Snapshot, c: PersonRow, mine: list[AssignmentRow], words: dict[str, str]
 ) -> str:
     """What one person carries, with whom, and their next tasks."""
     out = [front_matter(c.name, [words["person"]]), f"# {cell(c.name)}\n"]
+    out.append(words["onboarding.start"].format(link=f"../{onboarding_path(c)}") + "\n")
     department = department_link(snapshot, c, "../")
     facts = [
         (words["department"], department),

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from ark.clihelpers import ArkGroup
     from ark.demo import DemoContext
     from ark.jobs.model import Job
+    from ark.spec import SectionSchema
 
 
 @hookimpl
@@ -20,6 +21,13 @@ def ark_register_commands(cli: ArkGroup) -> None:
         "ark_playbook.cli:playbook",
         "Publish the registry as the team's playbook: an MkDocs site.",
     )
+
+
+@hookimpl
+def ark_register_sections(register: Callable[[SectionSchema], None]) -> None:
+    from ark_playbook.settings import SECTION
+
+    register(SECTION)
 
 
 @hookimpl(trylast=True)

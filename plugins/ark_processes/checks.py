@@ -114,20 +114,25 @@ def check_usage_policy(registry: Registry) -> Iterator[Finding]:
 def check_markup(registry: Registry) -> Iterator[Finding]:
     """Nothing a writer typed leaves the playbook silently: what the sanitiser drops from a
     recorded process is named, at the line of the file `ark process export` writes."""
-    from ark_processes.document import dropped_markup, parse
+    from ark_processes.document import DROPPED_FIX, dropped_markup, parse
 
     for slug, text in current_texts(registry).items():
         if not UNSAFE_HINT.search(text):
             continue
         item, _ = parse(text.encode("utf-8"), f"processes/{slug}.md")
-        for problem in dropped_markup(item) if item is not None else ():
+        for found in dropped_markup(item) if item is not None else ():
+            where = found.problem
             yield Finding(
                 Level.WARNING,
                 "process-markup",
                 slug,
-                f"{problem.file}:{problem.line}:{f' {problem.field}:' if problem.field else ''} "
-                f"{problem.message}",
-                problem.fix,
+                N_("{where} {what} is dropped from the playbook"),
+                DROPPED_FIX,
+                {
+                    "where": f"{where.file}:{where.line}:"
+                    + (f" {where.field}:" if where.field else ""),
+                    "what": found.what,
+                },
             )
 
 

@@ -103,7 +103,7 @@ def process_record(
     with registry(db_url) as reg:
         files = read(paths, reg)
         results = reg.record_processes([f.draft for f in files], message)
-        notices = {f.draft.slug: dropped_markup(f) for f in files}
+        notices = {f.draft.slug: [d.problem for d in dropped_markup(f)] for f in files}
         rows = [
             {
                 "slug": r.slug,

@@ -17,6 +17,7 @@ from typing import Any
 
 from ark.errors import ArkError, Problem
 from ark.files import MiB, UnreadableFile, read_bounded
+from ark.i18n import N_, Message, render
 from ark.located import (
     SLUG_MAX,
     SLUG_PATTERN,
@@ -240,13 +241,23 @@ def read(paths: Sequence[Path], registry: Registry) -> list[ProcessFile]:
     return parsed
 
 
-DROPPED_FIX = (
+DROPPED = N_("{what} is dropped from the playbook")
+DROPPED_FIX = N_(
     "write a tag meant as text as &lt;name&gt;, put code in a fenced block, "
     "and link only to http(s), mailto or tel"
 )
 
 
-def dropped_markup(item: ProcessFile) -> list[Problem]:
+@dataclass(frozen=True)
+class Dropped:
+    """Something the sanitiser removes: located in English, as `ark process record` warns of
+    it, and `what` kept as a template, so `ark check` says it in the strategy's language."""
+
+    problem: Problem
+    what: Message
+
+
+def dropped_markup(item: ProcessFile) -> list[Dropped]:
     """What the playbook's sanitiser removes from a file's text, each at its file:line, so a
     writer learns it when recording instead of finding a page with words missing."""
     if not UNSAFE_HINT.search(item.draft.text):
@@ -277,10 +288,11 @@ def dropped_markup(item: ProcessFile) -> list[Problem]:
         return []
     report = Report(item.name, _positions(item) if found else None)
     for path, what in found:
-        report.add(path, f"{what} is dropped from the playbook", DROPPED_FIX)
+        report.add(path, render("en", DROPPED, {"what": what}), DROPPED_FIX)
     for line, what in lines:
-        report.add((), f"{what} is dropped from the playbook", DROPPED_FIX, mark=(line, 1))
-    return report.problems
+        report.add((), render("en", DROPPED, {"what": what}), DROPPED_FIX, mark=(line, 1))
+    whats = [what for _, what in found] + [what for _, what in lines]
+    return [Dropped(p, what) for p, what in zip(report.problems, whats, strict=True)]
 
 
 def _cross_check(parsed: list[ProcessFile], registry: Registry) -> list[Problem]:

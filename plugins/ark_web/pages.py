@@ -520,7 +520,8 @@ def review(request: Request, slug: str, who: Visitor = MEMBER, form: FormData = 
         raise Forbidden(
             "a member can confirm only processes of responsibilities they are accountable for"
         )
-    writes.review_process(engine(request), who.email, slug, version(form))
+    on = day(text(form, "date"), "date")
+    writes.review_process(engine(request), who.email, slug, on, version(form))
     return back(f"/processes/{slug}")
 
 

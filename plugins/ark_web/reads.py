@@ -101,6 +101,7 @@ class ProcessRow:
     last_reviewed_by: str | None
     last_reviewed_on: dt.date | None
     version: int
+    created_on: dt.date  # no review can be dated before it
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ def _process_rows(registry: Registry, rows: list[Any]) -> list[ProcessRow]:
             p.last_reviewed_by,
             p.last_reviewed_on,
             versions.get(p.slug, 0),
+            p.created_at.date(),
         )
         for p in rows
     ]

@@ -94,10 +94,10 @@ def record_reading(
         reg.record_kpi(slug, value, on)
 
 
-def review_process(engine: Any, actor: str, slug: str, seen: int) -> None:
+def review_process(engine: Any, actor: str, slug: str, on: dt.date | None, seen: int) -> None:
     with changing(engine, actor) as reg:
         audit.expect_version(reg, seen, "process", slug)
-        reg.stamp_review(slug)
+        reg.stamp_review(slug, on=on)
 
 
 def parse_team_file(text: str, name: str) -> TeamSpec:
