@@ -130,8 +130,9 @@ def test_edits_in_the_browser_reach_the_board_by_themselves_batched(served: Serv
     bruno, carla = board.users["bruno@acme.test"], board.users["carla@acme.test"]
     assert {server.issues[issue].fields["assignee"] for _, issue in open_tasks} == {bruno}
     syncs = served.syncs()
-    # Carla takes the reports over, in six clicks: responsible for 3 hours, then more.
-    edits = [("carla@acme.test", "responsible", str(hours)) for hours in (3, 4, 5, 6, 7)]
+    # Carla takes the reports over in six clicks; Bruno, with more hours, keeps the tasks
+    # until the last click ends his role, so only a sync after it moves them on the board.
+    edits = [("carla@acme.test", "responsible", str(hours)) for hours in (0.5, 1, 1.25, 1.5, 1.75)]
     edits.append(("bruno@acme.test", "end:responsible", ""))
     for email, role, hours in edits:
         fields = CellForms(page.text).cell("listening", email)
