@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import exists, select, update
 
 from ark.errors import ArkError, Conflict, NotFound
+from ark.i18n import N_
 from ark.models import Account, Credential
 from ark.registry.base import now
 from ark.registry.writer import Registry
@@ -35,6 +36,7 @@ SETUP = "setup"  # the first admin's link, on a registry with no accounts
 LINK_LIFETIME = dt.timedelta(hours=24)
 SESSION_LIFETIME = dt.timedelta(hours=12)
 MIN_PASSWORD = 10
+USER_LIST = N_("see `ark user list`")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_PREFIX = "ark_"
 
@@ -88,7 +90,11 @@ def _info(row: Account) -> AccountInfo:
 def _check_email(email: str) -> str:
     email = email.strip().lower()
     if not EMAIL.match(email) or len(email) > 254:
-        raise ArkError(f"{email!r} is not an e-mail address", hint="write it as name@example.com")
+        raise ArkError(
+            N_("{email!r} is not an e-mail address"),
+            hint=N_("write it as name@example.com"),
+            args={"email": email},
+        )
     return email
 
 
@@ -114,7 +120,7 @@ def accounts(registry: Registry) -> list[AccountInfo]:
 def _account(registry: Registry, email: str) -> Account:
     row = registry.session.scalars(select(Account).where(Account.email == email.lower())).first()
     if row is None:
-        raise NotFound(f"no account {email!r}", hint="see `ark user list`")
+        raise NotFound(N_("no account {email!r}"), hint=USER_LIST, args={"email": email})
     return row
 
 
@@ -127,7 +133,9 @@ def add_account(
 ) -> AccountInfo:
     email = _check_email(email)
     if registry.session.scalars(select(Account.id).where(Account.email == email)).first():
-        raise Conflict(f"there is already an account {email}", hint="see `ark user list`")
+        raise Conflict(
+            N_("there is already an account {email}"), hint=USER_LIST, args={"email": email}
+        )
     if password is not None:
         _check_password(password)
     row = Account(
@@ -257,7 +265,11 @@ def issue_reset_link(registry: Registry, email: str) -> str:
     """A one-time link for the account to set its password; earlier ones stop working."""
     row = _account(registry, email)
     if row.disabled:
-        raise Conflict(f"the account {row.email} is disabled", hint="an admin must enable it")
+        raise Conflict(
+            N_("the account {email} is disabled"),
+            hint=N_("an admin must enable it"),
+            args={"email": row.email},
+        )
     _revoke(registry, Credential.kind == LINK, Credential.account_id == row.id)
     secret, _ = _issue(registry, LINK, row.id, LINK_LIFETIME)
     registry.audit("link", "account", row.email, None, {"kind": LINK})

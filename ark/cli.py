@@ -14,6 +14,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ark.clihelpers import (
+    EXISTS,
+    NOBODY,
+    OVERWRITE,
+    WROTE,
     ArkGroup,
     db_option,
     json_option,
@@ -23,10 +27,11 @@ from ark.clihelpers import (
     read,
     registry,
 )
-from ark.errors import ArkError, NotFound
+from ark.errors import FIX, WARNING, ArkError, NotFound
+from ark.i18n import N_, say, speak, tr
 from ark.lists import COMMANDS as LIST_COMMANDS
 from ark.params import NOTE, Number
-from ark.vocabulary import LANGUAGES, BusinessType, Role, TaskStatus
+from ark.vocabulary import LANGUAGES, BusinessType, CalendarStatus, Level, Role, TaskStatus
 
 if TYPE_CHECKING:
     from ark.registry.queries import Queries
@@ -60,21 +65,36 @@ def init(directory: Path, template: str, business_type: str, lang: str, force: b
     from ark.files import write_atomic
     from ark.plugins import hooks
 
+    speak(lang)
     chosen = templates().get(template)
     if chosen is None:
-        raise ArkError(f"no template {template!r}", hint=f"use one of: {', '.join(templates())}")
+        raise ArkError(
+            N_("no template {template!r}"),
+            hint=N_("use one of: {names}"),
+            args={"template": template, "names": ", ".join(templates())},
+        )
     target = directory / "ark.yaml"
     if target.exists() and not force:
-        raise ArkError(f"{target} already exists", hint="pass --force to overwrite it")
+        raise ArkError(EXISTS, hint=OVERWRITE, args={"path": target})
     kind = BusinessType(business_type)
     spec = chosen.render(kind, lang, dt.date.today())
     write_atomic(target, dump_team(spec, header=chosen.header(kind, lang)).encode("utf-8"))
     click.echo(
-        f"wrote {target}: {len(spec.departments)} departments, "
-        f"{len(spec.responsibilities)} responsibilities, {len(spec.objectives)} objectives"
+        tr(
+            N_(
+                "wrote {path}: {departments} departments, {responsibilities} responsibilities, "
+                "{objectives} objectives"
+            ),
+            path=target,
+            departments=len(spec.departments),
+            responsibilities=len(spec.responsibilities),
+            objectives=len(spec.objectives),
+        )
     )
     hooks().ark_init_workspace(directory=directory, template=template, lang=lang)
-    click.echo(f"next: edit it, then `ark check --file {target}` and `ark apply {target}`")
+    click.echo(
+        tr(N_("next: edit it, then `ark check --file {path}` and `ark apply {path}`"), path=target)
+    )
 
 
 def templates() -> dict[str, Any]:
@@ -114,20 +134,26 @@ def apply(file: Path, dry_run: bool, force: bool, db_url: str | None, as_json: b
 
     spec = read_team_file(file)
     for problem in deprecated(file, spec):
-        click.echo(f"warning: {problem}", err=True)
+        click.echo(f"{tr(WARNING)} {problem}", err=True)
     with registry(db_url, file.parent) as reg:
+        speak(spec.strategy.lang)  # the file's: what the registry is about to say
         changeset = reg.changeset(spec)
         undone = reverts(changeset, reg.edits_since_mark())
         if dry_run:
             reg.rollback()
         elif undone and not force:
             for r in undone:
-                click.echo(f"revert: {r.describe()}", err=True)
+                click.echo(f"{tr(REVERT)} {r.describe()}", err=True)
             raise ArkError(
-                f"{file} would undo {len(undone)} edit(s) made since it was last applied or "
-                "exported; nothing was changed",
-                hint=f"run `ark export {file}` to take them into the file, "
-                "or pass --force to undo them",
+                N_(
+                    "{file} would undo {count} edit(s) made since it was last applied or "
+                    "exported; nothing was changed"
+                ),
+                hint=N_(
+                    "run `ark export {file}` to take them into the file, "
+                    "or pass --force to undo them"
+                ),
+                args={"file": file, "count": len(undone)},
             )
         else:
             reg.apply(spec, changeset)
@@ -149,17 +175,36 @@ def _print_apply(dry_run: bool, changeset: Any, undone: list[Any], as_json: bool
         )
         return
     for r in undone:
-        click.echo(f"revert: {r.describe()}")
+        click.echo(f"{tr(REVERT)} {r.describe()}")
     for change in changes:
         click.echo(change.describe())
     if not changeset:
-        click.echo("nothing to change: the registry matches the file")
+        click.echo(tr(N_("nothing to change: the registry matches the file")))
         return
     summary = ", ".join(
-        f"{entity}: +{n['add']} ~{n['change']} -{n['remove']}"
+        f"{tr(ENTITIES[entity])}: +{n['add']} ~{n['change']} -{n['remove']}"
         for entity, n in changeset.counts().items()
     )
-    click.echo(f"{'would change' if dry_run else 'changed'}: {summary}")
+    click.echo(
+        tr(N_("would change: {summary}") if dry_run else N_("changed: {summary}"), summary=summary)
+    )
+
+
+REVERT = N_("revert:")
+# What `ark apply` counts, as its summary names them (the JSON keeps `ark.changeset.ORDER`'s words).
+ENTITIES = {
+    "registry": N_("registry"),
+    "strategy": N_("strategy"),
+    "department": N_("departments"),
+    "kpi": N_("KPIs"),
+    "contributor": N_("people"),
+    "segment": N_("segments"),
+    "channel": N_("channels"),
+    "responsibility": N_("responsibilities"),
+    "assignment": N_("assignments"),
+    "objective": N_("objectives"),
+    "section": N_("sections"),
+}
 
 
 @cli.command()
@@ -190,7 +235,7 @@ def export(file: Path | None, raci_csv: bool, force: bool, db_url: str | None) -
             click.echo(csv_text, nl=False)
         else:
             write_atomic(file, csv_text.encode("utf-8"))
-            click.echo(f"wrote {file}")
+            click.echo(tr(WROTE, path=file))
         return
     if file is None:
         with registry(db_url, write=False) as reg:
@@ -203,10 +248,15 @@ def export(file: Path | None, raci_csv: bool, force: bool, db_url: str | None) -
         empty = spec == TeamSpec(strategy=spec.strategy, sections=spec.sections)
         if existing.strip() and empty and not force:
             raise ArkError(
-                f"the registry is empty: exporting it would replace the {text.count(chr(10))} "
-                f"lines of {file} with an empty team; nothing was written",
-                hint=f"check --db or ARK_DATABASE_URL, apply the file first (`ark apply {file}`), "
-                "or pass --force to empty the file",
+                N_(
+                    "the registry is empty: exporting it would replace the {lines} lines of "
+                    "{file} with an empty team; nothing was written"
+                ),
+                hint=N_(
+                    "check --db or ARK_DATABASE_URL, apply the file first (`ark apply {file}`), "
+                    "or pass --force to empty the file"
+                ),
+                args={"lines": text.count("\n"), "file": file},
             )
         try:
             new = dump_team(spec, text or None)
@@ -216,7 +266,7 @@ def export(file: Path | None, raci_csv: bool, force: bool, db_url: str | None) -
             new = dump_team(spec)
         written = write_atomic(file, new.encode("utf-8"))
         reg.mark_file(file_digest(new.encode("utf-8")))
-    click.echo(f"wrote {file}" if written else f"{file} already says the registry's state")
+    click.echo(tr(WROTE if written else N_("{path} already says the registry's state"), path=file))
 
 
 # -- assignments ----------------------------------------------------------------------------------
@@ -250,8 +300,14 @@ def assign(
     with registry(db_url) as reg:
         row = reg.assign(email, responsibility, Role(role), hours=hours, since=on, replace=replace)
         click.echo(
-            f"{row.contributor.email} is {row.role} for {responsibility} "
-            f"({row.hours:g} h a week) from {row.valid_from}"
+            tr(
+                N_("{email} is {role} for {responsibility} ({hours} h a week) from {since}"),
+                email=row.contributor.email,
+                role=Role(row.role),
+                responsibility=responsibility,
+                hours=row.hours,
+                since=row.valid_from,
+            )
         )
 
 
@@ -267,7 +323,14 @@ def unassign(
     """End EMAIL's roles on RESPONSIBILITY (the history is kept)."""
     with registry(db_url) as reg:
         for a in reg.unassign(email, responsibility, Role(role) if role else None, on):
-            click.echo(f"{a.contributor.email} is no longer {a.role} for {responsibility}")
+            click.echo(
+                tr(
+                    N_("{email} is no longer {role} for {responsibility}"),
+                    email=a.contributor.email,
+                    role=Role(a.role),
+                    responsibility=responsibility,
+                )
+            )
 
 
 def _assignment_json(a: AssignmentRow) -> dict[str, Any]:
@@ -309,11 +372,15 @@ def who(responsibility: str, db_url: str | None, as_json: bool) -> None:
     rows = data["assignments"]
     click.echo(f"{data['title']} ({responsibility})")
     for a in rows:
-        click.echo(
-            f"  {a['role']:<12} {a['contributor']:<32} {a['hours']:>5g} h  since {a['from']}"
-        )
+        click.echo(f"  {say(Role(a['role'])):<16} {a['contributor']:<32} {_held(a)}")
     if not rows:
-        click.echo("  nobody")
+        click.echo("  " + tr(N_("nobody")))
+
+
+def _held(a: dict[str, Any]) -> str:
+    """How much of a week a role takes, and since when."""
+    since = dt.date.fromisoformat(a["from"])
+    return f"{say(a['hours']):>5} h  " + tr(N_("since {date}"), date=since)
 
 
 @cli.command()
@@ -345,12 +412,11 @@ def show(email: str, db_url: str | None, as_json: bool) -> None:
         return
     department = next((d.name for d in departments.items if d.slug == c.department), c.department)
     click.echo(
-        f"{c.name} <{c.email}>, {department}; {c.assigned_hours:g} of {c.capacity:g} h a week"
+        f"{c.name} <{c.email}>, {department}; "
+        + tr(N_("{hours} of {capacity} h a week"), hours=c.assigned_hours, capacity=c.capacity)
     )
     for a in rows:
-        click.echo(
-            f"  {a['role']:<12} {a['responsibility']:<28} {a['hours']:>5g} h  since {a['from']}"
-        )
+        click.echo(f"  {say(Role(a['role'])):<16} {a['responsibility']:<28} {_held(a)}")
 
 
 @cli.command()
@@ -373,7 +439,9 @@ def history(responsibility: str, db_url: str | None, as_json: bool) -> None:
         print_json(rows)
         return
     for a in rows:
-        click.echo(f"{a['from']} .. {a['to'] or 'now':<10}  {a['role']:<12} {a['contributor']}")
+        until = say(dt.date.fromisoformat(a["to"])) if a["to"] else tr(N_("now"))
+        since = say(dt.date.fromisoformat(a["from"]))
+        click.echo(f"{since} .. {until:<12}  {say(Role(a['role'])):<16} {a['contributor']}")
 
 
 # -- checks ----------------------------------------------------------------------------------------
@@ -406,6 +474,7 @@ def check(file: Path | None, db_url: str | None, as_json: bool) -> None:
     with context as reg:
         if spec is not None and file is not None:
             reg.apply(spec)
+            speak(spec.strategy.lang)
             hooks().ark_check_workspace(registry=reg, directory=file.parent)
         findings = check_team(reg, hooks())
     errors = sum(f.level == "error" for f in findings)
@@ -414,12 +483,20 @@ def check(file: Path | None, db_url: str | None, as_json: bool) -> None:
     else:
         for f in findings:
             click.echo(
-                f"{f.level:<8} {f.code:<20} {f.message}"
-                + (f"\n         fix: {f.fix}" if f.fix else "")
+                f"{tr(LEVELS[f.level]):<8} {f.code:<20} {f.message}"
+                + (f"\n         {tr(FIX)} {f.fix}" if f.fix else "")
             )
-        click.echo(f"{errors} error(s), {len(findings) - errors} warning(s)")
+        click.echo(tally(errors, len(findings) - errors))
     if errors:
         sys.exit(1)
+
+
+LEVELS = {Level.ERROR: N_("error"), Level.WARNING: N_("warning"), Level.INFO: N_("info")}
+
+
+def tally(errors: int, warnings: int) -> str:
+    """How many errors and warnings `ark check` found (the demo says it too)."""
+    return tr(N_("{errors} error(s), {warnings} warning(s)"), errors=errors, warnings=warnings)
 
 
 # -- tasks -----------------------------------------------------------------------------------------
@@ -454,8 +531,13 @@ def tasks_plan(until: dt.date, start: dt.date | None, db_url: str | None, as_jso
         print_json({"created": created})
         return
     for t in created:
-        click.echo(f"+ {t['key']:<36} {t['assignee'] or '(nobody)':<30} due {t['due']}")
-    click.echo(f"{len(created)} task(s) planned")
+        _echo_planned(t)
+    click.echo(tr(N_("{count} task(s) planned"), count=len(created)))
+
+
+def _echo_planned(t: dict[str, Any]) -> None:
+    due = tr(N_("due {date}"), date=dt.date.fromisoformat(t["due"])) if t["due"] else ""
+    click.echo(f"+ {t['key']:<36} {t['assignee'] or tr(NOBODY):<30} {due}".rstrip())
 
 
 DUE = ("this-week", "overdue")
@@ -486,7 +568,7 @@ def tasks_list(
     from ark.registry.base import current_actor
 
     if mine and assignee:
-        raise click.UsageError("use --mine or --assignee, not both")
+        raise click.UsageError(tr(N_("use --mine or --assignee, not both")))
     if mine:
         assignee = current_actor()
     today = dt.date.today()
@@ -517,16 +599,25 @@ def tasks_list(
     if not assignee_known and assignee is not None:
         if mine:
             raise ArkError(
-                f"--mine: ARK_USER is {assignee!r}, which is no contributor's e-mail",
-                hint="set ARK_USER to your e-mail, or use --assignee EMAIL",
+                N_("--mine: ARK_USER is {user!r}, which is no contributor's e-mail"),
+                hint=N_("set ARK_USER to your e-mail, or use --assignee EMAIL"),
+                args={"user": assignee},
             )
         raise NotFound.contributor(assignee)
     if as_json:
         print_json([t.as_json() for t in page.items])
         return
     for t in page.items:
-        due_on = t.due.isoformat() if t.due else ""
-        click.echo(f"{due_on:<10}  {t.status:<11} {t.key:<36} {t.assignee or '(nobody)'}")
+        due_on = say(t.due) if t.due else ""
+        status = tr(STATUSES[TaskStatus(t.status)])
+        click.echo(f"{due_on:<12}  {status:<12} {t.key:<36} {t.assignee or tr(NOBODY)}")
+
+
+STATUSES = {
+    TaskStatus.TODO: N_("todo"),
+    TaskStatus.IN_PROGRESS: N_("in-progress"),
+    TaskStatus.DONE: N_("done"),
+}
 
 
 @tasks.command("set")
@@ -540,7 +631,9 @@ def tasks_set(key: str, status: str, note: str, db_url: str | None) -> None:
     """Move task KEY to STATUS."""
     with registry(db_url) as reg:
         task = reg.set_task_status(key, TaskStatus(status), note=note)
-        click.echo(f"{task.key} is {task.status}")
+        click.echo(
+            tr(N_("{key} is {status}"), key=task.key, status=tr(STATUSES[TaskStatus(task.status)]))
+        )
 
 
 # -- KPIs ------------------------------------------------------------------------------------------
@@ -560,7 +653,9 @@ def kpi_record(kpi_slug: str, value: float, on: dt.date | None, db_url: str | No
     """Store a reading of KPI."""
     with registry(db_url) as reg:
         row = reg.record_kpi(kpi_slug, value, on)
-        click.echo(f"{kpi_slug} = {row.value:g} on {row.date}")
+        click.echo(
+            tr(N_("{kpi} = {value} on {date}"), kpi=kpi_slug, value=row.value, date=row.date)
+        )
 
 
 @kpi.command("show")
@@ -570,12 +665,11 @@ def kpi_record(kpi_slug: str, value: float, on: dt.date | None, db_url: str | No
 def kpi_show(kpi_slug: str, db_url: str | None, as_json: bool) -> None:
     """List the readings of KPI with the share of the way each has come from its objectives'
     baselines to their targets."""
-    from ark.i18n import N_, render, unit, value
+    from ark.i18n import speaking, unit
     from ark.progress import progress
     from ark.vocabulary import Direction
 
     with registry(db_url, write=False) as reg:
-        lang = reg.strategy().lang
         found = reg.read.kpis(slug=kpi_slug).items
         measured = reg.read.readings(kpis=[kpi_slug]).items
         goals = reg.read.goals(kpi=kpi_slug).items
@@ -611,8 +705,7 @@ def kpi_show(kpi_slug: str, db_url: str | None, as_json: bool) -> None:
             }
         )
         return
-    better = N_("higher is better") if k.direction == "higher" else N_("lower is better")
-    click.echo(f"{k.name} ({unit(lang, k.unit)}, {render(lang, better)})")
+    click.echo(f"{k.name} ({unit(speaking(), k.unit)}, {say(Direction(k.direction))})")
     for t in targets:
         if t["target"] is None:
             continue
@@ -620,18 +713,15 @@ def kpi_show(kpi_slug: str, db_url: str | None, as_json: bool) -> None:
         if t["baseline"] is not None:
             line = N_("target {baseline} -> {target} by {deadline} ({objective})")
         deadline = dt.date.fromisoformat(t["deadline"]) if t["deadline"] else "-"
-        click.echo("  " + render(lang, line, {**t, "deadline": deadline}))
+        click.echo("  " + tr(line, **{**t, "deadline": deadline}))
     for r in readings:
         shares = "".join(
-            "  "
-            + render(
-                lang, N_("{share}% of {objective}"), {"share": round(share), "objective": name}
-            )
+            "  " + tr(N_("{share}% of {objective}"), share=round(share), objective=name)
             for name, share in r["progress"].items()
             if share is not None
         )
-        day = value(lang, dt.date.fromisoformat(r["date"]))
-        click.echo(f"  {day:<12}  {value(lang, r['value']):>10}{shares}")
+        day = say(dt.date.fromisoformat(r["date"]))
+        click.echo(f"  {day:<12}  {say(r['value']):>10}{shares}")
 
 
 # -- the editorial calendar ------------------------------------------------------------------------
@@ -656,11 +746,23 @@ def _entry_json(e: Any) -> dict[str, Any]:
 
 
 def _echo_entry(e: dict[str, Any]) -> None:
-    who = e["contributor"] or e["department"] or "(nobody)"
+    who = e["contributor"] or e["department"] or tr(NOBODY)
+    day = say(dt.date.fromisoformat(e["date"]))
+    draft = say(dt.date.fromisoformat(e["draft_due"])) if e["draft_due"] else "-"
+    status = tr(PIECE_STATUSES[CalendarStatus(e["status"])])
     click.echo(
-        f"{e['id']:>4}  {e['date']}  {e['channel'] or '-':<14} {who:<30} "
-        f"draft {e['draft_due'] or '-':<10}  {e['status']:<9}  {e['topic']}"
+        f"{e['id']:>4}  {day:<12}  {e['channel'] or '-':<14} {who:<30} "
+        f"{tr(DRAFT, date=draft):<20}  {status:<10}  {e['topic']}"
     )
+
+
+DRAFT = N_("draft {date}")
+PIECE_STATUSES = {
+    CalendarStatus.PLANNED: N_("planned"),
+    CalendarStatus.DRAFTED: N_("drafted"),
+    CalendarStatus.PUBLISHED: N_("published"),
+    CalendarStatus.DROPPED: N_("dropped"),
+}
 
 
 @calendar.command("list")
@@ -763,7 +865,9 @@ def calendar_plan(
     try:
         first = dt.date.fromisoformat(f"{month}-01")
     except ValueError:
-        raise click.BadParameter(f"{month!r} is not a month; write YYYY-MM") from None
+        raise click.BadParameter(
+            tr(N_("{month!r} is not a month; write YYYY-MM"), month=month)
+        ) from None
     with registry(db_url) as reg:
         entries, tasks = reg.plan_calendar(first, responsibility, list(departments) or None)
         added = [_entry_json(e) for e in entries]
@@ -774,8 +878,14 @@ def calendar_plan(
     for row in added:
         _echo_entry(row)
     for t in planned:
-        click.echo(f"+ {t['key']:<36} {t['assignee'] or '(nobody)':<30} due {t['due']}")
-    click.echo(f"{len(added)} calendar entry(ies) and {len(planned)} task(s) planned")
+        _echo_planned(t)
+    click.echo(
+        tr(
+            N_("{entries} calendar entry(ies) and {tasks} task(s) planned"),
+            entries=len(added),
+            tasks=len(planned),
+        )
+    )
 
 
 # -- plugins, database, demo -----------------------------------------------------------------------
@@ -810,7 +920,15 @@ def db_upgrade(db_url: str | None) -> None:
     engine = make_engine(db_url or default_url())
     before = current_revision(engine)
     upgrade(engine)
-    click.echo(f"schema at {current_revision(engine)} (was {before or 'empty'})")
+    click.echo(
+        tr(
+            N_("schema at {revision} (was {before})"),
+            revision=current_revision(engine),
+            before=before,
+        )
+        if before
+        else tr(N_("schema at {revision} (was empty)"), revision=current_revision(engine))
+    )
 
 
 @cli.command()

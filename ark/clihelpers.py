@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ark.errors import ArkError
+from ark.errors import ERROR, HINT, ArkError
+from ark.i18n import N_, command_language, say, speak, tr
 from ark.params import DATE, Number
 
 if TYPE_CHECKING:
@@ -31,6 +32,12 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 ROWS = Number(0, 2**31 - 1, integer=True)  # what every database takes in LIMIT and OFFSET
 F = TypeVar("F", bound=Callable[..., Any])
+CHECK_PATH = N_("check the path")
+# Words several commands share, the core's and the plugins'.
+EXISTS = N_("{path} already exists")
+OVERWRITE = N_("pass --force to overwrite it")
+WROTE = N_("wrote {path}")
+NOBODY = N_("(nobody)")
 
 
 class ArkGroup(click.Group):
@@ -105,16 +112,17 @@ class ArkGroup(click.Group):
         return True
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ArkError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
-        except OSError as exc:
-            where = f"{str(exc.filename)[:120]}: " if exc.filename else ""
-            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
-            click.echo("  hint: check the path", err=True)
-            ctx.exit(1)
+        with command_language():
+            try:
+                return super().invoke(ctx)
+            except ArkError as exc:
+                click.echo(f"{tr(ERROR)} {exc}", err=True)
+                ctx.exit(exc.exit_code)
+            except OSError as exc:
+                where = f"{str(exc.filename)[:120]}: " if exc.filename else ""
+                click.echo(f"{tr(ERROR)} {where}{exc.strerror or exc}", err=True)
+                click.echo(f"  {tr(HINT)} {tr(CHECK_PATH)}", err=True)
+                ctx.exit(1)
 
 
 def db_option(func: F) -> F:
@@ -191,6 +199,8 @@ def registry(
     A read (or a write that needs an `existing` registry) where there is no registry (no
     file, or a database without Ark's schema) is refused rather than answered from a new,
     empty one: `ark check` in a mistyped folder must not report a clean team.
+
+    From here on the command speaks the strategy's language (`ark.i18n.speak`).
     """
     from ark.plugins import hooks
     from ark.registry.writer import transaction
@@ -199,6 +209,7 @@ def registry(
     via = command_name(click.get_current_context(silent=True))
     try:
         with transaction(engine, hooks=hooks(), write=write, via=via) as reg:
+            speak(reg.strategy().lang)
             yield reg
     finally:
         engine.dispose()
@@ -212,6 +223,7 @@ def read(db_url: str | None, query: Callable[[Queries], T]) -> T:
     """Run `query` on the read API, through the database driver alone when it can (a list
     answers without importing SQLAlchemy); else (another driver, a database to create or
     upgrade) through the ordinary path, which also words the errors."""
+    from ark.quick import LANG, speak_stored
     from ark.registry.driver import connect
     from ark.registry.queries import Queries
     from ark.revision import SCHEMA_HEAD
@@ -225,6 +237,8 @@ def read(db_url: str | None, query: Callable[[Queries], T]) -> T:
             # one and refuses a newer one, as for every other command.
             stamp = connection.execute("SELECT version_num FROM alembic_version").fetchone()
             if stamp is not None and stamp[0] == SCHEMA_HEAD:
+                lang = connection.execute(f"SELECT {LANG}").fetchone()
+                speak_stored(lang[0] if lang else None)
                 return query(Queries.over_connection(connection, marker))
         except Exception:  # noqa: BLE001 - any failure here means: take the ordinary path
             pass
@@ -232,6 +246,12 @@ def read(db_url: str | None, query: Callable[[Queries], T]) -> T:
             connection.close()
     with registry(db_url, write=False) as reg:
         return query(reg.read)
+
+
+def speak_strategy(db_url: str | None) -> None:
+    """Speak the strategy's language in a command that works on the engine rather than in a
+    registry transaction (`ark serve`, `ark jobs`), as cheaply as a list learns it."""
+    read(db_url, lambda queries: None)
 
 
 def list_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -284,34 +304,32 @@ def print_page(
         writer.writerows(row.values() for row in rows)
         return
     if not page.items:
-        click.echo(empty)
+        click.echo(tr(empty))
         return
     table = [[_cell(get(item)) for _, get in columns] for item in page.items]
-    widths = [
-        max(len(name), *(len(row[i]) for row in table)) for i, (name, _) in enumerate(columns)
-    ]
-    lines = [[name.upper() for name, _ in columns], *table]
+    names = [tr(name).upper() for name, _ in columns]
+    widths = [max(len(name), *(len(row[i]) for row in table)) for i, name in enumerate(names)]
     click.echo(
         "\n".join(
             "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-            for row in lines
+            for row in [names, *table]
         )
     )
-    first = page.offset + 1
-    shown = f"{first}-{page.offset + len(page.items)} of {page.total}"
-    more = f"; --offset {page.offset + len(page.items)} for more" if page.more else ""
+    last = page.offset + len(page.items)
+    shown = tr(N_("{first}-{last} of {total}"), first=page.offset + 1, last=last, total=page.total)
+    more = "; " + tr(N_("--offset {offset} for more"), offset=str(last)) if page.more else ""
     click.echo(f"({shown}{more})")
 
 
 def _cell(value: Any) -> str:
     if value is None:
         return "-"
-    if isinstance(value, float):
-        return f"{value:g}"
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, tuple):
         return ",".join(str(v) for v in value)
+    if isinstance(value, float | dt.date):
+        return say(value)
     return str(value)
 
 

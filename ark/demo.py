@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ark.errors import ArkError
+from ark.i18n import N_, speak, tr
 from ark.spec import TeamSpec
 from ark.vocabulary import BusinessType
 
@@ -86,6 +87,7 @@ def fictitious(spec: TeamSpec) -> TeamSpec:
 
 def run_demo(directory: Path, lang: str, db_url: str | None, *, force: bool = False) -> None:
     from ark.checks import check_team
+    from ark.cli import LEVELS, tally
     from ark.db import open_engine
     from ark.drift import file_digest
     from ark.export import dump_team
@@ -95,6 +97,7 @@ def run_demo(directory: Path, lang: str, db_url: str | None, *, force: bool = Fa
     from ark.teamfile import MAX_BYTES
     from ark.templates import ARK_TEMPLATE
 
+    speak(lang)
     today = dt.date.today()
     team_file = directory / "ark.yaml"
     engine = open_engine(db_url, workspace=directory)
@@ -103,14 +106,15 @@ def run_demo(directory: Path, lang: str, db_url: str | None, *, force: bool = Fa
             written = reg.state(DEMO_DIGEST)
         if written != file_digest(read_bounded(team_file, MAX_BYTES, what="team file")):
             raise ArkError(
-                f"{team_file} was edited since `ark demo` wrote it (or is not the demo's)",
-                hint="pass --force to start the demo afresh, or name another DIRECTORY",
+                N_("{path} was edited since `ark demo` wrote it (or is not the demo's)"),
+                hint=N_("pass --force to start the demo afresh, or name another DIRECTORY"),
+                args={"path": team_file},
             )
     spec = fictitious(ARK_TEMPLATE.render(BusinessType.COMMERCIAL, lang, today))
     write_atomic(
         team_file, dump_team(spec, header="# Ark demo team: fictitious people.\n").encode()
     )
-    click.echo(f"team file:   {team_file}")
+    click.echo(line(N_("team file:"), str(team_file)))
     pm = hooks()
     pm.ark_init_workspace(directory=directory, template=ARK_TEMPLATE.name, lang=lang)
     with transaction(engine, hooks=pm, via="demo") as reg:
@@ -118,24 +122,53 @@ def run_demo(directory: Path, lang: str, db_url: str | None, *, force: bool = Fa
         digest = file_digest(team_file.read_bytes())
         reg.mark_file(digest)
         reg.set_state(DEMO_DIGEST, digest)
-    click.echo(f"registry:    {engine.url.render_as_string()}")
+    click.echo(line(N_("registry:"), engine.url.render_as_string()))
     click.echo(
-        f"applied:     {len(plan.changes)} changes "
-        f"({len(spec.contributors)} people, {len(spec.responsibilities)} responsibilities)"
+        line(
+            N_("applied:"),
+            tr(
+                N_("{changes} changes ({people} people, {responsibilities} responsibilities)"),
+                changes=len(plan.changes),
+                people=len(spec.contributors),
+                responsibilities=len(spec.responsibilities),
+            ),
+        )
     )
     with transaction(engine, hooks=pm) as reg:
         planned = reg.plan_tasks(today + dt.timedelta(days=91), today)
         open_tasks = reg.read.tasks(limit=0).total
-    click.echo(f"tasks:       {len(planned)} planned for the next quarter ({open_tasks} in all)")
+    click.echo(
+        line(
+            N_("tasks:"),
+            tr(
+                N_("{planned} planned for the next quarter ({count} in all)"),
+                planned=len(planned),
+                count=open_tasks,
+            ),
+        )
+    )
     pm.ark_demo(context=DemoContext(directory, engine, team_file, click.echo))
     # Checked last, so what the plugins added (documented processes, say) counts.
     with transaction(engine, hooks=pm, write=False) as reg:
         findings = check_team(reg, pm)
     errors = sum(f.level == "error" for f in findings)
-    click.echo(f"checks:      {errors} error(s), {len(findings) - errors} warning(s)")
+    click.echo(line(N_("checks:"), tally(errors, len(findings) - errors)))
     for f in findings[:5]:
-        click.echo(f"             {f.level}: {f.message}")
+        click.echo(line("", f"{tr(LEVELS[f.level])}: {f.message}"))
     click.echo(
-        f"next:        cd {directory} && ark check && ark who listening && ark tasks list; "
-        "for your own team: ark init my-ark"
+        line(
+            N_("next:"),
+            tr(
+                N_(
+                    "cd {directory} && ark check && ark who listening && ark tasks list; "
+                    "for your own team: ark init my-ark"
+                ),
+                directory=directory,
+            ),
+        )
     )
+
+
+def line(label: str, text: str) -> str:
+    """One line of the demo's report: a label of the catalogue, then what it says."""
+    return f"{tr(label) if label else '':<13}{text}"

@@ -1,13 +1,24 @@
 """Errors a user can act on: each says what is wrong, where, and what to do.
 
 The CLI turns them into a message on stderr and an exit code; nothing else catches them.
+With `args`, the message and hint are catalogue templates (marked with `N_`), written in the
+command's language when they are shown, not when raised.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from ark.i18n import N_, tr
 from ark.text import normal_email
+
+# The labels of every error's parts, as the CLI prints them.
+ERROR = N_("error:")
+HINT = N_("hint:")
+FIX = N_("fix:")
+WARNING = N_("warning:")
 
 
 class ArkError(Exception):
@@ -15,37 +26,67 @@ class ArkError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, hint: str = "") -> None:
+    def __init__(
+        self, message: str, *, hint: str = "", args: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
-        self.message = message
-        self.hint = hint
+        self.template = message
+        self.hint_template = hint
+        self.values = dict(args or {})
+
+    @property
+    def message(self) -> str:
+        return tr(self.template, **self.values)
+
+    @property
+    def hint(self) -> str:
+        return tr(self.hint_template, **self.values) if self.hint_template else ""
 
     def __str__(self) -> str:
-        return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
+        hint = self.hint
+        return f"{self.message}\n  {tr(HINT)} {hint}" if hint else self.message
+
+
+# A slug or e-mail that names nothing, by what was looked for: one message each, as the
+# languages put the noun's gender on the words around it.
+NOT_FOUND = {
+    "contributor": N_("no contributor {value!r} in the registry"),
+    "responsibility": N_("no responsibility {value!r} in the registry"),
+    "KPI": N_("no KPI {value!r} in the registry"),
+    "channel": N_("no channel {value!r} in the registry"),
+    "department": N_("no department {value!r} in the registry"),
+    "process": N_("no process {value!r} in the registry"),
+}
 
 
 class NotFound(ArkError):
     """A slug or e-mail that names nothing in the registry."""
 
     @classmethod
+    def of(cls, what: str, value: str, listing: str) -> NotFound:
+        """No current `what` (a key of `NOT_FOUND`) is `value`; `listing` lists them."""
+        return cls(
+            NOT_FOUND[what], hint=N_("see `{listing}`"), args={"value": value, "listing": listing}
+        )
+
+    @classmethod
     def contributor(cls, email: str) -> NotFound:
         """No current contributor has this e-mail: the hint finds those with a like one."""
-        return cls(
-            f"no contributor {normal_email(email)!r} in the registry",
-            hint=f"see `ark people --search {email.strip().split('@')[0]}`",
+        return cls.of(
+            "contributor", normal_email(email), f"ark people --search {email.strip().split('@')[0]}"
         )
 
     @classmethod
     def responsibility(cls, slug: str) -> NotFound:
-        return cls(f"no responsibility {slug!r} in the registry", hint="see `ark responsibilities`")
+        return cls.of("responsibility", slug, "ark responsibilities")
 
     @classmethod
     def kpi(cls, slug: str) -> NotFound:
-        return cls(f"no KPI {slug!r} in the registry", hint="see `ark kpis`")
+        return cls.of("KPI", slug, "ark kpis")
 
     @classmethod
     def task(cls, key: str) -> NotFound:
-        return cls(f"no task {key!r}", hint="see `ark tasks list`")
+        return cls(N_("no task {key!r}"), hint=N_("see `ark tasks list`"), args={"key": key})
 
 
 class Conflict(ArkError):
@@ -66,7 +107,7 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
         field = f" {self.field}:" if self.field else ""
-        return f"{where}:{field} {self.message}\n    fix: {self.fix}"
+        return f"{where}:{field} {self.message}\n    {tr(FIX)} {self.fix}"
 
 
 class InvalidTeamFile(ArkError):
@@ -76,9 +117,11 @@ class InvalidTeamFile(ArkError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        count = len(problems)
         super().__init__(
-            f"{count} problem{'s' if count != 1 else ''} in the team file; nothing was changed"
+            N_("{count} problem in the team file; nothing was changed")
+            if len(problems) == 1
+            else N_("{count} problems in the team file; nothing was changed"),
+            args={"count": len(problems)},
         )
 
     def __str__(self) -> str:

@@ -1,30 +1,31 @@
-"""Ark's messages in the strategy's language: a gettext catalogue per language, read with Babel.
+"""Ark's messages in the strategy's language: a gettext catalogue per language.
 
 Messages are written in English in the code and marked with `N_` (a template with `{names}`);
 the translations live in `ark/locale/<lang>/LC_MESSAGES/ark.po`, reviewed as a whole and
-kept complete by a test that extracts every marked message. Values put into a message are
-formatted for the language too: numbers and dates by Babel's locale data, RACI roles and
-units by the catalogue.
+kept complete by a test that extracts every marked message with Babel. Values put into a
+message are formatted for the language too: numbers and dates by Babel's locale data, RACI
+roles, cadences, directions and units by the catalogue.
+
+A command speaks one language, the strategy's: `speak` is told it when the registry is opened
+(or the team file read, or `--lang` given), and `tr` writes a message in it, so an error
+raised deep in the registry reads like the command's other output. Babel is imported only
+when a number or a date is written: `ark --help` stays fast.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from babel.dates import format_date
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
-from babel.support import NullTranslations, Translations
-
-from ark.vocabulary import Role
+from ark.vocabulary import LANGUAGES, Cadence, Direction, Role
 
 DOMAIN = "ark"
 
@@ -42,6 +43,19 @@ ROLE_LABELS = {
     Role.CONSULTED: N_("consulted"),
     Role.INFORMED: N_("informed"),
 }
+CADENCE_LABELS = {
+    Cadence.NONE: N_("on demand"),
+    Cadence.DAILY: N_("daily"),
+    Cadence.WEEKLY: N_("weekly"),
+    Cadence.MONTHLY: N_("monthly"),
+    Cadence.QUARTERLY: N_("quarterly"),
+    Cadence.SIX_MONTHLY: N_("six-monthly"),
+}
+DIRECTION_LABELS = {
+    Direction.HIGHER: N_("higher is better"),
+    Direction.LOWER: N_("lower is better"),
+}
+HUGE = 1e15  # from here on a number is written as 1,5E20: its digits would say nothing more
 # Units Ark's templates use; any other unit is shown as written.
 UNITS = {
     "count": N_("count"),
@@ -51,22 +65,54 @@ UNITS = {
 
 
 @cache
-def translations(lang: str) -> NullTranslations:
-    """The catalogue of `lang` (English, the source language, has none)."""
+def translations(lang: str) -> dict[str, str]:
+    """The catalogue of `lang`, message by message (English, the source language, has none)."""
     folder = resources.files("ark").joinpath("locale", lang, "LC_MESSAGES")
     source = folder.joinpath(f"{DOMAIN}.po")
     if lang == "en" or not source.is_file():
-        return NullTranslations()
-    with source.open("rb") as handle:
-        catalog = read_po(handle, locale=lang, domain=DOMAIN)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled, domain=DOMAIN)
+        return {}
+    return read_catalogue(source.read_text(encoding="utf-8"))
+
+
+PO_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def read_catalogue(text: str) -> dict[str, str]:
+    """The translated messages of a .po file's text, fuzzy ones left out as gettext does.
+
+    Read here rather than by Babel's catalogue reader, whose import and parsing cost every
+    command (`ark who` included) several times what the rest of its answer does;
+    tests/test_i18n.py checks this reading against Babel's, entry by entry.
+    """
+    found: dict[str, str] = {}
+    for entry in text.split("\n\n"):
+        parts: dict[str, list[str]] = {}
+        current: list[str] = []
+        fuzzy = False
+        for line in entry.splitlines():
+            line = line.strip()
+            if line.startswith("#,") and "fuzzy" in line:
+                fuzzy = True
+            elif line.startswith(("msgid ", "msgstr ")):
+                keyword, _, quoted = line.partition(" ")
+                current = parts.setdefault(keyword, [])
+                current.append(quoted)
+            elif line.startswith('"'):
+                current.append(line)
+        message, translation = (
+            "".join(_unquote(q) for q in parts.get(keyword, [])) for keyword in ("msgid", "msgstr")
+        )
+        if message and translation and not fuzzy:
+            found[message] = translation
+    return found
+
+
+def _unquote(quoted: str) -> str:
+    return re.sub(r"\\(.)", lambda m: PO_ESCAPES.get(m.group(1), m.group(1)), quoted[1:-1])
 
 
 def gettext(lang: str, message: str) -> str:
-    return translations(lang).gettext(message) if message else message
+    return translations(lang).get(message, message) if message else message
 
 
 @dataclass(frozen=True)
@@ -91,6 +137,10 @@ def value(lang: str, item: Any) -> str:
         return render(lang, item.template, dict(item.args))
     if isinstance(item, Role):
         return gettext(lang, ROLE_LABELS[item])
+    if isinstance(item, Cadence):
+        return gettext(lang, CADENCE_LABELS[item])
+    if isinstance(item, Direction):
+        return gettext(lang, DIRECTION_LABELS[item])
     if isinstance(item, StrEnum):
         return item.value
     if isinstance(item, tuple):  # words of the catalogue, listed
@@ -98,8 +148,14 @@ def value(lang: str, item: Any) -> str:
     if isinstance(item, bool):
         return str(item)
     if isinstance(item, int | float):
+        from babel.numbers import format_decimal, format_scientific
+
+        if abs(item) >= HUGE:  # beyond the decimal precision Babel rounds within
+            return format_scientific(item, locale=lang)
         return format_decimal(item, locale=lang)
     if isinstance(item, dt.date):
+        from babel.dates import format_date
+
         return format_date(item, format="medium", locale=lang)
     return str(item)
 
@@ -115,3 +171,37 @@ def render(lang: str, message: str, args: Mapping[str, Any] | None = None) -> st
 def unit(lang: str, name: str) -> str:
     """A KPI's unit in `lang`."""
     return gettext(lang, UNITS[name]) if name in UNITS else name
+
+
+# The language of what the running command prints; see the module's docstring.
+_speaking: ContextVar[str] = ContextVar("ark_language", default="en")
+
+
+@contextmanager
+def command_language() -> Iterator[None]:
+    """A command starts in English until it learns the strategy's language, and leaves the
+    language as it found it (tests run many commands in one thread)."""
+    token = _speaking.set("en")
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
+
+
+def speak(lang: str) -> None:
+    """Print in `lang` from now on (English for a language Ark has no catalogue for)."""
+    _speaking.set(lang if lang in LANGUAGES else "en")
+
+
+def speaking() -> str:
+    return _speaking.get()
+
+
+def tr(message: str, /, **args: Any) -> str:
+    """`message` (marked with `N_`) in the command's language, with `args` filled in."""
+    return render(_speaking.get(), message, args)
+
+
+def say(item: Any) -> str:
+    """One value (a number, a date, a role) written as the command's language writes it."""
+    return value(_speaking.get(), item)

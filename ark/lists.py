@@ -8,7 +8,8 @@ import datetime as dt
 import click
 
 from ark.clihelpers import db_option, list_options, parse_date, print_page, read
-from ark.vocabulary import Cadence, Component
+from ark.i18n import N_, say, speaking, tr, unit
+from ark.vocabulary import Cadence, Component, Direction
 
 
 @click.command()
@@ -46,13 +47,13 @@ def people(
         as_json=as_json,
         as_csv=as_csv,
         columns=(
-            ("email", lambda p: p.email),
-            ("name", lambda p: p.name),
-            ("department", lambda p: p.department),
-            ("hours", lambda p: f"{p.assigned_hours:g}/{p.capacity:g}"),
-            ("roles", lambda p: p.roles),
+            (N_("email"), lambda p: p.email),
+            (N_("name"), lambda p: p.name),
+            (N_("department"), lambda p: p.department),
+            (N_("hours"), lambda p: f"{say(p.assigned_hours)}/{say(p.capacity)}"),
+            (N_("roles"), lambda p: p.roles),
         ),
-        empty="no people match",
+        empty=N_("no people match"),
     )
 
 
@@ -97,14 +98,14 @@ def responsibilities(
         as_json=as_json,
         as_csv=as_csv,
         columns=(
-            ("slug", lambda r: r.slug),
-            ("component", lambda r: r.component),
-            ("cadence", lambda r: r.cadence),
-            ("accountable", lambda r: r.accountable),
-            ("people", lambda r: r.people),
-            ("hours", lambda r: r.hours),
+            (N_("slug"), lambda r: r.slug),
+            (N_("component"), lambda r: r.component),
+            (N_("cadence"), lambda r: say(Cadence(r.cadence))),
+            (N_("accountable"), lambda r: r.accountable),
+            (N_("people"), lambda r: r.people),
+            (N_("hours"), lambda r: r.hours),
         ),
-        empty="no responsibilities match",
+        empty=N_("no responsibilities match"),
     )
 
 
@@ -122,23 +123,28 @@ def kpis(
 ) -> None:
     """List the KPIs with their latest reading, how far it has come from the baseline of the
     first goal they measure towards its target, and how many objectives they measure."""
+    from ark.formats import percent
+
     page = read(db_url, lambda q: q.kpis(search=search, offset=offset, limit=limit or None))
     print_page(
         page,
         as_json=as_json,
         as_csv=as_csv,
         columns=(
-            ("slug", lambda k: k.slug),
-            ("name", lambda k: k.name),
-            ("unit", lambda k: k.unit),
-            ("direction", lambda k: k.direction),
-            ("latest", lambda k: k.latest_value),
-            ("on", lambda k: k.latest_date),
-            ("target", lambda k: k.target),
-            ("progress", lambda k: None if k.progress is None else f"{k.progress:.0f}%"),
-            ("objectives", lambda k: k.objectives),
+            (N_("slug"), lambda k: k.slug),
+            (N_("name"), lambda k: k.name),
+            (N_("unit"), lambda k: unit(speaking(), k.unit)),
+            (N_("direction"), lambda k: say(Direction(k.direction))),
+            (N_("latest"), lambda k: k.latest_value),
+            (N_("on"), lambda k: k.latest_date),
+            (N_("target"), lambda k: k.target),
+            (
+                N_("progress"),
+                lambda k: None if k.progress is None else percent(k.progress, speaking()),
+            ),
+            (N_("objectives"), lambda k: k.objectives),
         ),
-        empty="no KPIs match",
+        empty=N_("no KPIs match"),
     )
 
 
@@ -168,7 +174,14 @@ def log(
 ) -> None:
     """Read the audit log, newest first: who changed what, when."""
     if since and until and until < since:
-        raise click.BadParameter(f"{until} is before --from {since}", param_hint="--until")
+        raise click.BadParameter(
+            tr(
+                N_("{until} is before --from {since}"),
+                until=until.isoformat(),
+                since=since.isoformat(),
+            ),
+            param_hint="--until",
+        )
     page = read(
         db_url,
         lambda q: q.audit_log(
@@ -188,13 +201,13 @@ def log(
         as_json=as_json,
         as_csv=as_csv,
         columns=(
-            ("at", lambda e: e.at),
-            ("actor", lambda e: e.actor),
-            ("action", lambda e: e.action),
-            ("entity", lambda e: e.entity),
-            ("key", lambda e: e.key),
+            (N_("at"), lambda e: e.at),
+            (N_("actor"), lambda e: e.actor),
+            (N_("action"), lambda e: e.action),
+            (N_("entity"), lambda e: e.entity),
+            (N_("key"), lambda e: e.key),
         ),
-        empty="no changes match",
+        empty=N_("no changes match"),
     )
 
 

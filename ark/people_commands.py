@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ark.clihelpers import db_option, json_option, on_option, print_json, registry
+from ark.i18n import N_, tr
 
 if TYPE_CHECKING:
     from ark.registry.people import Offboarding
@@ -31,7 +32,14 @@ def person_move(email: str, department: str, db_url: str | None) -> None:
     """Move EMAIL to DEPARTMENT (its slug); roles and tasks stay theirs."""
     with registry(db_url, existing=True) as reg:
         moved = reg.move(email, department)
-        click.echo(f"{moved.email} is in {moved.department.name} ({moved.department.slug})")
+        click.echo(
+            tr(
+                N_("{email} is in {department} ({slug})"),
+                email=moved.email,
+                department=moved.department.name,
+                slug=moved.department.slug,
+            )
+        )
 
 
 @person.command("offboard")
@@ -63,32 +71,51 @@ def person_offboard(
         reg.rollback()
     if as_json:
         if not (dry_run or yes):
-            raise click.UsageError("--json needs --dry-run or --yes (there is nobody to ask)")
+            raise click.UsageError(
+                tr(N_("--json needs --dry-run or --yes (there is nobody to ask)"))
+            )
     else:
-        _print_offboarding(preview, "would" if dry_run or not yes else "will")
+        _print_offboarding(preview, will=yes and not dry_run)
     if dry_run:
         if as_json:
             print_json(_offboarding_json(preview, dry_run=True))
         return
     if not yes:
-        click.confirm("go ahead?", abort=True)
+        click.confirm(tr(N_("go ahead?")), abort=True)
     with registry(db_url, existing=True) as reg:
         done = reg.offboard(email, successor, on)
     if as_json:
         print_json(_offboarding_json(done, dry_run=False))
     else:
-        click.echo(f"offboarded {done.contributor}")
+        click.echo(tr(N_("offboarded {email}"), email=done.contributor))
 
 
-def _print_offboarding(o: Offboarding, mood: str) -> None:
-    click.echo(f"offboarding {o.contributor} on {o.on} {mood}:")
+def _print_offboarding(o: Offboarding, *, will: bool) -> None:
+    heading = (
+        N_("offboarding {email} on {on} will:")
+        if will
+        else N_("offboarding {email} on {on} would:")
+    )
+    click.echo(tr(heading, email=o.contributor, on=o.on))
     for a in o.ended:
-        click.echo(f"  end      {a.role} on {a.responsibility} ({a.hours:g} h a week)")
+        click.echo(
+            "  "
+            + tr(
+                N_("end      {role} on {slug} ({hours} h a week)"),
+                role=a.role,
+                slug=a.responsibility,
+                hours=a.hours,
+            )
+        )
     for slug in o.handed_over:
-        click.echo(f"  hand     accountable on {slug} to {o.successor}")
+        click.echo(
+            "  " + tr(N_("hand     accountable on {slug} to {to}"), slug=slug, to=o.successor)
+        )
     for key in o.tasks:
-        click.echo(f"  hand     task {key} to {o.successor}")
-    click.echo(f"  archive  contributor {o.contributor} (their history stays)")
+        click.echo("  " + tr(N_("hand     task {key} to {to}"), key=key, to=o.successor))
+    click.echo(
+        "  " + tr(N_("archive  contributor {email} (their history stays)"), email=o.contributor)
+    )
 
 
 def _offboarding_json(o: Offboarding, *, dry_run: bool) -> dict[str, object]:
@@ -137,7 +164,9 @@ def import_people(file: Path, dry_run: bool, db_url: str | None, as_json: bool) 
     for line in changeset.lines():
         click.echo(line)
     counts = changeset.counts().get("contributor", {"add": 0, "change": 0})
-    verb = "would add" if dry_run else "added"
-    click.echo(
-        f"{verb} {counts['add']}, {'would change' if dry_run else 'changed'} {counts['change']} contributor(s)"
+    summary = (
+        N_("would add {added}, would change {changed} contributor(s)")
+        if dry_run
+        else N_("added {added}, changed {changed} contributor(s)")
     )
+    click.echo(tr(summary, added=counts["add"], changed=counts["change"]))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from ark.errors import NotFound
+from ark.i18n import N_
 from ark.models import Process, ProcessLogEntry, ProcessRevision
 from ark.periods import add_months
 from ark.registry.processes import DEFAULT_REVIEW_MONTHS, ProcessDraft, Recorded, content_hash
@@ -70,7 +71,7 @@ def process(registry: Registry, slug: str) -> ProcessRow:
     """One current process, or a clear error."""
     found = registry.read.processes(slug=slug).items
     if not found:
-        raise NotFound(f"no process {slug!r} in the registry", hint="see `ark process list`")
+        raise NotFound.of("process", slug, "ark process list")
     return found[0]
 
 
@@ -100,7 +101,9 @@ def revision(registry: Registry, slug: str, number: int) -> Revision:
     ).first()
     if row is None:
         raise NotFound(
-            f"process {slug!r} has no revision {number}", hint=f"see `ark process history {slug}`"
+            N_("process {slug!r} has no revision {number}"),
+            hint=N_("see `ark process history {slug}`"),
+            args={"slug": slug, "number": str(number)},
         )
     return Revision(row.number, row.author, row.at, row.message, row.content_hash, row.text)
 

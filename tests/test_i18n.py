@@ -11,10 +11,11 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 import ark
+from ark.i18n import read_catalogue, value
 from tests.conftest import FIXTURES, Ark
 
 ROOT = Path(ark.__file__).parent.parent
-PLACEHOLDER = re.compile(r"\{(\w+)\}")
+PLACEHOLDER = re.compile(r"\{(\w+)(?:![rsa])?\}")
 
 
 def marked() -> set[str]:
@@ -40,6 +41,24 @@ def test_every_marked_message_is_translated_with_the_same_placeholders(lang: str
     for msgid, msgstr in entries.items():
         assert msgstr, msgid
         assert set(PLACEHOLDER.findall(msgstr)) == set(PLACEHOLDER.findall(msgid)), msgid
+
+
+@pytest.mark.parametrize("lang", ["es", "it"])
+def test_the_catalogue_reads_as_babel_reads_it(lang: str) -> None:
+    path = ROOT / "ark" / "locale" / lang / "LC_MESSAGES" / "ark.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    assert read_catalogue(path.read_text(encoding="utf-8")) == {
+        str(m.id): str(m.string) for m in catalog if m.id and not m.fuzzy
+    }
+
+
+def test_a_fuzzy_or_empty_translation_is_not_used() -> None:
+    text = (
+        '#, fuzzy\nmsgid "a"\nmsgstr "b"\n\nmsgid "c"\nmsgstr ""\n\n'
+        'msgid ""\n"two \\"lines\\"\\n"\nmsgstr "dos"\n'
+    )
+    assert read_catalogue(text) == {'two "lines"\n': "dos"}
 
 
 def team_in(ark: Ark, lang: str) -> Path:
@@ -82,3 +101,188 @@ def test_kpi_show_writes_numbers_dates_and_units_as_the_language_does(ark: Ark) 
     assert "1 nov 2026" in out and "52,5" in out
     assert "18 % de more-leads" in out
     assert ark.json("kpi", "show", "leads")["readings"][0]["date"] == "2026-11-01"  # machines: ISO
+
+
+def test_no_marked_message_hides_from_the_extractor() -> None:
+    """Babel reads no code inside an f-string's braces: a message marked there would be shown
+    untranslated without the catalogue test noticing."""
+    written = sum(
+        path.read_text(encoding="utf-8").count("N_(")
+        for folder in ("ark", "plugins")
+        for path in (ROOT / folder).rglob("*.py")
+    )
+    extracted = sum(
+        1
+        for folder in ("ark", "plugins")
+        for _ in extract_from_dir(
+            ROOT / folder, method_map=[("**.py", "python")], keywords={"N_": None}
+        )
+    )
+    assert written - 1 == extracted  # the one more is `def N_(`
+
+
+SPEAKS = {
+    "en": {
+        "apply": "\nchanged: strategy: +0 ~1 -0, departments: +3 ~0 -0",
+        "again": "nothing to change: the registry matches the file",
+        "planned": "task(s) planned",
+        "due": "due Dec 6, 2026",
+        "missing": "error: no contributor 'nobody@acme.test' in the registry\n  hint: see",
+        "people": "EMAIL",
+        "offboard": "offboarding carla@acme.test on Dec 1, 2026 would:",
+        "kpi": "leads = 1,250.5 on Nov 1, 2026",
+        "calendar": "calendar entry(ies) and",
+        "assign": "(2.5 h a week) from Dec 1, 2026",
+    },
+    "es": {
+        "apply": "\ncambiado: estrategia: +0 ~1 -0, departamentos: +3 ~0 -0",
+        "again": "nada que cambiar: el registro coincide con el fichero",
+        "planned": "tareas planificadas: ",
+        "due": "para el 6 dic 2026",
+        "missing": "error: no hay ningún colaborador 'nobody@acme.test' en el registro\n"
+        "  sugerencia: mira",
+        "people": "CORREO",
+        "offboard": "la salida de carla@acme.test el 1 dic 2026 haría esto:",
+        "kpi": "leads = 1.250,5 el 1 nov 2026",
+        "calendar": "planificadas: ",
+        "assign": "(2,5 h a la semana) desde el 1 dic 2026",
+    },
+    "it": {
+        "apply": "\ncambiato: strategia: +0 ~1 -0, reparti: +3 ~0 -0",
+        "again": "niente da cambiare: il registro corrisponde al file",
+        "planned": "attività pianificate: ",
+        "due": "entro il 6 dic 2026",
+        "missing": "errore: nel registro non c'è nessun collaboratore 'nobody@acme.test'\n"
+        "  suggerimento: vedi",
+        "people": "E-MAIL",
+        "offboard": "l'uscita di carla@acme.test il 1 dic 2026 farebbe questo:",
+        "kpi": "leads = 1.250,5 il 1 nov 2026",
+        "calendar": "pianificati: ",
+        "assign": "(2,5 h a settimana) dal 1 dic 2026",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "it"])
+def test_the_cli_speaks_the_strategys_language(ark: Ark, lang: str) -> None:
+    words = SPEAKS[lang]
+    text = (FIXTURES / "team.yaml").read_text(encoding="utf-8")
+    if lang != "en":  # English is what a strategy without `lang` speaks
+        text = text.replace(
+            "  business_type: commercial\n", f"  business_type: commercial\n  lang: {lang}\n"
+        )
+    path = ark.workspace / "ark.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert words["apply"] in ark("apply", str(path)).output
+    assert words["again"] in ark("apply", str(path)).output  # the driver-only path too
+    planned = ark("tasks", "plan", "--from", "2026-12-01", "--until", "2026-12-31").output
+    assert words["planned"] in planned and words["due"] in planned
+    missing = ark("show", "nobody@acme.test", code=1).output
+    assert missing.startswith(words["missing"])
+    assert ark("people").output.startswith(words["people"])
+    offboard = ark("person", "offboard", "carla@acme.test", "--on", "2026-12-01", "--dry-run")
+    assert words["offboard"] in offboard.output
+    assert words["kpi"] in ark("kpi", "record", "leads", "1250.5", "--date", "2026-11-01").output
+    month = ark(
+        "calendar",
+        "plan",
+        "--month",
+        "2027-01",
+        "--department",
+        "sales",
+        "--responsibility",
+        "listening",
+    ).output
+    assert words["calendar"] in month
+    assign = ark(
+        "assign",
+        "bruno@acme.test",
+        "kpi-report",
+        "--role",
+        "consulted",
+        "--hours",
+        "2.5",
+        "--on",
+        "2026-12-01",
+    )
+    assert words["assign"] in assign.output
+    # Machines read the same keys and values in every language.
+    offboarding = ark.json("person", "offboard", "carla@acme.test", "--dry-run")
+    assert set(offboarding) == {
+        "dry_run",
+        "contributor",
+        "to",
+        "on",
+        "ended",
+        "handed_over",
+        "tasks",
+    }
+    assert ark.json("people")["items"][0]["email"] == "ana@acme.test"
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "en",
+            (
+                "warning  process-missing      listening recurs (weekly) but has no documented",
+                "0 error(s), 14 warning(s)",
+                "no processes yet: `ark process new SLUG`",
+                "added boss@acme.test (lead); next: `ark user reset-link boss@acme.test`",
+                "error: no task 'nope' \n  hint: see `ark tasks list`",
+            ),
+        ),
+        (
+            "es",
+            (
+                "aviso    process-missing      listening se repite (semanal) pero no tiene",
+                "errores: 0, avisos: 14",
+                "todavía no hay procesos: `ark process new SLUG`",
+                "añadida la cuenta boss@acme.test (coordinador); ahora:",
+                "error: no hay ninguna tarea 'nope' \n  sugerencia: mira `ark tasks list`",
+            ),
+        ),
+        (
+            "it",
+            (
+                "avviso   process-missing      listening si ripete (settimanale) ma non ha",
+                "errori: 0, avvisi: 14",
+                "ancora nessun processo: `ark process new SLUG`",
+                "aggiunto l'account boss@acme.test (coordinatore); poi:",
+                "errore: non c'è nessuna attività 'nope' \n  suggerimento: vedi `ark tasks list`",
+            ),
+        ),
+    ],
+)
+def test_plugins_commands_speak_it_too(ark: Ark, lang: str, said: tuple[str, ...]) -> None:
+    team_in(ark, lang)
+    findings, processes, user, missing = (
+        ark("check").output,
+        ark("process", "list").output,
+        ark("user", "add", "boss@acme.test", "--role", "lead").output,
+        ark("tasks", "set", "nope", "done", code=1).output,
+    )
+    assert said[0] in findings and findings.rstrip().endswith(said[1])
+    assert processes.startswith(said[2])
+    assert user.startswith(said[3])
+    assert missing.replace("\n", " \n", 1).startswith(said[4])
+    report = ark.json("check")  # machines read the same keys and codes in every language
+    assert set(report) == {"errors", "findings"}
+    assert "process-missing" in {f["code"] for f in report["findings"]}
+
+
+def test_a_checked_file_speaks_its_own_language(ark: Ark) -> None:
+    team_in(ark, "es")  # the registry speaks Spanish; the file checked, Italian
+    text = (ark.workspace / "ark.yaml").read_text(encoding="utf-8")
+    path = ark.workspace / "other.yaml"
+    path.write_text(text.replace("  lang: es\n", "  lang: it\n"), encoding="utf-8")
+    out = ark("check", "--file", str(path)).output
+    assert "avviso " in out and "soluzione:" in out and "errori: 0, avvisi:" in out
+
+
+def test_huge_numbers_are_written_in_scientific_notation() -> None:
+    """Babel rounds within the decimal context's 28 digits: 1e25 with three decimals is more."""
+    assert value("es", 1.5e20) == "1,5E20"
+    assert value("en", -1e300) == "-1E300"
+    assert value("it", 1234.5) == "1.234,5"

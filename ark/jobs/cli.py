@@ -6,8 +6,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ark.clihelpers import db_option, engine_for, json_option, print_json, registry
-from ark.errors import ArkError
+from ark.clihelpers import (
+    db_option,
+    engine_for,
+    json_option,
+    print_json,
+    registry,
+    speak_strategy,
+)
+from ark.errors import ERROR, ArkError
+from ark.i18n import N_, tr
 from ark.jobs.model import WATCH_SECONDS
 from ark.params import Number
 
@@ -51,7 +59,14 @@ def worker(watch: float, db_url: str | None) -> None:
         signal.signal(number, lambda *_: stop.set())
     scheduler = Scheduler(runner, watch_seconds=watch)
     scheduler.start()
-    click.echo(f"{runner.holder}: running {', '.join(sorted(runner.jobs()))}", err=True)
+    click.echo(
+        tr(
+            N_("{holder}: running {jobs}"),
+            holder=runner.holder,
+            jobs=", ".join(sorted(runner.jobs())),
+        ),
+        err=True,
+    )
     try:
         stop.wait()
     finally:
@@ -67,14 +82,17 @@ def jobs(ctx: click.Context, db_url: str | None, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     rows = _runner(db_url, "ark jobs").listing()
+    speak_strategy(db_url)
     if as_json:
         print_json(rows)
         return
     for row in rows:
-        last = row["last_run"] or "never"
-        outcome = f"error: {row['error']}" if row["error"] else row["result"] or "-"
-        after = " (and after changes)" if row["on_change"] else ""
-        click.echo(f"{row['name']:<12} last {last:<25} next {row['next_run'] or '-'}{after}")
+        last = tr(N_("last: {moment}"), moment=row["last_run"] or tr(N_("never")))
+        outcome = f"{tr(ERROR)} {row['error']}" if row["error"] else row["result"] or "-"
+        after = (
+            N_("next: {moment} (and after changes)") if row["on_change"] else N_("next: {moment}")
+        )
+        click.echo(f"{row['name']:<12} {last:<32} {tr(after, moment=row['next_run'] or '-')}")
         click.echo(f"{'':<12} {outcome}")
 
 
@@ -85,19 +103,30 @@ def jobs(ctx: click.Context, db_url: str | None, as_json: bool) -> None:
 def jobs_run(name: str, no_wait: bool, db_url: str | None) -> None:
     """Run job NAME now (after the run in progress elsewhere, if any)."""
     runner = _runner(db_url, "ark jobs run")
+    speak_strategy(db_url)
 
     def waiting(holder: str) -> None:
-        click.echo(f"{name} is running in {holder}; waiting for it to finish", err=True)
+        click.echo(
+            tr(
+                N_("{name} is running in {holder}; waiting for it to finish"),
+                name=name,
+                holder=holder,
+            ),
+            err=True,
+        )
 
     outcome = runner.run(name, wait=not no_wait, waiting=waiting)
     if outcome is None:
         raise ArkError(
-            f"{name} is running in another process",
-            hint="run again without --no-wait to wait for it",
+            N_("{name} is running in another process"),
+            hint=N_("run again without --no-wait to wait for it"),
+            args={"name": name},
         )
     if outcome.state.error:
         raise ArkError(
-            f"{name} failed: {outcome.state.error}", hint="`ark jobs` shows when it is retried"
+            N_("{name} failed: {error}"),
+            hint=N_("`ark jobs` shows when it is retried"),
+            args={"name": name, "error": outcome.state.error},
         )
     click.echo(f"{name}: {outcome.state.result}")
 
@@ -112,4 +141,5 @@ def digest(email: str, on: bool, db_url: str | None) -> None:
 
     with registry(db_url) as reg:
         set_digest(reg, email, on)
-    click.echo(f"weekly digest {'on' if on else 'off'} for {email.lower()}")
+    done = N_("weekly digest on for {email}") if on else N_("weekly digest off for {email}")
+    click.echo(tr(done, email=email.lower()))

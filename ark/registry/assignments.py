@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ark.errors import Conflict, NotFound
+from ark.i18n import N_
 from ark.models import (
     Assignment,
     Contributor,
@@ -76,9 +77,12 @@ class Assignments(Tasks):
             if holder is not None:
                 if not replace:
                     raise Conflict(
-                        f"{slug} already has an accountable person: {holder.contributor.email}",
-                        hint=f"run `ark unassign {holder.contributor.email} {slug} --role "
-                        "accountable` first, or pass --replace to hand over",
+                        N_("{slug} already has an accountable person: {email}"),
+                        hint=N_(
+                            "run `ark unassign {email} {slug} --role accountable` first, "
+                            "or pass --replace to hand over"
+                        ),
+                        args={"slug": slug, "email": holder.contributor.email},
                     )
                 self._end(holder, since or self.today)
         row = Assignment(
@@ -108,15 +112,29 @@ class Assignments(Tasks):
         ]
         if not ended:
             raise NotFound(
-                f"{email} holds no {role or 'role'} on {slug}", hint=f"see `ark who {slug}`"
+                N_("{email} holds no role on {slug}")
+                if role is None
+                else N_("{email} is not {role} for {slug}"),
+                hint=N_("see `ark who {slug}`"),
+                args={"email": email, "role": role, "slug": slug},
             )
         last = on or self.today
         for a in ended:
             if last < a.valid_from:
                 raise Conflict(
-                    f"{a.contributor.email} is {a.role} for {slug} from {a.valid_from}: "
-                    f"it cannot end on {last}, before it starts; nothing was changed",
-                    hint=f"pass --on {a.valid_from} or a later day",
+                    N_(
+                        "{email} is {role} for {slug} from {since}: it cannot end on {last}, "
+                        "before it starts; nothing was changed"
+                    ),
+                    hint=N_("pass --on {iso} or a later day"),
+                    args={
+                        "email": a.contributor.email,
+                        "role": Role(a.role),
+                        "slug": slug,
+                        "since": a.valid_from,
+                        "last": last.isoformat(),  # as typed with --on
+                        "iso": a.valid_from.isoformat(),
+                    },
                 )
         for a in ended:
             self._end(a, last)

@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from ark.errors import ArkError, NotFound
+from ark.i18n import N_
 from ark.models import (
     AuditRecord,
     Contributor,
@@ -42,7 +43,9 @@ def current_actor() -> str:
     actor = os.environ.get("ARK_USER") or getpass.getuser()
     why = refusal(actor, multiline=False)
     if why is not None:
-        raise ArkError(f"ARK_USER {why}", hint="set ARK_USER to a plain name")
+        raise ArkError(
+            N_("ARK_USER {why}"), hint=N_("set ARK_USER to a plain name"), args={"why": why}
+        )
     return actor
 
 
@@ -144,7 +147,7 @@ class RegistryBase:
     def _one(self, model: Any, column: Any, value: str, what: str, listing: str) -> Any:
         row = self._find(model, column, value)
         if row is None:
-            raise NotFound(f"no {what} {value!r} in the registry", hint=f"see `{listing}`")
+            raise NotFound.of(what, value, listing)
         return row
 
     def find_contributor(self, email: str) -> Contributor | None:

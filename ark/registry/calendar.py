@@ -15,9 +15,12 @@ from typing import Any
 from sqlalchemy import and_, func, select
 
 from ark.errors import Conflict, NotFound
+from ark.i18n import N_
 from ark.models import Assignment, CalendarEntry, Channel, Contributor, Department, Task
 from ark.registry.tasks import Tasks
 from ark.vocabulary import CalendarStatus, Role
+
+LATE_DRAFT = N_("the draft ({due}) would be due after publishing ({day})")
 
 DRAFT_DAYS = 7  # a draft is due a week before the piece is published
 
@@ -28,7 +31,11 @@ class Calendar(Tasks):
     def calendar_entry(self, number: int) -> CalendarEntry:
         row = self.session.get(CalendarEntry, number)
         if row is None:
-            raise NotFound(f"no calendar entry {number}", hint="see `ark calendar list`")
+            raise NotFound(
+                N_("no calendar entry {number}"),
+                hint=N_("see `ark calendar list`"),
+                args={"number": str(number)},
+            )
         return row
 
     def add_calendar_entry(
@@ -46,8 +53,9 @@ class Calendar(Tasks):
         due = draft or day - dt.timedelta(days=DRAFT_DAYS)
         if due > day:
             raise Conflict(
-                f"the draft ({due}) would be due after publishing ({day})",
-                hint="pass --draft on or before the date",
+                LATE_DRAFT,
+                hint=N_("pass --draft on or before the date"),
+                args={"due": due, "day": day},
             )
         entry = CalendarEntry(
             date=day,
@@ -80,8 +88,9 @@ class Calendar(Tasks):
         due = draft or (entry.draft_due + (day - entry.date) if entry.draft_due else None)
         if due is not None and due > day:
             raise Conflict(
-                f"the draft ({due}) would be due after publishing ({day})",
-                hint="pass --draft on or before the new date",
+                LATE_DRAFT,
+                hint=N_("pass --draft on or before the new date"),
+                args={"due": due, "day": day},
             )
         entry.date, entry.draft_due = day, due
         self.session.flush()
@@ -114,7 +123,7 @@ class Calendar(Tasks):
         }
         unknown = [s for s in slugs if s not in ids]
         if unknown:
-            raise NotFound(f"no department {unknown[0]!r} in the registry", hint="see `ark export`")
+            raise NotFound.of("department", unknown[0], "ark export")
         people = self._contributors_of([ids[s].id for s in slugs])
         planned: set[int] = set(
             self.session.scalars(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ark.errors import Conflict
+from ark.i18n import N_
 from ark.models import Contributor, Department, Task
 from ark.registry.events import AssignmentChange
 from ark.registry.team import Team
@@ -62,7 +63,11 @@ class People(Team):
         leaving = self.contributor(email)
         successor = self.contributor(to) if to else None
         if successor is leaving:
-            raise Conflict(f"--to {to} is the person leaving", hint="name who takes over")
+            raise Conflict(
+                N_("--to {to} is the person leaving"),
+                hint=N_("name who takes over"),
+                args={"to": to},
+            )
         on = on or self.today
         held = self.current_assignments(contributor=leaving)
         accountable = [a for a in held if a.role is Role.ACCOUNTABLE]
@@ -74,10 +79,19 @@ class People(Team):
             )
         )
         if successor is None and (accountable or tasks):
-            slugs = ", ".join(a.responsibility.slug for a in accountable) or "nothing"
             raise Conflict(
-                f"{leaving.email} is accountable for {slugs} and has {len(tasks)} open task(s)",
-                hint=f"pass --to EMAIL to hand them over: `ark person offboard {email} --to EMAIL`",
+                N_("{email} is accountable for {slugs} and has {count} open task(s)")
+                if accountable
+                else N_("{email} has {count} open task(s)"),
+                hint=N_(
+                    "pass --to EMAIL to hand them over: `ark person offboard {given} --to EMAIL`"
+                ),
+                args={
+                    "email": leaving.email,
+                    "slugs": ", ".join(a.responsibility.slug for a in accountable),
+                    "count": len(tasks),
+                    "given": email,
+                },
             )
         ended = [
             AssignmentChange("remove", a.responsibility.slug, email, a.role, a.hours) for a in held

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from ark.errors import Conflict, NotFound
+from ark.i18n import N_
 from ark.models import (
     Assignment,
     Objective,
@@ -48,14 +49,23 @@ class Tasks(Settings):
         """Create the tasks due by `until` that do not exist yet; returns the new ones."""
         start = start or self.today
         if until < start:
-            raise Conflict(f"--until {until} is before {start}", hint="pass a later date")
+            raise Conflict(
+                N_("--until {until} is before {start}"),
+                hint=N_("pass a later date"),
+                args={"until": until.isoformat(), "start": start.isoformat()},
+            )
         years = horizon_years()
         if until > add_months(start, 12 * years):
             raise Conflict(
-                f"--until {until} is more than {years} years after {start}: "
-                "tasks are planned at most that far ahead",
-                hint="pass an earlier date (plan again later), or raise the horizon with "
-                "ARK_PLAN_YEARS=N",
+                N_(
+                    "--until {until} is more than {years} years after {start}: "
+                    "tasks are planned at most that far ahead"
+                ),
+                hint=N_(
+                    "pass an earlier date (plan again later), or raise the horizon with "
+                    "ARK_PLAN_YEARS=N"
+                ),
+                args={"until": until.isoformat(), "years": years, "start": start.isoformat()},
             )
         responsibilities = list(
             self.session.scalars(

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, update
 
 from ark.changeset import Change, ChangeSet, diff
 from ark.errors import ArkError
+from ark.i18n import N_
 from ark.models import (
     Assignment,
     AudienceSegment,
@@ -187,10 +188,18 @@ class Team(Assignments, Settings):
         other = changeset.of("registry", "change")
         if other:
             raise ArkError(
-                f"the team file's `registry: {desired.registry_id}` names another registry than "
-                f"this one ({(other[0].before or {}).get('registry')})",
-                hint="apply it to its own registry (--db URL); to start a new team from "
-                "another team's file, delete its `registry:` line first",
+                N_(
+                    "the team file's `registry: {named}` names another registry than this one "
+                    "({this})"
+                ),
+                hint=N_(
+                    "apply it to its own registry (--db URL); to start a new team from "
+                    "another team's file, delete its `registry:` line first"
+                ),
+                args={
+                    "named": desired.registry_id,
+                    "this": (other[0].before or {}).get("registry"),
+                },
             )
         return changeset
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ark.db import session_scope
 from ark.errors import Conflict
+from ark.i18n import N_
 from ark.registry.base import current_actor, now
 from ark.registry.calendar import Calendar
 from ark.registry.events import AssignmentChange, TaskChange
@@ -49,8 +50,10 @@ def transaction(
             registry.flush()
     except IntegrityError as exc:
         raise Conflict(
-            "another change to the same responsibility was committed first; nothing was written",
-            hint="run the command again to work from the current state",
+            N_(
+                "another change to the same responsibility was committed first; nothing was written"
+            ),
+            hint=N_("run the command again to work from the current state"),
         ) from exc
 
 

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ark.clihelpers import db_option, engine_for, json_option, print_json
-from ark.errors import ArkError
+from ark.clihelpers import db_option, engine_for, json_option, print_json, speak_strategy
+from ark.errors import FIX, ArkError
+from ark.i18n import N_, tr
 
 if TYPE_CHECKING:
     from ark.registry.results import MirroredTask
@@ -79,6 +80,7 @@ def jira_check(db_url: str | None, as_json: bool) -> None:
 
     with _errors_as_json(as_json):
         config, board, tx = setup(engine_for(db_url, create=False))
+        speak_strategy(db_url)
         tasks, departments = tasks_to_mirror(tx)
         with tx() as registry:
             users = remembered(registry, config.server)
@@ -93,11 +95,16 @@ def jira_check(db_url: str | None, as_json: bool) -> None:
         )
     else:
         for p in problems:
-            click.echo(f"problem: {p.what}\n    fix: {p.fix}")
-        kind = board.api.server_info.get("deploymentType", "unknown")
+            click.echo(f"{tr(PROBLEM)} {p.what}\n    {tr(FIX)} {p.fix}")
+        kind = board.api.server_info.get("deploymentType") or tr(N_("unknown"))
         click.echo(
-            f"{len(problems)} problem(s) with Jira {kind} at {config.server}, "
-            f"project {config.project}"
+            tr(
+                N_("{count} problem(s) with Jira {kind} at {server}, project {project}"),
+                count=len(problems),
+                kind=kind,
+                server=config.server,
+                project=config.project,
+            )
         )
     if problems:
         sys.exit(1)
@@ -121,8 +128,14 @@ def sync_lock(
     return named_lock(engine, "jira-sync", whoami(role), waiting=waiting)
 
 
+PROBLEM = N_("problem:")
+
+
 def _say_who_syncs(holder: str) -> None:
-    click.echo(f"another sync is running ({holder}); waiting for it to finish", err=True)
+    click.echo(
+        tr(N_("another sync is running ({holder}); waiting for it to finish"), holder=holder),
+        err=True,
+    )
 
 
 @jira.command("sync")
@@ -137,6 +150,7 @@ def jira_sync(dry_run: bool, db_url: str | None, as_json: bool) -> None:
     with _errors_as_json(as_json), ExitStack() as held:
         engine = engine_for(db_url)
         config, board, tx = setup(engine)
+        speak_strategy(db_url)
         if not dry_run:
             held.enter_context(sync_lock(engine, "ark jira sync", _say_who_syncs))
         board.api.connect()
@@ -151,7 +165,16 @@ def jira_sync(dry_run: bool, db_url: str | None, as_json: bool) -> None:
                 return
             for line in changeset.lines():
                 click.echo(line)
-            click.echo("plan: " + ", ".join(f"{k} {v}" for k, v in changeset.counts().items()))
+            counts = changeset.counts()
+            click.echo(
+                tr(
+                    N_(
+                        "plan: create {create}, adopt {adopt}, update {update}, transition "
+                        "{transition}, pull {pull}, unchanged {unchanged}, conflicts {conflicts}"
+                    ),
+                    **counts,
+                )
+            )
             return
         counts = changeset.counts()
         total = counts["create"] + counts["update"] + counts["transition"] + counts["pull"]
@@ -172,16 +195,33 @@ def jira_sync(dry_run: bool, db_url: str | None, as_json: bool) -> None:
             if line.startswith(("    !", "?")):
                 click.echo(line)
         click.echo(
-            f"created {summary.created}, adopted {summary.adopted}, updated {summary.updated}, "
-            f"transitioned {summary.transitioned}, pulled back {summary.pulled}, unchanged "
-            f"{summary.unchanged}, failed {len(summary.failed)} ({summary.requests} requests)"
+            tr(
+                N_(
+                    "created {created}, adopted {adopted}, updated {updated}, transitioned "
+                    "{transitioned}, pulled back {pulled}, unchanged {unchanged}, failed {failed} "
+                    "({requests} requests)"
+                ),
+                created=summary.created,
+                adopted=summary.adopted,
+                updated=summary.updated,
+                transitioned=summary.transitioned,
+                pulled=summary.pulled,
+                unchanged=summary.unchanged,
+                failed=len(summary.failed),
+                requests=summary.requests,
+            )
         )
         for note in summary.notes:
-            click.echo(f"note: {note}")
+            click.echo(f"{tr(NOTE)} {note}")
         for failure in summary.failed:
-            click.echo(f"failed: {failure}", err=True)
+            click.echo(f"{tr(FAILED)} {failure}", err=True)
     if summary.failed:
         raise ArkError(
-            f"{len(summary.failed)} task(s) could not be synced",
-            hint="fix the reasons above and run `ark jira sync` again",
+            N_("{count} task(s) could not be synced"),
+            hint=N_("fix the reasons above and run `ark jira sync` again"),
+            args={"count": len(summary.failed)},
         )
+
+
+FAILED = N_("failed:")
+NOTE = N_("note:")

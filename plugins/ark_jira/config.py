@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ark.errors import ArkError
+from ark.i18n import N_
 from ark.spec import SectionSchema
 from ark.vocabulary import TaskStatus
 
@@ -91,9 +92,11 @@ class JiraConfig:
     def from_section(cls, value: dict[str, Any] | None) -> JiraConfig:
         if not value:
             raise ArkError(
-                "the team file has no `jira:` section",
-                hint="add one with at least `server:` and `project:` (see docs/jira.md), "
-                "then `ark apply ark.yaml`",
+                N_("the team file has no `jira:` section"),
+                hint=N_(
+                    "add one with at least `server:` and `project:` (see docs/jira.md), "
+                    "then `ark apply ark.yaml`"
+                ),
             )
         statuses = dict(DEFAULT_STATUSES)
         statuses.update({TaskStatus(k): v for k, v in (value.get("statuses") or {}).items()})
@@ -122,9 +125,12 @@ class Credentials:
         if email and token:
             return cls(email=email, token=token)
         raise ArkError(
-            "no Jira credentials in the environment",
-            hint=f"Jira Cloud: set {ENV_EMAIL} and {ENV_TOKEN} (an API token); "
-            f"Jira Data Center: set {ENV_PAT} (a personal access token)",
+            N_("no Jira credentials in the environment"),
+            hint=N_(
+                "Jira Cloud: set {email} and {token} (an API token); "
+                "Jira Data Center: set {pat} (a personal access token)"
+            ),
+            args={"email": ENV_EMAIL, "token": ENV_TOKEN, "pat": ENV_PAT},
         )
 
     @property

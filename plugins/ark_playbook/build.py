@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ark.errors import ArkError
+from ark.i18n import N_
 from ark_playbook.sources import CONFIG, SITE
 
 SITEMAPS = ("sitemap.xml", "sitemap.xml.gz")
@@ -40,8 +41,9 @@ def build_site(out: Path) -> Path:
                 (out / SITE / name).unlink(missing_ok=True)
     except MkDocsException as exc:
         raise ArkError(
-            f"mkdocs could not build {out / CONFIG}: {exc}",
-            hint="run `mkdocs build -f` on that file for details",
+            N_("mkdocs could not build {path}: {reason}"),
+            hint=N_("run `mkdocs build -f` on that file for details"),
+            args={"path": out / CONFIG, "reason": exc},
         ) from exc
     return out / SITE / "index.html"
 

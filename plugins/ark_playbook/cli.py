@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ark.clihelpers import db_option, registry
+from ark.i18n import N_, tr
 from ark.params import Number
 from ark_playbook.labels import LANGS
 
@@ -49,8 +50,13 @@ def write_once(
     if quiet_if_unchanged and not changed:
         return folder, chosen, 0, current
     click.echo(
-        f"wrote {len(site.pages)} pages to {folder / 'docs'}: {len(done.written)} file(s) "
-        f"written, {len(done.removed)} removed"
+        tr(
+            N_("wrote {pages} pages to {path}: {written} file(s) written, {removed} removed"),
+            pages=len(site.pages),
+            path=folder / "docs",
+            written=len(done.written),
+            removed=len(done.removed),
+        )
     )
     return folder, chosen, changed, current
 
@@ -82,17 +88,33 @@ def build_once(
     )
     if changed < 0:
         click.echo(
-            f"the registry has not changed since the last build: nothing to do "
-            f"({time.perf_counter() - started:.2f}s): {folder / SITE / 'index.html'}"
+            tr(
+                N_(
+                    "the registry has not changed since the last build: nothing to do "
+                    "({seconds} s): {path}"
+                ),
+                seconds=round(time.perf_counter() - started, 2),
+                path=folder / SITE / "index.html",
+            )
         )
         return folder, chosen
     index = build_site(folder)
     mark_built(folder, current)
-    click.echo(f"built the site in {time.perf_counter() - started:.1f}s: {index}")
+    click.echo(
+        tr(
+            N_("built the site in {seconds} s: {path}"),
+            seconds=round(time.perf_counter() - started, 1),
+            path=index,
+        )
+    )
     if not (folder / SITE / "sitemap.xml").exists():
         click.echo(
-            "no sitemap.xml: a sitemap lists full addresses; set `playbook: site_url:` in the "
-            "team file to where the site is published, then `ark apply`"
+            tr(
+                N_(
+                    "no sitemap.xml: a sitemap lists full addresses; set `playbook: site_url:` "
+                    "in the team file to where the site is published, then `ark apply`"
+                )
+            )
         )
     return folder, chosen
 
@@ -123,9 +145,9 @@ def pdf_command(
 
     folder, chosen = build_once(db_url, out, lang, force)
     view = print_view(folder, dt.date.today())
-    click.echo(f"print view: {view}")
+    click.echo(tr(N_("print view: {path}"), path=view))
     pdf = print_pdf(view, target or folder / f"playbook-{chosen}.pdf")
-    click.echo(f"wrote {pdf} ({pdf.stat().st_size // 1024} KB)")
+    click.echo(tr(N_("wrote {path} ({size} KB)"), path=pdf, size=pdf.stat().st_size // 1024))
 
 
 @playbook.command("serve")

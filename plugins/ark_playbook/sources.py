@@ -28,6 +28,7 @@ import yaml
 
 from ark.errors import ArkError
 from ark.files import MiB, holds, read_bounded, write_atomic
+from ark.i18n import N_
 from ark.registry.writer import Registry
 from ark.sanitize import plain_text, sanitize_page, sanitized_page, split_front_matter
 from ark_playbook.figures import CHART, FLOW, chart_fence, flow_fence
@@ -396,14 +397,17 @@ def guard(out: Path) -> None:
         if read_bounded(config, MiB).startswith(HEADER.encode()):
             return
         raise ArkError(
-            f"{config} was not written by `ark playbook build`; the playbook would overwrite it",
-            hint="pass --out with a new or empty folder",
+            N_("{path} was not written by `ark playbook build`; the playbook would overwrite it"),
+            hint=NEW_FOLDER,
+            args={"path": config},
         )
     if out.exists() and any(out.iterdir()):
         raise ArkError(
-            f"{out} is not empty and holds no playbook",
-            hint="pass --out with a new or empty folder",
+            N_("{path} is not empty and holds no playbook"), hint=NEW_FOLDER, args={"path": out}
         )
+
+
+NEW_FOLDER = N_("pass --out with a new or empty folder")
 
 
 def write_sources(

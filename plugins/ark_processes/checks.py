@@ -16,7 +16,7 @@ from ark.processes import (
 )
 from ark.registry.writer import Registry
 from ark.sanitize import UNSAFE_HINT
-from ark.vocabulary import Level, Role
+from ark.vocabulary import Cadence, Level, Role
 from ark_processes.pages import USAGE_POLICY
 
 
@@ -27,9 +27,12 @@ def check_missing(registry: Registry) -> Iterator[Finding]:
             Level.WARNING,
             "process-missing",
             r.slug,
-            f"{r.slug} recurs ({r.cadence}) but has no documented process",
-            f"record its process file (`ark process record processes`), or write one: "
-            f"ark process new SLUG --responsibility {r.slug}, fill it in, then ark process record",
+            N_("{slug} recurs ({cadence}) but has no documented process"),
+            N_(
+                "record its process file (`ark process record processes`), or write one: "
+                "ark process new SLUG --responsibility {slug}, fill it in, then ark process record"
+            ),
+            {"slug": r.slug, "cadence": Cadence(r.cadence)},
         )
 
 
@@ -41,8 +44,12 @@ def check_overdue(registry: Registry) -> Iterator[Finding]:
                 Level.WARNING,
                 "process-overdue",
                 p.slug,
-                f"process {p.slug} was due for review on {review_due(p)}",
-                f"read it with its people; record changes, or confirm it: ark process review {p.slug}",
+                N_("process {slug} was due for review on {due}"),
+                N_(
+                    "read it with its people; record changes, or confirm it: "
+                    "ark process review {slug}"
+                ),
+                {"slug": p.slug, "due": review_due(p)},
             )
 
 
@@ -55,8 +62,9 @@ def check_accountable(registry: Registry) -> Iterator[Finding]:
                 Level.WARNING,
                 "process-unowned",
                 p.slug,
-                f"process {p.slug} belongs to {p.responsibility}, which has nobody accountable",
-                f"ark assign EMAIL {p.responsibility} --role accountable",
+                N_("process {slug} belongs to {responsibility}, which has nobody accountable"),
+                N_("ark assign EMAIL {responsibility} --role accountable"),
+                {"slug": p.slug, "responsibility": p.responsibility},
             )
 
 

@@ -8,8 +8,18 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ark.clihelpers import db_option, json_option, parse_date, print_json, registry
-from ark.errors import ArkError
+from ark.clihelpers import (
+    EXISTS,
+    OVERWRITE,
+    WROTE,
+    db_option,
+    json_option,
+    parse_date,
+    print_json,
+    registry,
+)
+from ark.errors import WARNING, ArkError
+from ark.i18n import N_, say, speak, tr
 from ark.params import NOTE, TEXT, Number
 from ark.vocabulary import LANGUAGES
 
@@ -69,19 +79,28 @@ def process_new(
     from ark.located import SLUG_MAX
     from ark_processes.document import SLUG, starter
 
+    speak(lang)
     if not re.fullmatch(SLUG, slug) or len(slug) > SLUG_MAX:
         raise ArkError(
-            f"{slug[:80]!r} is not a slug",
-            hint="use lowercase letters, digits and single hyphens, e.g. weekly-report, "
-            f"at most {SLUG_MAX} characters",
+            N_("{slug!r} is not a slug"),
+            hint=N_(
+                "use lowercase letters, digits and single hyphens, e.g. weekly-report, "
+                "at most {most} characters"
+            ),
+            args={"slug": slug[:80], "most": SLUG_MAX},
         )
     target = directory / f"{slug}.md"
     if target.exists() and not force:
-        raise ArkError(f"{target} already exists", hint="pass --force to overwrite it")
+        raise ArkError(EXISTS, hint=OVERWRITE, args={"path": target})
     text = starter(slug, title or slug.replace("-", " ").capitalize(), responsibility, lang)
     write_atomic(target, text.encode("utf-8"))
-    click.echo(f"wrote {target}")
-    click.echo(f'next: fill it in, then `ark process record {target} --message "first version"`')
+    click.echo(tr(WROTE, path=target))
+    click.echo(
+        tr(
+            N_('next: fill it in, then `ark process record {path} --message "first version"`'),
+            path=target,
+        )
+    )
 
 
 @process.command("record")
@@ -120,14 +139,27 @@ def process_record(
         print_json(rows)
         return
     for notice in (n for found in notices.values() for n in found):
-        click.echo(f"warning: {notice}", err=True)
+        click.echo(f"{tr(WARNING)} {notice}", err=True)
     for r in rows:
         if r["revision"] is None:
-            click.echo(f"= {r['slug']} unchanged")
+            click.echo("= " + tr(N_("{slug} unchanged"), slug=r["slug"]))
         else:
-            click.echo(f"{'+' if r['created'] else '~'} {r['slug']} revision {r['revision']}")
+            sign = "+" if r["created"] else "~"
+            click.echo(
+                f"{sign} "
+                + tr(N_("{slug} revision {number}"), slug=r["slug"], number=str(r["revision"]))
+            )
     changed = sum(r["revision"] is not None for r in rows)
-    click.echo(f"{changed} revision(s) recorded, {len(rows) - changed} unchanged")
+    click.echo(
+        tr(
+            N_("{recorded} revision(s) recorded, {unchanged} unchanged"),
+            recorded=changed,
+            unchanged=len(rows) - changed,
+        )
+    )
+
+
+OVERDUE = N_("OVERDUE")
 
 
 @process.command("list")
@@ -143,13 +175,16 @@ def process_list(db_url: str | None, as_json: bool) -> None:
         print_json(rows)
         return
     for r in rows:
-        flag = "  OVERDUE" if r["overdue"] else ""
-        click.echo(
-            f"{r['slug']:<28} r{r['revision']:<3} {r['responsibility']:<24} "
-            f"review by {r['review_due']}{flag}"
-        )
+        flag = f"  {tr(OVERDUE)}" if r["overdue"] else ""
+        due = tr(REVIEW_BY, date=dt.date.fromisoformat(r["review_due"]))
+        click.echo(f"{r['slug']:<28} r{r['revision']:<3} {r['responsibility']:<24} {due}{flag}")
     if not rows:
-        click.echo("no processes yet: `ark process new SLUG`, then `ark process record PATH`")
+        click.echo(
+            tr(N_("no processes yet: `ark process new SLUG`, then `ark process record PATH`"))
+        )
+
+
+REVIEW_BY = N_("review by {date}")
 
 
 @process.command("show")
@@ -182,20 +217,32 @@ def process_show(slug: str, number: int | None, db_url: str | None, as_json: boo
         )
         return
     reviewed = (
-        f"last reviewed by {summary['last_reviewed_by']} on {summary['last_reviewed_on']}"
-        if summary["last_reviewed_on"]
-        else "never reviewed"
+        tr(
+            N_("last reviewed by {who} on {date}"),
+            who=summary["last_reviewed_by"],
+            date=row.last_reviewed_on,
+        )
+        if row.last_reviewed_on
+        else tr(N_("never reviewed"))
     )
     click.echo(
-        f"{row.title} ({slug}), revision {number or row.revision} of {summary['revision']}, "
-        f"{reviewed}; review by {summary['review_due']}"
-        + (" (OVERDUE)" if summary["overdue"] else "")
+        tr(
+            N_("{title} ({slug}), revision {number} of {last}, {reviewed}; review by {date}"),
+            title=row.title,
+            slug=slug,
+            number=str(number or row.revision),
+            last=str(summary["revision"]),
+            reviewed=reviewed,
+            date=dt.date.fromisoformat(summary["review_due"]),
+        )
+        + (f" ({tr(OVERDUE)})" if summary["overdue"] else "")
     )
     click.echo(text, nl=False)
     if log:
-        click.echo(f"\nrecent completions ({len(log)}):")
+        click.echo("\n" + tr(N_("recent completions ({count}):"), count=len(log)))
     for e in log:
-        click.echo(f"  {e['date']}  {e['task']:<32} {e['who']:<20} {e['note']}")
+        day = say(dt.date.fromisoformat(e["date"]))
+        click.echo(f"  {day:<12}  {e['task']:<32} {e['who']:<20} {e['note']}")
 
 
 @process.command("history")
@@ -242,7 +289,8 @@ def process_diff(slug: str, old: int, new: int, db_url: str | None, as_json: boo
     if as_json:
         print_json({"slug": slug, "old": old, "new": new, "diff": text})
         return
-    click.echo(text or f"revisions {old} and {new} of {slug} have the same text", nl=not text)
+    same = N_("revisions {old} and {new} of {slug} have the same text")
+    click.echo(text or tr(same, old=str(old), new=str(new), slug=slug), nl=not text)
 
 
 @process.command("review")
@@ -258,8 +306,13 @@ def process_review(slug: str, on: dt.date | None, by: str | None, db_url: str | 
         reg.stamp_review(slug, by=by, on=on)
         row = process(reg, slug)
         click.echo(
-            f"{slug} reviewed by {row.last_reviewed_by} on {row.last_reviewed_on}; "
-            f"next review by {review_due(row)}"
+            tr(
+                N_("{slug} reviewed by {who} on {date}; next review by {next}"),
+                slug=slug,
+                who=row.last_reviewed_by,
+                date=row.last_reviewed_on,
+                next=review_due(row),
+            )
         )
 
 
@@ -270,7 +323,9 @@ def process_archive(slug: str, db_url: str | None) -> None:
     """Archive process SLUG: out of the playbook and the checks, its revisions kept."""
     with registry(db_url) as reg:
         reg.archive_process(slug)
-    click.echo(f"{slug} is archived; `ark process record` of its file brings it back")
+    click.echo(
+        tr(N_("{slug} is archived; `ark process record` of its file brings it back"), slug=slug)
+    )
 
 
 @process.command("export")
@@ -289,4 +344,11 @@ def process_export(directory: Path, db_url: str | None) -> None:
     written = sum(
         write_atomic(directory / f"{slug}.md", text.encode("utf-8")) for slug, text in texts.items()
     )
-    click.echo(f"wrote {written} file(s) to {directory}, {len(texts) - written} unchanged")
+    click.echo(
+        tr(
+            N_("wrote {written} file(s) to {path}, {unchanged} unchanged"),
+            written=written,
+            path=directory,
+            unchanged=len(texts) - written,
+        )
+    )

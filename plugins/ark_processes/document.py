@@ -79,6 +79,9 @@ SCHEMA: dict[str, Any] = {
 }
 
 
+NAME_ONE = N_("name a process file or folder")
+
+
 class InvalidProcessFiles(ArkError):
     """Process files with problems; all are reported, nothing is recorded (exit code 2)."""
 
@@ -87,10 +90,13 @@ class InvalidProcessFiles(ArkError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         files = len({p.file for p in problems})
-        super().__init__(
-            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {files} process "
-            f"file{'s' if files != 1 else ''}; nothing was recorded"
-        )
+        if len(problems) == 1:
+            message = N_("{count} problem in {files} process file; nothing was recorded")
+        elif files == 1:
+            message = N_("{count} problems in {files} process file; nothing was recorded")
+        else:
+            message = N_("{count} problems in {files} process files; nothing was recorded")
+        super().__init__(message, args={"count": len(problems), "files": files})
 
     def __str__(self) -> str:
         return "\n".join([*map(str, self.problems), self.message])
@@ -212,12 +218,12 @@ def files_in(paths: Iterable[Path]) -> list[Path]:
         if path.is_dir():
             found = sorted(path.rglob("*.md"))
             if not found:
-                raise ArkError(f"{path} holds no .md files", hint="name a process file or folder")
+                raise ArkError(N_("{path} holds no .md files"), hint=NAME_ONE, args={"path": path})
             out.extend(found)
         elif path.exists() or path.is_symlink():
             out.append(path)  # the reader says what is wrong with one that is not a file
         else:
-            raise ArkError(f"{path} does not exist", hint="name a process file or folder")
+            raise ArkError(N_("{path} does not exist"), hint=NAME_ONE, args={"path": path})
     return out
 
 

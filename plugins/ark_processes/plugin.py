@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ark.hookspecs import hookimpl
+from ark.i18n import N_, tr
 
 if TYPE_CHECKING:
     from ark.checks import Check
@@ -54,7 +55,13 @@ def ark_init_workspace(directory: Path, template: str, lang: str) -> None:
     written = write_starters(directory / "processes", template, lang)
     if written:
         folder = directory / "processes"
-        click.echo(f"wrote {len(written)} starter processes to {folder}")
+        click.echo(
+            tr(
+                N_("wrote {count} starter processes to {path}"),
+                count=len(written),
+                path=folder,
+            )
+        )
 
 
 @hookimpl

@@ -7,7 +7,15 @@ import re
 
 import click
 
-from ark.clihelpers import db_option, engine_for, json_option, print_json, registry
+from ark.clihelpers import (
+    db_option,
+    engine_for,
+    json_option,
+    print_json,
+    registry,
+    speak_strategy,
+)
+from ark.i18n import N_, speak, tr
 from ark.params import Number
 from ark.vocabulary import AccountRole
 
@@ -50,13 +58,22 @@ def serve(host: str, port: int, run_jobs: bool, db_url: str | None) -> None:
 
     engine = engine_for(db_url)
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    speak_strategy(db_url)
     secret = setup_link(engine)
-    click.echo(f"Ark is at {base}/ (Ctrl+C stops it)")
+    click.echo(tr(N_("Ark is at {url}/ (Ctrl+C stops it)"), url=base))
     if secret:
         click.echo(
-            "This registry has no accounts yet. Open this one-time link to become its first admin:"
+            tr(
+                N_(
+                    "This registry has no accounts yet. Open this one-time link to become its "
+                    "first admin:"
+                )
+            )
         )
         click.echo(f"  {base}/link/{secret}")
+    # The pages, the API and the jobs run here speak English, as in `ark worker`: the
+    # server's requests and jobs inherit this language, so it goes back to English.
+    speak("en")
     from ark.workspace import find_workspace
 
     app = create_app(engine, playbook=find_workspace() / "playbook" / "site", run_jobs=run_jobs)
@@ -81,7 +98,21 @@ def user_add(email: str, role: str, db_url: str | None) -> None:
 
     with registry(db_url) as reg:
         info = add_account(reg, email, AccountRole(role))
-    click.echo(f"added {info.email} ({info.role}); next: `ark user reset-link {info.email}`")
+    click.echo(
+        tr(
+            N_("added {email} ({role}); next: `ark user reset-link {email}`"),
+            email=info.email,
+            role=tr(ACCOUNT_ROLES[AccountRole(info.role)]),
+        )
+    )
+
+
+ACCOUNT_ROLES = {
+    AccountRole.ADMIN: N_("admin"),
+    AccountRole.LEAD: N_("lead"),
+    AccountRole.MEMBER: N_("member"),
+    AccountRole.VIEWER: N_("viewer"),
+}
 
 
 @user.command("list")
@@ -107,8 +138,12 @@ def user_list(db_url: str | None, as_json: bool) -> None:
         )
         return
     for a in rows:
-        state = "disabled" if a.disabled else ("active" if a.has_password else "no password yet")
-        click.echo(f"{a.email:<40} {a.role:<8} {state}")
+        state = (
+            N_("disabled")
+            if a.disabled
+            else (N_("active") if a.has_password else N_("no password yet"))
+        )
+        click.echo(f"{a.email:<40} {tr(ACCOUNT_ROLES[AccountRole(a.role)]):<14} {tr(state)}")
 
 
 @user.command("set-role")
@@ -121,7 +156,13 @@ def user_set_role(email: str, role: str, db_url: str | None) -> None:
 
     with registry(db_url) as reg:
         info = set_role(reg, email, AccountRole(role))
-    click.echo(f"{info.email} is {info.role}")
+    click.echo(
+        tr(
+            N_("{email} is {role}"),
+            email=info.email,
+            role=tr(ACCOUNT_ROLES[AccountRole(info.role)]),
+        )
+    )
 
 
 @user.command("disable")
@@ -133,7 +174,7 @@ def user_disable(email: str, db_url: str | None) -> None:
 
     with registry(db_url) as reg:
         info = disable(reg, email)
-    click.echo(f"{info.email} is disabled")
+    click.echo(tr(N_("{email} is disabled"), email=info.email))
 
 
 @user.command("reset-link")
