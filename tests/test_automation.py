@@ -12,6 +12,7 @@ import pytest
 
 from ark.jobs.core import horizon
 from ark.jobs.runner import backoff
+from ark.jobs.scheduler import Scheduler
 from tests.automation_helpers import (
     MADRID,
     Mailbox,
@@ -230,6 +231,23 @@ def test_a_run_already_covered_by_another_is_skipped(ark: Ark, team: Path) -> No
     assert not jobs.overdue("plan")
     clock.set(local("2026-12-02 02:30"))
     assert jobs.overdue("plan")  # the nightly run was due and no process has run it
+
+
+def test_a_sign_in_is_not_a_change_the_jobs_follow(ark: Ark, team: Path) -> None:
+    """Accounts are audited, but only a change to the team sets off the jobs that follow
+    changes (a Jira sync, the plan, the playbook): the watcher's last seen change moves for
+    the team alone."""
+    watcher = Scheduler(runner(ark, ManualClock(local("2026-12-01 10:00"))))
+    watcher._watch()
+    before = watcher.seen
+    assert before
+    ark("user", "add", "lead@example.com", "--role", "lead")
+    ark("user", "set-role", "lead@example.com", "viewer")
+    watcher._watch()
+    assert watcher.seen == before
+    ark("person", "move", "ana@acme.test", "sales")
+    watcher._watch()
+    assert watcher.seen is not None and watcher.seen > before
 
 
 def test_jobs_lists_every_job_and_refuses_an_unknown_one(ark: Ark, team: Path) -> None:

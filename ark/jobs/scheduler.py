@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ark.jobs")
 
+# Audited, but not the team: a sign-in or a new personal token changes nothing a job
+# publishes, so it must not set off a Jira sync, a plan and a playbook build.
+NOT_TEAM_CHANGES = ("account", "token")
+
 
 class Scheduler:
     """The jobs of one registry, run by APScheduler in this process's threads."""
@@ -103,7 +107,14 @@ class Scheduler:
         from ark.registry.writer import transaction
 
         with transaction(self.runner.engine, write=False) as registry:
-            newest = registry.session.scalar(select(func.max(AuditRecord.id))) or 0
+            newest = (
+                registry.session.scalar(
+                    select(func.max(AuditRecord.id)).where(
+                        AuditRecord.entity.not_in(NOT_TEAM_CHANGES)
+                    )
+                )
+                or 0
+            )
             return newest, dict(registry.state(WAKE_STATE) or {})
 
     def _watch(self) -> None:
