@@ -227,7 +227,8 @@ def test_the_playbook_is_rebuilt_after_a_change_and_served_to_people_signed_in(
     ark("user", "add", "carla@acme.test", "--role", "viewer")
     with transaction(served.engine, actor="test") as registry:
         cookies = {SESSION_COOKIE: accounts.start_session(registry, "carla@acme.test")}
-    until(lambda: served.jobs.state("playbook").covered is not None)  # after the user's add
+    ark("person", "move", "ana@acme.test", "sales")  # a team change (an account is not one)
+    until(lambda: served.jobs.state("playbook").covered is not None)
 
     def get(path: str, cookies: dict[str, str] | None = None) -> requests.Response:
         return requests.get(

@@ -52,14 +52,28 @@ def until(
         time.sleep(0.01)
 
 
-def start_worker(ark: Ark, flavour: str) -> subprocess.Popen[str]:
+@pytest.fixture
+def workers() -> Iterator[list[subprocess.Popen[str]]]:
+    """The workers a test starts, killed at its end even when it fails half-way (a worker
+    left running would keep taking the jobs of every later test's registry)."""
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def start_worker(
+    ark: Ark, flavour: str, workers: list[subprocess.Popen[str]]
+) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         **credentials(flavour),
         "ARK_DATABASE_URL": ark.db_url,
         "ARK_USER": "worker",
     }
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "ark", "worker", "--watch", "0.2"],
         cwd=ark.workspace,
         env=env,
@@ -67,6 +81,8 @@ def start_worker(ark: Ark, flavour: str) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    workers.append(process)
+    return process
 
 
 def jobs_of(ark: Ark) -> Runner:
@@ -94,13 +110,16 @@ def overdue_board(
 
 
 def test_two_workers_share_the_jobs_and_a_killed_one_leaves_no_duplicate(
-    ark: Ark, monkeypatch: pytest.MonkeyPatch, mailbox: Mailbox
+    ark: Ark,
+    monkeypatch: pytest.MonkeyPatch,
+    mailbox: Mailbox,
+    workers: list[subprocess.Popen[str]],
 ) -> None:
     with JiraServer(flavour="cloud", bulk=False, token=TOKEN) as server:
         overdue_board(ark, monkeypatch, server, mailbox)
         server.latency = 0.02
         jobs = jobs_of(ark)
-        first = start_worker(ark, "cloud")
+        first = start_worker(ark, "cloud", workers)
         until(
             lambda: (
                 jobs.state("reminders").covered is not None
@@ -110,7 +129,7 @@ def test_two_workers_share_the_jobs_and_a_killed_one_leaves_no_duplicate(
             "the first worker to send its reminders and be part-way through its sync",
             first,
         )
-        second = start_worker(ark, "cloud")
+        second = start_worker(ark, "cloud", workers)
         assert jobs.state("jira-sync").running is not None  # the first one's run
         killed_at = dt.datetime.now(dt.UTC)
         first.send_signal(signal.SIGKILL)
