@@ -66,8 +66,8 @@ class Revert:
 
 
 def reverts(changeset: ChangeSet, edits: Iterable[Any]) -> list[Revert]:
-    """The plan's changes that undo one of `edits` (audit records, oldest first); each is
-    named after the latest edit of its entity."""
+    """The changes of `changeset` that undo one of `edits` (audit records, oldest first);
+    each is named after the latest edit of its entity."""
     latest = {(e.entity, e.entity_key): e for e in edits}
     found = []
     for change in changeset.changes:

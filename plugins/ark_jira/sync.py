@@ -322,7 +322,7 @@ class Syncer:
     def changeset(self) -> SyncChangeSet:
         changeset = SyncChangeSet(targets=dict(self.config.statuses))
         with self.transaction() as registry:
-            # A dry run writes nothing: on a registry with no identity yet, it plans with a
+            # A dry run writes nothing: on a registry with no identity yet, it works with a
             # provisional one (every issue's marker label is then shown as changing).
             found = registry.stored_identity() if self.dry_run else registry.identity()
             self.identity = found or "provisional"
