@@ -37,8 +37,8 @@ def _entry(row: AuditRecord) -> AuditEntry:
     )
 
 
-def _about(entity: str | None, key: str, prefix: bool) -> Any:
-    query = select(AuditRecord)
+def _about(entity: str | None, key: str, prefix: bool, what: Any = AuditRecord) -> Any:
+    query = select(what)
     if entity is not None:
         query = query.where(AuditRecord.entity == entity)
     if prefix:
@@ -58,9 +58,11 @@ def last_change(
 
 
 def version(registry: Registry, entity: str | None, key: str = "", *, prefix: bool = False) -> int:
-    """The version an edit form carries: the newest audit record's id, 0 if there is none."""
-    entry = last_change(registry, entity, key, prefix=prefix)
-    return 0 if entry is None else entry.id
+    """The version an edit form carries: the newest audit record's id, 0 if there is none
+    (the id alone is read: every page asks, and a record's before and after can be large)."""
+    query = _about(entity, key, prefix, AuditRecord.id).order_by(AuditRecord.id.desc()).limit(1)
+    newest: int | None = registry.session.scalar(query)
+    return newest or 0
 
 
 def expect_version(
