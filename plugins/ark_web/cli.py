@@ -44,12 +44,15 @@ class MaskLinks(logging.Filter):
 
 def log_config() -> dict[str, Any]:
     """uvicorn's logging, with one-time links masked in the access log of every process (the
-    workers configure their logging from this, not from the parent's loggers)."""
+    workers configure their logging from this, not from the parent's loggers), and the
+    background jobs' log."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
     config["filters"] = {"mask_links": {"()": f"{__name__}.MaskLinks"}}
     config["handlers"]["access"]["filters"] = ["mask_links"]
+    # The background jobs' runs, failures and waits, in the server's log beside its requests.
+    config["loggers"]["ark.jobs"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     return config
 
 
