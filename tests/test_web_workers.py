@@ -112,9 +112,8 @@ def test_two_servers_on_one_registry_run_the_jobs_only_in_their_supervisors(
         supervisors = {first.process.pid, second.process.pid}
         for hours in range(1, 4):
             change_and_wait(ark, jobs_team, hours)
-            assert any(
-                f"(pid {pid})" in holder(jobs_team.engine, "job:plan") for pid in supervisors
-            )
+            ran_in = holder(jobs_team.engine, "job:plan")
+            assert any(f"(pid {pid})" in ran_in for pid in supervisors), (ran_in, supervisors)
         runs = [line for served in (first, second) for line in served.lines if " ran in " in line]
         assert runs, "no job ran"
         assert all(any(f"(pid {pid})" in line for pid in supervisors) for line in runs), runs
