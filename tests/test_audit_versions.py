@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ark import audit
 from ark.db import open_engine
-from ark.service import transaction
+from ark.registry.writer import transaction
 
 KEYS = (
     "listening/ana@acme.test/accountable",
