@@ -2,9 +2,10 @@
 Jira's webhooks at `POST /hooks/jira`, and the admin's jobs page, whose "Run now" buttons
 run a job in this process's background (an admin need not wait for a Jira sync).
 
-The jobs start and stop with the app (its lifespan); with `--workers N` they run once, in the
-process that supervises the workers, never in the workers; `ark serve --no-jobs` leaves them
-to `ark worker` processes. Webhooks reach whichever process runs them through the registry.
+The jobs start and stop with the app (its lifespan); with `--workers N` the scheduler runs
+once, in the process that supervises the workers, never in the workers (a "Run now" runs in
+the worker that took the click, under the job's lock); `ark serve --no-jobs` leaves them to
+`ark worker` processes. Webhooks reach whichever process runs them through the registry.
 """
 
 from __future__ import annotations
