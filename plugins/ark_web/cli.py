@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import os
@@ -126,17 +127,34 @@ def serve(host: str, port: int, workers: int | None, run_jobs: bool, db_url: str
     os.environ[ENV_URL] = engine.url.render_as_string(hide_password=False)
     scheduler = start_jobs(engine) if run_jobs else None
     try:
-        uvicorn.run(
-            "ark_web.app:from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=count,
-            log_config=log_config(),
-        )
+        supervise(host, port, count)
     finally:
         if scheduler is not None:
             scheduler.shutdown()
+
+
+def supervise(host: str, port: int, workers: int) -> None:
+    """Run `workers` server processes on one listening socket until stopped.
+
+    What `uvicorn.run(..., workers=N)` does, but the socket listens before its address is
+    printed: a request sent at once waits in the backlog for a worker instead of being
+    refused while the workers start.
+    """
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
+        "ark_web.app:from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config(),
+    )
+    sock = config.bind_socket()
+    sock.listen(config.backlog)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C stops it, as it stops uvicorn
+        Multiprocess(config, sockets=[sock]).run()
 
 
 @click.group()
