@@ -37,13 +37,23 @@ def _entry(row: AuditRecord) -> AuditEntry:
     )
 
 
-def _about(entity: str | None, key: str, prefix: bool) -> Any:
-    query = select(AuditRecord)
+def _about(
+    registry: Registry, entity: str | None, key: str, prefix: bool, what: Any = AuditRecord
+) -> Any:
+    query = select(what)
     if entity is not None:
         query = query.where(AuditRecord.entity == entity)
-    if prefix:
-        return query.where(AuditRecord.entity_key.startswith(key, autoescape=True))
-    return query.where(AuditRecord.entity_key == key) if key else query
+    if not prefix:
+        return query.where(AuditRecord.entity_key == key) if key else query
+    query = query.where(AuditRecord.entity_key.startswith(key, autoescape=True))
+    if key and registry.session.get_bind().dialect.name == "sqlite":
+        # SQLite compares text byte by byte, so the keys starting with `key` are exactly those
+        # from it up to it with its last character the next one: a range the (entity,
+        # entity_key) index finds, where LIKE reads every record of the entity (a cell edit
+        # read them all). PostgreSQL's collations do not order text so.
+        following = key[:-1] + chr(ord(key[-1]) + 1)
+        query = query.where(AuditRecord.entity_key >= key, AuditRecord.entity_key < following)
+    return query
 
 
 def last_change(
@@ -52,15 +62,21 @@ def last_change(
     """The newest audit record about `entity` `key` (every key starting with it if `prefix`;
     every record of the registry when `entity` is None)."""
     row = registry.session.scalars(
-        _about(entity, key, prefix).order_by(AuditRecord.id.desc()).limit(1)
+        _about(registry, entity, key, prefix).order_by(AuditRecord.id.desc()).limit(1)
     ).first()
     return None if row is None else _entry(row)
 
 
 def version(registry: Registry, entity: str | None, key: str = "", *, prefix: bool = False) -> int:
-    """The version an edit form carries: the newest audit record's id, 0 if there is none."""
-    entry = last_change(registry, entity, key, prefix=prefix)
-    return 0 if entry is None else entry.id
+    """The version an edit form carries: the newest audit record's id, 0 if there is none
+    (the id alone is read: every page asks, and a record's before and after can be large)."""
+    query = (
+        _about(registry, entity, key, prefix, AuditRecord.id)
+        .order_by(AuditRecord.id.desc())
+        .limit(1)
+    )
+    newest: int | None = registry.session.scalar(query)
+    return newest or 0
 
 
 def expect_version(

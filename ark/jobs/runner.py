@@ -199,7 +199,7 @@ class Runner:
             covered=started.isoformat(),
         )
         self._save(job.name, after)
-        log.info("job %s: %s", job.name, result)
+        log.info("job %s ran in %s: %s", job.name, self.holder, result)
         return after
 
     def _waiting(self, job: Job) -> Callable[[str], None]:

@@ -69,7 +69,7 @@ class Assignments(Tasks):
                 self._assignment_view(mine),
             )
             self.emit(AssignmentChange("change", slug, contributor.email, role, new_hours))
-            self.reassign_open_tasks({slug})  # the most hours decide who gets the tasks
+            self._tasks_follow(slug, [role])  # the most hours decide who gets the tasks
             return mine
         hours = hours or 0.0
         if role is Role.ACCOUNTABLE:
@@ -95,7 +95,7 @@ class Assignments(Tasks):
         self.session.add(row)
         self.audit("add", "assignment", self._assignment_key(row), None, self._assignment_view(row))
         self.emit(AssignmentChange("add", slug, contributor.email, role, hours))
-        self.reassign_open_tasks({slug})
+        self._tasks_follow(slug, [role])
         return row
 
     def unassign(
@@ -138,8 +138,15 @@ class Assignments(Tasks):
                 )
         for a in ended:
             self._end(a, last)
-        self.reassign_open_tasks({slug})
+        self._tasks_follow(slug, [a.role for a in ended])
         return ended
+
+    def _tasks_follow(self, slug: str, roles: list[Role]) -> None:
+        """Hand the responsibility's open tasks to their owner again, when a changed role can
+        change who that is: only the accountable and responsible roles decide it
+        (`Tasks.owners`), so a consulted or informed role moves no task."""
+        if Role.ACCOUNTABLE in roles or Role.RESPONSIBLE in roles:
+            self.reassign_open_tasks({slug})
 
     def _end(self, a: Assignment, on: dt.date) -> None:
         before = self._assignment_view(a)

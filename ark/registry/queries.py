@@ -46,27 +46,22 @@ from ark.vocabulary import Direction
 T = TypeVar("T")
 Run = Callable[[str, Sequence[Any]], Sequence[Sequence[Any]]]
 
-PEOPLE = """
-FROM contributor c
-JOIN department d ON d.id = c.department_id
-LEFT JOIN (
-    SELECT contributor_id, SUM(hours) AS hours, COUNT(*) AS roles
-    FROM assignment WHERE valid_to IS NULL GROUP BY contributor_id
-) h ON h.contributor_id = c.id
-"""
-RESPONSIBILITIES = """
-FROM responsibility r
-LEFT JOIN department d ON d.id = r.department_id
-LEFT JOIN (
-    SELECT a.responsibility_id, MIN(c.email) AS email
-    FROM assignment a JOIN contributor c ON c.id = a.contributor_id
-    WHERE a.valid_to IS NULL AND a.role = 'accountable' GROUP BY a.responsibility_id
-) acc ON acc.responsibility_id = r.id
-LEFT JOIN (
-    SELECT responsibility_id, COUNT(DISTINCT contributor_id) AS people, SUM(hours) AS hours
-    FROM assignment WHERE valid_to IS NULL GROUP BY responsibility_id
-) n ON n.responsibility_id = r.id
-"""
+# Each row's aggregates are correlated subqueries on the current-assignment indexes: worked
+# out for the rows of the page only, not grouped over every assignment of the team first.
+PEOPLE = "FROM contributor c JOIN department d ON d.id = c.department_id"
+CURRENT_OF_PERSON = "FROM assignment a WHERE a.contributor_id = c.id AND a.valid_to IS NULL"
+HOURS = f"(SELECT COALESCE(SUM(a.hours), 0) {CURRENT_OF_PERSON})"
+ROLES = f"(SELECT COUNT(*) {CURRENT_OF_PERSON})"
+RESPONSIBILITIES = "FROM responsibility r LEFT JOIN department d ON d.id = r.department_id"
+CURRENT_OF_RESPONSIBILITY = (
+    "FROM assignment a WHERE a.responsibility_id = r.id AND a.valid_to IS NULL"
+)
+ACCOUNTABLE = (
+    "(SELECT MIN(ac.email) FROM assignment a JOIN contributor ac ON ac.id = a.contributor_id "
+    "WHERE a.responsibility_id = r.id AND a.valid_to IS NULL AND a.role = 'accountable')"
+)
+HOLDERS = f"(SELECT COUNT(DISTINCT a.contributor_id) {CURRENT_OF_RESPONSIBILITY})"
+HELD_HOURS = f"(SELECT COALESCE(SUM(a.hours), 0) {CURRENT_OF_RESPONSIBILITY})"
 KPIS = """
 FROM kpi k
 LEFT JOIN (
@@ -203,7 +198,10 @@ class Queries:
         limit: int | None,
         build: Callable[[Sequence[Any]], T],
     ) -> Page[T]:
+        """One count and one page of rows; the count alone for `limit=0`."""
         total = self._select(f"SELECT COUNT(*) {source} {where}", where.params)[0][0]
+        if limit == 0:  # the count alone
+            return Page((), int(total), offset, limit)
         paging, params = "", list(where.params)
         if limit is not None:
             paging, params = "LIMIT ? OFFSET ?", [*params, limit, offset]
@@ -249,10 +247,9 @@ class Queries:
                 _like(search),
             )
         if over_capacity:
-            where.add("COALESCE(h.hours, 0) > c.capacity")
+            where.add(f"{HOURS} > c.capacity")
         return self._page(
-            "c.email, c.name, d.slug, c.capacity, c.jira_user, "
-            "COALESCE(h.hours, 0), COALESCE(h.roles, 0)",
+            f"c.email, c.name, d.slug, c.capacity, c.jira_user, {HOURS}, {ROLES}",
             PEOPLE,
             where,
             "c.email",
@@ -296,7 +293,7 @@ class Queries:
                 normal_email(person),
             )
         if unowned:
-            where.add("acc.email IS NULL")
+            where.add(f"{ACCOUNTABLE} IS NULL")
         if search:
             where.add(
                 "(lower(r.slug) LIKE ? ESCAPE '\\' OR lower(r.title) LIKE ? ESCAPE '\\')",
@@ -304,8 +301,8 @@ class Queries:
                 _like(search),
             )
         return self._page(
-            "r.slug, r.title, r.component, r.cadence, d.slug, acc.email, "
-            "COALESCE(n.people, 0), COALESCE(n.hours, 0), r.kpis, r.description",
+            f"r.slug, r.title, r.component, r.cadence, d.slug, {ACCOUNTABLE}, {HOLDERS}, "
+            f"{HELD_HOURS}, r.kpis, r.description",
             RESPONSIBILITIES,
             where,
             "r.slug",

@@ -8,7 +8,6 @@ OpenAPI description is generated from the same typed routes it serves.
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -17,6 +16,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ark.errors import ArkError, Conflict, NotFound
 from ark_web.auth import CSRF_COOKIE, Forbidden, SignInRequired, new_csrf
@@ -30,11 +31,57 @@ POLICY = (
 
 
 def templates() -> Jinja2Templates:
-    """Jinja2 with autoescape on for every template (Starlette's default, made explicit)."""
+    """Jinja2 with autoescape on for every template (Starlette's default, made explicit).
+
+    The templates ship with the package, so each is compiled once per process and its file is
+    not looked at again on every page (`auto_reload` off).
+    """
     import jinja2
 
     loader = jinja2.FileSystemLoader(HERE / "templates")
-    return Jinja2Templates(env=jinja2.Environment(loader=loader, autoescape=True))
+    env = jinja2.Environment(loader=loader, autoescape=True, auto_reload=False)
+    return Jinja2Templates(env=env)
+
+
+class Guard:
+    """Gives each browser a CSRF token and every answer the security headers.
+
+    A plain ASGI middleware: Starlette's `BaseHTTPMiddleware` would run every request through
+    an extra task and a re-streamed body, a cost paid on every page.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookie = Request(scope).cookies.get(CSRF_COOKIE)
+        token = cookie or new_csrf()
+        scope.setdefault("state", {})["csrf"] = token
+
+        async def guarded(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if not cookie:
+                    carrier = Response()
+                    carrier.set_cookie(
+                        CSRF_COOKIE,
+                        token,
+                        httponly=True,
+                        samesite="strict",
+                        secure=scope.get("scheme") == "https",
+                    )
+                    headers.append("set-cookie", carrier.headers["set-cookie"])
+                headers.setdefault("Content-Security-Policy", POLICY)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "no-referrer"
+                headers["X-Frame-Options"] = "DENY"
+                headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, guarded)
 
 
 def status_of(exc: ArkError) -> int:
@@ -76,28 +123,7 @@ def create_app(
     app.mount("/api/v1", api.create_api(engine))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    @app.middleware("http")
-    async def guard(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        """Give each browser a CSRF token and every answer the security headers."""
-        cookie = request.cookies.get(CSRF_COOKIE)
-        request.state.csrf = cookie or new_csrf()
-        response = await call_next(request)
-        if not cookie:
-            response.set_cookie(
-                CSRF_COOKIE,
-                request.state.csrf,
-                httponly=True,
-                samesite="strict",
-                secure=request.url.scheme == "https",
-            )
-        response.headers.setdefault("Content-Security-Policy", POLICY)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(Guard)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_first(request: Request, _exc: SignInRequired) -> Response:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import logging
+import os
 import re
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,9 +19,14 @@ from ark.clihelpers import (
     registry,
     speak_strategy,
 )
+from ark.errors import ArkError
 from ark.i18n import N_, speak, tr
 from ark.params import Number
 from ark.vocabulary import AccountRole
+from ark.workspace import ENV_URL
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 ROLE = click.Choice([r.value for r in AccountRole])
 URL_ENV = "ARK_WEB_URL"
@@ -34,9 +43,34 @@ class MaskLinks(logging.Filter):
         return True
 
 
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with one-time links masked in the access log of every process (the
+    workers configure their logging from this, not from the parent's loggers), and the
+    background jobs' log."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"mask_links": {"()": f"{__name__}.MaskLinks"}}
+    config["handlers"]["access"]["filters"] = ["mask_links"]
+    # The background jobs' runs, failures and waits, in the server's log beside its requests.
+    config["loggers"]["ark.jobs"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
+def default_workers(engine: Engine) -> int:
+    """One process on SQLite (one machine, one writer at a time: it starts fastest and keeps
+    up with a team); one per core on PostgreSQL, where a company's workspace runs."""
+    return 1 if engine.dialect.name == "sqlite" else max(1, os.cpu_count() or 1)
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=Number(1, 65535, integer=True))
+@click.option(
+    "--workers",
+    type=Number(1, 64, integer=True),
+    help="Server processes answering requests [default: 1 on SQLite, one per core on PostgreSQL].",
+)
 @click.option(
     "--jobs/--no-jobs",
     "run_jobs",
@@ -45,18 +79,24 @@ class MaskLinks(logging.Filter):
     help="Run the background jobs in this process (--no-jobs: `ark worker` runs them).",
 )
 @db_option
-def serve(host: str, port: int, run_jobs: bool, db_url: str | None) -> None:
+def serve(host: str, port: int, workers: int | None, run_jobs: bool, db_url: str | None) -> None:
     """Serve the workspace in the browser (pages and the /api/v1 JSON API).
 
     On a registry with no accounts it prints a one-time link that makes its user the first
-    admin; nothing else is reachable until someone signs in.
+    admin; nothing else is reachable until someone signs in. With several workers the
+    background jobs run once, in this process, which supervises the workers.
     """
     import uvicorn
 
-    from ark_web.app import create_app
     from ark_web.writes import setup_link
 
     engine = engine_for(db_url)
+    count = int(workers or default_workers(engine))
+    if count > 1 and engine.url.database in (None, "", ":memory:"):
+        raise ArkError(
+            "an in-memory registry lives in one process: it cannot have several workers",
+            hint="use --workers 1, or a registry file or PostgreSQL",
+        )
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     speak_strategy(db_url)
     secret = setup_link(engine)
@@ -74,13 +114,47 @@ def serve(host: str, port: int, run_jobs: bool, db_url: str | None) -> None:
     # The pages, the API and the jobs run here speak English, as in `ark worker`: the
     # server's requests and jobs inherit this language, so it goes back to English.
     speak("en")
-    from ark.workspace import find_workspace
+    if count == 1:
+        from ark.workspace import find_workspace
+        from ark_web.app import create_app
 
-    app = create_app(engine, playbook=find_workspace() / "playbook" / "site", run_jobs=run_jobs)
-    config = uvicorn.Config(app, host=host, port=port, log_level="info")
-    server = uvicorn.Server(config)
-    logging.getLogger("uvicorn.access").addFilter(MaskLinks())
-    server.run()
+        app = create_app(engine, playbook=find_workspace() / "playbook" / "site", run_jobs=run_jobs)
+        uvicorn.run(app, host=host, port=port, log_config=log_config())
+        return
+    from ark_web.jobs import start_jobs
+
+    # The workers open the registry this process opened, whatever named it.
+    os.environ[ENV_URL] = engine.url.render_as_string(hide_password=False)
+    scheduler = start_jobs(engine) if run_jobs else None
+    try:
+        supervise(host, port, count)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown()
+
+
+def supervise(host: str, port: int, workers: int) -> None:
+    """Run `workers` server processes on one listening socket until stopped.
+
+    What `uvicorn.run(..., workers=N)` does, but the socket listens before its address is
+    printed: a request sent at once waits in the backlog for a worker instead of being
+    refused while the workers start.
+    """
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
+        "ark_web.app:from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config(),
+    )
+    sock = config.bind_socket()
+    sock.listen(config.backlog)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C stops it, as it stops uvicorn
+        Multiprocess(config, sockets=[sock]).run()
 
 
 @click.group()

@@ -2,8 +2,10 @@
 Jira's webhooks at `POST /hooks/jira`, and the admin's jobs page, whose "Run now" buttons
 run a job in this process's background (an admin need not wait for a Jira sync).
 
-The jobs start and stop with the app (its lifespan); `ark serve --no-jobs` leaves them to
-`ark worker` processes, and the webhooks still reach those through the registry.
+The jobs start and stop with the app (its lifespan); with `--workers N` the scheduler runs
+once, in the process that supervises the workers, never in the workers (a "Run now" runs in
+the worker that took the click, under the job's lock); `ark serve --no-jobs` leaves them to
+`ark worker` processes. Webhooks reach whichever process runs them through the registry.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
@@ -23,8 +25,28 @@ from ark.errors import ArkError, Conflict
 from ark_web.auth import Visitor
 from ark_web.pages import ADMIN, FORM, back, render
 
+if TYPE_CHECKING:
+    from ark.jobs.scheduler import Scheduler
+
 router = APIRouter()
 log = logging.getLogger("ark.jobs")
+
+
+def start_jobs(engine: Any) -> Scheduler | None:
+    """The jobs' scheduler of `ark serve`, started; None when the team's automation section
+    stops it (logged: a bad section must not stop the workspace)."""
+    from ark.jobs.runner import Runner
+    from ark.jobs.scheduler import Scheduler
+    from ark.locks import whoami
+    from ark.plugins import hooks
+
+    scheduler = Scheduler(Runner(engine, hooks(), holder=whoami("ark serve")))
+    try:
+        scheduler.start()
+    except ArkError as exc:
+        log.error("the background jobs do not run: %s", exc)
+        return None
+    return scheduler
 
 
 def lifespan(engine: Any, run_jobs: bool) -> Callable[[FastAPI], Any]:
@@ -32,20 +54,10 @@ def lifespan(engine: Any, run_jobs: bool) -> Callable[[FastAPI], Any]:
 
     @asynccontextmanager
     async def span(app: FastAPI) -> AsyncIterator[None]:
-        from ark.jobs.runner import Runner
-        from ark.jobs.scheduler import Scheduler
         from ark.jobs.wake import Waker
-        from ark.locks import whoami
         from ark.plugins import hooks
 
-        scheduler = None
-        if run_jobs:
-            scheduler = Scheduler(Runner(engine, hooks(), holder=whoami("ark serve")))
-            try:
-                await run_in_threadpool(scheduler.start)
-            except ArkError as exc:  # a bad automation: section must not stop the workspace
-                log.error("the background jobs do not run: %s", exc)
-                scheduler = None
+        scheduler = await run_in_threadpool(start_jobs, engine) if run_jobs else None
         app.state.waker = Waker(engine, hooks(), scheduler)
         try:
             yield

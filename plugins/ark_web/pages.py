@@ -426,7 +426,7 @@ def finish_task(request: Request, who: Visitor = MEMBER, form: FormData = FORM) 
 
 @router.get("/kpis")
 def kpis(request: Request, who: Visitor = VIEWER) -> HTMLResponse:
-    return render(request, "kpis.html", who, rows=reads.kpis(engine(request)))
+    return render(request, "kpis.html", who, rows=reads.kpi_progress(engine(request)))
 
 
 @router.get("/kpis/{slug}")

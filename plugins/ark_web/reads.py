@@ -11,10 +11,10 @@ import datetime as dt
 import math
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ark import accounts, audit
 from ark.checks import Finding, check_raci, check_team
@@ -32,6 +32,7 @@ from ark.processes import (
 )
 from ark.processes import processes as all_processes
 from ark.registry.results import AuditEntry, DepartmentRow, HeldRole, ResponsibilityRow
+from ark.registry.results import Page as RegistryPage
 from ark.registry.writer import Registry, transaction
 from ark.spec import TeamSpec
 from ark.vocabulary import Role, TaskStatus
@@ -39,6 +40,7 @@ from ark.vocabulary import Role, TaskStatus
 ROWS_PER_PAGE = 25
 PEOPLE_PER_PAGE = 12
 LIST_PAGE = 50
+T = TypeVar("T")
 
 
 @contextmanager
@@ -113,20 +115,25 @@ class Target:
 
 
 @dataclass(frozen=True)
-class KpiRow:
+class KpiProgress:
+    """A KPI's latest reading against its targets (the home page and the KPI list)."""
+
     slug: str
     name: str
     unit: str
-    readings: tuple[tuple[dt.date, float], ...]
+    latest: tuple[dt.date, float] | None
     targets: tuple[Target, ...]
-    version: int
     progress: float | None
     """Percent of the way from the first goal's baseline to its target, in the KPI's
     direction (the read API's, from `ark.progress`, as the CLI and the playbook show it)."""
 
-    @property
-    def latest(self) -> tuple[dt.date, float] | None:
-        return self.readings[-1] if self.readings else None
+
+@dataclass(frozen=True)
+class KpiRow(KpiProgress):
+    """A KPI with every reading and the version a new reading is recorded from."""
+
+    readings: tuple[tuple[dt.date, float], ...]
+    version: int
 
 
 @dataclass(frozen=True)
@@ -145,7 +152,7 @@ class Home:
     overdue: list[TaskRow]
     overdue_count: int
     reviews: list[ProcessRow]
-    kpis: list[KpiRow]
+    kpis: list[KpiProgress]
 
 
 @dataclass(frozen=True)
@@ -186,31 +193,59 @@ class ResponsibilityDetail:
 # -- helpers ------------------------------------------------------------------------------------
 
 
-# The team's health for each registry, with the state it was computed from: every change
-# leaves an audit record, so while the newest record and the day are the same, so is the answer.
-_HEALTH: weakref.WeakKeyDictionary[Any, tuple[tuple[int, dt.date], list[Finding]]] = (
+# What the checks found, per registry and per check, with the state it was computed from:
+# every change leaves an audit record, so while the newest record and the day are the same, so
+# is the answer. Each server process keeps its own; the state is read in the request's
+# snapshot, so an answer is never kept under a newer state than it was computed from.
+_FOUND: weakref.WeakKeyDictionary[Any, dict[str, tuple[tuple[int, dt.date], list[Finding]]]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _checks(engine: Any, registry: Registry) -> list[Finding]:
-    """What `ark check` reports, computed once per change of the registry (and per day)."""
+def _found(
+    engine: Any, registry: Registry, name: str, run: Callable[[], Iterable[Finding]]
+) -> list[Finding]:
+    """The findings of check `name` (`run`), computed once per change of the registry and
+    per day."""
     state = (audit.version(registry, None), registry.today)
-    cached = _HEALTH.get(engine)
+    kept = _FOUND.setdefault(engine, {})
+    cached = kept.get(name)
     if cached is not None and cached[0] == state:
         return cached[1]
-    findings = check_team(registry, hooks())
-    _HEALTH[engine] = (state, findings)
+    findings = list(run())
+    kept[name] = (state, findings)
     return findings
+
+
+def _checks(engine: Any, registry: Registry) -> list[Finding]:
+    """What `ark check` reports (the home page's health)."""
+    return _found(engine, registry, "team", lambda: check_team(registry, hooks()))
+
+
+def _raci(engine: Any, registry: Registry) -> dict[str, list[Finding]]:
+    """The RACI problems of every responsibility, by its slug (the matrix's warnings)."""
+    return _by_subject(_found(engine, registry, "raci", lambda: check_raci(registry)))
+
+
+def _paged(
+    fetch: Callable[[int], RegistryPage[T]], number: int, size: int
+) -> tuple[Page, RegistryPage[T]]:
+    """Page `number` of a list and where it stands, in one count and one read: `fetch` reads
+    `size` items from an offset; a number past the end reads the last page again."""
+    found = fetch((max(number, 1) - 1) * size)
+    window = Page.of(number, found.total, size)
+    if window.number != max(number, 1):
+        found = fetch((window.number - 1) * size)
+    return window, found
 
 
 def _tasks(
     registry: Registry, *, offset: int = 0, limit: int | None = LIST_PAGE, **filters: Any
-) -> tuple[list[TaskRow], int]:
-    """A page of tasks (filters as the read API's `tasks`) and how many match in all."""
+) -> RegistryPage[TaskRow]:
+    """A page of tasks (filters as the read API's `tasks`), and how many match in all."""
     found = registry.read.tasks(linked_to="jira", offset=offset, limit=limit, **filters)
     versions = audit.versions(registry, "task", (t.key for t in found.items))
-    rows = [
+    rows = tuple(
         TaskRow(
             t.key,
             t.title,
@@ -222,8 +257,8 @@ def _tasks(
             t.external_key,
         )
         for t in found.items
-    ]
-    return rows, found.total
+    )
+    return RegistryPage(rows, found.total, offset, limit)
 
 
 def _process_rows(registry: Registry, rows: list[Any]) -> list[ProcessRow]:
@@ -245,25 +280,44 @@ def _process_rows(registry: Registry, rows: list[Any]) -> list[ProcessRow]:
     ]
 
 
-def _kpi_rows(registry: Registry, slugs: list[str] | None = None) -> list[KpiRow]:
-    """These KPIs (None: every one) with their readings and the objectives they measure."""
-    readings: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)
-    for m in registry.read.readings(kpis=slugs).items:
-        readings[m.kpi].append((m.date, m.value))
+def _kpi_progress(registry: Registry) -> list[KpiProgress]:
+    """Every KPI's progress in two reads (the read API's lists), however many there are."""
     targets: dict[str | None, list[Target]] = defaultdict(list)
     for o in registry.read.objectives().items:
         targets[o.kpi].append(Target(o.slug, o.baseline, o.target, o.deadline))
+    return [
+        KpiProgress(
+            k.slug,
+            k.name,
+            k.unit,
+            None
+            if k.latest_date is None or k.latest_value is None
+            else (k.latest_date, k.latest_value),
+            tuple(targets[k.slug]),
+            k.progress,
+        )
+        for k in registry.read.kpis().items
+    ]
+
+
+def _kpi_rows(registry: Registry, slugs: list[str] | None = None) -> list[KpiRow]:
+    """These KPIs (None: every one) with their readings, the objectives they measure and the
+    version a new reading is recorded from."""
+    readings: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)
+    for m in registry.read.readings(kpis=slugs).items:
+        readings[m.kpi].append((m.date, m.value))
     return [
         KpiRow(
             k.slug,
             k.name,
             k.unit,
-            tuple(readings[k.slug]),
-            tuple(targets[k.slug]),
-            audit.version(registry, "measurement", f"{k.slug}/", prefix=True),
+            readings[k.slug][-1] if readings[k.slug] else None,
+            k.targets,
             k.progress,
+            tuple(readings[k.slug]),
+            audit.version(registry, "measurement", f"{k.slug}/", prefix=True),
         )
-        for k in registry.read.kpis().items
+        for k in _kpi_progress(registry)
         if slugs is None or k.slug in slugs
     ]
 
@@ -291,11 +345,11 @@ def home(engine: Any, email: str) -> Home:
         today = reg.today
         start, end = week_of(today)
         findings = _checks(engine, reg)
-        mine, _ = _tasks(reg, assignee=email, open_only=True, due_from=start, due_by=end)
-        overdue, late = _tasks(reg, open_only=True, due_by=today - dt.timedelta(days=1))
+        mine = _tasks(reg, assignee=email, open_only=True, due_from=start, due_by=end)
+        late = _tasks(reg, open_only=True, due_by=today - dt.timedelta(days=1))
         reviews = _process_rows(reg, due_for_review(reg, today + dt.timedelta(days=30)))
-        kpis = _kpi_rows(reg)
-    return Home(findings, mine, overdue, late, reviews, kpis)
+        kpis = _kpi_progress(reg)
+    return Home(findings, list(mine.items), list(late.items), late.total, reviews, kpis)
 
 
 def team(engine: Any) -> TeamSpec:
@@ -316,23 +370,22 @@ def matrix(
     with reading(engine) as reg:
         read = reg.read
         search = query.strip() or None
-        total_rows = read.responsibilities(department=department, search=search, limit=0).total
-        total_people = read.people(department=department, limit=0).total
-        rows_at = Page.of(row_page, total_rows, ROWS_PER_PAGE)
-        people_at = Page.of(column_page, total_people, PEOPLE_PER_PAGE)
-        rows = read.responsibilities(
-            department=department,
-            search=search,
-            offset=(rows_at.number - 1) * ROWS_PER_PAGE,
-            limit=ROWS_PER_PAGE,
-        ).items
+        rows_at, found = _paged(
+            lambda at: read.responsibilities(
+                department=department, search=search, offset=at, limit=ROWS_PER_PAGE
+            ),
+            row_page,
+            ROWS_PER_PAGE,
+        )
+        rows = found.items
+        people_at, columns = _paged(
+            lambda at: read.people(department=department, offset=at, limit=PEOPLE_PER_PAGE),
+            column_page,
+            PEOPLE_PER_PAGE,
+        )
         people = [
             PersonRow(p.email, p.name, p.department, p.capacity, p.assigned_hours, p.jira_user)
-            for p in read.people(
-                department=department,
-                offset=(people_at.number - 1) * PEOPLE_PER_PAGE,
-                limit=PEOPLE_PER_PAGE,
-            ).items
+            for p in columns.items
         ]
         held = read.held_roles(
             responsibilities=[r.slug for r in rows], people=[p.email for p in people]
@@ -346,9 +399,7 @@ def matrix(
         versions: dict[tuple[str, str], int] = defaultdict(int)
         for key, newest in audit.versions(reg, "assignment", keys).items():
             versions[keys[key]] = max(versions[keys[key]], newest)
-        problems: dict[str, list[Finding]] = defaultdict(list)
-        for f in check_raci(reg):
-            problems[f.subject].append(f)
+        problems = _raci(engine, reg)
         departments = read.departments().items
     cells: dict[tuple[str, str], list[HeldRole]] = defaultdict(list)
     for a in held:
@@ -361,7 +412,7 @@ def matrix(
         people,
         dict(cells),
         dict(versions),
-        dict(problems),
+        problems,
         rows_at,
         people_at,
     )
@@ -376,13 +427,12 @@ def people(
     engine: Any, query: str, department: str | None, page: int
 ) -> tuple[list[PersonRow], Page]:
     with reading(engine) as reg:
-        count = reg.read.people(department=department, search=query.strip() or None, limit=0)
-        window = Page.of(page, count.total, LIST_PAGE)
-        rows = reg.read.people(
-            department=department,
-            search=query.strip() or None,
-            offset=(window.number - 1) * LIST_PAGE,
-            limit=LIST_PAGE,
+        window, rows = _paged(
+            lambda at: reg.read.people(
+                department=department, search=query.strip() or None, offset=at, limit=LIST_PAGE
+            ),
+            page,
+            LIST_PAGE,
         )
     return [
         PersonRow(p.email, p.name, p.department, p.capacity, p.assigned_hours, p.jira_user)
@@ -408,7 +458,7 @@ def person(engine: Any, email: str) -> PersonDetail:
         p = found[0]
         row = PersonRow(p.email, p.name, p.department, p.capacity, p.assigned_hours, p.jira_user)
         roles = list(reg.read.held_roles(people=[email]).items)
-        tasks, _ = _tasks(reg, assignee=email, open_only=True)
+        tasks = list(_tasks(reg, assignee=email, open_only=True).items)
         version = audit.version(reg, "contributor", email)
         departments = reg.read.departments().items
     return PersonDetail(row, roles, tasks, version, departments)
@@ -424,16 +474,15 @@ def responsibilities(
 ) -> tuple[list[ResponsibilityRow], Page, dict[str, list[Finding]]]:
     with reading(engine) as reg:
         search = query.strip() or None
-        total = reg.read.responsibilities(department=department, search=search, limit=0).total
-        window = Page.of(page, total, LIST_PAGE)
-        rows = reg.read.responsibilities(
-            department=department,
-            search=search,
-            offset=(window.number - 1) * LIST_PAGE,
-            limit=LIST_PAGE,
-        ).items
-        problems = _by_subject(check_raci(reg))
-    return list(rows), window, problems
+        window, found = _paged(
+            lambda at: reg.read.responsibilities(
+                department=department, search=search, offset=at, limit=LIST_PAGE
+            ),
+            page,
+            LIST_PAGE,
+        )
+        problems = _raci(engine, reg)
+    return list(found.items), window, problems
 
 
 def _by_subject(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
@@ -457,10 +506,10 @@ def responsibility(engine: Any, slug: str) -> ResponsibilityDetail:
             for a in reg.read.assignments(responsibility=slug, history=True).items
         ]
         current = list(reg.read.held_roles(responsibilities=[slug]).items)
-        tasks, _ = _tasks(reg, responsibility=slug, open_only=True)
+        tasks = list(_tasks(reg, responsibility=slug, open_only=True).items)
         procs = _process_rows(reg, [p for p in all_processes(reg) if p.responsibility == slug])
         kpis = _kpi_rows(reg, list(info.kpis))
-        findings = _by_subject(check_raci(reg)).get(slug, [])
+        findings = _raci(engine, reg).get(slug, [])
     return ResponsibilityDetail(info, current, history, tasks, procs, kpis, findings)
 
 
@@ -478,18 +527,21 @@ def tasks(
             filters.update(due_from=start, due_by=end)
         elif view == "overdue":
             filters.update(open_only=True, due_by=today - dt.timedelta(days=1))
-        _, total = _tasks(reg, limit=0, **filters)
-        window = Page.of(page, total, LIST_PAGE)
-        rows, _ = _tasks(reg, offset=(window.number - 1) * LIST_PAGE, **filters)
-    return rows, window
+        window, found = _paged(lambda at: _tasks(reg, offset=at, **filters), page, LIST_PAGE)
+    return list(found.items), window
 
 
 def task(engine: Any, key: str) -> TaskRow:
     with reading(engine) as reg:
-        found, _ = _tasks(reg, key=key)
-    if not found:
+        found = _tasks(reg, key=key)
+    if not found.items:
         raise NotFound.task(key)
-    return found[0]
+    return found.items[0]
+
+
+def kpi_progress(engine: Any) -> list[KpiProgress]:
+    with reading(engine) as reg:
+        return _kpi_progress(reg)
 
 
 def kpis(engine: Any, slug: str | None = None) -> list[KpiRow]:
@@ -538,9 +590,8 @@ def audit_log(
         if page is None:
             rows = reg.read.audit_log(**filters)
             return list(rows.items), Page(1, 1, rows.total)
-        window = Page.of(page, reg.read.audit_log(**filters, limit=0).total, LIST_PAGE)
-        rows = reg.read.audit_log(
-            **filters, offset=(window.number - 1) * LIST_PAGE, limit=LIST_PAGE
+        window, rows = _paged(
+            lambda at: reg.read.audit_log(**filters, offset=at, limit=LIST_PAGE), page, LIST_PAGE
         )
     return list(rows.items), window
 
