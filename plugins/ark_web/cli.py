@@ -7,7 +7,7 @@ import copy
 import logging
 import os
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -24,9 +24,6 @@ from ark.i18n import N_, speak, tr
 from ark.params import Number
 from ark.vocabulary import AccountRole
 from ark.workspace import ENV_URL
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
 
 ROLE = click.Choice([r.value for r in AccountRole])
 URL_ENV = "ARK_WEB_URL"
@@ -57,10 +54,10 @@ def log_config() -> dict[str, Any]:
     return config
 
 
-def default_workers(engine: Engine) -> int:
+def default_workers(dialect: str) -> int:
     """One process on SQLite (one machine, one writer at a time: it starts fastest and keeps
     up with a team); one per core on PostgreSQL, where a company's workspace runs."""
-    return 1 if engine.dialect.name == "sqlite" else max(1, os.cpu_count() or 1)
+    return 1 if dialect == "sqlite" else max(1, os.cpu_count() or 1)
 
 
 @click.command()
@@ -91,7 +88,7 @@ def serve(host: str, port: int, workers: int | None, run_jobs: bool, db_url: str
     from ark_web.writes import setup_link
 
     engine = engine_for(db_url)
-    count = int(workers or default_workers(engine))
+    count = int(workers or default_workers(engine.dialect.name))
     if count > 1 and engine.url.database in (None, "", ":memory:"):
         raise ArkError(
             "an in-memory registry lives in one process: it cannot have several workers",
