@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ark_web import reads
+from ark_web import reads, writes
 from ark_web.app import create_app
 from ark_web.auth import CSRF_COOKIE, SESSION_COOKIE
 from fastapi.testclient import TestClient
@@ -64,6 +64,18 @@ class Web:
     def task_of(self, email: str) -> reads.TaskRow:
         rows, _ = reads.tasks(self.engine, "mine", email, None, 1)
         return rows[0]
+
+    def offboarding(self, email: str, to: str) -> dict[str, Any]:
+        """What the offboarding page's confirming form sends to hand everything to `to`,
+        drawn as the page draws it (and, like it, writing nothing)."""
+        handover = writes.Handover(to, None, {}, {})
+        preview, seen = writes.preview_offboarding(self.engine, "test", email, handover)
+        return {
+            "to": to,
+            "on": preview.on.isoformat(),
+            "version": seen,
+            "digest": writes.offboarding_digest(preview),
+        }
 
     def version(self, entity: str | None, key: str, *, prefix: bool = False) -> int:
         with transaction(self.engine, write=False) as reg:
@@ -120,6 +132,8 @@ PAGES = {
     "/people": "viewer",
     "/people?q=ana": "viewer",
     "/people/ana@acme.test": "viewer",
+    "/people/carla@acme.test/offboard": "lead",
+    "/people/ana@acme.test/offboard?to=carla@acme.test&preview=1": "lead",
     "/responsibilities": "viewer",
     "/responsibilities/listening": "viewer",
     "/tasks": "viewer",
@@ -261,6 +275,12 @@ def writes_for(
                 "version": web.version("account", "spare@acme.test"),
             },
             {"admin"},
+            {},
+        ),
+        (
+            "/people/carla@acme.test/offboard",
+            lambda: web.offboarding("carla@acme.test", to="bruno@acme.test"),
+            {"admin", "lead"},
             {},
         ),
         ("/tokens", lambda: {"label": "script"}, set(ROLES), {}),

@@ -354,6 +354,67 @@ def edit_person(
     return back(f"/people/{spec.email}")
 
 
+# -- offboarding -------------------------------------------------------------------------------
+
+
+def _handover(fields: Any) -> writes.Handover:
+    """The takers chosen on the offboarding page (query or form): `to` for everything, and
+    `accountable:SLUG` or `task:KEY` fields for one item each (blank: `to` takes it)."""
+
+    def field(name: str) -> str:
+        value = fields.get(name, "")
+        return value.strip() if isinstance(value, str) else ""
+
+    def named(prefix: str) -> dict[str, str]:
+        return {
+            key.removeprefix(prefix): field(key)
+            for key in fields
+            if key.startswith(prefix) and field(key)
+        }
+
+    return writes.Handover(
+        field("to") or None, day(field("on"), "the last day"), named("accountable:"), named("task:")
+    )
+
+
+@router.get("/people/{email}/offboard")
+def offboarding(
+    request: Request, email: str, who: Visitor = LEAD, preview: str = ""
+) -> HTMLResponse:
+    """The choices, and once asked for, the preview of what moves; the preview is drawn and
+    rolled back, so looking at it changes nothing."""
+    data = reads.leaving(engine(request), email)
+    handover = _handover(request.query_params)
+    shown, seen = (
+        writes.preview_offboarding(engine(request), who.email, data.person.email, handover)
+        if preview
+        else (None, 0)
+    )
+    return render(
+        request,
+        "offboard.html",
+        who,
+        p=data,
+        handover=handover,
+        preview=shown,
+        version=seen,
+        digest=writes.offboarding_digest(shown) if shown else "",
+    )
+
+
+@router.post("/people/{email}/offboard")
+def offboard(request: Request, email: str, who: Visitor = LEAD, form: FormData = FORM) -> Response:
+    writes.offboard(
+        engine(request),
+        who.email,
+        email,
+        _handover(form),
+        version(form),
+        text(form, "digest"),
+    )
+    return back("/people")
+
+
 # -- responsibilities ---------------------------------------------------------------------------
 
 
