@@ -382,20 +382,28 @@ def offboarding(
     request: Request, email: str, who: Visitor = LEAD, preview: str = ""
 ) -> HTMLResponse:
     """The choices, and once asked for, the preview of what moves; the preview is drawn and
-    rolled back, so looking at it changes nothing."""
+    rolled back, so looking at it changes nothing. A choice the registry refuses is shown
+    above the choices, kept as typed, to be put right."""
+    from ark_web.app import status_of
+
     data = reads.leaving(engine(request), email)
-    handover = _handover(request.query_params)
-    shown, seen = (
-        writes.preview_offboarding(engine(request), who.email, data.person.email, handover)
-        if preview
-        else (None, 0)
-    )
+    handover, shown, seen, error, status = writes.Handover(None, None, {}, {}), None, 0, None, 200
+    try:
+        handover = _handover(request.query_params)
+        if preview:
+            shown, seen = writes.preview_offboarding(
+                engine(request), who.email, data.person.email, handover
+            )
+    except ArkError as exc:
+        error, status = exc, status_of(exc)
     return render(
         request,
         "offboard.html",
         who,
+        status,
         p=data,
         handover=handover,
+        error=error,
         preview=shown,
         version=seen,
         digest=writes.offboarding_digest(shown) if shown else "",
