@@ -3,6 +3,8 @@ headless Chromium (tests/browser.py), driven by Playwright, signs in and assigns
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -211,3 +213,23 @@ def test_a_lead_offboards_a_person_after_seeing_what_moves(
     assert accountable == {"listening": ["carla@acme.test"], "kpi-report": ["bruno@acme.test"]}
     log = ark.json("log", "--entity", "contributor", "--key", "ana@acme.test")["items"]
     assert [(e["actor"], e["action"]) for e in log[:1]] == [("boss@acme.test", "remove")]
+
+
+def test_the_docs_screenshots_are_taken_of_every_page_they_show(tmp_path: Path) -> None:
+    """docs/screenshots.py on a fresh demo, into a scratch folder: every picture docs/web.md
+    shows comes out of it, as a PNG the width of the browser's window."""
+    from tests.test_docs import PNG, ROOT, referenced_images
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "screenshots.py"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    shown = {image.name for image, pages in referenced_images().items() if "docs/web.md" in pages}
+    taken = {p.name for p in tmp_path.glob("*.png")}
+    assert shown and taken == shown
+    for name in taken:
+        data = (tmp_path / name).read_bytes()
+        assert data[:8] == PNG and int.from_bytes(data[16:20], "big") == 1280, name
