@@ -69,12 +69,12 @@ class Web:
         """What the offboarding page's confirming form sends to hand everything to `to`,
         drawn as the page draws it (and, like it, writing nothing)."""
         handover = writes.Handover(to, None, {}, {})
-        preview, seen = writes.preview_offboarding(self.engine, "test", email, handover)
+        shown = writes.preview_offboarding(self.engine, "test", email, handover)
         return {
             "to": to,
-            "on": preview.on.isoformat(),
-            "version": seen,
-            "digest": writes.offboarding_digest(preview),
+            "on": shown.offboarding.on.isoformat(),
+            "version": shown.version,
+            "digest": writes.offboarding_digest(shown.offboarding),
         }
 
     def version(self, entity: str | None, key: str, *, prefix: bool = False) -> int:
@@ -926,6 +926,9 @@ def test_offboarding_previews_what_moves_then_moves_exactly_that(web: Web) -> No
     assert "<td>accountable on kpi-report</td><td>bruno@acme.test</td>" in page.text
     assert "<td>responsible on kpi-report (2 h a week)</td><td>ended</td>" in page.text
     assert all(f"<td>task {key}</td><td>bruno@acme.test</td>" in page.text for key in tasks)
+    found = page.text[page.text.index("would find then") :]
+    assert "kpi-report has no responsible" in found, found[:600]  # Ana did the work
+    assert "listening" not in found[: found.index("</ul>")]
     assert web.audit_count() == before  # a preview writes nothing
 
     done = web.post(admin, "/people/ana@acme.test/offboard", confirm)
@@ -1025,3 +1028,23 @@ def test_offboarding_hands_nothing_to_someone_gone_or_disabled(web: Web) -> None
         assert refused.status_code == 404
     no_version = web.post(lead, "/people/ana@acme.test/offboard", {"to": "bruno@acme.test"})
     assert no_version.status_code == 400 and "no version" in no_version.text
+
+
+def test_a_browser_edit_is_an_edit_the_team_file_would_revert(web: Web) -> None:
+    """Changes made in the browser are marked `via web`, so `ark apply` of a file they are not
+    in names them instead of undoing them silently; a file uploaded and applied in the
+    browser is an apply, as on the command line, not an edit."""
+    lead = web.client("lead")
+    team = str(web.ark.workspace / "ark.yaml")
+    renamed = web.ark("export").stdout.replace("Carla Vidal", "Carla Vidal Ruiz")
+    upload = {"source": renamed, "name": "ark.yaml", "version": web.version(None, "")}
+    assert web.post(lead, "/team-file/apply", upload).status_code == 303
+    assert web.ark.json("apply", team, "--dry-run")["reverts"] == []
+
+    cell = {"responsibility": "listening", "contributor": "carla@acme.test", "role": "informed"}
+    seen = web.version("assignment", "listening/carla@acme.test/", prefix=True)
+    assert web.post(lead, "/matrix/cell", {**cell, "hours": "", "version": seen}).status_code == 303
+    reverts = web.ark.json("apply", team, "--dry-run")["reverts"]
+    assert [(r["key"], r["edited_by"], r["via"]) for r in reverts] == [
+        ("listening/carla@acme.test/informed", "ana@acme.test", "web")
+    ]

@@ -387,11 +387,11 @@ def offboarding(
     from ark_web.app import status_of
 
     data = reads.leaving(engine(request), email)
-    handover, shown, seen, error, status = writes.Handover(None, None, {}, {}), None, 0, None, 200
+    handover, shown, error, status = writes.Handover(None, None, {}, {}), None, None, 200
     try:
         handover = _handover(request.query_params)
         if preview:
-            shown, seen = writes.preview_offboarding(
+            shown = writes.preview_offboarding(
                 engine(request), who.email, data.person.email, handover
             )
     except ArkError as exc:
@@ -404,9 +404,9 @@ def offboarding(
         p=data,
         handover=handover,
         error=error,
-        preview=shown,
-        version=seen,
-        digest=writes.offboarding_digest(shown) if shown else "",
+        shown=shown,
+        preview=shown.offboarding if shown else None,
+        digest=writes.offboarding_digest(shown.offboarding) if shown else "",
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from ark import accounts, audit
 from ark.changeset import ChangeSet
+from ark.checks import Finding, check_team
 from ark.errors import ArkError, Conflict, NotFound
 from ark.plugins import hooks
 from ark.registry.people import Offboarding
@@ -127,16 +128,27 @@ def _offboard(reg: Registry, email: str, handover: Handover) -> Offboarding:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class OffboardingPreview:
+    """What offboarding would move, what `ark check` would newly find once it had (a taker
+    over capacity, say), and the registry's version it was drawn from."""
+
+    offboarding: Offboarding
+    findings: list[Finding]
+    version: int
+
+
 def preview_offboarding(
     engine: Any, actor: str, email: str, handover: Handover
-) -> tuple[Offboarding, int]:
-    """What offboarding would move, done and rolled back as `ark person offboard --dry-run`
-    does, with the registry's version it was drawn from; nothing is written."""
+) -> OffboardingPreview:
+    """Offboard and roll back, as `ark person offboard --dry-run` does: nothing is written."""
     with changing(engine, actor) as reg:
         seen = audit.version(reg, None)
+        before = check_team(reg, hooks())
         preview = _offboard(reg, email, handover)
+        after = check_team(reg, hooks())
         reg.rollback()
-    return preview, seen
+    return OffboardingPreview(preview, [f for f in after if f not in before], seen)
 
 
 def offboarding_digest(o: Offboarding) -> str:
