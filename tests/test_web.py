@@ -69,7 +69,8 @@ class Web:
         """What the offboarding page's confirming form sends to hand everything to `to`,
         drawn as the page draws it (and, like it, writing nothing)."""
         handover = writes.Handover(to, None, {}, {})
-        shown = writes.preview_offboarding(self.engine, "test", email, handover)
+        now = reads.findings(self.engine)
+        shown = writes.preview_offboarding(self.engine, "test", email, handover, now)
         return {
             "to": to,
             "on": shown.offboarding.on.isoformat(),

@@ -391,8 +391,9 @@ def offboarding(
     try:
         handover = _handover(request.query_params)
         if preview:
+            before = reads.findings(engine(request))
             shown = writes.preview_offboarding(
-                engine(request), who.email, data.person.email, handover
+                engine(request), who.email, data.person.email, handover, before
             )
     except ArkError as exc:
         error, status = exc, status_of(exc)

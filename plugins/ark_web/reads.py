@@ -239,6 +239,12 @@ def _paged(
     return window, found
 
 
+def findings(engine: Any) -> list[Finding]:
+    """What `ark check` reports now; usually from the cache the home page keeps."""
+    with reading(engine) as reg:
+        return _checks(engine, reg)
+
+
 def _tasks(
     registry: Registry, *, offset: int = 0, limit: int | None = LIST_PAGE, **filters: Any
 ) -> RegistryPage[TaskRow]:

@@ -139,12 +139,13 @@ class OffboardingPreview:
 
 
 def preview_offboarding(
-    engine: Any, actor: str, email: str, handover: Handover
+    engine: Any, actor: str, email: str, handover: Handover, before: list[Finding]
 ) -> OffboardingPreview:
-    """Offboard and roll back, as `ark person offboard --dry-run` does: nothing is written."""
+    """Offboard and roll back, as `ark person offboard --dry-run` does: nothing is written.
+    The findings are those `ark check` would report after it and not in `before` (what it
+    reports now, read outside this transaction, which holds the writers' lock)."""
     with changing(engine, actor) as reg:
         seen = audit.version(reg, None)
-        before = check_team(reg, hooks())
         preview = _offboard(reg, email, handover)
         after = check_team(reg, hooks())
         reg.rollback()
