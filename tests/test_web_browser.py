@@ -82,6 +82,7 @@ MAIN_PAGES = (
     "/tasks?view=all",
     "/kpis/followers",
     "/audit",
+    "/people/ana@acme.test/offboard?to=bruno%40acme.test&preview=1",
     "/sign-in",
 )
 
