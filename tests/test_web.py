@@ -532,6 +532,8 @@ def test_hostile_text_is_shown_as_text(web: Web) -> None:
     for path in (
         "/people?q=evil",
         "/people/evil@acme.test",
+        "/people/evil@acme.test/offboard?preview=1",
+        "/people/ana@acme.test/offboard",  # Evil is one of those who could take over
         "/matrix?department=sales",
         "/processes",
         "/processes/evil",
