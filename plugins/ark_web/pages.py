@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from markupsafe import Markup
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, ImmutableMultiDict
 
 from ark.errors import ArkError, NotFound
 from ark.spec import ContributorSpec
@@ -357,7 +357,7 @@ def edit_person(
 # -- offboarding -------------------------------------------------------------------------------
 
 
-def _handover(fields: Any) -> writes.Handover:
+def _handover(fields: ImmutableMultiDict[str, Any]) -> writes.Handover:
     """The takers chosen on the offboarding page (query or form): `to` for everything, and
     `accountable:SLUG` or `task:KEY` fields for one item each (blank: `to` takes it)."""
 
@@ -366,11 +366,8 @@ def _handover(fields: Any) -> writes.Handover:
         return value.strip() if isinstance(value, str) else ""
 
     def named(prefix: str) -> dict[str, str]:
-        return {
-            key.removeprefix(prefix): field(key)
-            for key in fields
-            if key.startswith(prefix) and field(key)
-        }
+        chosen = {key.removeprefix(prefix): field(key) for key in fields if key.startswith(prefix)}
+        return {item: who for item, who in chosen.items() if who}
 
     return writes.Handover(
         field("to") or None, day(field("on"), "the last day"), named("accountable:"), named("task:")
