@@ -494,7 +494,7 @@ def leaving(engine: Any, email: str) -> Leaving:
     with reading(engine) as reg:
         row = _person_row(reg, email)
         roles = list(reg.read.held_roles(people=[email]).items)
-        tasks, _ = _tasks(reg, assignee=email, open_only=True, limit=None)
+        tasks = list(_tasks(reg, assignee=email, open_only=True, limit=None).items)
         others = [(p.email, p.name) for p in reg.read.people().items if p.email != email]
     return Leaving(row, roles, tasks, others)
 
