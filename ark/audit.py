@@ -94,6 +94,16 @@ def expect_version(
         raise StaleEdit(entry)
 
 
+def changes_since(registry: Registry, seen: int) -> list[AuditEntry]:
+    """Every change made after version `seen` of the registry as a whole, oldest first: what
+    may have made a preview drawn at `seen` stale."""
+    registry.flush()
+    rows = registry.session.scalars(
+        select(AuditRecord).where(AuditRecord.id > seen).order_by(AuditRecord.id)
+    )
+    return [_entry(row) for row in rows]
+
+
 def versions(registry: Registry, entity: str, keys: Iterable[str]) -> dict[str, int]:
     """The version of each of many keys of one entity, in one query (absent: never changed)."""
     wanted = list(dict.fromkeys(keys))

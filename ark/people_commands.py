@@ -107,12 +107,10 @@ def _print_offboarding(o: Offboarding, *, will: bool) -> None:
                 hours=a.hours,
             )
         )
-    for slug in o.handed_over:
-        click.echo(
-            "  " + tr(N_("hand     accountable on {slug} to {to}"), slug=slug, to=o.successor)
-        )
-    for key in o.tasks:
-        click.echo("  " + tr(N_("hand     task {key} to {to}"), key=key, to=o.successor))
+    for slug, taker in o.handed_over:
+        click.echo("  " + tr(N_("hand     accountable on {slug} to {to}"), slug=slug, to=taker))
+    for key, taker in o.tasks:
+        click.echo("  " + tr(N_("hand     task {key} to {to}"), key=key, to=taker))
     click.echo(
         "  " + tr(N_("archive  contributor {email} (their history stays)"), email=o.contributor)
     )
@@ -125,8 +123,8 @@ def _offboarding_json(o: Offboarding, *, dry_run: bool) -> dict[str, object]:
         "to": o.successor,
         "on": o.on.isoformat(),
         "ended": [{"responsibility": a.responsibility, "role": str(a.role)} for a in o.ended],
-        "handed_over": list(o.handed_over),
-        "tasks": list(o.tasks),
+        "handed_over": [slug for slug, _ in o.handed_over],
+        "tasks": [key for key, _ in o.tasks],
     }
 
 

@@ -96,6 +96,22 @@ def test_offboard_previews_then_hands_over_in_one_transaction(ark: Ark, team: Pa
     assert all(r["via"] == "person offboard" for r in reverts)
 
 
+def test_offboard_hands_nothing_to_the_one_leaving_or_a_disabled_account(
+    ark: Ark, team: Path
+) -> None:
+    leaving = ark("person", "offboard", "ana@acme.test", "--to", "Ana@acme.test", code=1).output
+    assert "Ana@acme.test is the person leaving" in leaving
+    ark("user", "add", "carla@acme.test", "--role", "member")
+    ark("user", "disable", "carla@acme.test")
+    disabled = ark("person", "offboard", "ana@acme.test", "--to", "carla@acme.test", code=1)
+    assert "carla@acme.test's account is disabled" in disabled.output
+    assert (
+        "no contributor"
+        in ark("person", "offboard", "ana@acme.test", "--to", "x@y.z", code=1).output
+    )
+    assert ark.json("who", "listening")["assignments"][0]["contributor"] == "ana@acme.test"
+
+
 def test_import_people_from_csv_shows_the_plan_and_applies_it(ark: Ark, team: Path) -> None:
     people = ark.workspace / "people.csv"
     people.write_text(

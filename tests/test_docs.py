@@ -368,6 +368,37 @@ def test_the_site_builds_strictly_and_publishes_the_schema(tmp_path: Path) -> No
     assert published["$id"].startswith("https://ark-team.readthedocs.io/")
 
 
+IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)|<img[^>]+src=\"([^\"]+)\"")
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def referenced_images() -> dict[Path, list[str]]:
+    """Each local image the README and docs/ show, with the pages that show it."""
+    found: dict[Path, list[str]] = {}
+    for page in [README, *sorted(DOCS.rglob("*.md"))]:
+        for match in IMAGE.finditer(page.read_text(encoding="utf-8")):
+            target = match.group(1) or match.group(2)
+            if "://" not in target:
+                image = (page.parent / target).resolve()
+                found.setdefault(image, []).append(page.relative_to(ROOT).as_posix())
+    return found
+
+
+def test_every_image_the_docs_show_is_there_and_every_image_there_is_shown() -> None:
+    shown = referenced_images()
+    missing = {str(image): pages for image, pages in shown.items() if not image.is_file()}
+    assert not missing, f"images the docs show but the repository lacks: {missing}"
+    for image in shown:
+        if image.suffix == ".png":
+            assert image.read_bytes()[:8] == PNG, f"{image} is not a PNG"
+    unused = sorted(
+        str(p.relative_to(ROOT))
+        for p in (DOCS / "img").rglob("*")
+        if p.is_file() and p not in shown
+    )
+    assert not unused, f"images no page shows (remove them or show them): {unused}"
+
+
 # -- the README -------------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ark_web import reads
+from ark_web import reads, writes
 from ark_web.app import create_app
 from ark_web.auth import CSRF_COOKIE, SESSION_COOKIE
 from fastapi.testclient import TestClient
@@ -64,6 +64,19 @@ class Web:
     def task_of(self, email: str) -> reads.TaskRow:
         rows, _ = reads.tasks(self.engine, "mine", email, None, 1)
         return rows[0]
+
+    def offboarding(self, email: str, to: str) -> dict[str, Any]:
+        """What the offboarding page's confirming form sends to hand everything to `to`,
+        drawn as the page draws it (and, like it, writing nothing)."""
+        handover = writes.Handover(to, None, {}, {})
+        now = reads.findings(self.engine)
+        shown = writes.preview_offboarding(self.engine, "test", email, handover, now)
+        return {
+            "to": to,
+            "on": shown.offboarding.on.isoformat(),
+            "version": shown.version,
+            "digest": writes.offboarding_digest(shown.offboarding),
+        }
 
     def version(self, entity: str | None, key: str, *, prefix: bool = False) -> int:
         with transaction(self.engine, write=False) as reg:
@@ -120,6 +133,8 @@ PAGES = {
     "/people": "viewer",
     "/people?q=ana": "viewer",
     "/people/ana@acme.test": "viewer",
+    "/people/carla@acme.test/offboard": "lead",
+    "/people/ana@acme.test/offboard?to=carla@acme.test&preview=1": "lead",
     "/responsibilities": "viewer",
     "/responsibilities/listening": "viewer",
     "/tasks": "viewer",
@@ -261,6 +276,12 @@ def writes_for(
                 "version": web.version("account", "spare@acme.test"),
             },
             {"admin"},
+            {},
+        ),
+        (
+            "/people/carla@acme.test/offboard",
+            lambda: web.offboarding("carla@acme.test", to="bruno@acme.test"),
+            {"admin", "lead"},
             {},
         ),
         ("/tokens", lambda: {"label": "script"}, set(ROLES), {}),
@@ -511,6 +532,8 @@ def test_hostile_text_is_shown_as_text(web: Web) -> None:
     for path in (
         "/people?q=evil",
         "/people/evil@acme.test",
+        "/people/evil@acme.test/offboard?preview=1",
+        "/people/ana@acme.test/offboard",  # Evil is one of those who could take over
         "/matrix?department=sales",
         "/processes",
         "/processes/evil",
@@ -857,3 +880,174 @@ def test_the_home_page_health_follows_every_change(web: Web) -> None:
     assert "listening has no responsible person" in viewer.get("/").text
     web.ark("assign", "carla@acme.test", "listening", "--role", "responsible", "--hours", "1")
     assert "listening has no responsible person" not in viewer.get("/").text
+
+
+# -- offboarding ----------------------------------------------------------------------------------
+
+
+def offboarding_page(client: TestClient, email: str, **choices: str) -> tuple[Any, dict[str, str]]:
+    """The offboarding page with these choices previewed, and what its confirming form sends."""
+    from html import unescape
+
+    page = client.get(f"/people/{email}/offboard", params={**choices, "preview": "1"})
+    if page.status_code != 200 or 'method="post" action="/people/' not in page.text:
+        return page, {}
+    form = page.text[page.text.index('<form method="post" action="/people/') :]
+    fields = {k: unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', form)}
+    del fields["csrf"]
+    return page, fields
+
+
+def web_edits(web: Web, after: int) -> set[tuple[str, str | None]]:
+    with web.engine.connect() as conn:
+        rows = conn.execute(
+            select(AuditRecord.actor, AuditRecord.via).where(AuditRecord.id > after)
+        )
+        return {(actor, via) for actor, via in rows}
+
+
+def test_offboarding_previews_what_moves_then_moves_exactly_that(web: Web) -> None:
+    admin, member = web.client("admin"), web.client("member")
+    assert "/offboard" not in member.get("/people/ana@acme.test").text
+    assert 'href="/people/ana@acme.test/offboard"' in admin.get("/people/ana@acme.test").text
+    tasks = [t["key"] for t in web.ark.json("tasks", "list") if t["assignee"] == "ana@acme.test"]
+    assert tasks
+    before = web.audit_count()
+    choices = admin.get("/people/ana@acme.test/offboard").text
+    assert all(f'name="accountable:{slug}"' in choices for slug in ("listening", "kpi-report"))
+    assert all(f'name="task:{key}"' in choices for key in tasks)
+    assert '<option value="carla@acme.test">' in choices
+    assert '<option value="ana@acme.test">' not in choices  # nobody takes over from themself
+
+    page, confirm = offboarding_page(
+        admin,
+        "ana@acme.test",
+        to="bruno@acme.test",
+        **{"accountable:listening": "carla@acme.test"},
+    )
+    assert "<td>accountable on listening</td><td>carla@acme.test</td>" in page.text
+    assert "<td>accountable on kpi-report</td><td>bruno@acme.test</td>" in page.text
+    assert "<td>responsible on kpi-report (2 h a week)</td><td>ended</td>" in page.text
+    assert all(f"<td>task {key}</td><td>bruno@acme.test</td>" in page.text for key in tasks)
+    found = page.text[page.text.index("would find then") :]
+    assert "kpi-report has no responsible" in found, found[:600]  # Ana did the work
+    assert "listening" not in found[: found.index("</ul>")]
+    assert web.audit_count() == before  # a preview writes nothing
+
+    done = web.post(admin, "/people/ana@acme.test/offboard", confirm)
+    assert (done.status_code, done.headers["location"]) == (303, "/people")
+    holders = {
+        slug: {(a["contributor"], a["role"]) for a in web.ark.json("who", slug)["assignments"]}
+        for slug in ("listening", "kpi-report")
+    }
+    assert ("carla@acme.test", "accountable") in holders["listening"]
+    assert ("bruno@acme.test", "accountable") in holders["kpi-report"]
+    assert not any(who == "ana@acme.test" for roles in holders.values() for who, _ in roles)
+    assigned = {t["key"]: t["assignee"] for t in web.ark.json("tasks", "list")}
+    assert {assigned[key] for key in tasks} == {"bruno@acme.test"}
+    assert admin.get("/people/ana@acme.test").status_code == 404
+    assert web_edits(web, before) == {("admin@acme.test", "web")}
+    reverts = web.ark.json("apply", str(web.ark.workspace / "ark.yaml"), "--dry-run")["reverts"]
+    assert reverts and all(r["via"] == "web" for r in reverts)  # the team file sees the edit
+
+
+def test_a_stale_offboarding_preview_is_refused_and_writes_nothing(web: Web) -> None:
+    lead = web.client("lead")
+    _, confirm = offboarding_page(lead, "bruno@acme.test", to="carla@acme.test")
+    web.ark("assign", "bruno@acme.test", "kpi-report", "--role", "informed")
+    before = web.audit_count()
+    stale = web.post(lead, "/people/bruno@acme.test/offboard", confirm)
+    assert stale.status_code == 409
+    assert "tester changed assignment kpi-report/bruno@acme.test/informed (add)" in stale.text
+    assert "nothing was written" in stale.text
+    assert web.audit_count() == before
+    assert lead.get("/people/bruno@acme.test").status_code == 200
+
+    page, confirm = offboarding_page(lead, "bruno@acme.test", to="carla@acme.test")
+    assert "informed on kpi-report" in page.text
+    web.ark("kpi", "record", "followers", "11")  # a change that moves nothing of Bruno's
+    assert web.post(lead, "/people/bruno@acme.test/offboard", confirm).status_code == 303
+    assert lead.get("/people/bruno@acme.test").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("choices", "status", "message"),
+    [
+        ({"to": "nobody@acme.test"}, 404, "no contributor &#39;nobody@acme.test&#39;"),
+        ({"to": "ana@acme.test"}, 409, "ana@acme.test is the person leaving"),
+        (
+            {"to": "bruno@acme.test", "accountable:listening": "ANA@acme.test"},
+            409,
+            "ANA@acme.test is the person leaving",
+        ),
+        ({}, 409, "ana@acme.test is accountable for listening, kpi-report and has"),
+        (
+            {"accountable:listening": "carla@acme.test"},
+            409,
+            "nobody is named to take kpi-report, kpi-report/",
+        ),
+        (
+            {"to": "bruno@acme.test", "accountable:sales-calls": "carla@acme.test"},
+            409,
+            "ana@acme.test is not accountable for &#39;sales-calls&#39;",
+        ),
+        (
+            {"to": "bruno@acme.test", "task:no/such": "carla@acme.test"},
+            409,
+            "ana@acme.test has no open task &#39;no/such&#39;",
+        ),
+        ({"to": "bruno@acme.test", "on": "31/12/2099"}, 400, "is not a date"),
+        ({"to": HOSTILE}, 404, "no contributor &#34;&lt;script&gt;"),
+    ],
+)
+def test_offboarding_refuses_bad_choices_clearly(
+    web: Web, choices: dict[str, str], status: int, message: str
+) -> None:
+    lead = web.client("admin")
+    before = web.audit_count()
+    page, _ = offboarding_page(lead, "ana@acme.test", **choices)
+    assert (page.status_code, message) == (status, message if message in page.text else page.text)
+    sent = {**choices, "version": str(web.version(None, "")), "digest": "forged"}
+    posted = web.post(lead, "/people/ana@acme.test/offboard", sent)
+    assert posted.status_code == status and message in posted.text
+    assert HOSTILE not in posted.text
+    assert web.audit_count() == before
+    assert lead.get("/people/ana@acme.test").status_code == 200
+
+
+def test_offboarding_hands_nothing_to_someone_gone_or_disabled(web: Web) -> None:
+    lead = web.client("admin")
+    web.ark("user", "disable", "carla@acme.test")
+    page, _ = offboarding_page(lead, "ana@acme.test", to="carla@acme.test")
+    assert page.status_code == 409 and "carla@acme.test&#39;s account is disabled" in page.text
+    assert 'name="to" list="people" value="carla@acme.test"' in page.text  # kept as typed
+    web.ark("person", "offboard", "carla@acme.test", "--yes")
+    page, _ = offboarding_page(lead, "ana@acme.test", to="carla@acme.test")
+    assert page.status_code == 404 and "no contributor &#39;carla@acme.test&#39;" in page.text
+    assert '<option value="carla@acme.test">' not in lead.get("/people/ana@acme.test/offboard").text
+    for path in ("/people/carla@acme.test/offboard", "/people/nobody@acme.test/offboard"):
+        assert lead.get(path).status_code == 404
+        refused = web.post(lead, path, {"to": "bruno@acme.test", "version": "0", "digest": ""})
+        assert refused.status_code == 404
+    no_version = web.post(lead, "/people/ana@acme.test/offboard", {"to": "bruno@acme.test"})
+    assert no_version.status_code == 400 and "no version" in no_version.text
+
+
+def test_a_browser_edit_is_an_edit_the_team_file_would_revert(web: Web) -> None:
+    """Changes made in the browser are marked `via web`, so `ark apply` of a file they are not
+    in names them instead of undoing them silently; a file uploaded and applied in the
+    browser is an apply, as on the command line, not an edit."""
+    lead = web.client("lead")
+    team = str(web.ark.workspace / "ark.yaml")
+    renamed = web.ark("export").stdout.replace("Carla Vidal", "Carla Vidal Ruiz")
+    upload = {"source": renamed, "name": "ark.yaml", "version": web.version(None, "")}
+    assert web.post(lead, "/team-file/apply", upload).status_code == 303
+    assert web.ark.json("apply", team, "--dry-run")["reverts"] == []
+
+    cell = {"responsibility": "listening", "contributor": "carla@acme.test", "role": "informed"}
+    seen = web.version("assignment", "listening/carla@acme.test/", prefix=True)
+    assert web.post(lead, "/matrix/cell", {**cell, "hours": "", "version": seen}).status_code == 303
+    reverts = web.ark.json("apply", team, "--dry-run")["reverts"]
+    assert [(r["key"], r["edited_by"], r["via"]) for r in reverts] == [
+        ("listening/carla@acme.test/informed", "ana@acme.test", "web")
+    ]

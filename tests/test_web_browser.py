@@ -3,8 +3,6 @@ headless Chromium (tests/browser.py), driven by Playwright, signs in and assigns
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,44 +11,19 @@ from typing import Any
 
 import pytest
 
-from tests.browser import chromium_context
+from tests.browser import chromium, chromium_context, new_context, serving
 from tests.conftest import Ark
 
 PASSWORD = "correct horse battery"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def served(ark: Ark, team: Path) -> Iterator[tuple[str, str]]:
     """`ark serve` on the sample team; yields its base URL and the first-admin link."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ark", "serve", "--port", str(port), "--db", ark.db_url],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "ARK_USER": "tester"},
-    )
-    assert process.stdout is not None
-    link, lines = "", []
-    try:
-        for line in process.stdout:  # wait for the link, then for uvicorn to listen
-            lines.append(line)
-            if "/link/" in line:
-                link = line.strip()
-            if "Uvicorn running on" in line:
-                break
-        assert link, "".join(lines)
-        yield f"http://127.0.0.1:{port}", link
-    finally:
-        process.terminate()
-        process.wait()
+    with serving("--db", ark.db_url, env={"ARK_USER": "tester"}) as (base, lines):
+        links = [line.strip() for line in lines if "/link/" in line]
+        assert links, "".join(lines)
+        yield base, links[-1]
 
 
 @pytest.fixture
@@ -109,6 +82,7 @@ MAIN_PAGES = (
     "/tasks?view=all",
     "/kpis/followers",
     "/audit",
+    "/people/ana@acme.test/offboard?to=bruno%40acme.test&preview=1",
     "/sign-in",
 )
 
@@ -160,3 +134,103 @@ def test_a_member_marks_a_task_done_and_a_viewer_finds_nothing_to_edit(
             path,
             buttons,
         )
+
+
+def sign_in_as(ark: Ark, page: Any, base: str, email: str, role: str) -> None:
+    """Give `email` an account with `role` and sign in with its one-time link in `page`."""
+    ark("user", "add", email, "--role", role)
+    set_password(page, ark("user", "reset-link", email, "--url", base).stdout.strip())
+    assert f"{email} ({role})" in page.content()
+
+
+def test_two_leads_race_on_one_cell_one_wins_the_other_is_told(
+    ark: Ark, served: tuple[str, str]
+) -> None:
+    """Two leads at two desks (two browser contexts) open the matrix and set the same cell."""
+    base, link = served
+    with chromium() as browser:
+        first, second = new_context(browser).new_page(), new_context(browser).new_page()
+        set_password(first, link, "boss@acme.test")
+        first.get_by_role("button", name="Sign out").click()
+        sign_in_as(ark, first, base, "ana@acme.test", "lead")
+        sign_in_as(ark, second, base, "bruno@acme.test", "lead")
+        carla = "Carla Vidal on Social listening"
+        for page in (first, second):
+            page.goto(f"{base}/matrix?q=listening")
+            page.get_by_label(f"Role of {carla}", exact=True).wait_for()
+
+        first.get_by_label(f"Role of {carla}", exact=True).select_option("responsible")
+        first.get_by_label(f"Hours a week of {carla}").fill("1")
+        first.get_by_role("button", name=f"Set the role of {carla}").click()
+        first.locator("#r-listening").wait_for()
+        second.get_by_label(f"Role of {carla}", exact=True).select_option("informed")
+        second.get_by_role("button", name=f"Set the role of {carla}").click()
+        told = second.get_by_role("alert")
+        told.wait_for()
+        assert "ana@acme.test changed assignment listening/carla@acme.test/responsible" in (
+            told.inner_text()
+        )
+        assert "nothing was written" in told.inner_text()
+
+    roles = {
+        (a["role"], a["hours"])
+        for a in ark.json("who", "listening")["assignments"]
+        if a["contributor"] == "carla@acme.test"
+    }
+    assert ("responsible", 1) in roles and not any(role == "informed" for role, _ in roles)
+
+
+def test_a_lead_offboards_a_person_after_seeing_what_moves(
+    ark: Ark, served: tuple[str, str], page: Any, tmp_path: Path
+) -> None:
+    base, link = served
+    ark("tasks", "plan", "--until", "2099-01-31", "--from", "2099-01-01")
+    set_password(page, link, "boss@acme.test")
+    page.goto(f"{base}/people/ana@acme.test")
+    page.get_by_role("link", name="Offboard Ana García").click()
+    page.get_by_label("Who takes everything not named below").fill("bruno@acme.test")
+    page.get_by_label("Who takes the accountable role on listening").fill("carla@acme.test")
+    page.get_by_role("button", name="Preview what moves").click()
+    preview = page.locator("section", has_text="What moves on")
+    preview.wait_for()
+    page.screenshot(path=str(tmp_path / "offboard-preview.png"), full_page=True)
+    rows = preview.locator("tbody tr").all_inner_texts()
+    assert "accountable on listening\tcarla@acme.test" in rows
+    assert "accountable on kpi-report\tbruno@acme.test" in rows
+    assert any(r.startswith("task kpi-report/") and r.endswith("bruno@acme.test") for r in rows)
+    assert ark.json("who", "listening")["assignments"][0]["contributor"] == "ana@acme.test"
+
+    page.get_by_role("button", name="Offboard Ana García").click()
+    page.wait_for_url(f"{base}/people")
+    assert "ana@acme.test" not in page.content()
+    accountable = {
+        slug: [
+            a["contributor"]
+            for a in ark.json("who", slug)["assignments"]
+            if a["role"] == "accountable"
+        ]
+        for slug in ("listening", "kpi-report")
+    }
+    assert accountable == {"listening": ["carla@acme.test"], "kpi-report": ["bruno@acme.test"]}
+    log = ark.json("log", "--entity", "contributor", "--key", "ana@acme.test")["items"]
+    assert [(e["actor"], e["action"]) for e in log[:1]] == [("boss@acme.test", "remove")]
+
+
+def test_the_docs_screenshots_are_taken_of_every_page_they_show(tmp_path: Path) -> None:
+    """docs/screenshots.py on a fresh demo, into a scratch folder: every picture docs/web.md
+    shows comes out of it, as a PNG the width of the browser's window."""
+    from tests.test_docs import PNG, ROOT, referenced_images
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "screenshots.py"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    shown = {image.name for image, pages in referenced_images().items() if "docs/web.md" in pages}
+    taken = {p.name for p in tmp_path.glob("*.png")}
+    assert shown and taken == shown
+    for name in taken:
+        data = (tmp_path / name).read_bytes()
+        assert data[:8] == PNG and int.from_bytes(data[16:20], "big") == 1280, name

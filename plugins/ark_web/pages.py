@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from markupsafe import Markup
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, ImmutableMultiDict
 
 from ark.errors import ArkError, NotFound
 from ark.spec import ContributorSpec
@@ -352,6 +352,73 @@ def edit_person(
     spec = _person(form, email)
     writes.save_person(engine(request), who.email, spec, version(form))
     return back(f"/people/{spec.email}")
+
+
+# -- offboarding -------------------------------------------------------------------------------
+
+
+def _handover(fields: ImmutableMultiDict[str, Any]) -> writes.Handover:
+    """The takers chosen on the offboarding page (query or form): `to` for everything, and
+    `accountable:SLUG` or `task:KEY` fields for one item each (blank: `to` takes it)."""
+
+    def field(name: str) -> str:
+        value = fields.get(name, "")
+        return value.strip() if isinstance(value, str) else ""
+
+    def named(prefix: str) -> dict[str, str]:
+        chosen = {key.removeprefix(prefix): field(key) for key in fields if key.startswith(prefix)}
+        return {item: who for item, who in chosen.items() if who}
+
+    return writes.Handover(
+        field("to") or None, day(field("on"), "the last day"), named("accountable:"), named("task:")
+    )
+
+
+@router.get("/people/{email}/offboard")
+def offboarding(
+    request: Request, email: str, who: Visitor = LEAD, preview: str = ""
+) -> HTMLResponse:
+    """The choices, and once asked for, the preview of what moves; the preview is drawn and
+    rolled back, so looking at it changes nothing. A choice the registry refuses is shown
+    above the choices, kept as typed, to be put right."""
+    from ark_web.app import status_of
+
+    data = reads.leaving(engine(request), email)
+    handover, shown, error, status = writes.Handover(None, None, {}, {}), None, None, 200
+    try:
+        handover = _handover(request.query_params)
+        if preview:
+            before = reads.findings(engine(request))
+            shown = writes.preview_offboarding(
+                engine(request), who.email, data.person.email, handover, before
+            )
+    except ArkError as exc:
+        error, status = exc, status_of(exc)
+    return render(
+        request,
+        "offboard.html",
+        who,
+        status,
+        p=data,
+        handover=handover,
+        error=error,
+        shown=shown,
+        preview=shown.offboarding if shown else None,
+        digest=writes.offboarding_digest(shown.offboarding) if shown else "",
+    )
+
+
+@router.post("/people/{email}/offboard")
+def offboard(request: Request, email: str, who: Visitor = LEAD, form: FormData = FORM) -> Response:
+    writes.offboard(
+        engine(request),
+        who.email,
+        email,
+        _handover(form),
+        version(form),
+        text(form, "digest"),
+    )
+    return back("/people")
 
 
 # -- responsibilities ---------------------------------------------------------------------------

@@ -239,6 +239,12 @@ def _paged(
     return window, found
 
 
+def findings(engine: Any) -> list[Finding]:
+    """What `ark check` reports now; usually from the cache the home page keeps."""
+    with reading(engine) as reg:
+        return _checks(engine, reg)
+
+
 def _tasks(
     registry: Registry, *, offset: int = 0, limit: int | None = LIST_PAGE, **filters: Any
 ) -> RegistryPage[TaskRow]:
@@ -449,19 +455,48 @@ class PersonDetail:
     departments: tuple[DepartmentRow, ...]
 
 
+def _person_row(reg: Registry, email: str) -> PersonRow:
+    found = reg.read.people(email=email).items
+    if not found:
+        raise NotFound.contributor(email)
+    p = found[0]
+    return PersonRow(p.email, p.name, p.department, p.capacity, p.assigned_hours, p.jira_user)
+
+
 def person(engine: Any, email: str) -> PersonDetail:
     email = email.strip().lower()
     with reading(engine) as reg:
-        found = reg.read.people(email=email).items
-        if not found:
-            raise NotFound.contributor(email)
-        p = found[0]
-        row = PersonRow(p.email, p.name, p.department, p.capacity, p.assigned_hours, p.jira_user)
+        row = _person_row(reg, email)
         roles = list(reg.read.held_roles(people=[email]).items)
         tasks = list(_tasks(reg, assignee=email, open_only=True).items)
         version = audit.version(reg, "contributor", email)
         departments = reg.read.departments().items
     return PersonDetail(row, roles, tasks, version, departments)
+
+
+@dataclass(frozen=True)
+class Leaving:
+    """A person about to be offboarded: every role and open task they hold (none paged
+    away, since each must find a taker), and who else could take them."""
+
+    person: PersonRow
+    roles: list[HeldRole]
+    tasks: list[TaskRow]
+    others: list[tuple[str, str]]  # (e-mail, name) of every other current contributor
+
+    @property
+    def accountable(self) -> list[HeldRole]:
+        return [r for r in self.roles if r.role == Role.ACCOUNTABLE]
+
+
+def leaving(engine: Any, email: str) -> Leaving:
+    email = email.strip().lower()
+    with reading(engine) as reg:
+        row = _person_row(reg, email)
+        roles = list(reg.read.held_roles(people=[email]).items)
+        tasks = list(_tasks(reg, assignee=email, open_only=True, limit=None).items)
+        others = [(p.email, p.name) for p in reg.read.people().items if p.email != email]
+    return Leaving(row, roles, tasks, others)
 
 
 def departments(engine: Any) -> tuple[DepartmentRow, ...]:

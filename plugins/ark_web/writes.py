@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,8 +16,11 @@ from typing import Any
 
 from ark import accounts, audit
 from ark.changeset import ChangeSet
+from ark.checks import Finding, check_team
 from ark.errors import ArkError, Conflict, NotFound
 from ark.plugins import hooks
+from ark.registry.people import Offboarding
+from ark.registry.results import AuditEntry
 from ark.registry.writer import Registry, transaction
 from ark.spec import ContributorSpec, TeamSpec
 from ark.teamfile import parse_team_bytes
@@ -23,8 +28,10 @@ from ark.vocabulary import AccountRole, Role, TaskStatus
 
 
 @contextmanager
-def changing(engine: Any, actor: str) -> Iterator[Registry]:
-    with transaction(engine, hooks=hooks(), actor=actor) as registry:
+def changing(engine: Any, actor: str, via: str = "web") -> Iterator[Registry]:
+    """A write transaction under `actor`; its audit records say the change came `via` the
+    web, so a later apply of an older team file names it as an edit it would revert."""
+    with transaction(engine, hooks=hooks(), actor=actor, via=via) as registry:
         yield registry
 
 
@@ -100,6 +107,93 @@ def review_process(engine: Any, actor: str, slug: str, on: dt.date | None, seen:
         reg.stamp_review(slug, on=on)
 
 
+@dataclasses.dataclass(frozen=True)
+class Handover:
+    """Who takes what from a person who leaves, as chosen on the offboarding page: `to`
+    takes every accountable role and open task not named in the two maps."""
+
+    to: str | None
+    on: dt.date | None
+    accountable_to: dict[str, str]
+    task_to: dict[str, str]
+
+
+def _offboard(reg: Registry, email: str, handover: Handover) -> Offboarding:
+    return reg.offboard(
+        email,
+        handover.to,
+        handover.on,
+        accountable_to=handover.accountable_to,
+        task_to=handover.task_to,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class OffboardingPreview:
+    """What offboarding would move, what `ark check` would newly find once it had (a taker
+    over capacity, say), and the registry's version it was drawn from."""
+
+    offboarding: Offboarding
+    findings: list[Finding]
+    version: int
+
+
+def preview_offboarding(
+    engine: Any, actor: str, email: str, handover: Handover, before: list[Finding]
+) -> OffboardingPreview:
+    """Offboard and roll back, as `ark person offboard --dry-run` does: nothing is written.
+    The findings are those `ark check` would report after it and not in `before` (what it
+    reports now, read outside this transaction, which holds the writers' lock)."""
+    with changing(engine, actor) as reg:
+        seen = audit.version(reg, None)
+        preview = _offboard(reg, email, handover)
+        after = check_team(reg, hooks())
+        reg.rollback()
+    return OffboardingPreview(preview, [f for f in after if f not in before], seen)
+
+
+def offboarding_digest(o: Offboarding) -> str:
+    """What a preview showed, in a few characters the confirming form carries back."""
+    shown = json.dumps(dataclasses.asdict(o), default=str, sort_keys=True)
+    return hashlib.sha256(shown.encode()).hexdigest()
+
+
+def offboard(
+    engine: Any, actor: str, email: str, handover: Handover, seen: int, digest: str
+) -> Offboarding:
+    """Offboard `email` in one transaction, only if it moves exactly what the preview (drawn
+    at version `seen`, summed up by `digest`) showed; otherwise nothing is written and the
+    refusal names the latest change that made the preview stale."""
+    with changing(engine, actor) as reg:
+        since = audit.changes_since(reg, seen)
+        done = _offboard(reg, email, handover)
+        if offboarding_digest(done) != digest:
+            concerned = [e for e in since if _concerns(e, done)]
+            if concerned:
+                raise audit.StaleEdit(concerned[-1])
+            raise Conflict(
+                f"offboarding {done.contributor} would now move other things than the "
+                "preview showed; nothing was written",
+                hint="open the offboarding page again and check the new preview",
+            )
+    return done
+
+
+def _concerns(entry: AuditEntry, o: Offboarding) -> bool:
+    """Whether a change touches what offboarding `o` moves: the person leaving, a taker,
+    a responsibility they held, or one of their tasks."""
+    takers = {who for _, who in (*o.handed_over, *o.tasks)}
+    if entry.entity == "contributor":
+        return entry.key in {o.contributor, *takers}
+    if entry.entity == "assignment":
+        slug, email, *_ = entry.key.split("/")
+        return email == o.contributor or slug in {a.responsibility for a in o.ended}
+    if entry.entity == "task":
+        holders = {(side or {}).get("assignee") for side in (entry.before, entry.after)}
+        return entry.key in {key for key, _ in o.tasks} or o.contributor in holders
+    return False
+
+
 def parse_team_file(text: str, name: str) -> TeamSpec:
     """An uploaded team file, validated like one on disk (problems name the upload); it is
     parsed from memory, so no name an upload gives can reach the file system."""
@@ -113,7 +207,7 @@ def team_file_changeset(engine: Any, spec: TeamSpec) -> ChangeSet:
 
 def apply_team_file(engine: Any, actor: str, spec: TeamSpec, seen: int) -> ChangeSet:
     """Apply an uploaded file, only if nothing changed since its changeset was shown."""
-    with changing(engine, actor) as reg:
+    with changing(engine, actor, via="apply") as reg:
         audit.expect_version(reg, seen, None)
         return reg.apply(spec)
 
