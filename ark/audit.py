@@ -18,6 +18,10 @@ from ark.models import AuditRecord
 from ark.registry.results import AuditEntry
 from ark.registry.writer import Registry
 
+# Audited, but not the team: a sign-in, an account or a personal token changes nothing the
+# checks report or the jobs publish.
+NOT_TEAM_CHANGES = ("account", "token")
+
 
 class StaleEdit(Conflict):
     """An edit made from a view of something that has changed since."""
@@ -76,6 +80,15 @@ def version(registry: Registry, entity: str | None, key: str = "", *, prefix: bo
         .limit(1)
     )
     newest: int | None = registry.session.scalar(query)
+    return newest or 0
+
+
+def team_version(registry: Registry) -> int:
+    """The newest change to the team (accounts aside), 0 if there is none: what the jobs
+    that follow changes watch, and what the web's cached check results are kept under."""
+    newest: int | None = registry.session.scalar(
+        select(func.max(AuditRecord.id)).where(AuditRecord.entity.not_in(NOT_TEAM_CHANGES))
+    )
     return newest or 0
 
 

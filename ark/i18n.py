@@ -15,14 +15,14 @@ when a number or a date is written: `ark --help` stays fast.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from importlib import resources
+from gettext import GNUTranslations, NullTranslations, translation
+from pathlib import Path
 from typing import Any
 
 from ark.vocabulary import LANGUAGES, Cadence, Direction, Role
@@ -64,55 +64,22 @@ UNITS = {
 }
 
 
+LOCALE = Path(__file__).parent / "locale"
+
+
 @cache
-def translations(lang: str) -> dict[str, str]:
-    """The catalogue of `lang`, message by message (English, the source language, has none)."""
-    folder = resources.files("ark").joinpath("locale", lang, "LC_MESSAGES")
-    source = folder.joinpath(f"{DOMAIN}.po")
-    if lang == "en" or not source.is_file():
-        return {}
-    return read_catalogue(source.read_text(encoding="utf-8"))
-
-
-PO_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
-
-
-def read_catalogue(text: str) -> dict[str, str]:
-    """The translated messages of a .po file's text, fuzzy ones left out as gettext does.
-
-    Read here rather than by Babel's catalogue reader, whose import and parsing cost every
-    command (`ark who` included) several times what the rest of its answer does;
-    tests/test_i18n.py checks this reading against Babel's, entry by entry.
-    """
-    found: dict[str, str] = {}
-    for entry in text.split("\n\n"):
-        parts: dict[str, list[str]] = {}
-        current: list[str] = []
-        fuzzy = False
-        for line in entry.splitlines():
-            line = line.strip()
-            if line.startswith("#,") and "fuzzy" in line:
-                fuzzy = True
-            elif line.startswith(("msgid ", "msgstr ")):
-                keyword, _, quoted = line.partition(" ")
-                current = parts.setdefault(keyword, [])
-                current.append(quoted)
-            elif line.startswith('"'):
-                current.append(line)
-        message, translation = (
-            "".join(_unquote(q) for q in parts.get(keyword, [])) for keyword in ("msgid", "msgstr")
-        )
-        if message and translation and not fuzzy:
-            found[message] = translation
-    return found
-
-
-def _unquote(quoted: str) -> str:
-    return re.sub(r"\\(.)", lambda m: PO_ESCAPES.get(m.group(1), m.group(1)), quoted[1:-1])
+def translations(lang: str) -> GNUTranslations | NullTranslations:
+    """The compiled catalogue of `lang` (English, the source language, has none), read by the
+    standard library: `ark/locale/<lang>/LC_MESSAGES/ark.mo`, compiled from the reviewed
+    `ark.po` with `pybabel compile -d ark/locale -D ark` (tests/test_i18n.py keeps the two
+    the same)."""
+    if lang == "en":
+        return NullTranslations()
+    return translation(DOMAIN, LOCALE, [lang], fallback=True)
 
 
 def gettext(lang: str, message: str) -> str:
-    return translations(lang).get(message, message) if message else message
+    return translations(lang).gettext(message) if message else message
 
 
 @dataclass(frozen=True)

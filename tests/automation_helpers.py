@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ from typing import Any
 from ark.db import open_engine
 from ark.jobs.runner import Runner
 from ark.plugins import hooks
-from tests.conftest import Ark
+from tests.conftest import Ark, free_port
 
 MADRID = "Europe/Madrid"
 
@@ -80,13 +79,6 @@ class Mailbox:
         if leads:
             lines.append(f"  leads: [{', '.join(leads)}]")
         return "\n".join(lines) + "\n"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager

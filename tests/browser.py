@@ -9,7 +9,6 @@ fails with one line saying how to install one.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -20,6 +19,8 @@ from typing import Any
 
 import pytest
 from ark_playbook.pdf import find_chromium as installed_chromium
+
+from tests.conftest import free_port
 
 ARGS = ["--headless", "--no-sandbox", "--disable-background-networking"]
 
@@ -64,13 +65,6 @@ def chromium_context() -> Iterator[Any]:
     """A fresh browser context (1280 x 900) in a headless Chromium, closed afterwards."""
     with chromium() as browser:
         yield new_context(browser)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,6 +19,14 @@ from ark.cli import cli
 from ark.clihelpers import ArkGroup
 
 FIXTURES = Path(__file__).parent / "data"
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 nobody listens on, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @dataclass

@@ -24,8 +24,8 @@ from ark.jobs.runner import Runner
 from ark.jobs.wake import SECRET_ENV, WAKE_STATE
 from ark.plugins import hooks
 from ark.registry.writer import transaction
-from tests.automation_helpers import add_sections, automation_section, free_port, until
-from tests.conftest import Ark
+from tests.automation_helpers import add_sections, automation_section, until
+from tests.conftest import Ark, free_port
 from tests.jira_server import JiraServer
 from tests.test_jira_sync import TOKEN, Board, make_board, one_issue_per_task
 

@@ -199,6 +199,14 @@ def test_a_hook_reads_what_its_transaction_wrote(ark: Ark, team: Path) -> None:
     assert [p.email for p in people.items] == ["ana@acme.test", "carla@acme.test"]
 
 
+def registry_of(ark: Ark, url: str, size: int) -> str:
+    """The registry at `url` with `team_of(size)` applied; its URL."""
+    team = ark.workspace / f"team-{size}.yaml"
+    team.write_text(team_of(size), encoding="utf-8")
+    ark("apply", str(team), "--db", url)
+    return url
+
+
 def team_of(size: int) -> str:
     """A team file with `size` people, each accountable for a responsibility of their own."""
     lines = [
@@ -259,10 +267,7 @@ def test_each_read_runs_a_fixed_number_of_statements_whatever_the_team_size(
 ) -> None:
     counts = []
     for size in (3, 60):
-        url = new_db()
-        team = ark.workspace / f"team-{size}.yaml"
-        team.write_text(team_of(size), encoding="utf-8")
-        ark("apply", str(team), "--db", url)
+        url = registry_of(ark, new_db(), size)
         ark("tasks", "plan", "--from", "2026-03-02", "--until", "2026-03-15", "--db", url)
         engine = open_engine(url)
         with transaction(engine) as reg:

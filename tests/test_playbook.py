@@ -8,7 +8,6 @@ import html
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -25,7 +24,7 @@ from ark_playbook.sources import STAMP
 from ark import formats, i18n
 from ark.hookspecs import hookimpl
 from ark.plugins import manager
-from tests.conftest import Ark, Demo
+from tests.conftest import Ark, Demo, free_port
 
 PROCESS = """---
 slug: weekly-report
@@ -44,6 +43,15 @@ tags: [report]
 
 Keep the report short.
 """
+
+
+def record_process(ark: Ark, tmp_path: Path, text: str = PROCESS) -> Path:
+    """The weekly report recorded from a processes folder, which is returned."""
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    (folder / "weekly-report.md").write_text(text)
+    ark("process", "record", str(folder))
+    return folder
 
 
 def build(ark: Ark, out: Path, *args: str, code: int = 0) -> str:
@@ -191,10 +199,7 @@ def test_an_unchanged_registry_writes_no_file_and_a_change_only_its_pages(
 
 
 def test_changing_one_process_rewrites_only_its_page(ark: Ark, team: Path, tmp_path: Path) -> None:
-    folder = tmp_path / "processes"
-    folder.mkdir()
-    (folder / "weekly-report.md").write_text(PROCESS)
-    ark("process", "record", str(folder))
+    folder = record_process(ark, tmp_path)
     out = tmp_path / "book"
     build(ark, out)
     assert (
@@ -297,10 +302,7 @@ def test_the_mkdocs_plugin_adds_the_pages_to_a_site_of_ones_own(
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
-    folder = tmp_path / "processes"
-    folder.mkdir()
-    (folder / "weekly-report.md").write_text(PROCESS)
-    ark("process", "record", str(folder))
+    record_process(ark, tmp_path)
     site = tmp_path / "own"
     (site / "docs").mkdir(parents=True)
     (site / "docs/index.md").write_text("# Our docs\n")
@@ -339,9 +341,7 @@ def test_demo_builds_the_playbook_and_says_where(demo: Callable[[str], Demo]) ->
 
 
 def test_serve_follows_the_registry_as_it_changes(ark: Ark, team: Path, tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     out = tmp_path / "book"
     command = [sys.executable, "-m", "ark", "playbook", "serve", "--out", str(out)]
     command += ["--dev-addr", f"127.0.0.1:{port}", "--interval", "0.3"]
@@ -429,10 +429,7 @@ def test_a_playbook_in_spanish_or_italian_has_no_english_of_its_own(
 ) -> None:
     ark("kpi", "record", "leads", "40.5", "--date", "2026-01-31")
     ark("kpi", "record", "leads", "90", "--date", "2026-02-28")
-    folder = tmp_path / "processes"
-    folder.mkdir()
-    (folder / "weekly-report.md").write_text(PROCESS)
-    ark("process", "record", str(folder))
+    record_process(ark, tmp_path)
     out = tmp_path / "book"
     build(ark, out, "--lang", lang)
     config = yaml.safe_load((out / "mkdocs.yml").read_text().split("markdown_extensions:")[0])
@@ -495,10 +492,7 @@ def playbook_section(team: Path, **values: str) -> None:
 
 
 def test_a_process_page_links_to_where_it_is_edited(ark: Ark, team: Path, tmp_path: Path) -> None:
-    folder = tmp_path / "processes"
-    folder.mkdir()
-    (folder / "weekly-report.md").write_text(PROCESS)
-    ark("process", "record", str(folder))
+    record_process(ark, tmp_path)
     out = tmp_path / "book"
     build(ark, out)
     assert "✎" not in (out / "docs/processes/weekly-report.md").read_text()  # nowhere known
@@ -568,10 +562,7 @@ def test_the_sitemap_lists_every_page_at_the_site_url_or_is_not_written(
 def test_each_tag_has_its_own_page_and_the_index_names_them(
     ark: Ark, team: Path, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "processes"
-    folder.mkdir()
-    (folder / "weekly-report.md").write_text(PROCESS.replace("[report]", "[report, Revisión]"))
-    ark("process", "record", str(folder))
+    record_process(ark, tmp_path, PROCESS.replace("[report]", "[report, Revisión]"))
     out = tmp_path / "book"
     build(ark, out)
     index = (out / "docs/tags.md").read_text()
@@ -600,10 +591,7 @@ def test_a_newcomer_finds_who_to_ask_what_to_read_and_what_is_theirs(
 ) -> None:
     team.write_text(team.read_text().replace("strategy:\n", "strategy:\n  owner: ana@acme.test\n"))
     ark("apply", str(team))
-    folder = tmp_path / "processes"
-    folder.mkdir()
-    (folder / "weekly-report.md").write_text(PROCESS)
-    ark("process", "record", str(folder))
+    record_process(ark, tmp_path)
     out = tmp_path / "book"
     build(ark, out, "--lang", lang)
     docs = out / "docs"
@@ -646,10 +634,7 @@ def test_the_whole_playbook_prints_as_one_pdf_in_its_language(
     from ark_playbook.pdf import find_chromium
 
     assert find_chromium() is not None, "install chromium (apt-get install chromium)"
-    folder = tmp_path / "processes"
-    folder.mkdir()
-    (folder / "weekly-report.md").write_text(PROCESS)
-    ark("process", "record", str(folder))
+    record_process(ark, tmp_path)
     out = tmp_path / "book"
     output = ark("playbook", "pdf", "--out", str(out), "--lang", "es").output
     pdf = out / "playbook-es.pdf"

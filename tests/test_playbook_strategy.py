@@ -18,7 +18,7 @@ from ark.db import open_engine
 from ark.registry.writer import transaction
 from ark.sanitize import safe_url
 from tests.conftest import Ark
-from tests.test_lists import counting, team_of
+from tests.test_lists import counting, registry_of
 from tests.test_playbook_security import MARK, Scan, visible
 from tests.test_strategy import with_substance
 
@@ -189,10 +189,7 @@ def test_the_page_reads_a_fixed_number_of_statements_whatever_the_size(
 ) -> None:
     counts = []
     for size in (3, 60):
-        url = new_db()
-        team = ark.workspace / f"team-{size}.yaml"
-        team.write_text(team_of(size), encoding="utf-8")
-        ark("apply", str(team), "--db", url)
+        url = registry_of(ark, new_db(), size)
         engine = open_engine(url)
         with transaction(engine, write=False) as reg:
             reg.session.connection()  # the transaction's own statements are not the page's

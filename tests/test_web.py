@@ -683,20 +683,23 @@ def test_api_tokens_are_shown_once_stored_hashed_and_revocable(web: Web) -> None
     assert api.get("/api/v1/me", headers=auth).status_code == 401
 
 
+API_READS = (
+    "/me",
+    "/check",
+    "/people",
+    "/responsibilities",
+    "/responsibilities/listening",
+    "/tasks",
+    "/kpis",
+)
+
+
 def test_the_api_reads_and_writes_with_the_same_rules(web: Web) -> None:
     with transaction(web.engine, actor="test") as reg:
         token = accounts.issue_token(reg, "ana@acme.test", "ci")
     api = TestClient(create_app(web.engine))
     auth = {"Authorization": f"Bearer {token}"}
-    for path in (
-        "/me",
-        "/check",
-        "/people",
-        "/responsibilities",
-        "/responsibilities/listening",
-        "/tasks",
-        "/kpis",
-    ):
+    for path in API_READS:
         assert api.get(f"/api/v1{path}", headers=auth).status_code == 200, path
     schema = api.get("/api/v1/openapi.json").json()
     assert {"/assignments", "/tasks/{key}/done", "/kpis/{slug}/readings", "/people"} <= set(
@@ -820,17 +823,6 @@ def test_task_views_page_through_mine_this_week_and_overdue(web: Web) -> None:
     web.ark("tasks", "plan", "--from", "2021-01-01", "--until", "2021-12-31")
     pages = member.get("/tasks?view=all&page=2").text
     assert "page 2 of" in pages and 'rel="prev"' in pages
-
-
-API_READS = (
-    "/me",
-    "/check",
-    "/people",
-    "/responsibilities",
-    "/responsibilities/listening",
-    "/tasks",
-    "/kpis",
-)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -22,8 +22,8 @@ from ark.db import open_engine
 from ark.jobs.runner import Runner
 from ark.locks import holder
 from ark.plugins import hooks
-from tests.automation_helpers import add_sections, automation_section, free_port
-from tests.conftest import Ark
+from tests.automation_helpers import add_sections, automation_section
+from tests.conftest import Ark, free_port
 
 STARTED = "Application startup complete"
 

@@ -15,21 +15,14 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-
 from ark.jobs.model import WATCH_SECONDS
 from ark.jobs.runner import Runner, backoff, describe
 from ark.jobs.wake import WAKE_DELAY, WAKE_STATE
-from ark.models import AuditRecord
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger("ark.jobs")
-
-# Audited, but not the team: a sign-in or a new personal token changes nothing a job
-# publishes, so it must not set off a Jira sync, a plan and a playbook build.
-NOT_TEAM_CHANGES = ("account", "token")
 
 
 class Scheduler:
@@ -103,18 +96,12 @@ class Scheduler:
             self.soon(name, backoff(outcome.state.failures))
 
     def _newest_change(self) -> tuple[int, dict[str, str]]:
-        """The newest audit record, and the wakes webhooks asked for (one read)."""
+        """The newest change to the team, and the wakes webhooks asked for."""
+        from ark.audit import team_version
         from ark.registry.writer import transaction
 
         with transaction(self.runner.engine, write=False) as registry:
-            newest = (
-                registry.session.scalar(
-                    select(func.max(AuditRecord.id)).where(
-                        AuditRecord.entity.not_in(NOT_TEAM_CHANGES)
-                    )
-                )
-                or 0
-            )
+            newest = team_version(registry)
             return newest, dict(registry.state(WAKE_STATE) or {})
 
     def _watch(self) -> None:

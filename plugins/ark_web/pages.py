@@ -695,7 +695,7 @@ async def preview(request: Request, who: Visitor = LEAD, form: FormData = FORM) 
 
 
 def _preview(request: Request, who: Visitor, source: str, name: str) -> HTMLResponse:
-    version = reads.team_version(engine(request))
+    version = reads.registry_version(engine(request))
     spec = writes.parse_team_file(source, name)
     changeset = writes.team_file_changeset(engine(request), spec)
     return render(

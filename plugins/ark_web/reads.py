@@ -194,8 +194,8 @@ class ResponsibilityDetail:
 
 
 # What the checks found, per registry and per check, with the state it was computed from:
-# every change leaves an audit record, so while the newest record and the day are the same, so
-# is the answer. Each server process keeps its own; the state is read in the request's
+# every change to the team leaves an audit record, so while the newest such record and the day
+# are the same, so is the answer (a sign-in does not recompute it). Each server process keeps its own; the state is read in the request's
 # snapshot, so an answer is never kept under a newer state than it was computed from.
 _FOUND: weakref.WeakKeyDictionary[Any, dict[str, tuple[tuple[int, dt.date], list[Finding]]]] = (
     weakref.WeakKeyDictionary()
@@ -207,7 +207,7 @@ def _found(
 ) -> list[Finding]:
     """The findings of check `name` (`run`), computed once per change of the registry and
     per day."""
-    state = (audit.version(registry, None), registry.today)
+    state = (audit.team_version(registry), registry.today)
     kept = _FOUND.setdefault(engine, {})
     cached = kept.get(name)
     if cached is not None and cached[0] == state:
@@ -363,7 +363,7 @@ def team(engine: Any) -> TeamSpec:
         return reg.team_spec()
 
 
-def team_version(engine: Any) -> int:
+def registry_version(engine: Any) -> int:
     """The registry's version as a whole: an upload is applied only if nothing changed."""
     with reading(engine) as reg:
         return audit.version(reg, None)
