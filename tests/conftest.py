@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -164,6 +165,21 @@ def db_url(new_db: Callable[[], str]) -> str:
 def ark(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ark]:
     monkeypatch.chdir(tmp_path)
     yield Ark(tmp_path, db_url)
+
+
+@pytest.fixture
+def today() -> dt.date:
+    """The day the test runs, taken when it starts: a date taken when the module is imported
+    is yesterday's for a test run that crosses midnight."""
+    return dt.date.today()
+
+
+def days_since(start: dt.date) -> set[str]:
+    """Every day from `start` to now: what a command run since `start` may call today."""
+    return {
+        (start + dt.timedelta(days=n)).isoformat()
+        for n in range((dt.date.today() - start).days + 1)
+    }
 
 
 @pytest.fixture

@@ -11,11 +11,10 @@ import pytest
 
 from tests.conftest import FIXTURES, Ark
 
-TODAY = dt.date.today()
-
 
 def days(n: int) -> str:
-    return (TODAY + dt.timedelta(days=n)).isoformat()
+    """The day `n` days from today, taken when the test runs (not when it is collected)."""
+    return (dt.date.today() + dt.timedelta(days=n)).isoformat()
 
 
 def findings(ark: Ark, code: int = 0) -> dict[tuple[str, str], dict[str, Any]]:
@@ -96,20 +95,18 @@ def test_a_lower_is_better_kpi_is_on_track_as_it_falls(ark: Ark) -> None:
 
 
 @pytest.mark.parametrize(
-    ("edit", "code", "fix"),
+    ("baseline", "target", "in_days", "code", "fix"),
     [
-        (
-            measured(300, 300, days(180)),
-            "target-is-baseline",
-            "set a target that asks for a change",
-        ),
-        (measured(120, 40, days(180)), "target-against-direction", "direction: lower"),
-        (measured(40, 120, days(3650)), "deadline-too-far", "three to six months"),
-        (measured(40, 100000, days(3)), "unrealistic-target", "a later deadline"),
+        (300, 300, 180, "target-is-baseline", "set a target that asks for a change"),
+        (120, 40, 180, "target-against-direction", "direction: lower"),
+        (40, 120, 3650, "deadline-too-far", "three to six months"),
+        (40, 100000, 3, "unrealistic-target", "a later deadline"),
     ],
 )
-def test_unrealistic_targets_fire(ark: Ark, edit: tuple[str, str], code: str, fix: str) -> None:
-    sample(ark, edit)
+def test_unrealistic_targets_fire(
+    ark: Ark, baseline: float, target: float, in_days: int, code: str, fix: str
+) -> None:
+    sample(ark, measured(baseline, target, days(in_days)))
     finding = findings(ark)[code, "more-leads"]
     assert finding["level"] == "warning" and fix in finding["fix"], finding
 
@@ -172,7 +169,7 @@ def test_a_tactic_with_no_responsibility_is_an_error(ark: Ark) -> None:
     sample(ark, ("    responsibility: kpi-report\n    goals", "    goals"))
     finding = findings(ark, code=1)["tactic-unowned", "more-leads/landing-page"]
     assert ".responsibility: SLUG" in finding["fix"]
-    assert ark.json("tasks", "plan", "--until", str(TODAY + dt.timedelta(days=365)))["created"]
+    assert ark.json("tasks", "plan", "--until", days(365))["created"]
     sample(ark)
     assert ("tactic-unowned", "more-leads/landing-page") not in findings(ark)
 
