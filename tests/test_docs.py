@@ -250,8 +250,10 @@ def objects(node: dict[str, Any], path: str) -> Iterator[tuple[str, dict[str, An
         suffix = ""
         if prop.get("type") == "array":
             prop, suffix = resolve(prop["items"]), "[]"
-        if prop.get("type") == "object":
-            yield from objects(prop, f"{path}.{key}{suffix}".lstrip("."))
+        # a field that is one of several shapes (a goal: text or measured) documents each object
+        for shape in [resolve(s) for s in prop.get("oneOf", prop.get("anyOf", [prop]))]:
+            if shape.get("type") == "object":
+                yield from objects(shape, f"{path}.{key}{suffix}".lstrip("."))
 
 
 def test_every_field_of_the_schema_is_in_the_team_file_reference() -> None:
