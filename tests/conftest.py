@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 
 from ark.cli import cli
 from ark.clihelpers import ArkGroup
+from ark.teamfile import schema
 
 FIXTURES = Path(__file__).parent / "data"
 
@@ -28,6 +29,29 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def schema_objects(
+    node: dict[str, Any] | None = None, path: str = ""
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every object in the team file's schema, by where it sits (`responsibilities[].assignments[]`),
+    for the tests that each field is documented and that each one survives a round trip."""
+    defs = schema()["$defs"]
+
+    def resolve(s: dict[str, Any]) -> dict[str, Any]:
+        return defs[s["$ref"].rsplit("/", 1)[1]] if "$ref" in s else s
+
+    node = schema() if node is None else node
+    yield path, node
+    for key, prop in node.get("properties", {}).items():
+        prop = resolve(prop)
+        suffix = ""
+        if prop.get("type") == "array":
+            prop, suffix = resolve(prop["items"]), "[]"
+        # a field that is one of several shapes (a goal: text or measured) documents each object
+        for shape in [resolve(s) for s in prop.get("oneOf", prop.get("anyOf", [prop]))]:
+            if shape.get("type") == "object":
+                yield from schema_objects(shape, f"{path}.{key}{suffix}".lstrip("."))
 
 
 @dataclass

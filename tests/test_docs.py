@@ -28,6 +28,7 @@ from ark.checks import CORE_CHECKS, run_checks
 from ark.cli import cli
 from ark.clihelpers import registry
 from ark.teamfile import read_team_file, schema
+from tests.conftest import schema_objects
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -237,29 +238,10 @@ def test_the_cli_reference_documents_no_command_that_does_not_exist() -> None:
 # -- the team file reference ------------------------------------------------------------------
 
 
-def objects(node: dict[str, Any], path: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every object in the team file's schema, by where it sits (`responsibilities[].assignments[]`)."""
-    defs = schema()["$defs"]
-
-    def resolve(s: dict[str, Any]) -> dict[str, Any]:
-        return defs[s["$ref"].rsplit("/", 1)[1]] if "$ref" in s else s
-
-    yield path, node
-    for key, prop in node.get("properties", {}).items():
-        prop = resolve(prop)
-        suffix = ""
-        if prop.get("type") == "array":
-            prop, suffix = resolve(prop["items"]), "[]"
-        # a field that is one of several shapes (a goal: text or measured) documents each object
-        for shape in [resolve(s) for s in prop.get("oneOf", prop.get("anyOf", [prop]))]:
-            if shape.get("type") == "object":
-                yield from objects(shape, f"{path}.{key}{suffix}".lstrip("."))
-
-
 def test_every_field_of_the_schema_is_in_the_team_file_reference() -> None:
     documented = sections(DOCS / "team-file.md")
     missing: list[str] = []
-    for path, node in objects(schema(), ""):
+    for path, node in schema_objects():
         title = path or "The top level"
         if title not in documented:
             missing.append(f"a section headed `{title}`")

@@ -4,12 +4,14 @@ channels, differentiation and measured goals."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from ark.errors import InvalidTeamFile
 from ark.teamfile import parse_team_bytes
-from tests.conftest import FIXTURES, Ark
+from tests.conftest import FIXTURES, Ark, schema_objects
 
 SUBSTANCE = """\
 strategy:
@@ -168,3 +170,42 @@ def test_bad_references_and_words_are_reported_where_they_are(
     with pytest.raises(InvalidTeamFile) as raised:
         parse_team_bytes(path.read_bytes(), str(path))
     assert where in str(raised.value), str(raised.value)
+
+
+def instances(data: Any, path: str) -> list[dict[str, Any]]:
+    """The mappings of a loaded team file that sit at a schema path (`objectives[].goals[]`)."""
+    found = [data]
+    for part in filter(None, path.split(".")):
+        key = part.removesuffix("[]")
+        found = [x[key] for x in found if isinstance(x, dict) and key in x]
+        if part.endswith("[]"):
+            found = [item for x in found for item in x]
+    return [x for x in found if isinstance(x, dict)]
+
+
+def unset_fields(text: str) -> list[str]:
+    """The schema's fields that a team file sets nowhere."""
+    data = yaml.safe_load(text)
+    return [
+        f"{path}.{key}".lstrip(".")
+        for path, node in schema_objects()
+        for key in node["properties"]
+        if not any(key in x for x in instances(data, path))
+    ]
+
+
+def test_a_file_with_every_field_comes_back_whole(ark: Ark) -> None:
+    text = (FIXTURES / "every_field.yaml").read_text(encoding="utf-8")
+    assert unset_fields(text) == []  # a new field is added to the fixture too
+    path = ark.workspace / "ark.yaml"
+    path.write_text(text, encoding="utf-8")
+    ark("apply", str(path))
+
+    exported = ark("export").output
+    assert unset_fields(exported) == []  # export drops none
+    spec = parse_team_bytes(text.encode("utf-8"), "every_field.yaml")
+    back = parse_team_bytes(exported.encode("utf-8"), "exported")
+    assert back == spec
+    again = ark.workspace / "again.yaml"
+    again.write_text(exported, encoding="utf-8")
+    assert ark.json("apply", str(again), "--dry-run")["changes"] == []
