@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import FIXTURES, Ark
 
@@ -254,3 +255,77 @@ def test_process_steps_for_an_unheld_role_and_the_usage_policy(ark: Ark) -> None
     )
     ark("process", "record", str(policy))
     assert ("no-usage-policy", "usage-policy") not in findings(ark)
+
+
+def template_without(ark: Ark, gone: set[str]) -> Path:
+    """The `ark` template applied without the responsibilities in `gone`, and with whatever
+    named them left without one, as a team lead who deletes them would leave it."""
+    folder = ark.workspace / "team"
+    ark("init", str(folder))
+    data = yaml.safe_load((folder / "ark.yaml").read_text(encoding="utf-8"))
+    data["responsibilities"] = [r for r in data["responsibilities"] if r["slug"] not in gone]
+    for item in [o for o in data["objectives"]] + [
+        t for o in data["objectives"] for t in o.get("tactics", [])
+    ]:
+        if item.get("responsibility") in gone:
+            del item["responsibility"]
+    path = folder / "cut.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    ark("apply", str(path))
+    return path
+
+
+def test_removing_the_six_core_responsibilities_is_not_silent(ark: Ark) -> None:
+    """The issue's measurement: direction, audience, listening, editorial calendar, KPI
+    reporting and content review removed from the template gave 0 findings."""
+    template_without(
+        ark,
+        {
+            "direction",
+            "audience",
+            "listening",
+            "editorial-calendar",
+            "kpi-reporting",
+            "content-review",
+        },
+    )
+    found = findings(ark, code=1)
+    for component in ("direction", "target-market", "listening", "evaluation"):
+        assert ("component-uncarried", component) in found, component
+    for slug in ("editorial-calendar", "content-review"):
+        assert ("core-work-missing", slug) in found, slug
+    assert any(code == "tactic-unowned" for code, _ in found)
+
+
+@pytest.mark.parametrize(
+    ("slug", "said", "fix"),
+    [
+        (
+            "editorial-calendar",
+            "who contributes what, and when",
+            "component: talking, cadence: monthly",
+        ),
+        (
+            "content-review",
+            "six months",
+            "component: evaluation, cadence: six-monthly",
+        ),
+    ],
+)
+def test_the_calendar_and_the_content_review_are_missed_alone(
+    ark: Ark, slug: str, said: str, fix: str
+) -> None:
+    """Their components stay carried by other work (people behind the brand talk, the KPI
+    report evaluates), so only their own check says they are gone."""
+    template_without(ark, {slug})
+    found = findings(ark)
+    assert ("component-uncarried", "talking") not in found
+    assert ("component-uncarried", "evaluation") not in found
+    finding = found["core-work-missing", slug]
+    assert finding["level"] == "warning" and said in finding["message"], finding
+    assert fix in finding["fix"] and f"ark assign EMAIL {slug}" in finding["fix"], finding
+
+
+def test_the_template_has_its_core_work(ark: Ark) -> None:
+    template_without(ark, set())
+    assert not [key for key in findings(ark) if key[0] == "core-work-missing"]
