@@ -31,7 +31,15 @@ from ark.errors import FIX, WARNING, ArkError, NotFound
 from ark.i18n import N_, say, speak, tr
 from ark.lists import COMMANDS as LIST_COMMANDS
 from ark.params import NOTE, Number
-from ark.vocabulary import LANGUAGES, BusinessType, CalendarStatus, Level, Role, TaskStatus
+from ark.vocabulary import (
+    EDITORIAL_CALENDAR,
+    LANGUAGES,
+    BusinessType,
+    CalendarStatus,
+    Level,
+    Role,
+    TaskStatus,
+)
 
 if TYPE_CHECKING:
     from ark.registry.queries import Queries
@@ -840,7 +848,7 @@ def calendar_move(number: int, day: dt.date, draft: dt.date | None, db_url: str 
 @click.option("--month", required=True, metavar="YYYY-MM", help="The month to plan.")
 @click.option(
     "--responsibility",
-    default="editorial-calendar",
+    default=EDITORIAL_CALENDAR,
     show_default=True,
     help="The responsibility whose tasks the contributions are.",
 )

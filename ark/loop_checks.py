@@ -16,11 +16,20 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ark.checks import Check, Finding
-from ark.i18n import N_
+from ark.i18n import N_, message
 from ark.models import Assignment, Goal, Kpi, Measurement, Objective, Responsibility, Tactic, Task
 from ark.periods import add_months
 from ark.progress import against_direction, expected, progress
-from ark.vocabulary import Cadence, Component, Direction, Level, Role, TaskStatus
+from ark.vocabulary import (
+    CONTENT_REVIEW,
+    EDITORIAL_CALENDAR,
+    Cadence,
+    Component,
+    Direction,
+    Level,
+    Role,
+    TaskStatus,
+)
 
 # A reading this many points of progress behind the straight path to the target is off track.
 OFF_TRACK_POINTS = 25.0
@@ -340,6 +349,51 @@ def check_cycle(registry: Any) -> Iterator[Finding]:
             )
 
 
+# The seeds' recurring work that has no component of its own: another responsibility of the
+# same component (people behind the brand talk, the KPI report evaluates) does not do it.
+CORE_WORK = (
+    (EDITORIAL_CALENDAR, Component.TALKING, Cadence.MONTHLY, N_("who contributes what, and when")),
+    (
+        CONTENT_REVIEW,
+        Component.EVALUATION,
+        Cadence.SIX_MONTHLY,
+        N_("whether the content published six months ago is repackaged or updated"),
+    ),
+)
+
+
+def check_core_work(registry: Any) -> Iterator[Finding]:
+    """The editorial calendar and the six-monthly content review are in the strategy."""
+    kept = set(
+        registry.session.scalars(
+            select(Responsibility.slug).where(
+                Responsibility.archived.is_(False),
+                Responsibility.slug.in_([slug for slug, *_ in CORE_WORK]),
+            )
+        )
+    )
+    for slug, component, cadence, decides in CORE_WORK:
+        if slug not in kept:
+            yield Finding(
+                Level.WARNING,
+                "core-work-missing",
+                slug,
+                N_("the strategy has no {slug} responsibility, so nobody decides {decides}"),
+                N_(
+                    "add it to the team file (slug: {slug}, component: {component}, cadence: "
+                    "{cadence}) and assign it: ark assign EMAIL {slug} --role responsible "
+                    "--hours 1"
+                ),
+                {
+                    "slug": slug,
+                    "decides": message(decides),
+                    # the team file's own words, in every language
+                    "component": component.value,
+                    "cadence": cadence.value,
+                },
+            )
+
+
 def check_owner(registry: Any) -> Iterator[Finding]:
     """One named person runs the strategy."""
     if registry.strategy().owner is None:
@@ -358,5 +412,6 @@ LOOP_CHECKS = (
     Check("overdue", check_overdue),
     Check("tactics", check_tactics),
     Check("cycle", check_cycle),
+    Check("core-work", check_core_work),
     Check("owner", check_owner),
 )

@@ -18,6 +18,12 @@ class Role(StrEnum):
     INFORMED = "informed"
 
 
+# The responsibility `ark calendar plan` gives each department's monthly piece to by default.
+EDITORIAL_CALENDAR = "editorial-calendar"
+# The responsibility that reviews the content six months on, to repackage or update it.
+CONTENT_REVIEW = "content-review"
+
+
 class Cadence(StrEnum):
     """How often a responsibility produces a task; `none` means it produces none."""
 

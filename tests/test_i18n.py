@@ -224,7 +224,7 @@ def test_the_cli_speaks_the_strategys_language(ark: Ark, lang: str) -> None:
             "en",
             (
                 "warning  process-missing      listening recurs (weekly) but has no documented",
-                "0 error(s), 14 warning(s)",
+                "0 error(s), 16 warning(s)",
                 "no processes yet: `ark process new SLUG`",
                 "added boss@acme.test (lead); next: `ark user reset-link boss@acme.test`",
                 "error: no task 'nope' \n  hint: see `ark tasks list`",
@@ -234,7 +234,7 @@ def test_the_cli_speaks_the_strategys_language(ark: Ark, lang: str) -> None:
             "es",
             (
                 "aviso    process-missing      listening se repite (semanal) pero no tiene",
-                "errores: 0, avisos: 14",
+                "errores: 0, avisos: 16",
                 "todavía no hay procesos: `ark process new SLUG`",
                 "añadida la cuenta boss@acme.test (coordinador); ahora:",
                 "error: no hay ninguna tarea 'nope' \n  sugerencia: mira `ark tasks list`",
@@ -244,7 +244,7 @@ def test_the_cli_speaks_the_strategys_language(ark: Ark, lang: str) -> None:
             "it",
             (
                 "avviso   process-missing      listening si ripete (settimanale) ma non ha",
-                "errori: 0, avvisi: 14",
+                "errori: 0, avvisi: 16",
                 "ancora nessun processo: `ark process new SLUG`",
                 "aggiunto l'account boss@acme.test (coordinatore); poi:",
                 "errore: non c'è nessuna attività 'nope' \n  suggerimento: vedi `ark tasks list`",
