@@ -4,6 +4,7 @@ team does what it asks."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -329,3 +330,29 @@ def test_the_calendar_and_the_content_review_are_missed_alone(
 def test_the_template_has_its_core_work(ark: Ark) -> None:
     template_without(ark, set())
     assert not [key for key in findings(ark) if key[0] == "core-work-missing"]
+
+
+def test_a_content_review_five_months_late_is_an_error(ark: Ark) -> None:
+    """The issue's measurement: eleven months into the template's strategy with nothing done,
+    the six-month content review is five months late among a hundred overdue tasks."""
+    start = days(-335)
+    path = template_without(ark, set())
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"(?m)^  start: .*$", f"  start: '{start}'", text), encoding="utf-8")
+    ark("apply", str(path))
+    ark("tasks", "plan", "--from", start, "--until", days(-1))
+    assert len(ark.json("tasks", "list", "--due", "overdue")) > 100
+    found = findings(ark, code=1)
+    review = found["overdue-evaluation", "content-review"]
+    assert review["level"] == "error", review
+    late = int(re.search(r"\((\d+) days late\)", review["message"])[1])  # type: ignore[index]
+    assert 140 <= late <= 170, review["message"]  # due six months after the start
+    assert "ark tasks list --responsibility content-review" in review["fix"]
+    assert found["overdue-evaluation", "kpi-reporting"]["level"] == "error"
+    assert found["overdue-tasks", "listening"]["level"] == "warning"
+
+    for task in ark.json("tasks", "list", "--responsibility", "content-review"):
+        ark("tasks", "set", task["key"], "done")
+    found = findings(ark, code=1)
+    assert ("overdue-evaluation", "content-review") not in found
+    assert ("overdue-evaluation", "kpi-reporting") in found

@@ -656,3 +656,37 @@ def test_the_whole_playbook_prints_as_one_pdf_in_its_language(
     assert "no Chromium to print the PDF with" in result.output
     assert "ARK_CHROMIUM" in result.output and "print.html" in result.output
     assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    ("lang", "responsible", "accountable"),
+    [
+        ("en", "Responsible", "Accountable"),
+        ("es", "Responsable", "Aprobador"),
+        ("it", "Responsabile", "Approvatore"),
+    ],
+)
+def test_the_raci_roles_have_one_name_in_each_language(
+    ark: Ark, team: Path, lang: str, responsible: str, accountable: str
+) -> None:
+    """R is the "Responsable" Spanish (and "Responsabile" Italian) readers know, and A the one
+    who approves: the same words on the playbook's pages, the process pages and the CLI."""
+    from ark_playbook.pages import Snapshot, own_pages
+    from ark_processes.pages import labels as process_labels
+
+    from ark.db import open_engine
+    from ark.i18n import value
+    from ark.registry.writer import transaction
+    from ark.vocabulary import Role
+
+    with transaction(open_engine(ark.db_url), write=False) as reg:
+        own = own_pages(Snapshot.read(reg), lang, lambda path: False)
+    listening = own["responsibilities/listening.md"]
+    assert f"| {accountable} (A) | Ana García |" in listening, listening
+    assert f"| {responsible} (R) | Bruno López |" in listening, listening
+    for misleading in ("Encargado", "Responsable último", "Esecutore", "Responsabile finale"):
+        assert not [page for page, text in own.items() if misleading in text], misleading
+    words = process_labels(lang)
+    assert (words["responsible"], words["accountable"]) == (responsible, accountable)
+    assert value(lang, Role.ACCOUNTABLE).startswith(accountable.lower())  # "aprobador (A)"
+    assert value(lang, Role.RESPONSIBLE).startswith(responsible.lower())
