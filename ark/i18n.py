@@ -43,6 +43,13 @@ ROLE_LABELS = {
     Role.CONSULTED: N_("consulted"),
     Role.INFORMED: N_("informed"),
 }
+# The same roles as headings and table cells of the playbook's pages, one word for every page.
+ROLE_TITLES = {
+    Role.RESPONSIBLE: N_("Responsible"),
+    Role.ACCOUNTABLE: N_("Accountable"),
+    Role.CONSULTED: N_("Consulted"),
+    Role.INFORMED: N_("Informed"),
+}
 CADENCE_LABELS = {
     Cadence.NONE: N_("on demand"),
     Cadence.DAILY: N_("daily"),
@@ -133,6 +140,12 @@ def render(lang: str, message: str, args: Mapping[str, Any] | None = None) -> st
     if not args:
         return text
     return text.format(**{name: value(lang, item) for name, item in args.items()})
+
+
+def role_titles(lang: str) -> dict[str, str]:
+    """The RACI roles' titles in `lang`, by role value: the label tables of the playbook's
+    pages take them from here, so no page names a role differently from another."""
+    return {role.value: gettext(lang, title) for role, title in ROLE_TITLES.items()}
 
 
 def unit(lang: str, name: str) -> str:

@@ -101,7 +101,7 @@ def test_every_language_has_every_label() -> None:
 
 @pytest.mark.parametrize(
     ("lang", "raci", "roles"),
-    [("en", "RACI matrix", "Accountable"), ("es", "Matriz RACI", "Responsable último")],
+    [("en", "RACI matrix", "Accountable"), ("es", "Matriz RACI", "Aprobador")],
 )
 def test_build_writes_pages_and_a_site_in_the_language(
     ark: Ark, team: Path, tmp_path: Path, lang: str, raci: str, roles: str

@@ -6,6 +6,8 @@ test can check that every language has every key.
 
 from __future__ import annotations
 
+from ark.i18n import role_titles
+
 LANGS = ("en", "es", "it")
 
 LABELS: dict[str, dict[str, str]] = {
@@ -89,10 +91,6 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "none",
         "tags": "Tags",
         "other": "More",
-        "responsible": "Responsible",
-        "accountable": "Accountable",
-        "consulted": "Consulted",
-        "informed": "Informed",
         "todo": "to do",
         "in-progress": "in progress",
         "done": "done",
@@ -238,10 +236,6 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "ninguno",
         "tags": "Etiquetas",
         "other": "Más",
-        "responsible": "Encargado",
-        "accountable": "Responsable último",
-        "consulted": "Consultado",
-        "informed": "Informado",
         "todo": "por hacer",
         "in-progress": "en curso",
         "done": "hecha",
@@ -387,10 +381,6 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "nessuno",
         "tags": "Etichette",
         "other": "Altro",
-        "responsible": "Esecutore",
-        "accountable": "Responsabile finale",
-        "consulted": "Consultato",
-        "informed": "Informato",
         "todo": "da fare",
         "in-progress": "in corso",
         "done": "fatta",
@@ -462,7 +452,7 @@ LABELS: dict[str, dict[str, str]] = {
 def labels(lang: str) -> dict[str, str]:
     """The label table of a language (`--lang` is checked by the command line), with the
     language itself under `lang`, for the dates and numbers written with it."""
-    return {**LABELS[lang], "lang": lang}
+    return {**LABELS[lang], **role_titles(lang), "lang": lang}
 
 
 def component(words: dict[str, str], value: str) -> str:

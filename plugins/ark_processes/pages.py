@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ark import formats
+from ark.i18n import role_titles
 from ark.processes import (
     completions,
     due_for_review,
@@ -51,7 +52,6 @@ LABELS: dict[str, dict[str, str]] = {
         "tag.policy": "policy",
         "starters": "starter processes",
         "responsibility": "Responsibility",
-        "accountable": "Accountable",
         "purpose": "Purpose",
         "trigger": "Trigger",
         "cadence": "Cadence",
@@ -103,9 +103,6 @@ LABELS: dict[str, dict[str, str]] = {
         "calendar.drafted": "draft ready",
         "calendar.published": "published",
         "calendar.dropped": "dropped",
-        "responsible": "Responsible",
-        "consulted": "Consulted",
-        "informed": "Informed",
         "cadence.none": "As needed",
         "cadence.daily": "Daily",
         "cadence.weekly": "Weekly",
@@ -128,7 +125,6 @@ LABELS: dict[str, dict[str, str]] = {
         "tag.policy": "política",
         "starters": "procesos de partida",
         "responsibility": "Responsabilidad",
-        "accountable": "Aprobador",
         "purpose": "Propósito",
         "trigger": "Cuándo empieza",
         "cadence": "Periodicidad",
@@ -180,9 +176,6 @@ LABELS: dict[str, dict[str, str]] = {
         "calendar.drafted": "borrador listo",
         "calendar.published": "publicada",
         "calendar.dropped": "descartada",
-        "responsible": "Responsable",
-        "consulted": "Consultado",
-        "informed": "Informado",
         "cadence.none": "Cuando haga falta",
         "cadence.daily": "Diaria",
         "cadence.weekly": "Semanal",
@@ -205,7 +198,6 @@ LABELS: dict[str, dict[str, str]] = {
         "tag.policy": "norme d'uso",
         "starters": "processi iniziali",
         "responsibility": "Responsabilità",
-        "accountable": "Approvatore",
         "purpose": "Scopo",
         "trigger": "Quando parte",
         "cadence": "Cadenza",
@@ -257,9 +249,6 @@ LABELS: dict[str, dict[str, str]] = {
         "calendar.drafted": "bozza pronta",
         "calendar.published": "pubblicato",
         "calendar.dropped": "scartato",
-        "responsible": "Responsabile",
-        "consulted": "Consultato",
-        "informed": "Informato",
         "cadence.none": "Quando serve",
         "cadence.daily": "Giornaliera",
         "cadence.weekly": "Settimanale",
@@ -272,7 +261,7 @@ LABELS: dict[str, dict[str, str]] = {
 
 def labels(lang: str) -> dict[str, str]:
     """The label table of a language, with the language itself under `lang` (for dates)."""
-    return {**LABELS.get(lang, LABELS["en"]), "lang": lang}
+    return {**LABELS.get(lang, LABELS["en"]), **role_titles(lang), "lang": lang}
 
 
 def day(value: dt.date, words: dict[str, str]) -> str:
