@@ -171,9 +171,16 @@ def test_a_tactic_with_no_responsibility_is_an_error(ark: Ark) -> None:
     sample(ark, ("    responsibility: kpi-report\n    goals", "    goals"))
     finding = findings(ark, code=1)["tactic-unowned", "more-leads/landing-page"]
     assert ".responsibility: SLUG" in finding["fix"]
-    assert ark.json("tasks", "plan", "--until", days(365))["created"]
+    # planning says which tactic it cannot plan, instead of skipping it in silence
+    planned = ark.json("tasks", "plan", "--until", days(365))
+    assert planned["created"] and planned["skipped"] == ["more-leads/landing-page"]
+    said = ark("tasks", "plan", "--until", days(365)).output
+    assert "1 tactic(s) not planned, with no responsibility: more-leads/landing-page" in said
+    assert "ark check" in said
     sample(ark)
     assert ("tactic-unowned", "more-leads/landing-page") not in findings(ark)
+    planned = ark.json("tasks", "plan", "--until", days(365))
+    assert planned["skipped"] == [] and "not planned" not in ark("tasks", "plan", "--until", days(365)).output
 
 
 def test_an_uncarried_component_and_a_missing_owner_fire(ark: Ark) -> None:
