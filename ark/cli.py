@@ -535,12 +535,25 @@ def tasks_plan(until: dt.date, start: dt.date | None, db_url: str | None, as_jso
     """Create the tasks due until DATE; planning twice creates nothing new."""
     with registry(db_url) as reg:
         created = [_task_json(t) for t in reg.plan_tasks(until, start)]
+        skipped = [f"{objective}/{tactic}" for objective, tactic in reg.unowned_tactics()]
     if as_json:
-        print_json({"created": created})
+        print_json({"created": created, "skipped": skipped})
         return
     for t in created:
         _echo_planned(t)
     click.echo(tr(N_("{count} task(s) planned"), count=len(created)))
+    if skipped:
+        click.echo(
+            tr(
+                N_(
+                    "{count} tactic(s) not planned, with no responsibility: {tactics} "
+                    "(ark check says how to give them one)"
+                ),
+                count=len(skipped),
+                tactics=", ".join(skipped),
+            ),
+            err=True,
+        )
 
 
 def _echo_planned(t: dict[str, Any]) -> None:

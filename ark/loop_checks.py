@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from ark.checks import Check, Finding
 from ark.i18n import N_, message
-from ark.models import Assignment, Goal, Kpi, Measurement, Objective, Responsibility, Tactic, Task
+from ark.models import Assignment, Goal, Kpi, Measurement, Objective, Responsibility, Task
 from ark.periods import add_months
 from ark.progress import against_direction, expected, progress
 from ark.vocabulary import (
@@ -287,17 +287,7 @@ def check_overdue(registry: Any) -> Iterator[Finding]:
 
 def check_tactics(registry: Any) -> Iterator[Finding]:
     """Every tactic is carried by a responsibility, or `ark tasks plan` cannot plan it."""
-    session = registry.session
-    rows = session.execute(
-        select(Objective.slug, Tactic.slug)
-        .join(Tactic, Tactic.objective_id == Objective.id)
-        .where(
-            Objective.archived.is_(False),
-            Objective.responsibility_id.is_(None),
-            Tactic.responsibility_id.is_(None),
-        )
-        .order_by(Objective.id, Tactic.position)
-    )
+    rows = registry.unowned_tactics()
     for objective, tactic in rows:
         yield Finding(
             Level.ERROR,

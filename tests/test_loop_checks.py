@@ -180,7 +180,10 @@ def test_a_tactic_with_no_responsibility_is_an_error(ark: Ark) -> None:
     sample(ark)
     assert ("tactic-unowned", "more-leads/landing-page") not in findings(ark)
     planned = ark.json("tasks", "plan", "--until", days(365))
-    assert planned["skipped"] == [] and "not planned" not in ark("tasks", "plan", "--until", days(365)).output
+    assert (
+        planned["skipped"] == []
+        and "not planned" not in ark("tasks", "plan", "--until", days(365)).output
+    )
 
 
 def test_an_uncarried_component_and_a_missing_owner_fire(ark: Ark) -> None:

@@ -14,6 +14,7 @@ from ark.models import (
     Assignment,
     Objective,
     Responsibility,
+    Tactic,
     Task,
 )
 from ark.periods import add_months, horizon_years, periods
@@ -44,6 +45,23 @@ class Tasks(Settings):
             if rid not in ranked or rank > ranked[rid][0]:
                 ranked[rid] = (rank, cid)
         return {rid: cid for rid, (_, cid) in ranked.items()}
+
+    def unowned_tactics(self) -> list[tuple[str, str]]:
+        """(objective, tactic) of each live tactic that neither it nor its objective gives a
+        responsibility: no task can be planned for it, and `ark check` says so."""
+        return [
+            (objective, tactic)
+            for objective, tactic in self.session.execute(
+                select(Objective.slug, Tactic.slug)
+                .join(Tactic, Tactic.objective_id == Objective.id)
+                .where(
+                    Objective.archived.is_(False),
+                    Objective.responsibility_id.is_(None),
+                    Tactic.responsibility_id.is_(None),
+                )
+                .order_by(Objective.id, Tactic.position)
+            )
+        ]
 
     def plan_tasks(self, until: dt.date, start: dt.date | None = None) -> list[Task]:
         """Create the tasks due by `until` that do not exist yet; returns the new ones."""
