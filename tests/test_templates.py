@@ -4,12 +4,16 @@ hours a week, and business types that change more than the direction."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from ark.templates import ARK_TEMPLATE, SMALL_FIRM_TEMPLATE
 from ark.vocabulary import BusinessType, Role, ValueDimension
 from tests.conftest import Ark
+from tests.test_processes import pages
 
 TODAY = dt.date(2026, 11, 29)
 
@@ -99,3 +103,24 @@ def test_process_new_writes_its_placeholders_in_italian(ark: Ark) -> None:
     out = ark("process", "new", "rassegna", "--responsibility", "listening", "--lang", "it").stdout
     written = ark.workspace / out.split()[1].rstrip(":")
     assert "Perché esiste questo processo" in written.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("lang", "nobody"), [("en", "nobody"), ("es", "nadie"), ("it", "nessuno")])
+def test_every_step_of_the_starter_processes_has_its_people(
+    ark: Ark, tmp_path: Path, lang: str, nobody: str
+) -> None:
+    """The issue's measurement: 13 of the 87 steps said "Consulted: nobody", as the template
+    wired no consulted or informed people."""
+    folder = tmp_path / "team"
+    ark("init", str(folder), "--lang", lang)
+    ark("apply", str(folder / "ark.yaml"))
+    ark("process", "record", str(folder / "processes"))
+    assert not [f for f in ark.json("check")["findings"] if f["code"] == "step-role-unheld"]
+    steps = [
+        row
+        for path, page in pages(ark, lang).items()
+        if path.startswith("processes/") and "## " in page
+        for row in re.findall(r"(?m)^\| \d+ \|.*\|$", page)
+    ]
+    assert len(steps) > 80  # the starters' steps, each in its table
+    assert [row for row in steps if f"| {nobody} |" in row] == []
