@@ -139,6 +139,31 @@ def test_six_monthly_work_counts_from_the_strategys_start(ark: Ark, tmp_path: Pa
     assert listening[0] == "listening/2026-W46"  # nothing before the start
 
 
+def test_quarterly_work_counts_from_the_strategys_start(ark: Ark, tmp_path: Path) -> None:
+    text = (FIXTURES / "team.yaml").read_text(encoding="utf-8")
+    text = text.replace("  min_weekly_hours: 2\n", "  min_weekly_hours: 2\n  start: 2026-11-15\n")
+    text = text.replace("    cadence: monthly\n", "    cadence: quarterly\n")
+    path = tmp_path / "ark.yaml"
+    path.write_text(text, encoding="utf-8")
+    ark("apply", str(path))
+    planned = ark.json("tasks", "plan", "--from", "2026-11-01", "--until", "2027-06-30")
+    reports = [(t["key"], t["due"]) for t in planned["created"] if t["key"].startswith("kpi-")]
+    # the first quarter ends three months after the start, not at the end of December
+    assert reports == [
+        ("kpi-report/2026-11-15+3M", "2027-02-14"),
+        ("kpi-report/2027-02-15+3M", "2027-05-14"),
+        ("kpi-report/2027-05-15+3M", "2027-08-14"),
+    ]
+    # without a start, quarters are the calendar's
+    path.write_text(text.replace("  start: 2026-11-15\n", ""), encoding="utf-8")
+    ark("apply", str(path))
+    planned = ark.json("tasks", "plan", "--from", "2027-07-01", "--until", "2027-12-31")
+    assert [t["due"] for t in planned["created"] if t["key"].startswith("kpi-")] == [
+        "2027-09-30",
+        "2027-12-31",
+    ]
+
+
 def test_an_existing_team_file_applies_and_exports_unchanged(ark: Ark, team: Path) -> None:
     exported = ark("export").output
     assert "audience:" not in exported and "channels:" not in exported
