@@ -283,3 +283,73 @@ def test_huge_numbers_are_written_in_scientific_notation() -> None:
     assert value("es", 1.5e20) == "1,5E20"
     assert value("en", -1e300) == "-1E300"
     assert value("it", 1234.5) == "1.234,5"
+
+
+@pytest.mark.parametrize(
+    ("lang", "weekly", "monthly", "quarterly", "half", "anchored"),
+    [
+        (
+            "en",
+            "Weekly listening report 2027-W02",
+            "Monthly KPI and ROI report 2027-01",
+            "2027-Q1",
+            "2027-H1",
+            "2027-01-15+6M",
+        ),
+        (
+            "es",
+            "Weekly listening report semana 2 de 2027",
+            "Monthly KPI and ROI report enero de 2027",
+            "1.er trimestre de 2027",
+            "1.er semestre de 2027",
+            "6 meses desde el 15 ene 2027",
+        ),
+        (
+            "it",
+            "Weekly listening report settimana 2 del 2027",
+            "Monthly KPI and ROI report gennaio 2027",
+            "1º trimestre 2027",
+            "1º semestre 2027",
+            "6 mesi dal 15 gen 2027",
+        ),
+    ],
+)
+def test_task_titles_name_their_period_in_the_language(
+    ark: Ark, lang: str, weekly: str, monthly: str, quarterly: str, half: str, anchored: str
+) -> None:
+    """The period's code (`2027-W02`, `2027-Q1`, `2027-H1`) stays in the task's key, for
+    machines; the title a person reads names the period in the strategy's language."""
+    path = team_in(ark, lang)
+    titles = {
+        t["key"]: t["title"]
+        for t in ark.json("tasks", "plan", "--from", "2027-01-01", "--until", "2027-01-31")[
+            "created"
+        ]
+    }
+    assert titles["listening/2027-W02"] == weekly
+    assert titles["kpi-report/2027-01"] == monthly
+    text = path.read_text(encoding="utf-8")
+    for cadence, key, said in (
+        ("quarterly", "kpi-report/2027-Q1", quarterly),
+        ("six-monthly", "kpi-report/2027-H1", half),
+    ):
+        path.write_text(text.replace("cadence: monthly", f"cadence: {cadence}"), encoding="utf-8")
+        ark("apply", str(path))
+        (task,) = [
+            t
+            for t in ark.json("tasks", "plan", "--from", "2027-01-01", "--until", "2027-01-31")[
+                "created"
+            ]
+            if t["key"] == key
+        ]
+        assert task["title"] == f"Monthly KPI and ROI report {said}"
+    path.write_text(
+        text.replace("cadence: monthly", "cadence: six-monthly").replace(
+            "  min_weekly_hours: 2\n", "  min_weekly_hours: 2\n  start: 2027-01-15\n"
+        ),
+        encoding="utf-8",
+    )
+    ark("apply", str(path))
+    created = ark.json("tasks", "plan", "--from", "2027-01-01", "--until", "2027-01-31")["created"]
+    (task,) = [t for t in created if t["key"] == "kpi-report/2027-01-15+6M"]
+    assert task["title"] == f"Monthly KPI and ROI report {anchored}"
