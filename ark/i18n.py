@@ -62,6 +62,17 @@ DIRECTION_LABELS = {
     Direction.HIGHER: N_("higher is better"),
     Direction.LOWER: N_("lower is better"),
 }
+# A period as a task's title names it; the period's code (`2026-W48`) stays in the task's key.
+WEEK = N_("week {week} of {year}")
+MONTH = N_("{month} {year}")
+QUARTERS = (
+    N_("first quarter of {year}"),
+    N_("second quarter of {year}"),
+    N_("third quarter of {year}"),
+    N_("fourth quarter of {year}"),
+)
+HALVES = (N_("first half of {year}"), N_("second half of {year}"))
+FROM_START = N_("{months} months from {start}")
 HUGE = 1e15  # from here on a number is written as 1,5E20: its digits would say nothing more
 # Units Ark's templates use; any other unit is shown as written.
 UNITS = {
@@ -146,6 +157,30 @@ def role_titles(lang: str) -> dict[str, str]:
     """The RACI roles' titles in `lang`, by role value: the label tables of the playbook's
     pages take them from here, so no page names a role differently from another."""
     return {role.value: gettext(lang, title) for role, title in ROLE_TITLES.items()}
+
+
+def period_title(lang: str, cadence: Cadence, name: str, start: dt.date) -> str:
+    """The period `name` (starting on `start`) as a task's title says it in `lang`: English
+    keeps the code itself (`2026-W48`, `2026-Q4`, `2026-11-15+6M`), which readers of English
+    know; other languages say it in words (`semana 48 de 2026`), not in English letters."""
+    if lang == "en":
+        return name
+    year = str(start.year)  # a year is no number to group: 2026, never 2.026
+    if "+" in name:  # counted from the strategy's start
+        return render(lang, FROM_START, {"months": name.rsplit("+", 1)[1][:-1], "start": start})
+    if cadence == Cadence.DAILY:
+        return value(lang, start)
+    if cadence == Cadence.WEEKLY:
+        iso_year, week, _ = start.isocalendar()
+        return render(lang, WEEK, {"week": str(week), "year": str(iso_year)})
+    if cadence == Cadence.MONTHLY:
+        from babel.dates import get_month_names
+
+        month = get_month_names("wide", context="format", locale=lang)[start.month]
+        return render(lang, MONTH, {"month": month, "year": year})
+    if cadence == Cadence.QUARTERLY:
+        return render(lang, QUARTERS[(start.month - 1) // 3], {"year": year})
+    return render(lang, HALVES[(start.month - 1) // 6], {"year": year})
 
 
 def unit(lang: str, name: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from ark.errors import Conflict, NotFound
-from ark.i18n import N_
+from ark.i18n import N_, period_title
 from ark.models import (
     Assignment,
     Objective,
@@ -93,12 +93,13 @@ class Tasks(Settings):
             )
         )
         owners = self.owners()
-        anchor = self.strategy().start
+        strategy = self.strategy()
         wanted: dict[str, dict[str, Any]] = {}
         for r in responsibilities:
-            for p in periods(r.cadence, start, until, anchor):
+            for p in periods(r.cadence, start, until, strategy.start):
+                when = period_title(strategy.lang, r.cadence, p.name, p.start)
                 wanted[f"{r.slug}/{p.name}"] = {
-                    "title": f"{r.task_title or r.title} {p.name}",
+                    "title": f"{r.task_title or r.title} {when}",
                     "responsibility_id": r.id,
                     "period": p.name,
                     "due": p.end,
