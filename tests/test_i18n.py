@@ -353,3 +353,17 @@ def test_task_titles_name_their_period_in_the_language(
     created = ark.json("tasks", "plan", "--from", "2027-01-01", "--until", "2027-01-31")["created"]
     (task,) = [t for t in created if t["key"] == "kpi-report/2027-01-15+6M"]
     assert task["title"] == f"Monthly KPI and ROI report {anchored}"
+
+
+@pytest.mark.parametrize(
+    ("lang", "month"), [("en", "2026-12"), ("es", "diciembre de 2026"), ("it", "dicembre 2026")]
+)
+def test_the_calendars_pieces_and_tasks_name_their_month_in_the_language(
+    ark: Ark, lang: str, month: str
+) -> None:
+    team_in(ark, lang)
+    plan = ark.json("calendar", "plan", "--month", "2026-12", "--responsibility", "listening")
+    sales = next(e for e in plan["entries"] if e["department"] == "sales")
+    assert sales["topic"] == f"Sales: {month}"
+    titles = {t["key"]: t["title"] for t in plan["tasks"]}
+    assert titles["calendar/2026-12/sales"] == f"Weekly listening report: Sales {month}"
