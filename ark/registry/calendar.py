@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import and_, func, select
 
 from ark.errors import Conflict, NotFound
-from ark.i18n import N_
+from ark.i18n import N_, period_title
 from ark.models import Assignment, CalendarEntry, Channel, Contributor, Department, Task
 from ark.registry.tasks import Tasks
-from ark.vocabulary import CalendarStatus, Role
+from ark.vocabulary import Cadence, CalendarStatus, Role
 
 LATE_DRAFT = N_("the draft ({due}) would be due after publishing ({day})")
 
@@ -136,6 +136,8 @@ class Calendar(Tasks):
         )
         entries: list[CalendarEntry] = []
         wanted: dict[str, dict[str, Any]] = {}
+        code = f"{first:%Y-%m}"
+        when = period_title(self.strategy().lang, Cadence.MONTHLY, code, first)
         for index, slug in enumerate(slugs):
             department = ids[slug]
             day = first + dt.timedelta(
@@ -145,17 +147,17 @@ class Calendar(Tasks):
                 entries.append(
                     self.add_calendar_entry(
                         day,
-                        f"{department.name}: {first:%Y-%m}",
+                        f"{department.name}: {when}",
                         department=slug,
                         contributor=people[department.id].email
                         if department.id in people
                         else None,
                     )
                 )
-            wanted[f"calendar/{first:%Y-%m}/{slug}"] = {
-                "title": f"{carried_by.task_title or carried_by.title}: {department.name} {first:%Y-%m}",
+            wanted[f"calendar/{code}/{slug}"] = {
+                "title": f"{carried_by.task_title or carried_by.title}: {department.name} {when}",
                 "responsibility_id": carried_by.id,
-                "period": f"{first:%Y-%m}",
+                "period": code,
                 "due": day - dt.timedelta(days=DRAFT_DAYS),
                 "assignee_id": people[department.id].id if department.id in people else None,
             }
