@@ -448,3 +448,19 @@ def test_the_playbook_lists_each_task_with_its_issue(cloud: Board) -> None:
         f"| Weekly listening report 2026-W48 (`listening/2026-W48`) | "
         f"[{key}]({cloud.server.url}/browse/{key}) | todo |"
     ) in page
+
+
+def test_the_calendars_draft_tasks_go_to_the_board(cloud: Board) -> None:
+    """Each department's monthly piece becomes a task on Ark, and so an issue on the board,
+    assigned to the department's contributor and due on the draft's deadline."""
+    cloud.sync()
+    plan = cloud.ark.json("calendar", "plan", "--month", "2026-12", "--responsibility", "listening")
+    drafts = {t["key"]: t for t in plan["tasks"]}
+    assert len(drafts) == 3
+    out = cloud.sync()
+    assert "created 3," in out
+    issues = one_issue_per_task(cloud.server, cloud.ark)
+    sales = cloud.server.issues[issues["calendar/2026-12/sales"]].fields
+    assert sales["summary"] == drafts["calendar/2026-12/sales"]["title"]
+    assert sales["assignee"] == cloud.users["bruno@acme.test"]
+    assert sales["duedate"] == drafts["calendar/2026-12/sales"]["due"]
