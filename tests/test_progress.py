@@ -95,6 +95,15 @@ def test_kpi_show_and_the_playbook_agree(ark: Ark) -> None:
     leads_part, times_part = strategy.split("### Faster answers")
     assert "| 40 | 120 | Jun 30, 2099 | 52 (Nov 1, 2026) | 15% |" in leads_part
     assert "| 240 | 60 | Jun 30, 2099 | 30 (Nov 1, 2026) | 100% |" in times_part
+    # and the web's KPI list and home page, from the same function
+    from ark_web import reads
+
+    engine = open_engine(ark.db_url)
+    try:
+        shown = {k.slug: k.progress for k in reads.kpi_progress(engine)}
+    finally:
+        engine.dispose()
+    assert shown == {"leads": 15.0, "response-time": 100.0}
 
 
 def test_the_read_api_gives_each_goal_its_direction_and_progress(ark: Ark) -> None:
