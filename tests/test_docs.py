@@ -27,6 +27,7 @@ from ark import hookspecs
 from ark.checks import CORE_CHECKS, run_checks
 from ark.cli import cli
 from ark.clihelpers import registry
+from ark.loop_checks import LOOP_CHECKS
 from ark.teamfile import read_team_file, schema
 from tests.conftest import schema_objects
 
@@ -308,7 +309,7 @@ def test_every_core_finding_is_explained_in_the_checks_page(tmp_path: Path) -> N
     path.write_text(FINDINGS_TEAM, encoding="utf-8")
     with registry("sqlite://") as reg:
         reg.apply(read_team_file(path))
-        codes = {(f.code, str(f.level)) for f in run_checks(reg, CORE_CHECKS)}
+        codes = {(f.code, str(f.level)) for f in run_checks(reg, (*CORE_CHECKS, *LOOP_CHECKS))}
     assert {c for c, _ in codes} >= {
         "no-accountable",
         "no-responsible",
@@ -317,6 +318,11 @@ def test_every_core_finding_is_explained_in_the_checks_page(tmp_path: Path) -> N
         "department-missing",
         "not-smart",
         "deadline-passed",
+        # the operating loop's
+        "never-measured",
+        "component-uncarried",
+        "core-work-missing",
+        "no-owner",
     }
     page = (DOCS / "checks.md").read_text(encoding="utf-8")
     for code, level in codes:

@@ -158,7 +158,7 @@ def test_overdue_recurring_work_fires_an_error_for_the_evaluation(ark: Ark) -> N
     assert report["level"] == "error" and "days late" in report["message"]
     assert "ark tasks set KEY done" in report["fix"]
     listening = found["overdue-tasks", "listening"]
-    assert listening["level"] == "warning"
+    assert listening["level"] == "warning" and "ark tasks set KEY done" in listening["fix"]
     for task in ark.json("tasks", "list"):
         if task["due"] < dt.date.today().isoformat():  # the check's today, past midnight too
             ark("tasks", "set", task["key"], "done")
@@ -366,3 +366,24 @@ def test_a_content_review_five_months_late_is_an_error(ark: Ark) -> None:
     found = findings(ark, code=1)
     assert ("overdue-evaluation", "content-review") not in found
     assert ("overdue-evaluation", "kpi-reporting") in found
+
+
+def test_the_minimum_counts_the_hours_of_those_who_run_the_work(ark: Ark) -> None:
+    """The 2 h a week are the time of the people who run the strategy: hours as consulted
+    make up none of it, and an informed CEO at 0 h is not warned."""
+    sample(
+        ark,
+        ("hours: 2   # Bruno writes the report", "hours: 1"),
+        (
+            "      - contributor: carla@acme.test\n        role: informed\n",
+            "      - contributor: carla@acme.test\n        role: informed\n"
+            "      - contributor: bruno@acme.test\n        role: consulted\n        hours: 3\n",
+        ),
+    )
+    found = findings(ark)
+    bruno = found["under-minimum", "bruno@acme.test"]
+    assert "gives 1 h a week as responsible or accountable" in bruno["message"], bruno
+    assert bruno["fix"].startswith("give them at least the minimum")
+    assert ("under-minimum", "carla@acme.test") not in found  # consulted and informed only
+    sample(ark)
+    assert ("under-minimum", "bruno@acme.test") not in findings(ark)
