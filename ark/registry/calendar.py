@@ -103,11 +103,12 @@ class Calendar(Tasks):
         """Each contributing department's piece of `month`, spread over the month, and a task
         to deliver its draft; planning a month twice adds nothing."""
         carried_by = self.responsibility(responsibility)
+        strategy = self.strategy()
         first = month.replace(day=1)
         length = months.monthrange(first.year, first.month)[1]
         slugs = (
             departments
-            or list(self.strategy().expected_departments)
+            or list(strategy.expected_departments)
             or [
                 d.slug
                 for d in self.session.scalars(
@@ -137,7 +138,7 @@ class Calendar(Tasks):
         entries: list[CalendarEntry] = []
         wanted: dict[str, dict[str, Any]] = {}
         code = f"{first:%Y-%m}"
-        when = period_title(self.strategy().lang, Cadence.MONTHLY, code, first)
+        when = period_title(strategy.lang, Cadence.MONTHLY, code, first)
         for index, slug in enumerate(slugs):
             department = ids[slug]
             day = first + dt.timedelta(
