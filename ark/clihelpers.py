@@ -118,6 +118,8 @@ class ArkGroup(click.Group):
             except ArkError as exc:
                 click.echo(f"{tr(ERROR)} {exc}", err=True)
                 ctx.exit(exc.exit_code)
+            except BrokenPipeError:
+                raise  # the reader left (`ark who | head`): click ends quietly, as Unix tools do
             except OSError as exc:
                 where = f"{str(exc.filename)[:120]}: " if exc.filename else ""
                 click.echo(f"{tr(ERROR)} {where}{exc.strerror or exc}", err=True)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -260,3 +263,24 @@ def test_demo_runs_on_the_embedded_default(demo: Callable[[str], Demo]) -> None:
 def test_plugins_lists_the_core_plugin(ark: Ark) -> None:
     plugins = {p["name"]: p["hooks"] for p in ark.json("plugins")}
     assert "ark_register_checks" in plugins["ark.builtin"]
+
+
+def test_a_reader_that_stops_early_is_not_an_error_message(
+    team: Path, db_url: str, tmp_path: Path
+) -> None:
+    """`ark who | head -1`: the closed pipe ends the command quietly, as in other Unix tools,
+    not with "Broken pipe" and a hint to check a path."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the first line is written
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "ark", "who", "listening", "--db", db_url],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == ""
+    assert done.returncode != 0  # the output did not all arrive
