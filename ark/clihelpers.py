@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from ark.errors import ERROR, HINT, ArkError
-from ark.i18n import N_, command_language, say, speak, tr
+from ark.i18n import N_, Nn_, command_language, route_click_messages, say, speak, tr
 from ark.params import DATE, Number
 
 if TYPE_CHECKING:
@@ -38,6 +38,50 @@ EXISTS = N_("{path} already exists")
 OVERWRITE = N_("pass --force to overwrite it")
 WROTE = N_("wrote {path}")
 NOBODY = N_("(nobody)")
+# click's own messages a person meets (usage errors, `--help`), in its wording: Ark's
+# catalogue translates them and `route_click_messages` has click look them up there.
+CLICK = (
+    N_("Aborted!"),
+    N_("Options"),
+    N_("Commands"),
+    N_("Usage:"),
+    N_("Missing command."),
+    N_("Show this message and exit."),
+    N_("env var: {var}"),
+    N_("default: {default}"),
+    N_("Error: {message}"),
+    N_("Try '{command} {option}' for help."),
+    N_("Invalid value: {message}"),
+    N_("Invalid value for {param_hint}: {message}"),
+    N_("Missing argument"),
+    N_("Missing option"),
+    N_("Missing parameter"),
+    N_("Missing {param_type}"),
+    N_("Missing parameter: {param_name}"),
+    N_("No such option {name!r}."),
+    N_("No such command {name!r}."),
+    N_("Could not open file {filename!r}: {message}"),
+    N_("Argument {name!r} takes {nargs} values."),
+    N_("Option {name!r} does not take a value."),
+    N_("Choose from:\n\t{choices}"),
+    N_("{value!r} is not a valid {number_type}."),
+    N_("{value} is not in the range {range}."),
+    N_("{value!r} is not a valid boolean. Recognized values: {states}"),
+    N_("file"),
+    N_("directory"),
+    N_("path"),
+    N_("{name} {filename!r} does not exist."),
+    N_("{name} {filename!r} is a file."),
+    N_("{name} {filename!r} is a directory."),
+    N_("{name} {filename!r} is not readable."),
+    N_("{name} {filename!r} is not writable."),
+    Nn_("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})"),
+    Nn_("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)"),
+    Nn_("Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments."),
+    Nn_("{value!r} is not {choice}.", "{value!r} is not one of {choices}."),
+    Nn_("Takes {nargs} values but 1 was given.", "Takes {nargs} values but {len} were given."),
+)
+route_click_messages()
 
 
 class ArkGroup(click.Group):
@@ -98,7 +142,7 @@ class ArkGroup(click.Group):
             if command is not None and not command.hidden:
                 rows.append((name, command.get_short_help_str(limit)))
         if rows:
-            with formatter.section("Commands"):
+            with formatter.section(tr(N_("Commands"))):
                 formatter.write_dl(rows)
 
     def add_plugin_commands(self) -> bool:

@@ -15,6 +15,9 @@ when a number or a date is written: `ark --help` stays fast.
 from __future__ import annotations
 
 import datetime as dt
+import gettext as _gettext
+import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,7 +26,7 @@ from enum import StrEnum
 from functools import cache
 from gettext import GNUTranslations, NullTranslations, translation
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ark.vocabulary import LANGUAGES, Cadence, Direction, Role
 
@@ -33,6 +36,19 @@ DOMAIN = "ark"
 def N_(message: str) -> str:
     """Mark `message` for the catalogue; it is translated when shown."""
     return message
+
+
+class Plural(NamedTuple):
+    """A message whose words follow a number, `count` among its values: "1 department",
+    "2 departments"; each language's catalogue has as many forms as its grammar needs."""
+
+    singular: str
+    plural: str
+
+
+def Nn_(singular: str, plural: str) -> Plural:  # noqa: N802 - named like N_, gettext's marker
+    """Mark a message with a singular and a plural form for the catalogue (see `Plural`)."""
+    return Plural(singular, plural)
 
 
 # RACI roles as readers of each language know them: in Spanish and Italian the R is the
@@ -96,7 +112,11 @@ def translations(lang: str) -> GNUTranslations | NullTranslations:
     return translation(DOMAIN, LOCALE, [lang], fallback=True)
 
 
-def gettext(lang: str, message: str) -> str:
+def gettext(lang: str, message: str | Plural, count: Any = 1) -> str:
+    """`message` in `lang`; a `Plural` in the form `count` (a number) asks for."""
+    if isinstance(message, Plural):
+        number = count if isinstance(count, int) and not isinstance(count, bool) else 1
+        return translations(lang).ngettext(message.singular, message.plural, number)
     return translations(lang).gettext(message) if message else message
 
 
@@ -105,14 +125,14 @@ class Message:
     """A marked template and its values, translated only when shown: a piece of a larger
     message (what the sanitiser dropped, inside an `ark check` finding) put in as a value."""
 
-    template: str
+    template: str | Plural
     args: tuple[tuple[str, Any], ...] = ()
 
     def __str__(self) -> str:
         return render("en", self.template, dict(self.args))
 
 
-def message(template: str, **args: Any) -> Message:
+def message(template: str | Plural, **args: Any) -> Message:
     return Message(template, tuple(args.items()))
 
 
@@ -145,9 +165,10 @@ def value(lang: str, item: Any) -> str:
     return str(item)
 
 
-def render(lang: str, message: str, args: Mapping[str, Any] | None = None) -> str:
-    """`message` translated into `lang`, with `args` filled in."""
-    text = gettext(lang, message)
+def render(lang: str, message: str | Plural, args: Mapping[str, Any] | None = None) -> str:
+    """`message` translated into `lang`, with `args` filled in (a `Plural` in the form its
+    `count` asks for)."""
+    text = gettext(lang, message, (args or {}).get("count"))
     if not args:
         return text
     return text.format(**{name: value(lang, item) for name, item in args.items()})
@@ -189,14 +210,32 @@ def unit(lang: str, name: str) -> str:
 
 
 # The language of what the running command prints; see the module's docstring.
-_speaking: ContextVar[str] = ContextVar("ark_language", default="en")
+_speaking: ContextVar[str | None] = ContextVar("ark_language", default=None)
+# Where gettext looks for the user's language, first set first (GNU gettext's order).
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def environment_language() -> str:
+    """The user's language as gettext finds it: the first of LANGUAGE, LC_ALL, LC_MESSAGES
+    and LANG that is set (`es_ES.UTF-8`, LANGUAGE's `it:en`), its first language Ark speaks;
+    English for `C`, `POSIX` or none.
+
+    A command speaks it until it learns the strategy's language: before a registry is open
+    or a team file read (`ark db upgrade`, a usage error), it is all there is to go by.
+    """
+    setting = next((v for v in map(os.environ.get, LOCALE_VARIABLES) if v), "")
+    for name in setting.split(":"):
+        code = name.split(".")[0].split("@")[0].split("_")[0].lower()
+        if code in ("c", "posix") or code in LANGUAGES:
+            return code if code in LANGUAGES else "en"
+    return "en"
 
 
 @contextmanager
 def command_language() -> Iterator[None]:
-    """A command starts in English until it learns the strategy's language, and leaves the
-    language as it found it (tests run many commands in one thread)."""
-    token = _speaking.set("en")
+    """A command starts in the environment's language until it learns the strategy's, and
+    leaves the language as it found it (tests run many commands in one thread)."""
+    token = _speaking.set(environment_language())
     try:
         yield
     finally:
@@ -209,14 +248,43 @@ def speak(lang: str) -> None:
 
 
 def speaking() -> str:
-    return _speaking.get()
+    """The command's language; outside a command (click parsing `ark`'s own options), the
+    environment's."""
+    return _speaking.get() or environment_language()
 
 
-def tr(message: str, /, **args: Any) -> str:
-    """`message` (marked with `N_`) in the command's language, with `args` filled in."""
-    return render(_speaking.get(), message, args)
+def tr(message: str | Plural, /, **args: Any) -> str:
+    """`message` (marked with `N_`, or `Nn_` with a `count`) in the command's language, with
+    `args` filled in."""
+    return render(speaking(), message, args)
 
 
 def say(item: Any) -> str:
     """One value (a number, a date, a role) written as the command's language writes it."""
-    return value(_speaking.get(), item)
+    return value(speaking(), item)
+
+
+def _click_gettext(message: str) -> str:
+    return gettext(speaking(), message)
+
+
+def _click_ngettext(singular: str, plural: str, count: int) -> str:
+    return gettext(speaking(), Plural(singular, plural), count)
+
+
+def route_click_messages() -> None:
+    """Have click's own messages (usage errors, `--help` headings) speak the command's
+    language from Ark's catalogue.
+
+    click marks them for gettext and looks them up with `gettext.gettext` and `ngettext`,
+    bound in each of its modules at import; those look in the process-wide default domain
+    in the environment's language only. Bound to Ark's catalogue instead, they follow
+    `speak` like every other message (the ids Ark translates are listed in `CLICK`; a test
+    keeps each one a message click still has).
+    """
+    for name, module in list(sys.modules.items()):
+        if name == "click" or name.startswith("click."):
+            if getattr(module, "_", None) is _gettext.gettext:
+                module._ = _click_gettext  # type: ignore[attr-defined]
+            if getattr(module, "ngettext", None) is _gettext.ngettext:
+                module.ngettext = _click_ngettext  # type: ignore[attr-defined]

@@ -4,8 +4,11 @@ speaking the strategy's language, with its number and date formats."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import click
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
@@ -19,15 +22,22 @@ ROOT = Path(ark.__file__).parent.parent
 PLACEHOLDER = re.compile(r"\{(\w+)(?:![rsa])?\}")
 
 
-def marked() -> set[str]:
-    """Every message the code marks with `N_`."""
-    return {
-        str(message)  # N_ takes one plain string
-        for folder in ("ark", "plugins")
+MARKERS = {"N_": None, "Nn_": (1, 2)}  # a message; a message with its plural
+
+
+def extracted(folder: Path, markers: dict[str, Any] = MARKERS) -> list[str | tuple[str, ...]]:
+    """The messages marked in the Python files under `folder`, as Babel extracts them."""
+    return [
+        same(message)
         for _, _, message, _, _ in extract_from_dir(
-            ROOT / folder, method_map=[("**.py", "python")], keywords={"N_": None}
+            folder, method_map=[("**.py", "python")], keywords=markers
         )
-    }
+    ]
+
+
+def marked() -> set[str | tuple[str, ...]]:
+    """Every message the code marks with `N_` (a string) or `Nn_` (singular and plural)."""
+    return {message for folder in ("ark", "plugins") for message in extracted(ROOT / folder)}
 
 
 @pytest.mark.parametrize("lang", ["es", "it"])
@@ -35,13 +45,33 @@ def test_every_marked_message_is_translated_with_the_same_placeholders(lang: str
     path = ROOT / "ark" / "locale" / lang / "LC_MESSAGES" / "ark.po"
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=lang)
-    entries = {str(m.id): str(m.string) for m in catalog if m.id}
+    assert catalog.num_plurals == 2, "Plural-Forms: nplurals=2; plural=(n != 1);"
+    entries = {same(m.id): m.string for m in catalog if m.id}
     wanted = marked()
     assert wanted - set(entries) == set(), "missing from the catalogue"
     assert set(entries) - wanted == set(), "no longer in the code"
     for msgid, msgstr in entries.items():
-        assert msgstr, msgid
-        assert set(PLACEHOLDER.findall(msgstr)) == set(PLACEHOLDER.findall(msgid)), msgid
+        forms = [msgstr] if isinstance(msgstr, str) else list(msgstr)
+        sources = [msgid] if isinstance(msgid, str) else list(msgid)
+        assert len(forms) == len(sources), msgid
+        for source, form in zip(sources, forms, strict=True):
+            assert form, msgid
+            assert set(PLACEHOLDER.findall(form)) == set(PLACEHOLDER.findall(source)), msgid
+
+
+def test_the_click_messages_translated_are_clicks_own() -> None:
+    """Ark's catalogue translates some of click's messages (`ark.clihelpers.CLICK`): each
+    must still be one click marks, or an upgraded click would print it in English."""
+    from ark.clihelpers import CLICK
+
+    clicks = set(extracted(Path(click.__file__).parent, {"_": None, "ngettext": (1, 2)}))
+    theirs = {same(m) for m in CLICK}
+    assert theirs - clicks == set()
+
+
+def same(text: str | Sequence[str]) -> str | tuple[str, ...]:
+    """A message or its forms, alike whether Babel read them from a .po or a .mo."""
+    return text if isinstance(text, str) else tuple(text)
 
 
 @pytest.mark.parametrize("lang", ["es", "it"])
@@ -53,9 +83,10 @@ def test_the_compiled_catalogue_is_the_reviewed_one(lang: str) -> None:
         reviewed = read_po(handle, locale=lang)
     with (folder / "ark.mo").open("rb") as handle:
         compiled = read_mo(handle)
-    assert {str(m.id): str(m.string) for m in compiled if m.id} == {
-        str(m.id): str(m.string) for m in reviewed if m.id and m.string and not m.fuzzy
+    assert {same(m.id): same(m.string) for m in compiled if m.id} == {
+        same(m.id): same(m.string) for m in reviewed if m.id and m.string and not m.fuzzy
     }, "run `pybabel compile -d ark/locale -D ark` and commit ark.mo"
+    assert compiled.plural_forms == reviewed.plural_forms
 
 
 def team_in(ark: Ark, lang: str) -> Path:
@@ -104,18 +135,13 @@ def test_no_marked_message_hides_from_the_extractor() -> None:
     """Babel reads no code inside an f-string's braces: a message marked there would be shown
     untranslated without the catalogue test noticing."""
     written = sum(
-        path.read_text(encoding="utf-8").count("N_(")
+        path.read_text(encoding="utf-8").count(marker)
         for folder in ("ark", "plugins")
         for path in (ROOT / folder).rglob("*.py")
+        for marker in ("N_(", "Nn_(")
     )
-    extracted = sum(
-        1
-        for folder in ("ark", "plugins")
-        for _ in extract_from_dir(
-            ROOT / folder, method_map=[("**.py", "python")], keywords={"N_": None}
-        )
-    )
-    assert written - 1 == extracted  # the one more is `def N_(`
+    found = sum(len(extracted(ROOT / folder)) for folder in ("ark", "plugins"))
+    assert written - 2 == found  # the two more are `def N_(` and `def Nn_(`
 
 
 SPEAKS = {
