@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, case, func, select
 
-from ark.i18n import N_, render
+from ark.i18n import N_, Plural, render
 from ark.models import Assignment, Contributor, Department, Kpi, Objective, Responsibility
 from ark.vocabulary import Level, Role
 
@@ -35,7 +35,7 @@ class Finding:
     level: Level
     code: str
     subject: str
-    message: str
+    message: str | Plural
     fix: str = ""
     args: Mapping[str, Any] = field(default_factory=dict, compare=False)
 

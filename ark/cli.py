@@ -28,7 +28,7 @@ from ark.clihelpers import (
     registry,
 )
 from ark.errors import FIX, WARNING, ArkError, NotFound
-from ark.i18n import N_, say, speak, tr
+from ark.i18n import N_, Nn_, counted, say, speak, tr
 from ark.lists import COMMANDS as LIST_COMMANDS
 from ark.params import NOTE, Number
 from ark.vocabulary import (
@@ -89,14 +89,18 @@ def init(directory: Path, template: str, business_type: str, lang: str, force: b
     write_atomic(target, dump_team(spec, header=chosen.header(kind, lang)).encode("utf-8"))
     click.echo(
         tr(
-            N_(
-                "wrote {path}: {departments} departments, {responsibilities} responsibilities, "
-                "{objectives} objectives"
-            ),
+            N_("wrote {path}: {departments}, {responsibilities}, {objectives}"),
             path=target,
-            departments=len(spec.departments),
-            responsibilities=len(spec.responsibilities),
-            objectives=len(spec.objectives),
+            departments=counted(
+                Nn_("{count} department", "{count} departments"), len(spec.departments)
+            ),
+            responsibilities=counted(
+                Nn_("{count} responsibility", "{count} responsibilities"),
+                len(spec.responsibilities),
+            ),
+            objectives=counted(
+                Nn_("{count} objective", "{count} objectives"), len(spec.objectives)
+            ),
         )
     )
     hooks().ark_init_workspace(directory=directory, template=template, lang=lang)
@@ -153,9 +157,11 @@ def apply(file: Path, dry_run: bool, force: bool, db_url: str | None, as_json: b
             for r in undone:
                 click.echo(f"{tr(REVERT)} {r.describe()}", err=True)
             raise ArkError(
-                N_(
-                    "{file} would undo {count} edit(s) made since it was last applied or "
-                    "exported; nothing was changed"
+                Nn_(
+                    "{file} would undo {count} edit made since it was last applied or "
+                    "exported; nothing was changed",
+                    "{file} would undo {count} edits made since it was last applied or "
+                    "exported; nothing was changed",
                 ),
                 hint=N_(
                     "run `ark export {file}` to take them into the file, "
@@ -504,7 +510,11 @@ LEVELS = {Level.ERROR: N_("error"), Level.WARNING: N_("warning"), Level.INFO: N_
 
 def tally(errors: int, warnings: int) -> str:
     """How many errors and warnings `ark check` found (the demo says it too)."""
-    return tr(N_("{errors} error(s), {warnings} warning(s)"), errors=errors, warnings=warnings)
+    return tr(
+        N_("{errors}, {warnings}"),
+        errors=counted(Nn_("{count} error", "{count} errors"), errors),
+        warnings=counted(Nn_("{count} warning", "{count} warnings"), warnings),
+    )
 
 
 # -- tasks -----------------------------------------------------------------------------------------
@@ -541,13 +551,15 @@ def tasks_plan(until: dt.date, start: dt.date | None, db_url: str | None, as_jso
         return
     for t in created:
         _echo_planned(t)
-    click.echo(tr(N_("{count} task(s) planned"), count=len(created)))
+    click.echo(tr(Nn_("{count} task planned", "{count} tasks planned"), count=len(created)))
     if skipped:
         click.echo(
             tr(
-                N_(
-                    "{count} tactic(s) not planned, with no responsibility: {tactics} "
-                    "(ark check says how to give them one)"
+                Nn_(
+                    "{count} tactic not planned, with no responsibility: {tactics} "
+                    "(ark check says how to give it one)",
+                    "{count} tactics not planned, with no responsibility: {tactics} "
+                    "(ark check says how to give them one)",
                 ),
                 count=len(skipped),
                 tactics=", ".join(skipped),
@@ -902,9 +914,9 @@ def calendar_plan(
         _echo_planned(t)
     click.echo(
         tr(
-            N_("{entries} calendar entry(ies) and {tasks} task(s) planned"),
-            entries=len(added),
-            tasks=len(planned),
+            N_("planned: {entries} and {tasks}"),
+            entries=counted(Nn_("{count} calendar entry", "{count} calendar entries"), len(added)),
+            tasks=counted(Nn_("{count} task", "{count} tasks"), len(planned)),
         )
     )
 

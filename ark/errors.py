@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ark.i18n import N_, tr
+from ark.i18n import N_, Nn_, Plural, tr
 from ark.text import normal_email
 
 # The labels of every error's parts, as the CLI prints them.
@@ -27,7 +27,7 @@ class ArkError(Exception):
     exit_code = 1
 
     def __init__(
-        self, message: str, *, hint: str = "", args: Mapping[str, Any] | None = None
+        self, message: str | Plural, *, hint: str = "", args: Mapping[str, Any] | None = None
     ) -> None:
         super().__init__(message)
         self.template = message
@@ -118,9 +118,10 @@ class InvalidTeamFile(ArkError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__(
-            N_("{count} problem in the team file; nothing was changed")
-            if len(problems) == 1
-            else N_("{count} problems in the team file; nothing was changed"),
+            Nn_(
+                "{count} problem in the team file; nothing was changed",
+                "{count} problems in the team file; nothing was changed",
+            ),
             args={"count": len(problems)},
         )
 

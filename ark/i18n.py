@@ -46,7 +46,7 @@ class Plural(NamedTuple):
     plural: str
 
 
-def Nn_(singular: str, plural: str) -> Plural:  # noqa: N802 - named like N_, gettext's marker
+def Nn_(singular: str, plural: str) -> Plural:
     """Mark a message with a singular and a plural form for the catalogue (see `Plural`)."""
     return Plural(singular, plural)
 
@@ -134,6 +134,12 @@ class Message:
 
 def message(template: str | Plural, **args: Any) -> Message:
     return Message(template, tuple(args.items()))
+
+
+def counted(plural: Plural, count: int) -> Message:
+    """`count` things as a value put into a larger message ("3 departments, 1 objective"),
+    each count with its own plural form."""
+    return message(plural, count=count)
 
 
 def value(lang: str, item: Any) -> str:

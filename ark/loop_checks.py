@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ark.checks import Check, Finding
-from ark.i18n import N_, message
+from ark.i18n import N_, Nn_, message
 from ark.models import Assignment, Goal, Kpi, Measurement, Objective, Responsibility, Task
 from ark.periods import add_months
 from ark.progress import against_direction, expected, progress
@@ -275,7 +275,10 @@ def check_overdue(registry: Any) -> Iterator[Finding]:
             Level.ERROR if evaluation else Level.WARNING,
             "overdue-evaluation" if evaluation else "overdue-tasks",
             slug,
-            N_("{slug} has {count} overdue task(s), the oldest due on {oldest} ({days} days late)"),
+            Nn_(
+                "{slug} has {count} overdue task, due on {oldest} ({days} days late)",
+                "{slug} has {count} overdue tasks, the oldest due on {oldest} ({days} days late)",
+            ),
             N_(
                 "do them and mark them done (ark tasks list --responsibility {slug}, then "
                 "ark tasks set KEY done), or hand the work over: "

@@ -163,8 +163,8 @@ def import_people(file: Path, dry_run: bool, db_url: str | None, as_json: bool) 
         click.echo(line)
     counts = changeset.counts().get("contributor", {"add": 0, "change": 0})
     summary = (
-        N_("would add {added}, would change {changed} contributor(s)")
+        N_("contributors: would add {added}, would change {changed}")
         if dry_run
-        else N_("added {added}, changed {changed} contributor(s)")
+        else N_("contributors: added {added}, changed {changed}")
     )
     click.echo(tr(summary, added=counts["add"], changed=counts["change"]))

@@ -255,7 +255,7 @@ def test_init_writes_a_team_that_applies_and_checks(ark: Ark, tmp_path: Path) ->
 
 def test_demo_runs_on_the_embedded_default(demo: Callable[[str], Demo]) -> None:
     made = demo("en")
-    assert "0 error(s)" in made.output
+    assert "0 errors" in made.output
     assert "planned for the next quarter" in made.output
     assert (made.workspace / "ark.yaml").is_file()
 

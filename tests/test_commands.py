@@ -130,10 +130,10 @@ def test_import_people_from_csv_shows_the_plan_and_applies_it(ark: Ark, team: Pa
     dry = ark("import", str(people), "--dry-run").output
     assert "+ contributor dora@acme.test" in dry
     assert "~ contributor bruno@acme.test (jira_user: null -> 'bruno.l')" in dry
-    assert "would add 1, would change 1 contributor(s)" in dry
+    assert "contributors: would add 1, would change 1" in dry
     assert "no contributor 'dora@acme.test'" in ark("show", "dora@acme.test", code=1).output
 
-    assert "added 1, changed 1 contributor(s)" in ark("import", str(people)).output
+    assert "contributors: added 1, changed 1" in ark("import", str(people)).output
     bruno = ark.json("show", "bruno@acme.test")
     assert (bruno["capacity"], bruno["jira_user"]) == (4, "bruno.l")  # a blank capacity keeps 4
     assert ark.json("show", "dora@acme.test")["capacity"] == 3

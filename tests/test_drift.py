@@ -27,7 +27,7 @@ def test_apply_lists_the_edits_it_would_undo_and_refuses_without_force(
         assert any(revert.format(day=day) in dry for day in days_since(today)), revert
 
     refused = ark("apply", str(team), code=1)
-    assert "would undo 3 edit(s)" in refused.output
+    assert "would undo 3 edits" in refused.output
     assert "ark export" in refused.output and "--force" in refused.output
     assert ark("export").stdout == before  # nothing was written
 

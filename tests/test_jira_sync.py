@@ -128,7 +128,7 @@ def cloud(ark: Ark, monkeypatch: pytest.MonkeyPatch) -> Iterator[Board]:
 def test_check_passes_on_a_ready_board(board: Board) -> None:
     out = board.ark("jira", "check").output
     kind = "Cloud" if board.server.flavour == "cloud" else "Server"
-    assert f"0 problem(s) with Jira {kind}" in out
+    assert f"0 problems with Jira {kind}" in out
     report = board.ark.json("jira", "check")
     assert report["problems"] == [] and report["deployment"] == kind
     assert board.server.writes == 0
@@ -342,7 +342,7 @@ def test_an_issue_jira_rejects_fails_with_its_reason_and_the_rest_are_created(
     out = cloud.sync(code=1)
     assert "created 6," in out and "failed 2" in out
     assert "failed: kpi-report/2026-11:" in out and "assignee" in out
-    assert "2 task(s) could not be synced" in out, out
+    assert "2 tasks could not be synced" in out, out
     cloud.team.write_text(text)
     cloud.ark("apply", str(cloud.team))
     assert cloud.summary()["created"] == 2

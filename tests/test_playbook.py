@@ -374,8 +374,8 @@ def test_serve_follows_the_registry_as_it_changes(ark: Ark, team: Path, tmp_path
         ark("assign", "carla@acme.test", "listening", "--role", "informed")
         # listening.md, raci.md, team.md, a department view, the menu, Carla's new page and
         # her getting-started page, and the pages of the two who now carry listening with her
-        read_until("file(s) written")
-        assert "8 file(s) written" in lines[-1], lines[-1]
+        read_until("written, ")
+        assert "8 files written" in lines[-1], lines[-1]
         read_until("Documentation built")
         assert "Informed (I)</td>\n<td>Carla Vidal" in page()
     finally:

@@ -128,10 +128,10 @@ def test_round_trip_new_record_history_diff_review_export(ark: Ark, team: Path) 
     assert reviewed["revision"] == 2  # a review is not a change
 
     out_dir = ark.workspace / "exported"
-    assert "wrote 1 file(s)" in ark("process", "export", str(out_dir)).stdout
+    assert "wrote 1 file to" in ark("process", "export", str(out_dir)).stdout
     assert (out_dir / "weekly-report.md").read_bytes() == path.read_bytes()
     assert ark.json("process", "record", str(out_dir))[0]["revision"] is None
-    assert "wrote 0 file(s)" in ark("process", "export", str(out_dir)).stdout
+    assert "wrote 0 files to" in ark("process", "export", str(out_dir)).stdout
     assert len(ark.json("process", "history", "weekly-report")) == 2
 
 
@@ -401,7 +401,7 @@ def test_demo_records_the_starter_processes(ark: Ark) -> None:
     out = ark("demo", str(ark.workspace / "demo")).stdout
     assert "processes:   15 documented (15 new revision(s))" in out
     # the checks come after the plugins' parts: the recorded processes count
-    assert out.index("processes:") < out.index("checks:      0 error(s), 0 warning(s)")
+    assert out.index("processes:") < out.index("checks:      0 errors, 0 warnings")
     assert len(ark.json("process", "list")) == 15
     again = ark("demo", str(ark.workspace / "demo")).stdout
     assert "15 documented (0 new revision(s))" in again
@@ -436,9 +436,9 @@ def test_every_recurring_responsibility_of_the_template_has_a_starter(
     out = demo(lang).output
     # the checks are the last report before the closing `next:` hint, with nothing under them
     clean = {
-        "en": "checks:      0 error(s), 0 warning(s)",
-        "es": "revisión:    errores: 0, avisos: 0",
-        "it": "controlli:   errori: 0, avvisi: 0",
+        "en": "checks:      0 errors, 0 warnings",
+        "es": "revisión:    0 errores, 0 avisos",
+        "it": "controlli:   0 errori, 0 avvisi",
     }
     assert out.rstrip().splitlines()[-2:-1] == [clean[lang]]
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ark.errors import Conflict
-from ark.i18n import N_
+from ark.i18n import N_, Nn_
 from ark.models import Account, Contributor, Department, Task
 from ark.registry.events import AssignmentChange
 from ark.registry.team import Team
@@ -96,9 +96,12 @@ class People(Team):
         nobody = [item for item in [*slugs, *keys] if item not in slugs_to | keys_to]
         if nobody and not (accountable_to or task_to):
             raise Conflict(
-                N_("{email} is accountable for {slugs} and has {count} open task(s)")
+                Nn_(
+                    "{email} is accountable for {slugs} and has {count} open task",
+                    "{email} is accountable for {slugs} and has {count} open tasks",
+                )
                 if accountable
-                else N_("{email} has {count} open task(s)"),
+                else Nn_("{email} has {count} open task", "{email} has {count} open tasks"),
                 hint=N_(
                     "pass --to EMAIL to hand them over: `ark person offboard {given} --to EMAIL`"
                 ),

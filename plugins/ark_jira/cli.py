@@ -11,7 +11,7 @@ import click
 
 from ark.clihelpers import db_option, engine_for, json_option, print_json, speak_strategy
 from ark.errors import FIX, ArkError
-from ark.i18n import N_, tr
+from ark.i18n import N_, Nn_, tr
 
 if TYPE_CHECKING:
     from ark.registry.results import MirroredTask
@@ -99,7 +99,10 @@ def jira_check(db_url: str | None, as_json: bool) -> None:
         kind = board.api.server_info.get("deploymentType") or tr(N_("unknown"))
         click.echo(
             tr(
-                N_("{count} problem(s) with Jira {kind} at {server}, project {project}"),
+                Nn_(
+                    "{count} problem with Jira {kind} at {server}, project {project}",
+                    "{count} problems with Jira {kind} at {server}, project {project}",
+                ),
                 count=len(problems),
                 kind=kind,
                 server=config.server,
@@ -217,7 +220,7 @@ def jira_sync(dry_run: bool, db_url: str | None, as_json: bool) -> None:
             click.echo(f"{tr(FAILED)} {failure}", err=True)
     if summary.failed:
         raise ArkError(
-            N_("{count} task(s) could not be synced"),
+            Nn_("{count} task could not be synced", "{count} tasks could not be synced"),
             hint=N_("fix the reasons above and run `ark jira sync` again"),
             args={"count": len(summary.failed)},
         )

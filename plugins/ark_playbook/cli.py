@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ark.clihelpers import db_option, registry
-from ark.i18n import N_, tr
+from ark.i18n import N_, Nn_, counted, tr
 from ark.params import Number
 from ark_playbook.labels import LANGS
 
@@ -51,10 +51,12 @@ def write_once(
         return folder, chosen, 0, current
     click.echo(
         tr(
-            N_("wrote {pages} pages to {path}: {written} file(s) written, {removed} removed"),
-            pages=len(site.pages),
+            N_("wrote {pages} to {path}: {written}, {removed} removed"),
+            pages=counted(Nn_("{count} page", "{count} pages"), len(site.pages)),
             path=folder / "docs",
-            written=len(done.written),
+            written=counted(
+                Nn_("{count} file written", "{count} files written"), len(done.written)
+            ),
             removed=len(done.removed),
         )
     )

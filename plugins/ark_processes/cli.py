@@ -19,7 +19,7 @@ from ark.clihelpers import (
     registry,
 )
 from ark.errors import WARNING, ArkError
-from ark.i18n import N_, say, speak, tr
+from ark.i18n import N_, Nn_, counted, say, speak, tr
 from ark.params import NOTE, TEXT, Number
 from ark.vocabulary import LANGUAGES
 
@@ -152,8 +152,10 @@ def process_record(
     changed = sum(r["revision"] is not None for r in rows)
     click.echo(
         tr(
-            N_("{recorded} revision(s) recorded, {unchanged} unchanged"),
-            recorded=changed,
+            N_("{recorded}, {unchanged} unchanged"),
+            recorded=counted(
+                Nn_("{count} revision recorded", "{count} revisions recorded"), changed
+            ),
             unchanged=len(rows) - changed,
         )
     )
@@ -346,8 +348,8 @@ def process_export(directory: Path, db_url: str | None) -> None:
     )
     click.echo(
         tr(
-            N_("wrote {written} file(s) to {path}, {unchanged} unchanged"),
-            written=written,
+            N_("wrote {written} to {path}, {unchanged} unchanged"),
+            written=counted(Nn_("{count} file", "{count} files"), written),
             path=directory,
             unchanged=len(texts) - written,
         )

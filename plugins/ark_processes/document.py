@@ -17,7 +17,7 @@ from typing import Any
 
 from ark.errors import ArkError, Problem
 from ark.files import MiB, UnreadableFile, read_bounded
-from ark.i18n import N_, Message, render
+from ark.i18n import N_, Message, Nn_, counted, render
 from ark.located import (
     SLUG_MAX,
     SLUG_PATTERN,
@@ -90,13 +90,13 @@ class InvalidProcessFiles(ArkError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         files = len({p.file for p in problems})
-        if len(problems) == 1:
-            message = N_("{count} problem in {files} process file; nothing was recorded")
-        elif files == 1:
-            message = N_("{count} problems in {files} process file; nothing was recorded")
-        else:
-            message = N_("{count} problems in {files} process files; nothing was recorded")
-        super().__init__(message, args={"count": len(problems), "files": files})
+        super().__init__(
+            N_("{problems} in {files}; nothing was recorded"),
+            args={
+                "problems": counted(Nn_("{count} problem", "{count} problems"), len(problems)),
+                "files": counted(Nn_("{count} process file", "{count} process files"), files),
+            },
+        )
 
     def __str__(self) -> str:
         return "\n".join([*map(str, self.problems), self.message])

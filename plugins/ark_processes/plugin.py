@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ark.hookspecs import hookimpl
-from ark.i18n import N_, tr
+from ark.i18n import Nn_, tr
 
 if TYPE_CHECKING:
     from ark.checks import Check
@@ -57,7 +57,10 @@ def ark_init_workspace(directory: Path, template: str, lang: str) -> None:
         folder = directory / "processes"
         click.echo(
             tr(
-                N_("wrote {count} starter processes to {path}"),
+                Nn_(
+                    "wrote {count} starter process to {path}",
+                    "wrote {count} starter processes to {path}",
+                ),
                 count=len(written),
                 path=folder,
             )
