@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ark.i18n import N_, Nn_, Plural, tr
+from ark.i18n import N_, Message, Nn_, Plural, render, speaking, value
 from ark.text import normal_email
 
 # The labels of every error's parts, as the CLI prints them.
@@ -27,24 +27,39 @@ class ArkError(Exception):
     exit_code = 1
 
     def __init__(
-        self, message: str | Plural, *, hint: str = "", args: Mapping[str, Any] | None = None
+        self,
+        message: str | Plural,
+        *,
+        hint: str | Message = "",
+        args: Mapping[str, Any] | None = None,
+        lang: str | None = None,
     ) -> None:
         super().__init__(message)
         self.template = message
         self.hint_template = hint
         self.values = dict(args or {})
+        self.lang = lang
+
+    @property
+    def language(self) -> str:
+        """The error's own language when it has one (a team file's, read before any
+        registry), else the command's."""
+        return self.lang or speaking()
 
     @property
     def message(self) -> str:
-        return tr(self.template, **self.values)
+        return render(self.language, self.template, self.values)
 
     @property
     def hint(self) -> str:
-        return tr(self.hint_template, **self.values) if self.hint_template else ""
+        if isinstance(self.hint_template, Message):  # a message with values of its own
+            return value(self.language, self.hint_template)
+        return render(self.language, self.hint_template, self.values) if self.hint_template else ""
 
     def __str__(self) -> str:
         hint = self.hint
-        return f"{self.message}\n  {tr(HINT)} {hint}" if hint else self.message
+        label = render(self.language, HINT)
+        return f"{self.message}\n  {label} {hint}" if hint else self.message
 
 
 # A slug or e-mail that names nothing, by what was looked for: one message each, as the
@@ -95,35 +110,66 @@ class Conflict(ArkError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One reason a team file was rejected, located to file:line:column and field."""
+    """One reason a file was rejected, located to file:line:column and field; its message
+    and fix are catalogue messages, written in the language of whoever shows them."""
 
     file: str
     line: int
     column: int
     field: str
-    message: str
-    fix: str
+    message: Message
+    fix: Message
 
-    def __str__(self) -> str:
+    def said(self, lang: str) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
         field = f" {self.field}:" if self.field else ""
-        return f"{where}:{field} {self.message}\n    {tr(FIX)} {self.fix}"
+        fix = render(lang, FIX)
+        return f"{where}:{field} {value(lang, self.message)}\n    {fix} {value(lang, self.fix)}"
+
+    def as_json(self, lang: str) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "field": self.field,
+            "message": value(lang, self.message),
+            "fix": value(lang, self.fix),
+        }
+
+    def __str__(self) -> str:
+        return self.said(speaking())
 
 
-class InvalidTeamFile(ArkError):
-    """A team file with problems; every problem is reported at once, exit code 2."""
+class ProblemsError(ArkError):
+    """A file (or files) with problems, every one reported at once: exit code 2."""
 
     exit_code = 2
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(
+        self,
+        problems: list[Problem],
+        message: str | Plural,
+        args: Mapping[str, Any],
+        lang: str | None = None,
+    ) -> None:
         self.problems = problems
+        super().__init__(message, args=args, lang=lang)
+
+    def __str__(self) -> str:
+        return "\n".join([*(p.said(self.language) for p in self.problems), self.message])
+
+
+class InvalidTeamFile(ProblemsError):
+    """A team file with problems, told in the file's own language (`lang`) when it says one:
+    it is read before any registry, whose language is not known yet."""
+
+    def __init__(self, problems: list[Problem], lang: str | None = None) -> None:
         super().__init__(
+            problems,
             Nn_(
                 "{count} problem in the team file; nothing was changed",
                 "{count} problems in the team file; nothing was changed",
             ),
-            args={"count": len(problems)},
+            {"count": len(problems)},
+            lang,
         )
-
-    def __str__(self) -> str:
-        return "\n".join([*map(str, self.problems), self.message])

@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from ark.errors import ArkError
+from ark.i18n import N_, Message, message
 
 MiB = 1024 * 1024
 
@@ -29,8 +30,8 @@ class UnreadableFile(ArkError):
     file's first position, like any other problem.
     """
 
-    def __init__(self, path: Path, reason: str, fix: str) -> None:
-        super().__init__(f"{path}: {reason}", hint=fix)
+    def __init__(self, path: Path, reason: Message, fix: Message) -> None:
+        super().__init__(N_("{path}: {reason}"), hint=fix, args={"path": path, "reason": reason})
         self.path, self.reason, self.fix = path, reason, fix
 
 
@@ -44,40 +45,64 @@ def size_text(limit: int) -> str:
 
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return N_("a folder")
     if stat.S_ISFIFO(mode):
-        return "a pipe"
+        return N_("a pipe")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
+        return N_("a device")
     if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
+        return N_("a socket")
+    return N_("something other than a regular file")
+
+
+# What a reader expects to find, by the names its callers give.
+WHATS = {
+    "file": N_("a file"),
+    "team file": N_("a team file"),
+    "CSV file": N_("a CSV file"),
+    "process file": N_("a process file"),
+}
+NAME_A_FILE = N_("name a regular file, or check the path")
+
+
+def _not_a_file(path: Path, mode: int, what: str) -> UnreadableFile:
+    return UnreadableFile(
+        path,
+        message(N_("is {kind}, not {what}"), kind=message(_kind(mode)), what=message(WHATS[what])),
+        message(NAME_A_FILE),
+    )
+
+
+def _unreadable(path: Path, exc: OSError) -> UnreadableFile:
+    # The operating system's reason, in its own words.
+    reason = message(N_("cannot read the file: {reason}"), reason=exc.strerror or str(exc))
+    return UnreadableFile(path, reason, message(NAME_A_FILE))
 
 
 def read_bounded(path: Path, limit: int, *, what: str = "file") -> bytes:
-    """The bytes of the regular file at `path` (symlinks followed), at most `limit` of them."""
-    fix = "name a regular file, or check the path"
+    """The bytes of the regular file at `path` (symlinks followed), at most `limit` of them;
+    `what` (a key of `WHATS`) is what a person expects it to be."""
     try:
         before = os.stat(path)
         if not stat.S_ISREG(before.st_mode):
-            raise UnreadableFile(path, f"is {_kind(before.st_mode)}, not a {what}", fix)
+            raise _not_a_file(path, before.st_mode, what)
         # O_NONBLOCK: a pipe put in place after the check above does not hang the open.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
-        raise UnreadableFile(path, f"cannot read the file: {exc.strerror}", fix) from None
+        raise _unreadable(path, exc) from None
     with os.fdopen(fd, "rb") as handle:
         mode = os.fstat(handle.fileno()).st_mode
         if not stat.S_ISREG(mode):
-            raise UnreadableFile(path, f"is {_kind(mode)}, not a {what}", fix)
+            raise _not_a_file(path, mode, what)
         try:
             data = handle.read(limit + 1)
         except OSError as exc:
-            raise UnreadableFile(path, f"cannot read the file: {exc.strerror}", fix) from None
+            raise _unreadable(path, exc) from None
     if len(data) > limit:
         raise UnreadableFile(
             path,
-            f"the {what} is over the {size_text(limit)} limit",
-            f"a {what} this large is almost certainly not one; check the path",
+            message(N_("the file is over the {limit} limit"), limit=size_text(limit)),
+            message(N_("a file this large is almost certainly not the one meant; check the path")),
         )
     return data
 

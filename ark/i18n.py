@@ -132,7 +132,11 @@ class Message:
         return render("en", self.template, dict(self.args))
 
 
-def message(template: str | Plural, **args: Any) -> Message:
+def message(template: str | Plural | Message, **args: Any) -> Message:
+    """A template (marked with `N_` or `Nn_`) and its values, to translate when shown; a
+    `Message` already made is taken as it is."""
+    if isinstance(template, Message):
+        return template
     return Message(template, tuple(args.items()))
 
 

@@ -4,19 +4,24 @@ The team file and the process files share this: a compiled parser and validator 
 valid document fast (`quick_load`), and only a doubtful one is read again with positions
 (`careful_load`, `check_schema`) so that each problem names file:line:column, the field and
 a fix. Both read YAML 1.2's core schema, so they agree on what is valid.
+
+Problems are catalogue messages (`ark.i18n`): JSON Schema's own wording is replaced by
+Ark's for every kind of rule a team file or a process file uses, in each language.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import yaml
 
 from ark.errors import InvalidTeamFile, Problem
+from ark.i18n import N_, Message, Nn_, Plural, counted, message
 from ark.text import refusal, shown
+from ark.vocabulary import LANGUAGES
 
 FieldPath = tuple[str | int, ...]
 Mark = tuple[int, int]
@@ -152,116 +157,207 @@ def dotted(path: Iterable[str | int]) -> str:
     return out
 
 
+Template = str | Plural | Message
+
+
 class Report:
-    """Collects problems against one file."""
+    """Collects problems against one file, in the file's language (`lang`) when it says one."""
 
     def __init__(self, name: str, located: Located | None = None) -> None:
         self.name = name
         self.located = located
         self.problems: list[Problem] = []
+        self.lang: str | None = None
 
-    def add(self, path: FieldPath, message: str, fix: str, *, mark: Mark | None = None) -> None:
+    def add(
+        self,
+        path: FieldPath,
+        what: Template,
+        fix: Template,
+        *,
+        mark: Mark | None = None,
+        args: Mapping[str, Any] | None = None,
+    ) -> None:
+        """A problem at `path` (or `mark`): `what` and `fix` are catalogue templates
+        (marked with `N_`), filled in with `args` when shown."""
         line, column = mark or (self.located.mark(path) if self.located else (1, 1))
-        self.problems.append(Problem(self.name, line, column, dotted(path), message, fix))
+        values = dict(args or {})
+        self.problems.append(
+            Problem(
+                self.name,
+                line,
+                column,
+                dotted(path),
+                message(what, **values),
+                message(fix, **values),
+            )
+        )
 
     def raise_if_any(self) -> None:
         if self.problems:
             self.problems.sort(key=lambda p: (p.line, p.column))
-            raise InvalidTeamFile(self.problems)
+            raise InvalidTeamFile(self.problems, self.lang)
 
 
-def kind_of(value: Any) -> str:
-    return {
-        dict: "mapping",
-        list: "list",
-        str: "string",
-        int: "number",
-        float: "number",
-        bool: "boolean",
-        type(None): "null",
-    }.get(type(value), type(value).__name__)
+def language_of(data: Any) -> str | None:
+    """The language a team file says it is written in (`strategy.lang`), if it says one Ark
+    speaks: its problems are told in it, as its checks and its playbook are."""
+    strategy = data.get("strategy") if isinstance(data, dict) else None
+    lang = strategy.get("lang") if isinstance(strategy, dict) else None
+    return lang if isinstance(lang, str) and lang in LANGUAGES else None
 
 
-def bounds(schema: dict[str, Any]) -> str:
+# The kinds of YAML values, with the article each language puts before them.
+KINDS = {
+    "object": N_("a mapping"),
+    "array": N_("a list"),
+    "string": N_("a string"),
+    "number": N_("a number"),
+    "integer": N_("a whole number"),
+    "boolean": N_("a boolean"),
+    "null": N_("a null"),
+}
+PYTHON_KINDS = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
+
+
+def kind_of(value: Any) -> Message:
+    """What kind of YAML value `value` is, as a message: "a list"."""
+    return message(KINDS[PYTHON_KINDS.get(type(value), "string")])
+
+
+def schema_kind(rule: Any) -> Message:
+    """The kind (or kinds) a JSON Schema `type` asks for, as a message."""
+    if isinstance(rule, str):
+        return message(KINDS.get(rule, rule))
+    return message(N_("one of: {kinds}"), kinds=tuple(KINDS.get(r, r) for r in rule))
+
+
+def bounds(schema: Mapping[str, Any]) -> Message:
     """A JSON Schema's numeric bounds in words: `from 0 to 80`, `above 0 and at most 80`."""
     low, high = schema.get("minimum"), schema.get("maximum")
     above = schema.get("exclusiveMinimum")
+    if above is not None and high is not None:
+        return message(N_("above {low} and at most {high}"), low=above, high=high)
     if above is not None:
-        return f"above {above:g}" + (f" and at most {high:g}" if high is not None else "")
+        return message(N_("above {low}"), low=above)
+    if low is not None and high is not None:
+        return message(N_("from {low} to {high}"), low=low, high=high)
     if low is not None:
-        return f"from {low:g} to {high:g}" if high is not None else f"of at least {low:g}"
-    return f"of at most {high:g}" if high is not None else ""
+        return message(N_("of at least {low}"), low=low)
+    return message(N_("of at most {high}"), high=high)
 
 
-def explain(error: Any) -> tuple[str, str]:
-    """A message and a fix for one JSON Schema error, in the team file's words."""
+def short(value: Any, limit: int = 40) -> str:
+    """A value as the file spells it, cut to `limit` characters for a message."""
+    return shown(value)[:limit]
+
+
+def explain(error: Any) -> tuple[Message, Message]:
+    """A message and a fix for one JSON Schema error, in Ark's words (not the validator's,
+    which are English only)."""
     kind, value, rule = error.validator, error.instance, error.validator_value
     if kind == "additionalProperties":
-        allowed = ", ".join(error.schema.get("properties", {}))
-        extra = sorted(set(value) - set(error.schema.get("properties", {})), key=str)
+        known = error.schema.get("properties", {})
+        extra = sorted(set(value) - set(known), key=str)
         return (
-            f"unknown field {', '.join(map(repr, extra))}",
-            f"remove it or fix the spelling; allowed here: {allowed}",
+            counted_list(Nn_("unknown field {fields}", "unknown fields {fields}"), extra),
+            message(
+                N_("remove it or fix the spelling; allowed here: {allowed}"),
+                allowed=", ".join(known),
+            ),
         )
     if kind == "required":
         missing = [k for k in rule if k not in value]
         return (
-            f"missing field {', '.join(map(repr, missing))}",
-            f"add {missing[0]}: ..." if missing else "add the missing field",
+            counted_list(Nn_("missing field {fields}", "missing fields {fields}"), missing),
+            message(N_("add {field}: ..."), field=missing[0])
+            if missing
+            else message(N_("add the missing field")),
         )
     if kind == "enum":
-        return (f"{shown(value)} is not allowed here", f"use one of: {', '.join(map(str, rule))}")
+        return (
+            message(N_("{value} is not allowed here"), value=shown(value)),
+            message(N_("use one of: {choices}"), choices=", ".join(map(str, rule))),
+        )
     if kind == "const":
-        return (f"{shown(value)} is not a known team file version", f"write `ark: {rule}`")
+        return (
+            message(N_("{value} is not a known team file version"), value=shown(value)),
+            message(N_("write `ark: {version}`"), version=str(rule)),
+        )
     if kind == "type":
         return (
-            f"expected a {schema_kind(rule)}, got a {kind_of(value)} ({shown(value):.40})",
-            f"write a {schema_kind(rule)} here",
+            message(
+                N_("expected {expected}, got {got} ({value})"),
+                expected=schema_kind(rule),
+                got=kind_of(value),
+                value=short(value),
+            ),
+            message(N_("write {expected} here"), expected=schema_kind(rule)),
         )
     if kind == "pattern":
         if "@" in rule:
             return (
-                f"{shown(value)} is not an e-mail address",
-                "write an address like ana@example.com",
+                message(N_("{value} is not an e-mail address"), value=shown(value)),
+                message(N_("write an address like ana@example.com")),
             )
-        slug = rule == SLUG_PATTERN
-        if not slug and "description" in error.schema:  # a plugin's pattern says what it wants
-            return (f"{shown(value)} is not valid here", error.schema["description"])
+        if rule != SLUG_PATTERN and "description" in error.schema:  # a plugin's own words
+            return (
+                message(N_("{value} is not valid here"), value=shown(value)),
+                message(error.schema["description"]),
+            )
         return (
-            f"{shown(value)} is not a slug",
-            "use lowercase letters, digits and single hyphens, e.g. customer-service",
+            message(N_("{value} is not a slug"), value=shown(value)),
+            message(N_("use lowercase letters, digits and single hyphens, e.g. customer-service")),
         )
     if kind in {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
-        return (f"{shown(value):.40} is out of range", f"use a number {bounds(error.schema)}")
+        return (
+            message(N_("{value} is out of range"), value=short(value)),
+            message(N_("use a number {bounds}"), bounds=bounds(error.schema)),
+        )
     if kind == "format":
         return (
-            f"{shown(value)} is not a valid date",
-            "write the date as YYYY-MM-DD, e.g. 2026-12-31",
+            message(N_("{value} is not a valid date"), value=shown(value)),
+            message(N_("write the date as YYYY-MM-DD, e.g. 2026-12-31")),
         )
     if kind == "uniqueItems":
-        return ("the list repeats an item", "list each item once")
+        return (message(N_("the list repeats an item")), message(N_("list each item once")))
     if kind == "minLength":
-        return (f"{shown(value):.40} is too short", f"write at least {rule} character(s)")
+        return (
+            message(N_("{value} is too short"), value=short(value)),
+            counted(
+                Nn_("write at least {count} character", "write at least {count} characters"), rule
+            ),
+        )
     if kind == "maxLength":
         return (
-            f"{shown(value):.40}... is {len(value)} characters long",
-            f"shorten it to at most {rule} characters",
+            message(
+                N_("{value}... is {length} characters long"), value=short(value), length=len(value)
+            ),
+            counted(
+                Nn_(
+                    "shorten it to at most {count} character",
+                    "shorten it to at most {count} characters",
+                ),
+                rule,
+            ),
         )
-    return (error.message, "see the team file reference (docs/team-file.md)")
-
-
-def schema_kind(rule: Any) -> str:
-    names = {
-        "object": "mapping",
-        "array": "list",
-        "string": "string",
-        "number": "number",
-        "integer": "whole number",
-        "boolean": "boolean",
-    }
-    return (
-        names.get(rule, str(rule)) if isinstance(rule, str) else " or ".join(map(schema_kind, rule))
+    return (  # a rule no file of Ark uses yet: the validator's words
+        message(error.message),
+        message(N_("see the team file reference (docs/team-file.md)")),
     )
+
+
+def counted_list(template: Plural, names: list[Any]) -> Message:
+    """`names` quoted and listed in a message with a singular and a plural form."""
+    return message(template, count=len(names), fields=", ".join(map(repr, names)))
 
 
 def decode(raw: bytes, report: Report) -> str | None:
@@ -273,9 +369,10 @@ def decode(raw: bytes, report: Report) -> str | None:
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         report.add(
             (),
-            f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
-            "save the file as UTF-8",
+            N_("byte 0x{byte} is not valid UTF-8"),
+            N_("save the file as UTF-8"),
             mark=(line, column),
+            args={"byte": f"{raw[exc.start]:02x}"},
         )
         return None
 
@@ -320,54 +417,68 @@ def careful_load(text: str, report: Report) -> Located | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = position(mark) if mark else (1, 1)
-        problem = exc.problem or "is not valid YAML"
+        # PyYAML's own words (English) for what it met, put into Ark's message.
+        problem = (exc.problem or "") + (f" ({exc.context})" if exc.context else "")
         tag = isinstance(exc, yaml.constructor.ConstructorError)
         report.add(
             (),
-            f"YAML {'tag' if tag else 'syntax'} error: {problem}"
-            + (f" ({exc.context})" if exc.context else ""),
-            "remove the tag: Ark's files take plain values"
+            N_("YAML tag error: {problem}") if tag else N_("YAML syntax error: {problem}"),
+            N_("remove the tag: Ark's files take plain values")
             if tag
-            else "fix the YAML syntax at this position (indentation, quotes, colons)",
+            else N_("fix the YAML syntax at this position (indentation, quotes, colons)"),
             mark=where,
+            args={"problem": problem.strip()},
         )
         return None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, raw in the text
         before = text[: exc.position]
         report.add(
             (),
-            f"the file holds a control character (U+{exc.character:04X}) that YAML does not allow",
-            "remove it; write plain text",
+            N_("the file holds a control character (U+{code}) that YAML does not allow"),
+            N_("remove it; write plain text"),
             mark=(before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1),
+            args={"code": f"{exc.character:04X}"},
         )
         return None
     except yaml.YAMLError as exc:
-        report.add((), f"YAML error: {exc}", "fix the YAML syntax")
+        report.add(
+            (), N_("YAML error: {problem}"), N_("fix the YAML syntax"), args={"problem": str(exc)}
+        )
         return None
     report.located = located
+    report.lang = language_of(located.data)
     for key, mark in loader.duplicates:  # type: ignore[attr-defined]
         report.add(
             (),
-            f"the key {key!r} appears twice in one mapping",
-            "keep one of them; YAML would silently drop the first",
+            N_("the key {key} appears twice in one mapping"),
+            N_("keep one of them; YAML would silently drop the first"),
             mark=mark,
+            args={"key": repr(key)},
         )
     for mark in loader.not_numbers:  # type: ignore[attr-defined]
-        report.add((), "'.nan' is not a number", "write a number here", mark=mark)
+        report.add((), N_("'.nan' is not a number"), WRITE_A_NUMBER, mark=mark)
     for mark in loader.too_long:  # type: ignore[attr-defined]
-        report.add((), "this number has too many digits", "write a number here", mark=mark)
+        report.add((), N_("this number has too many digits"), WRITE_A_NUMBER, mark=mark)
     for mark in dict.fromkeys(loader.aliased):  # type: ignore[attr-defined]
         report.add(
             (),
-            "this value is reused through a YAML alias (*name)",
-            "write the value out where it is used; team files take no anchors or aliases",
+            N_("this value is reused through a YAML alias (*name)"),
+            N_("write the value out where it is used; team files take no anchors or aliases"),
             mark=mark,
         )
     for path, value in texts(located.data):
         why = refusal(value)
         if why is not None:
-            report.add(path, f"the text {why}", "remove it; write plain text (no escapes for it)")
+            report.add(
+                path,
+                N_("the text {why}"),
+                N_("remove it; write plain text (no escapes for it)"),
+                args={"why": why},
+            )
     return located
+
+
+WRITE_A_NUMBER = N_("write a number here")
 
 
 def texts(data: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:

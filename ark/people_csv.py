@@ -12,8 +12,9 @@ import io
 from pathlib import Path
 from typing import Any
 
-from ark.errors import ArkError, Problem
+from ark.errors import ArkError, Problem, ProblemsError
 from ark.files import read_bounded
+from ark.i18n import N_, Nn_, message
 from ark.located import Located, Report, check_schema
 from ark.spec import DEFAULT_CAPACITY, ContributorSpec, TeamSpec
 
@@ -22,17 +23,18 @@ COLUMNS = ("email", "name", "department", "capacity", "jira_user")
 REQUIRED = ("email", "name", "department")
 
 
-class InvalidPeopleFile(ArkError):
+class InvalidPeopleFile(ProblemsError):
     """A people CSV with problems; every problem is reported at once, exit code 2."""
 
-    exit_code = 2
-
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) in the people file; nothing was changed")
-
-    def __str__(self) -> str:
-        return "\n".join([*map(str, self.problems), self.message])
+        super().__init__(
+            problems,
+            Nn_(
+                "{count} problem in the people file; nothing was changed",
+                "{count} problems in the people file; nothing was changed",
+            ),
+            {"count": len(problems)},
+        )
 
 
 def _row_schema() -> dict[str, Any]:
@@ -58,19 +60,22 @@ def read_people(path: Path, current: TeamSpec) -> TeamSpec:
         text = read_bounded(path, MAX_BYTES, what="CSV file").decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ArkError(
-            f"cannot read {path}: {exc}", hint="pass a UTF-8 CSV file with a header row"
+            N_("cannot read {path}: {reason}"),
+            hint=N_("pass a UTF-8 CSV file with a header row"),
+            args={"path": path, "reason": str(exc)},
         ) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in reader.fieldnames or ()]
     unknown = [h for h in header if h not in COLUMNS]
     missing = [h for h in REQUIRED if h not in header]
     if unknown or missing:
-        what = "; ".join(
-            [*(f"unknown column {h!r}" for h in unknown), *(f"no column {h!r}" for h in missing)]
+        what = message(
+            N_("unknown columns: {unknown}; missing columns: {missing}"),
+            unknown=", ".join(map(repr, unknown)) or "-",
+            missing=", ".join(map(repr, missing)) or "-",
         )
-        raise InvalidPeopleFile(
-            [Problem(name, 1, 1, "", what, f"write the header {','.join(COLUMNS)}")]
-        )
+        fix = message(N_("write the header {header}"), header=",".join(COLUMNS))
+        raise InvalidPeopleFile([Problem(name, 1, 1, "", what, fix)])
     reader.fieldnames = header
     schema = _row_schema()
     departments = {d.slug for d in current.departments}
@@ -94,14 +99,19 @@ def read_people(path: Path, current: TeamSpec) -> TeamSpec:
             if data["department"] not in departments:
                 report.add(
                     ("department",),
-                    f"{data['department']!r} is not a department of the registry",
-                    f"use one of: {', '.join(sorted(departments))}",
+                    N_("{department} is not a department of the registry"),
+                    N_("use one of: {choices}"),
+                    args={
+                        "department": repr(data["department"]),
+                        "choices": ", ".join(sorted(departments)),
+                    },
                 )
             if email in seen:
                 report.add(
                     ("email",),
-                    f"{email} is also on line {seen[email]}",
-                    "list each person once",
+                    N_("{email} is also on line {line}"),
+                    N_("list each person once"),
+                    args={"email": email, "line": str(seen[email])},
                 )
         seen.setdefault(email, line)
         problems += report.problems

@@ -18,6 +18,7 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from ark.errors import ArkError
+from ark.i18n import N_, Message, message
 from ark.vocabulary import Cadence
 
 # How far ahead tasks are planned: a typo such as `--until 2100-12-31` would otherwise make
@@ -37,10 +38,12 @@ def is_time_zone(name: str) -> bool:
     return name in time_zones()
 
 
-def time_zone_hint(name: str) -> str:
+def time_zone_hint(name: str) -> Message:
     """How to fix a misspelt time zone: the known names nearest to it."""
     near = difflib.get_close_matches(name, sorted(time_zones()), n=3)
-    return f"write an IANA name such as {', '.join(near) or 'Europe/Madrid'}"
+    return message(
+        N_("write an IANA name such as {names}"), names=", ".join(near) or "Europe/Madrid"
+    )
 
 
 def horizon_years() -> int:

@@ -19,6 +19,7 @@ from typing import Any
 
 from ark.errors import InvalidTeamFile, Problem
 from ark.files import MiB, UnreadableFile, read_bounded
+from ark.i18n import N_, message
 from ark.located import (
     FieldPath,
     Report,
@@ -72,7 +73,7 @@ def read_team_file(path: Path) -> TeamSpec:
     try:
         raw = read_bounded(path, MAX_BYTES, what="team file")
     except UnreadableFile as exc:
-        fix = "check the path, or create one with `ark init DIR`"
+        fix = message(N_("check the path, or create one with `ark init DIR`"))
         raise InvalidTeamFile([Problem(str(path), 1, 1, "", exc.reason, fix)]) from None
     return parse_team_bytes(raw, str(path))
 
@@ -122,13 +123,14 @@ def _careful(raw: bytes, name: str) -> TeamSpec:
     assert located is not None  # no problem reported means it was read
     data = located.data
     if data is None:
-        report.add((), "the file is empty", "start from a template: `ark init DIR --template ark`")
+        report.add((), N_("the file is empty"), FROM_A_TEMPLATE)
         report.raise_if_any()
     if not isinstance(data, dict):
         report.add(
             (),
-            f"the file must be a mapping with `ark: 1` at the top, not a {kind_of(data)}",
-            "start from a template: `ark init DIR --template ark`",
+            N_("the file must be a mapping with `ark: 1` at the top, not {kind}"),
+            FROM_A_TEMPLATE,
+            args={"kind": kind_of(data)},
         )
         report.raise_if_any()
     check_schema(data, full_schema(), report)
@@ -136,6 +138,9 @@ def _careful(raw: bytes, name: str) -> TeamSpec:
     spec = _finish(data, report)
     report.raise_if_any()
     return spec
+
+
+FROM_A_TEMPLATE = N_("start from a template: `ark init DIR --template ark`")
 
 
 def _finish(data: dict[str, Any], report: Report) -> TeamSpec:
@@ -277,15 +282,38 @@ def _to_spec(data: dict[str, Any]) -> TeamSpec:
     )
 
 
+# What a slug or e-mail names, by kind: one message each, as the languages put the noun's
+# gender on the words around it.
+TWICE = {
+    "department": N_("department {key} is listed twice"),
+    "contributor": N_("contributor {key} is listed twice"),
+    "KPI": N_("KPI {key} is listed twice"),
+    "responsibility": N_("responsibility {key} is listed twice"),
+    "objective": N_("objective {key} is listed twice"),
+    "segment": N_("audience segment {key} is listed twice"),
+    "channel": N_("channel {key} is listed twice"),
+    "tactic": N_("tactic {key} is listed twice"),
+}
+UNKNOWN = {
+    "department": N_("unknown department {value}"),
+    "contributor": N_("unknown contributor {value}"),
+    "KPI": N_("unknown KPI {value}"),
+    "responsibility": N_("unknown responsibility {value}"),
+    "objective": N_("unknown objective {value}"),
+}
+
+
 def _unique(items: Iterable[tuple[FieldPath, str]], what: str, report: Report) -> set[str]:
+    """The keys of `items`, each listed twice reported; `what` is a key of `TWICE`."""
     seen: Counter[str] = Counter()
     for path, key in items:
         seen[key] += 1
         if seen[key] == 2:
             report.add(
                 path,
-                f"{what} {key!r} is listed twice",
-                f"merge the two entries; each {what} appears once",
+                TWICE[what],
+                N_("merge the two entries; each one appears once"),
+                args={"key": repr(key)},
             )
     return set(seen)
 
@@ -307,11 +335,16 @@ def deprecated(path: Path, spec: TeamSpec) -> list[Problem]:
     text = decode(read_bounded(path, MAX_BYTES, what="team file"), report)
     careful_load(text or "", report)
     fix = (
-        "remove it: strategy.timezone says the same"
+        N_("remove it: strategy.timezone says the same")
         if spec.strategy.timezone
-        else f"move it to the strategy: `timezone: {legacy}` under `strategy:`"
+        else N_("move it to the strategy: `timezone: {zone}` under `strategy:`")
     )
-    report.add(("automation", "timezone"), "is deprecated: strategy.timezone replaces it", fix)
+    report.add(
+        ("automation", "timezone"),
+        N_("is deprecated: strategy.timezone replaces it"),
+        fix,
+        args={"zone": legacy},
+    )
     return report.problems
 
 
@@ -322,13 +355,19 @@ def _check_time_zones(spec: TeamSpec, report: Report) -> None:
     wrong = False
     for path, name in ((("strategy", "timezone"), zone), (("automation", "timezone"), legacy)):
         if name is not None and not is_time_zone(name):
-            report.add(path, f"{name!r} is not a time zone", time_zone_hint(name))
+            report.add(
+                path,
+                N_("{name} is not a time zone"),
+                time_zone_hint(name),
+                args={"name": repr(name)},
+            )
             wrong = True
     if not wrong and zone is not None and legacy is not None and legacy != zone:
         report.add(
             ("automation", "timezone"),
-            f"{legacy!r} differs from strategy.timezone {zone!r}",
-            "remove automation.timezone: strategy.timezone is the strategy's time zone",
+            N_("{legacy} differs from strategy.timezone {zone}"),
+            N_("remove automation.timezone: strategy.timezone is the strategy's time zone"),
+            args={"legacy": repr(legacy), "zone": repr(zone)},
         )
 
 
@@ -358,12 +397,14 @@ def check_references(spec: TeamSpec, report: Report) -> None:
 
     def ref(path: FieldPath, value: str | None, known: set[str], what: str, where: str) -> None:
         if value is not None and value not in known:
-            hint = (
-                f"add it to `{where}` or use one of: {', '.join(sorted(known)[:8])}"
+            report.add(
+                path,
+                UNKNOWN[what],
+                N_("add it to `{where}` or use one of: {some}")
                 if known
-                else f"add it to `{where}`"
+                else N_("add it to `{where}`"),
+                args={"value": repr(value), "where": where, "some": ", ".join(sorted(known)[:8])},
             )
-            report.add(path, f"unknown {what} {value!r}", hint)
 
     _unique(
         ((("audience", i, "slug"), a.slug) for i, a in enumerate(spec.audience)), "segment", report
@@ -413,8 +454,9 @@ def check_references(spec: TeamSpec, report: Report) -> None:
             if roles[a.contributor, a.role] == 2:
                 report.add(
                     ("responsibilities", i, "assignments", j, "role"),
-                    f"{a.contributor} is {a.role} for {r.slug} twice",
-                    "keep one entry (add the hours together)",
+                    N_("{contributor} is {role} for {slug} twice"),
+                    N_("keep one entry (add the hours together)"),
+                    args={"contributor": a.contributor, "role": a.role, "slug": r.slug},
                 )
             if a.role is Role.ACCOUNTABLE:
                 accountable.append(j)
@@ -422,8 +464,9 @@ def check_references(spec: TeamSpec, report: Report) -> None:
             first = spec.responsibilities[i].assignments[accountable[0]].contributor
             report.add(
                 ("responsibilities", i, "assignments", j, "role"),
-                f"{r.slug} has a second accountable person (the first is {first})",
-                "keep exactly one accountable; make the others responsible or consulted",
+                N_("{slug} has a second accountable person (the first is {first})"),
+                N_("keep exactly one accountable; make the others responsible or consulted"),
+                args={"slug": r.slug, "first": first},
             )
     for i, o in enumerate(spec.objectives):
         ref(("objectives", i, "kpi"), o.kpi, kpis, "KPI", "kpis")

@@ -14,13 +14,16 @@ import math
 import unicodedata
 from typing import Any
 
+from ark.i18n import N_, Message, message
+
 # Line breaks and tabs are layout in multi-line texts (descriptions, notes), not commands.
 LAYOUT = "\t\n\r"
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
-def refusal(text: str, *, multiline: bool = True) -> str | None:
-    """Why `text` may not be used (for an error message), or None when it is acceptable.
+def refusal(text: str, *, multiline: bool = True) -> Message | None:
+    """Why `text` may not be used (a piece of an error message), or None when it is
+    acceptable.
 
     The distinct characters are looked at, not every position: a 6 MiB team file has a
     few hundred of them, so the answer costs one pass in C.
@@ -34,11 +37,14 @@ def refusal(text: str, *, multiline: bool = True) -> str | None:
         return None
     index = min(text.index(char) for char in bad)
     char = text[index]
-    kind = "a control" if unicodedata.category(char) == "Cc" else "an invisible"
+    control = unicodedata.category(char) == "Cc"
     name = unicodedata.name(char, "")
-    return (
-        f"holds {kind} character (U+{ord(char):04X}{' ' + name if name else ''}) "
-        f"at position {index + 1}"
+    return message(
+        N_("holds a control character ({character}) at position {position}")
+        if control
+        else N_("holds an invisible character ({character}) at position {position}"),
+        character=f"U+{ord(char):04X}{' ' + name if name else ''}",
+        position=index + 1,
     )
 
 

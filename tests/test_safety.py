@@ -318,7 +318,7 @@ def test_a_dangling_symlink_among_process_files_is_a_located_problem(ark: Ark, t
 def test_a_process_file_over_one_mib_is_refused(ark: Ark, team: Path) -> None:
     path = write(ark.workspace, "huge.md", GOOD.format(slug="huge") + "x" * (1024 * 1024))
     result = ark("process", "record", str(path), code=2)
-    assert "the process file is over the 1 MiB limit" in result.output
+    assert "huge.md:1:1: the file is over the 1 MiB limit" in result.output
 
 
 # -- 9. an assignment cannot end before it starts ----------------------------------------------

@@ -271,7 +271,7 @@ CASES: dict[str, Case] = {
     "several MB": Case(
         edit("name: Followers", "name: Followers\n    description: " + "x" * 3_000_000),
         "kpis[0].description",
-        "is 3000000 characters long",
+        "is 3,000,000 characters long",
     ),
 }
 

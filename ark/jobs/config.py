@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ark.errors import ArkError
+from ark.i18n import N_
 from ark.periods import is_time_zone, time_zone_hint
 from ark.spec import SectionSchema
 
@@ -129,8 +130,9 @@ class AutomationConfig:
     def zone(self) -> ZoneInfo:
         if not is_time_zone(self.timezone):  # a registry applied before zones were checked
             raise ArkError(
-                f"strategy.timezone: {self.timezone!r} is not a time zone",
+                N_("strategy.timezone: {zone} is not a time zone"),
                 hint=time_zone_hint(self.timezone),
+                args={"zone": repr(self.timezone)},
             )
         return ZoneInfo(self.timezone)
 

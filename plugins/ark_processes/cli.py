@@ -129,7 +129,7 @@ def process_record(
                 "revision": r.revision,
                 "created": r.created,
                 "dropped": [
-                    {"file": n.file, "line": n.line, "field": n.field, "message": n.message}
+                    {"file": n.file, "line": n.line, "field": n.field, "message": say(n.message)}
                     for n in notices[r.slug]
                 ],
             }

@@ -15,9 +15,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ark.errors import ArkError, Problem
+from ark.errors import ArkError, Problem, ProblemsError
 from ark.files import MiB, UnreadableFile, read_bounded
-from ark.i18n import N_, Message, Nn_, counted, render
+from ark.i18n import N_, Message, Nn_, counted, message
 from ark.located import (
     SLUG_MAX,
     SLUG_PATTERN,
@@ -38,7 +38,7 @@ from ark.vocabulary import Cadence, Role
 SLUG = SLUG_PATTERN
 MAX_BYTES = MiB
 FENCE = "---"
-Found = tuple[tuple[str | int, ...], str, str]  # where, what is wrong, the fix
+Found = tuple[tuple[str | int, ...], Message, Message]  # where, what is wrong, the fix
 FIELDS: dict[str, Any] = {
     "slug": {"type": "string", "pattern": SLUG, "maxLength": SLUG_MAX},
     "title": {"type": "string", "minLength": 1, "maxLength": 200},
@@ -82,24 +82,19 @@ SCHEMA: dict[str, Any] = {
 NAME_ONE = N_("name a process file or folder")
 
 
-class InvalidProcessFiles(ArkError):
+class InvalidProcessFiles(ProblemsError):
     """Process files with problems; all are reported, nothing is recorded (exit code 2)."""
 
-    exit_code = 2
-
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
         files = len({p.file for p in problems})
         super().__init__(
+            problems,
             N_("{problems} in {files}; nothing was recorded"),
-            args={
+            {
                 "problems": counted(Nn_("{count} problem", "{count} problems"), len(problems)),
                 "files": counted(Nn_("{count} process file", "{count} process files"), files),
             },
         )
-
-    def __str__(self) -> str:
-        return "\n".join([*map(str, self.problems), self.message])
 
 
 @dataclass(frozen=True)
@@ -133,13 +128,15 @@ def parse(raw: bytes, name: str) -> tuple[ProcessFile | None, list[Problem]]:
         closed = text.startswith(FENCE)
         report.add(
             (),
-            "the front matter is never closed"
+            N_("the front matter is never closed")
             if closed
-            else "the file does not start with front matter",
-            "end the front matter with a line holding only ---"
+            else N_("the file does not start with front matter"),
+            N_("end the front matter with a line holding only ---")
             if closed
-            else "start the file with a line holding only ---, the fields, and another ---"
-            " (`ark process new SLUG` writes one to fill in)",
+            else N_(
+                "start the file with a line holding only ---, the fields, and another ---"
+                " (`ark process new SLUG` writes one to fill in)"
+            ),
             mark=(1, 1),
         )
         return None, report.problems
@@ -183,9 +180,10 @@ def _careful(front: str, name: str) -> tuple[Located, list[Problem]]:
     if not isinstance(located.data, dict):
         report.add(
             (),
-            f"the front matter must be a mapping of fields, not a {kind_of(located.data)}",
-            "write fields as `name: value` lines, starting with slug, title and responsibility",
+            N_("the front matter must be a mapping of fields, not {kind}"),
+            N_("write fields as `name: value` lines, starting with slug, title and responsibility"),
             mark=(2, 1),
+            args={"kind": kind_of(located.data)},
         )
         return located, report.problems
     _validate(located.data, report)
@@ -205,10 +203,10 @@ def _validate(data: dict[str, Any], report: Report) -> None:
     from jsonschema import Draft202012Validator
 
     for error in Draft202012Validator(SCHEMA).iter_errors(data):
-        message, fix = explain(error)
+        what, fix = explain(error)
         if error.validator == "enum" and error.absolute_path and error.absolute_path[-1] == "role":
-            fix = f"use a RACI role: {', '.join(r.value for r in Role)}"
-        report.add(tuple(error.absolute_path), message, fix)
+            fix = message(N_("use a RACI role: {roles}"), roles=", ".join(r.value for r in Role))
+        report.add(tuple(error.absolute_path), what, fix)
 
 
 def files_in(paths: Iterable[Path]) -> list[Path]:
@@ -235,7 +233,8 @@ def read(paths: Sequence[Path], registry: Registry) -> list[ProcessFile]:
         try:
             raw = read_bounded(path, MAX_BYTES, what="process file")
         except UnreadableFile as exc:
-            problems.append(Problem(str(path), 1, 1, "", exc.reason, "split it, or check the path"))
+            fix = message(N_("split it, or check the path"))
+            problems.append(Problem(str(path), 1, 1, "", exc.reason, fix))
             continue
         result, found = parse(raw, str(path))
         problems.extend(found)
@@ -256,8 +255,8 @@ DROPPED_FIX = N_(
 
 @dataclass(frozen=True)
 class Dropped:
-    """Something the sanitiser removes: located in English, as `ark process record` warns of
-    it, and `what` kept as a template, so `ark check` says it in the strategy's language."""
+    """Something the sanitiser removes, located; `ark process record` warns of it and
+    `ark check` reports it, both in the strategy's language."""
 
     problem: Problem
     what: Message
@@ -294,9 +293,9 @@ def dropped_markup(item: ProcessFile) -> list[Dropped]:
         return []
     report = Report(item.name, _positions(item) if found else None)
     for path, what in found:
-        report.add(path, render("en", DROPPED, {"what": what}), DROPPED_FIX)
+        report.add(path, DROPPED, DROPPED_FIX, args={"what": what})
     for line, what in lines:
-        report.add((), render("en", DROPPED, {"what": what}), DROPPED_FIX, mark=(line, 1))
+        report.add((), DROPPED, DROPPED_FIX, mark=(line, 1), args={"what": what})
     whats = [what for _, what in found] + [what for _, what in lines]
     return [Dropped(p, what) for p, what in zip(report.problems, whats, strict=True)]
 
@@ -315,8 +314,11 @@ def _cross_check(parsed: list[ProcessFile], registry: Registry) -> list[Problem]
             found.append(
                 (
                     ("slug",),
-                    f"another file of this batch is also process {item.draft.slug!r}",
-                    "give each process its own slug",
+                    message(
+                        N_("another file of this batch is also process {slug}"),
+                        slug=repr(item.draft.slug),
+                    ),
+                    message(N_("give each process its own slug")),
                 )
             )
         seen.add(item.draft.slug)
@@ -326,36 +328,54 @@ def _cross_check(parsed: list[ProcessFile], registry: Registry) -> list[Problem]
                 ("responsibility",),
                 item.draft.responsibility,
                 responsibilities,
-                "responsibility",
-                "use a responsibility of the registry (`ark responsibilities`)",
+                N_("unknown responsibility {value}"),
+                N_("use a responsibility of the registry (`ark responsibilities`); known: {some}"),
             ),
             *(
-                (("kpis", i), kpi, kpis, "KPI", "use a KPI of the registry (`ark kpis`)")
+                (
+                    ("kpis", i),
+                    kpi,
+                    kpis,
+                    N_("unknown KPI {value}"),
+                    N_("use a KPI of the registry (`ark kpis`); known: {some}"),
+                )
                 for i, kpi in enumerate(data.get("kpis", ()))
             ),
             *(
-                (("related", i), other, processes, "process", "record that process too")
+                (
+                    ("related", i),
+                    other,
+                    processes,
+                    N_("unknown process {value}"),
+                    N_("record that process too; known: {some}"),
+                )
                 for i, other in enumerate(data.get("related", ()))
             ),
         ]
-        for path, value, known, what, fix in refs:
+        for path, value, known, unknown, hint in refs:
             if value not in known:
-                some = ", ".join(sorted(known)[:8]) or "none"
-                found.append((path, f"unknown {what} {value!r}", f"{fix}; known: {some}"))
+                some = ", ".join(sorted(known)[:8]) or "-"
+                found.append((path, message(unknown, value=repr(value)), message(hint, some=some)))
         found += [
             (
                 path,
-                f"{'' if path else 'the text after the front matter '}still holds the "
-                "placeholder text of `ark process new`",
-                "write the real one",
+                message(
+                    N_("still holds the placeholder text of `ark process new`")
+                    if path
+                    else N_(
+                        "the text after the front matter still holds the placeholder text "
+                        "of `ark process new`"
+                    )
+                ),
+                message(N_("write the real one")),
             )
             for path, value in _texts(data)
             if value.strip() in PLACEHOLDER_TEXTS
         ]
         if found:
             report = Report(item.name, _positions(item))
-            for path, message, fix in found:
-                report.add(path, message, fix)
+            for path, what, fix in found:
+                report.add(path, what, fix)
             problems.extend(report.problems)
     return problems
 
