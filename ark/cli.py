@@ -145,10 +145,11 @@ def apply(file: Path, dry_run: bool, force: bool, db_url: str | None, as_json: b
     from ark.teamfile import deprecated, read_team_file
 
     spec = read_team_file(file)
+    speak(spec.strategy.lang)  # the file's: what the registry is about to say
     for problem in deprecated(file, spec):
         click.echo(f"{tr(WARNING)} {problem}", err=True)
     with registry(db_url, file.parent) as reg:
-        speak(spec.strategy.lang)  # the file's: what the registry is about to say
+        speak(spec.strategy.lang)  # the registry spoke its own
         changeset = reg.changeset(spec)
         undone = reverts(changeset, reg.edits_since_mark())
         if dry_run:

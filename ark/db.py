@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from ark.errors import ArkError, Conflict
+from ark.i18n import N_
 from ark.revision import SCHEMA_HEAD as SCHEMA_HEAD
 from ark.workspace import ENV_URL, default_url
 
@@ -52,8 +53,9 @@ def wait_seconds() -> float:
         seconds = math.nan
     if not 0 <= seconds <= WAIT_MAX:  # NaN fails too
         raise ArkError(
-            f"{WAIT_ENV}={value!r} is not a number of seconds from 0 to {WAIT_MAX:g}",
-            hint=f"give it in seconds, e.g. {WAIT_ENV}=60 (0: do not wait)",
+            N_("{name}={value} is not a number of seconds from 0 to {most}"),
+            hint=N_("give it in seconds, e.g. {name}=60 (0: do not wait)"),
+            args={"name": WAIT_ENV, "value": repr(value), "most": WAIT_MAX},
         )
     return max(seconds, 0.001)  # PostgreSQL reads a lock_timeout of 0 as "wait forever"
 
@@ -97,19 +99,21 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(url, poolclass=StaticPool) if memory else create_engine(url)
     except SAWarning as exc:
         raise ArkError(
-            f"the registry database URL has an option the driver does not take: "
-            f"{str(exc).split(';')[0]}",
-            hint=f"check --db or {ENV_URL}; see the URL's form in docs/database.md",
+            N_("the registry database URL has an option the driver does not take: {option}"),
+            hint=N_("check --db or {env}; see the URL's form in docs/database.md"),
+            args={"option": str(exc).split(";")[0], "env": ENV_URL},
         ) from None
     except (ArgumentError, ValueError):
         raise ArkError(
-            "the registry database URL is not a database URL",
-            hint=f"check --db or {ENV_URL}: write sqlite:///PATH or postgresql://USER@HOST/DB",
+            N_("the registry database URL is not a database URL"),
+            hint=N_("check --db or {env}: write sqlite:///PATH or postgresql://USER@HOST/DB"),
+            args={"env": ENV_URL},
         ) from None
     except ImportError as exc:
         raise ArkError(
-            f"the database driver for {url.split(':', 1)[0]} is not installed ({exc.name})",
-            hint=f"for PostgreSQL: {POSTGRES_EXTRA}",
+            N_("the database driver for {scheme} is not installed ({module})"),
+            hint=N_("for PostgreSQL: {extra}"),
+            args={"scheme": url.split(":", 1)[0], "module": exc.name, "extra": POSTGRES_EXTRA},
         ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -169,20 +173,27 @@ def unavailable(exc: DBAPIError, engine: Engine) -> ArkError:
     busy = getattr(orig, "sqlstate", None) == "55P03" or "database is locked" in str(orig)
     if busy:
         return Conflict(
-            f"the registry is busy: another change held it for over {wait_seconds():g} s; "
-            "nothing was written",
-            hint=f"run the command again in a moment (or wait longer: {WAIT_ENV}=SECONDS)",
+            N_(
+                "the registry is busy: another change held it for over {seconds} s; "
+                "nothing was written"
+            ),
+            hint=N_("run the command again in a moment (or wait longer: {env}=SECONDS)"),
+            args={"seconds": wait_seconds(), "env": WAIT_ENV},
         )
     reason = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
     if engine.dialect.name == "sqlite" and reason in NOT_A_DATABASE:
         return ArkError(
-            f"{engine.url.database} is not a valid registry ({reason})",
-            hint="restore it from a backup, or move it aside and re-create the registry "
-            "with `ark apply ark.yaml`",
+            N_("{path} is not a valid registry ({reason})"),
+            hint=N_(
+                "restore it from a backup, or move it aside and re-create the registry "
+                "with `ark apply ark.yaml`"
+            ),
+            args={"path": engine.url.database, "reason": reason},
         )
-    return ArkError(
-        f"cannot use the registry database: {reason}",
-        hint=f"check --db or {ENV_URL} (the URL is {shown_url(engine.url)})",
+    return ArkError(  # the driver's reason, in its own words
+        N_("cannot use the registry database: {reason}"),
+        hint=N_("check --db or {env} (the URL is {url})"),
+        args={"reason": reason, "env": ENV_URL, "url": shown_url(engine.url)},
     )
 
 
@@ -197,9 +208,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         raise unavailable(exc, engine) from exc
     except CommandError as exc:  # a revision this version of Ark does not have
         raise ArkError(
-            f"the registry's schema is at revision {current_revision(engine)}, which this "
-            f"version of Ark does not know (its newest is {SCHEMA_HEAD}): {exc}",
-            hint="upgrade Ark to the version that last changed this registry",
+            N_(
+                "the registry's schema is at revision {revision}, which this version of Ark "
+                "does not know (its newest is {head}): {reason}"
+            ),
+            hint=N_("upgrade Ark to the version that last changed this registry"),
+            args={"revision": current_revision(engine), "head": SCHEMA_HEAD, "reason": str(exc)},
         ) from None
 
 
@@ -239,9 +253,12 @@ def create_throwaway(engine: Engine) -> None:
 
 def no_registry(where: str) -> ArkError:
     return ArkError(
-        f"no registry in {where}: the database holds no Ark schema",
-        hint=f"check --db or {ENV_URL} (a mistyped name?), or create the registry with "
-        "`ark apply ark.yaml` (or an empty one with `ark db upgrade`)",
+        N_("no registry in {where}: the database holds no Ark schema"),
+        hint=N_(
+            "check --db or {env} (a mistyped name?), or create the registry with "
+            "`ark apply ark.yaml` (or an empty one with `ark db upgrade`)"
+        ),
+        args={"where": where, "env": ENV_URL},
     )
 
 
@@ -255,9 +272,12 @@ def open_engine(
         path = engine.url.database or ""
         if path not in ("", ":memory:") and not Path(path).exists():
             raise ArkError(
-                f"no registry here: {path} does not exist",
-                hint="run the command in the team's folder (the one holding ark.yaml), "
-                "create the registry with `ark apply ark.yaml` or `ark demo`, or pass --db URL",
+                N_("no registry here: {path} does not exist"),
+                hint=N_(
+                    "run the command in the team's folder (the one holding ark.yaml), create "
+                    "the registry with `ark apply ark.yaml` or `ark demo`, or pass --db URL"
+                ),
+                args={"path": path},
             )
     ensure_schema(engine, create=create)
     return engine

@@ -207,6 +207,16 @@ def language_of(data: Any) -> str | None:
     return lang if isinstance(lang, str) and lang in LANGUAGES else None
 
 
+LANG_LINE = re.compile(r"^[ \t]+lang:[ \t]*['\"]?([a-z]{2})['\"]?[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def written_language(text: str) -> str | None:
+    """The `lang:` a file YAML cannot parse seems to say (the first indented one, as
+    `strategy.lang` is written), to tell its syntax errors in that language."""
+    found = LANG_LINE.search(text)
+    return found.group(1) if found and found.group(1) in LANGUAGES else None
+
+
 # The kinds of YAML values, with the article each language puts before them.
 KINDS = {
     "object": N_("a mapping"),
@@ -411,6 +421,7 @@ def careful_load(text: str, report: Report) -> Located | None:
     problems (schema, references) are located by field path.
     """
     located = Located(None)
+    report.lang = written_language(text)  # a file YAML cannot read still says its language
     loader = safe_loader(located)
     try:
         located.data = yaml.load(text, Loader=loader)
@@ -446,7 +457,7 @@ def careful_load(text: str, report: Report) -> Located | None:
         )
         return None
     report.located = located
-    report.lang = language_of(located.data)
+    report.lang = language_of(located.data) or report.lang
     for key, mark in loader.duplicates:  # type: ignore[attr-defined]
         report.add(
             (),

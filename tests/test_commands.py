@@ -161,7 +161,7 @@ def test_import_reports_every_bad_row_with_its_line_and_writes_nothing(
     assert "people.csv:5:4: capacity: expected a number, got a string ('lots')" in out
     assert "people.csv:6:4: capacity: 0.0 is out of range" in out
     assert "people.csv:8:1: email: bruno@acme.test is also on line 7" in out
-    assert "5 problem(s) in the people file; nothing was changed" in out
+    assert "5 problems in the people file; nothing was changed" in out
     assert "no contributor 'dora@acme.test'" in ark("show", "dora@acme.test", code=1).output
     people.write_text("mail,name\nx@acme.test,X\n", encoding="utf-8")
     header = ark("import", str(people), code=2).output
