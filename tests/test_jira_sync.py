@@ -193,6 +193,41 @@ def test_dry_run_writes_nothing_then_sync_creates_one_issue_per_task(board: Boar
     assert sum(board.server.requests.values()) <= 1 + 5
 
 
+@pytest.mark.parametrize(
+    ("lang", "create", "plan"),
+    [
+        (
+            "es",
+            "+ crear listening/2026-W48: 'Weekly listening report 2026-W48' -> bruno@acme.test, "
+            "para el 2026-",
+            "plan: crear 8, adoptar 0",
+        ),
+        (
+            "it",
+            "+ creare listening/2026-W48: 'Weekly listening report 2026-W48' -> "
+            "bruno@acme.test, entro il 2026-",
+            "piano: creare 8, adottare 0",
+        ),
+    ],
+)
+def test_the_plan_speaks_the_strategys_language(
+    cloud: Board, lang: str, create: str, plan: str
+) -> None:
+    text = cloud.team.read_text(encoding="utf-8")
+    cloud.team.write_text(
+        text.replace(
+            "  business_type: commercial\n", f"  business_type: commercial\n  lang: {lang}\n"
+        ),
+        encoding="utf-8",
+    )
+    cloud.ark("apply", str(cloud.team))
+    out = cloud.sync("--dry-run")
+    assert create in out and plan in out
+    assert " due " not in out and "create " not in out
+    machines = cloud.ark.json("jira", "sync", "--dry-run")  # keys stay English
+    assert machines["dry_run"] is True and machines["counts"]["create"] == 8
+
+
 def test_status_comes_back_from_jira_with_who_and_when(board: Board) -> None:
     board.sync()
     key = board.issue_of("kpi-report/2026-11")

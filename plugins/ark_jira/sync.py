@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from ark.i18n import N_, tr
 from ark.registry.results import MirroredTask, TaskLinkRow
 from ark.registry.writer import Registry
 from ark.vocabulary import TaskStatus
@@ -112,40 +113,79 @@ class SyncChangeSet:
         return [t for t, _ in self.creates if t.status != TaskStatus.TODO]
 
     def lines(self) -> Iterator[str]:
+        """The plan, one line per issue (and one per changed field or conflict), in the
+        command's language; the signs in front (`+ ~ > < ! ?`) are the same in every one."""
         for task, view in self.creates:
-            who = task.assignee or "unassigned"
+            who = task.assignee or tr(N_("unassigned"))
             if task.assignee and view["assignee"] is None:
-                who += " (no Jira user)"
+                who += tr(N_(" (no Jira user)"))
             then = (
-                f", then to {self.targets[TaskStatus(task.status)]}"
+                tr(N_(", then to {status}"), status=self.targets[TaskStatus(task.status)])
                 if task.status != TaskStatus.TODO
                 else ""
             )
-            maybe = " (or adopt the issue an interrupted sync created)"
+            maybe = tr(N_(" (or adopt the issue an interrupted sync created)"))
             yield (
-                f"+ create {task.key}: {view['summary']!r} -> {who}, "
-                f"due {view['duedate'] or '-'}{then}{maybe if task.key in self.interrupted else ''}"
+                "+ "
+                + tr(
+                    N_("create {task}: {summary} -> {who}, due {due}"),
+                    task=task.key,
+                    summary=repr(view["summary"]),
+                    who=who,
+                    due=view["duedate"] or "-",
+                )
+                + then
+                + (maybe if task.key in self.interrupted else "")
             )
         for task_key, (issue, _) in self.adopts.items():
-            yield f"= adopt {issue} ({task_key}): it carries this task's marker label"
+            yield "= " + tr(
+                N_("adopt {issue} ({task}): it carries this task's marker label"),
+                issue=issue,
+                task=task_key,
+            )
         for u in self.updates:
-            yield f"~ update {u.issue} ({u.task})"
+            yield "~ " + tr(N_("update {issue} ({task})"), issue=u.issue, task=u.task)
             for name, (old, new) in u.changes.items():
                 yield f"    {name}: {old!r} -> {new!r}"
             for c in u.conflicts:
-                kept = "Jira's value is overwritten" if c.winner == "ark" else "Jira's is kept"
-                yield (
-                    f"    ! conflict on {c.field}: edited in Jira to {c.jira!r}, Ark has "
-                    f"{c.ark!r}; {c.winner} wins ({kept})"
+                yield "    ! " + tr(
+                    N_(
+                        "conflict on {field}: edited in Jira to {jira}, Ark has {ark}; "
+                        "ark wins (Jira's value is overwritten)"
+                    )
+                    if c.winner == "ark"
+                    else N_(
+                        "conflict on {field}: edited in Jira to {jira}, Ark has {ark}; "
+                        "jira wins (Jira's is kept)"
+                    ),
+                    field=c.field,
+                    jira=repr(c.jira),
+                    ark=repr(c.ark),
                 )
         for t in self.transitions:
-            yield f"> transition {t.issue} ({t.task}) to {t.target} (Ark: {t.status})"
+            yield "> " + tr(
+                N_("transition {issue} ({task}) to {target} (Ark: {status})"),
+                issue=t.issue,
+                task=t.task,
+                target=t.target,
+                status=str(t.status),
+            )
         for p in self.pulls:
-            yield f"< pull {p.issue}: Jira status {p.jira_status!r} -> Ark task {p.task} {p.status}"
+            yield "< " + tr(
+                N_("pull {issue}: Jira status {jira} -> Ark task {task} {status}"),
+                issue=p.issue,
+                jira=repr(p.jira_status),
+                task=p.task,
+                status=str(p.status),
+            )
             if p.conflict:
-                yield (
-                    f"    ! conflict on status: moved in Jira to {p.conflict.jira!r}, Ark has "
-                    f"{p.conflict.ark!r}; jira wins (the board's status is taken)"
+                yield "    ! " + tr(
+                    N_(
+                        "conflict on status: moved in Jira to {jira}, Ark has {ark}; jira wins "
+                        "(the board's status is taken)"
+                    ),
+                    jira=repr(p.conflict.jira),
+                    ark=repr(p.conflict.ark),
                 )
         yield from (f"? {problem}" for problem in self.problems)
 
@@ -255,8 +295,13 @@ class Syncer:
                 kept = {e: u for e, u in cache.items() if e not in gone}
                 remember(registry, self.config.server, kept)
                 self.summary.notes.append(
-                    f"Jira says the remembered user of {', '.join(gone)} does not exist: "
-                    "forgotten, the next sync looks them up again by e-mail"
+                    tr(
+                        N_(
+                            "Jira says the remembered user of {emails} does not exist: "
+                            "forgotten, the next sync looks them up again by e-mail"
+                        ),
+                        emails=", ".join(gone),
+                    )
                 )
 
     # -- reconcile ----------------------------------------------------------------------------
@@ -458,7 +503,9 @@ class Syncer:
         if self.missing_users:
             self._forget()
         if self.board.search_by_get:
-            self.summary.notes.append("search by POST refused by the server: searched by GET")
+            self.summary.notes.append(
+                tr(N_("search by POST refused by the server: searched by GET"))
+            )
         with self.transaction() as registry:
             registry.set_state("jira.last_sync", dt.datetime.now(dt.UTC).isoformat())
         self.summary.requests = sum(self.board.api.requests.values())
@@ -513,7 +560,12 @@ class Syncer:
                 self._create(retry, rounds - 1)
             elif retry:
                 self.summary.failed += [
-                    f"{t.key}: Jira kept dropping the answer to its create; run the sync again"
+                    tr(
+                        N_(
+                            "{task}: Jira kept dropping the answer to its create; run the sync again"
+                        ),
+                        task=t.key,
+                    )
                     for t, _ in retry
                 ]
 
@@ -564,8 +616,13 @@ class Syncer:
             if self.bulk:
                 self.bulk = False
                 self.summary.notes.append(
-                    f"bulk create refused by the server ({refusal}): issues were created one "
-                    "at a time; set jira.bulk: false to skip trying it"
+                    tr(
+                        N_(
+                            "bulk create refused by the server ({reason}): issues were created "
+                            "one at a time; set jira.bulk: false to skip trying it"
+                        ),
+                        reason=str(refusal),
+                    )
                 )
             raise
 
@@ -685,11 +742,9 @@ def _link(registry: Registry, task: str) -> TaskLinkRow:
 
 
 def _reason(exc: Exception) -> str:
-    return (
-        exc.message
-        if isinstance(exc, JiraRequestError)
-        else f"{exc}; run the sync again to settle it"
-    )
+    if isinstance(exc, JiraRequestError):
+        return exc.message
+    return tr(N_("{reason}; run the sync again to settle it"), reason=str(exc))
 
 
 def _status_author(issue: dict[str, Any]) -> tuple[str | None, dt.datetime | None]:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ark.i18n import N_, tr
 from ark.registry.results import MirroredTask
 
 if TYPE_CHECKING:
@@ -34,9 +35,13 @@ class People:
 
     def problem(self, email: str) -> str:
         found = self.unmatched[email]
-        return (
-            f"{email}: {found or 'no'} Jira users with this e-mail; its issues are left "
-            "unassigned until you set jira_user for this contributor in the team file"
+        return tr(
+            N_(
+                "{email}: {count} Jira users with this e-mail; its issues are left unassigned "
+                "until you set jira_user for this contributor in the team file"
+            ),
+            email=email,
+            count=found,
         )
 
 
