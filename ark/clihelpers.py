@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from ark.errors import ERROR, HINT, ArkError
-from ark.i18n import N_, Nn_, command_language, route_click_messages, say, speak, tr
+from ark.i18n import (
+    N_,
+    Nn_,
+    command_language,
+    render,
+    route_click_messages,
+    say,
+    speak,
+    tr,
+)
 from ark.params import DATE, Number
 
 if TYPE_CHECKING:
@@ -38,6 +47,7 @@ EXISTS = N_("{path} already exists")
 OVERWRITE = N_("pass --force to overwrite it")
 WROTE = N_("wrote {path}")
 NOBODY = N_("(nobody)")
+SHOW_HELP = N_("Show this message and exit.")
 # click's own messages a person meets (usage errors, `--help`), in its wording: Ark's
 # catalogue translates them and `route_click_messages` has click look them up there.
 CLICK = (
@@ -46,7 +56,7 @@ CLICK = (
     N_("Commands"),
     N_("Usage:"),
     N_("Missing command."),
-    N_("Show this message and exit."),
+    SHOW_HELP,
     N_("env var: {var}"),
     N_("default: {default}"),
     N_("Error: {message}"),
@@ -84,7 +94,25 @@ CLICK = (
 route_click_messages()
 
 
-class ArkGroup(click.Group):
+class SpeakingHelp(click.Command):
+    """A command whose `--help` option is described in the command's language: click makes
+    that option once per command and keeps it, with the words of the first language asked
+    (tests run commands in several languages in one process)."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = tr(SHOW_HELP)
+        return option
+
+
+class ArkSubgroup(SpeakingHelp, click.Group):
+    """A group of the core's commands (`ark db`, `ark tasks`)."""
+
+    command_class = SpeakingHelp
+
+
+class ArkGroup(SpeakingHelp, click.Group):
     """Turns `ArkError`s into a message and their exit code instead of a traceback.
 
     A path the file system refuses (a name too long, a file where a folder is needed) can
@@ -97,6 +125,8 @@ class ArkGroup(click.Group):
     """
 
     plugin_commands_added = False
+    command_class = SpeakingHelp
+    group_class = ArkSubgroup
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -159,8 +189,8 @@ class ArkGroup(click.Group):
         with command_language():
             try:
                 return super().invoke(ctx)
-            except ArkError as exc:
-                click.echo(f"{tr(ERROR)} {exc}", err=True)
+            except ArkError as exc:  # in its own language: a team file's, before a registry
+                click.echo(f"{render(exc.language, ERROR)} {exc}", err=True)
                 ctx.exit(exc.exit_code)
             except BrokenPipeError:
                 raise  # the reader left (`ark who | head`): click ends quietly, as Unix tools do

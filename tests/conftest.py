@@ -62,12 +62,24 @@ class Ark:
     db_url: str
 
     def __call__(
-        self, *args: str, code: int = 0, input: str | None = None, user: str = "tester"
+        self,
+        *args: str,
+        code: int = 0,
+        input: str | None = None,
+        user: str = "tester",
+        locale: str | None = None,
     ) -> Result:
+        """Run `ark *args`; `locale` is the user's LANG (none set: C, English), as a
+        command speaks it until it knows the strategy's language."""
         result = CliRunner().invoke(
             cli,
             [*args],
-            env={"ARK_DATABASE_URL": self.db_url, "ARK_USER": user},
+            env={
+                "ARK_DATABASE_URL": self.db_url,
+                "ARK_USER": user,
+                **dict.fromkeys(("LANGUAGE", "LC_ALL", "LC_MESSAGES")),
+                "LANG": locale or "C.UTF-8",
+            },
             input=input,
             catch_exceptions=False,
         )

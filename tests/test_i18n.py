@@ -15,12 +15,11 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 import ark
-from ark.i18n import value
+from ark.i18n import LOCALE_VARIABLES, Nn_, environment_language, render, value
 from tests.conftest import FIXTURES, Ark
 
 ROOT = Path(ark.__file__).parent.parent
 PLACEHOLDER = re.compile(r"\{(\w+)(?:![rsa])?\}")
-
 
 MARKERS = {"N_": None, "Nn_": (1, 2)}  # a message; a message with its plural
 
@@ -393,3 +392,179 @@ def test_the_calendars_pieces_and_tasks_name_their_month_in_the_language(
     assert sales["topic"] == f"Sales: {month}"
     titles = {t["key"]: t["title"] for t in plan["tasks"]}
     assert titles["calendar/2026-12/sales"] == f"Weekly listening report: Sales {month}"
+
+
+BAD_TEAM = {  # a wrong type, a missing field and an unknown one, each at its line
+    "es": (
+        "{path}:18:5: contributors[0]: falta el campo 'name'",
+        "{path}:21:15: contributors[0].capacity: se esperaba un número y hay un texto ('mucho')",
+        "{path}:18:5: contributors[0]: campo desconocido 'nmae'",
+        "    solución: quítalo o corrige cómo está escrito; aquí se admiten: email, name,",
+        "3 problemas en el fichero del equipo; no se ha cambiado nada",
+    ),
+    "it": (
+        "{path}:18:5: contributors[0]: manca il campo 'name'",
+        "{path}:21:15: contributors[0].capacity: ci si aspettava un numero, invece c'è un testo "
+        "('mucho')",
+        "{path}:18:5: contributors[0]: campo sconosciuto 'nmae'",
+        "    soluzione: toglilo o correggi come è scritto; qui sono ammessi: email, name,",
+        "3 problemi nel file del team; non è stato cambiato nulla",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", ["es", "it"])
+def test_a_bad_team_file_is_explained_in_its_own_language(ark: Ark, lang: str) -> None:
+    """A team file is read before any registry: its problems are told in its `lang`."""
+    path = team_in(ark, lang)
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("contributors:")) + 1
+    assert lines[first].startswith("  - email:") and first == 17, lines[first]  # line 18
+    text = text.replace("    name: Ana García\n", "    nmae: Ana García\n", 1)
+    assert "    capacity: 6\n" in text
+    path.write_text(text.replace("    capacity: 6\n", "    capacity: mucho\n", 1), "utf-8")
+    out = ark("apply", str(path), code=2).output
+    assert out.startswith(("error: ", "errore: ")[lang == "it"] + str(path)), out
+    for said in BAD_TEAM[lang]:
+        assert said.format(path=path) in out, out
+    assert "expected" not in out and "unknown field" not in out
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("es", "error de sintaxis YAML: "),
+        ("it", "errore di sintassi YAML: "),
+    ],
+)
+def test_a_team_file_yaml_cannot_read_is_explained_in_the_language_it_says(
+    ark: Ark, lang: str, said: str
+) -> None:
+    path = team_in(ark, lang)
+    path.write_text(path.read_text(encoding="utf-8") + "kpis: [unclosed\n", "utf-8")
+    out = ark("check", "--file", str(path), code=2).output
+    assert said in out and "YAML syntax error" not in out
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        (
+            "it_IT.UTF-8",
+            "errore: l'URL del database del registro non è un URL di database\n"
+            "  suggerimento: controlla --db o ARK_DATABASE_URL: scrivi sqlite:///PERCORSO",
+        ),
+        (
+            "es_ES.UTF-8",
+            "error: la URL de la base de datos del registro no es una URL de base de datos\n"
+            "  sugerencia: revisa --db o ARK_DATABASE_URL: escribe sqlite:///RUTA",
+        ),
+        (
+            "C.UTF-8",
+            "error: the registry database URL is not a database URL\n"
+            "  hint: check --db or ARK_DATABASE_URL: write sqlite:///PATH",
+        ),
+    ],
+)
+def test_db_upgrade_before_any_registry_speaks_the_users_locale(
+    ark: Ark, locale: str, said: str
+) -> None:
+    out = ark("db", "upgrade", "--db", "nope:/x", code=1, locale=locale).output
+    assert out.startswith(said), out
+
+
+def test_a_missing_registry_speaks_the_users_locale(ark: Ark, tmp_path: Path) -> None:
+    gone = tmp_path / "gone.db"
+    out = ark("who", "listening", "--db", f"sqlite:///{gone}", code=1, locale="es_ES.UTF-8")
+    assert out.output.startswith(f"error: aquí no hay registro: {gone} no existe"), out.output
+
+
+@pytest.mark.parametrize(
+    ("environment", "lang"),
+    [
+        ({"LANG": "it_IT.UTF-8"}, "it"),
+        ({"LANG": "es_ES.UTF-8", "LC_MESSAGES": "it_IT"}, "it"),
+        ({"LANG": "it_IT.UTF-8", "LC_ALL": "es_AR.UTF-8"}, "es"),
+        ({"LANGUAGE": "de:es:it", "LANG": "it_IT.UTF-8"}, "es"),  # the first Ark speaks
+        ({"LANGUAGE": "en:es"}, "en"),
+        ({"LANG": "C"}, "en"),
+        ({"LANG": "POSIX", "LANGUAGE": ""}, "en"),
+        ({"LANG": "de_DE.UTF-8"}, "en"),
+        ({}, "en"),
+    ],
+)
+def test_the_environment_language_is_found_as_gettext_finds_it(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], lang: str
+) -> None:
+    for name in LOCALE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, setting in environment.items():
+        monkeypatch.setenv(name, setting)
+    assert environment_language() == lang
+
+
+@pytest.mark.parametrize(
+    ("locale", "missing", "unknown", "help_words"),
+    [
+        (
+            "es_ES.UTF-8",
+            (
+                "Uso: cli assign [OPTIONS] EMAIL RESPONSIBILITY\n"
+                "Prueba 'cli assign --help' para ver la ayuda.\n\n"
+                "Error: Falta el argumento 'EMAIL'."
+            ),
+            "Error: No existe el comando 'asign'.",
+            ("Uso: cli db", "Opciones:", "Comandos:", "Muestra este mensaje y termina."),
+        ),
+        (
+            "it_IT.UTF-8",
+            (
+                "Uso: cli assign [OPTIONS] EMAIL RESPONSIBILITY\n"
+                "Prova 'cli assign --help' per l'aiuto.\n\n"
+                "Errore: Manca l'argomento 'EMAIL'."
+            ),
+            "Errore: Il comando 'asign' non esiste.",
+            ("Uso: cli db", "Opzioni:", "Comandi:", "Mostra questo messaggio ed esce."),
+        ),
+    ],
+)
+def test_usage_errors_and_help_headings_speak_the_users_locale(
+    ark: Ark, locale: str, missing: str, unknown: str, help_words: tuple[str, ...]
+) -> None:
+    assert ark("assign", code=2, locale=locale).output.strip() == missing
+    assert unknown in ark("asign", code=2, locale=locale).output
+    shown = ark("db", "--help", locale=locale).output
+    assert all(word in shown for word in help_words), shown
+    bad = ark("tasks", "list", "--status", "nope", code=2, locale=locale).output
+    assert "Invalid value" not in bad and "nope" in bad
+    assert "Usage:" in ark("assign", code=2).output  # C: English
+
+
+@pytest.mark.parametrize(
+    ("lang", "one", "many"),
+    [
+        ("en", "1 department, 14 responsibilities", "9 departments, 15 responsibilities"),
+        ("es", "1 departamento, 14 responsabilidades", "9 departamentos, 15 responsabilidades"),
+        ("it", "1 reparto, 14 responsabilità", "9 reparti, 15 responsabilità"),
+    ],
+)
+def test_counts_take_the_plural_form_their_number_asks_for(
+    ark: Ark, tmp_path: Path, lang: str, one: str, many: str
+) -> None:
+    small = ark("init", str(tmp_path / "a"), "--template", "small-firm", "--lang", lang).output
+    big = ark("init", str(tmp_path / "b"), "--template", "ark", "--lang", lang).output
+    assert one in small and many in big
+
+
+@pytest.mark.parametrize(
+    ("lang", "forms"),
+    [
+        ("es", ("1 tarea planificada", "2 tareas planificadas", "0 tareas planificadas")),
+        ("it", ("1 attività pianificata", "2 attività pianificate", "0 attività pianificate")),
+        ("en", ("1 task planned", "2 tasks planned", "0 tasks planned")),
+    ],
+)
+def test_a_plural_message_has_each_form_of_the_language(lang: str, forms: tuple[str, ...]) -> None:
+    planned = Nn_("{count} task planned", "{count} tasks planned")
+    assert tuple(render(lang, planned, {"count": n}) for n in (1, 2, 0)) == forms

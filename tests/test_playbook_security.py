@@ -434,3 +434,32 @@ def test_no_image_makes_readers_call_an_outside_server() -> None:
 def test_a_title_of_markup_alone_still_names_the_page() -> None:
     page = sanitize_page("---\ntitle: '<script>x</script>'\n---\n\nBody\n", default_title="Board")
     assert page.startswith("---\ntitle: Board\n")
+
+
+@pytest.mark.parametrize(
+    ("lang", "warning"),
+    [
+        (
+            "es",
+            "aviso: {path}:{line}:1: la etiqueta <script> y su contenido no aparece en el manual",
+        ),
+        (
+            "it",
+            "avviso: {path}:{line}:1: il tag <script> e il suo contenuto viene tolto dal manuale",
+        ),
+    ],
+)
+def test_process_record_warns_of_dropped_markup_in_the_strategys_language(
+    ark: Ark, team: Path, tmp_path: Path, lang: str, warning: str
+) -> None:
+    team.write_text(team.read_text().replace("strategy:\n", f"strategy:\n  lang: {lang}\n", 1))
+    ark("apply", str(team))
+    text = PROCESS.format(sentence="Fine.").replace(
+        "The words after it", "A <script>alert('x')</script>.\n\nThe words after it"
+    )
+    path = tmp_path / "weekly-report.md"
+    path.write_text(text)
+    line = next(i for i, row in enumerate(text.splitlines(), start=1) if "<script>" in row)
+    result = ark("process", "record", str(path))
+    assert warning.format(path=path, line=line) in result.stderr, result.stderr
+    assert "is dropped" not in result.stderr
