@@ -49,6 +49,11 @@ class DemoContext:
     team_file: Path
     echo: Callable[[str], None]
 
+    def report(self, label: str, text: str) -> None:
+        """One line of the demo's report: `label` (marked with `N_`) in the strategy's
+        language, aligned with the others, then `text`; "" continues the line above."""
+        self.echo(line(label, text))
+
 
 def fictitious(spec: TeamSpec) -> TeamSpec:
     """Replace the template's placeholder people with fictitious named people."""
@@ -171,4 +176,4 @@ def run_demo(directory: Path, lang: str, db_url: str | None, *, force: bool = Fa
 
 def line(label: str, text: str) -> str:
     """One line of the demo's report: a label of the catalogue, then what it says."""
-    return f"{tr(label) if label else '':<13}{text}"
+    return f"{tr(label) if label else '':<12} {text}"

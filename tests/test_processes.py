@@ -399,12 +399,12 @@ def test_init_writes_starter_processes_that_record_cleanly(
 
 def test_demo_records_the_starter_processes(ark: Ark) -> None:
     out = ark("demo", str(ark.workspace / "demo")).stdout
-    assert "processes:   15 documented (15 new revision(s))" in out
+    assert "processes:   15 documented (15 new revisions)" in out
     # the checks come after the plugins' parts: the recorded processes count
     assert out.index("processes:") < out.index("checks:      0 errors, 0 warnings")
     assert len(ark.json("process", "list")) == 15
     again = ark("demo", str(ark.workspace / "demo")).stdout
-    assert "15 documented (0 new revision(s))" in again
+    assert "15 documented (0 new revisions)" in again
 
 
 def recurring_of_template(lang: str) -> set[str]:

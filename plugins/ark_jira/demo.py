@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ark.demo import DemoContext
+from ark.i18n import N_, Nn_, tr
 from ark.plugins import hooks
 from ark.registry.writer import transaction
 from ark_jira.board import Board
@@ -40,15 +41,23 @@ def show_plan(context: DemoContext) -> None:
         config, EmptyBoard(config), lambda: transaction(context.engine, hooks=hook), dry_run=True
     )
     changeset = syncer.changeset()
-    shown_by = (
-        "`ark jira sync --dry-run` shows them"
-        if section
-        else "add a jira: section to ark.yaml (docs/jira.md), then `ark jira check`"
-    )
-    where = "configured" if section else "sample (no jira: section)"
-    context.echo(
-        f"jira:        {len(changeset.creates)} issues to create in {config.project} at "
-        f"{config.server} ({where}); {shown_by}"
+    context.report(
+        N_("jira:"),
+        tr(
+            Nn_(
+                "{count} issue to create in {project} at {server} ({where}); {next}",
+                "{count} issues to create in {project} at {server} ({where}); {next}",
+            ),
+            count=len(changeset.creates),
+            project=config.project,
+            server=config.server,
+            where=tr(N_("configured") if section else N_("sample (no jira: section)")),
+            next=tr(
+                N_("`ark jira sync --dry-run` shows them")
+                if section
+                else N_("add a jira: section to ark.yaml (docs/jira.md), then `ark jira check`")
+            ),
+        ),
     )
     for line in list(changeset.lines())[:3]:
-        context.echo(f"             {line}")
+        context.report("", line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ark.demo import DemoContext
+from ark.i18n import N_, Nn_, counted, tr
 from ark.plugins import hooks, manager
 from ark.registry.writer import Registry, transaction
 from ark_playbook.build import build_site
@@ -44,8 +45,18 @@ def build_demo_playbook(context: DemoContext) -> None:
         current = state(registry, chosen, manager())
     index = build_site(folder)
     mark_built(folder, current)
-    context.echo(
-        f"playbook:    {len(site.pages)} pages ({readings} sample KPI readings), "
-        f"open {index.resolve()}"
+    context.report(
+        N_("playbook:"),
+        tr(
+            N_("{pages} ({readings}), open {index}"),
+            pages=counted(Nn_("{count} page", "{count} pages"), len(site.pages)),
+            readings=counted(
+                Nn_("{count} sample KPI reading", "{count} sample KPI readings"), readings
+            ),
+            index=index.resolve(),
+        ),
     )
-    context.echo(f"             or serve it: cd {context.workspace} && ark playbook serve")
+    context.report(
+        "",
+        tr(N_("or serve it: cd {workspace} && ark playbook serve"), workspace=context.workspace),
+    )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ark.hookspecs import hookimpl
-from ark.i18n import Nn_, tr
+from ark.i18n import N_, Nn_, tr
 
 if TYPE_CHECKING:
     from ark.checks import Check
@@ -89,7 +89,17 @@ def ark_demo(context: DemoContext) -> None:
         with transaction(context.engine, write=False) as registry:
             message = labels(registry.strategy().lang)["starters"]
         changed, total = record_folder(context.engine, folder, message)
-        context.echo(f"processes:   {total} documented ({changed} new revision(s))")
+        context.report(
+            N_("processes:"),
+            tr(
+                Nn_(
+                    "{total} documented ({count} new revision)",
+                    "{total} documented ({count} new revisions)",
+                ),
+                total=total,
+                count=changed,
+            ),
+        )
 
 
 @hookimpl

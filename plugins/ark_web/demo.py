@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from ark.accounts import accounts, add_account
 from ark.demo import DemoContext
+from ark.i18n import N_, tr
 from ark.plugins import hooks
 from ark.registry.writer import transaction
 from ark.vocabulary import AccountRole, Role
+from ark_web.cli import ACCOUNT_ROLES
 
 
 def demo_accounts(context: DemoContext) -> None:
@@ -37,7 +39,15 @@ def demo_accounts(context: DemoContext) -> None:
         return
     admin = made[0][0]
     counts = {role: sum(r is role for _, r in made) for role in AccountRole}
-    context.echo(
-        f"accounts:    {len(made)} ({', '.join(f'{n} {role}' for role, n in counts.items() if n)}); "
-        f"to sign in: cd {context.workspace} && ark user reset-link {admin} && ark serve"
+    context.report(
+        N_("accounts:"),
+        tr(
+            N_(
+                "{count} ({roles}); to sign in: cd {workspace} && ark user reset-link {admin} && ark serve"
+            ),
+            count=len(made),
+            roles=", ".join(f"{tr(ACCOUNT_ROLES[role])}: {n}" for role, n in counts.items() if n),
+            workspace=context.workspace,
+            admin=admin,
+        ),
     )
