@@ -57,6 +57,8 @@ CLICK = (
     N_("Usage:"),
     N_("Missing command."),
     SHOW_HELP,
+    N_("Show the version and exit."),
+    N_("%(prog)s, version %(version)s"),
     N_("env var: {var}"),
     N_("default: {default}"),
     N_("Error: {message}"),

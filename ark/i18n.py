@@ -146,6 +146,22 @@ def counted(plural: Plural, count: int) -> Message:
     return message(plural, count=count)
 
 
+def bounds(
+    low: float | None = None, high: float | None = None, *, above: float | None = None
+) -> Message | None:
+    """Numeric bounds in words, as a value put into a message: `from 0 to 80`, `above 0 and
+    at most 80` (`above` excludes its number); None when there are none."""
+    if above is not None and high is not None:
+        return message(N_("above {low} and at most {high}"), low=above, high=high)
+    if above is not None:
+        return message(N_("above {low}"), low=above)
+    if low is not None and high is not None:
+        return message(N_("from {low} to {high}"), low=low, high=high)
+    if low is not None:
+        return message(N_("of at least {low}"), low=low)
+    return None if high is None else message(N_("of at most {high}"), high=high)
+
+
 def value(lang: str, item: Any) -> str:
     """One value put into a message, written the way `lang` writes it."""
     if isinstance(item, Message):

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import yaml
 
 from ark.errors import InvalidTeamFile, Problem
-from ark.i18n import N_, Message, Nn_, Plural, counted, message
+from ark.i18n import N_, Message, Nn_, Plural, bounds, counted, message
 from ark.text import refusal, shown
 from ark.vocabulary import LANGUAGES
 
@@ -250,21 +250,6 @@ def schema_kind(rule: Any) -> Message:
     return message(N_("one of: {kinds}"), kinds=tuple(KINDS.get(r, r) for r in rule))
 
 
-def bounds(schema: Mapping[str, Any]) -> Message:
-    """A JSON Schema's numeric bounds in words: `from 0 to 80`, `above 0 and at most 80`."""
-    low, high = schema.get("minimum"), schema.get("maximum")
-    above = schema.get("exclusiveMinimum")
-    if above is not None and high is not None:
-        return message(N_("above {low} and at most {high}"), low=above, high=high)
-    if above is not None:
-        return message(N_("above {low}"), low=above)
-    if low is not None and high is not None:
-        return message(N_("from {low} to {high}"), low=low, high=high)
-    if low is not None:
-        return message(N_("of at least {low}"), low=low)
-    return message(N_("of at most {high}"), high=high)
-
-
 def short(value: Any, limit: int = 40) -> str:
     """A value as the file spells it, cut to `limit` characters for a message."""
     return shown(value)[:limit]
@@ -330,7 +315,14 @@ def explain(error: Any) -> tuple[Message, Message]:
     if kind in {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
         return (
             message(N_("{value} is out of range"), value=short(value)),
-            message(N_("use a number {bounds}"), bounds=bounds(error.schema)),
+            message(
+                N_("use a number {bounds}"),
+                bounds=bounds(
+                    error.schema.get("minimum"),
+                    error.schema.get("maximum"),
+                    above=error.schema.get("exclusiveMinimum"),
+                ),
+            ),
         )
     if kind == "format":
         return (

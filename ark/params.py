@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from ark.i18n import N_, bounds, tr
 from ark.text import refusal
 
 DATE_MIN = dt.date(1900, 1, 1)
@@ -30,13 +31,6 @@ class Number(click.ParamType[float, Any]):
         self.low, self.high, self.integer = low, high, integer
         self.name = "integer" if integer else "number"
 
-    def bounds(self) -> str:
-        if self.low is not None and self.high is not None:
-            return f" from {self.low:g} to {self.high:g}"
-        if self.low is not None:
-            return f" of at least {self.low:g}"
-        return f" up to {self.high:g}" if self.high is not None else ""
-
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> float:
@@ -47,12 +41,25 @@ class Number(click.ParamType[float, Any]):
                 number = int(value) if self.integer else float(value)
             except (TypeError, ValueError, OverflowError):
                 number = math.nan
-        wanted = f"a {'whole' if self.integer else 'finite'} number{self.bounds()}"
         inside = (self.low is None or number >= self.low) and (
             self.high is None or number <= self.high
         )
         if not (math.isfinite(number) and inside):
-            self.fail(f"{str(value)[:40]!r} is not {wanted}", param, ctx)
+            within = bounds(self.low, self.high)
+            wanted = (
+                (
+                    N_("{value} is not a whole number {bounds}")
+                    if within
+                    else N_("{value} is not a whole number")
+                )
+                if self.integer
+                else (
+                    N_("{value} is not a finite number {bounds}")
+                    if within
+                    else N_("{value} is not a finite number")
+                )
+            )
+            self.fail(tr(wanted, value=repr(str(value)[:40]), bounds=within), param, ctx)
         return number
 
 
@@ -70,9 +77,22 @@ class Date(click.ParamType[dt.date, Any]):
             try:
                 day = dt.date.fromisoformat(str(value))
             except ValueError:
-                self.fail(f"{str(value)[:40]!r} is not a date; write YYYY-MM-DD", param, ctx)
+                self.fail(
+                    tr(N_("{value} is not a date; write YYYY-MM-DD"), value=repr(str(value)[:40])),
+                    param,
+                    ctx,
+                )
         if not DATE_MIN <= day <= DATE_MAX:
-            self.fail(f"{day} is not a date from {DATE_MIN} to {DATE_MAX}", param, ctx)
+            self.fail(
+                tr(
+                    N_("{day} is not a date from {first} to {last}"),
+                    day=str(day),
+                    first=str(DATE_MIN),
+                    last=str(DATE_MAX),
+                ),
+                param,
+                ctx,
+            )
         return day
 
 
@@ -87,7 +107,7 @@ class Text(click.ParamType[str, Any]):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         why = refusal(str(value), multiline=self.multiline)
         if why is not None:
-            self.fail(f"the text {why}; write plain text", param, ctx)
+            self.fail(tr(N_("the text {why}; write plain text"), why=why), param, ctx)
         return str(value)
 
 

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ark.clihelpers import db_option, engine_for, json_option, print_json, speak_strategy
+from ark.clihelpers import db_option, engine_for, json_option, print_json
 from ark.errors import FIX, ArkError
-from ark.i18n import N_, Nn_, tr
+from ark.i18n import N_, Nn_, speak, tr
 
 if TYPE_CHECKING:
     from ark.registry.results import MirroredTask
@@ -27,7 +27,8 @@ def jira() -> None:
 
 
 def setup(engine: Any) -> tuple[JiraConfig, Board, Transaction]:
-    """The section, the board and a transaction factory; credentials checked first."""
+    """The section, the board and a transaction factory; credentials checked first. The
+    command speaks the strategy's language from here on."""
     from ark.plugins import hooks
     from ark.registry.writer import transaction
     from ark_jira.board import Board
@@ -38,6 +39,7 @@ def setup(engine: Any) -> tuple[JiraConfig, Board, Transaction]:
         return transaction(engine, hooks=hooks())
 
     with tx() as registry:
+        speak(registry.strategy().lang)  # from here on, a missing section too
         config = JiraConfig.from_section(stored_section(registry))
     api = JiraApi(config, Credentials.from_env())
     return config, Board(api), tx
@@ -80,7 +82,6 @@ def jira_check(db_url: str | None, as_json: bool) -> None:
 
     with _errors_as_json(as_json):
         config, board, tx = setup(engine_for(db_url, create=False))
-        speak_strategy(db_url)
         tasks, departments = tasks_to_mirror(tx)
         with tx() as registry:
             users = remembered(registry, config.server)
@@ -153,7 +154,6 @@ def jira_sync(dry_run: bool, db_url: str | None, as_json: bool) -> None:
     with _errors_as_json(as_json), ExitStack() as held:
         engine = engine_for(db_url)
         config, board, tx = setup(engine)
-        speak_strategy(db_url)
         if not dry_run:
             held.enter_context(sync_lock(engine, "ark jira sync", _say_who_syncs))
         board.api.connect()
