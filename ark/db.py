@@ -55,7 +55,7 @@ def wait_seconds() -> float:
         raise ArkError(
             N_("{name}={value} is not a number of seconds from 0 to {most}"),
             hint=N_("give it in seconds, e.g. {name}=60 (0: do not wait)"),
-            args={"name": WAIT_ENV, "value": repr(value), "most": WAIT_MAX},
+            args={"name": WAIT_ENV, "value": repr(value), "most": f"{WAIT_MAX:g}"},
         )
     return max(seconds, 0.001)  # PostgreSQL reads a lock_timeout of 0 as "wait forever"
 

@@ -165,7 +165,9 @@ def test_import_reports_every_bad_row_with_its_line_and_writes_nothing(
     assert "no contributor 'dora@acme.test'" in ark("show", "dora@acme.test", code=1).output
     people.write_text("mail,name\nx@acme.test,X\n", encoding="utf-8")
     header = ark("import", str(people), code=2).output
-    assert "people.csv:1:1: unknown column 'mail'; no column 'email'" in header
+    assert (
+        "people.csv:1:1: unknown columns: 'mail'; missing columns: 'email', 'department'" in header
+    )
 
 
 def test_export_raci_csv(ark: Ark, team: Path) -> None:

@@ -69,7 +69,7 @@ def test_the_small_firm_is_one_person_two_hours_a_week() -> None:
 def test_the_small_firm_applies_checks_and_records_its_starters(ark: Ark, tmp_path: Path) -> None:
     folder = tmp_path / "firm"
     out = ark("init", str(folder), "--template", "small-firm", "--lang", "es").output
-    assert "1 departamentos, 14 responsabilidades" in out  # said in the chosen language
+    assert "1 departamento, 14 responsabilidades" in out  # said in the chosen language
     assert "`small-firm`" in (folder / "ark.yaml").read_text(encoding="utf-8")
     ark("apply", str(folder / "ark.yaml"))
     ark("process", "record", str(folder / "processes"))
