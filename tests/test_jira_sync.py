@@ -154,6 +154,15 @@ def test_check_reports_every_problem_with_its_fix(
         out = ark("jira", "check", code=1).output
         assert "Ark status done maps to 'Shipped'" in out and "set jira.statuses.done" in out
         assert server.writes == 0
+        # In the strategy's language, as `ark jira sync` says them before writing.
+        team.write_text(team.read_text().replace("strategy:\n", "strategy:\n  lang: it\n", 1))
+        ark("apply", str(team))
+        out = ark("jira", "check", code=1).output
+        assert "lo stato Ark done corrisponde a 'Shipped', che il flusso di Task non ha" in out
+        assert "problema:" in out and "soluzione: imposta jira.statuses.done" in out
+        refused = ark("jira", "sync", code=1).output
+        assert "problemi con la configurazione di Jira; non è stato scritto nulla" in refused
+        assert server.writes == 0
 
 
 def test_dry_run_writes_nothing_then_sync_creates_one_issue_per_task(board: Board) -> None:

@@ -77,7 +77,7 @@ def _errors_as_json(as_json: bool) -> Iterator[None]:
 @json_option
 def jira_check(db_url: str | None, as_json: bool) -> None:
     """Validate the Jira set-up before anything is written; every problem at once."""
-    from ark_jira.preflight import preflight
+    from ark_jira.preflight import PROBLEM, preflight
     from ark_jira.users import remembered
 
     with _errors_as_json(as_json):
@@ -130,9 +130,6 @@ def sync_lock(
     from ark.locks import named_lock, whoami
 
     return named_lock(engine, "jira-sync", whoami(role), waiting=waiting)
-
-
-PROBLEM = N_("problem:")
 
 
 def _say_who_syncs(holder: str) -> None:

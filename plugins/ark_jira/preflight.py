@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from ark.errors import ArkError
+from ark.errors import FIX, ArkError
+from ark.i18n import N_, Nn_, tr
 from ark.registry.results import MirroredTask
 from ark_jira.board import Board, status_matches
 from ark_jira.transport import JiraRequestError
@@ -19,10 +20,13 @@ if TYPE_CHECKING:
 
 REQUIRED_FIELDS = ("summary", "description", "assignee", "duedate", "labels")
 CHECKED = "jira.checked"
+PROBLEM = N_("problem:")
 
 
 @dataclass(frozen=True)
 class Problem:
+    """One thing that would make a sync fail, and its fix, in the command's language."""
+
     what: str
     fix: str
 
@@ -53,8 +57,12 @@ def setup_problems(board: Board, departments: list[str]) -> list[Problem]:
     if issue_type is None:
         problems.append(
             Problem(
-                f"project {config.project} has no issue type {config.issue_type!r}",
-                f"set jira.issue_type to one of: {', '.join(types) or 'none'}",
+                tr(
+                    N_("project {project} has no issue type {type}"),
+                    project=config.project,
+                    type=repr(config.issue_type),
+                ),
+                tr(N_("set jira.issue_type to one of: {types}"), types=", ".join(types) or "-"),
             )
         )
     else:
@@ -98,10 +106,14 @@ class SetupError(ArkError):
     """Problems `ark jira check` would report, found by a sync before its first write."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        listed = "".join(f"\nproblem: {p.what}\n    fix: {p.fix}" for p in problems)
+        listed = "".join(f"\n{tr(PROBLEM)} {p.what}\n    {tr(FIX)} {p.fix}" for p in problems)
         super().__init__(
-            f"{len(problems)} problem(s) with the Jira set-up; nothing was written{listed}",
-            hint="fix them (`ark jira check` lists them too), then run `ark jira sync` again",
+            Nn_(
+                "{count} problem with the Jira set-up; nothing was written{listed}",
+                "{count} problems with the Jira set-up; nothing was written{listed}",
+            ),
+            hint=N_("fix them (`ark jira check` lists them too), then run `ark jira sync` again"),
+            args={"count": len(problems), "listed": listed},
         )
         self.problems = problems
 
@@ -120,8 +132,16 @@ def _fields(board: Board, issue_type: dict[str, Any]) -> list[Problem]:
     wanted = [*REQUIRED_FIELDS, *(["components"] if config.departments == "component" else [])]
     return [
         Problem(
-            f"field {name!r} is not on the create screen of {config.issue_type} in {config.project}",
-            f"add {name} to the project's create screen (Project settings > Screens)",
+            tr(
+                N_("field {name} is not on the create screen of {type} in {project}"),
+                name=repr(name),
+                type=config.issue_type,
+                project=config.project,
+            ),
+            tr(
+                N_("add {name} to the project's create screen (Project settings > Screens)"),
+                name=name,
+            ),
         )
         for name in wanted
         if name not in on_screen
@@ -162,8 +182,12 @@ def _components(board: Board, departments: list[str], project: dict[str, Any]) -
     existing = {c["name"] for c in project.get("components", [])}
     return [
         Problem(
-            f"project {config.project} has no component {name!r} for a department",
-            "create the component in Jira, or set jira.departments: label",
+            tr(
+                N_("project {project} has no component {name} for a department"),
+                project=config.project,
+                name=repr(name),
+            ),
+            tr(N_("create the component in Jira, or set jira.departments: label")),
         )
         for name in sorted(set(departments) - existing)
     ]
@@ -178,18 +202,38 @@ def _users(board: Board, tasks: Sequence[MirroredTask], cache: dict[str, str]) -
         if not board.user_exists(user):
             problems.append(
                 Problem(
-                    f"jira_user {user!r} of {email} is not a Jira user",
-                    f"fix jira_user for {email} in the team file's contributors "
-                    + ("(an account id)" if board.api.cloud else "(a user name)"),
+                    tr(
+                        N_("jira_user {user} of {email} is not a Jira user"),
+                        user=repr(user),
+                        email=email,
+                    ),
+                    tr(
+                        N_(
+                            "fix jira_user for {email} in the team file's contributors (an account id)"
+                        )
+                        if board.api.cloud
+                        else N_(
+                            "fix jira_user for {email} in the team file's contributors (a user name)"
+                        ),
+                        email=email,
+                    ),
                 )
             )
     people = resolve(board, tasks, cache, verify=True)
     for email, found in sorted(people.unmatched.items()):
-        hidden = " (the e-mail may be hidden by the user's privacy settings)" if not found else ""
         problems.append(
             Problem(
-                f"{email} matches {found} Jira users{hidden}",
-                f"set jira_user for {email} in the team file's contributors",
+                tr(
+                    N_("{email} matches {count} Jira users")
+                    if found
+                    else N_(
+                        "{email} matches {count} Jira users (the e-mail may be hidden by the "
+                        "user's privacy settings)"
+                    ),
+                    email=email,
+                    count=found,
+                ),
+                tr(N_("set jira_user for {email} in the team file's contributors"), email=email),
             )
         )
     return problems
@@ -209,9 +253,19 @@ def _statuses(board: Board, issue_type: dict[str, Any]) -> list[Problem]:
     names = ", ".join(s["name"] for s in statuses)
     return [
         Problem(
-            f"Ark status {ark!s} maps to {target!r}, which the {config.issue_type} workflow does "
-            "not have",
-            f"set jira.statuses.{ark} to one of: {names}, or category:new|indeterminate|done",
+            tr(
+                N_("Ark status {status} maps to {target}, which the {type} workflow does not have"),
+                status=str(ark),
+                target=repr(target),
+                type=config.issue_type,
+            ),
+            tr(
+                N_(
+                    "set jira.statuses.{status} to one of: {names}, or category:new|indeterminate|done"
+                ),
+                status=str(ark),
+                names=names,
+            ),
         )
         for ark, target in config.statuses.items()
         if not any(status_matches(s, target) for s in statuses)
