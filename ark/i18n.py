@@ -184,6 +184,11 @@ def value(lang: str, item: Any) -> str:
         if abs(item) >= HUGE:  # beyond the decimal precision Babel rounds within
             return format_scientific(item, locale=lang)
         return format_decimal(item, locale=lang)
+    if isinstance(item, dt.datetime):  # to the minute, as written (its own time zone)
+        from babel.dates import format_date, format_time
+
+        day = format_date(item, format="medium", locale=lang)
+        return f"{day} {format_time(item.replace(tzinfo=None), format='short', locale=lang)}"
     if isinstance(item, dt.date):
         from babel.dates import format_date
 

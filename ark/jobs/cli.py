@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 import click
@@ -15,7 +16,7 @@ from ark.clihelpers import (
     speak_strategy,
 )
 from ark.errors import ERROR, ArkError
-from ark.i18n import N_, tr
+from ark.i18n import N_, say, tr
 from ark.jobs.model import WATCH_SECONDS
 from ark.params import Number
 
@@ -87,13 +88,21 @@ def jobs(ctx: click.Context, db_url: str | None, as_json: bool) -> None:
         print_json(rows)
         return
     for row in rows:
-        last = tr(N_("last: {moment}"), moment=row["last_run"] or tr(N_("never")))
+        last = tr(N_("last: {moment}"), moment=moment(row["last_run"]) or tr(N_("never")))
         outcome = f"{tr(ERROR)} {row['error']}" if row["error"] else row["result"] or "-"
         after = (
             N_("next: {moment} (and after changes)") if row["on_change"] else N_("next: {moment}")
         )
-        click.echo(f"{row['name']:<12} {last:<32} {tr(after, moment=row['next_run'] or '-')}")
+        click.echo(
+            f"{row['name']:<12} {last:<36} {tr(after, moment=moment(row['next_run']) or '-')}"
+        )
         click.echo(f"{'':<12} {outcome}")
+
+
+def moment(iso: str | None) -> str | None:
+    """A time of the listing (ISO 8601, in the strategy's time zone) as the command's
+    language writes it: `30 nov 2026, 8:00`."""
+    return None if iso is None else say(dt.datetime.fromisoformat(iso))
 
 
 @jobs.command("run")
