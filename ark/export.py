@@ -15,6 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from ark.errors import ArkError
+from ark.i18n import N_
 from ark.spec import TeamSpec
 
 DATE_KEYS = {"from", "due", "deadline", "start"}
@@ -137,10 +138,10 @@ def dump_team(spec: TeamSpec, existing: str | None = None, header: str = "") -> 
     try:
         old = yaml.load(existing)
     except YAMLError as exc:
-        raise ArkError(
-            f"the file to export into is not YAML, so it cannot keep its comments: "
-            f"{str(exc).splitlines()[0]}",
-            hint="fix it, or pass --force to replace it",
+        raise ArkError(  # the YAML parser's reason, in its words
+            N_("the file to export into is not YAML, so it cannot keep its comments: {reason}"),
+            hint=N_("fix it, or pass --force to replace it"),
+            args={"reason": str(exc).splitlines()[0]},
         ) from None
     data = merge(old, spec.as_document(keep_defaults=True), document)
     out = io.StringIO()

@@ -152,10 +152,12 @@ def write_atomic(path: Path, data: bytes) -> bool:
         _sync_folder(target.parent)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise ArkError(
-            f"cannot write {path}: {reason}; "
-            + ("the old file is untouched" if existed else "nothing was written"),
-            hint="free some disk space, or check the path and its folder's permissions",
+        raise ArkError(  # the operating system's reason, in its words
+            N_("cannot write {path}: {reason}; the old file is untouched")
+            if existed
+            else N_("cannot write {path}: {reason}; nothing was written"),
+            hint=N_("free some disk space, or check the path and its folder's permissions"),
+            args={"path": path, "reason": reason},
         ) from None
     finally:
         if temp is not None:

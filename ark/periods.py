@@ -53,9 +53,14 @@ def horizon_years() -> int:
         return HORIZON_YEARS
     if not (value.isascii() and value.isdigit() and 1 <= int(value) <= HORIZON_MAX):
         raise ArkError(
-            f"{HORIZON_ENV}={value[:20]!r} is not a whole number of years from 1 to {HORIZON_MAX}",
-            hint=f"unset it for the default of {HORIZON_YEARS} years, or give e.g. "
-            f"{HORIZON_ENV}=10",
+            N_("{name}={value} is not a whole number of years from 1 to {most}"),
+            hint=N_("unset it for the default of {default} years, or give e.g. {name}=10"),
+            args={
+                "name": HORIZON_ENV,
+                "value": repr(value[:20]),
+                "most": str(HORIZON_MAX),
+                "default": str(HORIZON_YEARS),
+            },
         )
     return int(value)
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ark.errors import ArkError, NotFound
+from ark.i18n import N_
 from ark.jobs.model import STATE_PREFIX, Clock, Job, JobContext, JobState, moment, system_clock
 from ark.locks import holder, named_lock
 
@@ -95,7 +96,11 @@ class Runner:
     def job(self, name: str) -> Job:
         jobs = self.jobs()
         if name not in jobs:
-            raise NotFound(f"no job {name!r}", hint=f"use one of: {', '.join(sorted(jobs))}")
+            raise NotFound(
+                N_("no job {name!r}"),
+                hint=N_("use one of: {choices}"),
+                args={"name": name, "choices": ", ".join(sorted(jobs))},
+            )
         return jobs[name]
 
     def context(self) -> JobContext:

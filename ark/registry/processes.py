@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from ark.errors import ArkError
+from ark.i18n import N_
 from ark.models import Process, ProcessLogEntry, ProcessRevision, Responsibility
 from ark.registry.base import RegistryBase, now
 from ark.registry.events import ProcessChange
@@ -183,9 +184,12 @@ class Processes(RegistryBase):
         day, created = on or self.today, row.created_at.date()
         if day < created:
             raise ArkError(
-                f"process {slug} was first recorded on {created.isoformat()}: a review on "
-                f"{day.isoformat()} cannot come before it",
-                hint=f"give the day of the review, {created.isoformat()} or later",
+                N_(
+                    "process {slug} was first recorded on {created}: a review on {day} cannot "
+                    "come before it"
+                ),
+                hint=N_("give the day of the review, {created} or later"),
+                args={"slug": slug, "created": created.isoformat(), "day": day.isoformat()},
             )
         before = {"by": row.last_reviewed_by, "on": _day(row.last_reviewed_on)}
         row.last_reviewed_by, row.last_reviewed_on = by or self.actor, day
