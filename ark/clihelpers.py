@@ -187,20 +187,25 @@ class ArkGroup(SpeakingHelp, click.Group):
         hooks().ark_register_commands(cli=self)
         return True
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run `ark` in its own language, from parsing the command line (click's usage
+        errors) to the last line printed (see `ark.i18n.command_language`)."""
         with command_language():
-            try:
-                return super().invoke(ctx)
-            except ArkError as exc:  # in its own language: a team file's, before a registry
-                click.echo(f"{render(exc.language, ERROR)} {exc}", err=True)
-                ctx.exit(exc.exit_code)
-            except BrokenPipeError:
-                raise  # the reader left (`ark who | head`): click ends quietly, as Unix tools do
-            except OSError as exc:
-                where = f"{str(exc.filename)[:120]}: " if exc.filename else ""
-                click.echo(f"{tr(ERROR)} {where}{exc.strerror or exc}", err=True)
-                click.echo(f"  {tr(HINT)} {tr(CHECK_PATH)}", err=True)
-                ctx.exit(1)
+            return super().main(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ArkError as exc:  # in its own language: a team file's, before a registry
+            click.echo(f"{render(exc.language, ERROR)} {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            raise  # the reader left (`ark who | head`): click ends quietly, as Unix tools do
+        except OSError as exc:
+            where = f"{str(exc.filename)[:120]}: " if exc.filename else ""
+            click.echo(f"{tr(ERROR)} {where}{exc.strerror or exc}", err=True)
+            click.echo(f"  {tr(HINT)} {tr(CHECK_PATH)}", err=True)
+            ctx.exit(1)
 
 
 def db_option(func: F) -> F:

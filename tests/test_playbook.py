@@ -67,7 +67,7 @@ def mtimes(folder: Path) -> dict[str, int]:
 
 
 def written(output: str) -> int:
-    match = re.search(r"(\d+) file\(s\) written", output)
+    match = re.search(r"(\d+) files? written", output)
     assert match, output
     return int(match.group(1))
 
