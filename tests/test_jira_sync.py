@@ -208,13 +208,13 @@ def test_dry_run_writes_nothing_then_sync_creates_one_issue_per_task(board: Boar
         (
             "es",
             "+ crear listening/2026-W48: 'Weekly listening report 2026-W48' -> bruno@acme.test, "
-            "para el 2026-",
+            "para el ",
             "plan: crear 8, adoptar 0",
         ),
         (
             "it",
             "+ creare listening/2026-W48: 'Weekly listening report 2026-W48' -> "
-            "bruno@acme.test, entro il 2026-",
+            "bruno@acme.test, entro il ",
             "piano: creare 8, adottare 0",
         ),
     ],

@@ -132,7 +132,7 @@ class SyncChangeSet:
                     task=task.key,
                     summary=repr(view["summary"]),
                     who=who,
-                    due=view["duedate"] or "-",
+                    due=dt.date.fromisoformat(view["duedate"]) if view["duedate"] else "-",
                 )
                 + then
                 + (maybe if task.key in self.interrupted else "")
