@@ -175,7 +175,7 @@ def test_a_tactic_with_no_responsibility_is_an_error(ark: Ark) -> None:
     planned = ark.json("tasks", "plan", "--until", days(365))
     assert planned["created"] and planned["skipped"] == ["more-leads/landing-page"]
     said = ark("tasks", "plan", "--until", days(365)).output
-    assert "1 tactic(s) not planned, with no responsibility: more-leads/landing-page" in said
+    assert "1 tactic not planned, with no responsibility: more-leads/landing-page" in said
     assert "ark check" in said
     sample(ark)
     assert ("tactic-unowned", "more-leads/landing-page") not in findings(ark)
