@@ -86,8 +86,14 @@ def version(registry: Registry, entity: str | None, key: str = "", *, prefix: bo
 def team_version(registry: Registry) -> int:
     """The newest change to the team (accounts aside), 0 if there is none: what the jobs
     that follow changes watch, and what the web's cached check results are kept under."""
+    # Newest first, the first that is not about accounts: the primary key read backwards,
+    # stopping at once. `max(id) WHERE ...` read every record (a third of a home page's time
+    # at 2,000 people): neither SQLite nor PostgreSQL narrows a NOT IN through an index.
     newest: int | None = registry.session.scalar(
-        select(func.max(AuditRecord.id)).where(AuditRecord.entity.not_in(NOT_TEAM_CHANGES))
+        select(AuditRecord.id)
+        .where(AuditRecord.entity.not_in(NOT_TEAM_CHANGES))
+        .order_by(AuditRecord.id.desc())
+        .limit(1)
     )
     return newest or 0
 

@@ -252,10 +252,16 @@ def on_option(help: str, *old_names: str) -> Callable[[F], F]:
     )
 
 
-def engine_for(db_url: str | None, workspace: Path | None = None, *, create: bool = True) -> Engine:
+def engine_for(
+    db_url: str | None,
+    workspace: Path | None = None,
+    *,
+    create: bool = True,
+    connections: int | None = None,
+) -> Engine:
     from ark.db import open_engine
 
-    return open_engine(db_url, workspace=workspace, create=create)
+    return open_engine(db_url, workspace=workspace, create=create, connections=connections)
 
 
 def command_name(context: click.Context | None) -> str | None:

@@ -8,6 +8,7 @@ so a plugin reacting to an event commits or rolls back together with it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import getpass
 import os
 from collections.abc import Sequence
@@ -38,9 +39,17 @@ EVENT_HOOKS = {
 }
 
 
+@functools.cache
+def system_user() -> str:
+    """The operating-system user running this process. It does not change while the process
+    runs, and asking may read the password database: a cost every transaction of a server
+    paid, reads included, when it was asked each time."""
+    return getpass.getuser()
+
+
 def current_actor() -> str:
     """Who is making changes: `ARK_USER`, else the operating-system user."""
-    actor = os.environ.get("ARK_USER") or getpass.getuser()
+    actor = os.environ.get("ARK_USER") or system_user()
     why = refusal(actor, multiline=False)
     if why is not None:
         raise ArkError(

@@ -138,7 +138,7 @@ def create_api(engine: Any) -> FastAPI:
 
     @api.get("/check")
     def check(request: Request, who: Visitor = VIEWER) -> Health:
-        findings = reads.home(engine, who.email).findings
+        findings = reads.findings(engine)
         return Health(sum(f.level == "error" for f in findings), findings)
 
     @api.get("/people")

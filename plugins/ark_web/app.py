@@ -8,6 +8,8 @@ OpenAPI description is generated from the same typed routes it serves.
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +30,15 @@ POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+
+
+# Requests a server process works on at once (the pages are plain functions, run in threads).
+# Python runs one thread at a time, so more only share the same cores in smaller slices,
+# each request taking longer; these leave room for one waiting on the database or a writer's
+# turn. The engine keeps a connection open for each, and for the jobs and the home page's
+# background check (CONNECTIONS), so none is closed and opened again between requests.
+THREADS = 8
+CONNECTIONS = THREADS + 4
 
 
 def templates() -> Jinja2Templates:
@@ -111,7 +122,7 @@ def create_app(
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
-        lifespan=jobs.lifespan(engine, run_jobs),
+        lifespan=lifespan(jobs.lifespan(engine, run_jobs)),
     )
     app.state.engine = engine
     app.state.templates = templates()
@@ -141,6 +152,20 @@ def create_app(
     return app
 
 
+def lifespan(jobs: Callable[[FastAPI], Any]) -> Callable[[FastAPI], Any]:
+    """The jobs' lifespan, the threads answering requests set to THREADS first."""
+
+    @asynccontextmanager
+    async def span(app: FastAPI) -> AsyncIterator[None]:
+        from anyio import to_thread
+
+        to_thread.current_default_thread_limiter().total_tokens = THREADS
+        async with jobs(app):
+            yield
+
+    return span
+
+
 def from_environment() -> FastAPI:
     """The app for `uvicorn --factory ark_web.app:from_environment` (several workers): the
     registry is `ARK_DATABASE_URL`, else the workspace's SQLite file."""
@@ -148,7 +173,8 @@ def from_environment() -> FastAPI:
     from ark.workspace import find_workspace
 
     site = find_workspace() / "playbook" / "site"
-    return create_app(open_engine(os.environ.get("ARK_DATABASE_URL")), playbook=site)
+    engine = open_engine(os.environ.get("ARK_DATABASE_URL"), connections=CONNECTIONS)
+    return create_app(engine, playbook=site)
 
 
 def api_errors(app: FastAPI) -> None:

@@ -85,9 +85,10 @@ def serve(host: str, port: int, workers: int | None, run_jobs: bool, db_url: str
     """
     import uvicorn
 
+    from ark_web.app import CONNECTIONS
     from ark_web.writes import setup_link
 
-    engine = engine_for(db_url)
+    engine = engine_for(db_url, connections=CONNECTIONS)
     count = int(workers or default_workers(engine.dialect.name))
     if count > 1 and engine.url.database in (None, "", ":memory:"):
         raise ArkError(

@@ -7,11 +7,14 @@ registry's read API lands, this module is the one place that changes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import logging
 import math
+import threading
 import weakref
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -146,13 +149,27 @@ class Standing:
 
 
 @dataclass(frozen=True)
-class Home:
+class Health:
+    """What `ark check` reported, when, and whether the registry has changed since (a newer
+    check is then being worked out in the background, and the page says so)."""
+
     findings: list[Finding]
+    checked_at: dt.datetime
+    current: bool
+
+
+@dataclass(frozen=True)
+class Home:
+    health: Health
     my_week: list[TaskRow]
     overdue: list[TaskRow]
     overdue_count: int
     reviews: list[ProcessRow]
     kpis: list[KpiProgress]
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.health.findings
 
 
 @dataclass(frozen=True)
@@ -193,38 +210,117 @@ class ResponsibilityDetail:
 # -- helpers ------------------------------------------------------------------------------------
 
 
-# What the checks found, per registry and per check, with the state it was computed from:
-# every change to the team leaves an audit record, so while the newest such record and the day
-# are the same, so is the answer (a sign-in does not recompute it). Each server process keeps its own; the state is read in the request's
-# snapshot, so an answer is never kept under a newer state than it was computed from.
-_FOUND: weakref.WeakKeyDictionary[Any, dict[str, tuple[tuple[int, dt.date], list[Finding]]]] = (
-    weakref.WeakKeyDictionary()
-)
+# The state of a registry that pages are worked out from: its newest change to the team and the
+# day. Every change to the team leaves an audit record, so while these are the same, so is
+# everything a page reads of the team (a sign-in changes neither).
+State = tuple[int, dt.date]
+KEPT_PER_REGISTRY = 512
+log = logging.getLogger("ark.web")
 
 
-def _found(
-    engine: Any, registry: Registry, name: str, run: Callable[[], Iterable[Finding]]
-) -> list[Finding]:
-    """The findings of check `name` (`run`), computed once per change of the registry and
-    per day."""
-    state = (audit.team_version(registry), registry.today)
-    kept = _FOUND.setdefault(engine, {})
-    cached = kept.get(name)
-    if cached is not None and cached[0] == state:
-        return cached[1]
-    findings = list(run())
-    kept[name] = (state, findings)
-    return findings
+def _state(registry: Registry) -> State:
+    return audit.team_version(registry), registry.today
 
 
-def _checks(engine: Any, registry: Registry) -> list[Finding]:
-    """What `ark check` reports (the home page's health)."""
-    return _found(engine, registry, "team", lambda: check_team(registry, hooks()))
+class Kept:
+    """Answers worked out from one state of a registry, by what was asked (the newest
+    `KEPT_PER_REGISTRY`), in this server process: a page asked again before anything changed
+    costs one statement, that reads the state. The state is read in the request's own
+    snapshot, so an answer is never kept under a newer state than the one it was read from;
+    every worker process keeps its own, so a change made through one is seen by all."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._answers: OrderedDict[Hashable, tuple[State, Any]] = OrderedDict()
+
+    def get(self, key: Hashable, state: State, work_out: Callable[[], T]) -> T:
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None and found[0] == state:
+                self._answers.move_to_end(key)
+                answer: T = found[1]
+                return answer
+        answer = work_out()
+        with self._lock:
+            self._answers[key] = (state, answer)
+            self._answers.move_to_end(key)
+            while len(self._answers) > KEPT_PER_REGISTRY:
+                self._answers.popitem(last=False)
+        return answer
 
 
-def _raci(engine: Any, registry: Registry) -> dict[str, list[Finding]]:
+class Checked:
+    """The last `ark check` of a registry (the home page's health), worked out again in the
+    background after a change: the check reads the whole team (a third of a second at 2,000
+    people), so the page shows the last result meanwhile, saying so, instead of making the
+    first visitor after each change wait, or twenty visitors work it out at once."""
+
+    def __init__(self, engine: Any) -> None:
+        self._engine = weakref.ref(engine)
+        self._lock = threading.Lock()
+        self._last: tuple[State, Health] | None = None
+        self._running = False
+
+    def health(self, registry: Registry, state: State, wait: bool) -> Health:
+        """The health at `state`; with `wait`, or when nothing was checked yet, worked out
+        now in `registry` (the caller's transaction) if the last one is older."""
+        with self._lock:
+            last = self._last
+            if last is not None and last[0] == state:
+                return last[1]
+            if last is not None and not wait:
+                if not self._running:
+                    self._running = True
+                    threading.Thread(target=self._refresh, daemon=True).start()
+                return dataclasses.replace(last[1], current=False)
+        return self._keep(state, _check(registry))
+
+    def _keep(self, state: State, findings: list[Finding]) -> Health:
+        health = Health(findings, dt.datetime.now(dt.UTC), True)
+        with self._lock:
+            if self._last is None or self._last[0][0] <= state[0]:
+                self._last = (state, health)
+        return health
+
+    def _refresh(self) -> None:
+        try:
+            engine = self._engine()
+            if engine is not None:
+                with reading(engine) as reg:
+                    self._keep(_state(reg), _check(reg))
+        except Exception:  # the next page load tries again; the page says it is not current
+            log.exception("the background check of the team failed")
+        finally:
+            with self._lock:
+                self._running = False
+
+
+_KEPT: weakref.WeakKeyDictionary[Any, Kept] = weakref.WeakKeyDictionary()
+_CHECKED: weakref.WeakKeyDictionary[Any, Checked] = weakref.WeakKeyDictionary()
+_REGISTRIES_LOCK = threading.Lock()
+
+
+def _kept(engine: Any) -> Kept:
+    with _REGISTRIES_LOCK:
+        return _KEPT.setdefault(engine, Kept())
+
+
+def _checked(engine: Any) -> Checked:
+    with _REGISTRIES_LOCK:
+        found = _CHECKED.get(engine)
+        if found is None:
+            found = _CHECKED[engine] = Checked(engine)
+        return found
+
+
+def _check(registry: Registry) -> list[Finding]:
+    """What `ark check` reports."""
+    return list(check_team(registry, hooks()))
+
+
+def _raci(engine: Any, registry: Registry, state: State) -> dict[str, list[Finding]]:
     """The RACI problems of every responsibility, by its slug (the matrix's warnings)."""
-    return _by_subject(_found(engine, registry, "raci", lambda: check_raci(registry)))
+    return _kept(engine).get(("raci",), state, lambda: _by_subject(check_raci(registry)))
 
 
 def _paged(
@@ -240,9 +336,9 @@ def _paged(
 
 
 def findings(engine: Any) -> list[Finding]:
-    """What `ark check` reports now; usually from the cache the home page keeps."""
+    """What `ark check` reports now (kept for the home page too)."""
     with reading(engine) as reg:
-        return _checks(engine, reg)
+        return _checked(engine).health(reg, _state(reg), wait=True).findings
 
 
 def _tasks(
@@ -347,15 +443,22 @@ def standing(engine: Any, email: str) -> Standing:
 
 
 def home(engine: Any, email: str) -> Home:
-    with reading(engine) as reg:
+    """The home page: the health as last checked (see `Checked`), the rest as of now."""
+
+    def work_out(reg: Registry, health: Health) -> Home:
         today = reg.today
         start, end = week_of(today)
-        findings = _checks(engine, reg)
         mine = _tasks(reg, assignee=email, open_only=True, due_from=start, due_by=end)
         late = _tasks(reg, open_only=True, due_by=today - dt.timedelta(days=1))
         reviews = _process_rows(reg, due_for_review(reg, today + dt.timedelta(days=30)))
         kpis = _kpi_progress(reg)
-    return Home(findings, list(mine.items), list(late.items), late.total, reviews, kpis)
+        return Home(health, list(mine.items), list(late.items), late.total, reviews, kpis)
+
+    with reading(engine) as reg:
+        state = _state(reg)
+        health = _checked(engine).health(reg, state, wait=False)
+        found = _kept(engine).get(("home", email), state, lambda: work_out(reg, health))
+    return found if found.health is health else dataclasses.replace(found, health=health)
 
 
 def team(engine: Any) -> TeamSpec:
@@ -372,41 +475,59 @@ def registry_version(engine: Any) -> int:
 def matrix(
     engine: Any, department: str | None, query: str, row_page: int, column_page: int
 ) -> Matrix:
-    """One page of the matrix: a fixed number of statements whatever the team's size."""
+    """One page of the matrix: a fixed number of statements whatever the team's size, one
+    when it was asked for already since the last change (see `Kept`)."""
     with reading(engine) as reg:
-        read = reg.read
-        search = query.strip() or None
-        rows_at, found = _paged(
-            lambda at: read.responsibilities(
-                department=department, search=search, offset=at, limit=ROWS_PER_PAGE
-            ),
-            row_page,
-            ROWS_PER_PAGE,
+        state = _state(reg)
+        return _kept(engine).get(
+            ("matrix", department, query.strip(), row_page, column_page),
+            state,
+            lambda: _matrix(engine, reg, state, department, query, row_page, column_page),
         )
-        rows = found.items
-        people_at, columns = _paged(
-            lambda at: read.people(department=department, offset=at, limit=PEOPLE_PER_PAGE),
-            column_page,
-            PEOPLE_PER_PAGE,
-        )
-        people = [
-            PersonRow(p.email, p.name, p.department, p.capacity, p.assigned_hours, p.jira_user)
-            for p in columns.items
-        ]
-        held = read.held_roles(
-            responsibilities=[r.slug for r in rows], people=[p.email for p in people]
-        ).items
-        keys = {
-            f"{r.slug}/{p.email}/{role}": (r.slug, p.email)
-            for r in rows
-            for p in people
-            for role in Role
-        }
-        versions: dict[tuple[str, str], int] = defaultdict(int)
-        for key, newest in audit.versions(reg, "assignment", keys).items():
-            versions[keys[key]] = max(versions[keys[key]], newest)
-        problems = _raci(engine, reg)
-        departments = read.departments().items
+
+
+def _matrix(
+    engine: Any,
+    reg: Registry,
+    state: State,
+    department: str | None,
+    query: str,
+    row_page: int,
+    column_page: int,
+) -> Matrix:
+    read = reg.read
+    search = query.strip() or None
+    rows_at, found = _paged(
+        lambda at: read.responsibilities(
+            department=department, search=search, offset=at, limit=ROWS_PER_PAGE
+        ),
+        row_page,
+        ROWS_PER_PAGE,
+    )
+    rows = found.items
+    people_at, columns = _paged(
+        lambda at: read.people(department=department, offset=at, limit=PEOPLE_PER_PAGE),
+        column_page,
+        PEOPLE_PER_PAGE,
+    )
+    people = [
+        PersonRow(p.email, p.name, p.department, p.capacity, p.assigned_hours, p.jira_user)
+        for p in columns.items
+    ]
+    held = read.held_roles(
+        responsibilities=[r.slug for r in rows], people=[p.email for p in people]
+    ).items
+    keys = {
+        f"{r.slug}/{p.email}/{role}": (r.slug, p.email)
+        for r in rows
+        for p in people
+        for role in Role
+    }
+    versions: dict[tuple[str, str], int] = defaultdict(int)
+    for key, newest in audit.versions(reg, "assignment", keys).items():
+        versions[keys[key]] = max(versions[keys[key]], newest)
+    problems = _raci(engine, reg, state)
+    departments = read.departments().items
     cells: dict[tuple[str, str], list[HeldRole]] = defaultdict(list)
     for a in held:
         cells[(a.responsibility, a.contributor)].append(a)
@@ -516,7 +637,7 @@ def responsibilities(
             page,
             LIST_PAGE,
         )
-        problems = _raci(engine, reg)
+        problems = _raci(engine, reg, _state(reg))
     return list(found.items), window, problems
 
 
@@ -544,7 +665,7 @@ def responsibility(engine: Any, slug: str) -> ResponsibilityDetail:
         tasks = list(_tasks(reg, responsibility=slug, open_only=True).items)
         procs = _process_rows(reg, [p for p in all_processes(reg) if p.responsibility == slug])
         kpis = _kpi_rows(reg, list(info.kpis))
-        findings = _raci(engine, reg).get(slug, [])
+        findings = _raci(engine, reg, _state(reg)).get(slug, [])
     return ResponsibilityDetail(info, current, history, tasks, procs, kpis, findings)
 
 
@@ -562,7 +683,11 @@ def tasks(
             filters.update(due_from=start, due_by=end)
         elif view == "overdue":
             filters.update(open_only=True, due_by=today - dt.timedelta(days=1))
-        window, found = _paged(lambda at: _tasks(reg, offset=at, **filters), page, LIST_PAGE)
+        window, found = _kept(engine).get(
+            ("tasks", tuple(sorted(filters.items())), page),
+            _state(reg),
+            lambda: _paged(lambda at: _tasks(reg, offset=at, **filters), page, LIST_PAGE),
+        )
     return list(found.items), window
 
 
