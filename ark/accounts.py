@@ -236,11 +236,15 @@ def _live(registry: Registry, secret: str, kinds: tuple[str, ...]) -> Credential
             Credential.revoked_at.is_(None),
         )
     ).first()
-    if row is None or (row.expires_at is not None and _aware(row.expires_at) <= now()):
+    if row is None or _expired(row.expires_at):
         return None
     if row.account is not None and row.account.disabled:
         return None
     return row
+
+
+def _expired(expires_at: dt.datetime | None) -> bool:
+    return expires_at is not None and _aware(expires_at) <= now()
 
 
 def _aware(stamp: dt.datetime) -> dt.datetime:
@@ -327,9 +331,30 @@ def end_session(registry: Registry, secret: str) -> None:
 
 
 def identify(registry: Registry, secret: str, kind: str) -> AccountInfo | None:
-    """The enabled account a live session cookie or API token belongs to, else None."""
-    row = _live(registry, secret, (kind,))
-    return None if row is None or row.account is None else _info(row.account)
+    """The enabled account a live session cookie or API token belongs to, else None.
+
+    Asked on every request of the web workspace, so it reads the few columns it needs in one
+    statement, loading no ORM objects (what `_live` does took a sixth of a page's time).
+    """
+    row = registry.session.execute(
+        select(
+            Account.email,
+            Account.role,
+            Account.disabled,
+            Account.password_hash.is_not(None),
+            Account.created_at,
+            Credential.expires_at,
+        )
+        .join(Account, Credential.account_id == Account.id)
+        .where(
+            Credential.digest == digest(secret),
+            Credential.kind == kind,
+            Credential.revoked_at.is_(None),
+        )
+    ).first()
+    if row is None or row.disabled or _expired(row.expires_at):
+        return None
+    return AccountInfo(*row[:5])
 
 
 def issue_token(registry: Registry, email: str, label: str) -> str:

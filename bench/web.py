@@ -10,9 +10,9 @@ something else); beside them the same read or edit through the `ark` CLI as a wh
 team and on the big one, so a count that grows with the team shows: the first request after a
 change (the home page's health is then worked out again) and the next one.
 
-The clients are threads of this process (httpx), each sending its next request when the last
-is answered; their own CPU time is not the server's, but on a small machine they compete with
-it. The server runs with `--no-jobs`: the background jobs' cost is measured by
+The clients are threads of this process (httpx, one kept-alive connection each), each sending
+its next request when the last is answered; their own CPU time is not the server's, but on a
+small machine they compete with it, so it is shown too (the clients' CPU ms per request). The server runs with `--no-jobs`: the background jobs' cost is measured by
 bench/automation.py and bench/playbook.py.
 
     .venv/bin/python bench/web.py --postgres postgresql://127.0.0.1/test   # both backends
@@ -156,10 +156,12 @@ SCENARIOS: dict[str, Callable[[httpx.Client, Any, int, int], httpx.Response]] = 
 
 def latencies(
     base: str, secrets: list[str], engine: Any, scenario: str, clients: int, requests: int
-) -> list[float]:
+) -> tuple[list[float], float]:
     """Each of `clients` threads sends `requests` requests one after another; the times of
-    all of them (the version read before an edit is not counted)."""
+    all of them and the CPU seconds the client threads spent on them (the version read before
+    an edit is not counted in either)."""
     times: list[float] = []
+    spent: list[float] = []
     lock = threading.Lock()
     errors: list[str] = []
 
@@ -171,13 +173,15 @@ def latencies(
                     from ark_web.reads import cell_version
 
                     cell_version(engine, f"resp-{index}", f"person{index}@bench.test")
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.thread_time()
                 response = SCENARIOS[scenario](c, engine, index, n)
                 took = time.perf_counter() - start
+                cpu = time.thread_time() - cpu
                 if response.status_code not in (200, 303):
                     errors.append(f"{scenario}: {response.status_code} {response.text[:200]}")
                 with lock:
                     times.append(took)
+                    spent.append(cpu)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for t in threads:
@@ -186,7 +190,7 @@ def latencies(
         t.join()
     if errors:
         raise SystemExit(errors[0])
-    return times
+    return times, sum(spent)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -237,11 +241,13 @@ def statement_counts(url: str) -> dict[str, tuple[int, int]]:
 
 def measure(
     base: str, server: int, secrets: list[str], engine: Any, name: str, clients: int, requests: int
-) -> tuple[list[float], float]:
-    """The latencies of `clients` x `requests` requests, and the server's CPU ms per request."""
+) -> tuple[list[float], str]:
+    """The latencies of `clients` x `requests` requests, and the server's and the clients' CPU
+    ms per request."""
     before = cpu_seconds(server)
-    times = latencies(base, secrets, engine, name, clients, requests)
-    return times, (cpu_seconds(server) - before) * 1000 / len(times)
+    times, client = latencies(base, secrets, engine, name, clients, requests)
+    server_ms = (cpu_seconds(server) - before) * 1000 / len(times)
+    return times, f"({server_ms:4.1f} {client * 1000 / len(times):3.1f})"
 
 
 def ms(times: list[float]) -> str:
@@ -285,11 +291,11 @@ def main() -> None:
                 via_cli = cli_times(url)
                 print(
                     f"\n{backend}: {SIZE.contributors} people, {SIZE.departments} departments, "
-                    f"{SIZE.responsibilities} responsibilities; latency p50/p95 ms, server CPU "
+                    f"{SIZE.responsibilities} responsibilities; latency p50/p95 ms, (server, client) CPU "
                     "ms per request in brackets; statements after a change, then next"
                 )
                 print(
-                    f"{'':23} {'workers':>7} {'1 client':>17} {'20 clients':>17} "
+                    f"{'':23} {'workers':>7} {'1 client':>21} {'20 clients':>21} "
                     f"{'CLI process':>11} {'statements small':>17} {'big':>7}"
                 )
                 for workers in args.workers:
@@ -311,8 +317,8 @@ def main() -> None:
                             target = TARGETS["cell edit" if name == "cell edit" else "page"]
                             p95 = percentile(many, 0.95)
                             print(
-                                f"{name:23} {workers:7} {ms(one)} ({one_cpu:4.1f})"
-                                f" {ms(many)} ({many_cpu:4.1f})"
+                                f"{name:23} {workers:7} {ms(one)} {one_cpu}"
+                                f" {ms(many)} {many_cpu}"
                                 f" {via_cli[name] * 1000:8.0f} ms"
                                 f" {small[name][0]:>11}, {small[name][1]:<3}"
                                 f" {big[name][0]:>3}, {big[name][1]:<3}"

@@ -9,12 +9,13 @@ import csv
 import dataclasses
 import datetime as dt
 import io
-from collections.abc import Iterator
+import secrets
+from collections.abc import Hashable, Iterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.datastructures import FormData, ImmutableMultiDict
 
 from ark.errors import ArkError, NotFound
@@ -55,6 +56,30 @@ def render(
         status_code=status,
     )
     return response
+
+
+# What stands for the per-browser parts of a kept page (`render_kept`) until it is sent: letters
+# and digits, which escaping and URL quoting leave as they are, unguessable by page content.
+CSRF_MARK = "arkcsrf" + secrets.token_hex(16)
+EMAIL_MARK = "arkemail" + secrets.token_hex(16)
+
+
+def render_kept(
+    request: Request, template: str, who: Visitor, key: Hashable, state: reads.State, **context: Any
+) -> HTMLResponse:
+    """`render` for a page that shows the same to everyone of one role, kept per registry
+    state, role and language (the matrix: drawing its 300 cells' forms was a third of its
+    time). It is kept with marks for what differs by browser, the CSRF token and the
+    signed-in e-mail, put in when sent: a kept page never carries another person's."""
+    from ark.i18n import speaking
+
+    def draw() -> str:
+        marked = Visitor(dataclasses.replace(who.account, email=EMAIL_MARK))
+        return bytes(render(request, template, marked, csrf=CSRF_MARK, **context).body).decode()
+
+    page = reads.kept(engine(request), (template, key, who.account.role, speaking()), state, draw)
+    mine = page.replace(CSRF_MARK, request.state.csrf).replace(EMAIL_MARK, escape(who.email))
+    return HTMLResponse(mine)
 
 
 def problem(request: Request, message: str, status: int) -> HTMLResponse:
@@ -282,7 +307,15 @@ def matrix(
     columns: int = 1,
 ) -> HTMLResponse:
     data = reads.matrix(engine(request), department or None, q, page, columns)
-    return render(request, "matrix.html", who, m=data, editable=who.can(AccountRole.LEAD))
+    return render_kept(
+        request,
+        "matrix.html",
+        who,
+        ("matrix", data.department, data.query, data.rows.number, data.columns.number),
+        data.state,
+        m=data,
+        editable=who.can(AccountRole.LEAD),
+    )
 
 
 @router.post("/matrix/cell")

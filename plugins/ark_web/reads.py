@@ -44,6 +44,10 @@ ROWS_PER_PAGE = 25
 PEOPLE_PER_PAGE = 12
 LIST_PAGE = 50
 T = TypeVar("T")
+# The state of a registry that pages are worked out from: its newest change to the team and the
+# day. Every change to the team leaves an audit record, so while these are the same, so is
+# everything a page reads of the team (a sign-in changes neither).
+State = tuple[int, dt.date]
 
 
 @contextmanager
@@ -184,6 +188,7 @@ class Matrix:
     problems: dict[str, list[Finding]]
     rows: Page
     columns: Page
+    state: State  # of the registry it was read from: its page is kept under it too
 
 
 @dataclass(frozen=True)
@@ -210,10 +215,6 @@ class ResponsibilityDetail:
 # -- helpers ------------------------------------------------------------------------------------
 
 
-# The state of a registry that pages are worked out from: its newest change to the team and the
-# day. Every change to the team leaves an audit record, so while these are the same, so is
-# everything a page reads of the team (a sign-in changes neither).
-State = tuple[int, dt.date]
 KEPT_PER_REGISTRY = 512
 log = logging.getLogger("ark.web")
 
@@ -303,6 +304,11 @@ _REGISTRIES_LOCK = threading.Lock()
 def _kept(engine: Any) -> Kept:
     with _REGISTRIES_LOCK:
         return _KEPT.setdefault(engine, Kept())
+
+
+def kept(engine: Any, key: Hashable, state: State, work_out: Callable[[], T]) -> T:
+    """`work_out()`, or what it gave when last asked with `key` at `state` (a page's HTML)."""
+    return _kept(engine).get(key, state, work_out)
 
 
 def _checked(engine: Any) -> Checked:
@@ -480,7 +486,7 @@ def matrix(
     with reading(engine) as reg:
         state = _state(reg)
         return _kept(engine).get(
-            ("matrix", department, query.strip(), row_page, column_page),
+            ("matrix", department, query, row_page, column_page),
             state,
             lambda: _matrix(engine, reg, state, department, query, row_page, column_page),
         )
@@ -542,6 +548,7 @@ def _matrix(
         problems,
         rows_at,
         people_at,
+        state,
     )
 
 
