@@ -196,15 +196,17 @@ def run(argv: list[str], url: str, repeat: int = 1) -> Timing:
 
 
 @contextlib.contextmanager
-def counting() -> Iterator[list[int]]:
-    """Counts the SQL statements sent to any database while the block runs."""
+def counting(only: Callable[[], bool] | None = None) -> Iterator[list[int]]:
+    """Counts the SQL statements sent to any database while the block runs (those for which
+    `only()` holds, if given: asked in the thread sending each)."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
     count = [0]
 
     def seen(*_: Any) -> None:
-        count[0] += 1
+        if only is None or only():
+            count[0] += 1
 
     event.listen(Engine, "before_cursor_execute", seen)
     try:

@@ -46,8 +46,13 @@ class Web:
     ark: Ark
     engine: Engine
 
-    def client(self, role: str | None = None, **app_options: Any) -> TestClient:
-        client = TestClient(create_app(self.engine, **app_options), follow_redirects=False)
+    def client(
+        self, role: str | None = None, engine: Engine | None = None, **app_options: Any
+    ) -> TestClient:
+        """A browser on the app (on `engine`, an engine of its own as another server process
+        has, else the fixture's), signed in as the person of `role`."""
+        app = create_app(engine or self.engine, **app_options)
+        client = TestClient(app, follow_redirects=False)
         if role is not None:
             with transaction(self.engine, actor="test") as reg:
                 secret = accounts.start_session(reg, PEOPLE[role])
@@ -63,7 +68,7 @@ class Web:
             return conn.scalar(select(func.count()).select_from(AuditRecord)) or 0
 
     def task_of(self, email: str) -> reads.TaskRow:
-        rows, _ = reads.tasks(self.engine, "mine", email, None, 1)
+        rows, _, _ = reads.tasks(self.engine, "mine", email, None, 1)
         return rows[0]
 
     def offboarding(self, email: str, to: str) -> dict[str, Any]:
@@ -867,6 +872,61 @@ def test_the_api_answers_each_role_as_its_role_allows(web: Web, role: str) -> No
 
 
 STALE_HEALTH = "before the latest change"
+
+
+def test_a_change_shows_on_the_next_page_in_every_session_and_worker(web: Web) -> None:
+    """Each server process keeps pages per state of the registry: an edit made through one
+    shows on the next page another process or another session draws."""
+    web.ark("user", "set-role", "admin@acme.test", "lead")
+    other = open_engine(web.ark.db_url)  # another worker's: its kept pages are its own
+    try:
+        editor, colleague, elsewhere = (
+            web.client("lead"),
+            web.client("admin"),
+            web.client("lead", engine=other),
+        )
+        matrix, key = "/matrix?q=listening", "listening/carla@acme.test/"
+        for client in (colleague, elsewhere):
+            assert 'title="informed">I 1h' not in client.get(matrix).text
+        tasks_before = elsewhere.get("/tasks?view=all").text
+        edit = {
+            "responsibility": "listening",
+            "contributor": "carla@acme.test",
+            "role": "informed",
+            "hours": "1",
+            "version": web.version("assignment", key, prefix=True),
+        }
+        assert web.post(editor, "/matrix/cell", edit).status_code == 303
+        now = web.version("assignment", key, prefix=True)
+        for client in (colleague, elsewhere):
+            page = client.get(matrix).text
+            assert 'title="informed">I 1h' in page and f'value="{now}"' in page
+        task = web.task_of("bruno@acme.test")
+        assert f'name="key" value="{task.key}"' in tasks_before
+        done = {"key": task.key, "note": "", "version": task.version}
+        assert web.post(editor, "/tasks/done", done).status_code == 303
+        assert f'name="key" value="{task.key}"' not in elsewhere.get("/tasks?view=all").text
+    finally:
+        other.dispose()
+
+
+def test_a_kept_page_carries_only_its_own_browser_s_token_and_name(web: Web) -> None:
+    """The matrix is kept once for every lead; each gets it with their own CSRF token and
+    e-mail, never the first one's, and a member sees no edit form in it."""
+    from ark_web.pages import CSRF_MARK, EMAIL_MARK
+
+    web.ark("user", "set-role", "admin@acme.test", "lead")
+    first, second, member = web.client("lead"), web.client("admin"), web.client("member")
+    pages = {c: c.get("/matrix").text for c in (first, second, member)}
+    for client, person in ((first, "ana"), (second, "admin"), (member, "bruno")):
+        page = pages[client]
+        assert f"{person}@acme.test (" in page
+        assert f'name="csrf" value="{client.cookies[CSRF_COOKIE]}"' in page
+        assert CSRF_MARK not in page and EMAIL_MARK not in page
+    assert first.cookies[CSRF_COOKIE] not in pages[second]
+    assert "ana@acme.test (" not in pages[second]
+    assert 'action="/matrix/cell"' in pages[second]
+    assert 'action="/matrix/cell"' not in pages[member]
 
 
 def current_home(client: TestClient) -> str:

@@ -184,7 +184,7 @@ def create_api(engine: Any) -> FastAPI:
     def tasks(
         view: str = "all", responsibility: str = "", page: int = 1, who: Visitor = VIEWER
     ) -> list[Task]:
-        rows, _ = reads.tasks(engine, view, who.email, responsibility, page)
+        rows, _, _ = reads.tasks(engine, view, who.email, responsibility, page)
         return [
             Task(
                 t.key,

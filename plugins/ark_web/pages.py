@@ -65,19 +65,30 @@ EMAIL_MARK = "arkemail" + secrets.token_hex(16)
 
 
 def render_kept(
-    request: Request, template: str, who: Visitor, key: Hashable, state: reads.State, **context: Any
+    request: Request,
+    template: str,
+    who: Visitor,
+    key: Hashable,
+    state: reads.State,
+    *,
+    personal: bool = False,
+    **context: Any,
 ) -> HTMLResponse:
-    """`render` for a page that shows the same to everyone of one role, kept per registry
-    state, role and language (the matrix: drawing its 300 cells' forms was a third of its
-    time). It is kept with marks for what differs by browser, the CSRF token and the
-    signed-in e-mail, put in when sent: a kept page never carries another person's."""
+    """`render` for a page drawn from the registry at `state` that shows the same to everyone
+    of one role (to one person if `personal`), kept per state, role, language and then person
+    (drawing the matrix's 300 cells' forms took a third of its time, a task list's rows a
+    fifth). It is kept with marks for what differs by browser, the CSRF token and the
+    signed-in e-mail, put in when sent: a kept page never carries another browser's token,
+    nor, unless `personal`, anything of the person it was first drawn for."""
     from ark.i18n import speaking
 
     def draw() -> str:
-        marked = Visitor(dataclasses.replace(who.account, email=EMAIL_MARK))
-        return bytes(render(request, template, marked, csrf=CSRF_MARK, **context).body).decode()
+        shown = who if personal else Visitor(dataclasses.replace(who.account, email=EMAIL_MARK))
+        return bytes(render(request, template, shown, csrf=CSRF_MARK, **context).body).decode()
 
-    page = reads.kept(engine(request), (template, key, who.account.role, speaking()), state, draw)
+    person = who.email if personal else None
+    key = (template, key, who.account.role, speaking(), person)
+    page = reads.kept(engine(request), key, state, draw)
     mine = page.replace(CSRF_MARK, request.state.csrf).replace(EMAIL_MARK, escape(who.email))
     return HTMLResponse(mine)
 
@@ -495,11 +506,15 @@ def tasks(
     page: int = 1,
 ) -> HTMLResponse:
     view = view if view in VIEWS else "mine"
-    rows, window = reads.tasks(engine(request), view, who.email, responsibility, page)
-    return render(
+    rows, window, state = reads.tasks(engine(request), view, who.email, responsibility, page)
+    return render_kept(
         request,
         "tasks.html",
         who,
+        ("tasks", view, responsibility, window.number),
+        state,
+        # Whose tasks, and which a member may mark done, differ by person.
+        personal=view == "mine" or not who.can(AccountRole.LEAD),
         rows=rows,
         page=window,
         view=view,

@@ -216,6 +216,7 @@ class ResponsibilityDetail:
 
 
 KEPT_PER_REGISTRY = 512
+BACKGROUND_CHECK = "ark-web-check"  # the name of the thread working out the home page's check
 log = logging.getLogger("ark.web")
 
 
@@ -272,7 +273,9 @@ class Checked:
             if last is not None and not wait:
                 if not self._running:
                     self._running = True
-                    threading.Thread(target=self._refresh, daemon=True).start()
+                    threading.Thread(
+                        target=self._refresh, name=BACKGROUND_CHECK, daemon=True
+                    ).start()
                 return dataclasses.replace(last[1], current=False)
         return self._keep(state, _check(registry))
 
@@ -678,8 +681,9 @@ def responsibility(engine: Any, slug: str) -> ResponsibilityDetail:
 
 def tasks(
     engine: Any, view: str, email: str, responsibility: str | None, page: int
-) -> tuple[list[TaskRow], Page]:
-    """A page of tasks: mine (open), due this week, overdue (open) or all."""
+) -> tuple[list[TaskRow], Page, State]:
+    """A page of tasks: mine (open), due this week, overdue (open) or all; and the state of
+    the registry it was read at."""
     with reading(engine) as reg:
         today = reg.today
         start, end = week_of(today)
@@ -690,12 +694,13 @@ def tasks(
             filters.update(due_from=start, due_by=end)
         elif view == "overdue":
             filters.update(open_only=True, due_by=today - dt.timedelta(days=1))
+        state = _state(reg)
         window, found = _kept(engine).get(
             ("tasks", tuple(sorted(filters.items())), page),
-            _state(reg),
+            state,
             lambda: _paged(lambda at: _tasks(reg, offset=at, **filters), page, LIST_PAGE),
         )
-    return list(found.items), window
+    return list(found.items), window, state
 
 
 def task(engine: Any, key: str) -> TaskRow:
