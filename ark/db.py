@@ -331,6 +331,12 @@ class WriterQueue:
             self._waiting.remove(turn)
             return False
 
+    @property
+    def waiting(self) -> int:
+        """How many writers wait for their turn."""
+        with self._lock:
+            return len(self._waiting)
+
     def release(self) -> None:
         """Hand the turn to the writer waiting longest, if any."""
         with self._lock:

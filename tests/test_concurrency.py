@@ -14,10 +14,12 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
@@ -395,3 +397,56 @@ def test_a_reader_sees_one_state_while_a_change_commits(ark: Ark, team: Path) ->
         after = {d.slug for d in reader.team_spec().departments}
     assert before == during == after - {"legal"}
     assert "legal" in after
+
+
+def test_the_writers_of_one_process_take_their_turns_in_the_order_they_came() -> None:
+    """SQLite's own wait lets a later writer go first (each sleeps and tries again); the
+    process's queue hands the turn to the one waiting longest, at once."""
+    from ark.db import WriterQueue
+
+    queue, order = WriterQueue(), []
+    assert queue.acquire(60)
+
+    def write(number: int) -> None:
+        assert queue.acquire(60)
+        order.append(number)
+        queue.release()
+
+    threads = []
+    for number in range(8):
+        threads.append(threading.Thread(target=write, args=(number,)))
+        threads[-1].start()
+        while queue.waiting < number + 1:  # each in the queue before the next comes
+            time.sleep(0.001)
+    queue.release()
+    for thread in threads:
+        thread.join()
+    assert order == list(range(8))
+    assert queue.acquire(0)  # free again
+
+
+def audit_records(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(AuditRecord)) or 0
+
+
+def test_a_writer_that_waits_too_long_gives_up_without_writing_and_leaves_the_queue(
+    ark: Ark, team: Path, monkeypatch: Any
+) -> None:
+    from ark.db import writer_turn
+
+    engine = open_engine(ark.db_url)
+    monkeypatch.setenv("ARK_LOCK_WAIT", "0.05")
+    before = audit_records(engine)
+    with writer_turn(engine):
+        try:
+            with transaction(engine, actor="late") as reg:
+                reg.assign(CARLA, SLUG, Role.INFORMED, hours=1)
+        except Conflict as exc:
+            assert "the registry is busy" in str(exc) and "nothing was written" in str(exc)
+        else:
+            raise AssertionError("a second writer in the same process did not wait")
+    with transaction(engine, actor="next") as reg:  # the queue is free again
+        reg.assign(CARLA, SLUG, Role.INFORMED, hours=1)
+    assert audit_records(engine) == before + 1
+    engine.dispose()
