@@ -215,7 +215,7 @@ class ResponsibilityDetail:
 # -- helpers ------------------------------------------------------------------------------------
 
 
-KEPT_PER_REGISTRY = 512
+KEPT_PER_REGISTRY = 128  # a matrix page is up to 320 kB: at most 40 MB per process
 BACKGROUND_CHECK = "ark-web-check"  # the name of the thread working out the home page's check
 log = logging.getLogger("ark.web")
 
@@ -234,6 +234,7 @@ class Kept:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._answers: OrderedDict[Hashable, tuple[State, Any]] = OrderedDict()
+        self._newest: State = (0, dt.date.min)
 
     def get(self, key: Hashable, state: State, work_out: Callable[[], T]) -> T:
         with self._lock:
@@ -244,10 +245,13 @@ class Kept:
                 return answer
         answer = work_out()
         with self._lock:
-            self._answers[key] = (state, answer)
-            self._answers.move_to_end(key)
-            while len(self._answers) > KEPT_PER_REGISTRY:
-                self._answers.popitem(last=False)
+            if state > self._newest:  # what was kept before is of no use any more
+                self._answers.clear()
+                self._newest = state
+            if state == self._newest:  # not from a snapshot older than one seen
+                self._answers[key] = (state, answer)
+                while len(self._answers) > KEPT_PER_REGISTRY:
+                    self._answers.popitem(last=False)
         return answer
 
 
