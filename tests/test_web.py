@@ -871,7 +871,7 @@ def test_the_api_answers_each_role_as_its_role_allows(web: Web, role: str) -> No
         assert (web.audit_count() > before) == (role in roles), (role, path)
 
 
-STALE_HEALTH = "before the latest change"
+STALE_HEALTH = "reload in a moment"  # the health shown is not the current one yet
 
 
 def test_a_change_shows_on_the_next_page_in_every_session_and_worker(web: Web) -> None:

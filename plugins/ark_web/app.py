@@ -122,7 +122,7 @@ def create_app(
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
-        lifespan=lifespan(jobs.lifespan(engine, run_jobs)),
+        lifespan=lifespan(engine, jobs.lifespan(engine, run_jobs)),
     )
     app.state.engine = engine
     app.state.templates = templates()
@@ -152,14 +152,18 @@ def create_app(
     return app
 
 
-def lifespan(jobs: Callable[[FastAPI], Any]) -> Callable[[FastAPI], Any]:
-    """The jobs' lifespan, the threads answering requests set to THREADS first."""
+def lifespan(engine: Any, jobs: Callable[[FastAPI], Any]) -> Callable[[FastAPI], Any]:
+    """The jobs' lifespan, the threads answering requests set to THREADS first and the home
+    page's check started in the background, so the first visitor finds it done."""
 
     @asynccontextmanager
     async def span(app: FastAPI) -> AsyncIterator[None]:
         from anyio import to_thread
 
+        from ark_web.reads import start_checking
+
         to_thread.current_default_thread_limiter().total_tokens = THREADS
+        start_checking(engine)
         async with jobs(app):
             yield
 
