@@ -102,7 +102,7 @@ def make_engine(url: str, *, connections: int | None = None) -> Engine:
             # An in-memory database lives in one connection: share it (`check --file`).
             # A connection given back to a full pool is closed, and the next one opened
             # anew (its pragmas set again): sized to the threads, none is.
-            pool = {"pool_size": connections, "max_overflow": connections} if connections else {}
+            pool = {"pool_size": connections} if connections else {}
             engine = (
                 create_engine(url, poolclass=StaticPool) if memory else create_engine(url, **pool)
             )
