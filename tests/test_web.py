@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -1119,3 +1120,29 @@ def test_a_browser_edit_is_an_edit_the_team_file_would_revert(web: Web) -> None:
     assert [(r["key"], r["edited_by"], r["via"]) for r in reverts] == [
         ("listening/carla@acme.test/informed", "ana@acme.test", "web")
     ]
+
+
+def test_what_many_requests_ask_for_at_once_is_worked_out_once() -> None:
+    """Twenty reloads of the matrix just after an edit: one works it out, the others wait
+    for its answer (with `Kept` not letting them, all eight threads here would)."""
+    kept, calls, barrier = reads.Kept(), [], threading.Barrier(8)
+    state = (1, dt.date(2026, 1, 1))
+
+    def work_out() -> str:
+        calls.append(1)
+        time.sleep(0.2)  # long enough for the others to ask meanwhile
+        return "page"
+
+    answers: list[str] = []
+
+    def ask() -> None:
+        barrier.wait()
+        answers.append(kept.get("matrix", state, work_out))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == ["page"] * 8 and len(calls) == 1
+    assert kept.get("matrix", (2, dt.date(2026, 1, 1)), lambda: "newer") == "newer"

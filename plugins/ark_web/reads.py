@@ -235,6 +235,9 @@ class Kept:
         self._lock = threading.Lock()
         self._answers: OrderedDict[Hashable, tuple[State, Any]] = OrderedDict()
         self._newest: State = (0, dt.date.min)
+        # What is being worked out now: the requests that ask for the same meanwhile (twenty
+        # reloading the matrix after an edit) wait for it instead of each working it out.
+        self._working: dict[tuple[Hashable, State], threading.Event] = {}
 
     def get(self, key: Hashable, state: State, work_out: Callable[[], T]) -> T:
         with self._lock:
@@ -243,7 +246,35 @@ class Kept:
                 self._answers.move_to_end(key)
                 answer: T = found[1]
                 return answer
+            working = self._working.get((key, state))
+            mine = working is None
+            if working is None:
+                working = self._working[(key, state)] = threading.Event()
+        if not mine:  # another request is working it out
+            working.wait()
+            return self._waited(key, state, work_out)
+        try:
+            answer = work_out()
+            self._keep(key, state, answer)
+        finally:
+            with self._lock:
+                del self._working[(key, state)]
+            working.set()
+        return answer
+
+    def _waited(self, key: Hashable, state: State, work_out: Callable[[], T]) -> T:
+        """The answer another request worked out, or worked out here if it kept none (it
+        failed, or its state was older than the newest seen)."""
+        with self._lock:
+            found = self._answers.get(key)
+        if found is not None and found[0] == state:
+            answer: T = found[1]
+            return answer
         answer = work_out()
+        self._keep(key, state, answer)
+        return answer
+
+    def _keep(self, key: Hashable, state: State, answer: Any) -> None:
         with self._lock:
             if state > self._newest:  # what was kept before is of no use any more
                 self._answers.clear()
@@ -252,7 +283,6 @@ class Kept:
                 self._answers[key] = (state, answer)
                 while len(self._answers) > KEPT_PER_REGISTRY:
                     self._answers.popitem(last=False)
-        return answer
 
 
 class Checked:
