@@ -106,10 +106,16 @@ def expect_version(
     *,
     prefix: bool = False,
 ) -> None:
-    """Refuse an edit made from version `seen` when a newer change exists."""
+    """Refuse an edit made from version `seen` when a newer change exists.
+
+    The newest record's id is read first and the whole record (who, when, what) only to
+    word a refusal: an edit holds the writers' lock while it checks, so the common case
+    loads no record and decodes no JSON."""
     registry.flush()
-    entry = last_change(registry, entity, key, prefix=prefix)
-    if entry is not None and entry.id != seen:
+    newest = version(registry, entity, key, prefix=prefix)
+    if newest and newest != seen:
+        entry = last_change(registry, entity, key, prefix=prefix)
+        assert entry is not None  # the record read just above, in this same transaction
         raise StaleEdit(entry)
 
 
