@@ -180,8 +180,7 @@ def busy() -> Conflict:
     """The error for a change that waited longer than `wait_seconds()` for the one before."""
     return Conflict(
         N_(
-            "the registry is busy: another change held it for over {seconds} s; "
-            "nothing was written"
+            "the registry is busy: another change held it for over {seconds} s; nothing was written"
         ),
         hint=N_("run the command again in a moment (or wait longer: {env}=SECONDS)"),
         args={"seconds": wait_seconds(), "env": WAIT_ENV},
