@@ -76,7 +76,9 @@ def _day(when: dt.date) -> str:
 
 
 def _line(task: Any) -> str:
-    return tr(N_("- {key}: {title} (due {due})"), key=task.key, title=task.title, due=_day(task.due))
+    return tr(
+        N_("- {key}: {title} (due {due})"), key=task.key, title=task.title, due=_day(task.due)
+    )
 
 
 def reminders(context: JobContext) -> str:
@@ -177,7 +179,9 @@ def digest(context: JobContext) -> str:
             parts += [tr(N_("Overdue:")), *overdue, ""]
         if due:
             parts += [tr(N_("Due by {day}:"), day=_day(week.end)), *due, ""]
-        parts.append(tr(N_("To stop these weekly e-mails: `ark digest {email} --off`."), email=email))
+        parts.append(
+            tr(N_("To stop these weekly e-mails: `ark digest {email} --off`."), email=email)
+        )
         messages.append(
             Message(
                 event=f"digest/{week.name}",
