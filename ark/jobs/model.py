@@ -112,7 +112,7 @@ class JobContext:
     automation: AutomationConfig
     notify: NotifyConfig
     actor: str
-    lang: str = "en"  # the strategy's: what the job's messages and result are written in
+    lang: str  # the strategy's: what the job's messages and result are written in
 
     def now(self) -> dt.datetime:
         return self.automation.local(self.clock())
