@@ -97,6 +97,7 @@ def mails(mailbox: Mailbox) -> dict[tuple[str, str], str]:
                 "sent": "1 mensaje enviado, 0 ya enviados",
                 "again": "0 mensajes enviados, 1 ya enviado",
                 "planned": "tareas planificadas hasta el 31 mar 2027",
+                "no-jira": "no hay sección jira: en el fichero del equipo; nada que sincronizar",
             },
         ),
         (
@@ -116,6 +117,7 @@ def mails(mailbox: Mailbox) -> dict[tuple[str, str], str]:
                 "sent": "1 messaggio inviato, 0 già inviati",
                 "again": "0 messaggi inviati, 1 già inviato",
                 "planned": "attività pianificate fino al 31 mar 2027",
+                "no-jira": "nessuna sezione jira: nel file del team; niente da sincronizzare",
             },
         ),
     ],
@@ -149,6 +151,7 @@ def test_reminders_and_the_digest_speak_the_strategys_language(
     planned = jobs.run("plan")
     assert planned is not None and said["planned"] in planned.state.result
     assert english_left(planned.state.result) == []
+    assert ark("jobs", "run", "jira-sync").output == f"jira-sync: {said['no-jira']}\n"
 
 
 @pytest.mark.parametrize(
