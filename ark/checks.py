@@ -66,16 +66,32 @@ class Check:
 def run_checks(registry: Any, checks: Iterable[Check]) -> list[Finding]:
     """Every finding of every check, errors first, in the strategy's language."""
     lang = registry.strategy().lang
-    findings = [finding.localized(lang) for check in checks for finding in check.run(registry)]
+    return [finding.localized(lang) for finding in _findings(registry, checks)]
+
+
+def _findings(registry: Any, checks: Iterable[Check]) -> list[Finding]:
+    """Every finding of every check, errors first, as the checks wrote them."""
+    findings = [finding for check in checks for finding in check.run(registry)]
     order = list(Level)
     return sorted(findings, key=lambda f: (order.index(f.level), f.code, f.subject))
 
 
-def check_team(registry: Any, hooks: Hooks) -> list[Finding]:
-    """What `ark check` reports: the findings of every registered check, core and plugins'."""
+def _registered(hooks: Hooks) -> list[Check]:
     checks: list[Check] = []
     hooks.ark_register_checks(register=checks.append)
-    return run_checks(registry, checks)
+    return checks
+
+
+def check_team(registry: Any, hooks: Hooks) -> list[Finding]:
+    """What `ark check` reports: the findings of every registered check, core and plugins'."""
+    return run_checks(registry, _registered(hooks))
+
+
+def registered_findings(registry: Any, hooks: Hooks) -> list[Finding]:
+    """The findings of `check_team` as the checks wrote them (templates and values), for
+    who needs them in more than one language: a reminder knows an error by its English
+    words and tells it in the strategy's."""
+    return _findings(registry, _registered(hooks))
 
 
 def _current_of(owner: Any) -> Any:

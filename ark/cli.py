@@ -643,15 +643,8 @@ def tasks_list(
         return
     for t in page.items:
         due_on = say(t.due) if t.due else ""
-        status = tr(STATUSES[TaskStatus(t.status)])
+        status = say(TaskStatus(t.status))
         click.echo(f"{due_on:<12}  {status:<12} {t.key:<36} {t.assignee or tr(NOBODY)}")
-
-
-STATUSES = {
-    TaskStatus.TODO: N_("todo"),
-    TaskStatus.IN_PROGRESS: N_("in-progress"),
-    TaskStatus.DONE: N_("done"),
-}
 
 
 @tasks.command("set")
@@ -665,9 +658,7 @@ def tasks_set(key: str, status: str, note: str, db_url: str | None) -> None:
     """Move task KEY to STATUS."""
     with registry(db_url) as reg:
         task = reg.set_task_status(key, TaskStatus(status), note=note)
-        click.echo(
-            tr(N_("{key} is {status}"), key=task.key, status=tr(STATUSES[TaskStatus(task.status)]))
-        )
+        click.echo(tr(N_("{key} is {status}"), key=task.key, status=TaskStatus(task.status)))
 
 
 # -- KPIs ------------------------------------------------------------------------------------------

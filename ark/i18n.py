@@ -28,7 +28,7 @@ from gettext import GNUTranslations, NullTranslations, translation
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ark.vocabulary import LANGUAGES, Cadence, Direction, Role
+from ark.vocabulary import LANGUAGES, Cadence, Direction, Role, TaskStatus
 
 DOMAIN = "ark"
 
@@ -73,6 +73,12 @@ CADENCE_LABELS = {
     Cadence.MONTHLY: N_("monthly"),
     Cadence.QUARTERLY: N_("quarterly"),
     Cadence.SIX_MONTHLY: N_("six-monthly"),
+}
+# A task's status as its listing, `ark tasks set` and the reminders write it.
+STATUS_LABELS = {
+    TaskStatus.TODO: N_("todo"),
+    TaskStatus.IN_PROGRESS: N_("in-progress"),
+    TaskStatus.DONE: N_("done"),
 }
 DIRECTION_LABELS = {
     Direction.HIGHER: N_("higher is better"),
@@ -172,6 +178,8 @@ def value(lang: str, item: Any) -> str:
         return gettext(lang, CADENCE_LABELS[item])
     if isinstance(item, Direction):
         return gettext(lang, DIRECTION_LABELS[item])
+    if isinstance(item, TaskStatus):
+        return gettext(lang, STATUS_LABELS[item])
     if isinstance(item, StrEnum):
         return item.value
     if isinstance(item, tuple):  # words of the catalogue, listed

@@ -55,7 +55,7 @@ def test_a_period_rolls_over_and_its_new_tasks_appear_on_the_board(
         assert "listening/2027-W13" in before and "listening/2027-W14" not in before
         clock.set(local("2027-01-01 01:00"))  # a new quarter: 13 weeks and 3 months more
         outcome = jobs.run("plan")
-        assert outcome is not None and outcome.state.result.startswith("16 task(s) planned")
+        assert outcome is not None and outcome.state.result.startswith("16 tasks planned")
         outcome = jobs.run("jira-sync")
         assert outcome is not None and outcome.state.error is None
         after = one_issue_per_task(server, ark)
@@ -80,7 +80,7 @@ def test_an_overdue_task_produces_exactly_one_reminder_in_the_strategys_time_zon
     clock.set(local("2026-12-16 12:00"))
     jobs.run("reminders")
     assert len(mailbox.messages) == 1
-    assert jobs.state("reminders").result == "0 message(s) sent, 1 sent before"
+    assert jobs.state("reminders").result == "0 messages sent, 1 sent before"
     ark("tasks", "set", "listening/2026-W51", "done")
     clock.set(local("2026-12-22 12:00"))  # W51 is done, so not overdue; nothing else is
     jobs.run("reminders")
@@ -160,10 +160,10 @@ def test_records_of_sent_messages_are_forgotten_after_the_retention(
     jobs.run("reminders")
     assert mailbox.summary() == [overdue] and remembered() == 1
     clock.set(sent_at + dt.timedelta(days=400) - dt.timedelta(minutes=1))
-    assert prune() == "0 record(s) of sent messages older than 400 days forgotten"
+    assert prune() == "0 records of sent messages older than 400 days forgotten"
     assert remembered() == 1
     clock.set(sent_at + dt.timedelta(days=400, minutes=1))
-    assert prune() == "1 record(s) of sent messages older than 400 days forgotten"
+    assert prune() == "1 record of sent messages older than 400 days forgotten"
     assert remembered() == 0
     jobs.run("reminders")  # still overdue a year on: told once more, then remembered again
     assert mailbox.summary().count(overdue) == 2
@@ -177,9 +177,9 @@ def test_records_of_sent_messages_are_forgotten_after_the_retention(
     )
     ark("apply", str(team))
     clock.set(clock() + dt.timedelta(days=29))
-    assert prune() == "0 record(s) of sent messages older than 30 days forgotten"
+    assert prune() == "0 records of sent messages older than 30 days forgotten"
     clock.set(clock() + dt.timedelta(days=2))
-    assert prune() == f"{told} record(s) of sent messages older than 30 days forgotten"
+    assert prune() == f"{told} records of sent messages older than 30 days forgotten"
     assert remembered() == 0
 
 
@@ -254,9 +254,9 @@ def test_jobs_lists_every_job_and_refuses_an_unknown_one(ark: Ark, team: Path) -
     names = [row["name"] for row in ark.json("jobs")]
     assert names == ["digest", "jira-sync", "plan", "playbook", "prune-sent", "reminders"]
     out = ark("jobs", "run", "plan").output
-    assert out.startswith("plan: ") and "task(s) planned up to" in out
+    assert out.startswith("plan: ") and "tasks planned up to" in out
     listing = ark("jobs").output
-    assert "plan " in listing and "task(s) planned" in listing
+    assert "plan " in listing and "tasks planned" in listing
     assert ark("jobs", "run", "jira-sync").output == (
         "jira-sync: no jira: section in the team file; nothing to sync\n"
     )

@@ -153,7 +153,7 @@ def test_two_workers_share_the_jobs_and_a_killed_one_leaves_no_duplicate(
         digests = {e for e in events if e.startswith("digest/")}
         assert {e.split(" -> ")[1] for e in digests} - {"ana@acme.test"} == {"bruno@acme.test"}
         assert ark("jobs", "run", "reminders").output == (
-            f"reminders: 0 message(s) sent, {len(mailbox.messages) - len(digests)} sent before\n"
+            f"reminders: 0 messages sent, {len(mailbox.messages) - len(digests)} sent before\n"
         )
         assert [e for e, n in events.items() if n > 1] == []
         overdue = [e for e in events if e.startswith("overdue/listening/")]

@@ -330,7 +330,7 @@ def test_an_admin_runs_a_job_now_from_the_jobs_page(web: Web) -> None:
     assert answer.status_code == 303 and answer.headers["location"] == "/jobs?started=plan"
     until(lambda: jobs.state("plan").covered is not None)
     page = admin.get(answer.headers["location"]).text
-    assert "plan was started in the background" in page and "task(s) planned up to" in page
+    assert "plan was started in the background" in page and "tasks planned up to" in page
     with named_lock(web.engine, "job:reminders", "ark worker on elsewhere (pid 7)"):
         held = web.post(admin, "/jobs/reminders/run", {})
     assert held.status_code == 409

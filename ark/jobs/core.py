@@ -1,7 +1,9 @@
 """The core's own jobs: planning tasks ahead, reminders and the weekly digest.
 
 Each message names its event (`overdue/<task>`, `digest/<person>/<week>`, ...), so running a
-job again, after a crash or on another machine, never tells anyone the same thing twice.
+job again, after a crash or on another machine, never tells anyone the same thing twice. The
+events are the same in every language: the words of a message are the strategy's (the runner
+speaks it while a job runs), so changing the language tells nobody anything again.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import hashlib
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from ark.errors import FIX
+from ark.i18n import N_, Nn_, counted, period_title, say, speaking, tr
 from ark.jobs.config import AutomationConfig
 from ark.jobs.model import Job, JobContext, Schedule
 from ark.notify import Message, tell_leads
 from ark.periods import period_of
-from ark.vocabulary import Cadence, Level
+from ark.vocabulary import Cadence, Level, TaskStatus
 
 if TYPE_CHECKING:
     from ark.registry.writer import Registry
@@ -41,7 +45,8 @@ def plan(context: JobContext) -> str:
     until = horizon(context.automation.plan_ahead, today)
     with context.transaction() as registry:
         created = registry.plan_tasks(until, today)
-    return f"{len(created)} task(s) planned up to {until}"
+    planned = Nn_("{count} task planned up to {until}", "{count} tasks planned up to {until}")
+    return tr(planned, count=len(created), until=_day(until))
 
 
 def digest_off(registry: Registry) -> set[str]:
@@ -64,14 +69,22 @@ def _accountable(registry: Registry) -> dict[str, str]:
     return {r.slug: r.accountable for r in registry.read.responsibilities().items if r.accountable}
 
 
+def _day(when: dt.date) -> str:
+    """A day in a message, as a daily task's title says it: English keeps `2026-12-13` (as
+    task keys and the team file write it), other languages write it in words (`13 dic 2026`)."""
+    return period_title(speaking(), Cadence.DAILY, when.isoformat(), when)
+
+
 def _line(task: Any) -> str:
-    return f"- {task.key}: {task.title} (due {task.due})"
+    return tr(
+        N_("- {key}: {title} (due {due})"), key=task.key, title=task.title, due=_day(task.due)
+    )
 
 
 def reminders(context: JobContext) -> str:
     """Overdue tasks and processes due for review to their accountable person; new `ark
     check` errors to the leads."""
-    from ark.checks import check_team
+    from ark.checks import registered_findings
     from ark.processes import due_for_review, review_due
 
     today = context.today()
@@ -83,38 +96,63 @@ def reminders(context: JobContext) -> str:
             owner = accountable.get(task.responsibility)
             if not owner:
                 continue
-            who = task.assignee_name or "nobody"
+            body = [
+                tr(N_("This task of a responsibility you are accountable for is overdue:")),
+                "",
+                tr(
+                    N_("{task}, {status}, assigned to {who}."),
+                    task=_line(task),
+                    status=TaskStatus(task.status),
+                    who=task.assignee_name or tr(N_("nobody")),
+                ),
+            ]
             messages.append(
                 Message(
                     event=f"overdue/{task.key}",
                     to=owner,
-                    subject=f"Ark: overdue task {task.key}",
-                    body=f"This task of a responsibility you are accountable for is overdue:\n\n"
-                    f"{_line(task)}, {task.status}, assigned to {who}.\n",
+                    subject=tr(N_("Ark: overdue task {key}"), key=task.key),
+                    body=_text(body),
                 )
             )
         for process in due_for_review(registry, today):
             owner = accountable.get(process.responsibility)
             if owner:
                 due = review_due(process)
+                said = tr(
+                    N_(
+                        "The process {title} ({slug}) was due for review on {due}. Review it, "
+                        "then `ark process review {slug}`."
+                    ),
+                    title=process.title,
+                    slug=process.slug,
+                    due=_day(due),
+                )
                 messages.append(
                     Message(
                         event=f"review/{process.slug}/{due}",
                         to=owner,
-                        subject=f"Ark: process {process.slug} is due for review",
-                        body=f"The process {process.title} ({process.slug}) was due for review "
-                        f"on {due}. Review it, then `ark process review {process.slug}`.\n",
+                        subject=tr(N_("Ark: process {slug} is due for review"), slug=process.slug),
+                        body=_text([said]),
                     )
                 )
-        errors = [f for f in check_team(registry, context.hooks) if f.level is Level.ERROR]
-    for finding in errors:
-        fingerprint = hashlib.sha256(f"{finding.code}\n{finding.message}".encode()).hexdigest()
+        errors = [f for f in registered_findings(registry, context.hooks) if f.level is Level.ERROR]
+    lang = speaking()
+    for raw in errors:
+        # The event is the finding's English words: the same error in any language.
+        english, finding = raw.localized("en"), raw.localized(lang)
+        fingerprint = hashlib.sha256(f"{english.code}\n{english.message}".encode()).hexdigest()
+        body = [tr(N_("`ark check` found a new error:")), "", str(finding.message)]
+        if finding.fix:
+            body += ["", f"{tr(FIX)} {finding.fix}"]
         messages += tell_leads(
             context.notify,
             event=f"check/{fingerprint[:16]}",
-            subject=f"Ark: new check error {finding.code} ({finding.subject})",
-            body=f"`ark check` found a new error:\n\n{finding.message}\n"
-            + (f"\nfix: {finding.fix}\n" if finding.fix else ""),
+            subject=tr(
+                N_("Ark: new check error {code} ({subject})"),
+                code=finding.code,
+                subject=finding.subject,
+            ),
+            body=_text(body),
         )
     return _send(context, messages)
 
@@ -123,6 +161,7 @@ def digest(context: JobContext) -> str:
     """Each contributor's tasks due this week and overdue, once a week."""
     today = context.today()
     week = period_of(Cadence.WEEKLY, today)
+    title = period_title(speaking(), Cadence.WEEKLY, week.name, week.start)
     mine: dict[str, list[Any]] = defaultdict(list)
     with context.transaction(write=False) as registry:
         off = digest_off(registry)
@@ -135,18 +174,20 @@ def digest(context: JobContext) -> str:
     for email, tasks in sorted(mine.items()):
         overdue = [_line(t) for t in tasks if t.due < today]
         due = [_line(t) for t in tasks if t.due >= today]
-        parts = [f"Hello {names[email]},", ""]
+        parts = [tr(N_("Hello {name},"), name=names[email]), ""]
         if overdue:
-            parts += ["Overdue:", *overdue, ""]
+            parts += [tr(N_("Overdue:")), *overdue, ""]
         if due:
-            parts += [f"Due by {week.end}:", *due, ""]
-        parts += ["To stop these weekly e-mails: `ark digest " + email + " --off`."]
+            parts += [tr(N_("Due by {day}:"), day=_day(week.end)), *due, ""]
+        parts.append(
+            tr(N_("To stop these weekly e-mails: `ark digest {email} --off`."), email=email)
+        )
         messages.append(
             Message(
                 event=f"digest/{week.name}",
                 to=email,
-                subject=f"Ark: your tasks for {week.name}",
-                body="\n".join(parts) + "\n",
+                subject=tr(N_("Ark: your tasks for {week}"), week=title),
+                body=_text(parts),
             )
         )
     return _send(context, messages)
@@ -156,10 +197,26 @@ def _send(context: JobContext, messages: list[Message]) -> str:
     with context.notifier() as notifier:
         for message in messages:
             notifier.send(message)
-    result = f"{len(notifier.sent)} message(s) sent, {notifier.before} sent before"
+    said = [
+        counted(Nn_("{count} message sent", "{count} messages sent"), len(notifier.sent)),
+        counted(Nn_("{count} sent before", "{count} sent before"), notifier.before),
+    ]
     if notifier.undelivered:
-        result += f", {notifier.undelivered} not sent: no channel (set notify.smtp_host)"
-    return result
+        said.append(
+            counted(
+                Nn_(
+                    "{count} not sent: no channel (set notify.smtp_host)",
+                    "{count} not sent: no channel (set notify.smtp_host)",
+                ),
+                notifier.undelivered,
+            )
+        )
+    return ", ".join(say(part) for part in said)
+
+
+def _text(lines: list[str]) -> str:
+    """A message's body from its lines."""
+    return "\n".join(lines) + "\n"
 
 
 def prune_sent(context: JobContext) -> str:
@@ -168,7 +225,11 @@ def prune_sent(context: JobContext) -> str:
 
     days = context.notify.keep_sent_days
     pruned = forget_sent(context.engine, context.clock() - dt.timedelta(days=days))
-    return f"{pruned} record(s) of sent messages older than {days} days forgotten"
+    forgotten = Nn_(
+        "{count} record of sent messages older than {days} forgotten",
+        "{count} records of sent messages older than {days} forgotten",
+    )
+    return tr(forgotten, count=pruned, days=counted(Nn_("{count} day", "{count} days"), days))
 
 
 def _digest_day(config: AutomationConfig) -> str:
@@ -182,27 +243,31 @@ def _digest_hour(config: AutomationConfig) -> int:
 CORE_JOBS = (
     Job(
         "plan",
-        "Plans the tasks of every recurring responsibility ahead, as periods roll over.",
+        N_("Plans the tasks of every recurring responsibility ahead, as periods roll over."),
         plan,
         Schedule(hour=lambda _config: DAILY_HOUR, on_change=True),
     ),
     Job(
         "reminders",
-        "Tells the accountable person of overdue tasks and processes due for review, and the "
-        "leads of new `ark check` errors.",
+        N_(
+            "Tells the accountable person of overdue tasks and processes due for review, and "
+            "the leads of new `ark check` errors."
+        ),
         reminders,
         Schedule(every=lambda _config: dt.timedelta(hours=1)),
     ),
     Job(
         "digest",
-        "Sends each contributor a weekly digest of their tasks due and overdue.",
+        N_("Sends each contributor a weekly digest of their tasks due and overdue."),
         digest,
         Schedule(weekday=_digest_day, hour=_digest_hour),
     ),
     Job(
         "prune-sent",
-        "Forgets the records of messages sent longer ago than notify.keep_sent_days "
-        "(default 400), which keep an event from being told twice.",
+        N_(
+            "Forgets the records of messages sent longer ago than notify.keep_sent_days "
+            "(default 400), which keep an event from being told twice."
+        ),
         prune_sent,
         Schedule(hour=lambda _config: DAILY_HOUR),
     ),

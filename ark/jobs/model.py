@@ -103,7 +103,8 @@ def moment(value: str | None) -> dt.datetime | None:
 
 @dataclass
 class JobContext:
-    """What a job is given: the registry, the clock, the settings and a way to notify."""
+    """What a job is given: the registry, the clock, the settings, the strategy's language
+    and a way to notify."""
 
     engine: Engine
     clock: Clock
@@ -111,6 +112,7 @@ class JobContext:
     automation: AutomationConfig
     notify: NotifyConfig
     actor: str
+    lang: str  # the strategy's: what the job's messages and result are written in
 
     def now(self) -> dt.datetime:
         return self.automation.local(self.clock())

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ark.errors import ArkError, NotFound
-from ark.i18n import N_
+from ark.i18n import N_, command_language, say, speak, tr
 from ark.jobs.model import STATE_PREFIX, Clock, Job, JobContext, JobState, moment, system_clock
 from ark.locks import holder, named_lock
 
@@ -109,7 +109,10 @@ class Runner:
 
         with transaction(self.engine, write=False) as registry:
             automation, notify = AutomationConfig.read(registry), NotifyConfig.read(registry)
-        return JobContext(self.engine, self.clock, self.hooks, automation, notify, self.holder)
+            lang = registry.strategy().lang
+        return JobContext(
+            self.engine, self.clock, self.hooks, automation, notify, self.holder, lang
+        )
 
     def state(self, name: str) -> JobState:
         from ark.registry.writer import transaction
@@ -170,6 +173,12 @@ class Runner:
         return held[0] if held else None
 
     def _run(self, job: Job, state: JobState) -> JobState:
+        """Run `job` speaking the strategy's language (its messages, its result, its error and
+        the report of its failure), and leave the thread's language as it was."""
+        with command_language():
+            return self._run_speaking(job, state)
+
+    def _run_speaking(self, job: Job, state: JobState) -> JobState:
         started = self.clock()
         self._save(job.name, state.replace(running=self.holder, last_start=started.isoformat()))
         lock = (
@@ -179,6 +188,7 @@ class Runner:
         )
         try:
             context = self.context()
+            speak(context.lang)
             with lock:
                 result = job.run(context)
         except Exception as exc:  # noqa: BLE001 - a failing job must not stop the others, nor the server
@@ -216,13 +226,31 @@ class Runner:
 
         try:
             context = self.context()
+            speak(context.lang)
+
+            def when(iso: str | None) -> str:
+                found = moment(iso)
+                return "-" if found is None else say(context.automation.local(found))
+
+            body = [
+                tr(job.description),
+                "",
+                tr(N_("It failed at {moment}:"), moment=when(state.last_end)),
+                state.error or "",
+                "",
+                tr(
+                    N_(
+                        "It is retried at {moment} and later with growing pauses; `ark jobs` "
+                        "shows its state."
+                    ),
+                    moment=when(state.retry_at),
+                ),
+            ]
             messages = tell_leads(
                 context.notify,
                 event=f"job-failed/{job.name}/{state.last_start}",
-                subject=f"Ark: the {job.name} job failed",
-                body=f"{job.description}\n\nIt failed at {state.last_end}:\n"
-                f"{state.error}\n\nIt is retried at {state.retry_at} and later "
-                "with growing pauses; `ark jobs` shows its state.",
+                subject=tr(N_("Ark: the {job} job failed"), job=job.name),
+                body="\n".join(body),
             )
             with context.notifier() as notifier:
                 for message in messages:

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from ark.errors import ArkError
+from ark.i18n import N_, Nn_, tr
 from ark.jobs.model import Job, Schedule
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ def sync(context: JobContext) -> str:
 
     with context.transaction(write=False) as registry:
         if stored_section(registry) is None:
-            return "no jira: section in the team file; nothing to sync"
+            return tr(N_("no jira: section in the team file; nothing to sync"))
     config, board, tx = setup(context.engine)
     board.api.connect()
     check_before_writing(board, tx, tasks_to_mirror(tx)[1], save=True)
@@ -31,12 +32,23 @@ def sync(context: JobContext) -> str:
     summary = syncer.run(syncer.changeset())
     if summary.failed:
         raise ArkError(
-            f"{len(summary.failed)} task(s) could not be synced: {summary.failed[0]}",
-            hint="`ark jira sync` shows every reason",
+            Nn_(
+                "{count} task could not be synced: {first}",
+                "{count} tasks could not be synced: {first}",
+            ),
+            hint=N_("`ark jira sync` shows every reason"),
+            args={"count": len(summary.failed), "first": summary.failed[0]},
         )
-    return (
-        f"created {summary.created}, updated {summary.updated}, transitioned "
-        f"{summary.transitioned}, pulled back {summary.pulled} ({summary.requests} requests)"
+    return tr(
+        N_(
+            "created {created}, updated {updated}, transitioned {transitioned}, pulled back "
+            "{pulled} ({requests} requests)"
+        ),
+        created=summary.created,
+        updated=summary.updated,
+        transitioned=summary.transitioned,
+        pulled=summary.pulled,
+        requests=summary.requests,
     )
 
 
@@ -46,7 +58,7 @@ def _every(config: AutomationConfig) -> dt.timedelta:
 
 JOB = Job(
     "jira-sync",
-    "Creates and updates the board's issues from Ark's tasks and pulls statuses back.",
+    N_("Creates and updates the board's issues from Ark's tasks and pulls statuses back."),
     sync,
     Schedule(every=_every, on_change=True),
     lock="jira-sync",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ark.i18n import N_, Nn_, counted, tr
 from ark.jobs.model import Job, Schedule
 
 if TYPE_CHECKING:
@@ -22,16 +23,28 @@ def rebuild(context: JobContext) -> str:
     with context.transaction(write=False) as registry:
         own = registry.strategy().lang
         site, done = write_sources(registry, folder, own if own in LANGS else "en", manager())
-    changed = len(done.written) + len(done.removed)
+    changed, pages = len(done.written) + len(done.removed), len(site.pages)
     if not changed and (folder / SITE).is_dir():
-        return f"{len(site.pages)} pages, none changed"
+        return tr(Nn_("{count} page, none changed", "{count} pages, none changed"), count=pages)
     build_site(folder)
-    return f"{len(site.pages)} pages, {changed} file(s) changed, site rebuilt in {folder}"
+    rebuilt = Nn_(
+        "{pages}, {count} file changed, site rebuilt in {folder}",
+        "{pages}, {count} files changed, site rebuilt in {folder}",
+    )
+    return tr(
+        rebuilt,
+        pages=counted(Nn_("{count} page", "{count} pages"), pages),
+        count=changed,
+        folder=folder,
+    )
 
 
 JOB = Job(
     "playbook",
-    "Rewrites the playbook's pages after registry changes and rebuilds the site when a page changed.",
+    N_(
+        "Rewrites the playbook's pages after registry changes and rebuilds the site when a "
+        "page changed."
+    ),
     rebuild,
     Schedule(on_change=True),
 )
