@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 from ark_playbook.labels import LABELS, LANGS
+from ark_playbook.pages import LIST_PAGE
 from ark_playbook.sources import STAMP
 
 from ark import formats, i18n
@@ -193,8 +194,11 @@ def test_an_unchanged_registry_writes_no_file_and_a_change_only_its_pages(
         "docs/onboarding/ana-acme-test.md",
         "docs/onboarding/bruno-acme-test.md",
         "docs/onboarding/carla-acme-test.md",
+        # the pages of its tags, which list it by title
+        "docs/tags/listening.md",
+        "docs/tags/responsibility.md",
     }
-    assert written(output) == 13
+    assert written(output) == 15
     assert "Listening to customers" in (out / "site/raci.html").read_text()
 
 
@@ -217,8 +221,11 @@ def test_changing_one_process_rewrites_only_its_page(ark: Ark, team: Path, tmp_p
         "docs/changes/index.md",
         "docs/changes/weekly-report-2.md",
         "mkdocs.yml",
+        # the new diff page in the reading order and on its tag's page
+        "contents.txt",
+        "docs/tags/process.md",
     }
-    assert written(output) == 4
+    assert written(output) == 6
     assert "Sign off" in (out / "site/processes/weekly-report.html").read_text()
     changes = (out / "docs/changes/index.md").read_text()
     assert changes.index("| 2 |") < changes.index("| 1 |")  # newest first
@@ -480,9 +487,15 @@ def test_a_large_team_gets_a_roster_and_a_matrix_per_department(
     assert "[Marketing](raci/marketing.md)" in (docs / "raci.md").read_text()
     nav = yaml.safe_load((out / "mkdocs.yml").read_text().split("markdown_extensions:")[0])["nav"]
     team_menu = next(item["Team"] for item in nav if "Team" in item)
-    people = next(item["People"] for item in team_menu if "People" in item)
-    assert {"Marketing": ["people/ana-acme-test.md"]} in people  # grouped by department
+    # The menu names no one (a page would carry a department's whole staff): each
+    # department's roster links its people, and the printed playbook has them after it.
+    assert not any("People" in item for item in team_menu)
+    assert "people/" not in (out / "mkdocs.yml").read_text()
+    assert "[Ana García](../people/ana-acme-test.md)" in (docs / "team/marketing.md").read_text()
+    contents = (out / "contents.txt").read_text().splitlines()
+    assert contents.index("team/marketing.md") + 1 == contents.index("people/ana-acme-test.md")
     assert (out / "site/team/sales.html").is_file()
+    assert (out / "site/people/ana-acme-test.html").is_file()
 
 
 def playbook_section(team: Path, **values: str) -> None:
@@ -575,7 +588,71 @@ def test_each_tag_has_its_own_page_and_the_index_names_them(
     assert "responsibilities/listening.html" not in listing
     # A page's tag leads to that tag's page.
     process = (out / "site/processes/weekly-report.html").read_text()
-    assert 'href="../tags/revision.html#tag:revisión"' in process
+    assert '<a class="md-tag" href="../tags/revision.html">Revisión</a>' in process
+
+
+def test_long_lists_go_on_over_pages_so_no_page_grows_with_the_playbook(
+    ark: Ark, team: Path, tmp_path: Path
+) -> None:
+    # 201 people with a role (a person page and a getting-started page each, all tagged
+    # "person") and 201 processes of one responsibility: more than two pages of a tag's
+    # listing, and more than one of processes.
+    people = LIST_PAGE + 1
+    extra = "".join(
+        f"  - email: p{n:03d}@acme.test\n    name: Person {n:03d}\n    department: sales\n"
+        for n in range(people - 3)
+    )
+    roles = "".join(
+        f"      - contributor: p{n:03d}@acme.test\n        role: informed\n"
+        for n in range(people - 3)
+    )
+    text = team.read_text().replace("kpis:\n", extra + "kpis:\n", 1)
+    text = text.replace("        role: consulted\n", "        role: consulted\n" + roles, 1)
+    team.write_text(text)
+    ark("apply", str(team))
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    for n in range(LIST_PAGE + 1):
+        body = PROCESS.replace("weekly-report", f"process-{n:03d}")
+        (folder / f"process-{n:03d}.md").write_text(
+            body.replace("Weekly listening report", f"Process {n:03d}")
+        )
+    ark("process", "record", str(folder))
+    out = tmp_path / "book"
+    build(ark, out)
+    docs, site = out / "docs", out / "site"
+
+    # The tag's pages: 200, 200 and 2 pages, each leading to the one before and after.
+    listed = [
+        len(re.findall(r"^- \[", (docs / page).read_text(), re.MULTILINE))
+        for page in ("tags/person.md", "tags/person/2.md", "tags/person/3.md")
+    ]
+    assert listed == [LIST_PAGE, LIST_PAGE, 2] and not (docs / "tags/person/4.md").exists()
+    middle = (site / "tags/person/2.html").read_text()
+    assert "Page 2 of 3" in middle
+    assert 'href="../person.html"' in middle and 'href="3.html"' in middle
+
+    # The processes: on their responsibility's page by title, the 201st on a page of its own;
+    # the menu names none of them, and the printed playbook has them after it.
+    first = (docs / "responsibilities/listening.md").read_text()
+    assert "- [Process 000](../processes/process-000.md)" in first
+    assert "Process 200" not in first and "(listening/processes-2.md)" in first
+    second = (docs / "responsibilities/listening/processes-2.md").read_text()
+    assert "- [Process 200](../../processes/process-200.md)" in second
+    assert "[Social listening](../listening.md)" in second
+    assert "processes/" not in (out / "mkdocs.yml").read_text()
+    contents = (out / "contents.txt").read_text().splitlines()
+    start = contents.index("responsibilities/listening.md")
+    assert contents[start + 1] == "processes/process-000.md"
+    assert contents[start + LIST_PAGE + 2] == "responsibilities/listening/processes-2.md"
+
+    # What a page carries does not grow with the lists: the menu holds neither the people
+    # nor the processes, and no page of a listing passes its bound.
+    largest = max((site / "tags").rglob("*.html"), key=lambda p: p.stat().st_size)
+    assert largest.stat().st_size < 100 * 1024, largest
+    process = (site / "processes/process-100.html").read_text()
+    assert "process-099.html" not in process and "person-" not in process
+    assert (site / "processes/process-100.html").stat().st_size < 100 * 1024
 
 
 @pytest.mark.parametrize(

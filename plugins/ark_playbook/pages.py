@@ -9,6 +9,7 @@ writing the sources can skip it otherwise. Pages link each other with relative `
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -53,6 +54,9 @@ STRATEGY_PAGE = "strategy.md"
 ONBOARDING_PAGE = "onboarding/{slug}.md"
 NEXT_TASKS = 10
 SPLIT_AT = 60
+# Entries on one page of a long list (a tag's pages, a responsibility's processes): past it
+# the list goes on over further pages, so no page grows with the playbook.
+LIST_PAGE = 200
 UNESCAPED_BAR = re.compile(r"(?<!\\)\|")
 T = TypeVar("T")
 
@@ -155,6 +159,30 @@ def responsibility_path(slug: str) -> str:
     return f"responsibilities/{slug}.md"
 
 
+def relative(target: str, page: str) -> str:
+    """A link from `page` to `target`, both paths in the docs folder."""
+    return posixpath.relpath(target, posixpath.dirname(page) or ".")
+
+
+def chunked(entries: list[str], size: int = LIST_PAGE) -> list[list[str]]:
+    """A long list cut into pages of `size` entries (an empty list is one empty page)."""
+    return [entries[i : i + size] for i in range(0, len(entries), size)] or [[]]
+
+
+def pager(number: int, count: int, path_of: Callable[[int], str], words: dict[str, str]) -> str:
+    """ "Page 2 of 5 · Previous · Next" under one page of a long list: a reader steps through
+    it, and what each page carries stays the same however long the list grows."""
+    if count <= 1:
+        return ""
+    here = path_of(number)
+    parts = [words["page_of"].format(n=number, count=count)]
+    if number > 1:
+        parts.append(f"[← {words['previous']}]({relative(path_of(number - 1), here)})")
+    if number < count:
+        parts.append(f"[{words['next']} →]({relative(path_of(number + 1), here)})")
+    return " · ".join(parts) + "\n"
+
+
 def department_path(slug: str) -> str:
     return f"departments/{slug}.md"
 
@@ -170,7 +198,7 @@ def own_pages(snapshot: Snapshot, lang: str, known: Callable[[str], bool]) -> di
     pages["index.md"] = home(snapshot, words)
     pages.update(team_pages(snapshot, words))
     for r in snapshot.responsibilities:
-        pages[responsibility_path(r.slug)] = responsibility_page(snapshot, r, words, known)
+        pages.update(responsibility_pages(snapshot, r, words, known))
     for d in snapshot.departments:
         pages[department_path(d.slug)] = department_page(snapshot, d, words)
     return pages
@@ -253,9 +281,53 @@ def people_of(snapshot: Snapshot, r: ResponsibilityRow) -> dict[Role, list[Assig
     return out
 
 
-def responsibility_page(
+def processes_path(slug: str, number: int) -> str:
+    """Page `number` of a responsibility's processes: the first is the responsibility's own."""
+    if number == 1:
+        return responsibility_path(slug)
+    return f"responsibilities/{slug}/processes-{number}.md"
+
+
+def documented(snapshot: Snapshot, r: ResponsibilityRow) -> list[ProcessRow]:
+    """A responsibility's processes, by title."""
+    rows = snapshot.processes.get(r.slug, [])
+    return sorted(rows, key=lambda p: (p.title.casefold(), p.slug))
+
+
+def responsibility_pages(
     snapshot: Snapshot, r: ResponsibilityRow, words: dict[str, str], known: Callable[[str], bool]
+) -> dict[str, str]:
+    """A responsibility's page, and the further pages of its processes when they are many.
+
+    The processes are listed here rather than in the menu: the menu every page carries stays
+    the same size however many processes a responsibility documents."""
+    titles = {PROCESS_PAGE.format(slug=p.slug): p.title for p in documented(snapshot, r)}
+    parts = chunked(list(titles))
+
+    def listing(number: int) -> str:
+        here = processes_path(r.slug, number)
+        lines = [
+            f"- [{cell(titles[page])}]({relative(page, here)})\n"
+            if known(page)
+            else f"- {cell(titles[page])}\n"
+            for page in parts[number - 1]
+        ]
+        more = pager(number, len(parts), lambda n: processes_path(r.slug, n), words)
+        return "".join(lines) + (f"\n{more}" if more else "")
+
+    pages = {responsibility_path(r.slug): responsibility_page(snapshot, r, words, listing(1))}
+    for number in range(2, len(parts) + 1):
+        here = processes_path(r.slug, number)
+        title = words["processes_page"].format(title=r.title, n=number)
+        back = f"[{cell(r.title)}]({relative(responsibility_path(r.slug), here)})\n"
+        pages[here] = "\n".join([front_matter(title), f"# {cell(title)}\n", back, listing(number)])
+    return pages
+
+
+def responsibility_page(
+    snapshot: Snapshot, r: ResponsibilityRow, words: dict[str, str], processes_list: str
 ) -> str:
+    """A responsibility: what it is, its RACI, the first page of its processes, open tasks."""
     out = [
         front_matter(r.title, [words["responsibility"], component(words, r.component)]),
         f"# {cell(r.title)}\n",
@@ -294,12 +366,7 @@ def responsibility_page(
         )
     )
     out.append(f"## {words['process']}\n")
-    documented = snapshot.processes.get(r.slug, [])
-    if not documented:
-        out.append(words["no_process"] + "\n")
-    for p in documented:
-        page = PROCESS_PAGE.format(slug=p.slug)
-        out.append(f"- [{cell(p.title)}](../{page})\n" if known(page) else f"- {cell(p.title)}\n")
+    out.append(processes_list or words["no_process"] + "\n")
     out.append(f"## {words['open_tasks']}\n")
     tasks = snapshot.open_tasks.get(r.slug, [])
     out.append(
@@ -384,33 +451,49 @@ def team_pages(snapshot: Snapshot, words: dict[str, str]) -> dict[str, str]:
 
 
 def team_navigation(snapshot: Snapshot, words: dict[str, str]) -> list[Any]:
-    """The team's part of the menu: the roster and the matrix, with their department views."""
+    """The team's part of the menu: the roster and the matrix, with their department views,
+    and the people's pages while the team is small. Past `SPLIT_AT` people the menu names no
+    one (a page would carry a department's whole staff): each department's roster links its
+    people's pages (see `listed_pages`)."""
     departments = sorted(snapshot.departments, key=lambda d: (d.name.casefold(), d.slug))
     titles = [plain_text(d.name) or d.slug for d in departments]
     raci_views = [
         {t: RACI_PAGE.format(slug=d.slug)} for t, d in zip(titles, departments, strict=True)
     ]
-    held = roles_by_contributor(snapshot)
-    people = sorted(
-        (c for c in snapshot.contributors if c.email in held), key=lambda c: c.name.casefold()
-    )
-    section: list[Any] = [{words["people"]: [person_path(c) for c in people]}] if people else []
     if split(snapshot):
-        # One menu section per department, so a person's page carries only their colleagues.
-        by_department = [
-            {t: [person_path(c) for c in people if c.department == d.slug]}
-            for t, d in zip(titles, departments, strict=True)
-        ]
-        section = [{words["people"]: [g for g in by_department if next(iter(g.values()))]}]
         rosters = [
             {t: ROSTER_PAGE.format(slug=d.slug)} for t, d in zip(titles, departments, strict=True)
         ]
         return [
             {words["roster"]: ["team.md", *rosters]},
             {words["raci"]: ["raci.md", *raci_views]},
-            *section,
         ]
+    people = [person_path(c) for c in people_with_roles(snapshot)]
+    section: list[Any] = [{words["people"]: people}] if people else []
     return [{words["roster"]: "team.md"}, {words["raci"]: ["raci.md", *raci_views]}, *section]
+
+
+def people_with_roles(snapshot: Snapshot) -> list[PersonRow]:
+    """The people who hold a role (those with a page), by name."""
+    held = roles_by_contributor(snapshot)
+    return sorted(
+        (c for c in snapshot.contributors if c.email in held), key=lambda c: c.name.casefold()
+    )
+
+
+def listed_pages(snapshot: Snapshot) -> dict[str, list[str]]:
+    """The pages the menu leaves out, under the page that lists them (page -> pages), in the
+    order a reader meets them: a responsibility's processes after it, and past `SPLIT_AT`
+    people, a department's people after its roster. The printed playbook follows it."""
+    out: dict[str, list[str]] = {}
+    for r in snapshot.responsibilities:
+        pages = [PROCESS_PAGE.format(slug=p.slug) for p in documented(snapshot, r)]
+        further = [processes_path(r.slug, n) for n in range(2, len(chunked(pages)) + 1)]
+        out[responsibility_path(r.slug)] = pages + further
+    if split(snapshot):
+        for c in people_with_roles(snapshot):
+            out.setdefault(ROSTER_PAGE.format(slug=c.department), []).append(person_path(c))
+    return out
 
 
 def person_path(c: PersonRow) -> str:

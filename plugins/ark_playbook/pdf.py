@@ -1,8 +1,8 @@
-"""The whole playbook on paper: one print view of every page in the menu's order, and a PDF
-of it printed by a headless Chromium.
+"""The whole playbook on paper: one print view of every page in reading order, and a PDF of
+it printed by a headless Chromium.
 
-The print view is made from the built site (each page's article, in the order of the menu,
-each from a new sheet) rather than being a page of the site: at thousands of processes it
+The print view is made from the built site (each page's article, in the order of the
+sources' contents: the menu, each page followed by the pages it lists; each from a new sheet) rather than being a page of the site: at thousands of processes it
 weighs tens of megabytes, which no reader of the site should download by accident. It sits
 beside `site/`, takes the site's own stylesheets and adds print rules; a browser prints it as
 it is, and `ark playbook pdf` has Chromium do so. It holds no script and asks for nothing
@@ -19,14 +19,12 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from ark import formats
 from ark.errors import ArkError
 from ark.files import write_atomic
-from ark_playbook.sources import CONFIG, SITE
+from ark_playbook.sources import CONFIG, CONTENTS, SITE
 
 PRINT_PAGE = "print.html"
 CHROMIUM_ENV = "ARK_CHROMIUM"
@@ -61,18 +59,6 @@ def find_chromium() -> Path | None:
     return DEBIAN_CHROMIUM if DEBIAN_CHROMIUM.is_file() else None
 
 
-def menu_pages(nav: Any) -> Iterator[str]:
-    """The pages of the menu, in its order."""
-    if isinstance(nav, str):
-        yield nav
-    elif isinstance(nav, list):
-        for item in nav:
-            yield from menu_pages(item)
-    elif isinstance(nav, dict):
-        for value in nav.values():
-            yield from menu_pages(value)
-
-
 def from_root(page: str, url: str) -> str:
     """A link of a page in a sub-folder, written from the site's root, where the print view
     reads it."""
@@ -80,7 +66,7 @@ def from_root(page: str, url: str) -> str:
 
 
 def print_view(out: Path, today: dt.date) -> Path:
-    """Write `out/print.html`, every page of the built site's menu in one document."""
+    """Write `out/print.html`, every page of the built site in reading order in one document."""
     from mkdocs.config import load_config
 
     config = load_config(str(out / CONFIG))
@@ -95,7 +81,7 @@ def print_view(out: Path, today: dt.date) -> Path:
         f'<section class="ark-print-cover md-typeset"><h1>{title}</h1>'
         f"<p>{html.escape(formats.day(today, lang))}</p></section>\n"
     ]
-    for page in dict.fromkeys(menu_pages(config.nav)):
+    for page in (out / CONTENTS).read_text(encoding="utf-8").splitlines():
         built = site / (page.removesuffix(".md") + ".html")
         if not built.is_file():
             continue
