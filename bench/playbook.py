@@ -5,7 +5,8 @@ For each number of processes, in one run: "ours" is everything `ark playbook bui
 "floor" is a plain `mkdocs build` of the very same pages with the theme's default
 navigation (every page listed in every page, no pruning), which is how the playbook was
 built before it listed processes on their responsibility's page and pruned the menu. Ours
-runs in this process after a warm-up build; the floor runs in a child process (the same
+runs in this process after one warm-up build (of the first size: what it warms, imports
+and caches, is the process's); the floor runs in a child process (the same
 MkDocs call, its CPU timed inside the child) stopped after `--floor-cap` seconds: its cost
 per page grows with the pages, so a stopped floor is reported as "> cap" with the time its
 last finished size predicts (the quadratic fit), labelled as an extrapolation. CPU time is
@@ -220,6 +221,7 @@ class Floor:
     cap: float
     pages: int = 0
     cpu: float = 0.0
+    stopped: bool = False
 
     def estimate(self, pages: int) -> float | None:
         """CPU seconds for `pages` pages: the cost per page grows with the pages, so the whole
@@ -227,7 +229,7 @@ class Floor:
         return self.cpu * (pages / self.pages) ** 2 if self.pages else None
 
 
-def size_run(processes: int, floor: Floor | None, summary: list[str]) -> None:
+def size_run(processes: int, floor: Floor | None, summary: list[str], warm_up: bool) -> None:
     from ark.db import open_engine
     from ark.plugins import hooks, manager
     from ark.registry.writer import transaction
@@ -243,9 +245,11 @@ def size_run(processes: int, floor: Floor | None, summary: list[str]) -> None:
         record(engine, range(processes))
         print(f"\n== {processes} processes (recorded in {since(started)[0]:.1f}s)")
 
-        warm = root / "warm"
-        timed_write(engine, warm)
-        timed_build(warm)
+        if warm_up:
+            warm = root / "warm"
+            timed_write(engine, warm)
+            timed_build(warm)
+            shutil.rmtree(warm)
 
         ours = root / "ours"
         write_s, _, pages = timed_write(engine, ours)
@@ -272,8 +276,10 @@ def size_run(processes: int, floor: Floor | None, summary: list[str]) -> None:
         if floor is not None:
             folder = root / "floor"
             floor_pages = floor_folder(ours, folder)
-            finished = capped_build(folder, floor.cap)
+            # Past a size it did not finish, a larger one would not either: not run again.
+            finished = None if floor.stopped else capped_build(folder, floor.cap)
             if finished is None:
+                floor.stopped = True
                 guess = floor.estimate(floor_pages)
                 said = f"~{guess:,.0f} s, extrapolated" if guess else "no smaller size finished"
                 print(
@@ -367,7 +373,7 @@ def main() -> None:
     ]
     for count in args.processes:
         if count:
-            size_run(count, floor, summary)
+            size_run(count, floor, summary, warm_up=len(summary) == 2)
     if len(summary) > 2:
         print("\n" + "\n".join(summary))
     if args.people:
