@@ -117,3 +117,43 @@ def test_diagrams_charts_and_search_work_with_no_network_beyond_the_site(
     page.locator("a.md-tag").first.click()
     page.locator(f"article a[href*='processes/{slug}.html']").first.wait_for(state="visible")
     assert outside == [], f"the site asked for something outside: {outside}"
+
+
+def test_the_raci_matrix_reads_on_a_screen_and_prints_on_a_4_landscape(
+    served: tuple[str, Path], browser: tuple[Any, list[str]]
+) -> None:
+    base, _ = served
+    page, outside = browser
+    columns = "div.ark-raci thead th"
+    for width, height in ((1280, 800), (1920, 1080)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{base}/raci.html")
+        page.locator(columns).first.wait_for(state="visible")
+        # Every column of the demo's matrix is in sight, not 6 of 16.
+        edges = page.locator(columns).evaluate_all(
+            "cells => cells.map(c => c.getBoundingClientRect().right)"
+        )
+        assert len(edges) > 5 and max(edges) <= width, (width, edges)
+    # Scrolled to its end inside its box, the headings stay at the box's top, the names
+    # where they were.
+    box = page.locator("div.ark-raci .md-typeset__scrollwrap").first
+    name = page.locator("div.ark-raci tbody tr td:first-child").last
+    before = name.bounding_box()
+    box.evaluate("b => { b.scrollTop = b.scrollHeight; b.scrollLeft = b.scrollWidth; }")
+    top, heading = box.bounding_box(), page.locator(columns).last.bounding_box()
+    after = name.bounding_box()
+    assert top is not None and heading is not None and before is not None and after is not None
+    assert box.evaluate("b => b.scrollTop") > 0  # it did scroll
+    assert abs(heading["y"] - top["y"]) < 2 and abs(after["x"] - before["x"]) < 2
+    # Printed on A4 landscape (277 mm inside 10 mm margins, 96 px an inch): every row of the
+    # matrix, every column on the sheet's width.
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": round(277 / 25.4 * 96), "height": 700})
+    page.goto(f"{base}/raci.html")
+    table = page.locator("div.ark-raci table").first
+    right = table.evaluate("t => t.getBoundingClientRect().right")
+    assert right <= round(277 / 25.4 * 96)
+    rows = page.locator("div.ark-raci tbody tr")
+    shown = rows.evaluate_all("rows => rows.filter(r => r.getBoundingClientRect().height > 0)")
+    assert len(shown) == rows.count() > 10
+    assert outside == []
