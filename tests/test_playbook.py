@@ -591,6 +591,33 @@ def test_each_tag_has_its_own_page_and_the_index_names_them(
     assert '<a class="md-tag" href="../tags/revision.html">Revisión</a>' in process
 
 
+def test_the_small_things_readers_noticed(ark: Ark, team: Path, tmp_path: Path) -> None:
+    from tests.test_processes import recorded_long_ago
+
+    # A title that sorts after its slug's place; a process with no body, an input that is
+    # only markup, and a review long overdue.
+    team.write_text(team.read_text().replace("title: KPI and ROI report", "title: Weekly KPIs"))
+    ark("apply", str(team))
+    text = PROCESS.replace("tags: [report]", 'inputs: ["<script></script>", "Last week"]')
+    record_process(ark, tmp_path, text.split("---\n\n")[0] + "---\n")
+    recorded_long_ago(ark, "weekly-report")
+    out = tmp_path / "book"
+    build(ark, out)
+    site = out / "site"
+
+    home = (site / "index.html").read_text()
+    assert "<title>Home - Acme social media strategy</title>" in home  # not the name twice
+    nav = yaml.safe_load((out / "mkdocs.yml").read_text().split("markdown_extensions:")[0])["nav"]
+    menu = next(item["Responsibilities"] for item in nav if "Responsibilities" in item)
+    assert menu == ["responsibilities/listening.md", "responsibilities/kpi-report.md"]  # by title
+    process = (site / "processes/weekly-report.html").read_text()
+    assert ">Details<" not in process  # no heading over an empty body
+    inputs = process.split('id="inputs"', 1)[1].split("</ul>", 1)[0]
+    assert "<li>Last week</li>" in inputs and not re.search(r"<li>\s*</li>", inputs)
+    notice = process.split("admonition warning", 1)[1].split("</div>", 1)[0]
+    assert "Overdue for review" in notice and "ark " not in notice  # no command for readers
+
+
 def test_long_lists_go_on_over_pages_so_no_page_grows_with_the_playbook(
     ark: Ark, team: Path, tmp_path: Path
 ) -> None:
