@@ -7,9 +7,10 @@ navigation (every page listed in every page, no pruning), which is how the playb
 built before it listed processes on their responsibility's page and pruned the menu. Ours
 runs in this process after one warm-up build (of the first size: what it warms, imports
 and caches, is the process's); the floor runs in a child process (the same
-MkDocs call, its CPU timed inside the child) stopped after `--floor-cap` seconds: its cost
-per page grows with the pages, so a stopped floor is reported as "> cap" with the time its
-last finished size predicts (the quadratic fit), labelled as an extrapolation. CPU time is
+MkDocs call, its CPU timed inside the child) stopped after `--floor-cap` seconds of CPU (a
+limit on CPU, not on wall time, so that other work on the machine does not stop it early):
+its cost per page grows with the pages, so a stopped floor is reported as "> cap" with the
+time its last finished size predicts (the quadratic fit), labelled as an extrapolation. CPU time is
 the figure to compare: the machine is shared. Then: the unchanged registry through
 `ark playbook build` (nothing written, nothing built), a rewrite after one process changed,
 and, with `--people`, a registry of that many contributors, every one holding a role, over
@@ -159,7 +160,12 @@ def timed_build(folder: Path) -> tuple[float, float]:
 
 def capped_build(folder: Path, cap: float) -> tuple[float, float, float] | None:
     """`build_site` of `folder` in a child process: (wall s, CPU s, peak MiB) timed inside
-    the child, or None when it had not finished after `cap` seconds (it is then stopped)."""
+    the child, or None when it used `cap` seconds of CPU without finishing (the kernel stops
+    it: RLIMIT_CPU)."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (int(cap), int(cap) + 5))
+
     script = (
         "import json, resource, sys, time\n"
         "from ark_playbook.build import build_site\n"
@@ -168,16 +174,17 @@ def capped_build(folder: Path, cap: float) -> tuple[float, float, float] | None:
         "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
         "print(json.dumps([time.perf_counter() - wall, time.process_time() - cpu, peak]))\n"
     )
-    child = subprocess.Popen(
-        [sys.executable, "-c", script, str(folder)], stdout=subprocess.PIPE, text=True
+    child = subprocess.run(
+        [sys.executable, "-c", script, str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        preexec_fn=limit,
+        check=False,
     )
-    try:
-        out, _ = child.communicate(timeout=cap)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.communicate()
+    if child.returncode != 0:
         return None
-    wall, cpu, peak = json.loads(out.strip().splitlines()[-1])
+    wall, cpu, peak = json.loads(child.stdout.strip().splitlines()[-1])
     return wall, cpu, peak
 
 
@@ -283,11 +290,11 @@ def size_run(processes: int, floor: Floor | None, summary: list[str], warm_up: b
                 guess = floor.estimate(floor_pages)
                 said = f"~{guess:,.0f} s, extrapolated" if guess else "no smaller size finished"
                 print(
-                    f"floor: default navigation, {floor_pages} pages: stopped at the "
-                    f"{floor.cap:.0f} s cap ({said} from {floor.pages} pages)"
+                    f"floor: default navigation, {floor_pages} pages: not finished within the "
+                    f"cap of {floor.cap:.0f} s CPU ({said} from {floor.pages} pages)"
                 )
                 ratio = f"~{guess / total[1]:.0f}× (extrapolated)" if guess else "-"
-                ours_row += f" > {floor.cap:.0f} s wall ({said}) | - | - | {ratio} |"
+                ours_row += f" > {floor.cap:.0f} ({said}) | - | - | {ratio} |"
             else:
                 f_wall, f_cpu, f_peak = finished
                 floor.pages, floor.cpu = floor_pages, f_cpu
