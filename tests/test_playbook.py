@@ -748,7 +748,7 @@ def test_the_whole_playbook_prints_as_one_pdf_in_its_language(
     for words in ("Weekly listening report", "Social listening", "Matriz RACI", "Primeros pasos"):
         assert words in text, words
     assert len(reader.pages) > 5  # each page of the menu from a new sheet
-    # The print view a browser prints: every page in the menu's order, nothing from outside.
+    # The print view a browser prints: every page in reading order, nothing from outside.
     view = (out / "print.html").read_text()
     assert view.index("Social listening") < view.index("Weekly listening report")
     assert '<html lang="es">' in view and "<script" not in view

@@ -170,8 +170,8 @@ def chunked(entries: list[str], size: int = LIST_PAGE) -> list[list[str]]:
 
 
 def pager(number: int, count: int, path_of: Callable[[int], str], words: dict[str, str]) -> str:
-    """ "Page 2 of 5 · Previous · Next" under one page of a long list: a reader steps through
-    it, and what each page carries stays the same however long the list grows."""
+    """The line under one page of a long list ("Page 2 of 5 · Previous · Next"): a reader
+    steps through the list, and what each page carries stays the same however long it grows."""
     if count <= 1:
         return ""
     here = path_of(number)

@@ -2,8 +2,9 @@
 it printed by a headless Chromium.
 
 The print view is made from the built site (each page's article, in the order of the
-sources' contents: the menu, each page followed by the pages it lists; each from a new sheet) rather than being a page of the site: at thousands of processes it
-weighs tens of megabytes, which no reader of the site should download by accident. It sits
+sources' contents: the menu, each page followed by the pages it lists; each from a new
+sheet) rather than being a page of the site: at thousands of processes it weighs tens of
+megabytes, which no reader of the site should download by accident. It sits
 beside `site/`, takes the site's own stylesheets and adds print rules; a browser prints it as
 it is, and `ark playbook pdf` has Chromium do so. It holds no script and asks for nothing
 outside the site.
