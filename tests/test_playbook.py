@@ -591,6 +591,51 @@ def test_each_tag_has_its_own_page_and_the_index_names_them(
     assert '<a class="md-tag" href="../tags/revision.html">Revisión</a>' in process
 
 
+def test_every_page_says_when_what_it_shows_last_changed(
+    ark: Ark, team: Path, tmp_path: Path
+) -> None:
+    from sqlalchemy import update
+
+    from ark.db import open_engine
+    from ark.models import AuditRecord
+
+    # Everything recorded long ago, then one responsibility retitled today.
+    engine = open_engine(ark.db_url)
+    with engine.begin() as connection:
+        connection.execute(update(AuditRecord).values(at=dt.datetime(2020, 3, 2, 9, tzinfo=dt.UTC)))
+    engine.dispose()
+    team.write_text(team.read_text().replace("title: KPI and ROI report", "title: KPI report"))
+    ark("apply", str(team))
+    out = tmp_path / "book"
+    build(ark, out, "--lang", "es")
+    docs = out / "docs"
+    then = "Último cambio: " + formats.day(dt.date(2020, 3, 2), "es")
+    today = "Último cambio: " + formats.day(dt.date.today(), "es")
+
+    def said(page: str) -> str:
+        text = (docs / page).read_text()
+        return today if today in text else then if then in text else "nothing"
+
+    assert said("responsibilities/kpi-report.md") == today  # what changed
+    assert said("responsibilities/listening.md") == then  # what did not
+    assert said("departments/sales.md") == then
+    assert said("people/bruno-acme-test.md") == then  # carries listening only
+    # Ana and Carla carry the KPI report; the matrix, the roster, the home and strategy
+    # pages (which name the responsibility carrying an objective) show it.
+    for page in (
+        "people/ana-acme-test.md",
+        "onboarding/carla-acme-test.md",
+        "departments/marketing.md",
+        "raci.md",
+        "team.md",
+        "onboarding.md",
+        "index.md",
+        "strategy.md",
+    ):
+        assert said(page) == today, page
+    assert then in (out / "site/responsibilities/listening.html").read_text()
+
+
 def test_the_small_things_readers_noticed(ark: Ark, team: Path, tmp_path: Path) -> None:
     from tests.test_processes import recorded_long_ago
 

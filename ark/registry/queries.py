@@ -26,6 +26,7 @@ from ark.registry.results import (
     GoalRow,
     HeldRole,
     KpiRow,
+    LastChange,
     MirroredTask,
     ObjectiveRow,
     Page,
@@ -713,6 +714,21 @@ class Queries:
                 _json(row[6]),
                 _json(row[7]),
             ),
+        )
+
+    def last_changes(self, *, offset: int = 0, limit: int | None = None) -> Page[LastChange]:
+        """When each thing last changed (the newest audit record of each entity and key), by
+        entity and key: what a page that shows those things says as its date, read in one
+        pass however long the log."""
+        return self._page(
+            "c.entity, c.entity_key, c.at",
+            "FROM (SELECT entity, entity_key, MAX(at) AS at FROM audit "
+            "GROUP BY entity, entity_key) c",
+            _Where(),
+            "c.entity, c.entity_key",
+            offset,
+            limit,
+            lambda row: LastChange(row[0], row[1], _moment(row[2])),
         )
 
     def calendar(

@@ -287,6 +287,15 @@ class AuditEntry(Result):
 
 
 @dataclass(frozen=True)
+class LastChange(Result):
+    """When one thing (an entity and its key) last changed: the newest of its audit records."""
+
+    entity: str
+    key: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
 class CalendarRow(Result):
     """A piece in the editorial calendar: when, where, what, who contributes it (a person, or
     else a department), when its draft is due, and how far it has come."""

@@ -17,16 +17,19 @@ from ark.vocabulary import Role
 from ark_playbook.pages import (
     PROCESS_PAGE,
     STRATEGY_PAGE,
+    TEAM,
     Snapshot,
     badge,
     carried,
     cell,
+    changed_line,
     department_link,
     department_path,
     front_matter,
     number,
     onboarding_path,
     person_path,
+    person_things,
     raw_table,
     responsibility_path,
     roles_by_contributor,
@@ -111,6 +114,7 @@ class Guide:
         out.append("".join(f"{n}. {item}\n" for n, item in enumerate(reading, start=1)))
         out.append(f"## {w['onboarding.yours']}\n")
         out.append(w["onboarding.find_yourself"].format(roster="team.md") + "\n")
+        out.append(changed_line(snapshot.last_changed(*TEAM), w))
         return "\n".join(out)
 
     def personal(self, c: PersonRow) -> str:
@@ -164,4 +168,6 @@ class Guide:
         out.append(raw_table([w["responsibility"], w["role"], w["hours"]], rows))
         page = f"[{cell(c.name)}]({up}{person_path(c)})"
         out.append(w["onboarding.tasks"].format(page=page) + "\n")
+        things = person_things(snapshot, c, self.held[c.email])
+        out.append(changed_line(snapshot.last_changed(*things), w))
         return "\n".join(out)

@@ -26,6 +26,7 @@ from ark.registry.results import (
     AssignmentRow,
     DepartmentRow,
     KpiRow,
+    LastChange,
     ObjectiveRow,
     PersonRow,
     ProcessRow,
@@ -85,6 +86,8 @@ class Snapshot:
     readings: dict[str, list[tuple[dt.date, float]]] = field(default_factory=dict)  # by KPI
     kpis: dict[str, KpiRow] = field(default_factory=dict)
     tactics: dict[str, list[TacticRow]] = field(default_factory=dict)  # by objective
+    # The day each thing last changed: entity -> key -> day (from the audit log).
+    changes: dict[str, dict[str, dt.date]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, registry: Registry) -> Snapshot:
@@ -104,7 +107,32 @@ class Snapshot:
             readings=readings,
             kpis={k.slug: k for k in read.kpis().items},
             tactics=_grouped(read.tactics().items, lambda t: t.objective),
+            changes=_changes(read.last_changes().items),
         )
+
+    @cached_property
+    def _changed_parts(self) -> dict[tuple[str, int], dict[str, dt.date]]:
+        """The newest day by entity and by each part of its keys: an assignment's key
+        `listening/ana@acme.test/accountable` counts for `listening` (part 0) and for
+        `ana@acme.test` (part 1)."""
+        out: dict[tuple[str, int], dict[str, dt.date]] = defaultdict(dict)
+        for entity, keys in self.changes.items():
+            for key, day in keys.items():
+                for n, part in enumerate(key.split("/")):
+                    newest = out[(entity, n)]
+                    newest[part] = max(day, newest.get(part, day))
+        return out
+
+    def last_changed(self, *things: tuple[str, int, str]) -> dt.date | None:
+        """The day the newest of these things changed, each an (entity, part of its key,
+        value): ("assignment", 0, "listening") is any role on listening. A value of "*" is
+        any thing of that entity."""
+        days = [
+            max(found.values(), default=None) if value == "*" else found.get(value)
+            for entity, part, value in things
+            for found in [self._changed_parts.get((entity, part), {})]
+        ]
+        return max((d for d in days if d is not None), default=None)
 
     @cached_property
     def department(self) -> dict[str | None, DepartmentRow]:
@@ -120,6 +148,67 @@ class Snapshot:
     def responsibility(self) -> dict[str, ResponsibilityRow]:
         """Responsibilities by slug."""
         return {r.slug: r for r in self.responsibilities}
+
+
+def _changes(rows: Iterable[LastChange]) -> dict[str, dict[str, dt.date]]:
+    out: dict[str, dict[str, dt.date]] = defaultdict(dict)
+    for row in rows:
+        out[row.entity][row.key] = row.at.date()
+    return out
+
+
+Thing = tuple[str, int, str]
+# What the team-wide pages (roster, matrix, department index, getting started) show.
+TEAM: tuple[Thing, ...] = (
+    ("contributor", 0, "*"),
+    ("assignment", 0, "*"),
+    ("responsibility", 0, "*"),
+    ("department", 0, "*"),
+    ("strategy", 0, "*"),
+)
+# What the home page and the strategy page show.
+STRATEGY: tuple[Thing, ...] = tuple(
+    (entity, 0, "*")
+    for entity in (
+        "strategy",
+        "objective",
+        "goal",
+        "tactic",
+        "kpi",
+        "measurement",
+        "channel",
+        "segment",
+        "responsibility",
+    )
+)
+
+
+def changed_line(when: dt.date | None, words: dict[str, str]) -> str:
+    """The page's last line: the day its content last changed (nothing when no change is
+    recorded), so a reader tells a fresh page from a stale one."""
+    return "" if when is None else f"\n*{words['last_changed'].format(day=day(when, words))}*\n"
+
+
+def responsibility_things(snapshot: Snapshot, r: ResponsibilityRow) -> list[Thing]:
+    """What a responsibility's page shows: it, its roles and their people, its tasks, its
+    processes, its department and KPIs."""
+    return [
+        ("responsibility", 0, r.slug),
+        ("assignment", 0, r.slug),
+        ("task", 0, r.slug),
+        ("department", 0, r.department or ""),
+        *(("process", 0, p.slug) for p in snapshot.processes.get(r.slug, [])),
+        *(("contributor", 0, a.email) for a in snapshot.assignments.get(r.slug, [])),
+        *(("kpi", 0, k) for k in r.kpis),
+    ]
+
+
+def person_things(snapshot: Snapshot, c: PersonRow, mine: Iterable[AssignmentRow]) -> list[Thing]:
+    """What a person's pages show: them, their roles and what each responsibility shows."""
+    things: list[Thing] = [("contributor", 0, c.email), ("assignment", 1, c.email)]
+    for _, r in carried(snapshot, mine):
+        things += responsibility_things(snapshot, r)
+    return things
 
 
 def front_matter(title: str, tags: Iterable[str] = ()) -> str:
@@ -217,6 +306,7 @@ def home(snapshot: Snapshot, words: dict[str, str]) -> str:
         out.append(words["no_objectives"] + "\n")
     for o in snapshot.objectives:
         out.append(objective_section(snapshot, o, words))
+    out.append(changed_line(snapshot.last_changed(*STRATEGY), words))
     return "\n".join(out)
 
 
@@ -320,7 +410,10 @@ def responsibility_pages(
         here = processes_path(r.slug, number)
         title = words["processes_page"].format(title=r.title, n=number)
         back = f"[{cell(r.title)}]({relative(responsibility_path(r.slug), here)})\n"
-        pages[here] = "\n".join([front_matter(title), f"# {cell(title)}\n", back, listing(number)])
+        changed = changed_line(snapshot.last_changed(*responsibility_things(snapshot, r)), words)
+        pages[here] = "\n".join(
+            [front_matter(title), f"# {cell(title)}\n", back, listing(number), changed]
+        )
     return pages
 
 
@@ -385,6 +478,7 @@ def responsibility_page(
         if tasks
         else words["no_open_tasks"] + "\n"
     )
+    out.append(changed_line(snapshot.last_changed(*responsibility_things(snapshot, r)), words))
     return "\n".join(out)
 
 
@@ -409,6 +503,10 @@ def department_page(snapshot: Snapshot, d: DepartmentRow, words: dict[str, str])
         if owned
         else words["none"] + "\n"
     )
+    things: list[Thing] = [("department", 0, d.slug)]
+    things += [("contributor", 0, c.email) for c in members]
+    things += [("responsibility", 0, r.slug) for r in owned]
+    out.append(changed_line(snapshot.last_changed(*things), words))
     return "\n".join(out)
 
 
@@ -569,6 +667,7 @@ def person_page(
         if upcoming
         else words["no_open_tasks"] + "\n"
     )
+    out.append(changed_line(snapshot.last_changed(*person_things(snapshot, c, mine)), words))
     return "\n".join(out)
 
 
@@ -612,6 +711,7 @@ def department_index(
             ],
         )
     )
+    out.append(changed_line(snapshot.last_changed(*TEAM), words))
     return "\n".join(out)
 
 
@@ -657,6 +757,7 @@ def roster(
             rows,
         )
     )
+    out.append(changed_line(snapshot.last_changed(*TEAM), words))
     return "\n".join(out)
 
 
@@ -694,7 +795,7 @@ def raci(
     names = {d.slug: d.name for d in snapshot.departments}
     people = sorted(people, key=lambda c: (names.get(c.department, "").casefold(), c.name))
     if not people or not responsibilities:
-        out.append(words["none"] + "\n")
+        out.append(words["none"] + "\n" + changed_line(snapshot.last_changed(*TEAM), words))
         return "\n".join(out)
 
     def roles(c: PersonRow, r: ResponsibilityRow) -> str:
@@ -729,6 +830,7 @@ def raci(
                 )
             body.append([cell(c.name), *(roles(c, r) for r in responsibilities)])
     out.append('<div class="ark-raci" markdown="1">\n\n' + raw_table(header, body) + "\n</div>\n")
+    out.append(changed_line(snapshot.last_changed(*TEAM), words))
     return "\n".join(out)
 
 

@@ -37,8 +37,10 @@ from ark_playbook.labels import labels
 from ark_playbook.onboarding import GENERAL_PAGE, onboarding_pages
 from ark_playbook.pages import (
     PROCESS_PAGE,
+    STRATEGY,
     STRATEGY_PAGE,
     Snapshot,
+    changed_line,
     chunked,
     department_path,
     listed_pages,
@@ -152,7 +154,8 @@ def render(registry: Registry, lang: str, pm: pluggy.PluginManager) -> Site:
     contributed = contributed_pages(registry, lang, pm)
     snapshot = Snapshot.read(registry)
     own = own_pages(snapshot, lang, known=contributed.__contains__)
-    own[STRATEGY_PAGE] = strategy_page(registry.read, labels(lang))
+    changed = changed_line(snapshot.last_changed(*STRATEGY), labels(lang))
+    own[STRATEGY_PAGE] = strategy_page(registry.read, labels(lang)) + changed
     own.update(onboarding_pages(snapshot, labels(lang), contributed.__contains__))
     for path, (plugin, _) in contributed.items():
         if path in own or path == TAGS_PAGE or path.startswith(TAGS_FOLDER):
