@@ -333,6 +333,9 @@ def test_the_mkdocs_plugin_adds_the_pages_to_a_site_of_ones_own(
     process = (site / "site/team/processes/weekly-report/index.html").read_text()
     assert '<svg class="ark-figure ark-flow"' in process
     assert 'href="../../assets/stylesheets/ark.css"' in process
+    # Its tags lead to their pages in this site too (no tags plugin needed).
+    assert '<a class="md-tag" href="../../tags/report/">report</a>' in process
+    assert "processes/weekly-report/" in (site / "site/team/tags/report/index.html").read_text()
     assert "fonts.googleapis.com" not in process and "fonts.gstatic.com" not in process
     assert not re.search(r"""<(?:script|img|link|iframe)[^>]+(?:src|href)=["']https?://""", process)
 
