@@ -669,17 +669,17 @@ def test_the_small_things_readers_noticed(ark: Ark, team: Path, tmp_path: Path) 
 def test_long_lists_go_on_over_pages_so_no_page_grows_with_the_playbook(
     ark: Ark, team: Path, tmp_path: Path
 ) -> None:
-    # 201 people with a role (a person page and a getting-started page each, all tagged
-    # "person") and 201 processes of one responsibility: more than two pages of a tag's
-    # listing, and more than one of processes.
-    people = LIST_PAGE + 1
+    # 204 people with a role (a person page and a getting-started page each, all tagged
+    # "person"), 202 of them in sales, and 201 processes of one responsibility: more than
+    # two pages of a tag's listing, more than one of sales' matrix and roster, and of
+    # processes.
     extra = "".join(
         f"  - email: p{n:03d}@acme.test\n    name: Person {n:03d}\n    department: sales\n"
-        for n in range(people - 3)
+        for n in range(LIST_PAGE + 1)
     )
     roles = "".join(
         f"      - contributor: p{n:03d}@acme.test\n        role: informed\n"
-        for n in range(people - 3)
+        for n in range(LIST_PAGE + 1)
     )
     text = team.read_text().replace("kpis:\n", extra + "kpis:\n", 1)
     text = text.replace("        role: consulted\n", "        role: consulted\n" + roles, 1)
@@ -697,15 +697,24 @@ def test_long_lists_go_on_over_pages_so_no_page_grows_with_the_playbook(
     build(ark, out)
     docs, site = out / "docs", out / "site"
 
-    # The tag's pages: 200, 200 and 2 pages, each leading to the one before and after.
+    # The tag's pages: 200, 200 and 8 pages, each leading to the one before and after.
     listed = [
         len(re.findall(r"^- \[", (docs / page).read_text(), re.MULTILINE))
         for page in ("tags/person.md", "tags/person/2.md", "tags/person/3.md")
     ]
-    assert listed == [LIST_PAGE, LIST_PAGE, 2] and not (docs / "tags/person/4.md").exists()
+    assert listed == [LIST_PAGE, LIST_PAGE, 8] and not (docs / "tags/person/4.md").exists()
     middle = (site / "tags/person/2.html").read_text()
     assert "Page 2 of 3" in middle
     assert 'href="../person.html"' in middle and 'href="3.html"' in middle
+
+    # Sales' matrix and roster: Bruno and Person 000 to 198 on the first page, the last two
+    # on the second, which leads back.
+    for view in ("raci/sales", "team/sales"):
+        assert "Person 198" in (docs / f"{view}.md").read_text()
+        assert "Person 199" not in (docs / f"{view}.md").read_text()
+        second = (site / f"{view}/2.html").read_text()
+        assert "Person 200" in second and "Page 2 of 2" in second
+        assert 'href="../sales.html"' in second
 
     # The processes: on their responsibility's page by title, the 201st on a page of its own;
     # the menu names none of them, and the printed playbook has them after it.

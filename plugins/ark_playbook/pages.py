@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, TypeVar
 
 import yaml
@@ -253,7 +253,7 @@ def relative(target: str, page: str) -> str:
     return posixpath.relpath(target, posixpath.dirname(page) or ".")
 
 
-def chunked(entries: list[str], size: int = LIST_PAGE) -> list[list[str]]:
+def chunked(entries: list[T], size: int = LIST_PAGE) -> list[list[T]]:
     """A long list cut into pages of `size` entries (an empty list is one empty page)."""
     return [entries[i : i + size] for i in range(0, len(entries), size)] or [[]]
 
@@ -270,6 +270,12 @@ def pager(number: int, count: int, path_of: Callable[[int], str], words: dict[st
     if number < count:
         parts.append(f"[{words['next']} →]({relative(path_of(number + 1), here)})")
     return " · ".join(parts) + "\n"
+
+
+def view_path(first: str, number: int) -> str:
+    """Page `number` of a list whose first page is `first`: `raci/sales.md`, then
+    `raci/sales/2.md`, `raci/sales/3.md`..."""
+    return first if number == 1 else f"{first.removesuffix('.md')}/{number}.md"
 
 
 def department_path(slug: str) -> str:
@@ -530,22 +536,45 @@ def team_pages(snapshot: Snapshot, words: dict[str, str]) -> dict[str, str]:
         if c.email in held:
             pages[person_path(c)] = person_page(snapshot, c, held[c.email], words)
     for d in snapshot.departments:
-        pages[RACI_PAGE.format(slug=d.slug)] = raci(
-            snapshot, words, [c for c in members.get(d.slug, []) if c.email in held], d, depth=1
-        )
+        holders = [c for c in members.get(d.slug, []) if c.email in held]
+
+        def matrix(part: list[PersonRow], depth: int, more: str, d: DepartmentRow = d) -> str:
+            return raci(snapshot, words, part, d, depth=depth, more=more)
+
+        pages.update(department_views(RACI_PAGE, d, holders, words, matrix))
     if split(snapshot):
         pages["team.md"] = department_index(snapshot, words, "roster", ROSTER_PAGE, members)
         pages["raci.md"] = department_index(snapshot, words, "raci", RACI_PAGE, members)
         for d in snapshot.departments:
-            pages[ROSTER_PAGE.format(slug=d.slug)] = roster(
-                snapshot, words, members.get(d.slug, []), d, depth=1
-            )
+
+            def names(part: list[PersonRow], depth: int, more: str, d: DepartmentRow = d) -> str:
+                return roster(snapshot, words, part, d, depth=depth, more=more)
+
+            pages.update(department_views(ROSTER_PAGE, d, members.get(d.slug, []), words, names))
     else:
         pages["team.md"] = roster(snapshot, words, snapshot.contributors)
         pages["raci.md"] = raci(
             snapshot, words, [c for c in snapshot.contributors if c.email in held]
         )
     return pages
+
+
+def department_views(
+    pattern: str,
+    d: DepartmentRow,
+    people: list[PersonRow],
+    words: dict[str, str],
+    render: Callable[[list[PersonRow], int, str], str],
+) -> dict[str, str]:
+    """A department's view (its roster, its matrix), `LIST_PAGE` people to a page: at 10,000
+    people a department's matrix of a thousand people would pass a megabyte. `render` is
+    given the page's people, its depth in the folders and the line leading to the others."""
+    parts = chunked(people)
+    path_of = partial(view_path, pattern.format(slug=d.slug))
+    return {
+        path_of(n): render(part, path_of(n).count("/"), pager(n, len(parts), path_of, words))
+        for n, part in enumerate(parts, start=1)
+    }
 
 
 def team_navigation(snapshot: Snapshot, words: dict[str, str]) -> list[Any]:
@@ -581,13 +610,27 @@ def people_with_roles(snapshot: Snapshot) -> list[PersonRow]:
 
 def listed_pages(snapshot: Snapshot) -> dict[str, list[str]]:
     """The pages the menu leaves out, under the page that lists them (page -> pages), in the
-    order a reader meets them: a responsibility's processes after it, and past `SPLIT_AT`
-    people, a department's people after its roster. The printed playbook follows it."""
+    order a reader meets them: a responsibility's processes after it, a department's further
+    pages of its matrix and roster after the first, and past `SPLIT_AT` people, a
+    department's people after its roster. The printed playbook follows it."""
     out: dict[str, list[str]] = {}
     for r in snapshot.responsibilities:
         pages = [PROCESS_PAGE.format(slug=p.slug) for p in documented(snapshot, r)]
         further = [processes_path(r.slug, n) for n in range(2, len(chunked(pages)) + 1)]
         out[responsibility_path(r.slug)] = pages + further
+    members = members_by_department(snapshot)
+    held = roles_by_contributor(snapshot)
+
+    def further_views(first: str, people: list[PersonRow]) -> list[str]:
+        return [view_path(first, n) for n in range(2, len(chunked(people)) + 1)]
+
+    for d in snapshot.departments:
+        first = RACI_PAGE.format(slug=d.slug)
+        holders = [c for c in members.get(d.slug, []) if c.email in held]
+        out[first] = further_views(first, holders)
+        if split(snapshot):
+            first = ROSTER_PAGE.format(slug=d.slug)
+            out[first] = further_views(first, members.get(d.slug, []))
     if split(snapshot):
         for c in people_with_roles(snapshot):
             out.setdefault(ROSTER_PAGE.format(slug=c.department), []).append(person_path(c))
@@ -721,6 +764,7 @@ def roster(
     people: list[PersonRow],
     department: DepartmentRow | None = None,
     depth: int = 0,
+    more: str = "",
 ) -> str:
     up = "../" * depth
     title = words["roster"] + (f": {department.name}" if department else "")
@@ -757,6 +801,8 @@ def roster(
             rows,
         )
     )
+    if more:
+        out.append(more)
     out.append(changed_line(snapshot.last_changed(*TEAM), words))
     return "\n".join(out)
 
@@ -767,6 +813,7 @@ def raci(
     people: list[PersonRow],
     department: DepartmentRow | None = None,
     depth: int = 0,
+    more: str = "",
 ) -> str:
     """The matrix: responsibilities as rows grouped by cycle component, people as columns
     grouped by department, or the reverse when there are more people than responsibilities,
@@ -830,6 +877,8 @@ def raci(
                 )
             body.append([cell(c.name), *(roles(c, r) for r in responsibilities)])
     out.append('<div class="ark-raci" markdown="1">\n\n' + raw_table(header, body) + "\n</div>\n")
+    if more:
+        out.append(more)
     out.append(changed_line(snapshot.last_changed(*TEAM), words))
     return "\n".join(out)
 

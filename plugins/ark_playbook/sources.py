@@ -49,6 +49,7 @@ from ark_playbook.pages import (
     relative,
     responsibility_path,
     team_navigation,
+    view_path,
 )
 from ark_playbook.settings import PlaybookSettings
 from ark_playbook.strategy import strategy_page
@@ -227,7 +228,7 @@ def tag_order(tag: str) -> tuple[str, str]:
 
 def tag_path(slug: str, number: int = 1) -> str:
     """Page `number` of a tag's listing."""
-    return f"{TAGS_FOLDER}{slug}.md" if number == 1 else f"{TAGS_FOLDER}{slug}/{number}.md"
+    return view_path(f"{TAGS_FOLDER}{slug}.md", number)
 
 
 def with_tags(page: str, path: str, tags: Iterable[str], slugs: dict[str, str]) -> str:
