@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 from ark_playbook.labels import LABELS, LANGS
-from ark_playbook.pages import LIST_PAGE
+from ark_playbook.pages import LIST_PAGE, NAMED
 from ark_playbook.sources import STAMP
 
 from ark import formats, i18n
@@ -729,6 +729,14 @@ def test_long_lists_go_on_over_pages_so_no_page_grows_with_the_playbook(
     start = contents.index("responsibilities/listening.md")
     assert contents[start + 1] == "processes/process-000.md"
     assert contents[start + LIST_PAGE + 2] == "responsibilities/listening/processes-2.md"
+
+    # A person's page and their getting-started page name a few of listening's processes
+    # and lead to its page for the rest.
+    for page in ("people/bruno-acme-test.md", "onboarding/bruno-acme-test.md"):
+        text = (docs / page).read_text()
+        assert text.count("](../processes/process-") == NAMED, page
+        more = f"[{LIST_PAGE + 1 - NAMED} more](../responsibilities/listening.md)"
+        assert more in text, page
 
     # What a page carries does not grow with the lists: the menu holds neither the people
     # nor the processes, and no page of a listing passes its bound.

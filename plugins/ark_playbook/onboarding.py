@@ -25,6 +25,7 @@ from ark_playbook.pages import (
     changed_line,
     department_link,
     department_path,
+    first_processes,
     front_matter,
     number,
     onboarding_path,
@@ -142,17 +143,20 @@ class Guide:
 
         out.append(f"## {w['onboarding.read']}\n")
         # The processes of what they do (R, A) before those they are consulted or informed
-        # on; the usage policy's process is already first, as its own page.
+        # on, a few of each responsibility and a link to the rest; the usage policy's
+        # process is already first, as its own page.
         rank = list(Role)
-        processes = {
-            p.slug: p
+        carrying = {
+            r.slug: r
             for a, r in sorted(mine, key=lambda ar: rank.index(Role(ar[0].role)))
-            for p in snapshot.processes.get(r.slug, [])
-            if self.known(PROCESS_PAGE.format(slug=p.slug))
-            and not (p.responsibility == USAGE_POLICY and self.known(POLICY_PAGE))
+            if not (r.slug == USAGE_POLICY and self.known(POLICY_PAGE))
+            and any(
+                self.known(PROCESS_PAGE.format(slug=p.slug))
+                for p in snapshot.processes.get(r.slug, [])
+            )
         }
         reading = self.reading(up) + [
-            f"[{cell(p.title)}]({up}{PROCESS_PAGE.format(slug=p.slug)})" for p in processes.values()
+            link for r in carrying.values() for link in first_processes(snapshot, r, up, w)
         ]
         out.append("".join(f"{n}. {item}\n" for n, item in enumerate(reading, start=1)))
 

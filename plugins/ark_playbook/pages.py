@@ -58,6 +58,8 @@ SPLIT_AT = 60
 # Entries on one page of a long list (a tag's pages, a responsibility's processes): past it
 # the list goes on over further pages, so no page grows with the playbook.
 LIST_PAGE = 200
+# Processes a page names beside other things before it links to the rest (`first_processes`).
+NAMED = 10
 UNESCAPED_BAR = re.compile(r"(?<!\\)\|")
 T = TypeVar("T")
 
@@ -390,6 +392,20 @@ def documented(snapshot: Snapshot, r: ResponsibilityRow) -> list[ProcessRow]:
     return sorted(rows, key=lambda p: (p.title.casefold(), p.slug))
 
 
+def first_processes(
+    snapshot: Snapshot, r: ResponsibilityRow, up: str, words: dict[str, str]
+) -> list[str]:
+    """Links to a responsibility's first `NAMED` processes by title, then one to its page for
+    the rest: where a page names them beside other things (a person's roles, a newcomer's
+    reading), it stays the same size however many processes the responsibility has."""
+    rows = documented(snapshot, r)
+    links = [f"[{cell(p.title)}]({up}{PROCESS_PAGE.format(slug=p.slug)})" for p in rows[:NAMED]]
+    if len(rows) > NAMED:
+        more = words["more_processes"].format(count=len(rows) - NAMED)
+        links.append(f"[{more}]({up}{responsibility_path(r.slug)})")
+    return links
+
+
 def responsibility_pages(
     snapshot: Snapshot, r: ResponsibilityRow, words: dict[str, str], known: Callable[[str], bool]
 ) -> dict[str, str]:
@@ -670,17 +686,13 @@ def person_page(
             for o in snapshot.assignments.get(r.slug, [])
             if o.email != c.email
         ]
-        documented = [
-            f"[{cell(p.title)}](../{PROCESS_PAGE.format(slug=p.slug)})"
-            for p in snapshot.processes.get(r.slug, [])
-        ]
         rows.append(
             [
                 f"[{cell(r.title)}](../{responsibility_path(r.slug)})",
                 badge(Role(a.role)),
                 number(a.hours, words),
                 ", ".join(others) or words["nobody"],
-                ", ".join(documented) or "-",
+                ", ".join(first_processes(snapshot, r, "../", words)) or "-",
             ]
         )
     header = [
