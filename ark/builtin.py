@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ark.hookspecs import hookimpl
+from ark.i18n import N_
 
 if TYPE_CHECKING:
     from ark.checks import Check
@@ -24,25 +25,27 @@ def ark_register_commands(cli: ArkGroup) -> None:
         (
             "person",
             "ark.people_commands:person",
-            "Move a contributor to another department, or offboard one who leaves.",
+            N_("Move a contributor to another department, or offboard one who leaves."),
         ),
         (
             "import",
             "ark.people_commands:import_people",
-            "Add or update the contributors listed in the CSV FILE, in one transaction.",
+            N_("Add or update the contributors listed in the CSV FILE, in one transaction."),
         ),
         (
             "worker",
             "ark.jobs.cli:worker",
-            "Run the background jobs (planning, Jira sync, playbook, reminders) until stopped.",
+            N_("Run the background jobs (planning, Jira sync, playbook, reminders) until stopped."),
         ),
         (
             "jobs",
             "ark.jobs.cli:jobs",
-            "List the background jobs: last run, result and next run (in the strategy's time "
-            "zone).",
+            N_(
+                "List the background jobs: last run, result and next run (in the strategy's "
+                "time zone)."
+            ),
         ),
-        ("digest", "ark.jobs.cli:digest", "Turn EMAIL's weekly digest of tasks on or off."),
+        ("digest", "ark.jobs.cli:digest", N_("Turn EMAIL's weekly digest of tasks on or off.")),
     ):
         cli.add_lazy_command(name, target, short_help)
 

@@ -46,29 +46,32 @@ if TYPE_CHECKING:
     from ark.registry.results import AssignmentRow, Page, TaskRow
 
 
-@click.group(cls=ArkGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=ArkGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=N_("Ark: organise the cross-functional team behind a social media strategy."),
+)
 @click.version_option(package_name="ark-team")
 def cli() -> None:
-    """Ark: organise the cross-functional team behind a social media strategy."""
+    pass
 
 
 # -- the team file ------------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(help=N_("Write DIRECTORY/ark.yaml: a complete starting strategy to edit."))
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--template", default="ark", show_default=True, help="Starter template.")
+@click.option("--template", default="ark", show_default=True, help=N_("Starter template."))
 @click.option(
     "--business-type",
     type=click.Choice([b.value for b in BusinessType]),
     default="commercial",
     show_default=True,
-    help="Which typical objectives to start from.",
+    help=N_("Which typical objectives to start from."),
 )
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True)
-@click.option("--force", is_flag=True, help="Overwrite an existing ark.yaml.")
+@click.option("--force", is_flag=True, help=N_("Overwrite an existing ark.yaml."))
 def init(directory: Path, template: str, business_type: str, lang: str, force: bool) -> None:
-    """Write DIRECTORY/ark.yaml: a complete starting strategy to edit."""
     from ark.export import dump_team
     from ark.files import write_atomic
     from ark.plugins import hooks
@@ -117,22 +120,24 @@ def templates() -> dict[str, Any]:
     return found
 
 
-@cli.command()
+@cli.command(
+    help=N_(
+        "Make the registry match the team FILE, in one transaction.\n\n"
+        "Edits made since the file was last applied or exported (`ark assign`, ...) are "
+        "listed as reverts and left alone unless --force is given; `ark export FILE` "
+        "takes them in."
+    )
+)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Print the changes; change nothing.")
+@click.option("--dry-run", is_flag=True, help=N_("Print the changes; change nothing."))
 @click.option(
     "--force",
     is_flag=True,
-    help="Undo the edits made in the registry since the file was last applied or exported.",
+    help=N_("Undo the edits made in the registry since the file was last applied or exported."),
 )
 @db_option
 @json_option
 def apply(file: Path, dry_run: bool, force: bool, db_url: str | None, as_json: bool) -> None:
-    """Make the registry match the team FILE, in one transaction.
-
-    Edits made since the file was last applied or exported (`ark assign`, ...) are listed as
-    reverts and left alone unless --force is given; `ark export FILE` takes them in.
-    """
     from ark.drift import file_digest
     from ark.quick import unchanged
     from ark.workspace import default_url
@@ -222,19 +227,20 @@ ENTITIES = {
 }
 
 
-@cli.command()
+@cli.command(
+    help=N_(
+        "Write the registry as a team file (to FILE, keeping its comments, or to stdout).\n\n"
+        "Writing FILE takes in the edits made since it was last applied, so applying it "
+        "next reverts nothing."
+    )
+)
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "--raci-csv", is_flag=True, help="Write the RACI matrix as CSV instead of the team file."
+    "--raci-csv", is_flag=True, help=N_("Write the RACI matrix as CSV instead of the team file.")
 )
-@click.option("--force", is_flag=True, help="Write FILE even from an empty registry.")
+@click.option("--force", is_flag=True, help=N_("Write FILE even from an empty registry."))
 @db_option
 def export(file: Path | None, raci_csv: bool, force: bool, db_url: str | None) -> None:
-    """Write the registry as a team file (to FILE, keeping its comments, or to stdout).
-
-    Writing FILE takes in the edits made since it was last applied, so applying it next
-    reverts nothing.
-    """
     from ark.drift import file_digest
     from ark.export import dump_team
     from ark.files import read_bounded, write_atomic
@@ -290,17 +296,17 @@ def export(file: Path | None, raci_csv: bool, force: bool, db_url: str | None) -
 ROLE = click.Choice([r.value for r in Role])
 
 
-@cli.command()
+@cli.command(help=N_("Give EMAIL a RACI role on RESPONSIBILITY."))
 @click.argument("email")
 @click.argument("responsibility")
 @click.option("--role", type=ROLE, required=True)
 @click.option(
     "--hours",
     type=Number(0, 80),
-    help="Hours a week (default: 0 for a new role; unchanged for a role already held).",
+    help=N_("Hours a week (default: 0 for a new role; unchanged for a role already held)."),
 )
-@on_option("Effective date (default: today).", "--from")
-@click.option("--replace", is_flag=True, help="Hand over the accountable role from its holder.")
+@on_option(N_("Effective date (default: today)."), "--from")
+@click.option("--replace", is_flag=True, help=N_("Hand over the accountable role from its holder."))
 @db_option
 def assign(
     email: str,
@@ -311,7 +317,6 @@ def assign(
     replace: bool,
     db_url: str | None,
 ) -> None:
-    """Give EMAIL a RACI role on RESPONSIBILITY."""
     with registry(db_url) as reg:
         row = reg.assign(email, responsibility, Role(role), hours=hours, since=on, replace=replace)
         click.echo(
@@ -326,16 +331,15 @@ def assign(
         )
 
 
-@cli.command()
+@cli.command(help=N_("End EMAIL's roles on RESPONSIBILITY (the history is kept)."))
 @click.argument("email")
 @click.argument("responsibility")
-@click.option("--role", type=ROLE, help="End only this role (default: every role).")
-@on_option("Last day (default: today).")
+@click.option("--role", type=ROLE, help=N_("End only this role (default: every role)."))
+@on_option(N_("Last day (default: today)."))
 @db_option
 def unassign(
     email: str, responsibility: str, role: str | None, on: dt.date | None, db_url: str | None
 ) -> None:
-    """End EMAIL's roles on RESPONSIBILITY (the history is kept)."""
     with registry(db_url) as reg:
         for a in reg.unassign(email, responsibility, Role(role) if role else None, on):
             click.echo(
@@ -360,12 +364,11 @@ def _assignment_json(a: AssignmentRow) -> dict[str, Any]:
     }
 
 
-@cli.command()
+@cli.command(help=N_("Who carries RESPONSIBILITY now, by role."))
 @click.argument("responsibility")
 @db_option
 @json_option
 def who(responsibility: str, db_url: str | None, as_json: bool) -> None:
-    """Who carries RESPONSIBILITY now, by role."""
     from ark.quick import who as quick_who
     from ark.workspace import default_url
 
@@ -398,12 +401,11 @@ def _held(a: dict[str, Any]) -> str:
     return f"{say(a['hours']):>5} h  " + tr(N_("since {date}"), date=since)
 
 
-@cli.command()
+@cli.command(help=N_("A contributor: department, capacity and current roles."))
 @click.argument("email")
 @db_option
 @json_option
 def show(email: str, db_url: str | None, as_json: bool) -> None:
-    """A contributor: department, capacity and current roles."""
     people, held, departments = read(
         db_url,
         lambda q: (q.people(email=email), q.assignments(person=email), q.departments()),
@@ -434,12 +436,11 @@ def show(email: str, db_url: str | None, as_json: bool) -> None:
         click.echo(f"  {say(Role(a['role'])):<16} {a['responsibility']:<28} {_held(a)}")
 
 
-@cli.command()
+@cli.command(help=N_("Who held which role on RESPONSIBILITY, from when to when."))
 @click.argument("responsibility")
 @db_option
 @json_option
 def history(responsibility: str, db_url: str | None, as_json: bool) -> None:
-    """Who held which role on RESPONSIBILITY, from when to when."""
     found, held = read(
         db_url,
         lambda q: (
@@ -462,20 +463,22 @@ def history(responsibility: str, db_url: str | None, as_json: bool) -> None:
 # -- checks ----------------------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(
+    help=N_(
+        "Check the team: RACI, capacity, departments, SMART objectives, and plugins' "
+        "checks.\n\n"
+        "Exit code 1 when any error is found (2 when --file is not a valid team file)."
+    )
+)
 @click.option(
     "--file",
     "file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Check a team file instead of the registry (no database is touched).",
+    help=N_("Check a team file instead of the registry (no database is touched)."),
 )
 @db_option
 @json_option
 def check(file: Path | None, db_url: str | None, as_json: bool) -> None:
-    """Check the team: RACI, capacity, departments, SMART objectives, and plugins' checks.
-
-    Exit code 1 when any error is found (2 when --file is not a valid team file).
-    """
     from ark.checks import check_team
     from ark.plugins import hooks
 
@@ -521,9 +524,9 @@ def tally(errors: int, warnings: int) -> str:
 # -- tasks -----------------------------------------------------------------------------------------
 
 
-@cli.group()
+@cli.group(help=N_("Tasks that come out of responsibilities' cadences and objectives' tactics."))
 def tasks() -> None:
-    """Tasks that come out of responsibilities' cadences and objectives' tactics."""
+    pass
 
 
 def _task_json(t: Any) -> dict[str, Any]:
@@ -537,13 +540,14 @@ def _task_json(t: Any) -> dict[str, Any]:
     }
 
 
-@tasks.command("plan")
+@tasks.command(
+    "plan", help=N_("Create the tasks due until DATE; planning twice creates nothing new.")
+)
 @click.option("--until", required=True, callback=parse_date, metavar="DATE")
-@click.option("--from", "start", callback=parse_date, metavar="DATE", help="Default: today.")
+@click.option("--from", "start", callback=parse_date, metavar="DATE", help=N_("Default: today."))
 @db_option
 @json_option
 def tasks_plan(until: dt.date, start: dt.date | None, db_url: str | None, as_json: bool) -> None:
-    """Create the tasks due until DATE; planning twice creates nothing new."""
     with registry(db_url) as reg:
         created = [_task_json(t) for t in reg.plan_tasks(until, start)]
         skipped = [f"{objective}/{tactic}" for objective, tactic in reg.unowned_tactics()]
@@ -577,16 +581,16 @@ def _echo_planned(t: dict[str, Any]) -> None:
 DUE = ("this-week", "overdue")
 
 
-@tasks.command("list")
+@tasks.command("list", help=N_("List tasks, by due date (undated last)."))
 @click.option("--status", type=click.Choice([s.value for s in TaskStatus]))
 @click.option("--responsibility")
 @click.option("--assignee", metavar="EMAIL")
 @click.option(
     "--due",
     type=click.Choice(DUE),
-    help="Open tasks due this week (Monday to Sunday) or already overdue.",
+    help=N_("Open tasks due this week (Monday to Sunday) or already overdue."),
 )
-@click.option("--mine", is_flag=True, help="Only the tasks of ARK_USER (your e-mail).")
+@click.option("--mine", is_flag=True, help=N_("Only the tasks of ARK_USER (your e-mail)."))
 @db_option
 @json_option
 def tasks_list(
@@ -598,7 +602,6 @@ def tasks_list(
     db_url: str | None,
     as_json: bool,
 ) -> None:
-    """List tasks, by due date (undated last)."""
     from ark.registry.base import current_actor
 
     if mine and assignee:
@@ -647,15 +650,17 @@ def tasks_list(
         click.echo(f"{due_on:<12}  {status:<12} {t.key:<36} {t.assignee or tr(NOBODY)}")
 
 
-@tasks.command("set")
+@tasks.command("set", help=N_("Move task KEY to STATUS."))
 @click.argument("key")
 @click.argument("status", type=click.Choice([s.value for s in TaskStatus]))
 @click.option(
-    "--note", default="", type=NOTE, help="The outcome, kept with the task (and its process log)."
+    "--note",
+    default="",
+    type=NOTE,
+    help=N_("The outcome, kept with the task (and its process log)."),
 )
 @db_option
 def tasks_set(key: str, status: str, note: str, db_url: str | None) -> None:
-    """Move task KEY to STATUS."""
     with registry(db_url) as reg:
         task = reg.set_task_status(key, TaskStatus(status), note=note)
         click.echo(tr(N_("{key} is {status}"), key=task.key, status=TaskStatus(task.status)))
@@ -664,18 +669,17 @@ def tasks_set(key: str, status: str, note: str, db_url: str | None) -> None:
 # -- KPIs ------------------------------------------------------------------------------------------
 
 
-@cli.group()
+@cli.group(help=N_("Readings of KPIs against the objectives' targets."))
 def kpi() -> None:
-    """Readings of KPIs against the objectives' targets."""
+    pass
 
 
-@kpi.command("record")
+@kpi.command("record", help=N_("Store a reading of KPI."))
 @click.argument("kpi_slug", metavar="KPI")
 @click.argument("value", type=Number())
-@on_option("The reading's date (default: today).", "--date")
+@on_option(N_("The reading's date (default: today)."), "--date")
 @db_option
 def kpi_record(kpi_slug: str, value: float, on: dt.date | None, db_url: str | None) -> None:
-    """Store a reading of KPI."""
     with registry(db_url) as reg:
         row = reg.record_kpi(kpi_slug, value, on)
         click.echo(
@@ -683,13 +687,17 @@ def kpi_record(kpi_slug: str, value: float, on: dt.date | None, db_url: str | No
         )
 
 
-@kpi.command("show")
+@kpi.command(
+    "show",
+    help=N_(
+        "List the readings of KPI with the share of the way each has come from its "
+        "objectives' baselines to their targets."
+    ),
+)
 @click.argument("kpi_slug", metavar="KPI")
 @db_option
 @json_option
 def kpi_show(kpi_slug: str, db_url: str | None, as_json: bool) -> None:
-    """List the readings of KPI with the share of the way each has come from its objectives'
-    baselines to their targets."""
     from ark.i18n import speaking, unit
     from ark.progress import progress
     from ark.vocabulary import Direction
@@ -752,9 +760,9 @@ def kpi_show(kpi_slug: str, db_url: str | None, as_json: bool) -> None:
 # -- the editorial calendar ------------------------------------------------------------------------
 
 
-@cli.group()
+@cli.group(help=N_("The editorial calendar: who contributes what, where and when."))
 def calendar() -> None:
-    """The editorial calendar: who contributes what, where and when."""
+    pass
 
 
 def _entry_json(e: Any) -> dict[str, Any]:
@@ -790,7 +798,7 @@ PIECE_STATUSES = {
 }
 
 
-@calendar.command("list")
+@calendar.command("list", help=N_("List the calendar's entries by date."))
 @click.option("--from", "start", callback=parse_date, metavar="DATE")
 @click.option("--until", callback=parse_date, metavar="DATE")
 @click.option("--department", metavar="SLUG")
@@ -803,7 +811,6 @@ def calendar_list(
     db_url: str | None,
     as_json: bool,
 ) -> None:
-    """List the calendar's entries by date."""
     page = read(db_url, lambda q: q.calendar(start=start, until=until, department=department))
     rows = [e.as_json() for e in page.items]
     if as_json:
@@ -813,13 +820,13 @@ def calendar_list(
         _echo_entry(row)
 
 
-@calendar.command("add")
+@calendar.command("add", help=N_("Add TOPIC to the calendar, to publish on DATE."))
 @click.argument("day", metavar="DATE", callback=parse_date)
 @click.argument("topic")
-@click.option("--channel", metavar="SLUG", help="Where it is published (a channel's slug).")
-@click.option("--department", metavar="SLUG", help="The contributing department.")
-@click.option("--contributor", metavar="EMAIL", help="The contributing person.")
-@click.option("--draft", callback=parse_date, metavar="DATE", help="Default: a week before.")
+@click.option("--channel", metavar="SLUG", help=N_("Where it is published (a channel's slug)."))
+@click.option("--department", metavar="SLUG", help=N_("The contributing department."))
+@click.option("--contributor", metavar="EMAIL", help=N_("The contributing person."))
+@click.option("--draft", callback=parse_date, metavar="DATE", help=N_("Default: a week before."))
 @db_option
 @json_option
 def calendar_add(
@@ -832,7 +839,6 @@ def calendar_add(
     db_url: str | None,
     as_json: bool,
 ) -> None:
-    """Add TOPIC to the calendar, to publish on DATE."""
     with registry(db_url) as reg:
         row = _entry_json(
             reg.add_calendar_entry(
@@ -850,31 +856,38 @@ def calendar_add(
     _echo_entry(row)
 
 
-@calendar.command("move")
+@calendar.command(
+    "move", help=N_("Publish entry ID on DATE instead; its draft deadline moves with it.")
+)
 @click.argument("number", metavar="ID", type=int)
 @click.argument("day", metavar="DATE", callback=parse_date)
-@click.option("--draft", callback=parse_date, metavar="DATE", help="Default: moved as much.")
+@click.option("--draft", callback=parse_date, metavar="DATE", help=N_("Default: moved as much."))
 @db_option
 def calendar_move(number: int, day: dt.date, draft: dt.date | None, db_url: str | None) -> None:
-    """Publish entry ID on DATE instead; its draft deadline moves with it."""
     with registry(db_url) as reg:
         _echo_entry(_entry_json(reg.move_calendar_entry(number, day, draft)))
 
 
-@calendar.command("plan")
-@click.option("--month", required=True, metavar="YYYY-MM", help="The month to plan.")
+@calendar.command(
+    "plan",
+    help=N_(
+        "Give each contributing department its piece of the month and a task for its "
+        "draft; planning a month twice adds nothing."
+    ),
+)
+@click.option("--month", required=True, metavar="YYYY-MM", help=N_("The month to plan."))
 @click.option(
     "--responsibility",
     default=EDITORIAL_CALENDAR,
     show_default=True,
-    help="The responsibility whose tasks the contributions are.",
+    help=N_("The responsibility whose tasks the contributions are."),
 )
 @click.option(
     "--department",
     "departments",
     multiple=True,
     metavar="SLUG",
-    help="Contributing departments (default: the strategy's expected ones).",
+    help=N_("Contributing departments (default: the strategy's expected ones)."),
 )
 @db_option
 @json_option
@@ -885,8 +898,6 @@ def calendar_plan(
     db_url: str | None,
     as_json: bool,
 ) -> None:
-    """Give each contributing department its piece of the month and a task for its draft;
-    planning a month twice adds nothing."""
     try:
         first = dt.date.fromisoformat(f"{month}-01")
     except ValueError:
@@ -916,10 +927,9 @@ def calendar_plan(
 # -- plugins, database, demo -----------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(help=N_("List the loaded plugins and the hooks each implements."))
 @json_option
 def plugins(as_json: bool) -> None:
-    """List the loaded plugins and the hooks each implements."""
     from ark.plugins import loaded
 
     rows = loaded()
@@ -930,15 +940,16 @@ def plugins(as_json: bool) -> None:
         click.echo(f"{name}: {', '.join(hooks)}")
 
 
-@cli.group()
+@cli.group(help=N_("The registry database."))
 def db() -> None:
-    """The registry database."""
+    pass
 
 
-@db.command("upgrade")
+@db.command(
+    "upgrade", help=N_("Create or upgrade the schema (also done automatically on first use).")
+)
 @db_option
 def db_upgrade(db_url: str | None) -> None:
-    """Create or upgrade the schema (also done automatically on first use)."""
     from ark.db import current_revision, make_engine, upgrade
     from ark.workspace import default_url
 
@@ -956,7 +967,7 @@ def db_upgrade(db_url: str | None) -> None:
     )
 
 
-@cli.command()
+@cli.command(help=N_("Build a sample Ark team in DIRECTORY and run everything on it."))
 @click.argument(
     "directory",
     required=False,
@@ -964,10 +975,11 @@ def db_upgrade(db_url: str | None) -> None:
     type=click.Path(file_okay=False, path_type=Path),
 )
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True)
-@click.option("--force", is_flag=True, help="Overwrite DIRECTORY/ark.yaml even if it was edited.")
+@click.option(
+    "--force", is_flag=True, help=N_("Overwrite DIRECTORY/ark.yaml even if it was edited.")
+)
 @db_option
 def demo(directory: Path, lang: str, force: bool, db_url: str | None) -> None:
-    """Build a sample Ark team in DIRECTORY and run everything on it."""
     from ark.demo import run_demo
 
     run_demo(directory, lang, db_url, force=force)

@@ -96,25 +96,66 @@ CLICK = (
 route_click_messages()
 
 
-class SpeakingHelp(click.Command):
-    """A command whose `--help` option is described in the command's language: click makes
-    that option once per command and keeps it, with the words of the first language asked
-    (tests run commands in several languages in one process)."""
+class ArkCommand(click.Command):
+    """A command whose `--help` speaks the command's language: its help, its short help in
+    the command list and its options' help are written in English and marked in the code
+    with `N_`, and looked up in the catalogue when the help is written, not when the
+    command is defined: at import the language is not known yet, and tests run commands in
+    several languages in one process. Every command of the core and of the plugins is one
+    (tests/test_i18n.py walks them all), so no command translates its own help."""
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """click makes the `--help` option once per command and keeps it, with the words of
+        the language first asked: it gets the command's language's each time."""
         option = super().get_help_option(ctx)
         if option is not None:
             option.help = tr(SHOW_HELP)
         return option
 
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with in_language([self, *self.get_params(ctx)]):
+            super().format_help(ctx, formatter)
 
-class ArkSubgroup(SpeakingHelp, click.Group):
-    """A group of the core's commands (`ark db`, `ark tasks`)."""
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with in_language([self]):
+            return super().get_short_help_str(limit)
 
-    command_class = SpeakingHelp
+
+@contextmanager
+def in_language(items: Sequence[click.Command | click.Parameter]) -> Iterator[None]:
+    """The help of `items` in the command's language while click writes it; as marked after.
+
+    click reads the texts from the objects themselves while it formats them (adding
+    defaults, shortening, wrapping); swapping them for the time of a help page keeps all of
+    that click's, whatever its version.
+    """
+    marked = [
+        (item, item.help)
+        for item in items
+        if isinstance(item, click.Command | click.Option) and item.help
+    ]
+    shorts = [(c, c.short_help) for c in items if isinstance(c, click.Command) and c.short_help]
+    for item, text in marked:
+        item.help = tr(text)
+    for command, text in shorts:
+        command.short_help = tr(text)
+    try:
+        yield
+    finally:
+        for item, text in marked:
+            item.help = text
+        for command, text in shorts:
+            command.short_help = text
 
 
-class ArkGroup(SpeakingHelp, click.Group):
+class ArkSubgroup(ArkCommand, click.Group):
+    """A group of commands (`ark db`, `ark tasks`, a plugin's `ark jira`)."""
+
+    command_class = ArkCommand
+    group_class = type  # its own groups are ArkSubgroups too
+
+
+class ArkGroup(ArkCommand, click.Group):
     """Turns `ArkError`s into a message and their exit code instead of a traceback.
 
     A path the file system refuses (a name too long, a file where a folder is needed) can
@@ -127,7 +168,7 @@ class ArkGroup(SpeakingHelp, click.Group):
     """
 
     plugin_commands_added = False
-    command_class = SpeakingHelp
+    command_class = ArkCommand
     group_class = ArkSubgroup
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -168,7 +209,7 @@ class ArkGroup(SpeakingHelp, click.Group):
         rows = []
         for name in names:
             if name in self.lazy:  # shortened as click shortens a command's own help
-                command: click.Command | None = click.Command(name, help=self.lazy[name][1])
+                command: click.Command | None = ArkCommand(name, help=self.lazy[name][1])
             else:
                 command = super().get_command(ctx, name)
             if command is not None and not command.hidden:
@@ -215,12 +256,14 @@ def db_option(func: F) -> F:
         "db_url",
         metavar="URL",
         envvar="ARK_DATABASE_URL",
-        help="Registry database URL (default: .ark/ark.db in the workspace).",
+        help=N_("Registry database URL (default: .ark/ark.db in the workspace)."),
     )(func)
 
 
 def json_option(func: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")(func)
+    return click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for machines."))(
+        func
+    )
 
 
 def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -352,11 +395,11 @@ def list_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 type=ROWS,
                 default=50,
                 show_default=True,
-                help="At most this many rows; 0 for all.",
+                help=N_("At most this many rows; 0 for all."),
             ),
-            click.option("--offset", type=ROWS, default=0, help="Skip this many rows."),
+            click.option("--offset", type=ROWS, default=0, help=N_("Skip this many rows.")),
             json_option,
-            click.option("--csv", "as_csv", is_flag=True, help="Print CSV for spreadsheets."),
+            click.option("--csv", "as_csv", is_flag=True, help=N_("Print CSV for spreadsheets.")),
         )
     ):
         func = option(func)

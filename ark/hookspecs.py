@@ -36,7 +36,8 @@ def ark_register_commands(cli: ArkGroup) -> None:
 
     :param cli: the top-level click group. Prefer
         `cli.add_lazy_command(NAME, "module:command", SHORT_HELP)`: the module is imported
-        only when that command runs, so `ark --help` and the other commands stay fast.
+        only when that command runs, so `ark --help` and the other commands stay fast
+        (SHORT_HELP marked with `N_`, as the command's help, to be shown translated).
         `cli.add_command(...)` and `@cli.command()` work too. Either way, import heavy
         libraries inside the command, not at module level. Historic: a plugin registered
         after the commands were gathered is called at once on registration.

@@ -7,16 +7,19 @@ import datetime as dt
 
 import click
 
-from ark.clihelpers import db_option, list_options, parse_date, print_page, read
+from ark.clihelpers import ArkCommand, db_option, list_options, parse_date, print_page, read
 from ark.i18n import N_, say, speaking, tr, unit
 from ark.vocabulary import Cadence, Component, Direction
 
 
-@click.command()
-@click.option("--department", metavar="SLUG", help="Only people of this department.")
-@click.option("--responsibility", metavar="SLUG", help="Only people holding a role on it.")
-@click.option("--search", metavar="TEXT", help="Only people whose e-mail or name holds TEXT.")
-@click.option("--over-capacity", is_flag=True, help="Only people assigned more than capacity.")
+@click.command(
+    cls=ArkCommand,
+    help=N_("List the team's people: department, capacity and the hours their roles take."),
+)
+@click.option("--department", metavar="SLUG", help=N_("Only people of this department."))
+@click.option("--responsibility", metavar="SLUG", help=N_("Only people holding a role on it."))
+@click.option("--search", metavar="TEXT", help=N_("Only people whose e-mail or name holds TEXT."))
+@click.option("--over-capacity", is_flag=True, help=N_("Only people assigned more than capacity."))
 @list_options
 @db_option
 def people(
@@ -30,7 +33,6 @@ def people(
     as_csv: bool,
     db_url: str | None,
 ) -> None:
-    """List the team's people: department, capacity and the hours their roles take."""
     page = read(
         db_url,
         lambda q: q.people(
@@ -57,13 +59,16 @@ def people(
     )
 
 
-@click.command()
-@click.option("--department", metavar="SLUG", help="Only responsibilities of this department.")
+@click.command(
+    cls=ArkCommand,
+    help=N_("List the responsibilities: component, cadence, accountable person and people on it."),
+)
+@click.option("--department", metavar="SLUG", help=N_("Only responsibilities of this department."))
 @click.option("--component", type=click.Choice([c.value for c in Component]))
 @click.option("--cadence", type=click.Choice([c.value for c in Cadence]))
-@click.option("--person", metavar="EMAIL", help="Only those this person holds a role on.")
-@click.option("--unowned", is_flag=True, help="Only those with no accountable person.")
-@click.option("--search", metavar="TEXT", help="Only those whose slug or title holds TEXT.")
+@click.option("--person", metavar="EMAIL", help=N_("Only those this person holds a role on."))
+@click.option("--unowned", is_flag=True, help=N_("Only those with no accountable person."))
+@click.option("--search", metavar="TEXT", help=N_("Only those whose slug or title holds TEXT."))
 @list_options
 @db_option
 def responsibilities(
@@ -79,7 +84,6 @@ def responsibilities(
     as_csv: bool,
     db_url: str | None,
 ) -> None:
-    """List the responsibilities: component, cadence, accountable person and people on it."""
     page = read(
         db_url,
         lambda q: q.responsibilities(
@@ -109,8 +113,15 @@ def responsibilities(
     )
 
 
-@click.command()
-@click.option("--search", metavar="TEXT", help="Only KPIs whose slug or name holds TEXT.")
+@click.command(
+    cls=ArkCommand,
+    help=N_(
+        "List the KPIs with their latest reading, how far it has come from the baseline "
+        "of the first goal they measure towards its target, and how many objectives they "
+        "measure."
+    ),
+)
+@click.option("--search", metavar="TEXT", help=N_("Only KPIs whose slug or name holds TEXT."))
 @list_options
 @db_option
 def kpis(
@@ -121,8 +132,6 @@ def kpis(
     as_csv: bool,
     db_url: str | None,
 ) -> None:
-    """List the KPIs with their latest reading, how far it has come from the baseline of the
-    first goal they measure towards its target, and how many objectives they measure."""
     from ark.formats import percent
 
     page = read(db_url, lambda q: q.kpis(search=search, offset=offset, limit=limit or None))
@@ -148,14 +157,18 @@ def kpis(
     )
 
 
-@click.command("log")
-@click.option("--person", metavar="EMAIL", help="Changes made by or made to this person.")
-@click.option("--by", "actor", metavar="WHO", help="Changes made by WHO (as ARK_USER said).")
-@click.option("--entity", help="Changes to this kind of thing: assignment, task, contributor...")
-@click.option("--key", help="Changes to this entity key, or keys starting KEY/.")
-@click.option("--action", help="Changes of this action: add, change, remove, link...")
-@click.option("--from", "since", callback=parse_date, metavar="DATE", help="From this day.")
-@click.option("--until", callback=parse_date, metavar="DATE", help="Up to this day, included.")
+@click.command(
+    "log", cls=ArkCommand, help=N_("Read the audit log, newest first: who changed what, when.")
+)
+@click.option("--person", metavar="EMAIL", help=N_("Changes made by or made to this person."))
+@click.option("--by", "actor", metavar="WHO", help=N_("Changes made by WHO (as ARK_USER said)."))
+@click.option(
+    "--entity", help=N_("Changes to this kind of thing: assignment, task, contributor...")
+)
+@click.option("--key", help=N_("Changes to this entity key, or keys starting KEY/."))
+@click.option("--action", help=N_("Changes of this action: add, change, remove, link..."))
+@click.option("--from", "since", callback=parse_date, metavar="DATE", help=N_("From this day."))
+@click.option("--until", callback=parse_date, metavar="DATE", help=N_("Up to this day, included."))
 @list_options
 @db_option
 def log(
@@ -172,7 +185,6 @@ def log(
     as_csv: bool,
     db_url: str | None,
 ) -> None:
-    """Read the audit log, newest first: who changed what, when."""
     if since and until and until < since:
         raise click.BadParameter(
             tr(

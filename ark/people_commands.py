@@ -12,24 +12,36 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ark.clihelpers import db_option, json_option, on_option, print_json, registry
+from ark.clihelpers import (
+    ArkCommand,
+    ArkSubgroup,
+    db_option,
+    json_option,
+    on_option,
+    print_json,
+    registry,
+)
 from ark.i18n import N_, tr
 
 if TYPE_CHECKING:
     from ark.registry.people import Offboarding
 
 
-@click.group()
+@click.group(
+    cls=ArkSubgroup,
+    help=N_("Move a contributor to another department, or offboard one who leaves."),
+)
 def person() -> None:
-    """Move a contributor to another department, or offboard one who leaves."""
+    pass
 
 
-@person.command("move")
+@person.command(
+    "move", help=N_("Move EMAIL to DEPARTMENT (its slug); roles and tasks stay theirs.")
+)
 @click.argument("email")
 @click.argument("department")
 @db_option
 def person_move(email: str, department: str, db_url: str | None) -> None:
-    """Move EMAIL to DEPARTMENT (its slug); roles and tasks stay theirs."""
     with registry(db_url, existing=True) as reg:
         moved = reg.move(email, department)
         click.echo(
@@ -42,14 +54,25 @@ def person_move(email: str, department: str, db_url: str | None) -> None:
         )
 
 
-@person.command("offboard")
+@person.command(
+    "offboard",
+    help=N_(
+        "End every role of EMAIL, hand over their accountable roles and open tasks, "
+        "archive them.\n\n"
+        "The preview comes first (nothing is written while you read it); the change is "
+        "one transaction."
+    ),
+)
 @click.argument("email")
 @click.option(
-    "--to", "successor", metavar="EMAIL", help="Who takes over accountable roles and open tasks."
+    "--to",
+    "successor",
+    metavar="EMAIL",
+    help=N_("Who takes over accountable roles and open tasks."),
 )
-@on_option("Their last day (default: today).")
-@click.option("--dry-run", is_flag=True, help="Print what would happen; change nothing.")
-@click.option("--yes", "-y", is_flag=True, help="Do it without asking.")
+@on_option(N_("Their last day (default: today)."))
+@click.option("--dry-run", is_flag=True, help=N_("Print what would happen; change nothing."))
+@click.option("--yes", "-y", is_flag=True, help=N_("Do it without asking."))
 @db_option
 @json_option
 def person_offboard(
@@ -61,11 +84,6 @@ def person_offboard(
     db_url: str | None,
     as_json: bool,
 ) -> None:
-    """End every role of EMAIL, hand over their accountable roles and open tasks, archive them.
-
-    The preview comes first (nothing is written while you read it); the change is one
-    transaction.
-    """
     with registry(db_url, existing=True) as reg:
         preview = reg.offboard(email, successor, on)
         reg.rollback()
@@ -128,17 +146,20 @@ def _offboarding_json(o: Offboarding, *, dry_run: bool) -> dict[str, object]:
     }
 
 
-@click.command("import")
+@click.command(
+    "import",
+    cls=ArkCommand,
+    help=N_(
+        "Add or update the contributors listed in the CSV FILE, in one transaction.\n\n"
+        "Columns: email, name, department (required), capacity, jira_user. Every bad row "
+        "is reported with its line, and then nothing is written."
+    ),
+)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Print the changes; change nothing.")
+@click.option("--dry-run", is_flag=True, help=N_("Print the changes; change nothing."))
 @db_option
 @json_option
 def import_people(file: Path, dry_run: bool, db_url: str | None, as_json: bool) -> None:
-    """Add or update the contributors listed in the CSV FILE, in one transaction.
-
-    Columns: email, name, department (required), capacity, jira_user. Every bad row is
-    reported with its line, and then nothing is written.
-    """
     from ark.changeset import diff
     from ark.people_csv import read_people
 

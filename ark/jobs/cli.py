@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import click
 
 from ark.clihelpers import (
+    ArkCommand,
+    ArkSubgroup,
     db_option,
     engine_for,
     json_option,
@@ -32,21 +34,24 @@ def _runner(db_url: str | None, role: str) -> Runner:
     return Runner(engine_for(db_url), hooks(), holder=whoami(role))
 
 
-@click.command()
+@click.command(
+    cls=ArkCommand,
+    help=N_(
+        "Run the background jobs (planning, Jira sync, playbook, reminders) until "
+        "stopped.\n\n"
+        "Run as many as you like against one PostgreSQL registry: each job runs in one of"
+        " them at a time, and a job cut short by a dying worker is run again by another."
+    ),
+)
 @click.option(
     "--watch",
     default=WATCH_SECONDS,
     show_default=True,
     type=Number(0.1, 3600),
-    help="Seconds between looks for registry changes (one small query each).",
+    help=N_("Seconds between looks for registry changes (one small query each)."),
 )
 @db_option
 def worker(watch: float, db_url: str | None) -> None:
-    """Run the background jobs (planning, Jira sync, playbook, reminders) until stopped.
-
-    Run as many as you like against one PostgreSQL registry: each job runs in one of them at
-    a time, and a job cut short by a dying worker is run again by another.
-    """
     import logging
     import signal
     import threading
@@ -74,12 +79,17 @@ def worker(watch: float, db_url: str | None) -> None:
         scheduler.shutdown()
 
 
-@click.group(invoke_without_command=True)
+@click.group(
+    cls=ArkSubgroup,
+    invoke_without_command=True,
+    help=N_(
+        "List the background jobs: last run, result and next run (in the strategy's time zone)."
+    ),
+)
 @db_option
 @json_option
 @click.pass_context
 def jobs(ctx: click.Context, db_url: str | None, as_json: bool) -> None:
-    """List the background jobs: last run, result and next run (in the strategy's time zone)."""
     if ctx.invoked_subcommand is not None:
         return
     rows = _runner(db_url, "ark jobs").listing()
@@ -105,12 +115,13 @@ def moment(iso: str | None) -> str | None:
     return None if iso is None else say(dt.datetime.fromisoformat(iso))
 
 
-@jobs.command("run")
+@jobs.command("run", help=N_("Run job NAME now (after the run in progress elsewhere, if any)."))
 @click.argument("name")
-@click.option("--no-wait", is_flag=True, help="Give up at once if the job is running elsewhere.")
+@click.option(
+    "--no-wait", is_flag=True, help=N_("Give up at once if the job is running elsewhere.")
+)
 @db_option
 def jobs_run(name: str, no_wait: bool, db_url: str | None) -> None:
-    """Run job NAME now (after the run in progress elsewhere, if any)."""
     runner = _runner(db_url, "ark jobs run")
     speak_strategy(db_url)
 
@@ -140,12 +151,11 @@ def jobs_run(name: str, no_wait: bool, db_url: str | None) -> None:
     click.echo(f"{name}: {outcome.state.result}")
 
 
-@click.command()
+@click.command(cls=ArkCommand, help=N_("Turn EMAIL's weekly digest of tasks on or off."))
 @click.argument("email")
-@click.option("--on/--off", "on", required=True, help="Receive the weekly digest, or not.")
+@click.option("--on/--off", "on", required=True, help=N_("Receive the weekly digest, or not."))
 @db_option
 def digest(email: str, on: bool, db_url: str | None) -> None:
-    """Turn EMAIL's weekly digest of tasks on or off."""
     from ark.jobs.core import set_digest
 
     with registry(db_url) as reg:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ark.clihelpers import db_option, engine_for, json_option, print_json
+from ark.clihelpers import ArkSubgroup, db_option, engine_for, json_option, print_json
 from ark.errors import FIX, ArkError
 from ark.i18n import N_, Nn_, speak, tr
 
@@ -21,9 +21,12 @@ if TYPE_CHECKING:
     from ark_jira.sync import Transaction
 
 
-@click.group()
+@click.group(
+    cls=ArkSubgroup,
+    help=N_("Populate the team's Jira board with Ark's tasks, and pull their status back."),
+)
 def jira() -> None:
-    """Populate the team's Jira board with Ark's tasks, and pull their status back."""
+    pass
 
 
 def setup(engine: Any) -> tuple[JiraConfig, Board, Transaction]:
@@ -72,11 +75,12 @@ def _errors_as_json(as_json: bool) -> Iterator[None]:
         raise
 
 
-@jira.command("check")
+@jira.command(
+    "check", help=N_("Validate the Jira set-up before anything is written; every problem at once.")
+)
 @db_option
 @json_option
 def jira_check(db_url: str | None, as_json: bool) -> None:
-    """Validate the Jira set-up before anything is written; every problem at once."""
     from ark_jira.preflight import PROBLEM, preflight
     from ark_jira.users import remembered
 
@@ -139,12 +143,15 @@ def _say_who_syncs(holder: str) -> None:
     )
 
 
-@jira.command("sync")
-@click.option("--dry-run", is_flag=True, help="Print the changes; write nothing to Jira or Ark.")
+@jira.command(
+    "sync", help=N_("Create and update the board's issues from Ark's tasks; pull statuses back.")
+)
+@click.option(
+    "--dry-run", is_flag=True, help=N_("Print the changes; write nothing to Jira or Ark.")
+)
 @db_option
 @json_option
 def jira_sync(dry_run: bool, db_url: str | None, as_json: bool) -> None:
-    """Create and update the board's issues from Ark's tasks; pull statuses back."""
     from ark_jira.preflight import check_before_writing
     from ark_jira.sync import Syncer
 

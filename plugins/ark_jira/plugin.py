@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ark.hookspecs import hookimpl
+from ark.i18n import N_
 
 if TYPE_CHECKING:
     from ark.clihelpers import ArkGroup
@@ -20,7 +21,7 @@ def ark_register_commands(cli: ArkGroup) -> None:
     cli.add_lazy_command(
         "jira",
         "ark_jira.cli:jira",
-        "Populate the team's Jira board with Ark's tasks, and pull their status back.",
+        N_("Populate the team's Jira board with Ark's tasks, and pull their status back."),
     )
 
 

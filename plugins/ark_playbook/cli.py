@@ -8,19 +8,21 @@ from pathlib import Path
 
 import click
 
-from ark.clihelpers import db_option, registry
+from ark.clihelpers import ArkSubgroup, db_option, registry
 from ark.i18n import N_, Nn_, counted, tr
 from ark.params import Number
 from ark_playbook.labels import LANGS
 
-OUT_HELP = "Folder for mkdocs.yml, docs/ and site/ (default: playbook/ in the workspace)."
-LANG_HELP = "Language of the theme and the headings (default: the strategy's)."
-FORCE_HELP = "Export and build even if the registry has not changed."
+OUT_HELP = N_("Folder for mkdocs.yml, docs/ and site/ (default: playbook/ in the workspace).")
+LANG_HELP = N_("Language of the theme and the headings (default: the strategy's).")
+FORCE_HELP = N_("Export and build even if the registry has not changed.")
 
 
-@click.group()
+@click.group(
+    cls=ArkSubgroup, help=N_("Publish the registry as the team's playbook: an MkDocs site.")
+)
 def playbook() -> None:
-    """Publish the registry as the team's playbook: an MkDocs site."""
+    pass
 
 
 def write_once(
@@ -63,17 +65,19 @@ def write_once(
     return folder, chosen, changed, current
 
 
-@playbook.command("build")
+@playbook.command(
+    "build",
+    help=N_(
+        "Export the playbook's pages and mkdocs.yml, then run `mkdocs build`.\n\n"
+        "When the registry has not changed since the last build (same newest change, same"
+        " day, language and plugins), nothing is written and nothing is built."
+    ),
+)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=OUT_HELP)
 @click.option("--lang", type=click.Choice(LANGS), help=LANG_HELP)
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @db_option
 def build_command(out: Path | None, lang: str | None, force: bool, db_url: str | None) -> None:
-    """Export the playbook's pages and mkdocs.yml, then run `mkdocs build`.
-
-    When the registry has not changed since the last build (same newest change, same day,
-    language and plugins), nothing is written and nothing is built.
-    """
     build_once(db_url, out, lang, force)
 
 
@@ -121,26 +125,29 @@ def build_once(
     return folder, chosen
 
 
-@playbook.command("pdf")
+@playbook.command(
+    "pdf",
+    help=N_(
+        "The whole playbook as one PDF, in the chosen language.\n\n"
+        "Builds the site (unless the registry has not changed), writes print.html beside "
+        "it (every page of the menu, each from a new sheet: a browser prints it as it "
+        "is), and prints that to a PDF with a headless Chromium (the first on the PATH, "
+        "or ARK_CHROMIUM)."
+    ),
+)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=OUT_HELP)
 @click.option("--lang", type=click.Choice(LANGS), help=LANG_HELP)
 @click.option(
     "--pdf",
     "target",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the PDF (default: playbook-LANG.pdf in the --out folder).",
+    help=N_("Where to write the PDF (default: playbook-LANG.pdf in the --out folder)."),
 )
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @db_option
 def pdf_command(
     out: Path | None, lang: str | None, target: Path | None, force: bool, db_url: str | None
 ) -> None:
-    """The whole playbook as one PDF, in the chosen language.
-
-    Builds the site (unless the registry has not changed), writes print.html beside it (every
-    page of the menu, each from a new sheet: a browser prints it as it is), and prints that
-    to a PDF with a headless Chromium (the first on the PATH, or ARK_CHROMIUM).
-    """
     import datetime as dt
 
     from ark_playbook.pdf import print_pdf, print_view
@@ -152,7 +159,10 @@ def pdf_command(
     click.echo(tr(N_("wrote {path} ({size} KB)"), path=pdf, size=pdf.stat().st_size // 1024))
 
 
-@playbook.command("serve")
+@playbook.command(
+    "serve",
+    help=N_("Serve the playbook with live reload; registry changes show up as they are made."),
+)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=OUT_HELP)
 @click.option("--lang", type=click.Choice(LANGS), help=LANG_HELP)
 @click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, metavar="IP:PORT")
@@ -161,13 +171,12 @@ def pdf_command(
     default=2.0,
     show_default=True,
     type=Number(0.2, 3600),
-    help="Seconds between rewrites of the pages.",
+    help=N_("Seconds between rewrites of the pages."),
 )
 @db_option
 def serve_command(
     out: Path | None, lang: str | None, dev_addr: str, interval: float, db_url: str | None
 ) -> None:
-    """Serve the playbook with live reload; registry changes show up as they are made."""
     from ark_playbook.build import serve_site
 
     folder, chosen, _, first = write_once(db_url, out, lang)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ark.hookspecs import hookimpl
+from ark.i18n import N_
 
 if TYPE_CHECKING:
     from ark.clihelpers import ArkGroup
@@ -19,7 +20,7 @@ def ark_register_commands(cli: ArkGroup) -> None:
     cli.add_lazy_command(
         "playbook",
         "ark_playbook.cli:playbook",
-        "Publish the registry as the team's playbook: an MkDocs site.",
+        N_("Publish the registry as the team's playbook: an MkDocs site."),
     )
 
 

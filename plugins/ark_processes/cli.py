@@ -12,6 +12,7 @@ from ark.clihelpers import (
     EXISTS,
     OVERWRITE,
     WROTE,
+    ArkSubgroup,
     db_option,
     json_option,
     parse_date,
@@ -32,9 +33,12 @@ RECENT = 10
 REVISION = Number(1, 2**31 - 1, integer=True)
 
 
-@click.group()
+@click.group(
+    cls=ArkSubgroup,
+    help=N_("Documented processes: Markdown files recorded as revisions in the registry."),
+)
 def process() -> None:
-    """Documented processes: Markdown files recorded as revisions in the registry."""
+    pass
 
 
 def _summary(reg: Registry, row: ProcessRow) -> dict[str, Any]:
@@ -54,12 +58,12 @@ def _summary(reg: Registry, row: ProcessRow) -> dict[str, Any]:
     }
 
 
-@process.command("new")
+@process.command("new", help=N_("Write DIR/SLUG.md: a process file with front matter to fill in."))
 @click.argument("slug")
 @click.option(
-    "--responsibility", default="CHANGE-ME", type=TEXT, help="The responsibility it documents."
+    "--responsibility", default="CHANGE-ME", type=TEXT, help=N_("The responsibility it documents.")
 )
-@click.option("--title", type=TEXT, help="Default: the slug, in words.")
+@click.option("--title", type=TEXT, help=N_("Default: the slug, in words."))
 @click.option(
     "--dir",
     "directory",
@@ -68,11 +72,10 @@ def _summary(reg: Registry, row: ProcessRow) -> dict[str, Any]:
     type=click.Path(file_okay=False, path_type=Path),
 )
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True)
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--force", is_flag=True, help=N_("Overwrite an existing file."))
 def process_new(
     slug: str, responsibility: str, title: str | None, directory: Path, lang: str, force: bool
 ) -> None:
-    """Write DIR/SLUG.md: a process file with front matter to fill in."""
     import re
 
     from ark.files import write_atomic
@@ -103,20 +106,22 @@ def process_new(
     )
 
 
-@process.command("record")
+@process.command(
+    "record",
+    help=N_(
+        "Record process files (or folders of them) as new revisions, in one transaction.\n\n"
+        "An unchanged file makes no revision; a bad file records nothing and says where."
+    ),
+)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
-    "--message", "-m", default="", type=NOTE, help="Why it changed, kept with the revision."
+    "--message", "-m", default="", type=NOTE, help=N_("Why it changed, kept with the revision.")
 )
 @db_option
 @json_option
 def process_record(
     paths: tuple[Path, ...], message: str, db_url: str | None, as_json: bool
 ) -> None:
-    """Record process files (or folders of them) as new revisions, in one transaction.
-
-    An unchanged file makes no revision; a bad file records nothing and says where.
-    """
     from ark_processes.document import dropped_markup, read
 
     with registry(db_url) as reg:
@@ -164,11 +169,10 @@ def process_record(
 OVERDUE = N_("OVERDUE")
 
 
-@process.command("list")
+@process.command("list", help=N_("List the processes, with their review dates."))
 @db_option
 @json_option
 def process_list(db_url: str | None, as_json: bool) -> None:
-    """List the processes, with their review dates."""
     from ark.processes import processes
 
     with registry(db_url, write=False) as reg:
@@ -189,13 +193,14 @@ def process_list(db_url: str | None, as_json: bool) -> None:
 REVIEW_BY = N_("review by {date}")
 
 
-@process.command("show")
+@process.command("show", help=N_("A process: its review stamp and the text of a revision."))
 @click.argument("slug")
-@click.option("--revision", "number", type=REVISION, help="Show this revision (default: current).")
+@click.option(
+    "--revision", "number", type=REVISION, help=N_("Show this revision (default: current).")
+)
 @db_option
 @json_option
 def process_show(slug: str, number: int | None, db_url: str | None, as_json: bool) -> None:
-    """A process: its review stamp and the text of a revision."""
     from ark.processes import completions, process, revision
 
     with registry(db_url, write=False) as reg:
@@ -247,12 +252,11 @@ def process_show(slug: str, number: int | None, db_url: str | None, as_json: boo
         click.echo(f"  {day:<12}  {e['task']:<32} {e['who']:<20} {e['note']}")
 
 
-@process.command("history")
+@process.command("history", help=N_("The revisions of a process, newest first."))
 @click.argument("slug")
 @db_option
 @json_option
 def process_history(slug: str, db_url: str | None, as_json: bool) -> None:
-    """The revisions of a process, newest first."""
     from ark.processes import histories, process
 
     with registry(db_url, write=False) as reg:
@@ -276,14 +280,15 @@ def process_history(slug: str, db_url: str | None, as_json: bool) -> None:
         )
 
 
-@process.command("diff")
+@process.command(
+    "diff", help=N_("What changed in a process between revisions OLD and NEW (a unified diff).")
+)
 @click.argument("slug")
 @click.argument("old", type=REVISION)
 @click.argument("new", type=REVISION)
 @db_option
 @json_option
 def process_diff(slug: str, old: int, new: int, db_url: str | None, as_json: bool) -> None:
-    """What changed in a process between revisions OLD and NEW (a unified diff)."""
     from ark.processes import unified_diff
 
     with registry(db_url, write=False) as reg:
@@ -295,13 +300,15 @@ def process_diff(slug: str, old: int, new: int, db_url: str | None, as_json: boo
     click.echo(text or tr(same, old=str(old), new=str(new), slug=slug), nl=not text)
 
 
-@process.command("review")
+@process.command(
+    "review",
+    help=N_("Stamp a review: the process was read and still holds (its text is unchanged)."),
+)
 @click.argument("slug")
-@click.option("--on", callback=parse_date, metavar="DATE", help="Default: today.")
-@click.option("--by", type=TEXT, help="Who reviewed it (default: ARK_USER).")
+@click.option("--on", callback=parse_date, metavar="DATE", help=N_("Default: today."))
+@click.option("--by", type=TEXT, help=N_("Who reviewed it (default: ARK_USER)."))
 @db_option
 def process_review(slug: str, on: dt.date | None, by: str | None, db_url: str | None) -> None:
-    """Stamp a review: the process was read and still holds (its text is unchanged)."""
     from ark.processes import process, review_due
 
     with registry(db_url) as reg:
@@ -318,11 +325,13 @@ def process_review(slug: str, on: dt.date | None, by: str | None, db_url: str | 
         )
 
 
-@process.command("archive")
+@process.command(
+    "archive",
+    help=N_("Archive process SLUG: out of the playbook and the checks, its revisions kept."),
+)
 @click.argument("slug")
 @db_option
 def process_archive(slug: str, db_url: str | None) -> None:
-    """Archive process SLUG: out of the playbook and the checks, its revisions kept."""
     with registry(db_url) as reg:
         reg.archive_process(slug)
     click.echo(
@@ -330,14 +339,16 @@ def process_archive(slug: str, db_url: str | None) -> None:
     )
 
 
-@process.command("export")
+@process.command(
+    "export",
+    help=N_(
+        "Write every process back to DIR/SLUG.md, exactly as recorded.\n\n"
+        "A file that already holds the same text is left untouched."
+    ),
+)
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @db_option
 def process_export(directory: Path, db_url: str | None) -> None:
-    """Write every process back to DIR/SLUG.md, exactly as recorded.
-
-    A file that already holds the same text is left untouched.
-    """
     from ark.files import write_atomic
     from ark.processes import current_texts
 

@@ -24,7 +24,7 @@ def ark_register_commands(cli: ArkGroup) -> None:
     cli.add_lazy_command(
         "process",
         "ark_processes.cli:process",
-        "Documented processes: Markdown files recorded as revisions in the registry.",
+        N_("Documented processes: Markdown files recorded as revisions in the registry."),
     )
 
 

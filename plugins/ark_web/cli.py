@@ -12,6 +12,8 @@ from typing import Any
 import click
 
 from ark.clihelpers import (
+    ArkCommand,
+    ArkSubgroup,
     db_option,
     engine_for,
     json_option,
@@ -60,29 +62,34 @@ def default_workers(dialect: str) -> int:
     return 1 if dialect == "sqlite" else max(1, os.cpu_count() or 1)
 
 
-@click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.command(
+    cls=ArkCommand,
+    help=N_(
+        "Serve the workspace in the browser (pages and the /api/v1 JSON API).\n\n"
+        "On a registry with no accounts it prints a one-time link that makes its user the"
+        " first admin; nothing else is reachable until someone signs in. With several "
+        "workers the background jobs run once, in this process, which supervises the "
+        "workers."
+    ),
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help=N_("Address to listen on."))
 @click.option("--port", default=8000, show_default=True, type=Number(1, 65535, integer=True))
 @click.option(
     "--workers",
     type=Number(1, 64, integer=True),
-    help="Server processes answering requests [default: 1 on SQLite, one per core on PostgreSQL].",
+    help=N_(
+        "Server processes answering requests [default: 1 on SQLite, one per core on PostgreSQL]."
+    ),
 )
 @click.option(
     "--jobs/--no-jobs",
     "run_jobs",
     default=True,
     show_default=True,
-    help="Run the background jobs in this process (--no-jobs: `ark worker` runs them).",
+    help=N_("Run the background jobs in this process (--no-jobs: `ark worker` runs them)."),
 )
 @db_option
 def serve(host: str, port: int, workers: int | None, run_jobs: bool, db_url: str | None) -> None:
-    """Serve the workspace in the browser (pages and the /api/v1 JSON API).
-
-    On a registry with no accounts it prints a one-time link that makes its user the first
-    admin; nothing else is reachable until someone signs in. With several workers the
-    background jobs run once, in this process, which supervises the workers.
-    """
     import uvicorn
 
     from ark_web.app import CONNECTIONS
@@ -155,17 +162,19 @@ def supervise(host: str, port: int, workers: int) -> None:
         Multiprocess(config, sockets=[sock]).run()
 
 
-@click.group()
+@click.group(cls=ArkSubgroup, help=N_("Accounts of the people who sign in to `ark serve`."))
 def user() -> None:
-    """Accounts of the people who sign in to `ark serve`."""
+    pass
 
 
-@user.command("add")
+@user.command(
+    "add",
+    help=N_("Add an account for EMAIL (a contributor's account is their contributor e-mail)."),
+)
 @click.argument("email")
 @click.option("--role", type=ROLE, required=True)
 @db_option
 def user_add(email: str, role: str, db_url: str | None) -> None:
-    """Add an account for EMAIL (a contributor's account is their contributor e-mail)."""
     from ark.accounts import add_account
 
     with registry(db_url) as reg:
@@ -187,11 +196,10 @@ ACCOUNT_ROLES = {
 }
 
 
-@user.command("list")
+@user.command("list", help=N_("List the accounts and their roles."))
 @db_option
 @json_option
 def user_list(db_url: str | None, as_json: bool) -> None:
-    """List the accounts and their roles."""
     from ark.accounts import accounts
 
     with registry(db_url, write=False) as reg:
@@ -218,12 +226,11 @@ def user_list(db_url: str | None, as_json: bool) -> None:
         click.echo(f"{a.email:<40} {tr(ACCOUNT_ROLES[AccountRole(a.role)]):<14} {tr(state)}")
 
 
-@user.command("set-role")
+@user.command("set-role", help=N_("Give EMAIL's account another ROLE."))
 @click.argument("email")
 @click.argument("role", type=ROLE)
 @db_option
 def user_set_role(email: str, role: str, db_url: str | None) -> None:
-    """Give EMAIL's account another ROLE."""
     from ark.accounts import set_role
 
     with registry(db_url) as reg:
@@ -237,11 +244,13 @@ def user_set_role(email: str, role: str, db_url: str | None) -> None:
     )
 
 
-@user.command("disable")
+@user.command(
+    "disable",
+    help=N_("Disable EMAIL's account: its sessions, tokens and links stop working at once."),
+)
 @click.argument("email")
 @db_option
 def user_disable(email: str, db_url: str | None) -> None:
-    """Disable EMAIL's account: its sessions, tokens and links stop working at once."""
     from ark.accounts import disable
 
     with registry(db_url) as reg:
@@ -249,18 +258,21 @@ def user_disable(email: str, db_url: str | None) -> None:
     click.echo(tr(N_("{email} is disabled"), email=info.email))
 
 
-@user.command("reset-link")
+@user.command(
+    "reset-link",
+    help=N_("Print a one-time link (valid 24 hours) for EMAIL to set a password and sign in."),
+)
 @click.argument("email")
 @click.option(
     "--url",
     envvar=URL_ENV,
     default="http://127.0.0.1:8000",
     show_default=True,
-    help=f"Where `ark serve` is reached (or {URL_ENV}).",
+    show_envvar=True,
+    help=N_("Where `ark serve` is reached."),
 )
 @db_option
 def user_reset_link(email: str, url: str, db_url: str | None) -> None:
-    """Print a one-time link (valid 24 hours) for EMAIL to set a password and sign in."""
     from ark.accounts import issue_reset_link
 
     with registry(db_url) as reg:

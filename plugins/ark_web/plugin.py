@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ark.hookspecs import hookimpl
+from ark.i18n import N_
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -19,10 +20,10 @@ def ark_register_commands(cli: ArkGroup) -> None:
     cli.add_lazy_command(
         "serve",
         "ark_web.cli:serve",
-        "Serve the workspace in the browser (pages and the /api/v1 JSON API).",
+        N_("Serve the workspace in the browser (pages and the /api/v1 JSON API)."),
     )
     cli.add_lazy_command(
-        "user", "ark_web.cli:user", "Accounts of the people who sign in to `ark serve`."
+        "user", "ark_web.cli:user", N_("Accounts of the people who sign in to `ark serve`.")
     )
 
 
