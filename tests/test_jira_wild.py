@@ -442,3 +442,57 @@ def test_the_scrubber_leaves_prose_about_authentication_alone() -> None:
     scrub = Scrubber(Credentials(email=EMAIL, token=SPECIAL))
     text = "Basic authentication is disabled; use a Bearer token"
     assert scrub(text) == text
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "es",
+            (
+                "Jira respondió 404 a GET project/ARK: 'gone GET",
+                "revisa la URL del servidor ({server}) y la clave del proyecto (ARK) en la "
+                "sección jira:",
+                "Jira respondió 403 a GET project/ARK:",
+                "al usuario del token de API le falta un permiso en el proyecto ARK",
+            ),
+        ),
+        (
+            "it",
+            (
+                "Jira ha risposto 404 a GET project/ARK: 'gone GET",
+                "controlla l'URL del server ({server}) e la chiave del progetto (ARK) nella "
+                "sezione jira:",
+                "Jira ha risposto 403 a GET project/ARK:",
+                "all'utente del token API manca un permesso nel progetto ARK",
+            ),
+        ),
+    ],
+)
+def test_jiras_refusals_speak_the_strategys_language_and_keep_its_secrets(
+    ark: Ark, monkeypatch: pytest.MonkeyPatch, lang: str, said: tuple[str, ...]
+) -> None:
+    """Jira's answer is quoted in Jira's words; what Ark says around it (and the hint) is in
+    the strategy's language, with the credentials a server echoes masked as before."""
+    with JiraServer(flavour="cloud", token=SPECIAL, email=EMAIL) as server:
+        board = make_board(ark, monkeypatch, server)
+        for name, value in credentials("cloud", SPECIAL).items():
+            monkeypatch.setenv(name, value)
+        text = board.team.read_text(encoding="utf-8").replace(
+            "  business_type: commercial\n", f"  business_type: commercial\n  lang: {lang}\n"
+        )
+        board.team.write_text(text, encoding="utf-8")
+        ark("apply", str(board.team))
+        server.fail_with_page(
+            "GET", r"/project/ARK$", 404, f"<html><body>gone {ECHO}</body></html>"
+        )
+        out = ark("jira", "check", code=1).output
+        server.fail("GET", r"/project/ARK$", 403)
+        out += ark("jira", "check", code=1).output
+    for sentence in said:
+        assert sentence.format(server=server.url) in out, out
+    assert "Jira answered" not in out and "check the server URL" not in out
+    assert "Authorization: Basic ***" in out
+    for form in forms(EMAIL, SPECIAL):
+        assert form not in out, form
+    assert SPECIAL[:6] not in out  # nor a part of one, cut off where the excerpt ends

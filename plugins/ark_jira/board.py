@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from ark.i18n import N_, message
 from ark_jira.fields import issue_number
 from ark_jira.transport import JiraApi, JiraRequestError, UnknownOutcome
 
@@ -234,11 +235,17 @@ class Board:
         current = self.status(key)
         if current is not None and status_matches(current, target):
             return str(current["name"])
-        reachable = ", ".join(t["to"]["name"] for t in transitions) or "none"
+        reachable = ", ".join(t["to"]["name"] for t in transitions)
         raise JiraRequestError(
-            f"{key}: no transition reaches {target!r} from its current status "
-            f"(reachable: {reachable})",
-            hint="map the Ark status to a status this workflow reaches in jira.statuses",
+            N_(
+                "{key}: no transition reaches {target!r} from its current status (reachable: {reachable})"
+            ),
+            hint=N_("map the Ark status to a status this workflow reaches in jira.statuses"),
+            args={
+                "key": self.api.scrub(key),
+                "target": self.api.scrub(target),
+                "reachable": self.api.scrub(reachable) if reachable else message(N_("none")),
+            },
         )
 
     def status(self, key: str) -> dict[str, Any] | None:

@@ -135,7 +135,7 @@ class Credentials:
 
     @property
     def kind(self) -> str:
-        return "personal access token" if self.pat else "API token"
+        return N_("personal access token") if self.pat else N_("API token")
 
 
 def stored_section(registry: Registry) -> Any:

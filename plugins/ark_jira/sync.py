@@ -744,7 +744,8 @@ def _link(registry: Registry, task: str) -> TaskLinkRow:
 def _reason(exc: Exception) -> str:
     if isinstance(exc, JiraRequestError):
         return exc.message
-    return tr(N_("{reason}; run the sync again to settle it"), reason=str(exc))
+    reason = exc.reason if isinstance(exc, UnknownOutcome) else str(exc)
+    return tr(N_("{reason}; run the sync again to settle it"), reason=reason)
 
 
 def _status_author(issue: dict[str, Any]) -> tuple[str | None, dt.datetime | None]:

@@ -20,6 +20,7 @@ import json
 import re
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -36,6 +37,7 @@ from tenacity.stop import stop_base
 from tenacity.wait import wait_random_exponential
 
 from ark.errors import ArkError
+from ark.i18n import N_, Message, message
 from ark_jira.config import Credentials, JiraConfig
 from ark_jira.scrub import Scrubber
 
@@ -46,25 +48,85 @@ EXCERPT = 200
 
 
 class Transient(Exception):
-    """A failure worth retrying; `retry_after` is the server's requested wait, if any."""
+    """A failure worth retrying; `retry_after` is the server's requested wait, if any;
+    `problem` says what went wrong, in the language of whoever shows it."""
 
     def __init__(
-        self, message: str, retry_after: float | None = None, *, connection: bool = False
+        self, problem: Message | str, retry_after: float | None = None, *, connection: bool = False
     ) -> None:
-        super().__init__(message)
+        super().__init__(str(problem))
+        self.problem = problem
         self.retry_after = retry_after
         self.connection = connection
 
 
 class UnknownOutcome(Exception):
-    """A write whose response was lost: it may or may not have been carried out."""
+    """A write whose response was lost: it may or may not have been carried out; `reason`
+    says how, in the language of whoever shows it."""
+
+    def __init__(self, reason: Message) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+# Jira's failures as the user reads them: catalogue templates, written in the command's
+# language when shown; every value put in them has passed the credentials scrubber.
+KEPT_FAILING = N_(
+    "Jira at {server} kept failing ({problem}) for {method} {path}; gave up after retrying"
+)
+UNREACHABLE = N_(
+    "check that jira.server ({server}) is right and reachable from here (a VPN, a proxy); "
+    "raise jira.connect_timeout or jira.read_timeout if the network or Jira is slow; run "
+    "again later: a sync carries on where it stopped"
+)
+OVERLOADED = N_(
+    "Jira may be overloaded or rate-limiting; run again later: a sync carries on where it stopped"
+)
+NOT_SENT = N_("could not send {method} {path} to Jira: {problem}")
+CHECK_SERVER = N_("check jira.server ({server}) in the jira: section")
+ANSWERED = N_("Jira answered {status} to {method} {path}: {details}")
+CONNECTION_LOST = N_("{method} {path}: connection lost ({problem})")
+NOT_JSON = N_(
+    "Jira at {server} answered {status} ({content_type}) to {method} {path} with {what}, not "
+    "Jira's JSON"
+)
+HTML_PAGE = N_("an HTML page titled {title!r}")
+OTHER_BODY = N_("{content_type}: {excerpt}")
+LOGIN_PAGE = N_(
+    "a login or single sign-on page, or a proxy, answered instead of Jira's REST API: check "
+    "that jira.server is Jira's base URL (with its context path, such as /jira), that the API "
+    "can be reached without a browser login from here, and that the credentials are an API "
+    "token or personal access token"
+)
+REFUSED_CREDENTIALS = N_(
+    "Jira at {server} refused the {kind}: check it is valid and not expired; Cloud takes "
+    "ARK_JIRA_EMAIL + ARK_JIRA_TOKEN, Data Center takes ARK_JIRA_PAT"
+)
+NO_PERMISSION = N_(
+    "the {kind}'s user lacks a permission in project {project}: it needs Browse projects, "
+    "Create issues, Edit issues, Transition issues, Assign issues"
+)
+NOT_THERE = N_(
+    "check the server URL ({server}) and the project key ({project}) in the jira: section"
+)
+SEE_ABOVE = N_("see the message above; fix the jira: section or the board, then run again")
+NO_DETAILS = N_("no details")
+EMPTY_BODY = N_("an empty body")
 
 
 class JiraRequestError(ArkError):
     """Jira answered with an error that retrying will not fix."""
 
-    def __init__(self, message: str, *, hint: str = "", status: int = 0, body: Any = None) -> None:
-        super().__init__(message, hint=hint)
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | Message = "",
+        args: Mapping[str, Any] | None = None,
+        status: int = 0,
+        body: Any = None,
+    ) -> None:
+        super().__init__(message, hint=hint, args=args)
         self.status = status
         self.body = body
 
@@ -202,17 +264,12 @@ class JiraApi:
                 with attempt:
                     return self._once(method, path, params, body, safe)
         except Transient as exc:
-            raise JiraRequestError(
-                f"Jira at {self.config.server} kept failing ({exc}) for {method} {path}; "
-                "gave up after retrying",
-                hint=(
-                    f"check that jira.server ({self.config.server}) is right and reachable "
-                    "from here (a VPN, a proxy); raise jira.connect_timeout or "
-                    "jira.read_timeout if the network or Jira is slow"
-                    if exc.connection
-                    else "Jira may be overloaded or rate-limiting"
-                )
-                + "; run again later: a sync carries on where it stopped",
+            raise self.error(
+                KEPT_FAILING,
+                UNREACHABLE if exc.connection else OVERLOADED,
+                problem=exc.problem,
+                method=method,
+                path=path,
             ) from None
         raise AssertionError("unreachable")
 
@@ -233,13 +290,17 @@ class JiraApi:
         except (requests.ConnectionError, requests.Timeout) as exc:
             if not safe:
                 raise UnknownOutcome(
-                    f"{method} {path}: connection lost ({type(exc).__name__})"
+                    message(
+                        CONNECTION_LOST,
+                        method=method,
+                        path=self.scrub(path),
+                        problem=type(exc).__name__,
+                    )
                 ) from None
             raise Transient(_connection_problem(exc, self.timeout), connection=True) from None
         except requests.RequestException as exc:
-            raise JiraRequestError(
-                self.scrub(f"could not send {method} {path} to Jira: {type(exc).__name__}"),
-                hint=f"check jira.server ({self.config.server}) in the jira: section",
+            raise self.error(
+                NOT_SENT, CHECK_SERVER, method=method, path=path, problem=type(exc).__name__
             ) from None
         if response.status_code >= 400:
             self._raise_for(response, method, path, safe)
@@ -255,17 +316,27 @@ class JiraApi:
         if status in TRANSIENT and (safe or status in REJECTED_UNPROCESSED):
             raise Transient(f"HTTP {status}", _retry_after(response))
         if (status in TRANSIENT or status >= 500) and not safe:
-            raise UnknownOutcome(f"{method} {path}: HTTP {status}")
+            raise UnknownOutcome(
+                message(
+                    N_("{method} {path}: HTTP {status}"),
+                    method=method,
+                    path=path,
+                    status=str(status),
+                )
+            )
         try:
             body: Any = response.json()
         except ValueError:
             body = None
         details = _messages(body) if isinstance(body, dict) else self._excerpt(response)
-        raise JiraRequestError(
-            self.scrub(f"Jira answered {status} to {method} {path}: {details}"),
-            hint=self._hint(status),
+        raise self.error(
+            ANSWERED,
+            self._hint(status),
             status=status,
             body=body,
+            method=method,
+            path=path,
+            details=details,
         )
 
     def _not_json(self, response: requests.Response, method: str, path: str) -> JiraRequestError:
@@ -273,57 +344,63 @@ class JiraApi:
         proxy's page, served in Jira's place."""
         kind = response.headers.get("Content-Type", "no content type").split(";")[0]
         title = _title(response.text)
-        what = f"an HTML page titled {title!r}" if title else f"{kind}: {self._excerpt(response)}"
-        return JiraRequestError(
-            self.scrub(
-                f"Jira at {self.config.server} answered {response.status_code} ({kind}) to "
-                f"{method} {path} with {what}, not Jira's JSON"
-            ),
-            hint=(
-                "a login or single sign-on page, or a proxy, answered instead of Jira's REST "
-                "API: check that jira.server is Jira's base URL (with its context path, such as "
-                "/jira), that the API can be reached without a browser login from here, and "
-                "that the credentials are an API token or personal access token"
-            ),
+        what = (
+            message(HTML_PAGE, title=self.scrub(title))
+            if title
+            else message(OTHER_BODY, content_type=self.scrub(kind), excerpt=self._excerpt(response))
+        )
+        return self.error(
+            NOT_JSON,
+            LOGIN_PAGE,
             status=response.status_code,
+            content_type=kind,
+            method=method,
+            path=path,
+            what=what,
         )
 
-    def _excerpt(self, response: requests.Response) -> str:
-        """A short, one-line, credential-free excerpt of a body that is not Jira's JSON."""
+    def error(
+        self,
+        template: str,
+        hint: str,
+        *,
+        status: int = 0,
+        body: Any = None,
+        **values: str | Message,
+    ) -> JiraRequestError:
+        """A failure worded by the catalogue (`template` and `hint`, with `values`, the
+        server, the project, the kind of credential and the HTTP status among them), every
+        text value through the credentials scrubber first: a server may echo a secret
+        anywhere in what it answers, and a path or a URL can carry one too."""
+        args: dict[str, Any] = {
+            "server": self.config.server,
+            "project": self.config.project,
+            "kind": message(self.credentials.kind),
+            "status": str(status),  # a code, not a number to write as the language does
+            **values,
+        }
+        scrubbed = {k: self.scrub(v) if isinstance(v, str) else v for k, v in args.items()}
+        return JiraRequestError(template, hint=hint, args=scrubbed, status=status, body=body)
+
+    def _excerpt(self, response: requests.Response) -> str | Message:
+        """A short, one-line, credential-free excerpt of a body that is not Jira's JSON,
+        scrubbed before it is cut: a credential cut in two would be left half shown."""
         text = re.sub(r"<[^>]*>", " ", response.text)
-        text = " ".join(html.unescape(text).split())
+        text = self.scrub(" ".join(html.unescape(text).split()))
         if not text:
-            return "an empty body"
-        cut = text[:EXCERPT] + ("..." if len(text) > EXCERPT else "")
-        return repr(self.scrub(cut))
+            return message(EMPTY_BODY)
+        return repr(text[:EXCERPT] + ("..." if len(text) > EXCERPT else ""))
 
     def _hint(self, status: int) -> str:
-        server, kind = self.config.server, self.credentials.kind
-        if status == 401:
-            return (
-                f"Jira at {server} refused the {kind}: check it is valid and not expired; "
-                "Cloud takes ARK_JIRA_EMAIL + ARK_JIRA_TOKEN, Data Center takes ARK_JIRA_PAT"
-            )
-        if status == 403:
-            return (
-                f"the {kind}'s user lacks a permission in project {self.config.project}: it "
-                "needs Browse projects, Create issues, Edit issues, Transition issues, "
-                "Assign issues"
-            )
-        if status == 404:
-            return (
-                f"check the server URL ({server}) and the project key "
-                f"({self.config.project}) in the jira: section"
-            )
-        return "see the message above; fix the jira: section or the board, then run again"
+        return {401: REFUSED_CREDENTIALS, 403: NO_PERMISSION, 404: NOT_THERE}.get(status, SEE_ABOVE)
 
 
-def _connection_problem(exc: Exception, timeout: tuple[float, float]) -> str:
+def _connection_problem(exc: Exception, timeout: tuple[float, float]) -> Message:
     if isinstance(exc, requests.ConnectTimeout):
-        return f"no connection within {timeout[0]:g} s"
+        return message(N_("no connection within {seconds} s"), seconds=timeout[0])
     if isinstance(exc, requests.ReadTimeout):
-        return f"no answer within {timeout[1]:g} s"
-    return f"connection error ({type(exc).__name__})"
+        return message(N_("no answer within {seconds} s"), seconds=timeout[1])
+    return message(N_("connection error ({problem})"), problem=type(exc).__name__)
 
 
 def _title(text: str) -> str:
@@ -331,10 +408,11 @@ def _title(text: str) -> str:
     return " ".join(html.unescape(found.group(1)).split())[:80] if found else ""
 
 
-def _messages(body: dict[str, Any]) -> str:
-    """Jira's error messages (`errorMessages` and per-field `errors`) as one line."""
+def _messages(body: dict[str, Any]) -> str | Message:
+    """Jira's error messages (`errorMessages` and per-field `errors`) as one line, in Jira's
+    own words."""
     parts = list(body.get("errorMessages") or [])
     errors = body.get("errors")  # per field; bulk create's answer lists issues here instead
     if isinstance(errors, dict):
         parts += [f"{k}: {v}" for k, v in errors.items()]
-    return "; ".join(parts) or "no details"
+    return "; ".join(parts) or message(NO_DETAILS)
