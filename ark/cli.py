@@ -69,7 +69,13 @@ def cli() -> None:
     show_default=True,
     help=N_("Which typical objectives to start from."),
 )
-@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help=N_("The strategy's language: its texts, and what Ark says about it."),
+)
 @click.option("--force", is_flag=True, help=N_("Overwrite an existing ark.yaml."))
 def init(directory: Path, template: str, business_type: str, lang: str, force: bool) -> None:
     from ark.export import dump_team
@@ -299,7 +305,7 @@ ROLE = click.Choice([r.value for r in Role])
 @cli.command(help=N_("Give EMAIL a RACI role on RESPONSIBILITY."))
 @click.argument("email")
 @click.argument("responsibility")
-@click.option("--role", type=ROLE, required=True)
+@click.option("--role", type=ROLE, required=True, help=N_("The RACI role to give."))
 @click.option(
     "--hours",
     type=Number(0, 80),
@@ -543,7 +549,13 @@ def _task_json(t: Any) -> dict[str, Any]:
 @tasks.command(
     "plan", help=N_("Create the tasks due until DATE; planning twice creates nothing new.")
 )
-@click.option("--until", required=True, callback=parse_date, metavar="DATE")
+@click.option(
+    "--until",
+    required=True,
+    callback=parse_date,
+    metavar="DATE",
+    help=N_("The last day of the tasks to create."),
+)
 @click.option("--from", "start", callback=parse_date, metavar="DATE", help=N_("Default: today."))
 @db_option
 @json_option
@@ -582,9 +594,13 @@ DUE = ("this-week", "overdue")
 
 
 @tasks.command("list", help=N_("List tasks, by due date (undated last)."))
-@click.option("--status", type=click.Choice([s.value for s in TaskStatus]))
-@click.option("--responsibility")
-@click.option("--assignee", metavar="EMAIL")
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in TaskStatus]),
+    help=N_("Only tasks in this status."),
+)
+@click.option("--responsibility", metavar="SLUG", help=N_("Only tasks of this responsibility."))
+@click.option("--assignee", metavar="EMAIL", help=N_("Only tasks assigned to EMAIL."))
 @click.option(
     "--due",
     type=click.Choice(DUE),
@@ -799,9 +815,15 @@ PIECE_STATUSES = {
 
 
 @calendar.command("list", help=N_("List the calendar's entries by date."))
-@click.option("--from", "start", callback=parse_date, metavar="DATE")
-@click.option("--until", callback=parse_date, metavar="DATE")
-@click.option("--department", metavar="SLUG")
+@click.option(
+    "--from",
+    "start",
+    callback=parse_date,
+    metavar="DATE",
+    help=N_("Entries published from this day."),
+)
+@click.option("--until", callback=parse_date, metavar="DATE", help=N_("Up to this day, included."))
+@click.option("--department", metavar="SLUG", help=N_("Only this department's entries."))
 @db_option
 @json_option
 def calendar_list(
@@ -974,7 +996,13 @@ def db_upgrade(db_url: str | None) -> None:
     default="ark-demo",
     type=click.Path(file_okay=False, path_type=Path),
 )
-@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help=N_("The sample strategy's language."),
+)
 @click.option(
     "--force", is_flag=True, help=N_("Overwrite DIRECTORY/ark.yaml even if it was edited.")
 )

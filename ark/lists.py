@@ -64,8 +64,16 @@ def people(
     help=N_("List the responsibilities: component, cadence, accountable person and people on it."),
 )
 @click.option("--department", metavar="SLUG", help=N_("Only responsibilities of this department."))
-@click.option("--component", type=click.Choice([c.value for c in Component]))
-@click.option("--cadence", type=click.Choice([c.value for c in Cadence]))
+@click.option(
+    "--component",
+    type=click.Choice([c.value for c in Component]),
+    help=N_("Only responsibilities of this component."),
+)
+@click.option(
+    "--cadence",
+    type=click.Choice([c.value for c in Cadence]),
+    help=N_("Only responsibilities recurring this often."),
+)
 @click.option("--person", metavar="EMAIL", help=N_("Only those this person holds a role on."))
 @click.option("--unowned", is_flag=True, help=N_("Only those with no accountable person."))
 @click.option("--search", metavar="TEXT", help=N_("Only those whose slug or title holds TEXT."))

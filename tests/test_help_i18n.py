@@ -72,6 +72,13 @@ def test_every_command_speaks_its_help_from_the_catalogue() -> None:
         path for path, _ in found
     }
     assert [path for path, command in found if not isinstance(command, ArkCommand)] == []
+    unexplained = [
+        f"{path} {param.opts[0]}"
+        for path, command in found
+        for param in command.params
+        if isinstance(param, click.Option) and not param.help
+    ]
+    assert unexplained == [], "options with no help"
     texts = help_texts()
     assert len(texts) > 150
     for lang in LOCALES:

@@ -165,7 +165,13 @@ def pdf_command(
 )
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=OUT_HELP)
 @click.option("--lang", type=click.Choice(LANGS), help=LANG_HELP)
-@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, metavar="IP:PORT")
+@click.option(
+    "--dev-addr",
+    default="127.0.0.1:8000",
+    show_default=True,
+    metavar="IP:PORT",
+    help=N_("Address and port to serve on."),
+)
 @click.option(
     "--interval",
     default=2.0,

@@ -70,8 +70,15 @@ def _summary(reg: Registry, row: ProcessRow) -> dict[str, Any]:
     default="processes",
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
+    help=N_("The folder of the process files."),
 )
-@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help=N_("The language of the headings to fill in."),
+)
 @click.option("--force", is_flag=True, help=N_("Overwrite an existing file."))
 def process_new(
     slug: str, responsibility: str, title: str | None, directory: Path, lang: str, force: bool

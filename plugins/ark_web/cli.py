@@ -73,7 +73,13 @@ def default_workers(dialect: str) -> int:
     ),
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help=N_("Address to listen on."))
-@click.option("--port", default=8000, show_default=True, type=Number(1, 65535, integer=True))
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=Number(1, 65535, integer=True),
+    help=N_("Port to listen on."),
+)
 @click.option(
     "--workers",
     type=Number(1, 64, integer=True),
@@ -172,7 +178,7 @@ def user() -> None:
     help=N_("Add an account for EMAIL (a contributor's account is their contributor e-mail)."),
 )
 @click.argument("email")
-@click.option("--role", type=ROLE, required=True)
+@click.option("--role", type=ROLE, required=True, help=N_("What the account may do."))
 @db_option
 def user_add(email: str, role: str, db_url: str | None) -> None:
     from ark.accounts import add_account
