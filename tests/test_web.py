@@ -5,6 +5,7 @@ driven by Starlette's test client; accounts are made with the real `ark user` co
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 import threading
@@ -76,18 +77,25 @@ class Web:
         """What the offboarding page's confirming form sends to hand everything to `to`,
         drawn as the page draws it (and, like it, writing nothing)."""
         handover = writes.Handover(to, None, {}, {})
-        now = reads.findings(self.engine)
-        shown = writes.preview_offboarding(self.engine, "test", email, handover, now)
+        shown = writes.preview_offboarding(self.engine, "test", email, handover)
         return {
             "to": to,
             "on": shown.offboarding.on.isoformat(),
             "version": shown.version,
-            "digest": writes.offboarding_digest(shown.offboarding),
+            "digest": shown.digest,
         }
 
     def version(self, entity: str | None, key: str, *, prefix: bool = False) -> int:
         with transaction(self.engine, write=False) as reg:
             return audit.version(reg, entity, key, prefix=prefix)
+
+    def team_version(self) -> int:
+        return reads.team_version(self.engine)
+
+
+def upload(source: str) -> str:
+    """The uploaded file as the plan's confirming form carries it."""
+    return base64.b64encode(source.encode()).decode()
 
 
 @pytest.fixture
@@ -260,7 +268,7 @@ def writes_for(
         ),
         (
             "/team-file/apply",
-            lambda: {"source": yaml, "name": "ark.yaml", "version": web.version(None, "")},
+            lambda: {"source": upload(yaml), "name": "ark.yaml", "version": web.team_version()},
             {"admin", "lead"},
             {},
         ),
@@ -588,32 +596,72 @@ def test_an_error_never_shows_a_traceback(web: Web) -> None:
 # -- the team file, the audit log, accounts ----------------------------------------------------------
 
 
-def test_upload_shows_the_plan_then_applies_it_unless_the_registry_moved(web: Web) -> None:
+def plan(
+    web: Web, client: TestClient, raw: bytes, name: str = "ark.yaml"
+) -> tuple[Any, dict[str, str]]:
+    """The plan of an uploaded file, and what its confirming form sends (no CSRF token)."""
+    page = web.post(client, "/team-file/preview", {}, files={"file": (name, raw, "text/yaml")})
+    form = page.text[page.text.index('action="/team-file/apply"') :] if page.is_success else ""
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form))
+    fields.pop("csrf", None)
+    return page, fields
+
+
+def test_upload_shows_the_plan_then_applies_it_unless_the_team_moved(web: Web) -> None:
     client = web.client("lead")
-    yaml = web.ark("export").stdout.replace("Carla Vidal", "Carla Vidal Ruiz")
-    preview = web.post(
-        client,
-        "/team-file/preview",
-        {},
-        files={"file": ("ark.yaml", yaml.encode(), "application/yaml")},
-    )
+    yaml = web.ark("export").stdout.replace("Carla Vidal", "Carla Vidal Ruiz").encode()
+    preview, confirm = plan(web, client, yaml)
     assert preview.status_code == 200 and "~ contributor carla@acme.test" in preview.text
-    version = re.search(r'name="version" value="(\d+)"', preview.text)
-    assert version is not None
-    web.ark("kpi", "record", "followers", "11")  # someone else changes the registry meanwhile
-    stale = web.post(
-        client,
-        "/team-file/apply",
-        {"source": yaml, "name": "ark.yaml", "version": version.group(1)},
-    )
-    assert stale.status_code == 409
-    fresh = web.post(
-        client,
-        "/team-file/apply",
-        {"source": yaml, "name": "ark.yaml", "version": web.version(None, "")},
-    )
-    assert fresh.status_code == 303
+    # Someone signs in, and someone makes a token: neither changes the team.
+    link = web.ark("user", "reset-link", "bruno@acme.test").stdout.strip()
+    sign_in_with_link(web, web.client(), link)
+    web.post(web.client("viewer"), "/tokens", {"label": "script"})
+    assert web.post(client, "/team-file/apply", confirm).status_code == 303
     assert "Carla Vidal Ruiz" in web.ark("export").stdout
+
+    _, confirm = plan(web, client, yaml.replace(b"Carla Vidal Ruiz", b"Carla R."))
+    web.ark("kpi", "record", "followers", "11")  # someone changes the team meanwhile
+    before = web.audit_count()
+    stale = web.post(client, "/team-file/apply", confirm)
+    assert stale.status_code == 409
+    assert "tester changed measurement followers/" in stale.text
+    assert "nothing was written" in stale.text
+    assert web.audit_count() == before
+    assert "Carla R." not in web.ark("export").stdout
+    garbled = web.post(client, "/team-file/apply", {**confirm, "source": "not base64!"})
+    assert garbled.status_code == 400 and "upload the file again" in garbled.text
+    assert web.audit_count() == before
+
+
+def test_an_uploaded_file_marks_the_registry_as_saying_what_it_says(web: Web) -> None:
+    """As `ark apply` does: the same file applied again is known unchanged at once, and a
+    later edit is named as one that file would revert."""
+    from ark.drift import file_digest
+    from ark.quick import unchanged
+
+    lead = web.client("lead")
+    exported = web.ark("export").stdout.replace("Carla Vidal", "Carla Vidal Ruiz")
+    raw = ("# edited on Windows\r\n" + exported.replace("\n", "\r\n")).encode()
+    _, confirm = plan(web, lead, raw, "../../team.yaml")
+    assert confirm["name"] == "team.yaml"
+    assert web.post(lead, "/team-file/apply", confirm).status_code == 303
+    assert unchanged(web.ark.db_url, file_digest(raw))  # the bytes uploaded, line ends kept
+    team = web.ark.workspace / "team.yaml"
+    team.write_bytes(raw)
+    assert web.ark.json("apply", str(team)) == {
+        "dry_run": False,
+        "counts": {},
+        "changes": [],
+        "reverts": [],
+    }
+    cell = {"responsibility": "listening", "contributor": "carla@acme.test", "role": "informed"}
+    seen = web.version("assignment", "listening/carla@acme.test/", prefix=True)
+    assert web.post(lead, "/matrix/cell", {**cell, "hours": "", "version": seen}).status_code == 303
+    assert not unchanged(web.ark.db_url, file_digest(raw))
+    reverts = web.ark.json("apply", str(team), "--dry-run")["reverts"]
+    assert [(r["key"], r["edited_by"], r["via"]) for r in reverts] == [
+        ("listening/carla@acme.test/informed", "ana@acme.test", "web")
+    ]
 
 
 def test_the_audit_log_names_the_person_signed_in_and_downloads_as_csv(web: Web) -> None:
@@ -1109,8 +1157,8 @@ def test_a_browser_edit_is_an_edit_the_team_file_would_revert(web: Web) -> None:
     lead = web.client("lead")
     team = str(web.ark.workspace / "ark.yaml")
     renamed = web.ark("export").stdout.replace("Carla Vidal", "Carla Vidal Ruiz")
-    upload = {"source": renamed, "name": "ark.yaml", "version": web.version(None, "")}
-    assert web.post(lead, "/team-file/apply", upload).status_code == 303
+    applied = {"source": upload(renamed), "name": "ark.yaml", "version": web.team_version()}
+    assert web.post(lead, "/team-file/apply", applied).status_code == 303
     assert web.ark.json("apply", team, "--dry-run")["reverts"] == []
 
     cell = {"responsibility": "listening", "contributor": "carla@acme.test", "role": "informed"}
@@ -1146,3 +1194,153 @@ def test_what_many_requests_ask_for_at_once_is_worked_out_once() -> None:
         thread.join()
     assert answers == ["page"] * 8 and len(calls) == 1
     assert kept.get("matrix", (2, dt.date(2026, 1, 1)), lambda: "newer") == "newer"
+
+
+# -- offboarding through the API ------------------------------------------------------------------
+
+
+def api_as(web: Web, role: str) -> tuple[TestClient, dict[str, str]]:
+    """The API, and the headers that send a personal token of the person with `role`."""
+    with transaction(web.engine, actor="test") as reg:
+        token = accounts.issue_token(reg, PEOPLE[role], "script")
+    return TestClient(create_app(web.engine)), {"Authorization": f"Bearer {token}"}
+
+
+OFFBOARD_API = "/api/v1/people/ana@acme.test/offboard"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_api_offboards_as_the_page_does_for_each_role(web: Web, role: str) -> None:
+    api, auth = api_as(web, role)
+    choices = {"to": "bruno@acme.test", "accountable_to": {"listening": "carla@acme.test"}}
+    before = web.audit_count()
+    shown = api.post(f"{OFFBOARD_API}/preview", json=choices, headers=auth)
+    assert web.audit_count() == before  # a preview writes nothing
+    if role in ("member", "viewer"):
+        assert shown.status_code == 403 and "needs the lead role" in shown.json()["error"]
+        forged = {**choices, "version": web.team_version(), "digest": "x"}
+        assert api.post(OFFBOARD_API, json=forged, headers=auth).status_code == 403
+        assert web.audit_count() == before
+        assert web.client("viewer").get("/people/ana@acme.test").status_code == 200
+        return
+    assert shown.status_code == 200, shown.text
+    preview = shown.json()
+    tasks = [t["key"] for t in web.ark.json("tasks", "list") if t["assignee"] == "ana@acme.test"]
+    assert {(m["item"], m["to"]) for m in preview["accountable"]} == {
+        ("listening", "carla@acme.test"),
+        ("kpi-report", "bruno@acme.test"),
+    }
+    assert {t["item"]: t["to"] for t in preview["tasks"]} == dict.fromkeys(tasks, "bruno@acme.test")
+    assert {"responsibility": "kpi-report", "role": "responsible", "hours": 2.0} in preview["ended"]
+    assert any("kpi-report has no responsible" in f["message"] for f in preview["findings"])
+    _, confirm = offboarding_page(
+        web.client("lead"),
+        "ana@acme.test",
+        to="bruno@acme.test",
+        **{"accountable:listening": "carla@acme.test"},
+    )
+    assert (preview["version"], preview["digest"]) == (int(confirm["version"]), confirm["digest"])
+    sent = {**choices, "version": preview["version"], "digest": preview["digest"]}
+    before = web.audit_count()
+    done = api.post(OFFBOARD_API, json=sent, headers=auth)
+    assert done.status_code == 200, done.text
+    assert {k: done.json()[k] for k in ("contributor", "accountable")} == {
+        k: preview[k] for k in ("contributor", "accountable")
+    }
+    assert web_edits(web, before) == {(PEOPLE[role], "web")}
+    assert web.client("viewer").get("/people/ana@acme.test").status_code == 404
+    after = web.audit_count()
+    assert api.post(OFFBOARD_API, json=sent, headers=auth).status_code == 404
+    assert web.audit_count() == after
+
+
+def test_an_api_offboarding_previewed_before_a_team_change_is_refused(web: Web) -> None:
+    api, auth = api_as(web, "lead")
+    url = "/api/v1/people/bruno@acme.test/offboard"
+    choices = {"to": "carla@acme.test"}
+    preview = api.post(f"{url}/preview", json=choices, headers=auth).json()
+    web.ark("assign", "bruno@acme.test", "kpi-report", "--role", "informed")
+    before = web.audit_count()
+    sent = {**choices, "version": preview["version"], "digest": preview["digest"]}
+    stale = api.post(url, json=sent, headers=auth)
+    assert stale.status_code == 409
+    error = stale.json()["error"]
+    assert "tester changed assignment kpi-report/bruno@acme.test/informed (add) at " in error
+    assert "nothing was written" in error and stale.json()["hint"]
+    assert web.audit_count() == before
+
+    # A sign-in, a new token and a revoked one change nothing about the team.
+    preview = api.post(f"{url}/preview", json=choices, headers=auth).json()
+    link = web.ark("user", "reset-link", "carla@acme.test").stdout.strip()
+    sign_in_with_link(web, web.client(), link)
+    api_as(web, "viewer")
+    web.ark("user", "set-role", "spare@acme.test", "viewer")
+    sent = {**choices, "version": preview["version"], "digest": preview["digest"]}
+    assert api.post(url, json=sent, headers=auth).status_code == 200
+    assert web.client("viewer").get("/people/bruno@acme.test").status_code == 404
+
+
+def test_an_offboarding_page_previewed_before_a_sign_in_is_still_confirmed(web: Web) -> None:
+    lead = web.client("lead")
+    _, confirm = offboarding_page(lead, "bruno@acme.test", to="carla@acme.test")
+    link = web.ark("user", "reset-link", "carla@acme.test").stdout.strip()
+    sign_in_with_link(web, web.client(), link)
+    web.post(web.client("member"), "/tokens", {"label": "script"})
+    assert web.post(lead, "/people/bruno@acme.test/offboard", confirm).status_code == 303
+    assert lead.get("/people/bruno@acme.test").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "message"),
+    [
+        ("ana@acme.test", {"to": "nobody@acme.test"}, 404, "no contributor 'nobody@acme.test'"),
+        ("ana@acme.test", {"to": "ana@acme.test"}, 409, "ana@acme.test is the person leaving"),
+        ("ana@acme.test", {}, 409, "ana@acme.test is accountable for listening, kpi-report"),
+        (
+            "ana@acme.test",
+            {"to": "bruno@acme.test", "task_to": {"no/such": "carla@acme.test"}},
+            409,
+            "ana@acme.test has no open task 'no/such'",
+        ),
+        ("nobody@acme.test", {"to": "bruno@acme.test"}, 404, "no contributor 'nobody@acme.test'"),
+        ("ana@acme.test", {"to": HOSTILE}, 404, f"no contributor {HOSTILE!r}"),
+        ("ana@acme.test", {"to": "bruno@acme.test", "on": "31/12/2099"}, 422, "on"),
+        ("ana@acme.test", {"to": "bruno@acme.test", "task_to": ["x"]}, 422, "task_to"),
+    ],
+)
+def test_api_offboarding_refuses_bad_input_clearly(
+    web: Web, path: str, body: dict[str, Any], status: int, message: str
+) -> None:
+    api, auth = api_as(web, "admin")
+    before = web.audit_count()
+    url = f"/api/v1/people/{path}/offboard"
+    for answer in (
+        api.post(f"{url}/preview", json=body, headers=auth),
+        api.post(url, json={**body, "version": web.team_version(), "digest": "x"}, headers=auth),
+    ):
+        assert answer.status_code == status, answer.text
+        if status == 422:  # FastAPI's own answer names the field that is wrong
+            assert [message] in [e["loc"][-1:] for e in answer.json()["detail"]], answer.text
+        else:
+            assert message in answer.json()["error"] and answer.json()["hint"], answer.text
+    assert web.audit_count() == before
+    assert web.client("viewer").get("/people/ana@acme.test").status_code == 200
+
+
+def test_an_api_offboarding_confirmation_without_its_preview_is_refused(web: Web) -> None:
+    api, auth = api_as(web, "lead")
+    before = web.audit_count()
+    bare = api.post(OFFBOARD_API, json={"to": "bruno@acme.test"}, headers=auth)
+    assert bare.status_code == 422
+    assert {e["loc"][-1] for e in bare.json()["detail"]} == {"version", "digest"}
+    forged = {"to": "bruno@acme.test", "version": web.team_version(), "digest": "forged"}
+    refused = api.post(OFFBOARD_API, json=forged, headers=auth)
+    assert refused.status_code == 409 and "other things than the preview showed" in refused.text
+    assert api.post(OFFBOARD_API, json=forged).status_code == 401
+    assert web.audit_count() == before
+    schema = api.get("/api/v1/openapi.json").json()
+    for path in ("/people/{email}/offboard/preview", "/people/{email}/offboard"):
+        described = " ".join(schema["paths"][path]["post"]["description"].split())
+        assert "nothing is written" in described, path
+    confirm = " ".join(schema["paths"]["/people/{email}/offboard"]["post"]["description"].split())
+    assert "409" in confirm and "names who changed what" in confirm

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
 
 from ark.checks import Finding
+from ark.registry.people import Offboarding as Offboarded
 from ark.vocabulary import AccountRole, Role
 from ark_web import reads, writes
 from ark_web.auth import Forbidden, Visitor, api_role
@@ -116,6 +117,72 @@ class Reading(BaseModel):
     value: float
     date: dt.date | None = None
     version: int
+
+
+class Handover(BaseModel):
+    """Who takes what from the person leaving: `to` takes every accountable role and open task
+    not named in `accountable_to` (responsibility slug: e-mail) or `task_to` (task key:
+    e-mail). Their roles end on `on` (default: today)."""
+
+    to: str | None = None
+    on: dt.date | None = None
+    accountable_to: dict[str, str] = Field(default_factory=dict)
+    task_to: dict[str, str] = Field(default_factory=dict)
+
+    def choice(self) -> writes.Handover:
+        return writes.Handover(self.to, self.on, self.accountable_to, self.task_to)
+
+
+class OffboardingConfirmation(Handover):
+    """The same choices as the preview, with the `version` and `digest` it answered."""
+
+    version: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class EndedRole:
+    responsibility: str
+    role: Role
+    hours: float
+
+
+@dataclass(frozen=True)
+class Moved:
+    """An accountable role (`item` is its responsibility) or an open task (its key), and
+    who takes it."""
+
+    item: str
+    to: str
+
+
+@dataclass(frozen=True)
+class Offboarding:
+    contributor: str
+    on: dt.date
+    ended: list[EndedRole]
+    accountable: list[Moved]
+    tasks: list[Moved]
+
+
+@dataclass(frozen=True)
+class OffboardingPreview(Offboarding):
+    """What offboarding would move, what `ark check` would newly find once it had, and the
+    `version` and `digest` the confirmation sends back."""
+
+    findings: list[Finding]
+    version: int
+    digest: str
+
+
+def _moved(o: Offboarded) -> dict[str, Any]:
+    return {
+        "contributor": o.contributor,
+        "on": o.on,
+        "ended": [EndedRole(a.responsibility, Role(a.role), a.hours) for a in o.ended],
+        "accountable": [Moved(slug, who) for slug, who in o.handed_over],
+        "tasks": [Moved(key, who) for key, who in o.tasks],
+    }
 
 
 def create_api(engine: Any) -> FastAPI:
@@ -228,5 +295,37 @@ def create_api(engine: Any) -> FastAPI:
         if not who.can(AccountRole.LEAD) and slug not in reads.standing(engine, who.email).kpis:
             raise Forbidden("a member can record readings only of KPIs their responsibilities move")
         writes.record_reading(engine, who.email, slug, reading.value, reading.date, reading.version)
+
+    @api.post("/people/{email}/offboard/preview")
+    def offboarding_preview(
+        email: str, handover: Handover, who: Visitor = LEAD
+    ) -> OffboardingPreview:
+        """What offboarding `email` with these choices would move; nothing is written. Send
+        the same choices with the answer's `version` and `digest` to
+        `/people/{email}/offboard` to do it."""
+        shown = writes.preview_offboarding(engine, who.email, email, handover.choice())
+        return OffboardingPreview(
+            **_moved(shown.offboarding),
+            findings=shown.findings,
+            version=shown.version,
+            digest=shown.digest,
+        )
+
+    @api.post("/people/{email}/offboard")
+    def offboard(
+        email: str, confirmation: OffboardingConfirmation, who: Visitor = LEAD
+    ) -> Offboarding:
+        """Offboard `email` in one transaction, only if it moves exactly what the preview
+        showed: when the team changed so that it would not, the answer is 409, names who
+        changed what and when, and nothing is written."""
+        done = writes.offboard(
+            engine,
+            who.email,
+            email,
+            confirmation.choice(),
+            confirmation.version,
+            confirmation.digest,
+        )
+        return Offboarding(**_moved(done))
 
     return api

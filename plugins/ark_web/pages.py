@@ -5,6 +5,7 @@ from, and answers with a redirect (post, redirect, get) so a reload never sends 
 
 from __future__ import annotations
 
+import base64
 import csv
 import dataclasses
 import datetime as dt
@@ -432,9 +433,8 @@ def offboarding(
     try:
         handover = _handover(request.query_params)
         if preview:
-            before = reads.findings(engine(request))
             shown = writes.preview_offboarding(
-                engine(request), who.email, data.person.email, handover, before
+                engine(request), who.email, data.person.email, handover
             )
     except ArkError as exc:
         error, status = exc, status_of(exc)
@@ -448,7 +448,7 @@ def offboarding(
         error=error,
         shown=shown,
         preview=shown.offboarding if shown else None,
-        digest=writes.offboarding_digest(shown.offboarding) if shown else "",
+        digest=shown.digest if shown else "",
     )
 
 
@@ -735,23 +735,21 @@ def download(request: Request, who: Visitor = LEAD) -> Response:
 
 @router.post("/team-file/preview")
 async def preview(request: Request, who: Visitor = LEAD, form: FormData = FORM) -> HTMLResponse:
+    """The plan of an uploaded file; its confirming form carries the file's bytes (base64,
+    so no browser rewrites its line ends) and the team's version the plan was drawn from."""
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
         raise ArkError("no file was uploaded", hint="choose an ark.yaml to upload")
-    source = (await upload.read()).decode("utf-8", errors="replace")
-    return _preview(request, who, source, upload.filename or "ark.yaml")
-
-
-def _preview(request: Request, who: Visitor, source: str, name: str) -> HTMLResponse:
-    version = reads.registry_version(engine(request))
-    spec = writes.parse_team_file(source, name)
-    changeset = writes.team_file_changeset(engine(request), spec)
+    raw = await upload.read()
+    name = writes.upload_name(upload.filename or "ark.yaml")
+    version = reads.team_version(engine(request))
+    spec = writes.parse_team_file(raw, name)
     return render(
         request,
         "team_preview.html",
         who,
-        changeset=changeset,
-        source=source,
+        changeset=writes.team_file_changeset(engine(request), spec),
+        source=base64.b64encode(raw).decode("ascii"),
         name=name,
         version=version,
     )
@@ -759,8 +757,13 @@ def _preview(request: Request, who: Visitor, source: str, name: str) -> HTMLResp
 
 @router.post("/team-file/apply")
 def apply(request: Request, who: Visitor = LEAD, form: FormData = FORM) -> Response:
-    spec = writes.parse_team_file(text(form, "source"), text(form, "name"))
-    writes.apply_team_file(engine(request), who.email, spec, version(form))
+    try:
+        raw = base64.b64decode(text(form, "source"), validate=True)
+    except ValueError:
+        raise ArkError(
+            "the form does not carry the uploaded file", hint="upload the file again"
+        ) from None
+    writes.apply_team_file(engine(request), who.email, raw, text(form, "name"), version(form))
     return back("/")
 
 

@@ -524,10 +524,11 @@ def team(engine: Any) -> TeamSpec:
         return reg.team_spec()
 
 
-def registry_version(engine: Any) -> int:
-    """The registry's version as a whole: an upload is applied only if nothing changed."""
+def team_version(engine: Any) -> int:
+    """The team's version (`ark.audit.team_version`): an upload is applied only if the team
+    did not change since its plan was shown."""
     with reading(engine) as reg:
-        return audit.version(reg, None)
+        return audit.team_version(reg)
 
 
 def matrix(
