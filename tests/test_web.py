@@ -300,8 +300,15 @@ def writes_for(
             {},
         ),
         ("/tokens", lambda: {"label": "script"}, set(ROLES), {}),
+        ("/tokens/revoke", lambda: {"id": newest_token(web)}, set(ROLES), {}),
         ("/sign-out", dict, set(ROLES), {}),
     ]
+
+
+def newest_token(web: Web) -> int:
+    """The id of the API token made last: the one the client just made on /tokens."""
+    with web.engine.connect() as conn:
+        return conn.scalar(text("SELECT max(id) FROM credential WHERE kind = 'api'")) or 0
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -734,6 +741,12 @@ def test_api_tokens_are_shown_once_stored_hashed_and_revocable(web: Web) -> None
     assert api.post("/api/v1/assignments", json=cell, headers=auth).status_code == 403
     token_id = re.search(r'name="id" value="(\d+)"', page.get("/tokens").text)
     assert token_id is not None
+    before = web.audit_count()
+    for other in ("viewer", "admin"):  # a token is revoked by its owner only
+        theirs = web.post(web.client(other), "/tokens/revoke", {"id": token_id.group(1)})
+        assert theirs.status_code == 404 and token not in theirs.text, other
+    assert api.get("/api/v1/me", headers=auth).status_code == 200
+    assert web.audit_count() == before + 2  # the two sign-ins, nothing else
     web.post(page, "/tokens/revoke", {"id": token_id.group(1)})
     assert api.get("/api/v1/me", headers=auth).status_code == 401
 
@@ -826,8 +839,9 @@ def test_the_playbook_is_served_to_signed_in_people_only(web: Web, tmp_path: Pat
     (site / "index.html").write_text("<h1>Playbook home</h1>", encoding="utf-8")
     (site / "processes" / "index.html").write_text("<h1>Our processes</h1>", encoding="utf-8")
     (tmp_path / "secret.txt").write_text("top secret", encoding="utf-8")
+    for role in ROLES:
+        assert "Playbook home" in web.client(role, playbook=site).get("/playbook/").text, role
     viewer = web.client("viewer", playbook=site)
-    assert "Playbook home" in viewer.get("/playbook/").text
     assert "Our processes" in viewer.get("/playbook/processes/").text
     for sneaky in ("/playbook/%2e%2e/secret.txt", "/playbook/..%2Fsecret.txt", "/playbook/nothing"):
         response = viewer.get(sneaky)
@@ -880,44 +894,131 @@ def test_task_views_page_through_mine_this_week_and_overdue(web: Web) -> None:
     assert "page 2 of" in pages and 'rel="prev"' in pages
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_the_api_answers_each_role_as_its_role_allows(web: Web, role: str) -> None:
-    with transaction(web.engine, actor="test") as reg:
-        token = accounts.issue_token(reg, PEOPLE[role], "matrix")
-    api = TestClient(create_app(web.engine))
-    auth = {"Authorization": f"Bearer {token}"}
-    for path in API_READS:
-        assert api.get(f"/api/v1{path}", headers=auth).status_code == 200, (role, path)
-    task = web.task_of("bruno@acme.test")
-    seen = web.version("assignment", "listening/carla@acme.test/", prefix=True)
-    writes = [
+def api_writes(web: Web) -> list[tuple[str, Callable[[], dict[str, Any]], set[str], int]]:
+    """Each state-changing API route: its path, its body (read when sent), the roles it lets
+    through in this team, and its answer then (a preview answers 200 and writes nothing)."""
+    return [
         (
             "/assignments",
-            {
+            lambda: {
                 "responsibility": "listening",
                 "contributor": "carla@acme.test",
                 "role": "informed",
-                "version": seen,
+                "version": web.version("assignment", "listening/carla@acme.test/", prefix=True),
             },
             {"admin", "lead"},
+            204,
         ),
         (
-            f"/tasks/{task.key}/done",
-            {"note": "", "version": task.version},
+            f"/tasks/{web.task_of('bruno@acme.test').key}/done",
+            lambda: {"note": "", "version": web.task_of("bruno@acme.test").version},
             {"admin", "lead", "member"},
+            204,
         ),
         (
             "/kpis/followers/readings",
-            {"value": 5, "version": web.version("measurement", "followers/", prefix=True)},
+            lambda: {"value": 5, "version": web.version("measurement", "followers/", prefix=True)},
             {"admin", "lead", "member"},
+            204,
+        ),
+        (
+            "/people/carla@acme.test/offboard/preview",
+            lambda: {"to": "bruno@acme.test"},
+            {"admin", "lead"},
+            200,
+        ),
+        (
+            "/people/carla@acme.test/offboard",
+            lambda: web.offboarding("carla@acme.test", to="bruno@acme.test"),
+            {"admin", "lead"},
+            200,
         ),
     ]
-    for path, body, roles in writes:
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_api_answers_each_role_as_its_role_allows(web: Web, role: str) -> None:
+    api, auth = api_as(web, role)
+    for path in API_READS:
+        assert api.get(f"/api/v1{path}", headers=auth).status_code == 200, (role, path)
+    for path, body, roles, status in api_writes(web):
         before = web.audit_count()
-        response = api.post(f"/api/v1{path}", json=body, headers=auth)
-        expected = 204 if role in roles else 403
+        response = api.post(f"/api/v1{path}", json=body(), headers=auth)
+        expected = status if role in roles else 403
         assert response.status_code == expected, (role, path, response.text)
-        assert (web.audit_count() > before) == (role in roles), (role, path)
+        wrote = role in roles and not path.endswith("/preview")
+        assert (web.audit_count() > before) == wrote, (role, path)
+
+
+def test_the_api_writes_nothing_for_a_stranger(web: Web) -> None:
+    api = TestClient(create_app(web.engine))
+    before = web.audit_count()
+    for path, body, _, _ in api_writes(web):
+        for auth in ({}, {"Authorization": "Bearer ark_forged"}, {"Authorization": "Basic x"}):
+            response = api.post(f"/api/v1{path}", json=body(), headers=auth)
+            assert response.status_code == 401, (path, auth, response.text)
+    for path in API_READS:
+        assert api.get(f"/api/v1{path}").status_code == 401, path
+    assert web.audit_count() == before
+
+
+# Routes whose answer to each role (or to no one signed in) is proven by the test named.
+ELSEWHERE = {
+    ("GET", "/sign-in"): "test_sign_in_with_a_password_from_a_reset_link_and_out_again",
+    ("POST", "/sign-in"): "test_sign_in_with_a_password_from_a_reset_link_and_out_again",
+    ("GET", "/link/{secret}"): "test_first_run_gives_one_link_that_makes_the_first_admin",
+    ("POST", "/link/{secret}"): "test_first_run_gives_one_link_that_makes_the_first_admin",
+    (
+        "GET",
+        "/sign-in/oidc",
+    ): "test_web_oidc.test_a_person_with_an_account_signs_in_through_the_provider",
+    (
+        "GET",
+        "/sign-in/oidc/callback",
+    ): "test_web_oidc.test_a_callback_that_did_not_start_here_is_refused",
+    ("POST", "/jobs/{name}/run"): "test_an_admin_runs_a_job_now_from_the_jobs_page",
+    (
+        "POST",
+        "/hooks/{source}",
+    ): "test_automation_web.test_a_webhook_without_the_right_secret_changes_nothing",
+    ("GET", "/playbook/{path:path}"): "test_the_playbook_is_served_to_signed_in_people_only",
+    (
+        "GET",
+        "/api/v1/openapi.json",
+    ): "test_an_api_offboarding_confirmation_without_its_preview_is_refused",
+}
+
+
+def test_the_role_matrix_covers_every_route(web: Web) -> None:
+    """Every route of the app, pages and API, is tried for every role by the matrix tests
+    above, or named in ELSEWHERE with the test that does: a new route cannot slip through."""
+    import importlib
+
+    from ark_web import api, jobs, pages
+
+    tried = {("GET", path.partition("?")[0]) for path in PAGES}
+    tried |= {("POST", path) for path, *_ in writes_for(web)}
+    tried |= {("GET", "/api/v1" + path) for path in API_READS}
+    tried |= {("POST", "/api/v1" + path) for path, *_ in api_writes(web)}
+    routes = [(r, "") for router in (pages.router, jobs.router) for r in router.routes]
+    routes += [(r, "/api/v1") for r in api.create_api(web.engine).routes]
+    untried = []
+    for route, mount in routes:
+        for method in sorted(set(route.methods) - {"HEAD"}):
+            if (method, mount + route.path) in ELSEWHERE:
+                continue
+            if not any(
+                m == method
+                and path.startswith(mount)
+                and route.path_regex.match(path[len(mount) :])
+                for m, path in tried
+            ):
+                untried.append(f"{method} {mount}{route.path}")
+    assert untried == []
+    for test in ELSEWHERE.values():
+        module, _, name = test.rpartition(".")
+        found = importlib.import_module(f"tests.{module}") if module else globals()
+        assert callable(getattr(found, name, None) if module else found.get(name)), test
 
 
 STALE_HEALTH = "reload in a moment"  # the health shown is not the current one yet
