@@ -1000,7 +1000,9 @@ def test_the_role_matrix_covers_every_route(web: Web) -> None:
     tried |= {("POST", path) for path, *_ in writes_for(web)}
     tried |= {("GET", "/api/v1" + path) for path in API_READS}
     tried |= {("POST", "/api/v1" + path) for path, *_ in api_writes(web)}
-    routes = [(r, "") for router in (pages.router, jobs.router) for r in router.routes]
+    routes: list[tuple[Any, str]] = [
+        (r, "") for router in (pages.router, jobs.router) for r in router.routes
+    ]
     routes += [(r, "/api/v1") for r in api.create_api(web.engine).routes]
     untried = []
     for route, mount in routes:
