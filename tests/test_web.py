@@ -1344,13 +1344,13 @@ def test_the_api_offboards_as_the_page_does_for_each_role(web: Web, role: str) -
     )
     assert (preview["version"], preview["digest"]) == (int(confirm["version"]), confirm["digest"])
     sent = {**choices, "version": preview["version"], "digest": preview["digest"]}
-    before = web.audit_count()
+    newest = web.version(None, "")  # ids, not counts: PostgreSQL's sequence skips some
     done = api.post(OFFBOARD_API, json=sent, headers=auth)
     assert done.status_code == 200, done.text
     assert {k: done.json()[k] for k in ("contributor", "accountable")} == {
         k: preview[k] for k in ("contributor", "accountable")
     }
-    assert web_edits(web, before) == {(PEOPLE[role], "web")}
+    assert web_edits(web, newest) == {(PEOPLE[role], "web")}
     assert web.client("viewer").get("/people/ana@acme.test").status_code == 404
     after = web.audit_count()
     assert api.post(OFFBOARD_API, json=sent, headers=auth).status_code == 404
