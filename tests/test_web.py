@@ -685,6 +685,26 @@ def test_the_audit_log_names_the_person_signed_in_and_downloads_as_csv(web: Web)
     lines = csv.text.splitlines()
     assert lines[0] == "id,at,actor,action,entity,key,before,after"
     assert any(",ana@acme.test,change,measurement," in line for line in lines[1:])
+    assert all(line.split(",")[4] == "measurement" for line in lines[1:])
+
+    # By person, entity and date, on the page and in its CSV alike.
+    ana = client.get("/audit.csv?actor=ana@acme.test").text.splitlines()[1:]
+    assert ana and all(line.split(",")[2] == "ana@acme.test" for line in ana)
+    day = dt.datetime.fromisoformat(ana[-1].split(",")[1]).date()
+    around = {
+        (day, day): True,
+        (day - dt.timedelta(days=3), day - dt.timedelta(days=1)): False,
+        (day + dt.timedelta(days=1), None): False,
+        (None, day): True,
+    }
+    for (since, until), found in around.items():
+        query = f"actor=ana@acme.test&entity=measurement&since={since or ''}&until={until or ''}"
+        page = client.get(f"/audit?{query}").text
+        assert ("measurement followers/" in page) == found, query
+        assert (len(client.get(f"/audit.csv?{query}").text.splitlines()) > 1) == found, query
+    for bad in ("/audit?since=31/12/2099", "/audit.csv?until=tomorrow"):
+        refused = client.get(bad)
+        assert refused.status_code == 400 and "is not a date" in refused.text, bad
 
 
 def test_user_commands_refuse_bad_input_clearly(web: Web) -> None:
@@ -826,6 +846,17 @@ def test_a_kpi_is_charted_against_its_target(web: Web) -> None:
     page = web.client("viewer").get("/kpis/leads").text
     assert page.count("<circle") == 2
     assert "2 reading(s) of" in page and "target 300" in page
+    # The readings drawn between the baseline's line (0) and the target's (300), to scale.
+    levels = dict(
+        (label.split()[0], float(y))
+        for y, label in re.findall(r'<line [^>]*y1="([\d.]+)".*?<text [^>]*>([^<]+)<', page, re.S)
+    )
+    dots = [float(y) for y in re.findall(r'<circle cx="[\d.]+" cy="([\d.]+)"', page)]
+    assert set(levels) == {"baseline", "target"}
+    assert levels["target"] < min(dots) <= max(dots) < levels["baseline"]  # SVG's y grows down
+    assert dots[1] == pytest.approx(
+        levels["baseline"] + (levels["target"] - levels["baseline"]) * 90 / 300, abs=0.2
+    )
     # 90 of the way from 0 to 300, as `ark kpis` and the playbook say it.
     listing = web.client("viewer").get("/kpis").text
     assert re.search(r">Qualified leads</a>.*?<td>30%</td>", listing, re.S), listing
@@ -1447,3 +1478,54 @@ def test_an_api_offboarding_confirmation_without_its_preview_is_refused(web: Web
         assert "nothing is written" in described, path
     confirm = " ".join(schema["paths"]["/people/{email}/offboard"]["post"]["description"].split())
     assert "409" in confirm and "names who changed what" in confirm
+
+
+def test_an_admin_makes_a_sign_in_link_in_the_browser_that_works_once(web: Web) -> None:
+    admin = web.client("admin")
+    accounts_page = admin.get("/accounts").text
+    assert 'action="/accounts/link"' in accounts_page
+    shown = web.post(admin, "/accounts/link", {"email": "spare@acme.test"})
+    assert shown.status_code == 200 and "shown this once" in shown.text
+    found = re.search(r'<code class="secret">(http://testserver/link/[^<]+)</code>', shown.text)
+    assert found is not None
+    link = found.group(1)
+    secret = link.rsplit("/", 1)[1]
+    for path in ("/accounts", "/audit", "/audit.csv"):
+        assert secret not in admin.get(path).text, path
+    spare = web.client()
+    assert sign_in_with_link(web, spare, link).status_code == 303
+    assert "spare@acme.test (member)" in spare.get("/").text
+    assert web.client().get(link[link.index("/link/") :]).status_code == 404  # used up
+    again = web.post(web.client(), "/sign-in", {"email": "spare@acme.test", "password": PASSWORD})
+    assert again.status_code == 303
+    unknown = web.post(admin, "/accounts/link", {"email": "nobody@acme.test"})
+    assert unknown.status_code == 404 and "no account" in unknown.text
+
+
+def test_the_demo_makes_an_account_for_each_person_and_says_how_to_sign_in(
+    demo: Callable[[str], Any],
+) -> None:
+    made = demo("en")
+    admin = re.search(
+        r"to sign in: cd (\S+) && ark user reset-link (\S+) && ark serve", made.output
+    )
+    assert admin is not None, made.output
+    assert Path(admin.group(1)) == made.workspace
+    listed = Ark(made.workspace, made.db_url).json("user", "list")
+    engine = open_engine(made.db_url)
+    with transaction(engine, write=False) as reg:
+        team = reg.team_spec()
+    engine.dispose()
+    leads = {
+        a.contributor
+        for r in team.responsibilities
+        for a in r.assignments
+        if a.role == "accountable"
+    }
+    # A contributor's account is their contributor e-mail; none has a password yet.
+    assert {a["email"] for a in listed} == {c.email for c in team.contributors}
+    roles = {a["email"]: a["role"] for a in listed}
+    assert roles[admin.group(2)] == "admin" and admin.group(2) == team.contributors[0].email
+    assert all(roles[e] == "lead" for e in leads if e != admin.group(2))
+    assert all(roles[c.email] == "member" for c in team.contributors[1:] if c.email not in leads)
+    assert not any(a["has_password"] for a in listed)
