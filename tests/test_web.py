@@ -1529,3 +1529,65 @@ def test_the_demo_makes_an_account_for_each_person_and_says_how_to_sign_in(
     assert all(roles[e] == "lead" for e in leads if e != admin.group(2))
     assert all(roles[c.email] == "member" for c in team.contributors[1:] if c.email not in leads)
     assert not any(a["has_password"] for a in listed)
+
+
+SCALED_PAGES = (
+    "/",
+    "/matrix",
+    "/matrix?department=dep-1",
+    "/people",
+    "/people/person7@bench.test",
+    "/responsibilities",
+    "/responsibilities/resp-3",
+    "/tasks?view=all",
+    "/tasks?view=week",
+    "/kpis",
+    "/audit",
+)
+
+
+def test_a_page_sends_as_many_statements_for_a_big_team_as_for_a_small_one(
+    new_db: Callable[[], str], tmp_path: Path
+) -> None:
+    """The pages read a page of the team in a fixed number of statements (no statement per
+    person or responsibility), and the matrix of a team too big to show at once is filtered
+    and paged, by rows and by columns of people."""
+    from ark_web.reads import PEOPLE_PER_PAGE, ROWS_PER_PAGE
+
+    from bench.registry import Size, counting, team_yaml
+
+    counts: dict[int, dict[str, int]] = {}
+    for size in (Size(30, 3, 12, 60), Size(150, 5, 60, 300)):
+        ark = Ark(tmp_path / str(size.contributors), new_db())
+        ark.workspace.mkdir()
+        team = ark.workspace / "ark.yaml"
+        team.write_text(team_yaml(size), encoding="utf-8")
+        ark("apply", str(team))
+        ark("tasks", "plan", "--until", (dt.date.today() + dt.timedelta(days=30)).isoformat())
+        ark("user", "add", "person7@bench.test", "--role", "lead")
+        engine = open_engine(ark.db_url)
+        with transaction(engine, actor="test") as reg:
+            secret = accounts.start_session(reg, "person7@bench.test")
+        client = TestClient(create_app(engine), cookies={SESSION_COOKIE: secret})
+        counts[size.contributors] = {}
+        for path in SCALED_PAGES:
+            assert client.get(path).status_code == 200, path  # and its checks now kept
+            with counting() as sent:
+                assert client.get(path).status_code == 200, path
+            counts[size.contributors][path] = sent[0]
+        if size.contributors == 150:
+            first = client.get("/matrix").text
+            assert first.count('<tr id="r-') == ROWS_PER_PAGE and "page 1 of 3" in first
+            last = client.get("/matrix?page=3").text
+            assert last.count('<tr id="r-') == 60 - 2 * ROWS_PER_PAGE
+            people = [
+                set(re.findall(r'<th scope="col"[^>]*><a href="/people/([^"]+)"', page))
+                for page in (first, client.get("/matrix?columns=2").text)
+            ]
+            assert [len(p) for p in people] == [PEOPLE_PER_PAGE] * 2 and not people[0] & people[1]
+            one = client.get("/matrix?department=dep-1").text
+            rows = [int(r) for r in re.findall(r'<tr id="r-resp-(\d+)"', one)]
+            assert len(rows) == 60 // 5 and all(r % 5 == 1 for r in rows)
+            assert "page 1 of 3" in one  # the department's 30 people, 12 a page
+        engine.dispose()
+    assert all(counts[30].values()) and counts[150] == counts[30]
