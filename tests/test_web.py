@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html
 import re
 import threading
 import time
@@ -1591,3 +1592,53 @@ def test_a_page_sends_as_many_statements_for_a_big_team_as_for_a_small_one(
             assert "page 1 of 3" in one  # the department's 30 people, 12 a page
         engine.dispose()
     assert all(counts[30].values()) and counts[150] == counts[30]
+
+
+def test_the_matrix_and_home_show_each_rule_break_until_it_is_fixed(web: Web) -> None:
+    """A row without an accountable and a person over capacity are marked in the matrix at
+    a glance; the home page lists each with a link to where it is fixed; both go once fixed.
+    A second accountable is refused by the registry itself, as on the command line."""
+    lead = web.client("lead")
+    row = re.compile(r'<tr id="r-listening">.*?</tr>', re.S)
+    carla_head = re.compile(r'<th scope="col" class="([^"]*)"><a href="/people/carla@acme.test"')
+
+    def set_cell(email: str, role: str, hours: str = "", status: int = 303) -> str:
+        seen = web.version("assignment", f"listening/{email}/", prefix=True)
+        cell = {"responsibility": "listening", "contributor": email, "role": role}
+        sent = web.post(lead, "/matrix/cell", {**cell, "hours": hours, "version": seen})
+        assert sent.status_code == status, sent.text
+        return str(sent.text)
+
+    def matrix() -> tuple[str, str]:
+        page = lead.get("/matrix").text
+        found, head = row.search(page), carla_head.search(page)
+        assert found is not None and head is not None
+        return found.group(0), head.group(1)
+
+    assert 'data-code="no-accountable"' not in matrix()[0] and matrix()[1] == ""
+    refused = set_cell("carla@acme.test", "accountable", status=409)
+    assert "listening already has an accountable person: ana@acme.test" in refused
+    set_cell("carla@acme.test", "responsible", "6")  # 6 h a week over Carla's 5
+    set_cell("ana@acme.test", "end:accountable")
+    cells, head = matrix()
+    assert 'data-code="no-accountable"' in cells and head == "over"
+    web.ark("tasks", "plan", "--from", "2020-01-01", "--until", "2020-01-31")  # overdue now
+    home = lead.get("/").text
+    links = set(re.findall(r'— <a href="([^"]+)">fix it</a>', home))
+    assert {
+        "/matrix?q=listening",
+        "/people/carla@acme.test",
+        "/tasks?view=overdue&amp;responsibility=listening",
+        "/matrix",  # nobody carries a component of the strategy
+    } <= links, links
+    for link in links:  # each leads to a page where it is fixed
+        assert lead.get(html.unescape(link)).status_code == 200, link
+    overdue = lead.get("/tasks?view=overdue&responsibility=listening").text
+    assert "listening/2020-W01" in overdue
+    set_cell("carla@acme.test", "accountable", "2")  # the strategy's minimum
+    set_cell("carla@acme.test", "end:responsible")
+    cells, head = matrix()
+    assert 'data-code="no-accountable"' not in cells and head == ""
+    home = lead.get("/").text
+    links = set(re.findall(r'— <a href="([^"]+)">fix it</a>', home))
+    assert not links & {"/matrix?q=listening", "/people/carla@acme.test"}, links

@@ -13,6 +13,7 @@ import io
 import secrets
 from collections.abc import Hashable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -283,21 +284,33 @@ def use_link(request: Request, secret: str, form: FormData = FORM) -> Response:
 # -- home ---------------------------------------------------------------------------------------
 
 
+# Where each finding of `ark check` is fixed in the workspace, by its code. A finding about
+# the strategy or its objectives is fixed in the team file, as is any code a plugin adds.
+TEAM_FILE = "/team-file"
 FIX_AT = {
     "no-accountable": "/matrix?q={}",
     "many-accountable": "/matrix?q={}",
     "no-responsible": "/matrix?q={}",
+    "component-uncarried": "/matrix",
+    "department-missing": "/matrix?department={}",
     "over-capacity": "/people/{}",
     "under-minimum": "/people/{}",
-    "department-missing": "/matrix?department={}",
+    "placeholder": "/people/{}",
+    "overdue-tasks": "/tasks?view=overdue&responsibility={}",
+    "overdue-evaluation": "/tasks?view=overdue&responsibility={}",
+    "never-measured": "/kpis",
+    "off-track": "/kpis",
     "process-missing": "/responsibilities/{}",
     "process-overdue": "/processes/{}",
     "process-unowned": "/processes/{}",
+    "step-role-unheld": "/processes/{}",
+    "process-markup": "/processes/{}",
+    "no-usage-policy": "/processes",
 }
 
 
 def fix_link(code: str, subject: str) -> str:
-    return FIX_AT.get(code, "/kpis").format(subject)
+    return FIX_AT.get(code, TEAM_FILE).format(quote(subject, safe="@"))
 
 
 @router.get("/")
