@@ -1642,3 +1642,32 @@ def test_the_matrix_and_home_show_each_rule_break_until_it_is_fixed(web: Web) ->
     home = lead.get("/").text
     links = set(re.findall(r'— <a href="([^"]+)">fix it</a>', home))
     assert not links & {"/matrix?q=listening", "/people/carla@acme.test"}, links
+
+
+def test_a_task_on_the_jira_board_shows_its_key_linked_to_the_issue(web: Web) -> None:
+    """The Jira plugin says where its issues are (`ark_issue_links`): the task lists and the
+    API link each task's key there; a key is quoted into the link and escaped as text."""
+    team = web.ark.workspace / "ark.yaml"
+    jira = "jira:\n  server: https://jira.acme.test/\n  project: ARK\n"
+    team.write_text(team.read_text(encoding="utf-8") + jira, encoding="utf-8")
+    web.ark("apply", str(team))
+    mine, other = web.task_of("bruno@acme.test"), web.task_of("ana@acme.test")
+    viewer = web.client("viewer")
+    assert "jira.acme.test" not in viewer.get("/tasks?view=all").text  # nothing linked yet
+    with transaction(web.engine, actor="test") as reg:  # as the Jira sync records its issues
+        reg.link_task(mine.key, "jira", "ARK-7", {})
+        reg.link_task(other.key, "jira", 'ARK-8"><b>x', {})
+    page = viewer.get("/tasks?view=all").text
+    assert '<a href="https://jira.acme.test/browse/ARK-7">ARK-7</a>' in page
+    assert (
+        '<a href="https://jira.acme.test/browse/ARK-8%22%3E%3Cb%3Ex">ARK-8&#34;&gt;&lt;b&gt;x</a>'
+        in page
+    )
+    mine_page = web.client("member").get("/tasks?view=mine").text
+    assert '<a href="https://jira.acme.test/browse/ARK-7">ARK-7</a>' in mine_page
+    api, auth = api_as(web, "viewer")
+    tasks = {t["key"]: t for t in api.get("/api/v1/tasks", headers=auth).json()}
+    assert (tasks[mine.key]["jira"], tasks[mine.key]["jira_url"]) == (
+        "ARK-7",
+        "https://jira.acme.test/browse/ARK-7",
+    )

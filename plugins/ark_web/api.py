@@ -87,6 +87,7 @@ class Task:
     due: dt.date | None
     version: int
     jira: str | None
+    jira_url: str | None
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,7 @@ def create_api(engine: Any) -> FastAPI:
                 t.due,
                 t.version,
                 t.jira,
+                t.jira_url,
             )
             for t in rows
         ]
