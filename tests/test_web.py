@@ -1671,3 +1671,73 @@ def test_a_task_on_the_jira_board_shows_its_key_linked_to_the_issue(web: Web) ->
         "ARK-7",
         "https://jira.acme.test/browse/ARK-7",
     )
+
+
+def test_the_home_page_lists_processes_due_for_review_until_one_is_confirmed(web: Web) -> None:
+    recorded_long_ago(web.ark, "listen", "2019-06-03")
+    lead = web.client("lead")
+    fields = {"date": "2020-01-06", "version": web.version("process", "listen")}
+    assert web.post(lead, "/processes/listen/review", fields).status_code == 303
+    due = re.compile(r'<a href="/processes/listen">[^<]+</a>: review was due \d{4}-\d\d-\d\d')
+    assert due.search(web.client("viewer").get("/").text)
+    member = web.client("member")  # Bruno is not accountable for listening: he cannot confirm
+    assert 'action="/processes/listen/review"' not in member.get("/processes/listen").text
+    today = {"date": "", "version": web.version("process", "listen")}
+    assert web.post(member, "/processes/listen/review", today).status_code == 403
+    assert web.post(lead, "/processes/listen/review", today).status_code == 303
+    assert not due.search(web.client("viewer").get("/").text)
+    assert "/processes/listen" not in web.client("viewer").get("/").text.split('id="reviews"')[1]
+
+
+def test_a_responsibility_shows_who_holds_it_now_and_who_held_it_before(web: Web) -> None:
+    web.ark("unassign", "bruno@acme.test", "listening", "--role", "responsible")
+    web.ark("assign", "carla@acme.test", "listening", "--role", "responsible", "--hours", "1")
+    page = web.client("viewer").get("/responsibilities/listening").text
+    now = page[page.index("Who holds it now") : page.index("<h2>History")]
+    assert "responsible: <a" in now and "carla@acme.test" in now and "bruno@acme.test" not in now
+    history = page[page.index("<h2>History") : page.index("<h2>Processes")]
+    carla = re.search(
+        r"<td>(\d{4}-\d\d-\d\d)</td><td>now</td><td>responsible</td><td>carla", history
+    )
+    bruno = re.search(
+        r"<td>\d{4}-\d\d-\d\d</td><td>(\d{4}-\d\d-\d\d)</td><td>responsible</td><td>bruno",
+        history,
+    )
+    assert carla is not None and bruno is not None
+    assert bruno.group(1) == carla.group(1)  # Bruno's role ended the day Carla's began
+
+
+class References(HTMLParser):
+    """Every address a page makes the browser load or go to (src, href, action, srcset)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [v or "" for k, v in attrs if k in ("src", "href", "action", "srcset")]
+
+
+def test_no_page_loads_anything_from_another_site(web: Web) -> None:
+    """Offline: every page and its stylesheet come from this server, so the workspace works
+    on an intranet, and the Content Security Policy forbids anything else."""
+    admin = web.client("admin")
+    for path in [*PAGES, "/sign-in", "/static/ark.css"]:
+        response = admin.get(path)
+        assert response.status_code == 200, path
+        assert "default-src 'self'" in response.headers["content-security-policy"], path
+        if response.headers["content-type"].startswith("text/html"):
+            parser = References()
+            parser.feed(response.text)
+            outside = [
+                ref
+                for ref in parser.found
+                if not ref.startswith(("/", "?", "#")) or ref[:2] == "//"
+            ]
+            assert outside == [], path
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", response.text), path
+        assert "@import" not in response.text, path
+    static = Path(__file__).resolve().parent.parent / "plugins" / "ark_web" / "static"
+    for file in static.rglob("*.*"):  # our own: no vendored, minified library
+        content = file.read_text(encoding="utf-8")
+        assert not content.startswith("/*!") and "sourceMappingURL" not in content, file
