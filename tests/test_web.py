@@ -502,8 +502,10 @@ def test_two_leads_on_one_cell_one_wins_the_other_is_told(web: Web) -> None:
     first, second = web.client("lead"), web.client("admin")
     seen = web.version("assignment", "listening/bruno@acme.test/", prefix=True)
     cell = {"responsibility": "listening", "contributor": "bruno@acme.test", "role": "responsible"}
+    before = web.audit_count()
     won = web.post(first, "/matrix/cell", {**cell, "hours": "3", "version": seen})
     assert won.status_code == 303
+    assert web.audit_count() == before + 1  # one change, one audit record
     before = web.audit_count()
     lost = web.post(second, "/matrix/cell", {**cell, "hours": "1", "version": seen})
     assert lost.status_code == 409
@@ -616,10 +618,21 @@ def plan(
 
 
 def test_upload_shows_the_plan_then_applies_it_unless_the_team_moved(web: Web) -> None:
+    import yaml as pyyaml
+
     client = web.client("lead")
-    yaml = web.ark("export").stdout.replace("Carla Vidal", "Carla Vidal Ruiz").encode()
+    team = pyyaml.safe_load(web.ark("export").stdout)
+    team["contributors"].append(
+        {"email": "dora@acme.test", "name": "Dora", "department": "sales", "capacity": 4}
+    )
+    for r in team["responsibilities"]:
+        r["assignments"] = [a for a in r["assignments"] if a["role"] != "consulted"]
+    yaml = pyyaml.safe_dump(team, allow_unicode=True).replace("Carla Vidal", "Carla Vidal Ruiz")
+    yaml = yaml.encode()
     preview, confirm = plan(web, client, yaml)
     assert preview.status_code == 200 and "~ contributor carla@acme.test" in preview.text
+    assert "+ contributor dora@acme.test" in preview.text
+    assert re.search(r"- assignment [\w-]+/[\w.@-]+/consulted", preview.text), preview.text
     # Someone signs in, and someone makes a token: neither changes the team.
     link = web.ark("user", "reset-link", "bruno@acme.test").stdout.strip()
     sign_in_with_link(web, web.client(), link)
@@ -1741,3 +1754,21 @@ def test_no_page_loads_anything_from_another_site(web: Web) -> None:
     for file in static.rglob("*.*"):  # our own: no vendored, minified library
         content = file.read_text(encoding="utf-8")
         assert not content.startswith("/*!") and "sourceMappingURL" not in content, file
+
+
+def test_ark_serve_and_the_company_set_up_in_the_docs_use_options_it_has(ark: Ark) -> None:
+    """`ark serve` listens on 127.0.0.1:8000 unless told, takes --db like every command; each
+    `ark serve` line of docs/web.md (the shell and the systemd unit) uses only its options."""
+    helped = ark("serve", "--help").output
+    assert re.search(r"--host TEXT\s+Address to listen on\.\s+\[default: 127\.0\.0\.1\]", helped)
+    assert re.search(r"--port INTEGER\s+\[default: 8000\]", helped)
+    options = set(re.findall(r"^\s+(?:-\w, )?(--[\w-]+)", helped, re.M)) | {"--no-jobs"}
+    assert {"--db", "--workers"} <= options
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "web.md").read_text("utf-8")
+    lines = re.findall(r"\bark serve\b([^\n`]*)", docs)
+    used = {option for line in lines for option in re.findall(r"(--[\w-]+)", line)}
+    assert used and used <= options, used - options
+    assert (
+        "ExecStart=/opt/ark/.venv/bin/ark serve" in docs
+        and "proxy_set_header X-Forwarded-Proto" in docs
+    )
