@@ -627,9 +627,9 @@ def test_upload_shows_the_plan_then_applies_it_unless_the_team_moved(web: Web) -
     )
     for r in team["responsibilities"]:
         r["assignments"] = [a for a in r["assignments"] if a["role"] != "consulted"]
-    yaml = pyyaml.safe_dump(team, allow_unicode=True).replace("Carla Vidal", "Carla Vidal Ruiz")
-    yaml = yaml.encode()
-    preview, confirm = plan(web, client, yaml)
+    dumped = pyyaml.safe_dump(team, allow_unicode=True)
+    raw = dumped.replace("Carla Vidal", "Carla Vidal Ruiz").encode()
+    preview, confirm = plan(web, client, raw)
     assert preview.status_code == 200 and "~ contributor carla@acme.test" in preview.text
     assert "+ contributor dora@acme.test" in preview.text
     assert re.search(r"- assignment [\w-]+/[\w.@-]+/consulted", preview.text), preview.text
@@ -640,7 +640,7 @@ def test_upload_shows_the_plan_then_applies_it_unless_the_team_moved(web: Web) -
     assert web.post(client, "/team-file/apply", confirm).status_code == 303
     assert "Carla Vidal Ruiz" in web.ark("export").stdout
 
-    _, confirm = plan(web, client, yaml.replace(b"Carla Vidal Ruiz", b"Carla R."))
+    _, confirm = plan(web, client, raw.replace(b"Carla Vidal Ruiz", b"Carla R."))
     web.ark("kpi", "record", "followers", "11")  # someone changes the team meanwhile
     before = web.audit_count()
     stale = web.post(client, "/team-file/apply", confirm)
