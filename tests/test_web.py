@@ -683,6 +683,13 @@ def test_an_uploaded_file_marks_the_registry_as_saying_what_it_says(web: Web) ->
     assert [(r["key"], r["edited_by"], r["via"]) for r in reverts] == [
         ("listening/carla@acme.test/informed", "ana@acme.test", "web")
     ]
+    again, _ = plan(web, lead, raw)  # uploading it again names the edit it would undo
+    assert "It undoes 1 edit(s)" in again.text
+    assert re.search(
+        r"<li>ends carla@acme.test informed on listening, set by ana@acme.test on "
+        r"\d{4}-\d\d-\d\d via web</li>",
+        again.text,
+    )
 
 
 def test_the_audit_log_names_the_person_signed_in_and_downloads_as_csv(web: Web) -> None:

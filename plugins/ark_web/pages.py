@@ -757,11 +757,13 @@ async def preview(request: Request, who: Visitor = LEAD, form: FormData = FORM) 
     name = writes.upload_name(upload.filename or "ark.yaml")
     version = reads.team_version(engine(request))
     spec = writes.parse_team_file(raw, name)
+    plan = writes.team_file_plan(engine(request), spec)
     return render(
         request,
         "team_preview.html",
         who,
-        changeset=writes.team_file_changeset(engine(request), spec),
+        changeset=plan.changeset,
+        reverts=plan.reverts,
         source=base64.b64encode(raw).decode("ascii"),
         name=name,
         version=version,

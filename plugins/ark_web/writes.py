@@ -17,7 +17,7 @@ from typing import Any
 from ark import accounts, audit
 from ark.changeset import ChangeSet
 from ark.checks import Finding, check_team
-from ark.drift import file_digest
+from ark.drift import Revert, file_digest, reverts
 from ark.errors import ArkError, Conflict, NotFound
 from ark.plugins import hooks
 from ark.registry.people import Offboarding
@@ -210,9 +210,19 @@ def upload_name(name: str) -> str:
     return Path(name).name or "ark.yaml"
 
 
-def team_file_changeset(engine: Any, spec: TeamSpec) -> ChangeSet:
+@dataclasses.dataclass(frozen=True)
+class TeamFilePlan:
+    """What applying an uploaded file changes, and which of those changes undo edits made
+    since a team file was last applied or exported, named as `ark apply` names them."""
+
+    changeset: ChangeSet
+    reverts: list[Revert]
+
+
+def team_file_plan(engine: Any, spec: TeamSpec) -> TeamFilePlan:
     with transaction(engine, write=False) as reg:
-        return reg.changeset(spec)
+        changeset = reg.changeset(spec)
+        return TeamFilePlan(changeset, reverts(changeset, reg.edits_since_mark()))
 
 
 def apply_team_file(engine: Any, actor: str, raw: bytes, name: str, seen: int) -> ChangeSet:
