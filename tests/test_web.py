@@ -1779,3 +1779,36 @@ def test_ark_serve_and_the_company_set_up_in_the_docs_use_options_it_has(ark: Ar
         "ExecStart=/opt/ark/.venv/bin/ark serve" in docs
         and "proxy_set_header X-Forwarded-Proto" in docs
     )
+
+
+def test_a_member_records_and_reviews_only_for_the_responsibilities_they_hold(web: Web) -> None:
+    """Bruno (member, responsible for listening) records followers, not leads; Ana, made a
+    member, confirms the review of listening's process, which she is accountable for."""
+    bruno = web.client("member")
+    assert 'action="/kpis/leads"' not in bruno.get("/kpis/leads").text
+    assert 'action="/kpis/followers"' in bruno.get("/kpis/followers").text
+    api, auth = api_as(web, "member")
+    before = web.audit_count()
+    leads = {"value": "5", "version": web.version("measurement", "leads/", prefix=True)}
+    refused = web.post(bruno, "/kpis/leads", leads)
+    assert refused.status_code == 403 and "only of KPIs their responsibilities move" in refused.text
+    by_api = api.post("/api/v1/kpis/leads/readings", json={**leads, "value": 5}, headers=auth)
+    assert by_api.status_code == 403
+    assert web.audit_count() == before
+    assert (
+        web.post(
+            bruno,
+            "/kpis/followers",
+            {**leads, "version": web.version("measurement", "followers/", prefix=True)},
+        ).status_code
+        == 303
+    )
+
+    web.ark("user", "set-role", "ana@acme.test", "member")
+    ana = web.client("lead")  # Ana's session; her role is member now
+    page = ana.get("/processes/listen").text
+    assert "ana@acme.test (member)" in page and 'action="/processes/listen/review"' in page
+    review = {"date": "", "version": web.version("process", "listen")}
+    assert web.post(ana, "/processes/listen/review", review).status_code == 303
+    assert web.ark.json("process", "show", "listen")["last_reviewed_on"] is not None
+    assert web.post(ana, "/matrix/cell", {"responsibility": "listening"}).status_code == 403
