@@ -17,7 +17,7 @@ from typing import Any
 from ark import accounts, audit
 from ark.changeset import ChangeSet
 from ark.checks import Finding, check_team
-from ark.drift import Revert, file_digest, reverts
+from ark.drift import Revert, file_digest, pending_reverts
 from ark.errors import ArkError, Conflict, NotFound
 from ark.plugins import hooks
 from ark.registry.people import Offboarding
@@ -222,7 +222,7 @@ class TeamFilePlan:
 def team_file_plan(engine: Any, spec: TeamSpec) -> TeamFilePlan:
     with transaction(engine, write=False) as reg:
         changeset = reg.changeset(spec)
-        return TeamFilePlan(changeset, reverts(changeset, reg.edits_since_mark()))
+        return TeamFilePlan(changeset, pending_reverts(reg, changeset))
 
 
 def apply_team_file(engine: Any, actor: str, raw: bytes, name: str, seen: int) -> ChangeSet:
