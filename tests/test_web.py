@@ -432,6 +432,11 @@ def test_sign_in_with_a_password_from_a_reset_link_and_out_again(web: Web) -> No
     cookie = right.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
     assert client.get("/tasks").status_code == 200
+    with web.engine.connect() as conn:
+        stored = conn.scalar(
+            text("SELECT password_hash FROM account WHERE email = 'bruno@acme.test'")
+        )
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored  # hashed with Argon2
     web.post(client, "/sign-out", {})
     assert client.get("/tasks").status_code == 303
     web.ark("user", "disable", "bruno@acme.test")
@@ -1812,3 +1817,26 @@ def test_a_member_records_and_reviews_only_for_the_responsibilities_they_hold(we
     assert web.post(ana, "/processes/listen/review", review).status_code == 303
     assert web.ark.json("process", "show", "listen")["last_reviewed_on"] is not None
     assert web.post(ana, "/matrix/cell", {"responsibility": "listening"}).status_code == 403
+
+
+def test_every_versioned_form_sent_again_from_its_stale_view_is_refused(web: Web) -> None:
+    """Each edit form carries the version it was drawn from: sent a second time (its view now
+    stale, the first send having changed the thing), it is refused with who changed what,
+    and nothing is written. Offboarding and uploads have their own tests above."""
+    admin = web.client("admin")
+    tried = []
+    for path, fields, _, extra in writes_for(web):
+        data = fields()
+        if "version" not in data or path in (
+            "/team-file/apply",
+            "/people/carla@acme.test/offboard",
+        ):
+            continue
+        assert web.post(admin, path, data, **extra).status_code in (200, 303), path
+        before = web.audit_count()
+        again = web.post(admin, path, data, **extra)
+        assert again.status_code == 409, (path, again.text[:300])
+        assert "admin@acme.test changed" in again.text and "nothing was written" in again.text, path
+        assert web.audit_count() == before, path
+        tried.append(path)
+    assert len(tried) == 7, tried
