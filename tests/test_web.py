@@ -1016,7 +1016,11 @@ def test_the_api_writes_nothing_for_a_stranger(web: Web) -> None:
             assert response.status_code == 401, (path, auth, response.text)
     for path in API_READS:
         assert api.get(f"/api/v1{path}").status_code == 401, path
-    assert web.audit_count() == before
+    # A browser's session is no key to the API: a page elsewhere cannot make it call one.
+    browser = web.client("admin")
+    for path, body, _, _ in api_writes(web):
+        assert browser.post(f"/api/v1{path}", json=body()).status_code == 401, path
+    assert web.audit_count() == before + 1  # the admin's sign-in, nothing else
 
 
 # Routes whose answer to each role (or to no one signed in) is proven by the test named.
@@ -1840,3 +1844,34 @@ def test_every_versioned_form_sent_again_from_its_stale_view_is_refused(web: Web
         assert web.audit_count() == before, path
         tried.append(path)
     assert len(tried) == 7, tried
+
+
+def test_hostile_names_in_an_uploaded_team_file_are_shown_as_text(web: Web) -> None:
+    """A KPI, a responsibility and a department named with markup, uploaded in the browser:
+    the plan, the matrix, the lists and the KPI's chart show the text, run nothing."""
+    import yaml as pyyaml
+
+    team = pyyaml.safe_load(web.ark("export").stdout)
+    team["kpis"][0]["name"] = HOSTILE
+    team["responsibilities"][0]["title"] = '"><img src=x onerror=alert(1)>'
+    team["departments"][0]["name"] = "<svg onload=alert(2)>"
+    lead = web.client("lead")
+    shown, confirm = plan(web, lead, pyyaml.safe_dump(team, allow_unicode=True).encode())
+    assert shown.status_code == 200 and live_code(shown.text) == []
+    assert "&lt;script&gt;" in shown.text
+    assert web.post(lead, "/team-file/apply", confirm).status_code == 303
+    web.ark("kpi", "record", "followers", "12")
+    for path in (
+        "/",
+        "/matrix",
+        "/responsibilities",
+        "/responsibilities/listening",
+        "/kpis",
+        "/kpis/followers",
+        "/people",
+        "/tasks?view=all",
+        "/audit",
+    ):
+        page = lead.get(path)
+        assert page.status_code == 200 and live_code(page.text) == [], path
+    assert "&lt;script&gt;" in lead.get("/kpis/followers").text
