@@ -946,6 +946,16 @@ def test_task_views_page_through_mine_this_week_and_overdue(web: Web) -> None:
     assert "kpi-report/" not in mine  # Ana's, not Bruno's
     home = member.get("/").text
     assert "Weekly listening report 2020-W01" in home  # overdue, on the home page
+    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+    this_week = {
+        t["title"]
+        for t in web.ark.json("tasks", "list")
+        if monday.isoformat() <= t["due"] <= (monday + dt.timedelta(days=6)).isoformat()
+    }
+    assert any(title.startswith("Weekly listening report") for title in this_week)
+    shown = home[home.index('id="week"') : home.index('id="overdue"')]
+    for title in this_week:  # Bruno's listening report, not Ana's KPI report
+        assert (title in shown) == title.startswith("Weekly listening report"), (title, shown)
     web.ark("tasks", "plan", "--from", "2021-01-01", "--until", "2021-12-31")
     pages = member.get("/tasks?view=all&page=2").text
     assert "page 2 of" in pages and 'rel="prev"' in pages
