@@ -805,6 +805,13 @@ API_READS = (
     "/responsibilities/listening",
     "/tasks",
     "/kpis",
+    "/processes",
+    "/processes/listen",
+)
+# The API's reads for leads only (as the audit log page is).
+API_LEAD_READS = (
+    "/audit",
+    "/audit?actor=tester&entity=assignment&since=2020-01-01&until=2099-01-01&page=1",
 )
 
 
@@ -989,6 +996,12 @@ def api_writes(web: Web) -> list[tuple[str, Callable[[], dict[str, Any]], set[st
             204,
         ),
         (
+            "/processes/listen/review",
+            lambda: {"version": web.version("process", "listen")},
+            {"admin", "lead"},  # the member is not accountable for listening
+            204,
+        ),
+        (
             "/people/carla@acme.test/offboard/preview",
             lambda: {"to": "bruno@acme.test"},
             {"admin", "lead"},
@@ -1008,6 +1021,9 @@ def test_the_api_answers_each_role_as_its_role_allows(web: Web, role: str) -> No
     api, auth = api_as(web, role)
     for path in API_READS:
         assert api.get(f"/api/v1{path}", headers=auth).status_code == 200, (role, path)
+    for path in API_LEAD_READS:
+        expected = 200 if allowed(role, "lead") else 403
+        assert api.get(f"/api/v1{path}", headers=auth).status_code == expected, (role, path)
     for path, body, roles, status in api_writes(web):
         before = web.audit_count()
         response = api.post(f"/api/v1{path}", json=body(), headers=auth)
@@ -1024,7 +1040,7 @@ def test_the_api_writes_nothing_for_a_stranger(web: Web) -> None:
         for auth in ({}, {"Authorization": "Bearer ark_forged"}, {"Authorization": "Basic x"}):
             response = api.post(f"/api/v1{path}", json=body(), headers=auth)
             assert response.status_code == 401, (path, auth, response.text)
-    for path in API_READS:
+    for path in API_READS + API_LEAD_READS:
         assert api.get(f"/api/v1{path}").status_code == 401, path
     # A browser's session is no key to the API: a page elsewhere cannot make it call one.
     browser = web.client("admin")
@@ -1069,7 +1085,7 @@ def test_the_role_matrix_covers_every_route(web: Web) -> None:
 
     tried = {("GET", path.partition("?")[0]) for path in PAGES}
     tried |= {("POST", path) for path, *_ in writes_for(web)}
-    tried |= {("GET", "/api/v1" + path) for path in API_READS}
+    tried |= {("GET", "/api/v1" + path.partition("?")[0]) for path in API_READS + API_LEAD_READS}
     tried |= {("POST", "/api/v1" + path) for path, *_ in api_writes(web)}
     routes: list[tuple[Any, str]] = [
         (r, "") for router in (pages.router, jobs.router) for r in router.routes
@@ -1885,3 +1901,30 @@ def test_hostile_names_in_an_uploaded_team_file_are_shown_as_text(web: Web) -> N
         page = lead.get(path)
         assert page.status_code == 200 and live_code(page.text) == [], path
     assert "&lt;script&gt;" in lead.get("/kpis/followers").text
+
+
+def test_the_api_reads_processes_and_the_audit_log_and_confirms_a_review(web: Web) -> None:
+    changed = GOOD.format(slug="listen").replace("Keep it to one page.", "Keep it short.")
+    web.ark("process", "record", str(write(web.ark.workspace / "p", "l.md", changed)), "-m", "v2")
+    api, auth = api_as(web, "lead")
+    listen = api.get("/api/v1/processes/listen", headers=auth).json()
+    assert "Keep it short." in listen["text"] and listen["revision"] == 2
+    assert [r["number"] for r in listen["revisions"]] == [2, 1]
+    assert listen["revisions"][0]["message"] == "v2"
+    assert api.get("/api/v1/processes/nothing", headers=auth).status_code == 404
+    sent = {"date": None, "version": listen["version"]}
+    assert api.post("/api/v1/processes/listen/review", json=sent, headers=auth).status_code == 204
+    stale = api.post("/api/v1/processes/listen/review", json=sent, headers=auth)
+    assert (
+        stale.status_code == 409 and "ana@acme.test changed process listen" in stale.json()["error"]
+    )
+    assert web.ark.json("process", "show", "listen")["last_reviewed_on"] is not None
+
+    log = api.get("/api/v1/audit?actor=ana@acme.test&entity=process", headers=auth).json()
+    assert [(e["actor"], e["entity"], e["key"]) for e in log] == [
+        ("ana@acme.test", "process", "listen")
+    ]
+    later = api.get("/api/v1/audit?entity=process&since=2999-01-01", headers=auth).json()
+    assert later == []
+    bad = api.get("/api/v1/audit?since=31/12/2099", headers=auth)
+    assert bad.status_code == 400 and "is not a date" in bad.json()["error"]

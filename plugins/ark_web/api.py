@@ -7,6 +7,7 @@ needs no CSRF token. Its OpenAPI description is at /api/v1/openapi.json.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -15,11 +16,13 @@ from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
 
 from ark.checks import Finding
+from ark.processes import RevisionInfo
 from ark.registry.people import Offboarding as Offboarded
+from ark.registry.results import AuditEntry
 from ark.vocabulary import AccountRole, Role
 from ark_web import reads, writes
 from ark_web.auth import Forbidden, Visitor, api_role
-from ark_web.pages import may_finish
+from ark_web.pages import AUDIT_FILTERS, AuditFilters, may_finish, may_record, may_review
 
 VIEWER = api_role(AccountRole.VIEWER)
 MEMBER = api_role(AccountRole.MEMBER)
@@ -120,6 +123,31 @@ class Reading(BaseModel):
     version: int
 
 
+@dataclass(frozen=True)
+class Process:
+    slug: str
+    title: str
+    responsibility: str
+    revision: int
+    review_due: dt.date
+    overdue: bool
+    last_reviewed_on: dt.date | None
+    version: int
+
+
+@dataclass(frozen=True)
+class ProcessDetail(Process):
+    text: str
+    revisions: list[RevisionInfo]
+
+
+class Review(BaseModel):
+    """Confirm a review of the process, on `date` (default: today)."""
+
+    date: dt.date | None = None
+    version: int
+
+
 class Handover(BaseModel):
     """Who takes what from the person leaving: `to` takes every accountable role and open task
     not named in `accountable_to` (responsibility slug: e-mail) or `task_to` (task key:
@@ -174,6 +202,19 @@ class OffboardingPreview(Offboarding):
     findings: list[Finding]
     version: int
     digest: str
+
+
+def _process(p: reads.ProcessRow) -> Process:
+    return Process(
+        p.slug,
+        p.title,
+        p.responsibility,
+        p.revision,
+        p.review_due,
+        p.overdue,
+        p.last_reviewed_on,
+        p.version,
+    )
 
 
 def _moved(o: Offboarded) -> dict[str, Any]:
@@ -293,10 +334,45 @@ def create_api(engine: Any) -> FastAPI:
         writes.finish_task(engine, who.email, key, done.note, done.version)
 
     @api.post("/kpis/{slug}/readings", status_code=204)
-    def record(slug: str, reading: Reading, who: Visitor = MEMBER) -> None:
-        if not who.can(AccountRole.LEAD) and slug not in reads.standing(engine, who.email).kpis:
+    def record(request: Request, slug: str, reading: Reading, who: Visitor = MEMBER) -> None:
+        if not may_record(request, who, slug):
             raise Forbidden("a member can record readings only of KPIs their responsibilities move")
         writes.record_reading(engine, who.email, slug, reading.value, reading.date, reading.version)
+
+    @api.get("/processes")
+    def processes(who: Visitor = VIEWER) -> list[Process]:
+        return [_process(p) for p in reads.processes(engine)]
+
+    @api.get("/processes/{slug}")
+    def process(slug: str, who: Visitor = VIEWER) -> ProcessDetail:
+        """The process's current text (Markdown, as recorded) and its revisions, newest
+        first."""
+        row, text = reads.process_text(engine, slug)
+        return ProcessDetail(
+            **dataclasses.asdict(_process(row)),
+            text=text,
+            revisions=reads.revisions(engine, slug),
+        )
+
+    @api.post("/processes/{slug}/review", status_code=204)
+    def review(request: Request, slug: str, done: Review, who: Visitor = MEMBER) -> None:
+        """Confirm a review: a lead any process, a member those of responsibilities they are
+        accountable for."""
+        row, _ = reads.process_text(engine, slug)
+        if not may_review(request, who, row.responsibility):
+            raise Forbidden(
+                "a member can confirm only processes of responsibilities they are accountable for"
+            )
+        writes.review_process(engine, who.email, slug, done.date, done.version)
+
+    @api.get("/audit")
+    def audit_log(
+        filters: AuditFilters = AUDIT_FILTERS, page: int = 1, who: Visitor = LEAD
+    ) -> list[AuditEntry]:
+        """The audit log, newest first, a page at a time; filtered by person (`actor`),
+        `entity` and dates (`since`, `until`: YYYY-MM-DD) as on the audit log page."""
+        rows, _ = reads.audit_log(engine, page=max(page, 1), **filters.query())
+        return rows
 
     @api.post("/people/{email}/offboard/preview")
     def offboarding_preview(
