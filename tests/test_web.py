@@ -1673,6 +1673,7 @@ def test_the_matrix_and_home_show_each_rule_break_until_it_is_fixed(web: Web) ->
     assert 'data-code="no-accountable"' not in matrix()[0] and matrix()[1] == ""
     refused = set_cell("carla@acme.test", "accountable", status=409)
     assert "listening already has an accountable person: ana@acme.test" in refused
+    assert "A, taking over" in refused and "--replace" not in refused  # a hint for the page
     set_cell("carla@acme.test", "responsible", "6")  # 6 h a week over Carla's 5
     set_cell("ana@acme.test", "end:accountable")
     cells, head = matrix()
@@ -1928,3 +1929,19 @@ def test_the_api_reads_processes_and_the_audit_log_and_confirms_a_review(web: We
     assert later == []
     bad = api.get("/api/v1/audit?since=31/12/2099", headers=auth)
     assert bad.status_code == 400 and "is not a date" in bad.json()["error"]
+
+
+def test_a_lead_hands_the_accountable_role_over_in_one_cell(web: Web) -> None:
+    lead = web.client("lead")
+    assert '<option value="accountable:replace">' in lead.get("/matrix?q=listening").text
+    seen = web.version("assignment", "listening/carla@acme.test/", prefix=True)
+    cell = {"responsibility": "listening", "contributor": "carla@acme.test"}
+    before = web.audit_count()
+    taken = web.post(
+        lead, "/matrix/cell", {**cell, "role": "accountable:replace", "hours": "1", "version": seen}
+    )
+    assert taken.status_code == 303
+    assert web.audit_count() == before + 2  # Ana's role ended, Carla's begun, at once
+    holders = web.ark.json("who", "listening")["assignments"]
+    assert [a["contributor"] for a in holders if a["role"] == "accountable"] == ["carla@acme.test"]
+    assert "listening has no accountable" not in lead.get("/").text

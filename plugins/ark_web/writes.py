@@ -46,15 +46,30 @@ def set_cell(
     seen: int,
 ) -> None:
     """Set a role (and hours) in the matrix cell of `slug` x `email`; `end:ROLE` ends one
-    role, an empty role ends every role of the cell."""
+    role, an empty role ends every role of the cell, and `accountable:replace` hands the
+    accountable role over from its holder in one change (`ark assign --replace`)."""
     with changing(engine, actor) as reg:
         audit.expect_version(reg, seen, "assignment", f"{slug}/{email}/", prefix=True)
         if not role:
             reg.unassign(email, slug)
         elif role.startswith("end:"):
             reg.unassign(email, slug, _role(role.removeprefix("end:")))
+        elif role == TAKE_OVER:
+            reg.assign(email, slug, Role.ACCOUNTABLE, hours=hours, replace=True)
         else:
-            reg.assign(email, slug, _role(role), hours=hours)
+            try:
+                reg.assign(email, slug, _role(role), hours=hours)
+            except Conflict as exc:  # a second accountable: say how to hand over here
+                if _role(role) is not Role.ACCOUNTABLE:
+                    raise
+                raise Conflict(exc.template, hint=HAND_OVER, args=exc.values) from None
+
+
+TAKE_OVER = "accountable:replace"  # the matrix's choice to hand the accountable role over
+HAND_OVER = (
+    "choose “A, taking over” in the cell to hand the accountable role over, or end the "
+    "holder's A first"
+)
 
 
 def _role(value: str) -> Role:
