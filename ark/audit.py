@@ -83,17 +83,20 @@ def version(registry: Registry, entity: str | None, key: str = "", *, prefix: bo
     return newest or 0
 
 
+def _team_changes(what: Any = AuditRecord) -> Any:
+    return select(what).where(AuditRecord.entity.not_in(NOT_TEAM_CHANGES))
+
+
 def team_version(registry: Registry) -> int:
     """The newest change to the team (accounts aside), 0 if there is none: what the jobs
-    that follow changes watch, and what the web's cached check results are kept under."""
+    that follow changes watch, what the web's cached check results are kept under, and what
+    a preview of a change to the whole team (an upload, an offboarding) is drawn from, so a
+    sign-in or a new token does not make it stale."""
     # Newest first, the first that is not about accounts: the primary key read backwards,
     # stopping at once. `max(id) WHERE ...` read every record (a third of a home page's time
     # at 2,000 people): neither SQLite nor PostgreSQL narrows a NOT IN through an index.
     newest: int | None = registry.session.scalar(
-        select(AuditRecord.id)
-        .where(AuditRecord.entity.not_in(NOT_TEAM_CHANGES))
-        .order_by(AuditRecord.id.desc())
-        .limit(1)
+        _team_changes(AuditRecord.id).order_by(AuditRecord.id.desc()).limit(1)
     )
     return newest or 0
 
@@ -119,12 +122,23 @@ def expect_version(
         raise StaleEdit(entry)
 
 
+def expect_team_version(registry: Registry, seen: int) -> None:
+    """Refuse a change to the whole team previewed at team version `seen` (`team_version`)
+    when the team changed since, naming the latest change; accounts and tokens aside."""
+    registry.flush()
+    newest = team_version(registry)
+    if newest and newest != seen:
+        row = registry.session.get(AuditRecord, newest)
+        assert row is not None  # the record read just above, in this same transaction
+        raise StaleEdit(_entry(row))
+
+
 def changes_since(registry: Registry, seen: int) -> list[AuditEntry]:
-    """Every change made after version `seen` of the registry as a whole, oldest first: what
-    may have made a preview drawn at `seen` stale."""
+    """Every change to the team made after team version `seen`, oldest first: what may
+    have made a preview drawn at `seen` stale (a sign-in or a token cannot)."""
     registry.flush()
     rows = registry.session.scalars(
-        select(AuditRecord).where(AuditRecord.id > seen).order_by(AuditRecord.id)
+        _team_changes().where(AuditRecord.id > seen).order_by(AuditRecord.id)
     )
     return [_entry(row) for row in rows]
 

@@ -152,7 +152,7 @@ def apply(file: Path, dry_run: bool, force: bool, db_url: str | None, as_json: b
     if digest and unchanged(db_url or default_url(file.parent, create=False), digest):
         _print_apply(dry_run, None, [], as_json)
         return
-    from ark.drift import reverts
+    from ark.drift import pending_reverts
     from ark.teamfile import deprecated, read_team_file
 
     spec = read_team_file(file)
@@ -162,7 +162,7 @@ def apply(file: Path, dry_run: bool, force: bool, db_url: str | None, as_json: b
     with registry(db_url, file.parent) as reg:
         speak(spec.strategy.lang)  # the registry spoke its own
         changeset = reg.changeset(spec)
-        undone = reverts(changeset, reg.edits_since_mark())
+        undone = pending_reverts(reg, changeset)
         if dry_run:
             reg.rollback()
         elif undone and not force:

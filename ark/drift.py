@@ -12,10 +12,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ark import __version__
 from ark.changeset import Change, ChangeSet
+
+if TYPE_CHECKING:
+    from ark.registry.writer import Registry
 
 
 def file_digest(data: bytes) -> str:
@@ -77,3 +80,10 @@ def reverts(changeset: ChangeSet, edits: Iterable[Any]) -> list[Revert]:
                 Revert(change, edit.actor, edit.at.date().isoformat(), edit.via, edit.action)
             )
     return found
+
+
+def pending_reverts(registry: Registry, changeset: ChangeSet) -> list[Revert]:
+    """The changes of `changeset` that undo edits made in `registry` since a team file was
+    last applied or exported: what `ark apply` refuses without --force, and what an upload's
+    plan in the browser names."""
+    return reverts(changeset, registry.edits_since_mark())

@@ -161,6 +161,17 @@ def ark_notify(message: Message) -> None:
     """
 
 
+@hookspec
+def ark_issue_links(registry: Registry, register: Callable[[str, str], None]) -> None:
+    """Say where the issues that carry tasks in another system are shown, so the web
+    workspace links a task's key there.
+
+    :param registry: the registry, read-only; asked once per page, not once per task.
+    :param register: call with the system's name (as the plugin links tasks to it, `jira`)
+        and a URL with `{key}` where the issue's key goes; nothing while none is set up.
+    """
+
+
 def hook_names() -> list[str]:
     """Every hook specified here, for the documentation test."""
     return sorted(

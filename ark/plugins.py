@@ -107,6 +107,9 @@ class Hooks:
     def ark_notify(self, message: Message) -> None:
         self.pm.hook.ark_notify(message=message)
 
+    def ark_issue_links(self, registry: Registry, register: Callable[[str, str], None]) -> None:
+        self.pm.hook.ark_issue_links(registry=registry, register=register)
+
 
 @cache
 def hooks() -> Hooks:

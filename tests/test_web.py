@@ -5,7 +5,9 @@ driven by Starlette's test client; accounts are made with the real `ark user` co
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import html
 import re
 import threading
 import time
@@ -76,18 +78,25 @@ class Web:
         """What the offboarding page's confirming form sends to hand everything to `to`,
         drawn as the page draws it (and, like it, writing nothing)."""
         handover = writes.Handover(to, None, {}, {})
-        now = reads.findings(self.engine)
-        shown = writes.preview_offboarding(self.engine, "test", email, handover, now)
+        shown = writes.preview_offboarding(self.engine, "test", email, handover)
         return {
             "to": to,
             "on": shown.offboarding.on.isoformat(),
             "version": shown.version,
-            "digest": writes.offboarding_digest(shown.offboarding),
+            "digest": shown.digest,
         }
 
     def version(self, entity: str | None, key: str, *, prefix: bool = False) -> int:
         with transaction(self.engine, write=False) as reg:
             return audit.version(reg, entity, key, prefix=prefix)
+
+    def team_version(self) -> int:
+        return reads.team_version(self.engine)
+
+
+def upload(source: str) -> str:
+    """The uploaded file as the plan's confirming form carries it."""
+    return base64.b64encode(source.encode()).decode()
 
 
 @pytest.fixture
@@ -260,7 +269,7 @@ def writes_for(
         ),
         (
             "/team-file/apply",
-            lambda: {"source": yaml, "name": "ark.yaml", "version": web.version(None, "")},
+            lambda: {"source": upload(yaml), "name": "ark.yaml", "version": web.team_version()},
             {"admin", "lead"},
             {},
         ),
@@ -292,8 +301,15 @@ def writes_for(
             {},
         ),
         ("/tokens", lambda: {"label": "script"}, set(ROLES), {}),
+        ("/tokens/revoke", lambda: {"id": newest_token(web)}, set(ROLES), {}),
         ("/sign-out", dict, set(ROLES), {}),
     ]
+
+
+def newest_token(web: Web) -> int:
+    """The id of the API token made last: the one the client just made on /tokens."""
+    with web.engine.connect() as conn:
+        return conn.scalar(text("SELECT max(id) FROM credential WHERE kind = 'api'")) or 0
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -416,6 +432,11 @@ def test_sign_in_with_a_password_from_a_reset_link_and_out_again(web: Web) -> No
     cookie = right.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
     assert client.get("/tasks").status_code == 200
+    with web.engine.connect() as conn:
+        stored = conn.scalar(
+            text("SELECT password_hash FROM account WHERE email = 'bruno@acme.test'")
+        )
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored  # hashed with Argon2
     web.post(client, "/sign-out", {})
     assert client.get("/tasks").status_code == 303
     web.ark("user", "disable", "bruno@acme.test")
@@ -486,8 +507,10 @@ def test_two_leads_on_one_cell_one_wins_the_other_is_told(web: Web) -> None:
     first, second = web.client("lead"), web.client("admin")
     seen = web.version("assignment", "listening/bruno@acme.test/", prefix=True)
     cell = {"responsibility": "listening", "contributor": "bruno@acme.test", "role": "responsible"}
+    before = web.audit_count()
     won = web.post(first, "/matrix/cell", {**cell, "hours": "3", "version": seen})
     assert won.status_code == 303
+    assert web.audit_count() == before + 1  # one change, one audit record
     before = web.audit_count()
     lost = web.post(second, "/matrix/cell", {**cell, "hours": "1", "version": seen})
     assert lost.status_code == 409
@@ -588,32 +611,90 @@ def test_an_error_never_shows_a_traceback(web: Web) -> None:
 # -- the team file, the audit log, accounts ----------------------------------------------------------
 
 
-def test_upload_shows_the_plan_then_applies_it_unless_the_registry_moved(web: Web) -> None:
+def plan(
+    web: Web, client: TestClient, raw: bytes, name: str = "ark.yaml"
+) -> tuple[Any, dict[str, str]]:
+    """The plan of an uploaded file, and what its confirming form sends (no CSRF token)."""
+    page = web.post(client, "/team-file/preview", {}, files={"file": (name, raw, "text/yaml")})
+    form = page.text[page.text.index('action="/team-file/apply"') :] if page.is_success else ""
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form))
+    fields.pop("csrf", None)
+    return page, fields
+
+
+def test_upload_shows_the_plan_then_applies_it_unless_the_team_moved(web: Web) -> None:
+    import yaml as pyyaml
+
     client = web.client("lead")
-    yaml = web.ark("export").stdout.replace("Carla Vidal", "Carla Vidal Ruiz")
-    preview = web.post(
-        client,
-        "/team-file/preview",
-        {},
-        files={"file": ("ark.yaml", yaml.encode(), "application/yaml")},
+    team = pyyaml.safe_load(web.ark("export").stdout)
+    team["contributors"].append(
+        {"email": "dora@acme.test", "name": "Dora", "department": "sales", "capacity": 4}
     )
+    for r in team["responsibilities"]:
+        r["assignments"] = [a for a in r["assignments"] if a["role"] != "consulted"]
+    dumped = pyyaml.safe_dump(team, allow_unicode=True)
+    raw = dumped.replace("Carla Vidal", "Carla Vidal Ruiz").encode()
+    preview, confirm = plan(web, client, raw)
     assert preview.status_code == 200 and "~ contributor carla@acme.test" in preview.text
-    version = re.search(r'name="version" value="(\d+)"', preview.text)
-    assert version is not None
-    web.ark("kpi", "record", "followers", "11")  # someone else changes the registry meanwhile
-    stale = web.post(
-        client,
-        "/team-file/apply",
-        {"source": yaml, "name": "ark.yaml", "version": version.group(1)},
-    )
-    assert stale.status_code == 409
-    fresh = web.post(
-        client,
-        "/team-file/apply",
-        {"source": yaml, "name": "ark.yaml", "version": web.version(None, "")},
-    )
-    assert fresh.status_code == 303
+    assert "+ contributor dora@acme.test" in preview.text
+    assert re.search(r"- assignment [\w-]+/[\w.@-]+/consulted", preview.text), preview.text
+    # Someone signs in, and someone makes a token: neither changes the team.
+    link = web.ark("user", "reset-link", "bruno@acme.test").stdout.strip()
+    sign_in_with_link(web, web.client(), link)
+    web.post(web.client("viewer"), "/tokens", {"label": "script"})
+    assert web.post(client, "/team-file/apply", confirm).status_code == 303
     assert "Carla Vidal Ruiz" in web.ark("export").stdout
+
+    _, confirm = plan(web, client, raw.replace(b"Carla Vidal Ruiz", b"Carla R."))
+    web.ark("kpi", "record", "followers", "11")  # someone changes the team meanwhile
+    before = web.audit_count()
+    stale = web.post(client, "/team-file/apply", confirm)
+    assert stale.status_code == 409
+    assert "tester changed measurement followers/" in stale.text
+    assert "nothing was written" in stale.text
+    assert web.audit_count() == before
+    assert "Carla R." not in web.ark("export").stdout
+    garbled = web.post(client, "/team-file/apply", {**confirm, "source": "not base64!"})
+    assert garbled.status_code == 400 and "upload the file again" in garbled.text
+    assert web.audit_count() == before
+
+
+def test_an_uploaded_file_marks_the_registry_as_saying_what_it_says(web: Web) -> None:
+    """As `ark apply` does: the same file applied again is known unchanged at once, and a
+    later edit is named as one that file would revert."""
+    from ark.drift import file_digest
+    from ark.quick import unchanged
+
+    lead = web.client("lead")
+    exported = web.ark("export").stdout.replace("Carla Vidal", "Carla Vidal Ruiz")
+    raw = ("# edited on Windows\r\n" + exported.replace("\n", "\r\n")).encode()
+    _, confirm = plan(web, lead, raw, "../../team.yaml")
+    assert confirm["name"] == "team.yaml"
+    assert web.post(lead, "/team-file/apply", confirm).status_code == 303
+    assert unchanged(web.ark.db_url, file_digest(raw))  # the bytes uploaded, line ends kept
+    team = web.ark.workspace / "team.yaml"
+    team.write_bytes(raw)
+    assert web.ark.json("apply", str(team)) == {
+        "dry_run": False,
+        "counts": {},
+        "changes": [],
+        "reverts": [],
+    }
+    cell = {"responsibility": "listening", "contributor": "carla@acme.test", "role": "informed"}
+    seen = web.version("assignment", "listening/carla@acme.test/", prefix=True)
+    assert web.post(lead, "/matrix/cell", {**cell, "hours": "", "version": seen}).status_code == 303
+    assert not unchanged(web.ark.db_url, file_digest(raw))
+    reverts = web.ark.json("apply", str(team), "--dry-run")["reverts"]
+    assert [(r["key"], r["edited_by"], r["via"]) for r in reverts] == [
+        ("listening/carla@acme.test/informed", "ana@acme.test", "web")
+    ]
+    again, _ = plan(web, lead, raw)  # uploading it again names the edit it would undo
+    assert "It undoes 1 edit(s)" in again.text
+    assert re.search(
+        r"<li>ends carla@acme.test informed on listening, set by ana@acme.test on "
+        r"\d{4}-\d\d-\d\d via web</li>",
+        again.text,
+    )
 
 
 def test_the_audit_log_names_the_person_signed_in_and_downloads_as_csv(web: Web) -> None:
@@ -630,6 +711,26 @@ def test_the_audit_log_names_the_person_signed_in_and_downloads_as_csv(web: Web)
     lines = csv.text.splitlines()
     assert lines[0] == "id,at,actor,action,entity,key,before,after"
     assert any(",ana@acme.test,change,measurement," in line for line in lines[1:])
+    assert all(line.split(",")[4] == "measurement" for line in lines[1:])
+
+    # By person, entity and date, on the page and in its CSV alike.
+    ana = client.get("/audit.csv?actor=ana@acme.test").text.splitlines()[1:]
+    assert ana and all(line.split(",")[2] == "ana@acme.test" for line in ana)
+    day = dt.datetime.fromisoformat(ana[-1].split(",")[1]).date()
+    around = {
+        (day, day): True,
+        (day - dt.timedelta(days=3), day - dt.timedelta(days=1)): False,
+        (day + dt.timedelta(days=1), None): False,
+        (None, day): True,
+    }
+    for (since, until), found in around.items():
+        query = f"actor=ana@acme.test&entity=measurement&since={since or ''}&until={until or ''}"
+        page = client.get(f"/audit?{query}").text
+        assert ("measurement followers/" in page) == found, query
+        assert (len(client.get(f"/audit.csv?{query}").text.splitlines()) > 1) == found, query
+    for bad in ("/audit?since=31/12/2099", "/audit.csv?until=tomorrow"):
+        refused = client.get(bad)
+        assert refused.status_code == 400 and "is not a date" in refused.text, bad
 
 
 def test_user_commands_refuse_bad_input_clearly(web: Web) -> None:
@@ -686,6 +787,12 @@ def test_api_tokens_are_shown_once_stored_hashed_and_revocable(web: Web) -> None
     assert api.post("/api/v1/assignments", json=cell, headers=auth).status_code == 403
     token_id = re.search(r'name="id" value="(\d+)"', page.get("/tokens").text)
     assert token_id is not None
+    before = web.audit_count()
+    for other in ("viewer", "admin"):  # a token is revoked by its owner only
+        theirs = web.post(web.client(other), "/tokens/revoke", {"id": token_id.group(1)})
+        assert theirs.status_code == 404 and token not in theirs.text, other
+    assert api.get("/api/v1/me", headers=auth).status_code == 200
+    assert web.audit_count() == before + 2  # the two sign-ins, nothing else
     web.post(page, "/tokens/revoke", {"id": token_id.group(1)})
     assert api.get("/api/v1/me", headers=auth).status_code == 401
 
@@ -698,6 +805,13 @@ API_READS = (
     "/responsibilities/listening",
     "/tasks",
     "/kpis",
+    "/processes",
+    "/processes/listen",
+)
+# The API's reads for leads only (as the audit log page is).
+API_LEAD_READS = (
+    "/audit",
+    "/audit?actor=tester&entity=assignment&since=2020-01-01&until=2099-01-01&page=1",
 )
 
 
@@ -765,6 +879,17 @@ def test_a_kpi_is_charted_against_its_target(web: Web) -> None:
     page = web.client("viewer").get("/kpis/leads").text
     assert page.count("<circle") == 2
     assert "2 reading(s) of" in page and "target 300" in page
+    # The readings drawn between the baseline's line (0) and the target's (300), to scale.
+    levels = dict(
+        (label.split()[0], float(y))
+        for y, label in re.findall(r'<line [^>]*y1="([\d.]+)".*?<text [^>]*>([^<]+)<', page, re.S)
+    )
+    dots = [float(y) for y in re.findall(r'<circle cx="[\d.]+" cy="([\d.]+)"', page)]
+    assert set(levels) == {"baseline", "target"}
+    assert levels["target"] < min(dots) <= max(dots) < levels["baseline"]  # SVG's y grows down
+    assert dots[1] == pytest.approx(
+        levels["baseline"] + (levels["target"] - levels["baseline"]) * 90 / 300, abs=0.2
+    )
     # 90 of the way from 0 to 300, as `ark kpis` and the playbook say it.
     listing = web.client("viewer").get("/kpis").text
     assert re.search(r">Qualified leads</a>.*?<td>30%</td>", listing, re.S), listing
@@ -778,8 +903,9 @@ def test_the_playbook_is_served_to_signed_in_people_only(web: Web, tmp_path: Pat
     (site / "index.html").write_text("<h1>Playbook home</h1>", encoding="utf-8")
     (site / "processes" / "index.html").write_text("<h1>Our processes</h1>", encoding="utf-8")
     (tmp_path / "secret.txt").write_text("top secret", encoding="utf-8")
+    for role in ROLES:
+        assert "Playbook home" in web.client(role, playbook=site).get("/playbook/").text, role
     viewer = web.client("viewer", playbook=site)
-    assert "Playbook home" in viewer.get("/playbook/").text
     assert "Our processes" in viewer.get("/playbook/processes/").text
     for sneaky in ("/playbook/%2e%2e/secret.txt", "/playbook/..%2Fsecret.txt", "/playbook/nothing"):
         response = viewer.get(sneaky)
@@ -827,49 +953,161 @@ def test_task_views_page_through_mine_this_week_and_overdue(web: Web) -> None:
     assert "kpi-report/" not in mine  # Ana's, not Bruno's
     home = member.get("/").text
     assert "Weekly listening report 2020-W01" in home  # overdue, on the home page
+    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+    this_week = {
+        t["title"]
+        for t in web.ark.json("tasks", "list")
+        if monday.isoformat() <= t["due"] <= (monday + dt.timedelta(days=6)).isoformat()
+    }
+    assert any(title.startswith("Weekly listening report") for title in this_week)
+    shown = home[home.index('id="week"') : home.index('id="overdue"')]
+    for title in this_week:  # Bruno's listening report, not Ana's KPI report
+        assert (title in shown) == title.startswith("Weekly listening report"), (title, shown)
     web.ark("tasks", "plan", "--from", "2021-01-01", "--until", "2021-12-31")
     pages = member.get("/tasks?view=all&page=2").text
     assert "page 2 of" in pages and 'rel="prev"' in pages
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_the_api_answers_each_role_as_its_role_allows(web: Web, role: str) -> None:
-    with transaction(web.engine, actor="test") as reg:
-        token = accounts.issue_token(reg, PEOPLE[role], "matrix")
-    api = TestClient(create_app(web.engine))
-    auth = {"Authorization": f"Bearer {token}"}
-    for path in API_READS:
-        assert api.get(f"/api/v1{path}", headers=auth).status_code == 200, (role, path)
-    task = web.task_of("bruno@acme.test")
-    seen = web.version("assignment", "listening/carla@acme.test/", prefix=True)
-    writes = [
+def api_writes(web: Web) -> list[tuple[str, Callable[[], dict[str, Any]], set[str], int]]:
+    """Each state-changing API route: its path, its body (read when sent), the roles it lets
+    through in this team, and its answer then (a preview answers 200 and writes nothing)."""
+    return [
         (
             "/assignments",
-            {
+            lambda: {
                 "responsibility": "listening",
                 "contributor": "carla@acme.test",
                 "role": "informed",
-                "version": seen,
+                "version": web.version("assignment", "listening/carla@acme.test/", prefix=True),
             },
             {"admin", "lead"},
+            204,
         ),
         (
-            f"/tasks/{task.key}/done",
-            {"note": "", "version": task.version},
+            f"/tasks/{web.task_of('bruno@acme.test').key}/done",
+            lambda: {"note": "", "version": web.task_of("bruno@acme.test").version},
             {"admin", "lead", "member"},
+            204,
         ),
         (
             "/kpis/followers/readings",
-            {"value": 5, "version": web.version("measurement", "followers/", prefix=True)},
+            lambda: {"value": 5, "version": web.version("measurement", "followers/", prefix=True)},
             {"admin", "lead", "member"},
+            204,
+        ),
+        (
+            "/processes/listen/review",
+            lambda: {"version": web.version("process", "listen")},
+            {"admin", "lead"},  # the member is not accountable for listening
+            204,
+        ),
+        (
+            "/people/carla@acme.test/offboard/preview",
+            lambda: {"to": "bruno@acme.test"},
+            {"admin", "lead"},
+            200,
+        ),
+        (
+            "/people/carla@acme.test/offboard",
+            lambda: web.offboarding("carla@acme.test", to="bruno@acme.test"),
+            {"admin", "lead"},
+            200,
         ),
     ]
-    for path, body, roles in writes:
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_api_answers_each_role_as_its_role_allows(web: Web, role: str) -> None:
+    api, auth = api_as(web, role)
+    for path in API_READS:
+        assert api.get(f"/api/v1{path}", headers=auth).status_code == 200, (role, path)
+    for path in API_LEAD_READS:
+        expected = 200 if allowed(role, "lead") else 403
+        assert api.get(f"/api/v1{path}", headers=auth).status_code == expected, (role, path)
+    for path, body, roles, status in api_writes(web):
         before = web.audit_count()
-        response = api.post(f"/api/v1{path}", json=body, headers=auth)
-        expected = 204 if role in roles else 403
+        response = api.post(f"/api/v1{path}", json=body(), headers=auth)
+        expected = status if role in roles else 403
         assert response.status_code == expected, (role, path, response.text)
-        assert (web.audit_count() > before) == (role in roles), (role, path)
+        wrote = role in roles and not path.endswith("/preview")
+        assert (web.audit_count() > before) == wrote, (role, path)
+
+
+def test_the_api_writes_nothing_for_a_stranger(web: Web) -> None:
+    api = TestClient(create_app(web.engine))
+    before = web.audit_count()
+    for path, body, _, _ in api_writes(web):
+        for auth in ({}, {"Authorization": "Bearer ark_forged"}, {"Authorization": "Basic x"}):
+            response = api.post(f"/api/v1{path}", json=body(), headers=auth)
+            assert response.status_code == 401, (path, auth, response.text)
+    for path in API_READS + API_LEAD_READS:
+        assert api.get(f"/api/v1{path}").status_code == 401, path
+    # A browser's session is no key to the API: a page elsewhere cannot make it call one.
+    browser = web.client("admin")
+    for path, body, _, _ in api_writes(web):
+        assert browser.post(f"/api/v1{path}", json=body()).status_code == 401, path
+    assert web.audit_count() == before + 1  # the admin's sign-in, nothing else
+
+
+# Routes whose answer to each role (or to no one signed in) is proven by the test named.
+ELSEWHERE = {
+    ("GET", "/sign-in"): "test_sign_in_with_a_password_from_a_reset_link_and_out_again",
+    ("POST", "/sign-in"): "test_sign_in_with_a_password_from_a_reset_link_and_out_again",
+    ("GET", "/link/{secret}"): "test_first_run_gives_one_link_that_makes_the_first_admin",
+    ("POST", "/link/{secret}"): "test_first_run_gives_one_link_that_makes_the_first_admin",
+    (
+        "GET",
+        "/sign-in/oidc",
+    ): "test_web_oidc.test_a_person_with_an_account_signs_in_through_the_provider",
+    (
+        "GET",
+        "/sign-in/oidc/callback",
+    ): "test_web_oidc.test_a_callback_that_did_not_start_here_is_refused",
+    ("POST", "/jobs/{name}/run"): "test_an_admin_runs_a_job_now_from_the_jobs_page",
+    (
+        "POST",
+        "/hooks/{source}",
+    ): "test_automation_web.test_a_webhook_without_the_right_secret_changes_nothing",
+    ("GET", "/playbook/{path:path}"): "test_the_playbook_is_served_to_signed_in_people_only",
+    (
+        "GET",
+        "/api/v1/openapi.json",
+    ): "test_an_api_offboarding_confirmation_without_its_preview_is_refused",
+}
+
+
+def test_the_role_matrix_covers_every_route(web: Web) -> None:
+    """Every route of the app, pages and API, is tried for every role by the matrix tests
+    above, or named in ELSEWHERE with the test that does: a new route cannot slip through."""
+    import importlib
+
+    from ark_web import api, jobs, pages
+
+    tried = {("GET", path.partition("?")[0]) for path in PAGES}
+    tried |= {("POST", path) for path, *_ in writes_for(web)}
+    tried |= {("GET", "/api/v1" + path.partition("?")[0]) for path in API_READS + API_LEAD_READS}
+    tried |= {("POST", "/api/v1" + path) for path, *_ in api_writes(web)}
+    routes: list[tuple[Any, str]] = [
+        (r, "") for router in (pages.router, jobs.router) for r in router.routes
+    ]
+    routes += [(r, "/api/v1") for r in api.create_api(web.engine).routes]
+    untried = []
+    for route, mount in routes:
+        for method in sorted(set(route.methods) - {"HEAD"}):
+            if (method, mount + route.path) in ELSEWHERE:
+                continue
+            if not any(
+                m == method
+                and path.startswith(mount)
+                and route.path_regex.match(path[len(mount) :])
+                for m, path in tried
+            ):
+                untried.append(f"{method} {mount}{route.path}")
+    assert untried == []
+    for test in ELSEWHERE.values():
+        module, _, name = test.rpartition(".")
+        found = importlib.import_module(f"tests.{module}") if module else globals()
+        assert callable(getattr(found, name, None) if module else found.get(name)), test
 
 
 STALE_HEALTH = "reload in a moment"  # the health shown is not the current one yet
@@ -1109,8 +1347,8 @@ def test_a_browser_edit_is_an_edit_the_team_file_would_revert(web: Web) -> None:
     lead = web.client("lead")
     team = str(web.ark.workspace / "ark.yaml")
     renamed = web.ark("export").stdout.replace("Carla Vidal", "Carla Vidal Ruiz")
-    upload = {"source": renamed, "name": "ark.yaml", "version": web.version(None, "")}
-    assert web.post(lead, "/team-file/apply", upload).status_code == 303
+    applied = {"source": upload(renamed), "name": "ark.yaml", "version": web.team_version()}
+    assert web.post(lead, "/team-file/apply", applied).status_code == 303
     assert web.ark.json("apply", team, "--dry-run")["reverts"] == []
 
     cell = {"responsibility": "listening", "contributor": "carla@acme.test", "role": "informed"}
@@ -1146,3 +1384,565 @@ def test_what_many_requests_ask_for_at_once_is_worked_out_once() -> None:
         thread.join()
     assert answers == ["page"] * 8 and len(calls) == 1
     assert kept.get("matrix", (2, dt.date(2026, 1, 1)), lambda: "newer") == "newer"
+
+
+# -- offboarding through the API ------------------------------------------------------------------
+
+
+def api_as(web: Web, role: str) -> tuple[TestClient, dict[str, str]]:
+    """The API, and the headers that send a personal token of the person with `role`."""
+    with transaction(web.engine, actor="test") as reg:
+        token = accounts.issue_token(reg, PEOPLE[role], "script")
+    return TestClient(create_app(web.engine)), {"Authorization": f"Bearer {token}"}
+
+
+OFFBOARD_API = "/api/v1/people/ana@acme.test/offboard"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_api_offboards_as_the_page_does_for_each_role(web: Web, role: str) -> None:
+    api, auth = api_as(web, role)
+    choices = {"to": "bruno@acme.test", "accountable_to": {"listening": "carla@acme.test"}}
+    before = web.audit_count()
+    shown = api.post(f"{OFFBOARD_API}/preview", json=choices, headers=auth)
+    assert web.audit_count() == before  # a preview writes nothing
+    if role in ("member", "viewer"):
+        assert shown.status_code == 403 and "needs the lead role" in shown.json()["error"]
+        forged = {**choices, "version": web.team_version(), "digest": "x"}
+        assert api.post(OFFBOARD_API, json=forged, headers=auth).status_code == 403
+        assert web.audit_count() == before
+        assert web.client("viewer").get("/people/ana@acme.test").status_code == 200
+        return
+    assert shown.status_code == 200, shown.text
+    preview = shown.json()
+    tasks = [t["key"] for t in web.ark.json("tasks", "list") if t["assignee"] == "ana@acme.test"]
+    assert {(m["item"], m["to"]) for m in preview["accountable"]} == {
+        ("listening", "carla@acme.test"),
+        ("kpi-report", "bruno@acme.test"),
+    }
+    assert {t["item"]: t["to"] for t in preview["tasks"]} == dict.fromkeys(tasks, "bruno@acme.test")
+    assert {"responsibility": "kpi-report", "role": "responsible", "hours": 2.0} in preview["ended"]
+    assert any("kpi-report has no responsible" in f["message"] for f in preview["findings"])
+    _, confirm = offboarding_page(
+        web.client("lead"),
+        "ana@acme.test",
+        to="bruno@acme.test",
+        **{"accountable:listening": "carla@acme.test"},
+    )
+    assert (preview["version"], preview["digest"]) == (int(confirm["version"]), confirm["digest"])
+    sent = {**choices, "version": preview["version"], "digest": preview["digest"]}
+    newest = web.version(None, "")  # ids, not counts: PostgreSQL's sequence skips some
+    done = api.post(OFFBOARD_API, json=sent, headers=auth)
+    assert done.status_code == 200, done.text
+    assert {k: done.json()[k] for k in ("contributor", "accountable")} == {
+        k: preview[k] for k in ("contributor", "accountable")
+    }
+    assert web_edits(web, newest) == {(PEOPLE[role], "web")}
+    assert web.client("viewer").get("/people/ana@acme.test").status_code == 404
+    after = web.audit_count()
+    assert api.post(OFFBOARD_API, json=sent, headers=auth).status_code == 404
+    assert web.audit_count() == after
+
+
+def test_an_api_offboarding_previewed_before_a_team_change_is_refused(web: Web) -> None:
+    api, auth = api_as(web, "lead")
+    url = "/api/v1/people/bruno@acme.test/offboard"
+    choices = {"to": "carla@acme.test"}
+    preview = api.post(f"{url}/preview", json=choices, headers=auth).json()
+    web.ark("assign", "bruno@acme.test", "kpi-report", "--role", "informed")
+    before = web.audit_count()
+    sent = {**choices, "version": preview["version"], "digest": preview["digest"]}
+    stale = api.post(url, json=sent, headers=auth)
+    assert stale.status_code == 409
+    error = stale.json()["error"]
+    assert "tester changed assignment kpi-report/bruno@acme.test/informed (add) at " in error
+    assert "nothing was written" in error and stale.json()["hint"]
+    assert web.audit_count() == before
+
+    # A sign-in, a new token and a revoked one change nothing about the team.
+    preview = api.post(f"{url}/preview", json=choices, headers=auth).json()
+    link = web.ark("user", "reset-link", "carla@acme.test").stdout.strip()
+    sign_in_with_link(web, web.client(), link)
+    api_as(web, "viewer")
+    web.ark("user", "set-role", "spare@acme.test", "viewer")
+    sent = {**choices, "version": preview["version"], "digest": preview["digest"]}
+    assert api.post(url, json=sent, headers=auth).status_code == 200
+    assert web.client("viewer").get("/people/bruno@acme.test").status_code == 404
+
+
+def test_an_offboarding_page_previewed_before_a_sign_in_is_still_confirmed(web: Web) -> None:
+    lead = web.client("lead")
+    _, confirm = offboarding_page(lead, "bruno@acme.test", to="carla@acme.test")
+    link = web.ark("user", "reset-link", "carla@acme.test").stdout.strip()
+    sign_in_with_link(web, web.client(), link)
+    web.post(web.client("member"), "/tokens", {"label": "script"})
+    assert web.post(lead, "/people/bruno@acme.test/offboard", confirm).status_code == 303
+    assert lead.get("/people/bruno@acme.test").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "message"),
+    [
+        ("ana@acme.test", {"to": "nobody@acme.test"}, 404, "no contributor 'nobody@acme.test'"),
+        ("ana@acme.test", {"to": "ana@acme.test"}, 409, "ana@acme.test is the person leaving"),
+        ("ana@acme.test", {}, 409, "ana@acme.test is accountable for listening, kpi-report"),
+        (
+            "ana@acme.test",
+            {"to": "bruno@acme.test", "task_to": {"no/such": "carla@acme.test"}},
+            409,
+            "ana@acme.test has no open task 'no/such'",
+        ),
+        ("nobody@acme.test", {"to": "bruno@acme.test"}, 404, "no contributor 'nobody@acme.test'"),
+        ("ana@acme.test", {"to": HOSTILE}, 404, f"no contributor {HOSTILE!r}"),
+        ("ana@acme.test", {"to": "bruno@acme.test", "on": "31/12/2099"}, 422, "on"),
+        ("ana@acme.test", {"to": "bruno@acme.test", "task_to": ["x"]}, 422, "task_to"),
+    ],
+)
+def test_api_offboarding_refuses_bad_input_clearly(
+    web: Web, path: str, body: dict[str, Any], status: int, message: str
+) -> None:
+    api, auth = api_as(web, "admin")
+    before = web.audit_count()
+    url = f"/api/v1/people/{path}/offboard"
+    for answer in (
+        api.post(f"{url}/preview", json=body, headers=auth),
+        api.post(url, json={**body, "version": web.team_version(), "digest": "x"}, headers=auth),
+    ):
+        assert answer.status_code == status, answer.text
+        if status == 422:  # FastAPI's own answer names the field that is wrong
+            assert [message] in [e["loc"][-1:] for e in answer.json()["detail"]], answer.text
+        else:
+            assert message in answer.json()["error"] and answer.json()["hint"], answer.text
+    assert web.audit_count() == before
+    assert web.client("viewer").get("/people/ana@acme.test").status_code == 200
+
+
+def test_an_api_offboarding_confirmation_without_its_preview_is_refused(web: Web) -> None:
+    api, auth = api_as(web, "lead")
+    before = web.audit_count()
+    bare = api.post(OFFBOARD_API, json={"to": "bruno@acme.test"}, headers=auth)
+    assert bare.status_code == 422
+    assert {e["loc"][-1] for e in bare.json()["detail"]} == {"version", "digest"}
+    forged = {"to": "bruno@acme.test", "version": web.team_version(), "digest": "forged"}
+    refused = api.post(OFFBOARD_API, json=forged, headers=auth)
+    assert refused.status_code == 409 and "other things than the preview showed" in refused.text
+    assert api.post(OFFBOARD_API, json=forged).status_code == 401
+    assert web.audit_count() == before
+    schema = api.get("/api/v1/openapi.json").json()
+    for path in ("/people/{email}/offboard/preview", "/people/{email}/offboard"):
+        described = " ".join(schema["paths"][path]["post"]["description"].split())
+        assert "nothing is written" in described, path
+    confirm = " ".join(schema["paths"]["/people/{email}/offboard"]["post"]["description"].split())
+    assert "409" in confirm and "names who changed what" in confirm
+
+
+def test_an_admin_makes_a_sign_in_link_in_the_browser_that_works_once(web: Web) -> None:
+    admin = web.client("admin")
+    accounts_page = admin.get("/accounts").text
+    assert 'action="/accounts/link"' in accounts_page
+    shown = web.post(admin, "/accounts/link", {"email": "spare@acme.test"})
+    assert shown.status_code == 200 and "shown this once" in shown.text
+    found = re.search(r'<code class="secret">(http://testserver/link/[^<]+)</code>', shown.text)
+    assert found is not None
+    link = found.group(1)
+    secret = link.rsplit("/", 1)[1]
+    for path in ("/accounts", "/audit", "/audit.csv"):
+        assert secret not in admin.get(path).text, path
+    spare = web.client()
+    assert sign_in_with_link(web, spare, link).status_code == 303
+    assert "spare@acme.test (member)" in spare.get("/").text
+    assert web.client().get(link[link.index("/link/") :]).status_code == 404  # used up
+    again = web.post(web.client(), "/sign-in", {"email": "spare@acme.test", "password": PASSWORD})
+    assert again.status_code == 303
+    unknown = web.post(admin, "/accounts/link", {"email": "nobody@acme.test"})
+    assert unknown.status_code == 404 and "no account" in unknown.text
+
+
+def test_the_demo_makes_an_account_for_each_person_and_says_how_to_sign_in(
+    demo: Callable[[str], Any],
+) -> None:
+    made = demo("en")
+    admin = re.search(
+        r"to sign in: cd (\S+) && ark user reset-link (\S+) && ark serve", made.output
+    )
+    assert admin is not None, made.output
+    assert Path(admin.group(1)) == made.workspace
+    listed = Ark(made.workspace, made.db_url).json("user", "list")
+    engine = open_engine(made.db_url)
+    with transaction(engine, write=False) as reg:
+        team = reg.team_spec()
+    engine.dispose()
+    leads = {
+        a.contributor
+        for r in team.responsibilities
+        for a in r.assignments
+        if a.role == "accountable"
+    }
+    # A contributor's account is their contributor e-mail; none has a password yet.
+    assert {a["email"] for a in listed} == {c.email for c in team.contributors}
+    roles = {a["email"]: a["role"] for a in listed}
+    assert roles[admin.group(2)] == "admin" and admin.group(2) == team.contributors[0].email
+    assert all(roles[e] == "lead" for e in leads if e != admin.group(2))
+    assert all(roles[c.email] == "member" for c in team.contributors[1:] if c.email not in leads)
+    assert not any(a["has_password"] for a in listed)
+
+
+SCALED_PAGES = (
+    "/",
+    "/matrix",
+    "/matrix?department=dep-1",
+    "/people",
+    "/people/person7@bench.test",
+    "/responsibilities",
+    "/responsibilities/resp-3",
+    "/tasks?view=all",
+    "/tasks?view=week",
+    "/kpis",
+    "/audit",
+)
+
+
+def test_a_page_sends_as_many_statements_for_a_big_team_as_for_a_small_one(
+    new_db: Callable[[], str], tmp_path: Path
+) -> None:
+    """The pages read a page of the team in a fixed number of statements (no statement per
+    person or responsibility), and the matrix of a team too big to show at once is filtered
+    and paged, by rows and by columns of people."""
+    from ark_web.reads import PEOPLE_PER_PAGE, ROWS_PER_PAGE
+
+    from bench.registry import Size, counting, team_yaml
+
+    counts: dict[int, dict[str, int]] = {}
+    for size in (Size(30, 3, 12, 60), Size(150, 5, 60, 300)):
+        ark = Ark(tmp_path / str(size.contributors), new_db())
+        ark.workspace.mkdir()
+        team = ark.workspace / "ark.yaml"
+        team.write_text(team_yaml(size), encoding="utf-8")
+        ark("apply", str(team))
+        ark("tasks", "plan", "--until", (dt.date.today() + dt.timedelta(days=30)).isoformat())
+        ark("user", "add", "person7@bench.test", "--role", "lead")
+        engine = open_engine(ark.db_url)
+        with transaction(engine, actor="test") as reg:
+            secret = accounts.start_session(reg, "person7@bench.test")
+        client = TestClient(create_app(engine), cookies={SESSION_COOKIE: secret})
+        counts[size.contributors] = {}
+        current_home(client)  # the health worked out in the background first: not counted
+        for path in SCALED_PAGES:
+            assert client.get(path).status_code == 200, path  # and its checks now kept
+            with counting() as sent:
+                assert client.get(path).status_code == 200, path
+            counts[size.contributors][path] = sent[0]
+        if size.contributors == 150:
+            first = client.get("/matrix").text
+            assert first.count('<tr id="r-') == ROWS_PER_PAGE and "page 1 of 3" in first
+            last = client.get("/matrix?page=3").text
+            assert last.count('<tr id="r-') == 60 - 2 * ROWS_PER_PAGE
+            people = [
+                set(re.findall(r'<th scope="col"[^>]*><a href="/people/([^"]+)"', page))
+                for page in (first, client.get("/matrix?columns=2").text)
+            ]
+            assert [len(p) for p in people] == [PEOPLE_PER_PAGE] * 2 and not people[0] & people[1]
+            one = client.get("/matrix?department=dep-1").text
+            rows = [int(r) for r in re.findall(r'<tr id="r-resp-(\d+)"', one)]
+            assert len(rows) == 60 // 5 and all(r % 5 == 1 for r in rows)
+            assert "page 1 of 3" in one  # the department's 30 people, 12 a page
+        engine.dispose()
+    assert all(counts[30].values()) and counts[150] == counts[30]
+
+
+def test_the_matrix_and_home_show_each_rule_break_until_it_is_fixed(web: Web) -> None:
+    """A row without an accountable and a person over capacity are marked in the matrix at
+    a glance; the home page lists each with a link to where it is fixed; both go once fixed.
+    A second accountable is refused by the registry itself, as on the command line."""
+    lead = web.client("lead")
+    row = re.compile(r'<tr id="r-listening">.*?</tr>', re.S)
+    carla_head = re.compile(r'<th scope="col" class="([^"]*)"><a href="/people/carla@acme.test"')
+
+    def set_cell(email: str, role: str, hours: str = "", status: int = 303) -> str:
+        seen = web.version("assignment", f"listening/{email}/", prefix=True)
+        cell = {"responsibility": "listening", "contributor": email, "role": role}
+        sent = web.post(lead, "/matrix/cell", {**cell, "hours": hours, "version": seen})
+        assert sent.status_code == status, sent.text
+        return str(sent.text)
+
+    def matrix() -> tuple[str, str]:
+        page = lead.get("/matrix").text
+        found, head = row.search(page), carla_head.search(page)
+        assert found is not None and head is not None
+        return found.group(0), head.group(1)
+
+    assert 'data-code="no-accountable"' not in matrix()[0] and matrix()[1] == ""
+    refused = set_cell("carla@acme.test", "accountable", status=409)
+    assert "listening already has an accountable person: ana@acme.test" in refused
+    assert "A, taking over" in refused and "--replace" not in refused  # a hint for the page
+    set_cell("carla@acme.test", "responsible", "6")  # 6 h a week over Carla's 5
+    set_cell("ana@acme.test", "end:accountable")
+    cells, head = matrix()
+    assert 'data-code="no-accountable"' in cells and head == "over"
+    web.ark("tasks", "plan", "--from", "2020-01-01", "--until", "2020-01-31")  # overdue now
+    home = current_home(lead)
+    links = set(re.findall(r'— <a href="([^"]+)">fix it</a>', home))
+    assert {
+        "/matrix?q=listening",
+        "/people/carla@acme.test",
+        "/tasks?view=overdue&amp;responsibility=listening",
+        "/matrix",  # nobody carries a component of the strategy
+    } <= links, links
+    for link in links:  # each leads to a page where it is fixed
+        assert lead.get(html.unescape(link)).status_code == 200, link
+    overdue = lead.get("/tasks?view=overdue&responsibility=listening").text
+    assert "listening/2020-W01" in overdue
+    set_cell("carla@acme.test", "accountable", "2")  # the strategy's minimum
+    set_cell("carla@acme.test", "end:responsible")
+    cells, head = matrix()
+    assert 'data-code="no-accountable"' not in cells and head == ""
+    home = current_home(lead)
+    links = set(re.findall(r'— <a href="([^"]+)">fix it</a>', home))
+    assert not links & {"/matrix?q=listening", "/people/carla@acme.test"}, links
+
+
+def test_a_task_on_the_jira_board_shows_its_key_linked_to_the_issue(web: Web) -> None:
+    """The Jira plugin says where its issues are (`ark_issue_links`): the task lists and the
+    API link each task's key there; a key is quoted into the link and escaped as text."""
+    team = web.ark.workspace / "ark.yaml"
+    jira = "jira:\n  server: https://jira.acme.test/\n  project: ARK\n"
+    team.write_text(team.read_text(encoding="utf-8") + jira, encoding="utf-8")
+    web.ark("apply", str(team))
+    mine, other = web.task_of("bruno@acme.test"), web.task_of("ana@acme.test")
+    viewer = web.client("viewer")
+    assert "jira.acme.test" not in viewer.get("/tasks?view=all").text  # nothing linked yet
+    with transaction(web.engine, actor="test") as reg:  # as the Jira sync records its issues
+        reg.link_task(mine.key, "jira", "ARK-7", {})
+        reg.link_task(other.key, "jira", 'ARK-8"><b>x', {})
+    page = viewer.get("/tasks?view=all").text
+    assert '<a href="https://jira.acme.test/browse/ARK-7">ARK-7</a>' in page
+    assert (
+        '<a href="https://jira.acme.test/browse/ARK-8%22%3E%3Cb%3Ex">ARK-8&#34;&gt;&lt;b&gt;x</a>'
+        in page
+    )
+    mine_page = web.client("member").get("/tasks?view=mine").text
+    assert '<a href="https://jira.acme.test/browse/ARK-7">ARK-7</a>' in mine_page
+    api, auth = api_as(web, "viewer")
+    tasks = {t["key"]: t for t in api.get("/api/v1/tasks", headers=auth).json()}
+    assert (tasks[mine.key]["jira"], tasks[mine.key]["jira_url"]) == (
+        "ARK-7",
+        "https://jira.acme.test/browse/ARK-7",
+    )
+
+
+def test_the_home_page_lists_processes_due_for_review_until_one_is_confirmed(web: Web) -> None:
+    recorded_long_ago(web.ark, "listen", "2019-06-03")
+    lead = web.client("lead")
+    fields = {"date": "2020-01-06", "version": web.version("process", "listen")}
+    assert web.post(lead, "/processes/listen/review", fields).status_code == 303
+    due = re.compile(r'<a href="/processes/listen">[^<]+</a>: review was due \d{4}-\d\d-\d\d')
+    assert due.search(web.client("viewer").get("/").text)
+    member = web.client("member")  # Bruno is not accountable for listening: he cannot confirm
+    assert 'action="/processes/listen/review"' not in member.get("/processes/listen").text
+    today = {"date": "", "version": web.version("process", "listen")}
+    assert web.post(member, "/processes/listen/review", today).status_code == 403
+    assert web.post(lead, "/processes/listen/review", today).status_code == 303
+    assert not due.search(web.client("viewer").get("/").text)
+    assert "/processes/listen" not in web.client("viewer").get("/").text.split('id="reviews"')[1]
+
+
+def test_a_responsibility_shows_who_holds_it_now_and_who_held_it_before(web: Web) -> None:
+    web.ark("unassign", "bruno@acme.test", "listening", "--role", "responsible")
+    web.ark("assign", "carla@acme.test", "listening", "--role", "responsible", "--hours", "1")
+    page = web.client("viewer").get("/responsibilities/listening").text
+    now = page[page.index("Who holds it now") : page.index("<h2>History")]
+    assert "responsible: <a" in now and "carla@acme.test" in now and "bruno@acme.test" not in now
+    history = page[page.index("<h2>History") : page.index("<h2>Processes")]
+    carla = re.search(
+        r"<td>(\d{4}-\d\d-\d\d)</td><td>now</td><td>responsible</td><td>carla", history
+    )
+    bruno = re.search(
+        r"<td>\d{4}-\d\d-\d\d</td><td>(\d{4}-\d\d-\d\d)</td><td>responsible</td><td>bruno",
+        history,
+    )
+    assert carla is not None and bruno is not None
+    assert bruno.group(1) == carla.group(1)  # Bruno's role ended the day Carla's began
+
+
+class References(HTMLParser):
+    """Every address a page makes the browser load or go to (src, href, action, srcset)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [v or "" for k, v in attrs if k in ("src", "href", "action", "srcset")]
+
+
+def test_no_page_loads_anything_from_another_site(web: Web) -> None:
+    """Offline: every page and its stylesheet come from this server, so the workspace works
+    on an intranet, and the Content Security Policy forbids anything else."""
+    admin = web.client("admin")
+    for path in [*PAGES, "/sign-in", "/static/ark.css"]:
+        response = admin.get(path)
+        assert response.status_code == 200, path
+        assert "default-src 'self'" in response.headers["content-security-policy"], path
+        if response.headers["content-type"].startswith("text/html"):
+            parser = References()
+            parser.feed(response.text)
+            outside = [
+                ref
+                for ref in parser.found
+                if not ref.startswith(("/", "?", "#")) or ref[:2] == "//"
+            ]
+            assert outside == [], path
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", response.text), path
+        assert "@import" not in response.text, path
+    static = Path(__file__).resolve().parent.parent / "plugins" / "ark_web" / "static"
+    for file in static.rglob("*.*"):  # our own: no vendored, minified library
+        content = file.read_text(encoding="utf-8")
+        assert not content.startswith("/*!") and "sourceMappingURL" not in content, file
+
+
+def test_ark_serve_and_the_company_set_up_in_the_docs_use_options_it_has(ark: Ark) -> None:
+    """`ark serve` listens on 127.0.0.1:8000 unless told, takes --db like every command; each
+    `ark serve` line of docs/web.md (the shell and the systemd unit) uses only its options."""
+    helped = ark("serve", "--help").output
+    assert re.search(r"--host TEXT\s+Address to listen on\.\s+\[default: 127\.0\.0\.1\]", helped)
+    assert re.search(r"--port INTEGER\s+\[default: 8000\]", helped)
+    options = set(re.findall(r"^\s+(?:-\w, )?(--[\w-]+)", helped, re.M)) | {"--no-jobs"}
+    assert {"--db", "--workers"} <= options
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "web.md").read_text("utf-8")
+    lines = re.findall(r"\bark serve\b([^\n`]*)", docs)
+    used = {option for line in lines for option in re.findall(r"(--[\w-]+)", line)}
+    assert used and used <= options, used - options
+    assert (
+        "ExecStart=/opt/ark/.venv/bin/ark serve" in docs
+        and "proxy_set_header X-Forwarded-Proto" in docs
+    )
+
+
+def test_a_member_records_and_reviews_only_for_the_responsibilities_they_hold(web: Web) -> None:
+    """Bruno (member, responsible for listening) records followers, not leads; Ana, made a
+    member, confirms the review of listening's process, which she is accountable for."""
+    bruno = web.client("member")
+    assert 'action="/kpis/leads"' not in bruno.get("/kpis/leads").text
+    assert 'action="/kpis/followers"' in bruno.get("/kpis/followers").text
+    api, auth = api_as(web, "member")
+    before = web.audit_count()
+    leads = {"value": "5", "version": web.version("measurement", "leads/", prefix=True)}
+    refused = web.post(bruno, "/kpis/leads", leads)
+    assert refused.status_code == 403 and "only of KPIs their responsibilities move" in refused.text
+    by_api = api.post("/api/v1/kpis/leads/readings", json={**leads, "value": 5}, headers=auth)
+    assert by_api.status_code == 403
+    assert web.audit_count() == before
+    assert (
+        web.post(
+            bruno,
+            "/kpis/followers",
+            {**leads, "version": web.version("measurement", "followers/", prefix=True)},
+        ).status_code
+        == 303
+    )
+
+    web.ark("user", "set-role", "ana@acme.test", "member")
+    ana = web.client("lead")  # Ana's session; her role is member now
+    page = ana.get("/processes/listen").text
+    assert "ana@acme.test (member)" in page and 'action="/processes/listen/review"' in page
+    review = {"date": "", "version": web.version("process", "listen")}
+    assert web.post(ana, "/processes/listen/review", review).status_code == 303
+    assert web.ark.json("process", "show", "listen")["last_reviewed_on"] is not None
+    assert web.post(ana, "/matrix/cell", {"responsibility": "listening"}).status_code == 403
+
+
+def test_every_versioned_form_sent_again_from_its_stale_view_is_refused(web: Web) -> None:
+    """Each edit form carries the version it was drawn from: sent a second time (its view now
+    stale, the first send having changed the thing), it is refused with who changed what,
+    and nothing is written. Offboarding and uploads have their own tests above."""
+    admin = web.client("admin")
+    tried = []
+    for path, fields, _, extra in writes_for(web):
+        data = fields()
+        if "version" not in data or path in (
+            "/team-file/apply",
+            "/people/carla@acme.test/offboard",
+        ):
+            continue
+        assert web.post(admin, path, data, **extra).status_code in (200, 303), path
+        before = web.audit_count()
+        again = web.post(admin, path, data, **extra)
+        assert again.status_code == 409, (path, again.text[:300])
+        assert "admin@acme.test changed" in again.text and "nothing was written" in again.text, path
+        assert web.audit_count() == before, path
+        tried.append(path)
+    assert len(tried) == 7, tried
+
+
+def test_hostile_names_in_an_uploaded_team_file_are_shown_as_text(web: Web) -> None:
+    """A KPI, a responsibility and a department named with markup, uploaded in the browser:
+    the plan, the matrix, the lists and the KPI's chart show the text, run nothing."""
+    import yaml as pyyaml
+
+    team = pyyaml.safe_load(web.ark("export").stdout)
+    team["kpis"][0]["name"] = HOSTILE
+    team["responsibilities"][0]["title"] = '"><img src=x onerror=alert(1)>'
+    team["departments"][0]["name"] = "<svg onload=alert(2)>"
+    lead = web.client("lead")
+    shown, confirm = plan(web, lead, pyyaml.safe_dump(team, allow_unicode=True).encode())
+    assert shown.status_code == 200 and live_code(shown.text) == []
+    assert "&lt;script&gt;" in shown.text
+    assert web.post(lead, "/team-file/apply", confirm).status_code == 303
+    web.ark("kpi", "record", "followers", "12")
+    for path in (
+        "/",
+        "/matrix",
+        "/responsibilities",
+        "/responsibilities/listening",
+        "/kpis",
+        "/kpis/followers",
+        "/people",
+        "/tasks?view=all",
+        "/audit",
+    ):
+        page = lead.get(path)
+        assert page.status_code == 200 and live_code(page.text) == [], path
+    assert "&lt;script&gt;" in lead.get("/kpis/followers").text
+
+
+def test_the_api_reads_processes_and_the_audit_log_and_confirms_a_review(web: Web) -> None:
+    changed = GOOD.format(slug="listen").replace("Keep it to one page.", "Keep it short.")
+    web.ark("process", "record", str(write(web.ark.workspace / "p", "l.md", changed)), "-m", "v2")
+    api, auth = api_as(web, "lead")
+    listen = api.get("/api/v1/processes/listen", headers=auth).json()
+    assert "Keep it short." in listen["text"] and listen["revision"] == 2
+    assert [r["number"] for r in listen["revisions"]] == [2, 1]
+    assert listen["revisions"][0]["message"] == "v2"
+    assert api.get("/api/v1/processes/nothing", headers=auth).status_code == 404
+    sent = {"date": None, "version": listen["version"]}
+    assert api.post("/api/v1/processes/listen/review", json=sent, headers=auth).status_code == 204
+    stale = api.post("/api/v1/processes/listen/review", json=sent, headers=auth)
+    assert (
+        stale.status_code == 409 and "ana@acme.test changed process listen" in stale.json()["error"]
+    )
+    assert web.ark.json("process", "show", "listen")["last_reviewed_on"] is not None
+
+    log = api.get("/api/v1/audit?actor=ana@acme.test&entity=process", headers=auth).json()
+    assert [(e["actor"], e["entity"], e["key"]) for e in log] == [
+        ("ana@acme.test", "process", "listen")
+    ]
+    later = api.get("/api/v1/audit?entity=process&since=2999-01-01", headers=auth).json()
+    assert later == []
+    bad = api.get("/api/v1/audit?since=31/12/2099", headers=auth)
+    assert bad.status_code == 400 and "is not a date" in bad.json()["error"]
+
+
+def test_a_lead_hands_the_accountable_role_over_in_one_cell(web: Web) -> None:
+    lead = web.client("lead")
+    assert '<option value="accountable:replace">' in lead.get("/matrix?q=listening").text
+    seen = web.version("assignment", "listening/carla@acme.test/", prefix=True)
+    cell = {"responsibility": "listening", "contributor": "carla@acme.test"}
+    before = web.audit_count()
+    taken = web.post(
+        lead, "/matrix/cell", {**cell, "role": "accountable:replace", "hours": "1", "version": seen}
+    )
+    assert taken.status_code == 303
+    assert web.audit_count() == before + 2  # Ana's role ended, Carla's begun, at once
+    holders = web.ark.json("who", "listening")["assignments"]
+    assert [a["contributor"] for a in holders if a["role"] == "accountable"] == ["carla@acme.test"]
+    assert "listening has no accountable" not in current_home(lead)

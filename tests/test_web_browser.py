@@ -83,6 +83,14 @@ MAIN_PAGES = (
     "/kpis/followers",
     "/audit",
     "/people/ana@acme.test/offboard?to=bruno%40acme.test&preview=1",
+    "/people/ana@acme.test",
+    "/responsibilities",
+    "/kpis",
+    "/processes",
+    "/team-file",
+    "/accounts",
+    "/tokens",
+    "/jobs",
     "/sign-in",
 )
 
@@ -105,6 +113,52 @@ def test_the_main_pages_have_no_serious_accessibility_violation(
                     f"{path}: {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
                 )
     assert not found, "\n".join(found)
+
+
+def test_the_matrix_keeps_its_headers_in_view_and_works_from_the_keyboard(
+    ark: Ark, served: tuple[str, str], page: Any
+) -> None:
+    """Scrolled down and right, the people and the responsibilities stay in view (sticky
+    headers); a cell is set with the keyboard alone."""
+    base, link = served
+    set_password(page, link, "boss@acme.test")
+    page.set_viewport_size({"width": 400, "height": 160})
+    page.goto(f"{base}/matrix")
+    wrap = page.locator(".matrix-wrap")
+    sizes = wrap.evaluate("e => [e.scrollHeight > e.clientHeight, e.scrollWidth > e.clientWidth]")
+    assert sizes == [True, True]  # it does scroll both ways in this window
+    wrap.evaluate("e => { e.scrollTop = e.scrollHeight; e.scrollLeft = e.scrollWidth; }")
+    box = wrap.bounding_box()
+    corner = page.locator("th.corner").bounding_box()
+    person = page.locator("thead th").last.bounding_box()
+    row = page.locator("tbody th").last.bounding_box()
+    assert abs(corner["y"] - box["y"]) <= 2 and abs(corner["x"] - box["x"]) <= 2
+    assert abs(person["y"] - box["y"]) <= 2  # the people's row is still at the top
+    assert abs(row["x"] - box["x"]) <= 2  # the responsibilities' column still on the left
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/matrix?q=listening")
+    carla = "Carla Vidal on Social listening"
+    role = page.get_by_label(f"Role of {carla}", exact=True)
+    role.focus()
+    for _ in range(6):  # down the roles offered, to I
+        if role.input_value() == "informed":
+            break
+        page.keyboard.press("ArrowDown")
+    assert role.input_value() == "informed"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "hours"
+    page.keyboard.type("0.5")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.type") == "submit"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    roles = {
+        (a["role"], a["hours"])
+        for a in ark.json("who", "listening")["assignments"]
+        if a["contributor"] == "carla@acme.test"
+    }
+    assert ("informed", 0.5) in roles, roles
 
 
 def test_a_member_marks_a_task_done_and_a_viewer_finds_nothing_to_edit(

@@ -81,3 +81,18 @@ def test_a_bad_web_section_is_refused_where_it_is(ark: Ark, team: Path) -> None:
     )
     output = ark("apply", str(team), code=2).output
     assert "web" in output and "client_id" in output
+
+
+def test_a_client_secret_in_the_team_file_is_refused_and_never_echoed(ark: Ark, team: Path) -> None:
+    """The client secret comes from ARK_OIDC_CLIENT_SECRET only: a file that holds one is
+    refused where it holds it, and the error does not repeat it."""
+    team.write_text(
+        team.read_text(encoding="utf-8")
+        + "web:\n  oidc:\n    issuer: https://id.acme.test\n    client_id: ark\n"
+        + "    client_secret: hunter2-topsecret\n",
+        "utf-8",
+    )
+    output = ark("apply", str(team), code=2).output
+    assert "web.oidc: unknown field 'client_secret'" in output and "nothing was changed" in output
+    assert "hunter2" not in output
+    assert "hunter2" not in ark("export").output

@@ -99,6 +99,14 @@ def test_several_workers_answer_and_the_jobs_run_in_the_supervisor(
         for _ in range(8):
             answer = requests.get(f"{served.url}/sign-in", timeout=60)
             assert answer.status_code == 200
+            assert "Secure" not in answer.headers["set-cookie"]
+        # Behind a reverse proxy on this machine that terminates HTTPS (docs/web.md):
+        proxied = requests.get(
+            f"{served.url}/sign-in",
+            headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"},
+            timeout=60,
+        )
+        assert proxied.status_code == 200 and "Secure" in proxied.headers["set-cookie"]
         change_and_wait(ark, jobs_team, 1)
         ran_in = holder(jobs_team.engine, "job:plan")
         assert f"(pid {served.process.pid})" in ran_in, ran_in

@@ -141,3 +141,10 @@ class Credentials:
 def stored_section(registry: Registry) -> Any:
     """The jira section as the last apply stored it, read alone rather than via the whole `team_spec()`."""
     return next((s.value for s in registry.sections() if s.name == "jira"), None)
+
+
+def issue_url(registry: Registry) -> str | None:
+    """The address of an issue's page on the board, with `{key}` for the issue's key; None
+    while no server is set up."""
+    server = str((stored_section(registry) or {}).get("server", "")).rstrip("/")
+    return f"{server}/browse/{{key}}" if server else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ark.registry.writer import Registry
 from ark.sanitize import sanitize_piece
-from ark_jira.config import stored_section
+from ark_jira.config import issue_url
 from ark_jira.sync import SYSTEM
 
 LABELS: dict[str, dict[str, str]] = {
@@ -16,8 +16,7 @@ LABELS: dict[str, dict[str, str]] = {
 
 def board_page(registry: Registry, lang: str) -> str:
     """The page's Markdown, or "" when no task has an issue yet."""
-    section = stored_section(registry) or {}
-    server = str(section.get("server", "")).rstrip("/")
+    page_of = issue_url(registry)
     rows = [t for t in registry.read.tasks(linked_to=SYSTEM).items if t.external_key]
     if not rows:
         return ""
@@ -34,8 +33,8 @@ def board_page(registry: Registry, lang: str) -> str:
         "| --- | --- | --- |",
     ]
     for t in rows:
-        issue = t.external_key
-        link = f"[{issue}]({server}/browse/{issue})" if server else issue
+        issue = t.external_key or ""  # rows without one were left out above
+        link = issue if page_of is None else f"[{issue}]({page_of.replace('{key}', issue)})"
         # A title is sanitised on its own, so no tag in it can spill into the next row.
         text = sanitize_piece(" ".join(t.title.split())).replace("|", "\\|")
         lines.append(f"| {text} (`{t.key}`) | {link} | {t.status} |")

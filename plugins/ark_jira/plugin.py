@@ -49,6 +49,16 @@ def ark_playbook_pages(registry: Registry, lang: str, register: Callable[[str, s
 
 
 @hookimpl
+def ark_issue_links(registry: Registry, register: Callable[[str, str], None]) -> None:
+    from ark_jira.config import issue_url
+    from ark_jira.sync import SYSTEM
+
+    found = issue_url(registry)
+    if found:
+        register(SYSTEM, found)
+
+
+@hookimpl
 def ark_register_jobs(register: Callable[[Job], None]) -> None:
     from ark_jira.job import JOB
 

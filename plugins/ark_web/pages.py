@@ -5,6 +5,7 @@ from, and answers with a redirect (post, redirect, get) so a reload never sends 
 
 from __future__ import annotations
 
+import base64
 import csv
 import dataclasses
 import datetime as dt
@@ -12,6 +13,7 @@ import io
 import secrets
 from collections.abc import Hashable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -282,21 +284,33 @@ def use_link(request: Request, secret: str, form: FormData = FORM) -> Response:
 # -- home ---------------------------------------------------------------------------------------
 
 
+# Where each finding of `ark check` is fixed in the workspace, by its code. A finding about
+# the strategy or its objectives is fixed in the team file, as is any code a plugin adds.
+TEAM_FILE = "/team-file"
 FIX_AT = {
     "no-accountable": "/matrix?q={}",
     "many-accountable": "/matrix?q={}",
     "no-responsible": "/matrix?q={}",
+    "component-uncarried": "/matrix",
+    "department-missing": "/matrix?department={}",
     "over-capacity": "/people/{}",
     "under-minimum": "/people/{}",
-    "department-missing": "/matrix?department={}",
+    "placeholder": "/people/{}",
+    "overdue-tasks": "/tasks?view=overdue&responsibility={}",
+    "overdue-evaluation": "/tasks?view=overdue&responsibility={}",
+    "never-measured": "/kpis",
+    "off-track": "/kpis",
     "process-missing": "/responsibilities/{}",
     "process-overdue": "/processes/{}",
     "process-unowned": "/processes/{}",
+    "step-role-unheld": "/processes/{}",
+    "process-markup": "/processes/{}",
+    "no-usage-policy": "/processes",
 }
 
 
 def fix_link(code: str, subject: str) -> str:
-    return FIX_AT.get(code, "/kpis").format(subject)
+    return FIX_AT.get(code, TEAM_FILE).format(quote(subject, safe="@"))
 
 
 @router.get("/")
@@ -432,9 +446,8 @@ def offboarding(
     try:
         handover = _handover(request.query_params)
         if preview:
-            before = reads.findings(engine(request))
             shown = writes.preview_offboarding(
-                engine(request), who.email, data.person.email, handover, before
+                engine(request), who.email, data.person.email, handover
             )
     except ArkError as exc:
         error, status = exc, status_of(exc)
@@ -448,7 +461,7 @@ def offboarding(
         error=error,
         shown=shown,
         preview=shown.offboarding if shown else None,
-        digest=writes.offboarding_digest(shown.offboarding) if shown else "",
+        digest=shown.digest if shown else "",
     )
 
 
@@ -735,23 +748,23 @@ def download(request: Request, who: Visitor = LEAD) -> Response:
 
 @router.post("/team-file/preview")
 async def preview(request: Request, who: Visitor = LEAD, form: FormData = FORM) -> HTMLResponse:
+    """The plan of an uploaded file; its confirming form carries the file's bytes (base64,
+    so no browser rewrites its line ends) and the team's version the plan was drawn from."""
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
         raise ArkError("no file was uploaded", hint="choose an ark.yaml to upload")
-    source = (await upload.read()).decode("utf-8", errors="replace")
-    return _preview(request, who, source, upload.filename or "ark.yaml")
-
-
-def _preview(request: Request, who: Visitor, source: str, name: str) -> HTMLResponse:
-    version = reads.registry_version(engine(request))
-    spec = writes.parse_team_file(source, name)
-    changeset = writes.team_file_changeset(engine(request), spec)
+    raw = await upload.read()
+    name = writes.upload_name(upload.filename or "ark.yaml")
+    version = reads.team_version(engine(request))
+    spec = writes.parse_team_file(raw, name)
+    plan = writes.team_file_plan(engine(request), spec)
     return render(
         request,
         "team_preview.html",
         who,
-        changeset=changeset,
-        source=source,
+        changeset=plan.changeset,
+        reverts=plan.reverts,
+        source=base64.b64encode(raw).decode("ascii"),
         name=name,
         version=version,
     )
@@ -759,8 +772,13 @@ def _preview(request: Request, who: Visitor, source: str, name: str) -> HTMLResp
 
 @router.post("/team-file/apply")
 def apply(request: Request, who: Visitor = LEAD, form: FormData = FORM) -> Response:
-    spec = writes.parse_team_file(text(form, "source"), text(form, "name"))
-    writes.apply_team_file(engine(request), who.email, spec, version(form))
+    try:
+        raw = base64.b64decode(text(form, "source"), validate=True)
+    except ValueError:
+        raise ArkError(
+            "the form does not carry the uploaded file", hint="upload the file again"
+        ) from None
+    writes.apply_team_file(engine(request), who.email, raw, text(form, "name"), version(form))
     return back("/")
 
 

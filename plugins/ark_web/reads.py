@@ -18,6 +18,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from ark import accounts, audit
 from ark.checks import Finding, check_raci, check_team
@@ -40,6 +41,7 @@ from ark.registry.writer import Registry, transaction
 from ark.spec import TeamSpec
 from ark.vocabulary import Role, TaskStatus
 
+JIRA = "jira"  # the system the task lists show issue keys of
 ROWS_PER_PAGE = 25
 PEOPLE_PER_PAGE = 12
 LIST_PAGE = 50
@@ -83,6 +85,7 @@ class TaskRow:
     due: dt.date | None
     version: int
     jira: str | None = None
+    jira_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -403,8 +406,9 @@ def _tasks(
     registry: Registry, *, offset: int = 0, limit: int | None = LIST_PAGE, **filters: Any
 ) -> RegistryPage[TaskRow]:
     """A page of tasks (filters as the read API's `tasks`), and how many match in all."""
-    found = registry.read.tasks(linked_to="jira", offset=offset, limit=limit, **filters)
+    found = registry.read.tasks(linked_to=JIRA, offset=offset, limit=limit, **filters)
     versions = audit.versions(registry, "task", (t.key for t in found.items))
+    page_of = issue_links(registry).get(JIRA) if any(t.external_key for t in found.items) else None
     rows = tuple(
         TaskRow(
             t.key,
@@ -415,10 +419,25 @@ def _tasks(
             t.due,
             versions.get(t.key, 0),
             t.external_key,
+            page_of.replace("{key}", quote(t.external_key, safe=""))
+            if page_of and t.external_key
+            else None,
         )
         for t in found.items
     )
     return RegistryPage(rows, found.total, offset, limit)
+
+
+def issue_links(registry: Registry) -> dict[str, str]:
+    """Where each linked system shows an issue (`ark_issue_links`), by system: http(s) only,
+    so no team file can make a task's link run script."""
+    merged: dict[str, str] = {}
+    hooks().ark_issue_links(registry=registry, register=merged.__setitem__)
+    return {
+        system: url
+        for system, url in merged.items()
+        if url.lower().startswith(("https://", "http://"))
+    }
 
 
 def _process_rows(registry: Registry, rows: list[Any]) -> list[ProcessRow]:
@@ -524,10 +543,11 @@ def team(engine: Any) -> TeamSpec:
         return reg.team_spec()
 
 
-def registry_version(engine: Any) -> int:
-    """The registry's version as a whole: an upload is applied only if nothing changed."""
+def team_version(engine: Any) -> int:
+    """The team's version (`ark.audit.team_version`): an upload is applied only if the team
+    did not change since its plan was shown."""
     with reading(engine) as reg:
-        return audit.version(reg, None)
+        return audit.team_version(reg)
 
 
 def matrix(

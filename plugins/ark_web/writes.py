@@ -17,6 +17,7 @@ from typing import Any
 from ark import accounts, audit
 from ark.changeset import ChangeSet
 from ark.checks import Finding, check_team
+from ark.drift import Revert, file_digest, pending_reverts
 from ark.errors import ArkError, Conflict, NotFound
 from ark.plugins import hooks
 from ark.registry.people import Offboarding
@@ -45,15 +46,30 @@ def set_cell(
     seen: int,
 ) -> None:
     """Set a role (and hours) in the matrix cell of `slug` x `email`; `end:ROLE` ends one
-    role, an empty role ends every role of the cell."""
+    role, an empty role ends every role of the cell, and `accountable:replace` hands the
+    accountable role over from its holder in one change (`ark assign --replace`)."""
     with changing(engine, actor) as reg:
         audit.expect_version(reg, seen, "assignment", f"{slug}/{email}/", prefix=True)
         if not role:
             reg.unassign(email, slug)
         elif role.startswith("end:"):
             reg.unassign(email, slug, _role(role.removeprefix("end:")))
+        elif role == TAKE_OVER:
+            reg.assign(email, slug, Role.ACCOUNTABLE, hours=hours, replace=True)
         else:
-            reg.assign(email, slug, _role(role), hours=hours)
+            try:
+                reg.assign(email, slug, _role(role), hours=hours)
+            except Conflict as exc:  # a second accountable: say how to hand over here
+                if _role(role) is not Role.ACCOUNTABLE:
+                    raise
+                raise Conflict(exc.template, hint=HAND_OVER, args=exc.values) from None
+
+
+TAKE_OVER = "accountable:replace"  # the matrix's choice to hand the accountable role over
+HAND_OVER = (
+    "choose “A, taking over” in the cell to hand the accountable role over, or end the "
+    "holder's A first"
+)
 
 
 def _role(value: str) -> Role:
@@ -131,43 +147,47 @@ def _offboard(reg: Registry, email: str, handover: Handover) -> Offboarding:
 @dataclasses.dataclass(frozen=True)
 class OffboardingPreview:
     """What offboarding would move, what `ark check` would newly find once it had (a taker
-    over capacity, say), and the registry's version it was drawn from."""
+    over capacity, say), and the team's version it was drawn from."""
 
     offboarding: Offboarding
     findings: list[Finding]
     version: int
 
+    @property
+    def digest(self) -> str:
+        """What the preview showed, in a few characters the confirmation carries back."""
+        shown = json.dumps(dataclasses.asdict(self.offboarding), default=str, sort_keys=True)
+        return hashlib.sha256(shown.encode()).hexdigest()
+
 
 def preview_offboarding(
-    engine: Any, actor: str, email: str, handover: Handover, before: list[Finding]
+    engine: Any, actor: str, email: str, handover: Handover
 ) -> OffboardingPreview:
     """Offboard and roll back, as `ark person offboard --dry-run` does: nothing is written.
-    The findings are those `ark check` would report after it and not in `before` (what it
-    reports now, read outside this transaction, which holds the writers' lock)."""
+    The findings are those `ark check` would report after it and not now (read first,
+    outside this transaction, which holds the writers' lock). The version is the team's
+    (`ark.audit.team_version`): a sign-in or a new token does not make the preview stale."""
+    from ark_web.reads import findings
+
+    before = findings(engine)
     with changing(engine, actor) as reg:
-        seen = audit.version(reg, None)
+        seen = audit.team_version(reg)
         preview = _offboard(reg, email, handover)
         after = check_team(reg, hooks())
         reg.rollback()
     return OffboardingPreview(preview, [f for f in after if f not in before], seen)
 
 
-def offboarding_digest(o: Offboarding) -> str:
-    """What a preview showed, in a few characters the confirming form carries back."""
-    shown = json.dumps(dataclasses.asdict(o), default=str, sort_keys=True)
-    return hashlib.sha256(shown.encode()).hexdigest()
-
-
 def offboard(
     engine: Any, actor: str, email: str, handover: Handover, seen: int, digest: str
 ) -> Offboarding:
     """Offboard `email` in one transaction, only if it moves exactly what the preview (drawn
-    at version `seen`, summed up by `digest`) showed; otherwise nothing is written and the
-    refusal names the latest change that made the preview stale."""
+    at team version `seen`, summed up by `digest`) showed; otherwise nothing is written and
+    the refusal names the latest change that made the preview stale."""
     with changing(engine, actor) as reg:
         since = audit.changes_since(reg, seen)
         done = _offboard(reg, email, handover)
-        if offboarding_digest(done) != digest:
+        if OffboardingPreview(done, [], seen).digest != digest:
             concerned = [e for e in since if _concerns(e, done)]
             if concerned:
                 raise audit.StaleEdit(concerned[-1])
@@ -194,22 +214,43 @@ def _concerns(entry: AuditEntry, o: Offboarding) -> bool:
     return False
 
 
-def parse_team_file(text: str, name: str) -> TeamSpec:
+def parse_team_file(raw: bytes, name: str) -> TeamSpec:
     """An uploaded team file, validated like one on disk (problems name the upload); it is
     parsed from memory, so no name an upload gives can reach the file system."""
-    return parse_team_bytes(text.encode("utf-8", "surrogatepass"), Path(name).name or "ark.yaml")
+    return parse_team_bytes(raw, upload_name(name))
 
 
-def team_file_changeset(engine: Any, spec: TeamSpec) -> ChangeSet:
+def upload_name(name: str) -> str:
+    """The name an upload is called by in messages: its last part, never a path."""
+    return Path(name).name or "ark.yaml"
+
+
+@dataclasses.dataclass(frozen=True)
+class TeamFilePlan:
+    """What applying an uploaded file changes, and which of those changes undo edits made
+    since a team file was last applied or exported, named as `ark apply` names them."""
+
+    changeset: ChangeSet
+    reverts: list[Revert]
+
+
+def team_file_plan(engine: Any, spec: TeamSpec) -> TeamFilePlan:
     with transaction(engine, write=False) as reg:
-        return reg.changeset(spec)
+        changeset = reg.changeset(spec)
+        return TeamFilePlan(changeset, pending_reverts(reg, changeset))
 
 
-def apply_team_file(engine: Any, actor: str, spec: TeamSpec, seen: int) -> ChangeSet:
-    """Apply an uploaded file, only if nothing changed since its changeset was shown."""
+def apply_team_file(engine: Any, actor: str, raw: bytes, name: str, seen: int) -> ChangeSet:
+    """Apply an uploaded file, only if the team did not change since its changeset was shown
+    at team version `seen`, and mark the registry as saying what that file says, as `ark
+    apply` does: applying the same file again changes nothing, and later edits are named as
+    edits that file would revert."""
+    spec = parse_team_file(raw, name)
     with changing(engine, actor, via="apply") as reg:
-        audit.expect_version(reg, seen, None)
-        return reg.apply(spec)
+        audit.expect_team_version(reg, seen)
+        done = reg.apply(spec)
+        reg.mark_file(file_digest(raw))
+        return done
 
 
 # -- accounts ------------------------------------------------------------------------------------
