@@ -38,7 +38,14 @@ def set_password(page: Any, link: str, email: str | None = None) -> None:
         page.get_by_label("Your e-mail").fill(email)
     page.get_by_label("Password (at least 10 characters)").fill(PASSWORD)
     page.get_by_label("The same password again").fill(PASSWORD)
-    page.get_by_role("button", name="Set password and sign in").click()
+    submit(page, "Set password and sign in")
+
+
+def submit(page: Any, button: str) -> None:
+    """Press a form's `button` and wait for the page it leads to: reading the page while the
+    browser is still on its way there reads nothing."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
 
 
 def test_first_admin_then_a_lead_assigns_in_the_matrix(
@@ -52,7 +59,7 @@ def test_first_admin_then_a_lead_assigns_in_the_matrix(
 
     ark("user", "add", "ana@acme.test", "--role", "lead")
     lead_link = ark("user", "reset-link", "ana@acme.test", "--url", base).stdout.strip()
-    page.get_by_role("button", name="Sign out").click()
+    submit(page, "Sign out")
     set_password(page, lead_link)
     assert "ana@acme.test (lead)" in page.content()
 
@@ -169,7 +176,7 @@ def test_a_member_marks_a_task_done_and_a_viewer_finds_nothing_to_edit(
     ark("tasks", "plan", "--until", "2099-01-31", "--from", "2099-01-01")
     for email, role in (("bruno@acme.test", "member"), ("carla@acme.test", "viewer")):
         ark("user", "add", email, "--role", role)
-    page.get_by_role("button", name="Sign out").click()
+    submit(page, "Sign out")
     set_password(page, ark("user", "reset-link", "bruno@acme.test", "--url", base).stdout.strip())
     page.goto(f"{base}/tasks?view=mine")
     row = page.locator("tr", has_text="listening/2099-W01")
@@ -179,7 +186,7 @@ def test_a_member_marks_a_task_done_and_a_viewer_finds_nothing_to_edit(
     done = [t for t in ark.json("tasks", "list", "--status", "done")]
     assert [(t["key"], t["assignee"]) for t in done] == [("listening/2099-W01", "bruno@acme.test")]
 
-    page.get_by_role("button", name="Sign out").click()
+    submit(page, "Sign out")
     set_password(page, ark("user", "reset-link", "carla@acme.test", "--url", base).stdout.strip())
     for path in ("/", "/matrix", "/people", "/tasks?view=all", "/kpis/followers", "/processes"):
         page.goto(base + path)
@@ -205,7 +212,7 @@ def test_two_leads_race_on_one_cell_one_wins_the_other_is_told(
     with chromium() as browser:
         first, second = new_context(browser).new_page(), new_context(browser).new_page()
         set_password(first, link, "boss@acme.test")
-        first.get_by_role("button", name="Sign out").click()
+        submit(first, "Sign out")
         sign_in_as(ark, first, base, "ana@acme.test", "lead")
         sign_in_as(ark, second, base, "bruno@acme.test", "lead")
         carla = "Carla Vidal on Social listening"
