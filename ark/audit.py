@@ -8,10 +8,11 @@ and the write that follows it happen with nobody in between.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from ark.errors import Conflict
 from ark.models import AuditRecord
@@ -41,23 +42,45 @@ def _entry(row: AuditRecord) -> AuditEntry:
     )
 
 
+ESCAPE = "/"
+
+
+@functools.cache
+def _newest(what: Any, entity: bool, key: str, sqlite: bool) -> Select[Any]:
+    """The newest-first query for `what` of the records about an entity (if `entity`) and a
+    key (`key`: "" any, "exact" or "prefix"), with parameters `entity`, `key`, `pattern` and
+    `following` (see `_parameters`). Built once per shape: an edit asks while it holds the
+    writers' lock, and building the statement anew cost more than running it."""
+    query = select(what)
+    if entity:
+        query = query.where(AuditRecord.entity == bindparam("entity"))
+    if key == "exact":
+        query = query.where(AuditRecord.entity_key == bindparam("key"))
+    elif key == "prefix":
+        query = query.where(AuditRecord.entity_key.like(bindparam("pattern"), escape=ESCAPE))
+        if sqlite:
+            # SQLite compares text byte by byte, so the keys starting with `key` are exactly
+            # those from it up to it with its last character the next one: a range the
+            # (entity, entity_key) index finds, where LIKE reads every record of the entity
+            # (a cell edit read them all). PostgreSQL's collations do not order text so.
+            query = query.where(
+                AuditRecord.entity_key >= bindparam("key"),
+                AuditRecord.entity_key < bindparam("following"),
+            )
+    return query.order_by(AuditRecord.id.desc()).limit(1)
+
+
 def _about(
     registry: Registry, entity: str | None, key: str, prefix: bool, what: Any = AuditRecord
-) -> Any:
-    query = select(what)
-    if entity is not None:
-        query = query.where(AuditRecord.entity == entity)
-    if not prefix:
-        return query.where(AuditRecord.entity_key == key) if key else query
-    query = query.where(AuditRecord.entity_key.startswith(key, autoescape=True))
-    if key and registry.session.get_bind().dialect.name == "sqlite":
-        # SQLite compares text byte by byte, so the keys starting with `key` are exactly those
-        # from it up to it with its last character the next one: a range the (entity,
-        # entity_key) index finds, where LIKE reads every record of the entity (a cell edit
-        # read them all). PostgreSQL's collations do not order text so.
-        following = key[:-1] + chr(ord(key[-1]) + 1)
-        query = query.where(AuditRecord.entity_key >= key, AuditRecord.entity_key < following)
-    return query
+) -> tuple[Select[Any], dict[str, str]]:
+    """The newest record (or its `what`) about `entity` `key`, and the query's parameters."""
+    shape = ("prefix" if prefix else "exact") if key else ""
+    sqlite = registry.session.get_bind().dialect.name == "sqlite"
+    parameters = {"entity": entity or "", "key": key}
+    if shape == "prefix":
+        escaped = "".join(ESCAPE + c if c in "%_" + ESCAPE else c for c in key)
+        parameters |= {"pattern": escaped + "%", "following": key[:-1] + chr(ord(key[-1]) + 1)}
+    return _newest(what, entity is not None, shape, sqlite), parameters
 
 
 def last_change(
@@ -65,21 +88,16 @@ def last_change(
 ) -> AuditEntry | None:
     """The newest audit record about `entity` `key` (every key starting with it if `prefix`;
     every record of the registry when `entity` is None)."""
-    row = registry.session.scalars(
-        _about(registry, entity, key, prefix).order_by(AuditRecord.id.desc()).limit(1)
-    ).first()
+    row = registry.session.scalars(*_about(registry, entity, key, prefix)).first()
     return None if row is None else _entry(row)
 
 
 def version(registry: Registry, entity: str | None, key: str = "", *, prefix: bool = False) -> int:
     """The version an edit form carries: the newest audit record's id, 0 if there is none
     (the id alone is read: every page asks, and a record's before and after can be large)."""
-    query = (
-        _about(registry, entity, key, prefix, AuditRecord.id)
-        .order_by(AuditRecord.id.desc())
-        .limit(1)
+    newest: int | None = registry.session.scalar(
+        *_about(registry, entity, key, prefix, AuditRecord.id)
     )
-    newest: int | None = registry.session.scalar(query)
     return newest or 0
 
 

@@ -15,7 +15,7 @@ import warnings
 import weakref
 from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -169,10 +169,12 @@ def lock_writers(connection: Connection | Session) -> None:
     bind = connection if isinstance(connection, Connection) else connection.get_bind()
     if bind.dialect.name != "postgresql":
         return
-    connection.execute(text(f"SET LOCAL lock_timeout = {round(wait_seconds() * 1000)}"))
-    connection.execute(
-        text("SELECT pg_advisory_xact_lock(CAST(:key AS integer), hashtext(current_schema()))"),
-        {"key": WRITER_LOCK},
+    # Both in one round trip (no parameters: psycopg sends them as one simple query), where
+    # they were two; every value is ours.
+    link = connection if isinstance(connection, Connection) else connection.connection()
+    link.exec_driver_sql(
+        f"SET LOCAL lock_timeout = {round(wait_seconds() * 1000)}; "
+        f"SELECT pg_advisory_xact_lock({WRITER_LOCK}, hashtext(current_schema()))"
     )
 
 
@@ -373,7 +375,7 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     read transaction; PostgreSQL does at REPEATABLE READ).
     """
     if write:
-        with writer_turn(engine), _session(engine, engine) as session:
+        with _session(engine, engine, writer_turn(engine)) as session:
             lock_writers(session)
             yield session
         return
@@ -385,10 +387,19 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
 
 
 @contextmanager
-def _session(engine: Engine, bind: Engine) -> Iterator[Session]:
-    """One transaction on `bind` (`engine` or its readers' variant), errors worded."""
+def _session(
+    engine: Engine, bind: Engine, turn: AbstractContextManager[None] | None = None
+) -> Iterator[Session]:
+    """One transaction on `bind` (`engine` or its readers' variant), errors worded; inside
+    `turn` (a writer's) from its start to its commit or rollback, and no longer: closing the
+    session and giving its connection back to the pool happen after the next writer's turn
+    has begun."""
     try:
-        with Session(bind, expire_on_commit=False) as session, session.begin():
+        with (
+            Session(bind, expire_on_commit=False) as session,
+            turn or nullcontext(),
+            session.begin(),
+        ):
             yield session
     except IntegrityError:
         raise  # a race on a unique rule: the service words it as a conflict

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 
 from ark.errors import Conflict, NotFound
 from ark.i18n import N_
@@ -17,6 +17,20 @@ from ark.models import (
 from ark.registry.events import AssignmentChange
 from ark.registry.tasks import Tasks
 from ark.vocabulary import Role
+
+# See `Assignments._bearing_on`; built once (building it cost as much as running it).
+BEARING_ON = (
+    select(Assignment)
+    .where(
+        Assignment.valid_to.is_(None),
+        Assignment.responsibility_id == bindparam("responsibility"),
+        or_(
+            Assignment.contributor_id == bindparam("contributor"),
+            Assignment.role == Role.ACCOUNTABLE,
+        ),
+    )
+    .order_by(Assignment.role, Assignment.id)
+)
 
 
 class Assignments(Tasks):
@@ -35,6 +49,16 @@ class Assignments(Tasks):
             query = query.where(Assignment.contributor_id == contributor.id)
         return list(self.session.scalars(query.order_by(Assignment.role, Assignment.id)))
 
+    def _bearing_on(
+        self, responsibility: Responsibility, contributor: Contributor
+    ) -> list[Assignment]:
+        """The current assignments an assignment of `contributor` to `responsibility` is
+        decided by: the contributor's own roles on it and its accountable person. A cell
+        edit holds the writers' lock while it reads them, and reading every holder of the
+        responsibility (with their contributors and departments) was most of that time."""
+        ids = {"responsibility": responsibility.id, "contributor": contributor.id}
+        return list(self.session.scalars(BEARING_ON, ids))
+
     def assign(
         self,
         email: str,
@@ -48,7 +72,7 @@ class Assignments(Tasks):
         """Start an assignment, or change the hours or start of one already held (hours left
         out keep what they were); a second accountable needs `replace`."""
         contributor, responsibility = self.contributor(email), self.responsibility(slug)
-        current = self.current_assignments(responsibility=responsibility)
+        current = self._bearing_on(responsibility, contributor)
         mine = next(
             (a for a in current if a.contributor_id == contributor.id and a.role == role), None
         )
