@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from ark.db import SCHEMA_HEAD, current_revision, open_engine
@@ -450,3 +451,55 @@ def test_a_writer_that_waits_too_long_gives_up_without_writing_and_leaves_the_qu
         reg.assign(CARLA, SLUG, Role.INFORMED, hours=1)
     assert audit_records(engine) == before + 1
     engine.dispose()
+
+
+def test_an_assignment_reads_only_the_holders_its_rules_need(ark: Ark, new_db: Any) -> None:
+    """An edit holds the writers' lock while it decides, so it reads the contributor's own
+    roles on the responsibility and its accountable person, not every other holder: the same
+    rows on a responsibility with three holders and with forty. The rules still hold: a second
+    accountable is refused, a handover ends the first."""
+    from sqlalchemy import event
+
+    from tests.test_lists import registry_of
+
+    read: list[list[tuple[str, str]]] = []
+    for size in (3, 40):
+        engine = open_engine(registry_of(ark, new_db(), size))
+        with transaction(engine, actor="lead") as reg:
+            for i in range(1, size):
+                reg.assign(f"p{i}@acme.test", "r0", Role.CONSULTED, hours=1)
+        loaded: list[tuple[str, str]] = []
+
+        def seen(row: Assignment, _context: Any, loaded: list[tuple[str, str]] = loaded) -> None:
+            loaded.append((row.contributor.email, str(row.role)))
+
+        event.listen(Assignment, "load", seen)
+        try:
+            with transaction(engine, actor="lead") as reg:
+                reg.assign("p1@acme.test", "r0", Role.CONSULTED, hours=2)
+                with pytest.raises(Conflict, match="already has an accountable person"):
+                    reg.assign("p2@acme.test", "r0", Role.ACCOUNTABLE)
+                reg.assign("p2@acme.test", "r0", Role.ACCOUNTABLE, replace=True)
+        finally:
+            event.remove(Assignment, "load", seen)
+        with transaction(engine, write=False) as reg:
+            r0 = reg.current_assignments(responsibility=reg.responsibility("r0"))
+            held = {(a.contributor.email, str(a.role), a.hours) for a in r0}
+        assert ("p1@acme.test", "consulted", 2.0) in held
+        assert {(e, r) for e, r, _ in held if r == "accountable"} == {
+            ("p2@acme.test", "accountable")
+        }
+        read.append(loaded)
+        engine.dispose()
+    assert (
+        read[0]
+        == read[1]
+        == [
+            ("p0@acme.test", "accountable"),
+            ("p1@acme.test", "consulted"),
+            ("p0@acme.test", "accountable"),
+            ("p2@acme.test", "consulted"),
+            ("p0@acme.test", "accountable"),
+            ("p2@acme.test", "consulted"),
+        ]
+    )
