@@ -43,19 +43,23 @@ def _entry(row: AuditRecord) -> AuditEntry:
 
 
 ESCAPE = "/"
+# What a record is looked up by: one key (or the prefix of keys), or any of several keys.
+Key = str | tuple[str, ...]
 
 
 @functools.cache
 def _newest(what: Any, entity: bool, key: str, sqlite: bool) -> Select[Any]:
     """The newest-first query for `what` of the records about an entity (if `entity`) and a
-    key (`key`: "" any, "exact" or "prefix"), with parameters `entity`, `key`, `pattern` and
-    `following` (see `_parameters`). Built once per shape: an edit asks while it holds the
-    writers' lock, and building the statement anew cost more than running it."""
+    key (`key`: "" any, "exact", "any of" or "prefix"), with parameters `entity`, `key`,
+    `pattern` and `following` (see `_about`). Built once per shape: an edit asks while it
+    holds the writers' lock, and building the statement anew cost more than running it."""
     query = select(what)
     if entity:
         query = query.where(AuditRecord.entity == bindparam("entity"))
     if key == "exact":
         query = query.where(AuditRecord.entity_key == bindparam("key"))
+    elif key == "any of":
+        query = query.where(AuditRecord.entity_key.in_(bindparam("key", expanding=True)))
     elif key == "prefix":
         query = query.where(AuditRecord.entity_key.like(bindparam("pattern"), escape=ESCAPE))
         if sqlite:
@@ -71,28 +75,30 @@ def _newest(what: Any, entity: bool, key: str, sqlite: bool) -> Select[Any]:
 
 
 def _about(
-    registry: Registry, entity: str | None, key: str, prefix: bool, what: Any = AuditRecord
-) -> tuple[Select[Any], dict[str, str]]:
+    registry: Registry, entity: str | None, key: Key, prefix: bool, what: Any = AuditRecord
+) -> tuple[Select[Any], dict[str, Any]]:
     """The newest record (or its `what`) about `entity` `key`, and the query's parameters."""
-    shape = ("prefix" if prefix else "exact") if key else ""
+    shape = "any of" if isinstance(key, tuple) else ("prefix" if prefix else "exact")
     sqlite = registry.session.get_bind().dialect.name == "sqlite"
-    parameters = {"entity": entity or "", "key": key}
-    if shape == "prefix":
+    parameters: dict[str, Any] = {"entity": entity or "", "key": key}
+    if key == "":
+        shape = ""
+    elif isinstance(key, str) and prefix:
         escaped = "".join(ESCAPE + c if c in "%_" + ESCAPE else c for c in key)
         parameters |= {"pattern": escaped + "%", "following": key[:-1] + chr(ord(key[-1]) + 1)}
     return _newest(what, entity is not None, shape, sqlite), parameters
 
 
 def last_change(
-    registry: Registry, entity: str | None, key: str = "", *, prefix: bool = False
+    registry: Registry, entity: str | None, key: Key = "", *, prefix: bool = False
 ) -> AuditEntry | None:
-    """The newest audit record about `entity` `key` (every key starting with it if `prefix`;
-    every record of the registry when `entity` is None)."""
+    """The newest audit record about `entity` `key` (every key starting with it if `prefix`,
+    any of them if a tuple of keys; every record of the registry when `entity` is None)."""
     row = registry.session.scalars(*_about(registry, entity, key, prefix)).first()
     return None if row is None else _entry(row)
 
 
-def version(registry: Registry, entity: str | None, key: str = "", *, prefix: bool = False) -> int:
+def version(registry: Registry, entity: str | None, key: Key = "", *, prefix: bool = False) -> int:
     """The version an edit form carries: the newest audit record's id, 0 if there is none
     (the id alone is read: every page asks, and a record's before and after can be large)."""
     newest: int | None = registry.session.scalar(
@@ -123,7 +129,7 @@ def expect_version(
     registry: Registry,
     seen: int,
     entity: str | None,
-    key: str = "",
+    key: Key = "",
     *,
     prefix: bool = False,
 ) -> None:

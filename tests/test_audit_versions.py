@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ark import audit
 from ark.db import open_engine
+from ark.registry.assignments import cell_keys
 from ark.registry.writer import transaction
 
 KEYS = (
@@ -42,4 +43,11 @@ def test_a_prefix_finds_the_newest_record_of_the_keys_starting_with_it(db_url: s
         assert newest("listening/bob") == 0
         assert newest("") == ids["Listening/ana@acme.test/informed"]
         assert audit.version(registry, "kpi", "listening", prefix=True) == 0
+        # A matrix cell's version: the newest record about any of its roles' keys, and only
+        # those (not "ana@acme.test0", "ana@acme.test//x" nor the cell spelt otherwise).
+        cell = cell_keys("listening", "ana@acme.test")
+        assert audit.version(registry, "assignment", cell) == ids[KEYS[1]]
+        newest = audit.last_change(registry, "assignment", cell)
+        assert newest is not None and newest.key == KEYS[1]
+        assert audit.version(registry, "assignment", cell_keys("listening", "bob")) == 0
     engine.dispose()

@@ -33,6 +33,20 @@ BEARING_ON = (
 )
 
 
+def assignment_key(slug: str, email: str, role: Role) -> str:
+    """What an assignment's audit records are about (their `entity_key`)."""
+    return f"{slug}/{email}/{role}"
+
+
+def cell_keys(slug: str, email: str) -> tuple[str, ...]:
+    """The audit keys of every role `email` can hold on `slug`: a matrix cell's, whose
+    version is the newest record about any of them. Looked up as keys, they are found in the
+    audit index on both backends; as the prefix `slug/email/` PostgreSQL's collations
+    (not C) read every assignment record ever written (1.9 ms at 2,000 people, of an edit's
+    time under the writers' lock)."""
+    return tuple(assignment_key(slug, email, role) for role in Role)
+
+
 class Assignments(Tasks):
     """Starting, changing and ending assignments (their tasks follow the owner)."""
 
@@ -182,7 +196,7 @@ class Assignments(Tasks):
 
     @staticmethod
     def _assignment_key(a: Assignment) -> str:
-        return f"{a.responsibility.slug}/{a.contributor.email}/{a.role}"
+        return assignment_key(a.responsibility.slug, a.contributor.email, a.role)
 
     @staticmethod
     def _assignment_view(a: Assignment) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from ark.processes import (
     unified_diff,
 )
 from ark.processes import processes as all_processes
+from ark.registry.assignments import cell_keys
 from ark.registry.results import AuditEntry, DepartmentRow, HeldRole, ResponsibilityRow
 from ark.registry.results import Page as RegistryPage
 from ark.registry.writer import Registry, transaction
@@ -596,10 +597,7 @@ def _matrix(
         responsibilities=[r.slug for r in rows], people=[p.email for p in people]
     ).items
     keys = {
-        f"{r.slug}/{p.email}/{role}": (r.slug, p.email)
-        for r in rows
-        for p in people
-        for role in Role
+        key: (r.slug, p.email) for r in rows for p in people for key in cell_keys(r.slug, p.email)
     }
     versions: dict[tuple[str, str], int] = defaultdict(int)
     for key, newest in audit.versions(reg, "assignment", keys).items():
@@ -626,7 +624,7 @@ def _matrix(
 
 def cell_version(engine: Any, slug: str, email: str) -> int:
     with reading(engine) as reg:
-        return audit.version(reg, "assignment", f"{slug}/{email}/", prefix=True)
+        return audit.version(reg, "assignment", cell_keys(slug, email))
 
 
 def people(

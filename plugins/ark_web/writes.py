@@ -20,6 +20,7 @@ from ark.checks import Finding, check_team
 from ark.drift import Revert, file_digest, pending_reverts
 from ark.errors import ArkError, Conflict, NotFound
 from ark.plugins import hooks
+from ark.registry.assignments import cell_keys
 from ark.registry.people import Offboarding
 from ark.registry.results import AuditEntry
 from ark.registry.writer import Registry, transaction
@@ -49,7 +50,7 @@ def set_cell(
     role, an empty role ends every role of the cell, and `accountable:replace` hands the
     accountable role over from its holder in one change (`ark assign --replace`)."""
     with changing(engine, actor) as reg:
-        audit.expect_version(reg, seen, "assignment", f"{slug}/{email}/", prefix=True)
+        audit.expect_version(reg, seen, "assignment", cell_keys(slug, email))
         if not role:
             reg.unassign(email, slug)
         elif role.startswith("end:"):
