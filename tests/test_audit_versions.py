@@ -47,7 +47,7 @@ def test_a_prefix_finds_the_newest_record_of_the_keys_starting_with_it(db_url: s
         # those (not "ana@acme.test0", "ana@acme.test//x" nor the cell spelt otherwise).
         cell = cell_keys("listening", "ana@acme.test")
         assert audit.version(registry, "assignment", cell) == ids[KEYS[1]]
-        newest = audit.last_change(registry, "assignment", cell)
-        assert newest is not None and newest.key == KEYS[1]
+        record = audit.last_change(registry, "assignment", cell)
+        assert record is not None and record.key == KEYS[1]
         assert audit.version(registry, "assignment", cell_keys("listening", "bob")) == 0
     engine.dispose()
