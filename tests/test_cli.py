@@ -104,6 +104,17 @@ def test_a_second_accountable_is_refused_unless_handed_over(ark: Ark, team: Path
 def test_unknown_names_get_a_clear_error(ark: Ark, team: Path) -> None:
     assert "no responsibility 'nope'" in ark("who", "nope", code=1).output
     assert "no contributor 'x@y.z'" in ark("show", "x@y.z", code=1).output
+    # assign and unassign read the person and the responsibility in one statement: the one
+    # missing is named (the person first when both are), and nothing is written
+    log = ark("log").output
+    for command in ("assign", "unassign"):
+        for who, slug, missing in (
+            ("x@y.z", "listening", "no contributor 'x@y.z'"),
+            ("ana@acme.test", "nope", "no responsibility 'nope'"),
+            ("x@y.z", "nope", "no contributor 'x@y.z'"),
+        ):
+            assert missing in ark(command, who, slug, "--role", "informed", code=1).output
+    assert ark("log").output == log
     bad_date = ark(
         "assign", "ana@acme.test", "listening", "--role", "informed", "--from", "2026-13-40", code=2
     )

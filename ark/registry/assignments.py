@@ -85,7 +85,7 @@ class Assignments(Tasks):
     ) -> Assignment:
         """Start an assignment, or change the hours or start of one already held (hours left
         out keep what they were); a second accountable needs `replace`."""
-        contributor, responsibility = self.contributor(email), self.responsibility(slug)
+        contributor, responsibility = self.pair(email, slug)
         current = self._bearing_on(responsibility, contributor)
         mine = next(
             (a for a in current if a.contributor_id == contributor.id and a.role == role), None
@@ -140,7 +140,7 @@ class Assignments(Tasks):
         self, email: str, slug: str, role: Role | None = None, on: dt.date | None = None
     ) -> list[Assignment]:
         """End the contributor's current assignments on the responsibility (one role or all)."""
-        contributor, responsibility = self.contributor(email), self.responsibility(slug)
+        contributor, responsibility = self.pair(email, slug)
         ended = [
             a
             for a in self.current_assignments(

@@ -14,7 +14,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, bindparam, func, insert, select
+from sqlalchemy import Select, bindparam, func, insert, select, true
 from sqlalchemy.orm import Session
 
 from ark.errors import ArkError, NotFound
@@ -66,6 +66,19 @@ def _current_by(model: Any, column: str) -> Select[Any]:
     return select(model).where(
         getattr(model, column) == bindparam("value"), model.archived.is_(False)
     )
+
+
+# The person and the responsibility of an assignment, in one statement (see `RegistryBase.pair`).
+PAIR = (
+    select(Contributor, Responsibility)
+    .join(Responsibility, true())
+    .where(
+        Contributor.email == bindparam("email"),
+        Contributor.archived.is_(False),
+        Responsibility.slug == bindparam("slug"),
+        Responsibility.archived.is_(False),
+    )
+)
 
 
 def now() -> dt.datetime:
@@ -177,6 +190,15 @@ class RegistryBase:
         if row is None:
             raise NotFound.contributor(email)
         return row
+
+    def pair(self, email: str, slug: str) -> tuple[Contributor, Responsibility]:
+        """The current contributor and responsibility of an assignment, read in one round trip
+        (an edit reads them while it holds the writers' lock); either missing is refused as
+        looking it up alone would refuse it."""
+        found = self.session.execute(PAIR, {"email": normal_email(email), "slug": slug}).first()
+        if found is None:
+            return self.contributor(email), self.responsibility(slug)  # one of them refuses
+        return found[0], found[1]
 
     def responsibility(self, slug: str) -> Responsibility:
         row: Responsibility | None = self._find(Responsibility, Responsibility.slug, slug)
