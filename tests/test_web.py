@@ -1805,7 +1805,7 @@ def test_ark_serve_and_the_company_set_up_in_the_docs_use_options_it_has(ark: Ar
     `ark serve` line of docs/web.md (the shell and the systemd unit) uses only its options."""
     helped = ark("serve", "--help").output
     assert re.search(r"--host TEXT\s+Address to listen on\.\s+\[default: 127\.0\.0\.1\]", helped)
-    assert re.search(r"--port INTEGER\s+\[default: 8000\]", helped)
+    assert re.search(r"--port INTEGER\s+Port to listen on\.\s+\[default: 8000\]", helped)
     options = set(re.findall(r"^\s+(?:-\w, )?(--[\w-]+)", helped, re.M)) | {"--no-jobs"}
     assert {"--db", "--workers"} <= options
     docs = (Path(__file__).resolve().parent.parent / "docs" / "web.md").read_text("utf-8")
