@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, select
 
 from ark.errors import Conflict
+from ark.i18n import N_
 from ark.models import AuditRecord
 from ark.registry.results import AuditEntry
 from ark.registry.writer import Registry
@@ -30,9 +31,19 @@ class StaleEdit(Conflict):
     def __init__(self, entry: AuditEntry) -> None:
         self.entry = entry
         super().__init__(
-            f"{entry.actor} changed {entry.entity} {entry.key} ({entry.action}) at "
-            f"{entry.at:%Y-%m-%d %H:%M} UTC, after you opened it; nothing was written",
-            hint="look at the current state and make your change again if it still applies",
+            N_(
+                "{actor} changed {entity} {key} ({action}) on {day} at {time} UTC, after you "
+                "opened it; nothing was written"
+            ),
+            hint=N_("look at the current state and make your change again if it still applies"),
+            args={
+                "actor": entry.actor,
+                "entity": entry.entity,
+                "key": entry.key,
+                "action": entry.action,
+                "day": entry.at.date(),
+                "time": f"{entry.at:%H:%M}",
+            },
         )
 
 

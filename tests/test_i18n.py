@@ -35,8 +35,27 @@ def extracted(folder: Path, markers: dict[str, Any] = MARKERS) -> list[str | tup
 
 
 def marked() -> set[str | tuple[str, ...]]:
-    """Every message the code marks with `N_` (a string) or `Nn_` (singular and plural)."""
-    return {message for folder in ("ark", "plugins") for message in extracted(ROOT / folder)}
+    """Every message the code marks with `N_` (a string) or `Nn_` (singular and plural), and
+    every one the web workspace's templates mark with `_()`."""
+    code = {message for folder in ("ark", "plugins") for message in extracted(ROOT / folder)}
+    return code | templates_marked()
+
+
+TEMPLATES = ROOT / "plugins" / "ark_web" / "templates"
+
+
+def templates_marked() -> set[str]:
+    """The templates' messages, read by Jinja2's own Babel extractor (with its i18n
+    extension)."""
+    return {
+        str(message)
+        for _, _, message, _, _ in extract_from_dir(
+            TEMPLATES,
+            method_map=[("**.html", "jinja2")],
+            options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
+            keywords={"_": None},
+        )
+    }
 
 
 @pytest.mark.parametrize("lang", ["es", "it"])

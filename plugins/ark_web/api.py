@@ -22,7 +22,15 @@ from ark.registry.results import AuditEntry
 from ark.vocabulary import AccountRole, Role
 from ark_web import reads, writes
 from ark_web.auth import Forbidden, Visitor, api_role
-from ark_web.pages import AUDIT_FILTERS, AuditFilters, may_finish, may_record, may_review
+from ark_web.pages import (
+    AUDIT_FILTERS,
+    OWN_KPIS,
+    OWN_TASKS,
+    AuditFilters,
+    may_finish,
+    may_record,
+    may_review,
+)
 
 VIEWER = api_role(AccountRole.VIEWER)
 MEMBER = api_role(AccountRole.MEMBER)
@@ -330,13 +338,13 @@ def create_api(engine: Any) -> FastAPI:
     @api.post("/tasks/{key:path}/done", status_code=204)
     def finish(key: str, done: Done, who: Visitor = MEMBER) -> None:
         if not may_finish(who, reads.task(engine, key).assignee):
-            raise Forbidden("a member can mark only their own tasks done")
+            raise Forbidden(OWN_TASKS)
         writes.finish_task(engine, who.email, key, done.note, done.version)
 
     @api.post("/kpis/{slug}/readings", status_code=204)
     def record(request: Request, slug: str, reading: Reading, who: Visitor = MEMBER) -> None:
         if not may_record(request, who, slug):
-            raise Forbidden("a member can record readings only of KPIs their responsibilities move")
+            raise Forbidden(OWN_KPIS)
         writes.record_reading(engine, who.email, slug, reading.value, reading.date, reading.version)
 
     @api.get("/processes")

@@ -22,6 +22,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ark.errors import ArkError, Conflict, NotFound
+from ark.i18n import N_, tr
 from ark_web.auth import CSRF_COOKIE, Forbidden, SignInRequired, new_csrf
 
 HERE = Path(__file__).parent
@@ -45,12 +46,16 @@ def templates() -> Jinja2Templates:
     """Jinja2 with autoescape on for every template (Starlette's default, made explicit).
 
     The templates ship with the package, so each is compiled once per process and its file is
-    not looked at again on every page (`auto_reload` off).
+    not looked at again on every page (`auto_reload` off). Their words are the catalogue's, in
+    the request's language (`ark_web.language`).
     """
     import jinja2
 
+    from ark_web.language import install
+
     loader = jinja2.FileSystemLoader(HERE / "templates")
     env = jinja2.Environment(loader=loader, autoescape=True, auto_reload=False)
+    install(env)
     return Jinja2Templates(env=env)
 
 
@@ -116,6 +121,7 @@ def create_app(
     from limits.strategies import MovingWindowRateLimiter
 
     from ark_web import api, jobs, pages
+    from ark_web.language import Speaking
 
     app = FastAPI(
         title="Ark",
@@ -135,6 +141,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     app.add_middleware(Guard)
+    app.add_middleware(Speaking)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_first(request: Request, _exc: SignInRequired) -> Response:
@@ -187,7 +194,7 @@ def api_errors(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def unauthorised(_request: Request, _exc: SignInRequired) -> Response:
         return JSONResponse(
-            {"error": "a valid API token is needed: send Authorization: Bearer TOKEN"},
+            {"error": tr(N_("a valid API token is needed: send Authorization: Bearer TOKEN"))},
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )

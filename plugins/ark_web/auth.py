@@ -19,8 +19,10 @@ from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
 from ark.accounts import API, SESSION, AccountInfo
+from ark.i18n import N_, message, tr
 from ark.vocabulary import AccountRole
 from ark_web import reads
+from ark_web.cli import ACCOUNT_ROLES
 
 SESSION_COOKIE = "ark_session"
 CSRF_COOKIE = "ark_csrf"
@@ -52,9 +54,10 @@ class SignInRequired(Exception):
 class Forbidden(Exception):
     """Signed in, but the role (or the form's CSRF token) does not allow this request."""
 
-    def __init__(self, message: str = "your role does not allow this") -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str = N_("your role does not allow this"), **args: Any) -> None:
+        """`message` is a catalogue template; it is written in the request's language."""
+        self.message = tr(message, **args)
+        super().__init__(self.message)
 
 
 def engine(request: Request) -> Any:
@@ -86,7 +89,11 @@ def _at_least(role: AccountRole, who: Callable[[Request], Visitor]) -> Any:
     # thread pool, one more hand-over per request.
     async def check(person: Visitor = Depends(who)) -> Visitor:
         if not person.can(role):
-            raise Forbidden(f"this needs the {role} role; you are {person.account.role}")
+            raise Forbidden(
+                N_("this needs the {role} role; you are {current}"),
+                role=message(ACCOUNT_ROLES[role]),
+                current=message(ACCOUNT_ROLES[person.account.role]),
+            )
         return person
 
     return Depends(check)
@@ -119,12 +126,14 @@ async def checked_form(request: Request) -> FormData:
     """
     origin = request.headers.get("origin")
     if origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc:
-        raise Forbidden("the form was sent from another site; nothing was changed")
+        raise Forbidden(N_("the form was sent from another site; nothing was changed"))
     form = await request.form()
     sent = form.get(CSRF_FIELD)
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if not isinstance(sent, str) or not cookie or not hmac.compare_digest(sent, cookie):
-        raise Forbidden("the form has expired (no valid CSRF token); reload the page and try again")
+        raise Forbidden(
+            N_("the form has expired (no valid CSRF token); reload the page and try again")
+        )
     return form
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ark.i18n import N_, say, tr
 from ark_web.reads import KpiRow
 
 WIDTH, HEIGHT, MARGIN = 640, 220, 36
@@ -36,12 +37,23 @@ def kpi_chart(row: KpiRow) -> Chart | None:
     if not row.readings:
         return None
     levels = [
-        (t.baseline, f"baseline {t.baseline:g} ({t.objective})")
+        (
+            t.baseline,
+            tr(N_("baseline {value} ({objective})"), value=t.baseline, objective=t.objective),
+        )
         for t in row.targets
         if t.baseline is not None
     ]
     levels += [
-        (t.target, f"target {t.target:g} by {t.deadline or '?'} ({t.objective})")
+        (
+            t.target,
+            tr(
+                N_("target {value} by {day} ({objective})"),
+                value=t.target,
+                day=t.deadline or "?",
+                objective=t.objective,
+            ),
+        )
         for t in row.targets
         if t.target is not None
     ]
@@ -58,7 +70,7 @@ def kpi_chart(row: KpiRow) -> Chart | None:
         return HEIGHT - MARGIN - (HEIGHT - 2 * MARGIN) * (value - low) / span
 
     dots = tuple(
-        (round(x((on - first).days), 1), round(y(value), 1), f"{on}: {value:g}")
+        (round(x((on - first).days), 1), round(y(value), 1), f"{say(on)}: {say(value)}")
         for on, value in row.readings
     )
     latest_on, latest = row.readings[-1]
@@ -68,6 +80,12 @@ def kpi_chart(row: KpiRow) -> Chart | None:
         " ".join(f"{px},{py}" for px, py, _ in dots),
         dots,
         tuple(Level(round(y(v), 1), label) for v, label in levels),
-        f"{len(row.readings)} reading(s) of {row.name} from {first} to {latest_on}, "
-        f"latest {latest:g}",
+        tr(
+            N_("{count} reading(s) of {name} from {first} to {last}, latest {latest}"),
+            count=len(row.readings),
+            name=row.name,
+            first=first,
+            last=latest_on,
+            latest=latest,
+        ),
     )

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from ark.errors import ArkError, Conflict
+from ark.i18n import N_
 from ark_web.auth import Visitor
 from ark_web.pages import ADMIN, FORM, back, render
 
@@ -109,7 +110,8 @@ def run_now(request: Request, name: str, who: Visitor = ADMIN, _form: FormData =
     held = runner.start(name)
     if held is not None:
         raise Conflict(
-            f"{name} is running in {held}; it was not started again",
-            hint="refresh the jobs page to see when that run ends",
+            N_("{job} is running in {where}; it was not started again"),
+            hint=N_("refresh the jobs page to see when that run ends"),
+            args={"job": name, "where": held},
         )
     return back(f"/jobs?started={quote(name)}")

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
 from ark.errors import ArkError
+from ark.i18n import N_
 from ark.spec import SectionSchema
 
 SECRET_ENV = "ARK_OIDC_CLIENT_SECRET"
@@ -62,9 +63,14 @@ def provider_of(section: Any) -> Provider | None:
 
 def _unreachable(provider: Provider) -> ArkError:
     return ArkError(
-        f"the sign-in provider at {provider.issuer} cannot be reached or answered in a way "
-        "Ark does not understand",
-        hint="try again in a moment, or sign in with your password; an admin can check web.oidc",
+        N_(
+            "the sign-in provider at {issuer} cannot be reached or answered in a way Ark does "
+            "not understand"
+        ),
+        hint=N_(
+            "try again in a moment, or sign in with your password; an admin can check web.oidc"
+        ),
+        args={"issuer": provider.issuer},
     )
 
 
@@ -116,8 +122,8 @@ def finish(
     parts = cookie.split(".", 3)
     if len(parts) != 4 or not state or not hmac.compare_digest(parts[0], state):
         raise ArkError(
-            "this sign-in did not start here, or took too long",
-            hint="start again from the sign-in page",
+            N_("this sign-in did not start here, or took too long"),
+            hint=N_("start again from the sign-in page"),
         )
     _, nonce, verifier, next_path = parts
     meta = _metadata(provider)
@@ -141,8 +147,9 @@ def finish(
         raise _unreachable(provider) from None
     if not token:
         raise ArkError(
-            "the sign-in provider did not confirm the sign-in",
-            hint=f"start again from the sign-in page; an admin can check web.oidc and {SECRET_ENV}",
+            N_("the sign-in provider did not confirm the sign-in"),
+            hint=N_("start again from the sign-in page; an admin can check web.oidc and {name}"),
+            args={"name": SECRET_ENV},
         )
     try:
         claims = jwt.decode(token, KeySet.import_key_set(keys)).claims
@@ -155,12 +162,12 @@ def finish(
         ).validate(claims)
     except (JoseError, ValueError, TypeError):
         raise ArkError(
-            "the sign-in provider's answer did not check out", hint="start again"
+            N_("the sign-in provider's answer did not check out"), hint=N_("start again")
         ) from None
     email = str(claims.get("email") or "").strip().lower()
     if not email or claims.get("email_verified") is False:
         raise ArkError(
-            "the sign-in provider gave no verified e-mail address",
-            hint="ask an admin to let the provider share your e-mail (scope `email`)",
+            N_("the sign-in provider gave no verified e-mail address"),
+            hint=N_("ask an admin to let the provider share your e-mail (scope `email`)"),
         )
     return email, unquote(next_path)

@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 from starlette.datastructures import FormData, ImmutableMultiDict
 
 from ark.errors import ArkError, NotFound
+from ark.i18n import N_, Message, message, tr
 from ark.spec import ContributorSpec
 from ark.vocabulary import AccountRole
 from ark_web import reads, writes
@@ -108,18 +109,41 @@ def text(form: FormData, name: str, default: str = "") -> str:
     return value if isinstance(value, str) else default
 
 
+# The forms' fields as their messages name them.
+FIELDS = {
+    "capacity": N_("capacity"),
+    "hours": N_("hours"),
+    "value": N_("value"),
+    "date": N_("date"),
+    "since": N_("since"),
+    "until": N_("until"),
+    "on": N_("the last day"),
+}
+
+
+def field_name(name: str) -> Message:
+    return message(FIELDS[name])
+
+
 def number(form: FormData, name: str, *, required: bool = False) -> float | None:
+    """A number as typed in the page's language ("1,5" in Spanish) or as a machine writes it."""
+    from ark_web.language import parse_number
+
     value = text(form, name).strip()
     if not value:
         if required:
-            raise ArkError(f"{name} is missing", hint=f"fill in {name}")
+            raise ArkError(
+                N_("{name} is missing"), hint=N_("fill in {name}"), args={"name": field_name(name)}
+            )
         return None
-    try:
-        return float(value)
-    except ValueError:
+    found = parse_number(value)
+    if found is None:
         raise ArkError(
-            f"{name} {value!r} is not a number", hint="write a number, as 2 or 1.5"
-        ) from None
+            N_("{name} {value!r} is not a number"),
+            hint=N_("write a number, as {whole} or {decimal}"),
+            args={"name": field_name(name), "value": value, "whole": 2, "decimal": 1.5},
+        )
+    return found
 
 
 def version(form: FormData) -> int:
@@ -127,7 +151,7 @@ def version(form: FormData) -> int:
         return int(text(form, "version"))
     except ValueError:
         raise ArkError(
-            "the form carries no version", hint="reload the page and try again"
+            N_("the form carries no version"), hint=N_("reload the page and try again")
         ) from None
 
 
@@ -137,7 +161,11 @@ def day(value: str, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise ArkError(f"{name} {value!r} is not a date", hint="write YYYY-MM-DD") from None
+        raise ArkError(
+            N_("{name} {value!r} is not a date"),
+            hint=N_("write YYYY-MM-DD"),
+            args={"name": field_name(name), "value": value},
+        ) from None
 
 
 # -- signing in ---------------------------------------------------------------------------------
@@ -180,7 +208,7 @@ def sign_in(request: Request, form: FormData = FORM) -> Response:
             None,
             429,
             next=target,
-            error="Too many sign-in attempts: wait a minute and try again.",
+            error=tr(N_("Too many sign-in attempts: wait a minute and try again.")),
         )
     secret = writes.sign_in(engine(request), email, password)
     if secret is None:
@@ -192,7 +220,7 @@ def sign_in(request: Request, form: FormData = FORM) -> Response:
             None,
             401,
             next=target,
-            error="The e-mail or the password is not right.",
+            error=tr(N_("The e-mail or the password is not right.")),
         )
     response = back(target)
     _session_cookie(request, response, secret)
@@ -205,8 +233,8 @@ def _provider(request: Request) -> Any:
     found = provider_of(reads.web_section(engine(request)))
     if found is None:
         raise NotFound(
-            "signing in through a company provider is not set up",
-            hint="an admin names it in the team file's web.oidc section",
+            N_("signing in through a company provider is not set up"),
+            hint=N_("an admin names it in the team file's web.oidc section"),
         )
     return found
 
@@ -238,7 +266,9 @@ def oidc_callback(request: Request, code: str = "", state: str = "") -> Response
     email, target = oidc.finish(_provider(request), callback, code, state, cookie)
     secret = writes.sign_in_vouched(engine(request), email)
     if secret is None:
-        raise Forbidden(f"{email} has no account here (or it is disabled); ask an admin")
+        raise Forbidden(
+            N_("{email} has no account here (or it is disabled); ask an admin"), email=email
+        )
     response = back(safe_next(target))
     response.delete_cookie(oidc.COOKIE)
     _session_cookie(request, response, secret)
@@ -261,8 +291,12 @@ def link_page(request: Request, secret: str) -> HTMLResponse:
     if info is None:
         return problem(
             request,
-            "This sign-in link does not work: it was used, replaced or has expired. "
-            "Ask an admin for a new one.",
+            tr(
+                N_(
+                    "This sign-in link does not work: it was used, replaced or has expired. "
+                    "Ask an admin for a new one."
+                )
+            ),
             404,
         )
     return render(request, "link.html", None, info=info, secret=secret)
@@ -274,7 +308,7 @@ def use_link(request: Request, secret: str, form: FormData = FORM) -> Response:
     email = text(form, "email").strip().lower() if info and info.email is None else None
     password = text(form, "password")
     if password != text(form, "confirm"):
-        raise ArkError("the two passwords differ", hint="type the same password twice")
+        raise ArkError(N_("the two passwords differ"), hint=N_("type the same password twice"))
     session = writes.use_link(engine(request), secret, password, email)
     response = back("/")
     _session_cookie(request, response, session)
@@ -382,10 +416,14 @@ def _person(form: FormData, email: str) -> ContributorSpec:
     capacity = number(form, "capacity", required=True)
     assert capacity is not None
     if not 0 <= capacity <= 80:
-        raise ArkError(f"capacity {capacity:g} is out of range", hint="give 0 to 80 hours a week")
+        raise ArkError(
+            N_("capacity {capacity} is out of range"),
+            hint=N_("give {low} to {high} hours a week"),
+            args={"capacity": capacity, "low": 0, "high": 80},
+        )
     name = text(form, "name").strip()
     if not name:
-        raise ArkError("the name is missing", hint="fill in the name")
+        raise ArkError(N_("the name is missing"), hint=N_("fill in the name"))
     jira = text(form, "jira_user").strip() or None
     return ContributorSpec(email.strip().lower(), name, text(form, "department"), capacity, jira)
 
@@ -428,7 +466,7 @@ def _handover(fields: ImmutableMultiDict[str, Any]) -> writes.Handover:
         return {item: who for item, who in chosen.items() if who}
 
     return writes.Handover(
-        field("to") or None, day(field("on"), "the last day"), named("accountable:"), named("task:")
+        field("to") or None, day(field("on"), "on"), named("accountable:"), named("task:")
     )
 
 
@@ -536,6 +574,10 @@ def tasks(
     )
 
 
+OWN_TASKS = N_("a member can mark only their own tasks done")
+OWN_KPIS = N_("a member can record readings only of KPIs their responsibilities move")
+
+
 def may_finish(who: Visitor, assignee: str | None) -> bool:
     return who.can(AccountRole.LEAD) or (who.can(AccountRole.MEMBER) and assignee == who.email)
 
@@ -544,7 +586,7 @@ def may_finish(who: Visitor, assignee: str | None) -> bool:
 def finish_task(request: Request, who: Visitor = MEMBER, form: FormData = FORM) -> Response:
     key = text(form, "key")
     if not may_finish(who, reads.task(engine(request), key).assignee):
-        raise Forbidden("a member can mark only their own tasks done")
+        raise Forbidden(OWN_TASKS)
     writes.finish_task(engine(request), who.email, key, text(form, "note"), version(form))
     return back(safe_next(text(form, "back")) if text(form, "back") else "/tasks")
 
@@ -584,7 +626,7 @@ def record_reading(
     request: Request, slug: str, who: Visitor = MEMBER, form: FormData = FORM
 ) -> Response:
     if not may_record(request, who, slug):
-        raise Forbidden("a member can record readings only of KPIs their responsibilities move")
+        raise Forbidden(OWN_KPIS)
     value = number(form, "value", required=True)
     assert value is not None
     writes.record_reading(
@@ -646,7 +688,7 @@ def review(request: Request, slug: str, who: Visitor = MEMBER, form: FormData = 
     row, _ = reads.process_text(engine(request), slug)
     if not may_review(request, who, row.responsibility):
         raise Forbidden(
-            "a member can confirm only processes of responsibilities they are accountable for"
+            N_("a member can confirm only processes of responsibilities they are accountable for")
         )
     on = day(text(form, "date"), "date")
     writes.review_process(engine(request), who.email, slug, on, version(form))
@@ -752,7 +794,7 @@ async def preview(request: Request, who: Visitor = LEAD, form: FormData = FORM) 
     so no browser rewrites its line ends) and the team's version the plan was drawn from."""
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
-        raise ArkError("no file was uploaded", hint="choose an ark.yaml to upload")
+        raise ArkError(N_("no file was uploaded"), hint=N_("choose an ark.yaml to upload"))
     raw = await upload.read()
     name = writes.upload_name(upload.filename or "ark.yaml")
     version = reads.team_version(engine(request))
@@ -798,7 +840,9 @@ def _account_role(form: FormData) -> AccountRole:
     try:
         return AccountRole(text(form, "role"))
     except ValueError:
-        raise ArkError("not a role", hint=f"use one of: {', '.join(AccountRole)}") from None
+        raise ArkError(
+            N_("not a role"), hint=N_("use one of: {roles}"), args={"roles": ", ".join(AccountRole)}
+        ) from None
 
 
 @router.post("/accounts")
@@ -826,7 +870,8 @@ def reset_link(request: Request, who: Visitor = ADMIN, form: FormData = FORM) ->
     email = text(form, "email")
     secret = writes.reset_link(engine(request), who.email, email)
     url = str(request.url_for("link_page", secret=secret))
-    return render(request, "secret.html", who, what=f"A sign-in link for {email}", secret=url)
+    what = tr(N_("A sign-in link for {email}"), email=email)
+    return render(request, "secret.html", who, what=what, secret=url)
 
 
 @router.get("/tokens")
@@ -837,7 +882,7 @@ def tokens(request: Request, who: Visitor = VIEWER) -> HTMLResponse:
 @router.post("/tokens")
 def issue_token(request: Request, who: Visitor = VIEWER, form: FormData = FORM) -> HTMLResponse:
     secret = writes.issue_token(engine(request), who.email, text(form, "label"))
-    return render(request, "secret.html", who, what="Your new API token", secret=secret)
+    return render(request, "secret.html", who, what=tr(N_("Your new API token")), secret=secret)
 
 
 @router.post("/tokens/revoke")
@@ -845,7 +890,7 @@ def revoke_token(request: Request, who: Visitor = VIEWER, form: FormData = FORM)
     try:
         token_id = int(text(form, "id"))
     except ValueError:
-        raise ArkError("no token id", hint="use the revoke button of a token") from None
+        raise ArkError(N_("no token id"), hint=N_("use the revoke button of a token")) from None
     writes.revoke_token(engine(request), who.email, token_id)
     return back("/tokens")
 
@@ -869,12 +914,17 @@ def playbook(request: Request, path: str, who: Visitor = VIEWER) -> Response:
     site: Path | None = request.app.state.playbook
     if site is None or not (site / "index.html").is_file():
         raise NotFound(
-            "the playbook has not been built", hint="run `ark playbook build` in the workspace"
+            N_("the playbook has not been built"),
+            hint=N_("run `ark playbook build` in the workspace"),
         )
     root = site.resolve()
     target = (root / path).resolve()
     if target.is_dir():
         target = target / "index.html"
     if not target.is_relative_to(root) or not target.is_file():
-        raise NotFound(f"the playbook has no page {path!r}", hint="start from /playbook/")
+        raise NotFound(
+            N_("the playbook has no page {path!r}"),
+            hint=N_("start from /playbook/"),
+            args={"path": path},
+        )
     return FileResponse(target, headers={"Content-Security-Policy": PLAYBOOK_POLICY})

@@ -869,3 +869,9 @@ def web_section(engine: Any) -> Any:
 def account_versions(engine: Any) -> dict[str, int]:
     with reading(engine) as reg:
         return audit.versions(reg, "account", (a.email for a in accounts.accounts(reg)))
+
+
+def language(engine: Any) -> str:
+    """The strategy's language, which every page and message of a request speaks."""
+    with reading(engine) as reg:
+        return reg.strategy().lang

@@ -19,6 +19,7 @@ from ark.changeset import ChangeSet
 from ark.checks import Finding, check_team
 from ark.drift import Revert, file_digest, pending_reverts
 from ark.errors import ArkError, Conflict, NotFound
+from ark.i18n import N_
 from ark.plugins import hooks
 from ark.registry.assignments import cell_keys
 from ark.registry.people import Offboarding
@@ -78,7 +79,9 @@ def _role(value: str) -> Role:
         return Role(value)
     except ValueError:
         raise ArkError(
-            f"{value!r} is not a RACI role", hint=f"use one of: {', '.join(Role)}"
+            N_("{value!r} is not a RACI role"),
+            hint=N_("use one of: {roles}"),
+            args={"value": value, "roles": ", ".join(Role)},
         ) from None
 
 
@@ -88,15 +91,23 @@ def save_person(engine: Any, actor: str, person: ContributorSpec, seen: int | No
         team = reg.team_spec()
         known = {c.email: c for c in team.contributors}
         if seen is None and person.email in known:
-            raise Conflict(f"{person.email} is already in the team", hint="edit them instead")
+            raise Conflict(
+                N_("{email} is already in the team"),
+                hint=N_("edit them instead"),
+                args={"email": person.email},
+            )
         if seen is not None:
             if person.email not in known:
                 raise NotFound.contributor(person.email)
             audit.expect_version(reg, seen, "contributor", person.email)
         if person.department not in {d.slug for d in team.departments}:
             raise ArkError(
-                f"no department {person.department!r}",
-                hint=f"use one of: {', '.join(d.slug for d in team.departments)}",
+                N_("no department {department!r}"),
+                hint=N_("use one of: {departments}"),
+                args={
+                    "department": person.department,
+                    "departments": ", ".join(d.slug for d in team.departments),
+                },
             )
         merged = tuple(person if c.email == person.email else c for c in team.contributors) + (
             () if person.email in known else (person,)
@@ -193,9 +204,12 @@ def offboard(
             if concerned:
                 raise audit.StaleEdit(concerned[-1])
             raise Conflict(
-                f"offboarding {done.contributor} would now move other things than the "
-                "preview showed; nothing was written",
-                hint="open the offboarding page again and check the new preview",
+                N_(
+                    "offboarding {email} would now move other things than the preview showed; "
+                    "nothing was written"
+                ),
+                hint=N_("open the offboarding page again and check the new preview"),
+                args={"email": done.contributor},
             )
     return done
 

@@ -1,0 +1,149 @@
+"""The workspace in the strategy's language: its pages, its refusals and the API's messages.
+
+Every request speaks the language of the registry's strategy (`ark.i18n.speak`), set once by
+`Speaking` before the route runs, so a message raised deep in the registry, a page's words and
+the API's error texts all come out of the one catalogue the CLI uses. The templates mark their
+words with `_()` (Jinja2's i18n extension); `_` here fills in `{names}` as `ark.i18n.tr` does,
+writing numbers, dates and RACI roles the way the language writes them, and escaping the values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ark.checks import Finding
+from ark.cli import LEVELS, STATUSES
+from ark.i18n import command_language, gettext, render, speak, speaking, unit, value
+from ark.vocabulary import Cadence, Role
+from ark_web.cli import ACCOUNT_ROLES
+
+
+def _(message: str, **args: Any) -> Markup:
+    """`message` (a catalogue msgid) in the request's language, with `args` put in as text:
+    numbers, dates and roles as the language writes them, everything escaped."""
+    lang = speaking()
+    text = escape(gettext(lang, message))
+    if not args:
+        return text
+    return text.format(
+        **{
+            name: item if isinstance(item, Markup) else value(lang, item)
+            for name, item in args.items()
+        }
+    )
+
+
+def _plural(singular: str, plural: str, count: int, **args: Any) -> Markup:
+    """Jinja2's i18n extension asks for one; Ark's messages avoid plural forms ("errors: 2")."""
+    return _(singular if count == 1 else plural, count=count, **args)
+
+
+@lru_cache(maxsize=4096)
+def _number(lang: str, item: float) -> str:
+    """A matrix draws the same few hours hundreds of times: each is formatted once."""
+    return value(lang, item)
+
+
+def number(item: float | None) -> str:
+    return "" if item is None else _number(speaking(), item)
+
+
+def percent(item: float | None) -> str:
+    """A progress in percent (0 to 100), as the language writes a percentage ("18 %" in
+    Spanish)."""
+    if item is None:
+        return ""
+    from babel.numbers import format_percent
+
+    return format_percent(round(item) / 100, locale=speaking())
+
+
+def day(item: dt.date | None) -> str:
+    return "" if item is None else value(speaking(), item)
+
+
+def moment(item: dt.datetime | None) -> str:
+    """A time of the audit log (UTC), to the minute."""
+    if item is None:
+        return ""
+    from babel.dates import format_time
+
+    return f"{value(speaking(), item.date())} {format_time(item, 'HH:mm', locale=speaking())}"
+
+
+def said(finding: Finding) -> str:
+    """What `ark check` says in a finding, in the language (the matrix's RACI findings come
+    as catalogue templates with their values, the home page's ready written)."""
+    return render(speaking(), finding.message, finding.args)
+
+
+def label(item: Any) -> str:
+    """A word the registry stores and a page shows (a RACI role, a cadence, a task state, a
+    finding's level, an account role, a unit) in the language."""
+    lang = speaking()
+    for kind in (Role, Cadence):
+        try:
+            return value(lang, kind(item))
+        except ValueError:
+            pass
+    word = WORDS.get(str(item))
+    return gettext(lang, word) if word else unit(lang, str(item))
+
+
+# The words named as `ark tasks`, `ark check` and `ark user` name them.
+WORDS: dict[str, str] = {
+    str(key): word for words in (STATUSES, LEVELS, ACCOUNT_ROLES) for key, word in words.items()
+}
+
+
+def install(env: jinja2.Environment) -> None:
+    """Give `env` the i18n extension speaking the request's language, and the filters that
+    write values in it."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(_, _plural, newstyle=False)  # type: ignore[attr-defined]
+    env.filters.update(
+        number=number, percent=percent, day=day, moment=moment, label=label, said=said
+    )
+    env.globals["lang"] = speaking
+
+
+class Speaking:
+    """Every request speaks the strategy's language: read once per request (in a worker
+    thread, as the registry's reads are), before any route, error handler or page runs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        from anyio import to_thread
+
+        from ark_web import reads
+
+        lang = await to_thread.run_sync(reads.language, scope["app"].state.engine)
+        with command_language():
+            speak(lang)
+            await self.app(scope, receive, send)
+
+
+def parse_number(text: str) -> float | None:
+    """A number typed in a form: as a machine writes it ("1.5") or as the language does
+    ("1,5" in Spanish and Italian); None if it is neither."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    from babel.numbers import NumberFormatError, parse_decimal
+
+    try:
+        return float(parse_decimal(text, locale=speaking(), strict=True))
+    except NumberFormatError:
+        return None
