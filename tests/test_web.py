@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -102,6 +103,13 @@ def upload(source: str) -> str:
 @pytest.fixture
 def web(ark: Ark, team: Path) -> Iterator[Web]:
     """The sample team with tasks, a process, a KPI reading and an account for each role."""
+    with sample_web(ark) as made:
+        yield made
+
+
+@contextmanager
+def sample_web(ark: Ark) -> Iterator[Web]:
+    """The workspace app on the sample team `ark` holds, with what `web` adds to it."""
     ark("tasks", "plan", "--until", (dt.date.today() + dt.timedelta(days=60)).isoformat())
     ark("process", "record", str(write(ark.workspace / "p", "l.md", GOOD.format(slug="listen"))))
     ark("kpi", "record", "followers", "10")

@@ -26,17 +26,35 @@ from ark_web.cli import ACCOUNT_ROLES
 
 def _(message: str, **args: Any) -> Markup:
     """`message` (a catalogue msgid) in the request's language, with `args` put in as text:
-    numbers, dates and roles as the language writes them, everything escaped."""
+    numbers, dates and roles as the language writes them, everything escaped.
+
+    A matrix page says "Role of {person} on {responsibility}" for every cell and a task list
+    "Mark done" on every row, so the translated templates and the written values are kept
+    once made, and the values go in with `str.format` (`Markup.format`'s slower formatter is
+    needed only for a `!r` conversion)."""
     lang = speaking()
-    text = escape(gettext(lang, message))
+    text = _text(lang, message)
     if not args:
         return text
-    return text.format(
-        **{
-            name: item if isinstance(item, Markup) else value(lang, item)
-            for name, item in args.items()
-        }
-    )
+    for name, item in args.items():
+        args[name] = item if isinstance(item, str) else _value(lang, item)
+    if "!" in text:
+        return text.format(**args)
+    for name, item in args.items():
+        args[name] = escape(item)
+    return Markup(str.format(text, **args))
+
+
+@lru_cache(maxsize=2048)
+def _text(lang: str, message: str) -> Markup:
+    return escape(gettext(lang, message))
+
+
+@lru_cache(maxsize=8192, typed=True)  # typed: True is not 1
+def _value(lang: str, item: Any) -> str:
+    """A number, a date or a word of the registry, as `lang` writes it; the pages show the
+    same few again and again (hours, due dates, roles)."""
+    return value(lang, item)
 
 
 def _plural(singular: str, plural: str, count: int, **args: Any) -> Markup:
@@ -44,14 +62,8 @@ def _plural(singular: str, plural: str, count: int, **args: Any) -> Markup:
     return _(singular if count == 1 else plural, count=count, **args)
 
 
-@lru_cache(maxsize=4096)
-def _number(lang: str, item: float) -> str:
-    """A matrix draws the same few hours hundreds of times: each is formatted once."""
-    return value(lang, item)
-
-
 def number(item: float | None) -> str:
-    return "" if item is None else _number(speaking(), item)
+    return "" if item is None else _value(speaking(), item)
 
 
 def percent(item: float | None) -> str:
@@ -65,16 +77,18 @@ def percent(item: float | None) -> str:
 
 
 def day(item: dt.date | None) -> str:
-    return "" if item is None else value(speaking(), item)
+    return "" if item is None else _value(speaking(), item)
 
 
-def moment(item: dt.datetime | None) -> str:
-    """A time of the audit log (UTC), to the minute."""
+def moment(item: dt.datetime | str | None) -> str:
+    """A time (of the audit log, in UTC; of a job, ISO in the strategy's zone), to the minute."""
     if item is None:
         return ""
     from babel.dates import format_time
 
-    return f"{value(speaking(), item.date())} {format_time(item, 'HH:mm', locale=speaking())}"
+    if isinstance(item, str):
+        item = dt.datetime.fromisoformat(item)
+    return f"{_value(speaking(), item.date())} {format_time(item, 'HH:mm', locale=speaking())}"
 
 
 def said(finding: Finding) -> str:
@@ -86,14 +100,18 @@ def said(finding: Finding) -> str:
 def label(item: Any) -> str:
     """A word the registry stores and a page shows (a RACI role, a cadence, a task state, a
     finding's level, an account role, a unit) in the language."""
-    lang = speaking()
+    return "" if item is None else _label(speaking(), str(item))
+
+
+@lru_cache(maxsize=1024)
+def _label(lang: str, item: str) -> str:
     for kind in (Role, Cadence):
         try:
             return value(lang, kind(item))
         except ValueError:
             pass
-    word = WORDS.get(str(item))
-    return gettext(lang, word) if word else unit(lang, str(item))
+    word = WORDS.get(item)
+    return gettext(lang, word) if word else unit(lang, item)
 
 
 # The words named as `ark tasks`, `ark check` and `ark user` name them.
@@ -107,6 +125,7 @@ def install(env: jinja2.Environment) -> None:
     write values in it."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(_, _plural, newstyle=False)  # type: ignore[attr-defined]
+    env.globals["_"] = _  # called directly, not through the extension's alias of `gettext`
     env.filters.update(
         number=number, percent=percent, day=day, moment=moment, label=label, said=said
     )

@@ -1,0 +1,281 @@
+"""The web workspace speaks the strategy's language: its pages' words, its refusals, the API's
+error messages, and its numbers and dates, from the catalogue the CLI uses.
+
+The registry is the one tests/test_web.py serves (tasks, a process, a KPI reading, an account
+for each role), its strategy switched to Spanish or Italian by applying the team file with
+`lang`, as a team lead would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ark.i18n import gettext
+from tests.conftest import Ark
+from tests.test_i18n import templates_marked
+from tests.test_web import PAGES, Web, sample_web
+
+# The workspace's own words, per language: none of the English may show, all of the other.
+WORDS = {
+    "en": {
+        "Sign out",
+        "Home",
+        "Matrix",
+        "Audit log",
+        "Team file",
+        "Responsibilities",
+        "Processes",
+        "Accounts",
+        "Skip to content",
+    },
+    "es": {
+        "Salir",
+        "Inicio",
+        "Matriz",
+        "Registro de cambios",
+        "Fichero del equipo",
+        "Responsabilidades",
+        "Procesos",
+        "Cuentas",
+        "Ir al contenido",
+    },
+    "it": {
+        "Esci",
+        "Home",
+        "Matrice",
+        "Registro delle modifiche",
+        "File del team",
+        "Responsabilità",
+        "Processi",
+        "Account",
+        "Vai al contenuto",
+    },
+}
+# What each page says in Spanish and Italian, and the English it said before.
+SAID = {
+    "/": ("The team today", "El equipo hoy", "Il team oggi"),
+    "/matrix": ("Hours a week of", "Horas a la semana de", "Ore a settimana di"),
+    "/people": ("Add a person", "Añadir una persona", "Aggiungi una persona"),
+    "/people/ana@acme.test": ("Who takes", "Gestionar la salida de", "Gestisci l'uscita di"),
+    "/people/carla@acme.test/offboard": (
+        "Preview what moves",
+        "Ver qué cambia de manos",
+        "Anteprima di cosa passa di mano",
+    ),
+    "/responsibilities": ("People, hours a week", "Personas, horas a la semana", "Persone, ore"),
+    "/responsibilities/listening": ("Who holds it now", "Quién la tiene ahora", "Chi la ricopre"),
+    "/tasks": ("Due this week", "Vencen esta semana", "In scadenza questa settimana"),
+    "/kpis": ("Progress to target", "Avance hacia la meta", "Avanzamento verso il traguardo"),
+    "/kpis/followers": ("Record a reading", "Registrar una medición", "Registra una misurazione"),
+    "/processes": ("Review due", "Revisión prevista", "Revisione prevista"),
+    "/processes/listen": (
+        "Confirm the review",
+        "Confirmar la revisión",
+        "Conferma la revisione",
+    ),
+    "/audit": ("Download as CSV", "Descargar como CSV", "Scarica come CSV"),
+    "/team-file": ("Upload a team file", "Subir un fichero del equipo", "Carica un file del team"),
+    "/accounts": ("Add an account", "Añadir una cuenta", "Aggiungi un account"),
+    "/jobs": ("Background jobs", "Trabajos en segundo plano", "Processi in background"),
+    "/tokens": ("Your API tokens", "Tus tokens de API", "I tuoi token API"),
+}
+COLUMN = {"es": 1, "it": 2}
+ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+@pytest.fixture
+def web(ark: Ark, team: Path) -> Iterator[Web]:
+    """tests/test_web.py's sample workspace."""
+    with sample_web(ark) as made:
+        yield made
+
+
+class Shown(HTMLParser):
+    """What a reader meets on a page: its text, and the labels a screen reader speaks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.lang = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "html":
+            self.lang = found.get("lang") or ""
+        self.parts += [found[a] or "" for a in ("aria-label", "placeholder", "title") if a in found]
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def shown(page: str) -> Shown:
+    parser = Shown()
+    parser.feed(page)
+    return parser
+
+
+def text_of(page: str) -> str:
+    return " ".join(" ".join(shown(page).parts).split())
+
+
+def speaking(web: Web, lang: str) -> Web:
+    """The registry's strategy set to `lang` through the team file, as a lead would."""
+    path = web.ark.workspace / "ark.yaml"
+    source = path.read_text(encoding="utf-8")
+    path.write_text(
+        source.replace(
+            "  business_type: commercial\n", f"  business_type: commercial\n  lang: {lang}\n"
+        ),
+        encoding="utf-8",
+    )
+    web.ark("apply", str(path))
+    return web
+
+
+def english_phrases(lang: str) -> set[str]:
+    """The templates' words, each of which reads differently in `lang` (so its English must
+    never show), long enough not to be a piece of some other word."""
+    return {m for m in templates_marked() if "{" not in m and len(m) >= 8 and gettext(lang, m) != m}
+
+
+@pytest.mark.parametrize("lang", ["es", "it"])
+def test_every_page_speaks_the_strategys_language(web: Web, lang: str) -> None:
+    speaking(web, lang)
+    admin = web.client("admin")
+    english = english_phrases(lang)
+    pages = [p for p in PAGES if not p.endswith((".csv", ".yaml"))]
+    for path in [*pages, "/people/ana@acme.test/offboard?to=carla@acme.test&preview=1"]:
+        page = admin.get(path)
+        assert page.status_code == 200, path
+        assert "&lt;" not in page.text, path  # no markup of the workspace's own escaped
+        seen = shown(page.text)
+        text = " ".join(" ".join(seen.parts).split())
+        assert seen.lang == lang, path
+        assert [w for w in WORDS[lang] if w not in text] == [], path
+        assert not {w for w in WORDS["en"] - WORDS[lang] if re.search(rf"\b{w}\b", text)}, path
+        left = {m for m in english if re.search(rf"(?<!\w){re.escape(m)}(?!\w)", text)}
+        assert not left, (path, left)
+        bare = path.split("?")[0]
+        if bare in SAID:
+            assert SAID[bare][COLUMN[lang]] in text, (path, text)
+            assert SAID[bare][0] not in text, path
+    signed_out = web.client().get("/sign-in").text
+    assert shown(signed_out).lang == lang and gettext(lang, "Sign in to Ark") in signed_out
+
+
+def test_english_stays_the_default(web: Web) -> None:
+    page = web.client("admin").get("/")
+    assert shown(page.text).lang == "en"
+    assert [w for w in WORDS["en"] if w not in text_of(page.text)] == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "dates", "number"),
+    [
+        ("en", r"[A-Z][a-z]{2} \d{1,2}, \d{4}", "of 4.5"),
+        ("es", r"\d{1,2} [a-z]{3,4} \d{4}", "de 4,5"),
+        ("it", r"\d{1,2} [a-z]{3} \d{4}", "su 4,5"),
+    ],
+)
+def test_numbers_and_dates_are_written_as_the_language_writes_them(
+    web: Web, lang: str, dates: str, number: str
+) -> None:
+    if lang != "en":
+        speaking(web, lang)
+    lead = web.client("lead")
+    # A capacity typed as the language writes it is read so, and shown so.
+    edit = {
+        "name": "Carla",
+        "department": "marketing",
+        "capacity": "4,5" if lang != "en" else "4.5",
+        "version": str(web.version("contributor", "carla@acme.test")),
+    }
+    assert web.post(lead, "/people/carla@acme.test", edit).status_code == 303
+    assert web.ark.json("show", "carla@acme.test")["capacity"] == 4.5
+    assert number in text_of(lead.get("/people?q=carla").text)
+    for path in ("/tasks?view=all", "/processes", "/audit", "/responsibilities/listening"):
+        text = text_of(lead.get(path).text)
+        assert re.search(dates, text), (path, text)
+        # (The audit log's records show their JSON as stored, dates included.)
+        assert path == "/audit" or not ISO_DAY.search(text), (path, ISO_DAY.search(text))
+
+
+def refusals(web: Web, lead: TestClient, member: TestClient) -> list[str]:
+    """A stale matrix edit, a capacity that is no number, a page the role may not see, a
+    wrong password, and an API call without a token: what each answer says."""
+    cell = {"responsibility": "listening", "contributor": "bruno@acme.test", "role": "responsible"}
+    seen = web.version("assignment", "listening/bruno@acme.test/", prefix=True)
+    assert (
+        web.post(lead, "/matrix/cell", {**cell, "hours": "3", "version": seen}).status_code == 303
+    )
+    before = web.audit_count()
+    stale = web.post(lead, "/matrix/cell", {**cell, "hours": "1", "version": seen})
+    bad = web.post(lead, "/people", {"email": "x@acme.test", "name": "X", "capacity": "mucho"})
+    assert (stale.status_code, bad.status_code) == (409, 400)
+    assert web.audit_count() == before  # nothing written
+    forbidden = member.get("/accounts")
+    wrong = web.post(web.client(), "/sign-in", {"email": "ana@acme.test", "password": "no"})
+    api = web.client().get("/api/v1/me")
+    assert (forbidden.status_code, wrong.status_code, api.status_code) == (403, 401, 401)
+    return [
+        text_of(stale.text),
+        text_of(bad.text),
+        text_of(forbidden.text),
+        text_of(wrong.text),
+        api.json()["error"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "es",
+            [
+                "ana@acme.test cambió assignment listening/bruno@acme.test/responsible",
+                "no se ha escrito nada",
+                "la capacidad 'mucho' no es un número sugerencia: escribe un número, como 2 o 1,5",
+                "hace falta el rol administrador; tú eres miembro",
+                "El correo o la contraseña no son correctos.",
+                "hace falta un token de API válido",
+            ],
+        ),
+        (
+            "it",
+            [
+                "ana@acme.test ha cambiato assignment listening/bruno@acme.test/responsible",
+                "non è stato scritto nulla",
+                "la capacità 'mucho' non è un numero suggerimento: scrivi un numero, come 2 o 1,5",
+                "serve il ruolo amministratore; tu sei membro",
+                "L'e-mail o la password non sono corrette.",
+                "serve un token API valido",
+            ],
+        ),
+        (
+            "en",
+            [
+                "ana@acme.test changed assignment listening/bruno@acme.test/responsible",
+                "nothing was written",
+                "capacity 'mucho' is not a number hint: write a number, as 2 or 1.5",
+                "this needs the admin role; you are member",
+                "The e-mail or the password is not right.",
+                "a valid API token is needed",
+            ],
+        ),
+    ],
+)
+def test_refusals_speak_the_strategys_language(web: Web, lang: str, said: list[str]) -> None:
+    if lang != "en":
+        speaking(web, lang)
+    stale, bad, forbidden, wrong, api = refusals(web, web.client("lead"), web.client("member"))
+    assert said[0] in stale and said[1] in stale
+    assert said[2] in bad
+    assert said[3] in forbidden
+    assert said[4] in wrong
+    assert said[5] in api
