@@ -122,8 +122,8 @@ def serve(host: str, port: int, workers: int | None, run_jobs: bool, db_url: str
             )
         )
         click.echo(f"  {base}/link/{secret}")
-    # The pages, the API and the jobs run here speak English, as in `ark worker`: the
-    # server's requests and jobs inherit this language, so it goes back to English.
+    # The jobs run here speak English, as in `ark worker`: they inherit this language, so it
+    # goes back to English. Each request speaks the strategy's (`ark_web.language`).
     speak("en")
     if count == 1:
         from ark.workspace import find_workspace
