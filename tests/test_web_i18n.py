@@ -82,7 +82,11 @@ SAID = {
     "/audit": ("Download as CSV", "Descargar como CSV", "Scarica come CSV"),
     "/team-file": ("Upload a team file", "Subir un fichero del equipo", "Carica un file del team"),
     "/accounts": ("Add an account", "Añadir una cuenta", "Aggiungi un account"),
-    "/jobs": ("Background jobs", "Trabajos en segundo plano", "Processi in background"),
+    "/jobs": (
+        "Plans the tasks of every recurring",
+        "Planifica por adelantado las tareas",
+        "Pianifica in anticipo le attività",
+    ),
     "/tokens": ("Your API tokens", "Tus tokens de API", "I tuoi token API"),
 }
 COLUMN = {"es": 1, "it": 2}
