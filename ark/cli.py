@@ -28,7 +28,7 @@ from ark.clihelpers import (
     registry,
 )
 from ark.errors import FIX, WARNING, ArkError, NotFound
-from ark.i18n import N_, Nn_, counted, say, speak, tr
+from ark.i18n import LEVEL_LABELS, N_, Nn_, counted, say, speak, tr
 from ark.lists import COMMANDS as LIST_COMMANDS
 from ark.params import NOTE, Number
 from ark.vocabulary import (
@@ -36,7 +36,6 @@ from ark.vocabulary import (
     LANGUAGES,
     BusinessType,
     CalendarStatus,
-    Level,
     Role,
     TaskStatus,
 )
@@ -507,15 +506,12 @@ def check(file: Path | None, db_url: str | None, as_json: bool) -> None:
     else:
         for f in findings:
             click.echo(
-                f"{tr(LEVELS[f.level]):<8} {f.code:<20} {f.message}"
+                f"{tr(LEVEL_LABELS[f.level]):<8} {f.code:<20} {f.message}"
                 + (f"\n         {tr(FIX)} {f.fix}" if f.fix else "")
             )
         click.echo(tally(errors, len(findings) - errors))
     if errors:
         sys.exit(1)
-
-
-LEVELS = {Level.ERROR: N_("error"), Level.WARNING: N_("warning"), Level.INFO: N_("info")}
 
 
 def tally(errors: int, warnings: int) -> str:

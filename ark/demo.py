@@ -92,11 +92,12 @@ def fictitious(spec: TeamSpec) -> TeamSpec:
 
 def run_demo(directory: Path, lang: str, db_url: str | None, *, force: bool = False) -> None:
     from ark.checks import check_team
-    from ark.cli import LEVELS, tally
+    from ark.cli import tally
     from ark.db import open_engine
     from ark.drift import file_digest
     from ark.export import dump_team
     from ark.files import read_bounded, write_atomic
+    from ark.i18n import LEVEL_LABELS
     from ark.plugins import hooks
     from ark.registry.writer import transaction
     from ark.teamfile import MAX_BYTES
@@ -159,7 +160,7 @@ def run_demo(directory: Path, lang: str, db_url: str | None, *, force: bool = Fa
     errors = sum(f.level == "error" for f in findings)
     click.echo(line(N_("checks:"), tally(errors, len(findings) - errors)))
     for f in findings[:5]:
-        click.echo(line("", f"{tr(LEVELS[f.level])}: {f.message}"))
+        click.echo(line("", f"{tr(LEVEL_LABELS[f.level])}: {f.message}"))
     click.echo(
         line(
             N_("next:"),

@@ -28,7 +28,7 @@ from gettext import GNUTranslations, NullTranslations, translation
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ark.vocabulary import LANGUAGES, Cadence, Direction, Role, TaskStatus
+from ark.vocabulary import LANGUAGES, Cadence, Direction, Level, Role, TaskStatus
 
 DOMAIN = "ark"
 
@@ -74,6 +74,8 @@ CADENCE_LABELS = {
     Cadence.QUARTERLY: N_("quarterly"),
     Cadence.SIX_MONTHLY: N_("six-monthly"),
 }
+# A finding's level as `ark check`, the demo and the web pages write it.
+LEVEL_LABELS = {Level.ERROR: N_("error"), Level.WARNING: N_("warning"), Level.INFO: N_("info")}
 # A task's status as its listing, `ark tasks set` and the reminders write it.
 STATUS_LABELS = {
     TaskStatus.TODO: N_("todo"),

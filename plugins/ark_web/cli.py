@@ -105,8 +105,8 @@ def serve(host: str, port: int, workers: int | None, run_jobs: bool, db_url: str
     count = int(workers or default_workers(engine.dialect.name))
     if count > 1 and engine.url.database in (None, "", ":memory:"):
         raise ArkError(
-            "an in-memory registry lives in one process: it cannot have several workers",
-            hint="use --workers 1, or a registry file or PostgreSQL",
+            N_("an in-memory registry lives in one process: it cannot have several workers"),
+            hint=N_("use --workers 1, or a registry file or PostgreSQL"),
         )
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     speak_strategy(db_url)

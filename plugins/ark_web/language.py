@@ -18,8 +18,17 @@ from markupsafe import Markup, escape
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ark.checks import Finding
-from ark.cli import LEVELS, STATUSES
-from ark.i18n import command_language, gettext, render, speak, speaking, unit, value
+from ark.i18n import (
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    command_language,
+    gettext,
+    render,
+    speak,
+    speaking,
+    unit,
+    value,
+)
 from ark.vocabulary import Cadence, Role
 from ark_web.cli import ACCOUNT_ROLES
 
@@ -116,7 +125,9 @@ def _label(lang: str, item: str) -> str:
 
 # The words named as `ark tasks`, `ark check` and `ark user` name them.
 WORDS: dict[str, str] = {
-    str(key): word for words in (STATUSES, LEVELS, ACCOUNT_ROLES) for key, word in words.items()
+    str(key): word
+    for words in (STATUS_LABELS, LEVEL_LABELS, ACCOUNT_ROLES)
+    for key, word in words.items()
 }
 
 
