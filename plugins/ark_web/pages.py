@@ -818,7 +818,7 @@ def apply(request: Request, who: Visitor = LEAD, form: FormData = FORM) -> Respo
         raw = base64.b64decode(text(form, "source"), validate=True)
     except ValueError:
         raise ArkError(
-            "the form does not carry the uploaded file", hint="upload the file again"
+            N_("the form does not carry the uploaded file"), hint=N_("upload the file again")
         ) from None
     writes.apply_team_file(engine(request), who.email, raw, text(form, "name"), version(form))
     return back("/")
