@@ -32,7 +32,7 @@ class StaleEdit(Conflict):
         self.entry = entry
         super().__init__(
             N_(
-                "{actor} changed {entity} {key} ({action}) on {day} at {time} UTC, after you "
+                "{actor} changed {entity} {key} ({action}) at {time} UTC on {day}, after you "
                 "opened it; nothing was written"
             ),
             hint=N_("look at the current state and make your change again if it still applies"),

@@ -1743,7 +1743,9 @@ def test_the_home_page_lists_processes_due_for_review_until_one_is_confirmed(web
     lead = web.client("lead")
     fields = {"date": "2020-01-06", "version": web.version("process", "listen")}
     assert web.post(lead, "/processes/listen/review", fields).status_code == 303
-    due = re.compile(r'<a href="/processes/listen">[^<]+</a>: review was due \d{4}-\d\d-\d\d')
+    due = re.compile(
+        r'<a href="/processes/listen">[^<]+</a>: review was due [A-Z][a-z]{2} \d{1,2}, \d{4}'
+    )
     assert due.search(web.client("viewer").get("/").text)
     member = web.client("member")  # Bruno is not accountable for listening: he cannot confirm
     assert 'action="/processes/listen/review"' not in member.get("/processes/listen").text
@@ -1762,10 +1764,11 @@ def test_a_responsibility_shows_who_holds_it_now_and_who_held_it_before(web: Web
     assert "responsible: <a" in now and "carla@acme.test" in now and "bruno@acme.test" not in now
     history = page[page.index("<h2>History") : page.index("<h2>Processes")]
     carla = re.search(
-        r"<td>(\d{4}-\d\d-\d\d)</td><td>now</td><td>responsible</td><td>carla", history
+        r"<td>([A-Z][a-z]{2} \d{1,2}, \d{4})</td><td>now</td><td>responsible</td><td>carla", history
     )
     bruno = re.search(
-        r"<td>\d{4}-\d\d-\d\d</td><td>(\d{4}-\d\d-\d\d)</td><td>responsible</td><td>bruno",
+        r"<td>[A-Z][a-z]{2} \d{1,2}, \d{4}</td><td>([A-Z][a-z]{2} \d{1,2}, \d{4})</td>"
+        r"<td>responsible</td><td>bruno",
         history,
     )
     assert carla is not None and bruno is not None
