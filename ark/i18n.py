@@ -51,6 +51,20 @@ def Nn_(singular: str, plural: str) -> Plural:
     return Plural(singular, plural)
 
 
+class Context(NamedTuple):
+    """A message whose English is also another message's, with a different meaning in other
+    languages: a cycle component's "direction" is no KPI's direction. The catalogue tells
+    them apart by `context` (gettext's msgctxt)."""
+
+    context: str
+    message: str
+
+
+def Nc_(context: str, message: str) -> Context:
+    """Mark a message in a context for the catalogue (see `Context`)."""
+    return Context(context, message)
+
+
 # RACI roles as readers of each language know them: in Spanish and Italian the R is the
 # "Responsable"/"Responsabile", so the A must not be called "responsable" as well.
 ROLE_LABELS = {
@@ -120,8 +134,11 @@ def translations(lang: str) -> GNUTranslations | NullTranslations:
     return translation(DOMAIN, LOCALE, [lang], fallback=True)
 
 
-def gettext(lang: str, message: str | Plural, count: Any = 1) -> str:
-    """`message` in `lang`; a `Plural` in the form `count` (a number) asks for."""
+def gettext(lang: str, message: str | Plural | Context, count: Any = 1) -> str:
+    """`message` in `lang`; a `Plural` in the form `count` (a number) asks for; a `Context`
+    as its context has it."""
+    if isinstance(message, Context):
+        return translations(lang).pgettext(message.context, message.message)
     if isinstance(message, Plural):
         number = count if isinstance(count, int) and not isinstance(count, bool) else 1
         return translations(lang).ngettext(message.singular, message.plural, number)
@@ -213,6 +230,12 @@ def render(lang: str, message: str | Plural, args: Mapping[str, Any] | None = No
     if not args:
         return text
     return text.format(**{name: value(lang, item) for name, item in args.items()})
+
+
+def translated(lang: str, table: Mapping[str, str | Context]) -> dict[str, str]:
+    """A table of marked words (key -> English text) in `lang`: the playbook's pages look up
+    their headings and labels by key, and the catalogue holds every language's text."""
+    return {key: gettext(lang, text) for key, text in table.items()}
 
 
 def role_titles(lang: str) -> dict[str, str]:

@@ -15,30 +15,34 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 import ark
-from ark.i18n import LOCALE_VARIABLES, Nn_, environment_language, render, value
+from ark.i18n import LOCALE_VARIABLES, N_, Nn_, environment_language, render, value
 from tests.conftest import FIXTURES, Ark
 
 ROOT = Path(ark.__file__).parent.parent
 PLACEHOLDER = re.compile(r"\{(\w+)(?:![rsa])?\}")
 
-MARKERS = {"N_": None, "Nn_": (1, 2)}  # a message; a message with its plural
+# a message; a message with its plural; a message in a context (gettext's msgctxt)
+MARKERS = {"N_": None, "Nn_": (1, 2), "Nc_": ((1, "c"), 2)}
+Key = tuple[str | None, str | tuple[str, ...]]  # a message's context and its id
 
 
-def extracted(folder: Path, markers: dict[str, Any] = MARKERS) -> list[str | tuple[str, ...]]:
-    """The messages marked in the Python files under `folder`, as Babel extracts them."""
+def extracted(folder: Path, markers: dict[str, Any] = MARKERS) -> list[Key]:
+    """The messages marked in the Python files under `folder`, as Babel extracts them, each
+    with its context (None for most)."""
     return [
-        same(message)
-        for _, _, message, _, _ in extract_from_dir(
+        (context, same(message))
+        for _, _, message, _, context in extract_from_dir(
             folder, method_map=[("**.py", "python")], keywords=markers
         )
     ]
 
 
-def marked() -> set[str | tuple[str, ...]]:
-    """Every message the code marks with `N_` (a string) or `Nn_` (singular and plural), and
-    every one the web workspace's templates mark with `_()`."""
+def marked() -> set[Key]:
+    """Every message the code marks with `N_` (a string), `Nn_` (singular and plural) or
+    `Nc_` (a context and a string), and every one the web workspace's templates mark with
+    `_()`."""
     code = {message for folder in ("ark", "plugins") for message in extracted(ROOT / folder)}
-    return code | templates_marked()
+    return code | {(None, message) for message in templates_marked()}
 
 
 TEMPLATES = ROOT / "plugins" / "ark_web" / "templates"
@@ -64,11 +68,11 @@ def test_every_marked_message_is_translated_with_the_same_placeholders(lang: str
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=lang)
     assert catalog.num_plurals == 2, "Plural-Forms: nplurals=2; plural=(n != 1);"
-    entries = {same(m.id): m.string for m in catalog if m.id}
+    entries = {(m.context, same(m.id)): m.string for m in catalog if m.id}
     wanted = marked()
     assert wanted - set(entries) == set(), "missing from the catalogue"
     assert set(entries) - wanted == set(), "no longer in the code"
-    for msgid, msgstr in entries.items():
+    for (_, msgid), msgstr in entries.items():
         forms = [msgstr] if isinstance(msgstr, str) else list(msgstr or ())
         sources = [msgid] if isinstance(msgid, str) else list(msgid)
         assert len(forms) == len(sources), msgid
@@ -82,7 +86,7 @@ def test_the_click_messages_translated_are_clicks_own() -> None:
     must still be one click marks, or an upgraded click would print it in English."""
     from ark.clihelpers import CLICK
 
-    clicks = set(extracted(Path(click.__file__).parent, {"_": None, "ngettext": (1, 2)}))
+    clicks = {m for _, m in extracted(Path(click.__file__).parent, {"_": None, "ngettext": (1, 2)})}
     theirs = {same(m) for m in CLICK}
     assert theirs - clicks == set()
 
@@ -101,10 +105,31 @@ def test_the_compiled_catalogue_is_the_reviewed_one(lang: str) -> None:
         reviewed = read_po(handle, locale=lang)
     with (folder / "ark.mo").open("rb") as handle:
         compiled = read_mo(handle)
-    assert {same(m.id): same(m.string or "") for m in compiled if m.id} == {
-        same(m.id): same(m.string or "") for m in reviewed if m.id and m.string and not m.fuzzy
+    assert {(m.context, same(m.id)): same(m.string or "") for m in compiled if m.id} == {
+        (m.context, same(m.id)): same(m.string or "")
+        for m in reviewed
+        if m.id and m.string and not m.fuzzy
     }, "run `pybabel compile -d ark/locale -D ark` and commit ark.mo"
     assert compiled.plural_forms == reviewed.plural_forms
+
+
+@pytest.mark.parametrize(
+    ("lang", "component", "kpi_direction"),
+    [
+        ("en", "direction", "direction"),
+        ("es", "dirección", "sentido"),
+        ("it", "direzione", "verso"),
+    ],
+)
+def test_a_context_tells_two_meanings_of_one_english_word_apart(
+    lang: str, component: str, kpi_direction: str
+) -> None:
+    """The playbook's cycle component "direction" and a KPI listing's "direction" column are
+    one English word with two translations: the catalogue keeps both, by context."""
+    from ark_playbook.labels import labels
+
+    assert labels(lang)["direction_c"] == component
+    assert render(lang, N_("direction")) == kpi_direction
 
 
 def team_in(ark: Ark, lang: str) -> Path:
@@ -156,10 +181,10 @@ def test_no_marked_message_hides_from_the_extractor() -> None:
         path.read_text(encoding="utf-8").count(marker)
         for folder in ("ark", "plugins")
         for path in (ROOT / folder).rglob("*.py")
-        for marker in ("N_(", "Nn_(")
+        for marker in ("N_(", "Nn_(", "Nc_(")
     )
     found = sum(len(extracted(ROOT / folder)) for folder in ("ark", "plugins"))
-    assert written - 2 == found  # the two more are `def N_(` and `def Nn_(`
+    assert written - 3 == found  # the three more are `def N_(`, `def Nn_(` and `def Nc_(`
 
 
 SPEAKS = {

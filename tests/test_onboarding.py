@@ -83,8 +83,15 @@ def test_jira_check_where_there_is_no_registry_creates_none(
     assert not (empty / ".ark").exists()
 
 
-def test_a_new_process_file_is_not_recorded_with_its_placeholder_text(ark: Ark, team: Path) -> None:
-    ark("process", "new", "weekly", "--responsibility", "listening")
+@pytest.mark.parametrize("lang", ["en", "es", "it"])
+def test_a_new_process_file_is_not_recorded_with_its_placeholder_text(
+    ark: Ark, team: Path, lang: str
+) -> None:
+    """The placeholders come from the catalogue in the language asked for; a file still holding
+    them is refused in any language, whatever the strategy's."""
+    ark("process", "new", "weekly", "--responsibility", "listening", "--lang", lang)
+    written = (ark.workspace / "processes/weekly.md").read_text(encoding="utf-8")
+    assert ("Il primo passo, come istruzione" in written) == (lang == "it")
     out = ark("process", "record", "processes/weekly.md", code=2).output
     assert "purpose: still holds the placeholder text of `ark process new`" in out
     assert "nothing was recorded" in out

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ark_playbook.labels import LABELS, LANGS, labels
+from ark_playbook.labels import LANGS, labels
 from ark_playbook.strategy import strategy_page
 
 from ark import formats
@@ -45,7 +45,7 @@ def test_the_strategy_page_shows_what_is_recorded_in_the_language(
     ark("kpi", "record", "leads", "60", "--date", "2026-11-01")
     out = tmp_path / "book"
     build(ark, out, lang)
-    words = LABELS[lang]
+    words = labels(lang)
 
     page = visible(out / "site/strategy.html")
     assert page.headings[:5] == [
@@ -103,7 +103,7 @@ def test_what_is_not_recorded_is_said_and_the_reads_are_a_fixed_number(
     with transaction(engine, write=False) as reg:
         page = strategy_page(reg.read, labels("it"))
     engine.dispose()
-    words = LABELS["it"]
+    words = labels("it")
     for said in (
         words["no_owner"],
         words["not_set"],
@@ -156,7 +156,7 @@ def test_hostile_strategy_text_is_inert_and_hides_nothing(ark: Ark, tmp_path: Pa
     assert scan.handlers == [] and all(safe_url(url) for url in scan.urls)
     assert not re.search(r"<script>alert", markup, re.IGNORECASE)
     page = visible(out / "site/strategy.html")
-    words = LABELS["en"]
+    words = labels("en")
     # Every section after the hostile text is there and visible, none left as raw Markdown.
     assert page.headings == [
         words["strategy"],

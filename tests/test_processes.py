@@ -68,7 +68,7 @@ def fill(text: str) -> str:
         "check": "Approve the report",
         "details": "Keep it to one page.",
     }
-    for key, placeholder in NEW_FILE_WORDS["en"].items():
+    for key, placeholder in NEW_FILE_WORDS.items():
         text = text.replace(placeholder, real[key])
     return text
 

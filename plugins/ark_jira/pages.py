@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from ark.i18n import N_, translated
 from ark.registry.writer import Registry
 from ark.sanitize import sanitize_piece
 from ark_jira.config import issue_url
 from ark_jira.sync import SYSTEM
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {"title": "Jira board", "task": "Task", "issue": "Issue", "status": "Status"},
-    "es": {"title": "Tablero de Jira", "task": "Tarea", "issue": "Incidencia", "status": "Estado"},
-    "it": {"title": "Bacheca Jira", "task": "Attività", "issue": "Ticket", "status": "Stato"},
+LABELS: dict[str, str] = {
+    "title": N_("Jira board"),
+    "task": N_("Task"),
+    "issue": N_("Issue"),
+    "status": N_("Status"),
 }
 
 
@@ -20,7 +22,7 @@ def board_page(registry: Registry, lang: str) -> str:
     rows = [t for t in registry.read.tasks(linked_to=SYSTEM).items if t.external_key]
     if not rows:
         return ""
-    label = LABELS.get(lang, LABELS["en"])
+    label = translated(lang, LABELS)
     lines = [
         "---",
         f"title: {label['title']}",

@@ -17,7 +17,7 @@ from typing import Any
 
 from ark.errors import ArkError, Problem, ProblemsError
 from ark.files import MiB, UnreadableFile, read_bounded
-from ark.i18n import N_, Message, Nn_, counted, message
+from ark.i18n import N_, Message, Nn_, counted, message, translated
 from ark.located import (
     SLUG_MAX,
     SLUG_PATTERN,
@@ -33,7 +33,7 @@ from ark.processes import DEFAULT_REVIEW_MONTHS, ProcessDraft
 from ark.processes import processes as current_processes
 from ark.registry.writer import Registry
 from ark.sanitize import UNSAFE_HINT, dropped
-from ark.vocabulary import Cadence, Role
+from ark.vocabulary import LANGUAGES, Cadence, Role
 
 SLUG = SLUG_PATTERN
 MAX_BYTES = MiB
@@ -370,7 +370,7 @@ def _cross_check(parsed: list[ProcessFile], registry: Registry) -> list[Problem]
                 message(N_("write the real one")),
             )
             for path, value in _texts(data)
-            if value.strip() in PLACEHOLDER_TEXTS
+            if value.strip() in placeholder_texts()
         ]
         if found:
             report = Report(item.name, _positions(item))
@@ -396,7 +396,7 @@ def starter(slug: str, title: str, responsibility: str, lang: str) -> str:
         slug=slug,
         title=json.dumps(title, ensure_ascii=False),
         responsibility=json.dumps(responsibility, ensure_ascii=False),
-        **NEW_FILE_WORDS.get(lang, NEW_FILE_WORDS["en"]),
+        **translated(lang, NEW_FILE_WORDS),
     )
 
 
@@ -423,30 +423,21 @@ tags: []
 {details}
 """
 
-NEW_FILE_WORDS = {
-    "en": {
-        "purpose": "Why this process exists and what it achieves.",
-        "trigger": "What starts it (a day of the week, a request, an event).",
-        "first": "The first step, as an instruction",
-        "tool": "The tool it uses",
-        "check": "The check before it is done",
-        "details": "Details, checklists and examples, in Markdown.",
-    },
-    "es": {
-        "purpose": "Para qué existe este proceso y qué consigue.",
-        "trigger": "Qué lo pone en marcha (un día de la semana, una petición, un hecho).",
-        "first": "El primer paso, como instrucción",
-        "tool": "La herramienta que usa",
-        "check": "La comprobación antes de darlo por hecho",
-        "details": "Detalles, listas de comprobación y ejemplos, en Markdown.",
-    },
-    "it": {
-        "purpose": "Perché esiste questo processo e che cosa ottiene.",
-        "trigger": "Che cosa lo avvia (un giorno della settimana, una richiesta, un evento).",
-        "first": "Il primo passo, come istruzione",
-        "tool": "Lo strumento che usa",
-        "check": "La verifica prima di considerarlo concluso",
-        "details": "Dettagli, liste di controllo ed esempi, in Markdown.",
-    },
+# The placeholders of a new file, in English; their translations are in Ark's catalogue.
+NEW_FILE_WORDS: dict[str, str] = {
+    "purpose": N_("Why this process exists and what it achieves."),
+    "trigger": N_("What starts it (a day of the week, a request, an event)."),
+    "first": N_("The first step, as an instruction"),
+    "tool": N_("The tool it uses"),
+    "check": N_("The check before it is done"),
+    "details": N_("Details, checklists and examples, in Markdown."),
 }
-PLACEHOLDER_TEXTS = {text for words in NEW_FILE_WORDS.values() for text in words.values()}
+
+
+@cache
+def placeholder_texts() -> frozenset[str]:
+    """The placeholders of `ark process new` in every language: a file recorded with one
+    still in it was never filled in, whichever language it was written in."""
+    return frozenset(
+        text for lang in LANGUAGES for text in translated(lang, NEW_FILE_WORDS).values()
+    )
