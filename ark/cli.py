@@ -21,6 +21,7 @@ from ark.clihelpers import (
     ArkGroup,
     db_option,
     json_option,
+    lang_option,
     on_option,
     parse_date,
     print_json,
@@ -33,7 +34,6 @@ from ark.lists import COMMANDS as LIST_COMMANDS
 from ark.params import NOTE, Number
 from ark.vocabulary import (
     EDITORIAL_CALENDAR,
-    LANGUAGES,
     BusinessType,
     CalendarStatus,
     Role,
@@ -68,13 +68,7 @@ def cli() -> None:
     show_default=True,
     help=N_("Which typical objectives to start from."),
 )
-@click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-    default="en",
-    show_default=True,
-    help=N_("The strategy's language: its texts, and what Ark says about it."),
-)
+@lang_option(N_("The strategy's language: its texts, and what Ark says about it."))
 @click.option("--force", is_flag=True, help=N_("Overwrite an existing ark.yaml."))
 def init(directory: Path, template: str, business_type: str, lang: str, force: bool) -> None:
     from ark.export import dump_team
@@ -992,13 +986,7 @@ def db_upgrade(db_url: str | None) -> None:
     default="ark-demo",
     type=click.Path(file_okay=False, path_type=Path),
 )
-@click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-    default="en",
-    show_default=True,
-    help=N_("The sample strategy's language."),
-)
+@lang_option(N_("The sample strategy's language."))
 @click.option(
     "--force", is_flag=True, help=N_("Overwrite DIRECTORY/ark.yaml even if it was edited.")
 )

@@ -30,6 +30,7 @@ from ark.i18n import (
     tr,
 )
 from ark.params import DATE, Number
+from ark.vocabulary import LANGUAGES
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -258,6 +259,14 @@ def db_option(func: F) -> F:
         envvar="ARK_DATABASE_URL",
         help=N_("Registry database URL (default: .ark/ark.db in the workspace)."),
     )(func)
+
+
+def lang_option(help: str) -> Callable[[F], F]:
+    """`--lang en|es|it` (English unless told) for the commands that write text in a language;
+    `help` says which text."""
+    return click.option(
+        "--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help=help
+    )
 
 
 def json_option(func: F) -> F:

@@ -15,6 +15,7 @@ from ark.clihelpers import (
     ArkSubgroup,
     db_option,
     json_option,
+    lang_option,
     parse_date,
     print_json,
     registry,
@@ -22,7 +23,6 @@ from ark.clihelpers import (
 from ark.errors import WARNING, ArkError
 from ark.i18n import N_, Nn_, counted, say, speak, tr
 from ark.params import NOTE, TEXT, Number
-from ark.vocabulary import LANGUAGES
 
 if TYPE_CHECKING:
     from ark.registry.results import ProcessRow
@@ -72,13 +72,7 @@ def _summary(reg: Registry, row: ProcessRow) -> dict[str, Any]:
     type=click.Path(file_okay=False, path_type=Path),
     help=N_("The folder of the process files."),
 )
-@click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-    default="en",
-    show_default=True,
-    help=N_("The language of the headings to fill in."),
-)
+@lang_option(N_("The language of the headings to fill in."))
 @click.option("--force", is_flag=True, help=N_("Overwrite an existing file."))
 def process_new(
     slug: str, responsibility: str, title: str | None, directory: Path, lang: str, force: bool
