@@ -125,3 +125,19 @@ def test_two_servers_on_one_registry_run_the_jobs_only_in_their_supervisors(
         runs = [line for served in (first, second) for line in served.lines if " ran in " in line]
         assert runs, "no job ran"
         assert all(any(f"(pid {pid})" in line for pid in supervisors) for line in runs), runs
+
+
+def test_the_workers_connections_send_each_answer_at_once() -> None:
+    """Each connection the workers' shared socket accepts has Nagle's algorithm off (it
+    inherits TCP_NODELAY): with it on, every answer after the first on a kept-alive connection
+    waited for the client's delayed acknowledgement, about 40 ms."""
+    import socket
+
+    import uvicorn
+    from ark_web.cli import listening_socket
+
+    server = listening_socket(uvicorn.Config("ark_web.app:from_environment", port=free_port()))
+    with server, socket.create_connection(server.getsockname()[:2]):
+        accepted, _ = server.accept()
+        with accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
