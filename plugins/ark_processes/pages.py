@@ -105,7 +105,7 @@ LABELS: dict[str, str | Context] = {
     ),
     "calendar_empty": N_("Nothing is planned from this month on."),
     "calendar_columns": N_("Date|Channel|Topic|Contributor|Draft due|Status"),
-    "calendar.planned": Nc_("calendar page", "planned"),
+    "calendar.planned": N_("planned"),
     "calendar.drafted": N_("draft ready"),
     "calendar.published": N_("published"),
     "calendar.dropped": N_("dropped"),
