@@ -354,8 +354,10 @@ _QUEUES_LOCK = threading.Lock()
 @contextmanager
 def writer_turn(engine: Engine) -> Iterator[None]:
     """This process's turn to write to the registry behind `engine` (see `WriterQueue`)."""
-    with _QUEUES_LOCK:
-        queue = _WRITERS.setdefault(engine, WriterQueue())
+    queue = _WRITERS.get(engine)
+    if queue is None:
+        with _QUEUES_LOCK:
+            queue = _WRITERS.setdefault(engine, WriterQueue())
     if not queue.acquire(wait_seconds()):
         raise busy()
     try:

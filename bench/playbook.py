@@ -29,6 +29,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -176,14 +177,15 @@ def capped_build(folder: Path, cap: float) -> tuple[float, float, float] | None:
     )
     child = subprocess.run(
         [sys.executable, "-c", script, str(folder)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        capture_output=True,
         text=True,
         preexec_fn=limit,
         check=False,
     )
-    if child.returncode != 0:
+    if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):  # stopped at the CPU cap
         return None
+    if child.returncode != 0:
+        raise RuntimeError(f"the floor's build failed:\n{child.stderr}")
     wall, cpu, peak = json.loads(child.stdout.strip().splitlines()[-1])
     return wall, cpu, peak
 

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -19,6 +19,9 @@ from click.testing import CliRunner, Result
 from ark.cli import cli
 from ark.clihelpers import ArkGroup
 from ark.teamfile import schema
+
+if TYPE_CHECKING:
+    from tests.automation_helpers import Mailbox
 
 FIXTURES = Path(__file__).parent / "data"
 
@@ -256,3 +259,12 @@ def demo(
     if schemas is not None:
         schemas.drop_all()
         schemas.admin.dispose()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server on 127.0.0.1 that keeps what it is sent."""
+    from tests.automation_helpers import smtp_server  # it builds on this module
+
+    with smtp_server() as box:
+        yield box

@@ -5,7 +5,6 @@ once each, in the strategy's time zone; failures kept, retried and reported once
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,17 +20,10 @@ from tests.automation_helpers import (
     automation_section,
     local,
     runner,
-    smtp_server,
 )
 from tests.conftest import Ark
 from tests.jira_server import JiraServer
 from tests.test_jira_sync import TOKEN, make_board, one_issue_per_task
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    with smtp_server() as box:
-        yield box
 
 
 def test_the_horizon_is_the_end_of_the_period_after_today() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from tests.automation_helpers import (
     automation_section,
     local,
     runner,
-    smtp_server,
 )
 from tests.conftest import Ark
 from tests.jira_server import JiraServer
@@ -47,12 +45,6 @@ REPORT_ROLES = (
     "      - contributor: ana@acme.test\n        role: accountable\n        hours: 1\n"
     "      - contributor: ana@acme.test\n        role: responsible\n"
 )
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    with smtp_server() as box:
-        yield box
 
 
 def speak_in(ark: Ark, team: Path, lang: str) -> None:

@@ -27,18 +27,11 @@ from tests.automation_helpers import (
     Mailbox,
     add_sections,
     automation_section,
-    smtp_server,
 )
 from tests.conftest import Ark
 from tests.jira_server import JiraServer
 from tests.test_jira_kill import requests_so_far
 from tests.test_jira_sync import TOKEN, Board, credentials, make_board, one_issue_per_task
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    with smtp_server() as box:
-        yield box
 
 
 def until(

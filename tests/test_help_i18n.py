@@ -4,8 +4,6 @@ marked for the catalogue and looked up when the help is written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import click
 import pytest
 from babel.messages.pofile import read_po
@@ -14,6 +12,7 @@ from ark.cli import cli
 from ark.clihelpers import ArkCommand, ArkGroup
 from ark.i18n import render
 from tests.conftest import Ark
+from tests.test_docs import commands
 from tests.test_i18n import ROOT
 
 LOCALES = {"es": "es_ES.UTF-8", "it": "it_IT.UTF-8"}
@@ -30,27 +29,12 @@ def catalogue(lang: str) -> dict[str, str]:
         }
 
 
-def commands() -> Iterator[tuple[str, click.Command]]:
-    """Every command of `ark`, the plugins' included (loading the lazy ones), by its path."""
-    context = click.Context(cli)
-
-    def walk(path: str, command: click.Command) -> Iterator[tuple[str, click.Command]]:
-        yield path, command
-        if isinstance(command, click.Group):
-            for name in command.list_commands(context):
-                found = command.get_command(context, name)
-                assert found is not None, f"{path} {name}"
-                yield from walk(f"{path} {name}", found)
-
-    return walk("ark", cli)
-
-
 def help_texts() -> dict[str, str]:
     """Every help text a person can read in a `--help`, by where it is: each command's help
     and short help, each option's help, and the lines the plugins register for the command
     list before their commands are imported."""
     texts: dict[str, str] = {}
-    for path, command in commands():
+    for path, command in commands(cli):
         for kind, text in (("help", command.help), ("short help", command.short_help)):
             if text:
                 texts[f"{path}: {kind}"] = text
@@ -67,7 +51,7 @@ def help_texts() -> dict[str, str]:
 def test_every_command_speaks_its_help_from_the_catalogue() -> None:
     """A command of another class would print its help in English whatever the language; a
     help text not in the catalogue too (the catalogue test sees only what is marked)."""
-    found = list(commands())
+    found = list(commands(cli))
     assert len(found) > 50 and {"ark playbook build", "ark jira sync", "ark serve"} <= {
         path for path, _ in found
     }

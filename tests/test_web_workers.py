@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,16 +22,10 @@ from ark.db import open_engine
 from ark.jobs.runner import Runner
 from ark.locks import holder
 from ark.plugins import hooks
-from tests.automation_helpers import add_sections, automation_section
+from tests.automation_helpers import add_sections, automation_section, until
 from tests.conftest import Ark, free_port
 
 STARTED = "Application startup complete"
-
-
-def until(condition: Callable[[], bool]) -> None:
-    """Wait for `condition` (no time limit: the machine may be slow)."""
-    while not condition():
-        time.sleep(0.02)
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 import click
@@ -19,6 +18,7 @@ from ark.clihelpers import (
 )
 from ark.errors import ERROR, ArkError
 from ark.i18n import N_, say, tr
+from ark.jobs import model
 from ark.jobs.model import WATCH_SECONDS
 from ark.params import Number
 
@@ -112,7 +112,8 @@ def jobs(ctx: click.Context, db_url: str | None, as_json: bool) -> None:
 def moment(iso: str | None) -> str | None:
     """A time of the listing (ISO 8601, in the strategy's time zone) as the command's
     language writes it: `30 nov 2026, 8:00`."""
-    return None if iso is None else say(dt.datetime.fromisoformat(iso))
+    when = model.moment(iso)
+    return None if when is None else say(when)
 
 
 @jobs.command("run", help=N_("Run job NAME now (after the run in progress elsewhere, if any)."))

@@ -93,7 +93,8 @@ class People(Team):
         keys_to = self._takers(
             leaving.email, N_("{email} has no open task {item!r}"), keys, task_to, to
         )
-        nobody = [item for item in [*slugs, *keys] if item not in slugs_to | keys_to]
+        taken = slugs_to | keys_to
+        nobody = [item for item in [*slugs, *keys] if item not in taken]
         if nobody and not (accountable_to or task_to):
             raise Conflict(
                 Nn_(

@@ -320,7 +320,7 @@ class JiraApi:
                 message(
                     N_("{method} {path}: HTTP {status}"),
                     method=method,
-                    path=path,
+                    path=self.scrub(path),
                     status=str(status),
                 )
             )

@@ -33,7 +33,6 @@ from ark_playbook.pages import (
     person_things,
     raw_table,
     responsibility_path,
-    roles_by_contributor,
 )
 
 GENERAL_PAGE = "onboarding.md"
@@ -60,7 +59,7 @@ class Guide:
         self, snapshot: Snapshot, words: dict[str, str], known: Callable[[str], bool]
     ) -> None:
         self.snapshot, self.words, self.known = snapshot, words, known
-        self.held = roles_by_contributor(snapshot)
+        self.held = snapshot.held
         self.people = {c.email: c for c in snapshot.contributors}
         # The people accountable for each responsibility, and for each department's.
         self.accountable: dict[str, list[PersonRow]] = defaultdict(list)

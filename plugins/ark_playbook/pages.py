@@ -137,6 +137,11 @@ class Snapshot:
         return max((d for d in days if d is not None), default=None)
 
     @cached_property
+    def held(self) -> dict[str, list[AssignmentRow]]:
+        """Current roles by e-mail (every roster and matrix page asks)."""
+        return _grouped((a for rows in self.assignments.values() for a in rows), lambda a: a.email)
+
+    @cached_property
     def department(self) -> dict[str | None, DepartmentRow]:
         """Departments by slug."""
         return {d.slug: d for d in self.departments}
@@ -532,11 +537,6 @@ def department_page(snapshot: Snapshot, d: DepartmentRow, words: dict[str, str])
     return "\n".join(out)
 
 
-def roles_by_contributor(snapshot: Snapshot) -> dict[str, list[AssignmentRow]]:
-    """Current roles by e-mail."""
-    return _grouped((a for rows in snapshot.assignments.values() for a in rows), lambda a: a.email)
-
-
 def split(snapshot: Snapshot) -> bool:
     """Whether the roster and the RACI matrix get one page per department: past a few dozen
     people one page is too long to read and, at thousands, too heavy to load."""
@@ -547,7 +547,7 @@ def team_pages(snapshot: Snapshot, words: dict[str, str]) -> dict[str, str]:
     """The roster and the RACI matrix: whole, and one view per department."""
     pages: dict[str, str] = {}
     members = members_by_department(snapshot)
-    held = roles_by_contributor(snapshot)
+    held = snapshot.held
     for c in snapshot.contributors:
         if c.email in held:
             pages[person_path(c)] = person_page(snapshot, c, held[c.email], words)
@@ -618,7 +618,7 @@ def team_navigation(snapshot: Snapshot, words: dict[str, str]) -> list[Any]:
 
 def people_with_roles(snapshot: Snapshot) -> list[PersonRow]:
     """The people who hold a role (those with a page), by name."""
-    held = roles_by_contributor(snapshot)
+    held = snapshot.held
     return sorted(
         (c for c in snapshot.contributors if c.email in held), key=lambda c: c.name.casefold()
     )
@@ -635,7 +635,7 @@ def listed_pages(snapshot: Snapshot) -> dict[str, list[str]]:
         further = [processes_path(r.slug, n) for n in range(2, len(chunked(pages)) + 1)]
         out[responsibility_path(r.slug)] = pages + further
     members = members_by_department(snapshot)
-    held = roles_by_contributor(snapshot)
+    held = snapshot.held
 
     def further_views(first: str, people: list[PersonRow]) -> list[str]:
         return [view_path(first, n) for n in range(2, len(chunked(people)) + 1)]
@@ -781,7 +781,7 @@ def roster(
     up = "../" * depth
     title = words["roster"] + (f": {department.name}" if department else "")
     out = [front_matter(title, [words["team"]]), f"# {cell(title)}\n"]
-    held = roles_by_contributor(snapshot)
+    held = snapshot.held
     rows = []
     for c in people:
         mine = sorted(

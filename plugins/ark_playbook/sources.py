@@ -155,9 +155,10 @@ def render(registry: Registry, lang: str, pm: pluggy.PluginManager) -> Site:
     contributed = contributed_pages(registry, lang, pm)
     snapshot = Snapshot.read(registry)
     own = own_pages(snapshot, lang, known=contributed.__contains__)
-    changed = changed_line(snapshot.last_changed(*STRATEGY), labels(lang))
-    own[STRATEGY_PAGE] = strategy_page(registry.read, labels(lang)) + changed
-    own.update(onboarding_pages(snapshot, labels(lang), contributed.__contains__))
+    words = labels(lang)
+    changed = changed_line(snapshot.last_changed(*STRATEGY), words)
+    own[STRATEGY_PAGE] = strategy_page(registry.read, words) + changed
+    own.update(onboarding_pages(snapshot, words, contributed.__contains__))
     for path, (plugin, _) in contributed.items():
         if path in own or path == TAGS_PAGE or path.startswith(TAGS_FOLDER):
             raise ArkError(
@@ -166,7 +167,6 @@ def render(registry: Registry, lang: str, pm: pluggy.PluginManager) -> Site:
                 hint="register the page under a folder named after the plugin",
             )
     settings = PlaybookSettings.read(registry)
-    words = labels(lang)
     texts = {**own, **{path: text for path, (_, text) in contributed.items()}}
     for p in (p for rows in snapshot.processes.values() for p in rows):
         page = PROCESS_PAGE.format(slug=p.slug)

@@ -25,6 +25,7 @@ from ark_web.auth import Forbidden, Visitor, api_role
 from ark_web.pages import (
     AUDIT_FILTERS,
     OWN_KPIS,
+    OWN_PROCESSES,
     OWN_TASKS,
     AuditFilters,
     may_finish,
@@ -368,9 +369,7 @@ def create_api(engine: Any) -> FastAPI:
         accountable for."""
         row, _ = reads.process_text(engine, slug)
         if not may_review(request, who, row.responsibility):
-            raise Forbidden(
-                "a member can confirm only processes of responsibilities they are accountable for"
-            )
+            raise Forbidden(OWN_PROCESSES)
         writes.review_process(engine, who.email, slug, done.date, done.version)
 
     @api.get("/audit")

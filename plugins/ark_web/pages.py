@@ -374,6 +374,7 @@ def matrix(
         data.state,
         m=data,
         editable=who.can(AccountRole.LEAD),
+        take_over=writes.TAKE_OVER,
     )
 
 
@@ -576,6 +577,9 @@ def tasks(
 
 OWN_TASKS = N_("a member can mark only their own tasks done")
 OWN_KPIS = N_("a member can record readings only of KPIs their responsibilities move")
+OWN_PROCESSES = N_(
+    "a member can confirm only processes of responsibilities they are accountable for"
+)
 
 
 def may_finish(who: Visitor, assignee: str | None) -> bool:
@@ -687,9 +691,7 @@ def may_review(request: Request, who: Visitor, responsibility: str) -> bool:
 def review(request: Request, slug: str, who: Visitor = MEMBER, form: FormData = FORM) -> Response:
     row, _ = reads.process_text(engine(request), slug)
     if not may_review(request, who, row.responsibility):
-        raise Forbidden(
-            N_("a member can confirm only processes of responsibilities they are accountable for")
-        )
+        raise Forbidden(OWN_PROCESSES)
     on = day(text(form, "date"), "date")
     writes.review_process(engine(request), who.email, slug, on, version(form))
     return back(f"/processes/{slug}")

@@ -244,19 +244,20 @@ class Kept:
         self._working: dict[tuple[Hashable, State], threading.Event] = {}
 
     def get(self, key: Hashable, state: State, work_out: Callable[[], T]) -> T:
-        with self._lock:
-            found = self._answers.get(key)
-            if found is not None and found[0] == state:
-                self._answers.move_to_end(key)
-                answer: T = found[1]
-                return answer
-            working = self._working.get((key, state))
-            mine = working is None
-            if working is None:
-                working = self._working[(key, state)] = threading.Event()
-        if not mine:  # another request is working it out
+        while True:
+            with self._lock:
+                found = self._answers.get(key)
+                if found is not None and found[0] == state:
+                    self._answers.move_to_end(key)
+                    answer: T = found[1]
+                    return answer
+                working = self._working.get((key, state))
+                if working is None:  # this request works it out
+                    working = self._working[(key, state)] = threading.Event()
+                    break
+            # Another request is working it out: take its answer, or (if it kept none: it
+            # failed, or its state was older than the newest seen) ask again.
             working.wait()
-            return self._waited(key, state, work_out)
         try:
             answer = work_out()
             self._keep(key, state, answer)
@@ -264,18 +265,6 @@ class Kept:
             with self._lock:
                 del self._working[(key, state)]
             working.set()
-        return answer
-
-    def _waited(self, key: Hashable, state: State, work_out: Callable[[], T]) -> T:
-        """The answer another request worked out, or worked out here if it kept none (it
-        failed, or its state was older than the newest seen)."""
-        with self._lock:
-            found = self._answers.get(key)
-        if found is not None and found[0] == state:
-            answer: T = found[1]
-            return answer
-        answer = work_out()
-        self._keep(key, state, answer)
         return answer
 
     def _keep(self, key: Hashable, state: State, answer: Any) -> None:

@@ -68,7 +68,7 @@ def set_cell(
 
 
 TAKE_OVER = "accountable:replace"  # the matrix's choice to hand the accountable role over
-HAND_OVER = (
+HAND_OVER = N_(
     "choose “A, taking over” in the cell to hand the accountable role over, or end the "
     "holder's A first"
 )
@@ -167,9 +167,13 @@ class OffboardingPreview:
 
     @property
     def digest(self) -> str:
-        """What the preview showed, in a few characters the confirmation carries back."""
-        shown = json.dumps(dataclasses.asdict(self.offboarding), default=str, sort_keys=True)
-        return hashlib.sha256(shown.encode()).hexdigest()
+        return digest_of(self.offboarding)
+
+
+def digest_of(offboarding: Offboarding) -> str:
+    """What an offboarding moves, in a few characters a preview's confirmation carries back."""
+    shown = json.dumps(dataclasses.asdict(offboarding), default=str, sort_keys=True)
+    return hashlib.sha256(shown.encode()).hexdigest()
 
 
 def preview_offboarding(
@@ -199,7 +203,7 @@ def offboard(
     with changing(engine, actor) as reg:
         since = audit.changes_since(reg, seen)
         done = _offboard(reg, email, handover)
-        if OffboardingPreview(done, [], seen).digest != digest:
+        if digest_of(done) != digest:
             concerned = [e for e in since if _concerns(e, done)]
             if concerned:
                 raise audit.StaleEdit(concerned[-1])
