@@ -112,9 +112,9 @@ def last_change(
 def version(registry: Registry, entity: str | None, key: Key = "", *, prefix: bool = False) -> int:
     """The version an edit form carries: the newest audit record's id, 0 if there is none
     (the id alone is read: every page asks, and a record's before and after can be large)."""
-    newest: int | None = registry.session.scalar(
+    newest: int | None = registry.columns(
         *_about(registry, entity, key, prefix, AuditRecord.id)
-    )
+    ).scalar()
     return newest or 0
 
 
@@ -130,10 +130,11 @@ def team_version(registry: Registry) -> int:
     # Newest first, the first that is not about accounts: the primary key read backwards,
     # stopping at once. `max(id) WHERE ...` read every record (a third of a home page's time
     # at 2,000 people): neither SQLite nor PostgreSQL narrows a NOT IN through an index.
-    newest: int | None = registry.session.scalar(
-        _team_changes(AuditRecord.id).order_by(AuditRecord.id.desc()).limit(1)
-    )
+    newest: int | None = registry.columns(TEAM_VERSION).scalar()
     return newest or 0
+
+
+TEAM_VERSION = _team_changes(AuditRecord.id).order_by(AuditRecord.id.desc()).limit(1)
 
 
 def expect_version(

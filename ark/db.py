@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SAWarning
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import StaticPool
 
 from ark.errors import ArkError, Conflict
@@ -308,28 +308,32 @@ class WriterQueue:
     sleeps in steps of up to 100 ms and tries again, so under twenty concurrent edits some
     waited many steps while later ones went first (a cell edit's p95 of 700 ms). Queued here,
     each is woken the moment the one before it ends; the database's own lock still orders
-    this process's writers with other processes' (the CLI, other server workers).
+    this process's writers with other processes' (the CLI, other server workers). A writer
+    that may share its transaction (`shared_scope`) can be handed the one the writer before
+    it left open (`hand_on`), with the turn.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._waiting: deque[threading.Event] = deque()
+        self._waiting: deque[tuple[threading.Event, bool]] = deque()
         self._held = False
+        self.group: _Group | None = None  # the open transaction handed on with the turn
 
-    def acquire(self, timeout: float) -> bool:
-        """Wait up to `timeout` seconds for this writer's turn; False if it did not come."""
+    def acquire(self, timeout: float, *, shares: bool = False) -> bool:
+        """Wait up to `timeout` seconds for this writer's turn; False if it did not come.
+        A writer that `shares` may be handed an open transaction (`group`) with it."""
         with self._lock:
             if not self._held:
                 self._held = True
                 return True
             turn = threading.Event()
-            self._waiting.append(turn)
+            self._waiting.append((turn, shares))
         if turn.wait(timeout):
             return True
         with self._lock:
             if turn.is_set():  # handed the turn just as the wait ended
                 return True
-            self._waiting.remove(turn)
+            self._waiting.remove((turn, shares))
             return False
 
     @property
@@ -342,22 +346,72 @@ class WriterQueue:
         """Hand the turn to the writer waiting longest, if any."""
         with self._lock:
             if self._waiting:
-                self._waiting.popleft().set()  # still held: now by that writer
+                self._waiting.popleft()[0].set()  # still held: now by that writer
             else:
                 self._held = False
+
+    def hand_on(self, group: _Group) -> bool:
+        """Hand the turn and `group`, still open, to the writer waiting longest, if it shares;
+        False (the turn kept) if there is none or it does not."""
+        with self._lock:
+            if not self._waiting or not self._waiting[0][1]:
+                return False
+            self.group = group
+            self._waiting.popleft()[0].set()
+            return True
+
+
+# The most writers in one shared transaction: the first of them waits for all the others.
+GROUP_MOST = 32
+
+
+class _Group:
+    """One write transaction handed from writer to writer and ended by the last of them."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.session = Session(engine, expire_on_commit=False)
+        self.writers = 0
+        self.failed = False  # the first writer's change failed: roll back (nothing else is in)
+        self.error: BaseException | None = None  # set: roll back, and tell every writer
+        self.ended = threading.Event()
+        try:
+            self.transaction = self.session.begin()
+            lock_writers(self.session)
+        except BaseException:
+            self.session.close()
+            raise
+
+    def end(self) -> None:
+        """Commit what the writers did, or roll back if one of them could not be undone."""
+        try:
+            if not self.failed and self.error is None:
+                self.transaction.commit()
+            else:
+                self.transaction.rollback()
+        except Exception as exc:  # noqa: BLE001 - raised to every writer of the group
+            self.error = self.error or exc
+        finally:
+            self.session.close()
+            self.ended.set()
 
 
 _WRITERS: weakref.WeakKeyDictionary[Engine, WriterQueue] = weakref.WeakKeyDictionary()
 _QUEUES_LOCK = threading.Lock()
 
 
-@contextmanager
-def writer_turn(engine: Engine) -> Iterator[None]:
-    """This process's turn to write to the registry behind `engine` (see `WriterQueue`)."""
+def writer_queue(engine: Engine) -> WriterQueue:
+    """The queue of this process's writers to the registry behind `engine`."""
     queue = _WRITERS.get(engine)
     if queue is None:
         with _QUEUES_LOCK:
             queue = _WRITERS.setdefault(engine, WriterQueue())
+    return queue
+
+
+@contextmanager
+def writer_turn(engine: Engine) -> Iterator[None]:
+    """This process's turn to write to the registry behind `engine` (see `WriterQueue`)."""
+    queue = writer_queue(engine)
     if not queue.acquire(wait_seconds()):
         raise busy()
     try:
@@ -389,6 +443,73 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
 
 
 @contextmanager
+def shared_scope(engine: Engine) -> Iterator[Session]:
+    """A change in a write transaction shared with the writers of this process queued
+    behind it; returns once it is committed, and raises if it was not.
+
+    The transaction is handed from writer to writer with the turn, each change in a
+    savepoint of its own (a refused change undoes only itself), and the last writer commits
+    for all of them: under twenty editors at once the begin, the writers' lock and the
+    commit (on PostgreSQL, a flush to disk) are paid once per group, not once per edit. Each
+    change still sees every change before it, as `session_scope`'s do. Not for a change
+    that rolls itself back (a dry run): that would undo the others'.
+    """
+    queue = writer_queue(engine)
+    with _worded(engine):
+        if not queue.acquire(wait_seconds(), shares=True):
+            raise busy()
+        group, queue.group = queue.group, None
+        try:
+            group = group or _Group(engine)
+        except BaseException:
+            queue.release()
+            raise
+        group.writers += 1
+        done = False
+        try:
+            savepoint = group.session.begin_nested() if group.writers > 1 else None
+            yield group.session
+            if savepoint is not None:
+                savepoint.commit()
+            done = True
+        finally:
+            if not done:
+                _undo(group, savepoint if group.writers > 1 else None)
+            ending = group.failed or group.error or group.writers >= GROUP_MOST
+            if ending or not queue.hand_on(group):
+                group.end()
+                queue.release()
+        group.ended.wait()
+        if group.error is not None:
+            raise group.error
+
+
+def _undo(group: _Group, savepoint: SessionTransaction | None) -> None:
+    """Undo a writer's failed change: its savepoint, or (the first writer's, which has
+    none) the whole transaction, which holds nothing else yet. A savepoint that cannot be
+    undone (the connection lost) fails the whole group."""
+    if savepoint is None:
+        group.failed = True
+        return
+    try:
+        savepoint.rollback()
+    except Exception as exc:  # noqa: BLE001 - raised to every writer of the group
+        group.error = exc
+
+
+@contextmanager
+def _worded(engine: Engine) -> Iterator[None]:
+    """Database errors raised inside, worded for a person (`unavailable`); a race on a
+    unique rule is left for the registry to word as a conflict."""
+    try:
+        yield
+    except IntegrityError:
+        raise
+    except DBAPIError as exc:
+        raise unavailable(exc, engine) from exc
+
+
+@contextmanager
 def _session(
     engine: Engine, bind: Engine, turn: AbstractContextManager[None] | None = None
 ) -> Iterator[Session]:
@@ -396,14 +517,10 @@ def _session(
     `turn` (a writer's) from its start to its commit or rollback, and no longer: closing the
     session and giving its connection back to the pool happen after the next writer's turn
     has begun."""
-    try:
-        with (
-            Session(bind, expire_on_commit=False) as session,
-            turn or nullcontext(),
-            session.begin(),
-        ):
-            yield session
-    except IntegrityError:
-        raise  # a race on a unique rule: the service words it as a conflict
-    except DBAPIError as exc:
-        raise unavailable(exc, engine) from exc
+    with (
+        _worded(engine),
+        Session(bind, expire_on_commit=False) as session,
+        turn or nullcontext(),
+        session.begin(),
+    ):
+        yield session

@@ -18,7 +18,7 @@ import datetime as dt
 import gettext as _gettext
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -273,8 +273,22 @@ def unit(lang: str, name: str) -> str:
     return gettext(lang, UNITS[name]) if name in UNITS else name
 
 
+class _Learnt:
+    """A language learnt the first time something is said (`speak_when_asked`)."""
+
+    def __init__(self, learn: Callable[[], str]) -> None:
+        self._learn = learn
+        self._lang: str | None = None
+
+    def __call__(self) -> str:
+        if self._lang is None:
+            lang = self._learn()
+            self._lang = lang if lang in LANGUAGES else "en"
+        return self._lang
+
+
 # The language of what the running command prints; see the module's docstring.
-_speaking: ContextVar[str | None] = ContextVar("ark_language", default=None)
+_speaking: ContextVar[str | _Learnt | None] = ContextVar("ark_language", default=None)
 # Where gettext looks for the user's language, first set first (GNU gettext's order).
 LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
@@ -311,10 +325,19 @@ def speak(lang: str) -> None:
     _speaking.set(lang if lang in LANGUAGES else "en")
 
 
+def speak_when_asked(learn: Callable[[], str]) -> None:
+    """Speak the language `learn()` names, asked only when something is first said: a web
+    request that writes no words (an edit answered with a redirect) is spared reading it."""
+    _speaking.set(_Learnt(learn))
+
+
 def speaking() -> str:
     """The command's language; outside a command (click parsing `ark`'s own options), the
     environment's."""
-    return _speaking.get() or environment_language()
+    lang = _speaking.get()
+    if isinstance(lang, _Learnt):
+        return lang()
+    return lang or environment_language()
 
 
 def tr(message: str | Plural, /, **args: Any) -> str:

@@ -503,3 +503,59 @@ def test_an_assignment_reads_only_the_holders_its_rules_need(ark: Ark, new_db: A
             ("p2@acme.test", "consulted"),
         ]
     )
+
+
+def test_edits_queued_together_commit_together_each_undone_alone(ark: Ark, new_db: Any) -> None:
+    """A server's edits that wait for the same turn share one transaction (a group commit):
+    each keeps its own audit record under its own name, a refused one (the first in the
+    queue, or one in the middle) undoes only itself, and the rest are committed once."""
+    from sqlalchemy import event
+
+    from ark.db import writer_queue, writer_turn
+    from tests.test_lists import registry_of
+
+    engine = open_engine(registry_of(ark, new_db(), 9))
+    before = last_audit_id(engine)
+    commits: list[Any] = []
+    committed = commits.append  # one bound method, to remove the listener by
+    event.listen(engine, "commit", committed)
+    refused = {0, 4}  # a second accountable on r0, whose accountable is p0
+
+    def edit(n: int) -> None:
+        with transaction(engine, actor=f"lead{n}", shared=True) as reg:
+            role = Role.ACCOUNTABLE if n in refused else Role.CONSULTED
+            reg.assign(f"p{n + 1}@acme.test", "r0", role, hours=n + 1)
+
+    outcomes: list[BaseException | None] = [None] * 8
+
+    def run(n: int) -> None:
+        try:
+            edit(n)
+        except Conflict as exc:
+            outcomes[n] = exc
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(8)]
+    with writer_turn(engine):  # every edit queues behind this turn, in order
+        for n, thread in enumerate(threads):
+            thread.start()
+            while writer_queue(engine).waiting < n + 1:
+                time.sleep(0.001)
+    for thread in threads:
+        thread.join()
+    event.remove(engine, "commit", committed)
+
+    assert [n for n, out in enumerate(outcomes) if out is not None] == sorted(refused)
+    assert all("already has an accountable person" in str(outcomes[n]) for n in refused)
+    assert len(commits) == 1  # the six that were written, in one transaction
+    assert audit_actors_since(engine, before) == Counter(
+        f"lead{n}" for n in range(8) if n not in refused
+    )
+    assert accountables(engine, "r0") == ["p0@acme.test"]
+    with transaction(engine, write=False) as reg:
+        held = {
+            (a.contributor.email, a.hours)
+            for a in reg.current_assignments(responsibility=reg.responsibility("r0"))
+            if a.role is Role.CONSULTED
+        }
+    assert held == {(f"p{n + 1}@acme.test", n + 1) for n in range(8) if n not in refused}
+    engine.dispose()

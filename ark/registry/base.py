@@ -14,7 +14,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, bindparam, func, insert, select, true
+from sqlalchemy import Executable, Result, Select, bindparam, func, insert, select, true
 from sqlalchemy.orm import Session
 
 from ark.errors import ArkError, NotFound
@@ -154,6 +154,15 @@ class RegistryBase:
             self.hooks.ark_task_changed(registry, change)
         else:
             self.hooks.ark_process_changed(registry, change)
+
+    def columns(
+        self, statement: Executable, parameters: dict[str, Any] | None = None
+    ) -> Result[Any]:
+        """The rows of a statement that selects columns, not ORM objects, run on this
+        transaction's connection (what is pending written first): the ORM's own handling of
+        a statement cost twice the statement, on reads every web request makes."""
+        self.flush()
+        return self.session.connection().execute(statement, parameters)
 
     @property
     def read(self) -> Queries:

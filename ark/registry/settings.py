@@ -27,17 +27,15 @@ IDENTITY = "registry.id"
 # without the ORM by ark/quick.py.
 FILE_MARK = "file.mark"
 CHUNK = 500  # keys per DELETE, well under every database's limit of bound values
+STRATEGY = select(Setting.key, Setting.value).where(Setting.key.in_(STRATEGY_KEYS))
 
 
 class Settings(RegistryBase):
     """The strategy, sections and plugin state, stored as settings."""
 
     def strategy(self) -> StrategySpec:
-        values: dict[str, Any] = dict(
-            self.session.execute(
-                select(Setting.key, Setting.value).where(Setting.key.in_(STRATEGY_KEYS))
-            ).all()
-        )
+        """The strategy (its language is read on every web request that says something)."""
+        values: dict[str, Any] = {row.key: row.value for row in self.columns(STRATEGY)}
         return StrategySpec.from_settings(values)
 
     def _set_strategy(self, strategy: StrategySpec) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from ark.db import session_scope
+from ark.db import session_scope, shared_scope
 from ark.errors import Conflict
 from ark.i18n import N_
 from ark.registry.base import current_actor, now
@@ -41,10 +41,14 @@ def transaction(
     actor: str | None = None,
     write: bool = True,
     via: str | None = None,
+    shared: bool = False,
 ) -> Iterator[Registry]:
-    """A `Registry` over one transaction; integrity races become a clear `Conflict`."""
+    """A `Registry` over one transaction; integrity races become a clear `Conflict`. A
+    `shared` change may share its transaction with the writers of this process queued
+    behind it, as a server's concurrent edits do (`ark.db.shared_scope`)."""
+    scope = shared_scope(engine) if shared else session_scope(engine, write=write)
     try:
-        with session_scope(engine, write=write) as session:
+        with scope as session:
             registry = Registry(session, hooks=hooks, actor=actor, via=via)
             yield registry
             registry.flush()

@@ -1,6 +1,6 @@
 """Loaded by the `ark serve` that bench/web_edits.py starts (this folder on its PYTHONPATH):
 times every turn of the process's writers, from taking `ark.db.WriterQueue` to handing it
-on, and writes them (wall and thread CPU seconds, one turn a line) to
+on (to the next writer, with or without the open transaction of a group commit), and writes them (wall and thread CPU seconds, one turn a line) to
 `$ARK_BENCH_LOCK_LOG.<pid>` when the server stops. A measurement, not part of Ark."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import atexit
 import os
 import threading
 import time
+from typing import Any
 
 LOG = os.environ.get("ARK_BENCH_LOCK_LOG")
 
@@ -17,16 +18,25 @@ if LOG:
 
     turns: list[tuple[float, float]] = []
     taken = threading.local()
-    acquire, release = WriterQueue.acquire, WriterQueue.release
+    acquire, release, hand_on = WriterQueue.acquire, WriterQueue.release, WriterQueue.hand_on
 
-    def timed_acquire(self: WriterQueue, timeout: float) -> bool:
-        got = acquire(self, timeout)
+    def timed_acquire(self: WriterQueue, timeout: float, **how: bool) -> bool:
+        got = acquire(self, timeout, **how)
         taken.at, taken.cpu = time.perf_counter(), time.thread_time()
         return got
 
-    def timed_release(self: WriterQueue) -> None:
+    def ended() -> None:
         turns.append((time.perf_counter() - taken.at, time.thread_time() - taken.cpu))
+
+    def timed_release(self: WriterQueue) -> None:
+        ended()
         release(self)
+
+    def timed_hand_on(self: WriterQueue, group: Any) -> bool:
+        handed = hand_on(self, group)
+        if handed:
+            ended()
+        return handed
 
     def write() -> None:
         with open(f"{LOG}.{os.getpid()}", "w", encoding="utf-8") as out:
@@ -34,4 +44,5 @@ if LOG:
 
     WriterQueue.acquire = timed_acquire  # type: ignore[method-assign]
     WriterQueue.release = timed_release  # type: ignore[method-assign]
+    WriterQueue.hand_on = timed_hand_on  # type: ignore[method-assign]
     atexit.register(write)

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ark.errors import ArkError, Conflict, NotFound
 from ark.i18n import N_, tr
 from ark_web.auth import CSRF_COOKIE, Forbidden, SignInRequired, new_csrf
+from ark_web.language import learnt
 
 HERE = Path(__file__).parent
 # No inline script or style, nothing from another origin: the pages work on an intranet.
@@ -150,10 +151,12 @@ def create_app(
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
+        await learnt()
         return pages.problem(request, exc.message, 403)
 
     @app.exception_handler(ArkError)
     async def refused(request: Request, exc: ArkError) -> Response:
+        await learnt()
         return pages.problem(request, str(exc), status_of(exc))
 
     return app
@@ -193,6 +196,7 @@ def api_errors(app: FastAPI) -> None:
 
     @app.exception_handler(SignInRequired)
     async def unauthorised(_request: Request, _exc: SignInRequired) -> Response:
+        await learnt()
         return JSONResponse(
             {"error": tr(N_("a valid API token is needed: send Authorization: Bearer TOKEN"))},
             status_code=401,
@@ -201,8 +205,10 @@ def api_errors(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def forbidden(_request: Request, exc: Forbidden) -> Response:
+        await learnt()
         return JSONResponse({"error": exc.message}, status_code=403)
 
     @app.exception_handler(ArkError)
     async def refused(_request: Request, exc: ArkError) -> Response:
+        await learnt()
         return JSONResponse({"error": exc.message, "hint": exc.hint}, status_code=status_of(exc))

@@ -55,9 +55,14 @@ class Forbidden(Exception):
     """Signed in, but the role (or the form's CSRF token) does not allow this request."""
 
     def __init__(self, message: str = N_("your role does not allow this"), **args: Any) -> None:
-        """`message` is a catalogue template; it is written in the request's language."""
-        self.message = tr(message, **args)
-        super().__init__(self.message)
+        """`message` is a catalogue template, written in the request's language when the
+        refusal is shown (the handler learns the language first, off the event loop)."""
+        super().__init__(message)
+        self.template, self.args_ = message, args
+
+    @property
+    def message(self) -> str:
+        return tr(self.template, **self.args_)
 
 
 def engine(request: Request) -> Any:

@@ -24,6 +24,7 @@ from starlette.datastructures import FormData
 from ark.errors import ArkError, Conflict
 from ark.i18n import N_
 from ark_web.auth import Visitor
+from ark_web.language import learnt
 from ark_web.pages import ADMIN, FORM, back, render
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ async def webhook(request: Request, source: str) -> Response:
     try:
         key = secret()
     except ArkError as exc:
+        await learnt()
         return JSONResponse({"error": exc.message}, status_code=401)
     if not authentic(key, body, request.headers):
         return JSONResponse({"error": "missing or wrong webhook secret"}, status_code=401)

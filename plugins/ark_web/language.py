@@ -1,8 +1,9 @@
 """The workspace in the strategy's language: its pages, its refusals and the API's messages.
 
-Every request speaks the language of the registry's strategy (`ark.i18n.speak`), set once by
-`Speaking` before the route runs, so a message raised deep in the registry, a page's words and
-the API's error texts all come out of the one catalogue the CLI uses. The templates mark their
+Every request speaks the language of the registry's strategy, which `Speaking` arranges before
+the route runs and which is read when the request first says something (an edit answered with
+a redirect never does), so a message raised deep in the registry, a page's words and the API's
+error texts all come out of the one catalogue the CLI uses. The templates mark their
 words with `_()` (Jinja2's i18n extension); `_` here fills in `{names}` as `ark.i18n.tr` does,
 writing numbers, dates and RACI roles the way the language writes them, and escaping the values.
 """
@@ -10,7 +11,7 @@ writing numbers, dates and RACI roles the way the language writes them, and esca
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import jinja2
@@ -24,7 +25,7 @@ from ark.i18n import (
     command_language,
     gettext,
     render,
-    speak,
+    speak_when_asked,
     speaking,
     unit,
     value,
@@ -144,8 +145,10 @@ def install(env: jinja2.Environment) -> None:
 
 
 class Speaking:
-    """Every request speaks the strategy's language: read once per request (in a worker
-    thread, as the registry's reads are), before any route, error handler or page runs."""
+    """Every request speaks the strategy's language, read at most once per request: when a
+    route, page or error handler first says something. The routes and pages run in worker
+    threads, where the registry's reads belong; the error handlers run on the event loop and
+    learn it through `learnt` first."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -154,14 +157,19 @@ class Speaking:
         if scope["type"] != "http" or scope["path"].startswith("/static/"):
             await self.app(scope, receive, send)
             return
-        from anyio import to_thread
-
         from ark_web import reads
 
-        lang = await to_thread.run_sync(reads.language, scope["app"].state.engine)
         with command_language():
-            speak(lang)
+            speak_when_asked(partial(reads.language, scope["app"].state.engine))
             await self.app(scope, receive, send)
+
+
+async def learnt() -> None:
+    """Learn the request's language in a worker thread, for an error handler about to say
+    something on the event loop, which must not wait there for the registry."""
+    from anyio import to_thread
+
+    await to_thread.run_sync(speaking)
 
 
 def parse_number(text: str) -> float | None:

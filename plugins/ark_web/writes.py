@@ -31,10 +31,12 @@ from ark.vocabulary import AccountRole, Role, TaskStatus
 
 
 @contextmanager
-def changing(engine: Any, actor: str, via: str = "web") -> Iterator[Registry]:
-    """A write transaction under `actor`; its audit records say the change came `via` the
-    web, so a later apply of an older team file names it as an edit it would revert."""
-    with transaction(engine, hooks=hooks(), actor=actor, via=via) as registry:
+def changing(engine: Any, actor: str, via: str = "web", shared: bool = True) -> Iterator[Registry]:
+    """A write transaction under `actor`, `shared` with the edits queued behind it (a group
+    commit, `ark.db.shared_scope`) unless it rolls itself back; its audit records say the
+    change came `via` the web, so a later apply of an older team file names it as an edit it
+    would revert."""
+    with transaction(engine, hooks=hooks(), actor=actor, via=via, shared=shared) as registry:
         yield registry
 
 
@@ -186,7 +188,7 @@ def preview_offboarding(
     from ark_web.reads import findings
 
     before = findings(engine)
-    with changing(engine, actor) as reg:
+    with changing(engine, actor, shared=False) as reg:
         seen = audit.team_version(reg)
         preview = _offboard(reg, email, handover)
         after = check_team(reg, hooks())
