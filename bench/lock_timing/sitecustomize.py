@@ -1,7 +1,9 @@
 """Loaded by the `ark serve` that bench/web_edits.py starts (this folder on its PYTHONPATH):
 times every turn of the process's writers, from taking `ark.db.WriterQueue` to handing it
 on (to the next writer, with or without the open transaction of a group commit), and writes them (wall and thread CPU seconds, one turn a line) to
-`$ARK_BENCH_LOCK_LOG.<pid>` when the server stops. A measurement, not part of Ark."""
+`$ARK_BENCH_LOCK_LOG.<pid>` when the server stops; with `ARK_BENCH_ONE_COMMIT_PER_EDIT` set,
+each edit commits on its own (the way before group commits), to compare. A measurement, not
+part of Ark."""
 
 from __future__ import annotations
 
@@ -45,4 +47,8 @@ if LOG:
     WriterQueue.acquire = timed_acquire  # type: ignore[method-assign]
     WriterQueue.release = timed_release  # type: ignore[method-assign]
     WriterQueue.hand_on = timed_hand_on  # type: ignore[method-assign]
+    if os.environ.get("ARK_BENCH_ONE_COMMIT_PER_EDIT"):
+        import ark.db
+
+        ark.db.GROUP_MOST = 1
     atexit.register(write)
