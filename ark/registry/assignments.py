@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import lazyload
 
 from ark.errors import Conflict, NotFound
 from ark.i18n import N_
@@ -18,7 +19,9 @@ from ark.registry.events import AssignmentChange
 from ark.registry.tasks import Tasks
 from ark.vocabulary import Role
 
-# See `Assignments._bearing_on`; built once (building it cost as much as running it).
+# See `Assignments._bearing_on`; built once (building it cost as much as running it), and
+# loading no person or responsibility with the rows: the edit has loaded its own pair already
+# (`RegistryBase.pair`), and another holder's is read only to name them in a refusal.
 BEARING_ON = (
     select(Assignment)
     .where(
@@ -30,6 +33,7 @@ BEARING_ON = (
         ),
     )
     .order_by(Assignment.role, Assignment.id)
+    .options(lazyload("*"))
 )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Executable, Result, Select, bindparam, func, insert, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ark.errors import ArkError, NotFound
 from ark.i18n import N_
@@ -68,7 +68,8 @@ def _current_by(model: Any, column: str) -> Select[Any]:
     )
 
 
-# The person and the responsibility of an assignment, in one statement (see `RegistryBase.pair`).
+# The person and the responsibility of an assignment, in one statement (see `RegistryBase.pair`),
+# without their department and owner: an edit holds the writers' lock while it reads them.
 PAIR = (
     select(Contributor, Responsibility)
     .join(Responsibility, true())
@@ -78,6 +79,7 @@ PAIR = (
         Responsibility.slug == bindparam("slug"),
         Responsibility.archived.is_(False),
     )
+    .options(lazyload("*"))
 )
 
 
