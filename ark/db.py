@@ -31,6 +31,7 @@ from ark.workspace import ENV_URL, default_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "ark_read_only"
+ONE_STATEMENT = "ark_one_statement"  # a read of one statement, outside a transaction
 # How long a writer waits for another one before giving up, on both backends.
 WAIT_ENV = "ARK_LOCK_WAIT"
 WAIT_SECONDS = 30.0
@@ -86,8 +87,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Any) -> None:
     # A writer's BEGIN IMMEDIATE takes the write lock up front, so two team leads editing at
     # once are serialised instead of one failing half-way with "database is locked".
-    read_only = connection.get_execution_options().get(READ_ONLY)
-    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    options = connection.get_execution_options()
+    if not options.get(ONE_STATEMENT):
+        connection.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, connections: int | None = None) -> Engine:
@@ -421,14 +423,16 @@ def writer_turn(engine: Engine) -> Iterator[None]:
 
 
 @contextmanager
-def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+def session_scope(engine: Engine, *, write: bool = True, single: bool = False) -> Iterator[Session]:
     """One transaction: committed if the block succeeds, rolled back if it raises.
 
     Writers are serialised (`writer_turn` in this process, `lock_writers` across processes),
     so every change is computed from the state the previous one committed and no update is
     lost. Readers take no lock and see one state
     throughout, even while a change commits: a snapshot (SQLite's WAL gives one to every
-    read transaction; PostgreSQL does at REPEATABLE READ).
+    read transaction; PostgreSQL does at REPEATABLE READ). A `single` statement read sees
+    one state by itself, so it is sent without a transaction: a BEGIN and a COMMIT spared,
+    two round trips to PostgreSQL on the session lookup of every web request.
     """
     if write:
         with _session(engine, engine, writer_turn(engine)) as session:
@@ -436,7 +440,11 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
             yield session
         return
     reader: dict[str, Any] = {READ_ONLY: True}
-    if engine.dialect.name == "postgresql":
+    if single:
+        reader[ONE_STATEMENT] = True
+        if engine.dialect.name == "postgresql":
+            reader["isolation_level"] = "AUTOCOMMIT"
+    elif engine.dialect.name == "postgresql":
         reader["isolation_level"] = "REPEATABLE READ"
     with _session(engine, engine.execution_options(**reader)) as session:
         yield session

@@ -1658,6 +1658,45 @@ def test_a_page_sends_as_many_statements_for_a_big_team_as_for_a_small_one(
     assert all(counts[30].values()) and counts[150] == counts[30]
 
 
+def test_the_session_and_language_are_read_outside_a_transaction(web: Web) -> None:
+    """Every request looks up its session, and a page the strategy's language: each is one
+    statement, sent with no BEGIN and COMMIT around it (two round trips to PostgreSQL each),
+    where the page's own reads share a snapshot; an edit answered with a redirect does not
+    read the language at all."""
+    from sqlalchemy import event
+
+    def in_transaction(raw: Any) -> bool:
+        if hasattr(raw, "in_transaction"):  # sqlite3
+            return bool(raw.in_transaction)
+        from psycopg.pq import TransactionStatus
+
+        return bool(raw.info.transaction_status != TransactionStatus.IDLE)
+
+    sent: list[tuple[str, bool]] = []
+
+    def after(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        kind = next((k for k in ("credential", "setting", "audit") if f"FROM {k}" in statement), "")
+        if kind:
+            sent.append((kind, in_transaction(connection.connection.dbapi_connection)))
+
+    lead = web.client("lead")
+    lead.get("/matrix")  # worked out and kept
+    seen = web.version("assignment", "listening/carla@acme.test/", prefix=True)
+    event.listen(web.engine, "after_cursor_execute", after)
+    try:
+        assert lead.get("/matrix").status_code == 200
+        page = list(sent)
+        sent.clear()
+        cell = {"responsibility": "listening", "contributor": "carla@acme.test"}
+        edit = web.post(lead, "/matrix/cell", {**cell, "role": "informed", "version": seen})
+        assert edit.status_code == 303, edit.text
+    finally:
+        event.remove(web.engine, "after_cursor_execute", after)
+    assert page == [("credential", False), ("audit", True), ("setting", False)]
+    assert sent[0] == ("credential", False) and ("setting", False) not in sent
+    assert all(inside for kind, inside in sent[1:])  # the edit's own, in its transaction
+
+
 def test_the_matrix_and_home_show_each_rule_break_until_it_is_fixed(web: Web) -> None:
     """A row without an accountable and a person over capacity are marked in the matrix at
     a glance; the home page lists each with a link to where it is fixed; both go once fixed.

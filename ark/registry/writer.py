@@ -42,11 +42,13 @@ def transaction(
     write: bool = True,
     via: str | None = None,
     shared: bool = False,
+    single: bool = False,
 ) -> Iterator[Registry]:
     """A `Registry` over one transaction; integrity races become a clear `Conflict`. A
     `shared` change may share its transaction with the writers of this process queued
-    behind it, as a server's concurrent edits do (`ark.db.shared_scope`)."""
-    scope = shared_scope(engine) if shared else session_scope(engine, write=write)
+    behind it, as a server's concurrent edits do (`ark.db.shared_scope`); a `single`
+    statement read needs none (`ark.db.session_scope`)."""
+    scope = shared_scope(engine) if shared else session_scope(engine, write=write, single=single)
     try:
         with scope as session:
             registry = Registry(session, hooks=hooks, actor=actor, via=via)

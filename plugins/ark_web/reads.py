@@ -54,8 +54,9 @@ State = tuple[int, dt.date]
 
 
 @contextmanager
-def reading(engine: Any) -> Iterator[Registry]:
-    with transaction(engine, write=False) as registry:
+def reading(engine: Any, single: bool = False) -> Iterator[Registry]:
+    """A read transaction; or, for a `single` statement, none (`ark.db.session_scope`)."""
+    with transaction(engine, write=False, single=single) as registry:
         yield registry
 
 
@@ -840,7 +841,7 @@ def tokens(engine: Any, email: str) -> list[accounts.TokenInfo]:
 
 
 def identify(engine: Any, secret: str, kind: str) -> accounts.AccountInfo | None:
-    with reading(engine) as reg:
+    with reading(engine, single=True) as reg:
         return accounts.identify(reg, secret, kind)
 
 
@@ -862,5 +863,5 @@ def account_versions(engine: Any) -> dict[str, int]:
 
 def language(engine: Any) -> str:
     """The strategy's language, which every page and message of a request speaks."""
-    with reading(engine) as reg:
+    with reading(engine, single=True) as reg:
         return reg.strategy().lang
