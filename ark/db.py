@@ -370,8 +370,9 @@ GROUP_MOST = 32
 class _Group:
     """One write transaction handed from writer to writer and ended by the last of them."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, most: int) -> None:
         self.session = Session(engine, expire_on_commit=False)
+        self.most = most  # the writers it takes: those waiting as it began, and no later one
         self.writers = 0
         self.failed = False  # the first writer's change failed: roll back (nothing else is in)
         self.error: BaseException | None = None  # set: roll back, and tell every writer
@@ -458,7 +459,10 @@ def shared_scope(engine: Engine) -> Iterator[Session]:
     The transaction is handed from writer to writer with the turn, each change in a
     savepoint of its own (a refused change undoes only itself), and the last writer commits
     for all of them: under twenty editors at once the begin, the writers' lock and the
-    commit (on PostgreSQL, a flush to disk) are paid once per group, not once per edit. Each
+    commit (on PostgreSQL, a flush to disk) are paid once per group, not once per edit. A
+    group takes the writers waiting when it began and no later one: a chain that went on
+    taking newcomers kept the writers' lock from another server process's queue for as
+    long as the clients of its own kept coming. Each
     change still sees every change before it, as `session_scope`'s do. Not for a change
     that rolls itself back (a dry run): that would undo the others'.
     """
@@ -468,7 +472,7 @@ def shared_scope(engine: Engine) -> Iterator[Session]:
             raise busy()
         group, queue.group = queue.group, None
         try:
-            group = group or _Group(engine)
+            group = group or _Group(engine, min(GROUP_MOST, 1 + queue.waiting))
         except BaseException:
             queue.release()
             raise
@@ -483,7 +487,7 @@ def shared_scope(engine: Engine) -> Iterator[Session]:
         finally:
             if not done:
                 _undo(group, savepoint if group.writers > 1 else None)
-            ending = group.failed or group.error or group.writers >= GROUP_MOST
+            ending = group.failed or group.error or group.writers >= group.most
             if ending or not queue.hand_on(group):
                 group.end()
                 queue.release()

@@ -42,7 +42,7 @@ def held(log: str) -> list[tuple[float, float]]:
     return turns
 
 
-MODES = {"group commit": "", "a commit per edit": "1"}  # ARK_BENCH_ONE_COMMIT_PER_EDIT
+MODES = {"group commit": "", "a commit per edit": "1"}  # ARK_BENCH_GROUP_MOST
 
 
 def run(url: str, folder: Path, secrets: list[str], requests: int, workers: int, mode: str) -> str:
@@ -52,7 +52,7 @@ def run(url: str, folder: Path, secrets: list[str], requests: int, workers: int,
     engine = open_engine(url)
     log = str(folder / "turns")
     os.environ["ARK_BENCH_LOCK_LOG"] = log
-    os.environ["ARK_BENCH_ONE_COMMIT_PER_EDIT"] = MODES[mode]
+    os.environ["ARK_BENCH_GROUP_MOST"] = MODES[mode]
     os.environ["PYTHONPATH"] = str(ROOT / "bench" / "lock_timing")
     process, base = web.serve(url, folder, workers)
     try:

@@ -1,8 +1,8 @@
 """Loaded by the `ark serve` that bench/web_edits.py starts (this folder on its PYTHONPATH):
 times every turn of the process's writers, from taking `ark.db.WriterQueue` to handing it
 on (to the next writer, with or without the open transaction of a group commit), and writes them (wall and thread CPU seconds, one turn a line) to
-`$ARK_BENCH_LOCK_LOG.<pid>` when the server stops; with `ARK_BENCH_ONE_COMMIT_PER_EDIT` set,
-each edit commits on its own (the way before group commits), to compare. A measurement, not
+`$ARK_BENCH_LOCK_LOG.<pid>` when the server stops; with `ARK_BENCH_GROUP_MOST` set, groups
+commit at most that many edits (1: each edit on its own, the way before group commits). A measurement, not
 part of Ark."""
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ if LOG:
     WriterQueue.acquire = timed_acquire  # type: ignore[method-assign]
     WriterQueue.release = timed_release  # type: ignore[method-assign]
     WriterQueue.hand_on = timed_hand_on  # type: ignore[method-assign]
-    if os.environ.get("ARK_BENCH_ONE_COMMIT_PER_EDIT"):
+    if os.environ.get("ARK_BENCH_GROUP_MOST"):
         import ark.db
 
-        ark.db.GROUP_MOST = 1
+        ark.db.GROUP_MOST = int(os.environ["ARK_BENCH_GROUP_MOST"])
     atexit.register(write)
