@@ -12,8 +12,9 @@ change (the home page's health is then worked out again) and the next one.
 
 The clients are threads of this process (httpx, one kept-alive connection each), each sending
 its next request when the last is answered; their own CPU time is not the server's, but on a
-small machine they compete with it, so it is shown too (the clients' CPU ms per request). The server runs with `--no-jobs`: the background jobs' cost is measured by
-bench/automation.py and bench/playbook.py.
+small machine they compete with it, so it is shown too (the clients' CPU ms per request), and
+so is PostgreSQL's, whose server shares the same cores. The server runs with `--no-jobs`: the
+background jobs' cost is measured by bench/automation.py and bench/playbook.py.
 
     .venv/bin/python bench/web.py --postgres postgresql://127.0.0.1/test   # both backends
     .venv/bin/python bench/web.py --backend sqlite --requests 20 --workers 1 2
@@ -109,25 +110,30 @@ def serve(url: str, folder: Path, workers: int) -> tuple[subprocess.Popen[str], 
     return process, f"http://127.0.0.1:{port}"
 
 
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of process `pid` and every process under it (its workers)."""
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and system CPU time of process `pid` and every process under it (its workers), and
+    of the PostgreSQL server's processes on this machine (none for SQLite): on a 2-core
+    machine the three (with the clients) share the cores."""
     parents: dict[int, int] = {}
     times: dict[int, float] = {}
+    database = 0.0
     tick = os.sysconf("SC_CLK_TCK")
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            name, fields = stat.read_text().split("(", 1)[1].rsplit(")", 1)
         except OSError:  # ended meanwhile
             continue
+        fields = fields.split()
         child = int(stat.parent.name)
         parents[child] = int(fields[1])
         times[child] = (int(fields[11]) + int(fields[12])) / tick
+        database += times[child] if name == "postgres" else 0.0
     tree, grew = {pid}, True
     while grew:
         more = {c for c, parent in parents.items() if parent in tree} - tree
         tree |= more
         grew = bool(more)
-    return sum(times.get(p, 0.0) for p in tree)
+    return sum(times.get(p, 0.0) for p in tree), database
 
 
 def edit_form(engine: Any, index: int, round_: int) -> dict[str, str]:
@@ -270,12 +276,16 @@ def statement_counts(url: str) -> dict[str, tuple[int, int]]:
 def measure(
     base: str, server: int, secrets: list[str], engine: Any, name: str, clients: int, requests: int
 ) -> tuple[list[float], str]:
-    """The latencies of `clients` x `requests` requests, and the server's and the clients' CPU
-    ms per request."""
+    """The latencies of `clients` x `requests` requests, and the server's, the database
+    server's (PostgreSQL's, the clients' version reads included) and the clients' CPU ms per
+    request."""
     before = cpu_seconds(server)
     times, client = latencies(base, secrets, engine, name, clients, requests)
-    server_ms = (cpu_seconds(server) - before) * 1000 / len(times)
-    return times, f"({server_ms:4.1f} {client * 1000 / len(times):3.1f})"
+    after = cpu_seconds(server)
+    server_ms, database_ms = (
+        (b - a) * 1000 / len(times) for a, b in zip(before, after, strict=True)
+    )
+    return times, f"({server_ms:4.1f} {database_ms:3.1f} {client * 1000 / len(times):3.1f})"
 
 
 def ms(times: list[float]) -> str:
@@ -324,11 +334,12 @@ def main() -> None:
                 via_cli = cli_times(url)
                 print(
                     f"\n{backend}: {SIZE.contributors} people, {SIZE.departments} departments, "
-                    f"{SIZE.responsibilities} responsibilities; latency p50/p95 ms, (server, client) CPU "
-                    "ms per request in brackets; statements after a change, then next"
+                    f"{SIZE.responsibilities} responsibilities; latency p50/p95 ms, (server, "
+                    "database, client) CPU ms per request in brackets; statements after a "
+                    "change, then next"
                 )
                 print(
-                    f"{'':23} {'workers':>7} {'1 client':>21} {'20 clients':>21} "
+                    f"{'':23} {'workers':>7} {'1 client':>25} {'20 clients':>25} "
                     f"{'CLI process':>11} {'statements small':>17} {'big':>7}"
                 )
                 for workers in args.workers:
