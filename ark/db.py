@@ -477,16 +477,17 @@ def shared_scope(engine: Engine) -> Iterator[Session]:
             queue.release()
             raise
         group.writers += 1
-        done = False
+        savepoint: SessionTransaction | None = None
         try:
-            savepoint = group.session.begin_nested() if group.writers > 1 else None
+            if group.writers > 1:
+                savepoint = group.session.begin_nested()
             yield group.session
             if savepoint is not None:
                 savepoint.commit()
-            done = True
+        except BaseException as exc:
+            _undo(group, savepoint, exc)
+            raise
         finally:
-            if not done:
-                _undo(group, savepoint if group.writers > 1 else None)
             ending = group.failed or group.error or group.writers >= group.most
             if ending or not queue.hand_on(group):
                 group.end()
@@ -496,17 +497,20 @@ def shared_scope(engine: Engine) -> Iterator[Session]:
             raise group.error
 
 
-def _undo(group: _Group, savepoint: SessionTransaction | None) -> None:
-    """Undo a writer's failed change: its savepoint, or (the first writer's, which has
-    none) the whole transaction, which holds nothing else yet. A savepoint that cannot be
-    undone (the connection lost) fails the whole group."""
-    if savepoint is None:
+def _undo(group: _Group, savepoint: SessionTransaction | None, exc: BaseException) -> None:
+    """Undo a writer's failed change (`exc`): the first writer's by rolling back the whole
+    transaction, which holds nothing else yet; a later one's by its savepoint. A savepoint
+    that could not be made or undone (the connection lost) fails the whole group."""
+    if group.writers == 1:
         group.failed = True
+        return
+    if savepoint is None:
+        group.error = exc
         return
     try:
         savepoint.rollback()
-    except Exception as exc:  # noqa: BLE001 - raised to every writer of the group
-        group.error = exc
+    except Exception as lost:  # noqa: BLE001 - raised to every writer of the group
+        group.error = lost
 
 
 @contextmanager
