@@ -19,11 +19,12 @@ from typing import Any
 import pytest
 import yaml
 from ark_playbook.labels import labels
-from ark_playbook.pages import LIST_PAGE, NAMED
+from ark_playbook.pages import NAMED
 from ark_playbook.sources import STAMP
 
 from ark import formats, i18n
 from ark.hookspecs import hookimpl
+from ark.paging import LIST_PAGE
 from ark.plugins import manager
 from tests.conftest import Ark, Demo, free_port
 
@@ -745,6 +746,79 @@ def test_long_lists_go_on_over_pages_so_no_page_grows_with_the_playbook(
     process = (site / "processes/process-100.html").read_text()
     assert "process-099.html" not in process and "person-" not in process
     assert (site / "processes/process-100.html").stat().st_size < 100 * 1024
+
+
+def test_the_processes_due_for_review_go_on_over_pages_in_their_order(
+    ark: Ark, team: Path, tmp_path: Path
+) -> None:
+    from tests.test_processes import recorded_long_ago
+
+    # LIST_PAGE + 5 processes recorded years ago and reviewed every 1 to 36 months, so they
+    # fall due in an order other than their slugs'. One reviewed today is not due; one
+    # reviewed 20 days ago every month is due soon and not overdue: the last of the list.
+    def months(n: int) -> int:
+        return 1 + (n - 1) * 7 % 36
+
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    slugs = [f"process-{n:03d}" for n in range(LIST_PAGE + 5)]
+    for n, slug in enumerate(slugs):
+        text = PROCESS.replace("weekly-report", slug).replace("Weekly listening report", slug)
+        text = text.replace("tags: [report]", f"review_months: {months(n)}")
+        (folder / f"{slug}.md").write_text(text)
+    ark("process", "record", str(folder))
+    recorded_long_ago(ark, *slugs)
+    ark("process", "review", "process-000")
+    soon = dt.date.today() - dt.timedelta(days=20)
+    ark("process", "review", "process-001", "--on", soon.isoformat())
+    out = tmp_path / "book"
+    build(ark, out)
+    docs, site = out / "docs", out / "site"
+
+    row = re.compile(r"^\| \[(process-\d+)\]\(([^)]+)\) \| .* \| (yes|) \|$", re.MULTILINE)
+    first = (docs / "due-for-review.md").read_text()
+    second = (docs / "due-for-review/2.md").read_text()
+    rows = [row.findall(first), row.findall(second)]
+    assert [len(found) for found in rows] == [LIST_PAGE, 4]
+    assert not (docs / "due-for-review/3.md").exists()
+    # Every due process once, overdue and soonest first across the page break, each linked
+    # from where its page stands.
+    overdue = sorted(range(2, len(slugs)), key=lambda n: (months(n), slugs[n]))
+    assert [slug for found in rows for slug, _, _ in found] == [
+        *(slugs[n] for n in overdue),
+        "process-001",
+    ]
+    assert [late for found in rows for _, _, late in found] == ["yes"] * len(overdue) + [""]
+    assert all(link == f"processes/{slug}.md" for slug, link, _ in rows[0])
+    assert all(link == f"../processes/{slug}.md" for slug, link, _ in rows[1])
+    assert "Page 1 of 2 · [Next →](due-for-review/2.md)" in first
+    assert "Page 2 of 2 · [← Previous](../due-for-review.md)" in second
+    # The menu names the first page only, the printed playbook has the second after it, and
+    # the review tag's page lists the list once.
+    config = (out / "mkdocs.yml").read_text()
+    assert "due-for-review.md" in config and "due-for-review/" not in config
+    contents = (out / "contents.txt").read_text().splitlines()
+    assert contents[contents.index("due-for-review.md") + 1] == "due-for-review/2.md"
+    review = (docs / "tags/review.md").read_text()
+    assert review.count("due-for-review") == 1
+
+    # The built pages, each link of their text leading to a page of the site.
+    for page in ("due-for-review.html", "due-for-review/2.html"):
+        text = (site / page).read_text()
+        article = text.split("<article", 1)[1].split("</article>", 1)[0]
+        links = set(re.findall(r'href="([^"#]+)"', article))
+        assert len(links) > 4, page
+        for link in links:
+            assert (site / page).parent.joinpath(link).resolve().is_file(), (page, link)
+
+    # Reviewing a process of the second page rewrites that page and leaves the first alone.
+    before = mtimes(out)
+    ark("process", "review", rows[1][0][0])
+    build(ark, out)
+    after = mtimes(out)
+    assert after["docs/due-for-review.md"] == before["docs/due-for-review.md"]
+    assert after["docs/due-for-review/2.md"] != before["docs/due-for-review/2.md"]
+    assert len(row.findall((docs / "due-for-review/2.md").read_text())) == 3
 
 
 @pytest.mark.parametrize(

@@ -37,8 +37,8 @@ Keep it to one page.
 """
 
 
-def recorded_long_ago(ark: Ark, slug: str, on: str = "2019-06-03") -> None:
-    """A process first recorded years ago (the team has kept it since), so that a review
+def recorded_long_ago(ark: Ark, *slugs: str, on: str = "2019-06-03") -> None:
+    """Processes first recorded years ago (the team has kept them since), so that a review
     dated in the past is one that could have happened."""
     from sqlalchemy import update
 
@@ -49,7 +49,7 @@ def recorded_long_ago(ark: Ark, slug: str, on: str = "2019-06-03") -> None:
         with engine.begin() as connection:
             connection.execute(
                 update(Process)
-                .where(Process.slug == slug)
+                .where(Process.slug.in_(slugs))
                 .values(created_at=dt.datetime.fromisoformat(f"{on}T09:00:00+00:00"))
             )
     finally:
@@ -516,7 +516,7 @@ def test_a_review_dated_before_the_process_existed_is_refused(ark: Ark, team: Pa
     from ark.errors import ArkError
 
     ark("process", "record", str(write(ark.workspace / "p", "l.md", GOOD.format(slug="listen"))))
-    recorded_long_ago(ark, "listen", "2024-03-04")
+    recorded_long_ago(ark, "listen", on="2024-03-04")
     before = ark.json("process", "show", "listen")
     audit = ark.json("log")
     result = ark("process", "review", "listen", "--on", "2024-03-03", code=1)

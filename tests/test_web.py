@@ -865,7 +865,7 @@ def test_a_process_shows_its_revisions_and_the_difference_between_two(web: Web) 
 
 
 def test_a_review_dated_before_the_process_existed_is_refused_in_the_browser(web: Web) -> None:
-    recorded_long_ago(web.ark, "listen", "2024-03-04")
+    recorded_long_ago(web.ark, "listen", on="2024-03-04")
     lead = web.client("lead")
     page = lead.get("/processes/listen").text
     assert 'name="date" min="2024-03-04"' in page  # the form offers no earlier day
@@ -1778,7 +1778,7 @@ def test_a_task_on_the_jira_board_shows_its_key_linked_to_the_issue(web: Web) ->
 
 
 def test_the_home_page_lists_processes_due_for_review_until_one_is_confirmed(web: Web) -> None:
-    recorded_long_ago(web.ark, "listen", "2019-06-03")
+    recorded_long_ago(web.ark, "listen", on="2019-06-03")
     lead = web.client("lead")
     fields = {"date": "2020-01-06", "version": web.version("process", "listen")}
     assert web.post(lead, "/processes/listen/review", fields).status_code == 303

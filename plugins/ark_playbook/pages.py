@@ -9,7 +9,6 @@ writing the sources can skip it otherwise. Pages link each other with relative `
 from __future__ import annotations
 
 import datetime as dt
-import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -20,6 +19,7 @@ from typing import Any, TypeVar
 import yaml
 
 from ark import formats, i18n
+from ark.paging import chunked, pager, relative, view_path
 from ark.processes import processes
 from ark.progress import progress
 from ark.registry.results import (
@@ -55,9 +55,6 @@ STRATEGY_PAGE = "strategy.md"
 ONBOARDING_PAGE = "onboarding/{slug}.md"
 NEXT_TASKS = 10
 SPLIT_AT = 60
-# Entries on one page of a long list (a tag's pages, a responsibility's processes): past it
-# the list goes on over further pages, so no page grows with the playbook.
-LIST_PAGE = 200
 # Processes a page names beside other things before it links to the rest (`first_processes`).
 NAMED = 10
 UNESCAPED_BAR = re.compile(r"(?<!\\)\|")
@@ -255,36 +252,6 @@ def responsibility_path(slug: str) -> str:
     return f"responsibilities/{slug}.md"
 
 
-def relative(target: str, page: str) -> str:
-    """A link from `page` to `target`, both paths in the docs folder."""
-    return posixpath.relpath(target, posixpath.dirname(page) or ".")
-
-
-def chunked(entries: list[T], size: int = LIST_PAGE) -> list[list[T]]:
-    """A long list cut into pages of `size` entries (an empty list is one empty page)."""
-    return [entries[i : i + size] for i in range(0, len(entries), size)] or [[]]
-
-
-def pager(number: int, count: int, path_of: Callable[[int], str], words: dict[str, str]) -> str:
-    """The line under one page of a long list ("Page 2 of 5 · Previous · Next"): a reader
-    steps through the list, and what each page carries stays the same however long it grows."""
-    if count <= 1:
-        return ""
-    here = path_of(number)
-    parts = [words["page_of"].format(n=number, count=count)]
-    if number > 1:
-        parts.append(f"[← {words['previous']}]({relative(path_of(number - 1), here)})")
-    if number < count:
-        parts.append(f"[{words['next']} →]({relative(path_of(number + 1), here)})")
-    return " · ".join(parts) + "\n"
-
-
-def view_path(first: str, number: int) -> str:
-    """Page `number` of a list whose first page is `first`: `raci/sales.md`, then
-    `raci/sales/2.md`, `raci/sales/3.md`..."""
-    return first if number == 1 else f"{first.removesuffix('.md')}/{number}.md"
-
-
 def department_path(slug: str) -> str:
     return f"departments/{slug}.md"
 
@@ -429,7 +396,7 @@ def responsibility_pages(
             else f"- {cell(titles[page])}\n"
             for page in parts[number - 1]
         ]
-        more = pager(number, len(parts), lambda n: processes_path(r.slug, n), words)
+        more = pager(number, len(parts), lambda n: processes_path(r.slug, n), words["lang"])
         return "".join(lines) + (f"\n{more}" if more else "")
 
     pages = {responsibility_path(r.slug): responsibility_page(snapshot, r, words, listing(1))}
@@ -588,7 +555,9 @@ def department_views(
     parts = chunked(people)
     path_of = partial(view_path, pattern.format(slug=d.slug))
     return {
-        path_of(n): render(part, path_of(n).count("/"), pager(n, len(parts), path_of, words))
+        path_of(n): render(
+            part, path_of(n).count("/"), pager(n, len(parts), path_of, words["lang"])
+        )
         for n, part in enumerate(parts, start=1)
     }
 

@@ -30,6 +30,7 @@ import yaml
 from ark.errors import ArkError
 from ark.files import MiB, holds, read_bounded, write_atomic
 from ark.i18n import N_
+from ark.paging import chunked, continued, pager, relative, view_path
 from ark.registry.writer import Registry
 from ark.sanitize import plain_text, sanitize_page, sanitized_page, split_front_matter
 from ark_playbook.figures import CHART, FLOW, chart_fence, flow_fence
@@ -41,15 +42,11 @@ from ark_playbook.pages import (
     STRATEGY_PAGE,
     Snapshot,
     changed_line,
-    chunked,
     department_path,
     listed_pages,
     own_pages,
-    pager,
-    relative,
     responsibility_path,
     team_navigation,
-    view_path,
 )
 from ark_playbook.settings import PlaybookSettings
 from ark_playbook.strategy import strategy_page
@@ -187,12 +184,27 @@ def render(registry: Registry, lang: str, pm: pluggy.PluginManager) -> Site:
     }
     files.update(tag_pages(tagged, slugs, words))
     files[STYLESHEET] = stylesheet()
-    nav = navigation(snapshot, lang, files, contributed)
+    further = further_pages(contributed)
+    nav = navigation(snapshot, lang, files, contributed, further)
     config = mkdocs_config(
         snapshot.strategy.name or words["playbook"], lang, nav, site_url=settings.site_url
     )
     pages = sorted(p for p in files if p.endswith(".md"))
-    return Site(files, config, pages, contents(nav, listed_pages(snapshot)))
+    return Site(files, config, pages, contents(nav, {**listed_pages(snapshot), **further}))
+
+
+def further_pages(contributed: Iterable[str]) -> dict[str, list[str]]:
+    """The contributed pages that carry on a list begun on another contributed page (named
+    by `view_path`), under that first page in order: the menu names the first page only, as
+    it does for the playbook's own long lists, and the printed playbook has the others after
+    it."""
+    paths = set(contributed)
+    found: dict[str, list[tuple[int, str]]] = {}
+    for path in paths:
+        place = continued(path)
+        if place is not None and place[0] in paths:
+            found.setdefault(place[0], []).append((place[1], path))
+    return {first: [path for _, path in sorted(pages)] for first, pages in found.items()}
 
 
 def contents(nav: list[Any], listed: dict[str, list[str]]) -> list[str]:
@@ -269,7 +281,7 @@ def tag_pages(
         for number, part in enumerate(parts, start=1):
             here = tag_path(slug, number)
             listing = "".join(f"- [{link_text(titles[p])}]({relative(p, here)})\n" for p in part)
-            more = pager(number, len(parts), partial(tag_path, slug), words)
+            more = pager(number, len(parts), partial(tag_path, slug), words["lang"])
             text = f"# {tag}\n\n{listing}\n{more}"
             pages[here] = sanitize_page(text, default_title=tag).encode()
         lines.append(f"- [{link_text(tag)}]({tag_path(slug)})\n")
@@ -321,6 +333,7 @@ def navigation(
     lang: str,
     files: dict[str, bytes],
     contributed: dict[str, tuple[str, str]],
+    further: dict[str, list[str]],
 ) -> list[Any]:
     """The site's menu: home, the strategy, the team, responsibilities, departments, then what
     plugins contributed (grouped by their top folder), then the tag index. Entries are sorted
@@ -328,8 +341,9 @@ def navigation(
 
     Every page carries the open part of this menu (the theme's navigation pruning), so the
     menu names no page there can be thousands of: a responsibility's processes are listed on
-    its page, a large team's people on their department's roster (`listed_pages`). What a
-    page carries then stays the same however many processes or people the playbook holds."""
+    its page, a large team's people on their department's roster (`listed_pages`), and a
+    contributed list's further pages (`further`) are reached from its first. What a page
+    carries then stays the same however many processes or people the playbook holds."""
     words = labels(lang)
     nav: list[Any] = [
         {words["home"]: "index.md"},
@@ -340,6 +354,7 @@ def navigation(
     listed = {
         PROCESS_PAGE.format(slug=p.slug) for rows in snapshot.processes.values() for p in rows
     }
+    listed.update(page for pages in further.values() for page in pages)
     if snapshot.responsibilities:
         entries = [responsibility_path(r.slug) for r in by_title(snapshot.responsibilities)]
         nav.append({words["responsibilities"]: entries})

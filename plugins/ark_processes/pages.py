@@ -18,6 +18,7 @@ from typing import Any
 
 from ark import formats
 from ark.i18n import N_, Context, Nc_, role_titles, translated
+from ark.paging import chunked, pager, relative, view_path
 from ark.processes import (
     completions,
     due_for_review,
@@ -33,6 +34,8 @@ from ark.sanitize import sanitize_piece
 from ark.vocabulary import Role
 
 USAGE_POLICY = "usage-policy"
+# The first page of the processes due for review; the further ones are named by `view_path`.
+DUE_PAGE = "due-for-review.md"
 RECENT = 10
 CHANGES = 50
 DUE_WITHIN_DAYS = 30
@@ -279,14 +282,35 @@ def process_page(
     return "\n".join(out)
 
 
-def due_page(
+def due_pages(
     registry: Registry, words: dict[str, str], people: dict[str, dict[Role, list[str]]]
-) -> str:
-    """Processes due for review within the next month, and those already overdue, with who
-    is accountable for each (the person who sees the review through)."""
+) -> dict[str, str]:
+    """Processes due for review within the next month, and those already overdue, soonest
+    first and `LIST_PAGE` to a page: in a large company's first year thousands fall due at
+    once, and one page of them all would pass a megabyte."""
     until = registry.today + dt.timedelta(days=DUE_WITHIN_DAYS)
-    due = due_for_review(registry, until)
-    out = [_front(words["due"], [words["tag.review"]]), f"# {words['due']}\n"]
+    parts = chunked(due_for_review(registry, until))
+    return {
+        view_path(DUE_PAGE, number): due_page(registry, words, people, until, parts, number)
+        for number in range(1, len(parts) + 1)
+    }
+
+
+def due_page(
+    registry: Registry,
+    words: dict[str, str],
+    people: dict[str, dict[Role, list[str]]],
+    until: dt.date,
+    parts: list[list[ProcessRow]],
+    number: int,
+) -> str:
+    """Page `number` of the processes due for review, with who is accountable for each (the
+    person who sees the review through). Only the first page carries the review tag, so the
+    tag's page lists the list once."""
+    here = view_path(DUE_PAGE, number)
+    tags = [words["tag.review"]] if number == 1 else []
+    out = [_front(words["due"], tags), f"# {words['due']}\n"]
+    due = parts[number - 1]
     if not due:
         out.append(words["due_none"].format(until=day(until, words)) + "\n")
         return "\n".join(out)
@@ -302,7 +326,7 @@ def due_page(
             ],
             [
                 [
-                    f"[{_cell(p.title)}](processes/{p.slug}.md)",
+                    f"[{_cell(p.title)}]({relative(f'processes/{p.slug}.md', here)})",
                     _cell(p.responsibility_title),
                     ", ".join(
                         map(_cell, people.get(p.responsibility, {}).get(Role.ACCOUNTABLE, []))
@@ -315,6 +339,9 @@ def due_page(
             ],
         )
     )
+    more = pager(number, len(parts), functools.partial(view_path, DUE_PAGE), words["lang"])
+    if more:
+        out.append(more)
     return "\n".join(out)
 
 
@@ -425,7 +452,7 @@ def pages(registry: Registry, lang: str) -> dict[str, str]:
         )
         for p in rows
     }
-    out["due-for-review.md"] = due_page(registry, words, people)
+    out.update(due_pages(registry, words, people))
     out.update(change_pages(registry, words, history, names))
     out["usage-policy.md"] = policy_page(rows, words)
     out["calendar.md"] = calendar_page(registry, lang, words)
