@@ -14,9 +14,10 @@ from typing import Any, Literal
 
 from ark.spec import AssignmentSpec, Entity, ResponsibilitySpec, TeamSpec
 from ark.text import shown
+from ark.vocabulary import AuditEntity
 
 Action = Literal["add", "change", "remove"]
-ORDER = (
+ORDER: tuple[AuditEntity, ...] = (
     "registry",
     "strategy",
     "department",
@@ -34,7 +35,7 @@ SYMBOL = {"add": "+", "change": "~", "remove": "-"}
 
 @dataclass(frozen=True)
 class Change:
-    entity: str
+    entity: AuditEntity
     key: str
     action: Action
     before: dict[str, Any] | None
@@ -93,7 +94,7 @@ def _entity_view(item: Entity) -> dict[str, Any]:
 
 
 def _diff(
-    entity: str,
+    entity: AuditEntity,
     current: Iterable[tuple[Any, Any]],
     desired: Iterable[tuple[Any, Any]],
     view: Any = _entity_view,

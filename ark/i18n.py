@@ -28,7 +28,16 @@ from gettext import GNUTranslations, NullTranslations, translation
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ark.vocabulary import LANGUAGES, Cadence, Direction, Level, Role, TaskStatus
+from ark.vocabulary import (
+    LANGUAGES,
+    AuditAction,
+    AuditEntity,
+    Cadence,
+    Direction,
+    Level,
+    Role,
+    TaskStatus,
+)
 
 DOMAIN = "ark"
 
@@ -99,6 +108,46 @@ STATUS_LABELS = {
 DIRECTION_LABELS = {
     Direction.HIGHER: N_("higher is better"),
     Direction.LOWER: N_("lower is better"),
+}
+# An audit record's action and the kind of thing it changed, as the audit log page names them
+# (its CSV and the API keep the stored words); nouns in the other languages, as a log says
+# "alta" or "modifica".
+AUDIT_ACTIONS: dict[AuditAction, Context] = {
+    "add": Nc_("audit log", "add"),
+    "change": Nc_("audit log", "change"),
+    "remove": Nc_("audit log", "remove"),
+    "disable": Nc_("audit log", "disable"),
+    "password": Nc_("audit log", "password"),
+    "sign-in": Nc_("audit log", "sign-in"),
+    "sign-out": Nc_("audit log", "sign-out"),
+    "revoke": Nc_("audit log", "revoke"),
+    "link": Nc_("audit log", "link"),
+    "unlink": Nc_("audit log", "unlink"),
+    "intent": Nc_("audit log", "intent"),
+    "review": Nc_("audit log", "review"),
+    "log": Nc_("audit log", "log"),
+    "conflict": Nc_("audit log", "conflict"),
+}
+AUDIT_ENTITIES: dict[AuditEntity, Context] = {
+    "registry": Nc_("audit log", "registry"),
+    "strategy": Nc_("audit log", "strategy"),
+    "department": Nc_("audit log", "department"),
+    "kpi": Nc_("audit log", "KPI"),
+    "contributor": Nc_("audit log", "contributor"),
+    "segment": Nc_("audit log", "segment"),
+    "channel": Nc_("audit log", "channel"),
+    "responsibility": Nc_("audit log", "responsibility"),
+    "assignment": Nc_("audit log", "assignment"),
+    "objective": Nc_("audit log", "objective"),
+    "section": Nc_("audit log", "section"),
+    "measurement": Nc_("audit log", "measurement"),
+    "task": Nc_("audit log", "task"),
+    "task-link": Nc_("audit log", "task link"),
+    "process": Nc_("audit log", "process"),
+    "calendar": Nc_("audit log", "calendar entry"),
+    "digest": Nc_("audit log", "weekly digest"),
+    "account": Nc_("audit log", "account"),
+    "token": Nc_("audit log", "API token"),
 }
 # A period as a task's title names it; the period's code (`2026-W48`) stays in the task's key.
 WEEK = N_("week {week} of {year}")

@@ -7,6 +7,7 @@ them without importing SQLAlchemy (start-up time matters for `ark --help`).
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 
 class Role(StrEnum):
@@ -128,6 +129,48 @@ class Level(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+
+
+# What an audit record says was done, and to what kind of thing: every writer of the audit log
+# names them from these (the type checker holds it to them), so the audit log page can name
+# each in every language (`ark.i18n.AUDIT_ACTIONS`, `AUDIT_ENTITIES`).
+AuditAction = Literal[
+    "add",
+    "change",
+    "remove",
+    "disable",
+    "password",
+    "sign-in",
+    "sign-out",
+    "revoke",
+    "link",
+    "unlink",
+    "intent",
+    "review",
+    "log",
+    "conflict",
+]
+AuditEntity = Literal[
+    "registry",
+    "strategy",
+    "department",
+    "kpi",
+    "contributor",
+    "segment",
+    "channel",
+    "responsibility",
+    "assignment",
+    "objective",
+    "section",
+    "measurement",
+    "task",
+    "task-link",
+    "process",
+    "calendar",
+    "digest",
+    "account",
+    "token",
+]
 
 
 LANGUAGES = ("en", "es", "it")

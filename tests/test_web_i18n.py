@@ -8,17 +8,21 @@ for each role), its strategy switched to Spanish or Italian by applying the team
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from fastapi.testclient import TestClient
 
-from ark.i18n import gettext
+from ark.changeset import ORDER
+from ark.i18n import AUDIT_ACTIONS, AUDIT_ENTITIES, gettext
+from ark.vocabulary import AuditAction, AuditEntity
 from tests.conftest import Ark
-from tests.test_i18n import templates_marked
+from tests.test_i18n import ROOT, templates_marked
 from tests.test_web import PAGES, Web, sample_web
 
 # The workspace's own words, per language: none of the English may show, all of the other.
@@ -283,3 +287,112 @@ def test_refusals_speak_the_strategys_language(web: Web, lang: str, said: list[s
     assert said[3] in forbidden
     assert said[4] in wrong
     assert said[5] in api
+
+
+class Options(HTMLParser):
+    """The options of a page's `<select name=...>`: value, shown text, whether selected."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.inside = False
+        self.found: list[tuple[str, str, bool]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "select":
+            self.inside = found.get("name") == self.name
+        elif tag == "option" and self.inside:
+            self.found.append((found.get("value") or "", "", "selected" in found))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self.inside = False
+
+    def handle_data(self, data: str) -> None:
+        if self.inside and self.found and data.strip():
+            value, text, selected = self.found[-1]
+            self.found[-1] = (value, text + data.strip(), selected)
+
+
+def options(page: str, name: str) -> list[tuple[str, str, bool]]:
+    parser = Options(name)
+    parser.feed(page)
+    return parser.found
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "measurement"),
+    [
+        (
+            "es",
+            ["cambio estrategia strategy", "inicio de sesión cuenta ana@acme.test"],
+            ("alta medición followers/", "medición"),
+        ),
+        (
+            "it",
+            ["modifica strategia strategy", "accesso account ana@acme.test"],
+            ("aggiunta misurazione followers/", "misurazione"),
+        ),
+    ],
+)
+def test_the_audit_log_names_what_was_done_in_the_strategys_language(
+    web: Web, lang: str, said: list[str], measurement: tuple[str, str]
+) -> None:
+    speaking(web, lang)
+    lead = web.client("lead")
+    page = lead.get("/audit").text
+    text = text_of(page)
+    assert [s for s in said if s not in text] == [], text
+    assert "change strategy" not in text and "sign-in account" not in text
+    # The kinds of thing to filter by, in the language, each sent as the word it is stored as.
+    kinds = options(page, "entity")
+    assert kinds[0] == ("", gettext(lang, "all"), False)
+    assert {value for value, _, _ in kinds[1:]} == set(AUDIT_ENTITIES)
+    assert ("measurement", measurement[1], False) in kinds
+    shown = [text for _, text, _ in kinds[1:]]
+    assert shown == sorted(shown) and "measurement" not in shown and "assignment" not in shown
+    filtered = lead.get("/audit?entity=measurement").text
+    assert measurement[0] in text_of(filtered)
+    assert [v for v, _, selected in options(filtered, "entity") if selected] == ["measurement"]
+    # The CSV is for machines: the stored words.
+    lines = lead.get("/audit.csv?entity=measurement").text.splitlines()[1:]
+    assert lines and all(line.split(",")[3:5] == ["add", "measurement"] for line in lines)
+
+
+def audit_words() -> tuple[set[str], set[str]]:
+    """The actions and entities the code writes audit records with: the words in the first
+    two arguments of every `audit(...)` call in ark/ and plugins/ (both, where a call
+    chooses between two)."""
+    actions: set[str] = set()
+    entities: set[str] = set()
+    for path in [*(ROOT / "ark").rglob("*.py"), *(ROOT / "plugins").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "audit"
+            ):
+                continue
+            given = {k.arg: k.value for k in node.keywords}
+            for words, name, at in ((actions, "action", 0), (entities, "entity", 1)):
+                argument = node.args[at] if len(node.args) > at else given[name]
+                words |= {
+                    n.value
+                    for n in ast.walk(argument)
+                    if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                }
+    return actions, entities
+
+
+def test_every_word_an_audit_record_is_written_with_has_its_catalogue_word() -> None:
+    """The audit log page names a record's action and entity through the catalogue: a word
+    written without one would show in English (and the type checker holds every `audit`
+    call to `AuditAction` and `AuditEntity`; the team file's changes name theirs from
+    `ark.changeset.ORDER`)."""
+    assert set(get_args(AuditAction)) == set(AUDIT_ACTIONS)
+    assert set(get_args(AuditEntity)) == set(AUDIT_ENTITIES)
+    actions, entities = audit_words()
+    assert {"sign-in", "conflict", "review"} <= actions  # the walk reaches ark/ and plugins/
+    assert actions - set(AUDIT_ACTIONS) == set()
+    assert (entities | set(ORDER)) - set(AUDIT_ENTITIES) == set()

@@ -28,6 +28,7 @@ from ark.models import (
 from ark.registry.events import AssignmentChange, ProcessChange, TaskChange
 from ark.registry.queries import Queries
 from ark.text import normal_email, refusal
+from ark.vocabulary import AuditAction, AuditEntity
 
 if TYPE_CHECKING:
     from ark.plugins import Hooks
@@ -109,8 +110,8 @@ class RegistryBase:
 
     def audit(
         self,
-        action: str,
-        entity: str,
+        action: AuditAction,
+        entity: AuditEntity,
         key: str,
         before: Any,
         after: Any,

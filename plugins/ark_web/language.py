@@ -20,8 +20,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ark.checks import Finding
 from ark.i18n import (
+    AUDIT_ACTIONS,
+    AUDIT_ENTITIES,
     LEVEL_LABELS,
     STATUS_LABELS,
+    Context,
     command_language,
     gettext,
     render,
@@ -109,7 +112,8 @@ def said(finding: Finding) -> str:
 
 def label(item: Any) -> str:
     """A word the registry stores and a page shows (a RACI role, a cadence, a task state, a
-    finding's level, an account role, a unit) in the language."""
+    finding's level, an account role, an audit record's action and entity, a unit) in the
+    language."""
     return "" if item is None else _label(speaking(), str(item))
 
 
@@ -124,10 +128,10 @@ def _label(lang: str, item: str) -> str:
     return gettext(lang, word) if word else unit(lang, item)
 
 
-# The words named as `ark tasks`, `ark check` and `ark user` name them.
-WORDS: dict[str, str] = {
+# The words named as `ark tasks`, `ark check` and `ark user` name them, and the audit log's.
+WORDS: dict[str, str | Context] = {
     str(key): word
-    for words in (STATUS_LABELS, LEVEL_LABELS, ACCOUNT_ROLES)
+    for words in (STATUS_LABELS, LEVEL_LABELS, ACCOUNT_ROLES, AUDIT_ACTIONS, AUDIT_ENTITIES)
     for key, word in words.items()
 }
 

@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from starlette.datastructures import FormData, ImmutableMultiDict
 
 from ark.errors import ArkError, NotFound
-from ark.i18n import N_, Message, message, tr
+from ark.i18n import AUDIT_ENTITIES, N_, Message, message, tr
 from ark.spec import ContributorSpec
 from ark.vocabulary import AccountRole
 from ark_web import reads, writes
@@ -725,9 +725,20 @@ AUDIT_FILTERS = Depends(AuditFilters)
 def audit_log(
     request: Request, who: Visitor = LEAD, filters: AuditFilters = AUDIT_FILTERS, page: int = 1
 ) -> HTMLResponse:
+    from ark_web.language import label
+
     rows, window = reads.audit_log(engine(request), page=page, **filters.query())
+    # Every kind of thing the log names, by its name in the language; a kind the link asks
+    # for that no writer names any more (an older record's) is listed too, as it is filtered.
+    entities = sorted({*AUDIT_ENTITIES, filters.entity.strip()} - {""}, key=label)
     return render(
-        request, "audit.html", who, rows=rows, page=window, filters=dataclasses.asdict(filters)
+        request,
+        "audit.html",
+        who,
+        rows=rows,
+        page=window,
+        filters=dataclasses.asdict(filters),
+        entities=entities,
     )
 
 
