@@ -255,6 +255,10 @@ def short(value: Any, limit: int = 40) -> str:
     return shown(value)[:limit]
 
 
+# Fields a team file or an API request lacks, named as the file or the request names them.
+MISSING_FIELDS = Nn_("missing field {fields}", "missing fields {fields}")
+
+
 def explain(error: Any) -> tuple[Message, Message]:
     """A message and a fix for one JSON Schema error, in Ark's words (not the validator's,
     which are English only)."""
@@ -272,7 +276,7 @@ def explain(error: Any) -> tuple[Message, Message]:
     if kind == "required":
         missing = [k for k in rule if k not in value]
         return (
-            counted_list(Nn_("missing field {fields}", "missing fields {fields}"), missing),
+            counted_list(MISSING_FIELDS, missing),
             message(N_("add {field}: ..."), field=missing[0])
             if missing
             else message(N_("add the missing field")),

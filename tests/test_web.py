@@ -1517,10 +1517,10 @@ def test_api_offboarding_refuses_bad_input_clearly(
         api.post(url, json={**body, "version": web.team_version(), "digest": "x"}, headers=auth),
     ):
         assert answer.status_code == status, answer.text
-        if status == 422:  # FastAPI's own answer names the field that is wrong
-            assert [message] in [e["loc"][-1:] for e in answer.json()["detail"]], answer.text
-        else:
-            assert message in answer.json()["error"] and answer.json()["hint"], answer.text
+        if status == 422:  # the field that is wrong, in words and for the script
+            assert answer.json()["fields"] == [message], answer.text
+            assert f"field {message!r} is not valid" in answer.json()["error"], answer.text
+        assert message in answer.json()["error"] and answer.json()["hint"], answer.text
     assert web.audit_count() == before
     assert web.client("viewer").get("/people/ana@acme.test").status_code == 200
 
@@ -1530,7 +1530,8 @@ def test_an_api_offboarding_confirmation_without_its_preview_is_refused(web: Web
     before = web.audit_count()
     bare = api.post(OFFBOARD_API, json={"to": "bruno@acme.test"}, headers=auth)
     assert bare.status_code == 422
-    assert {e["loc"][-1] for e in bare.json()["detail"]} == {"version", "digest"}
+    assert set(bare.json()["fields"]) == {"version", "digest"}
+    assert "missing fields 'version', 'digest'" in bare.json()["error"]
     forged = {"to": "bruno@acme.test", "version": web.team_version(), "digest": "forged"}
     refused = api.post(OFFBOARD_API, json=forged, headers=auth)
     assert refused.status_code == 409 and "other things than the preview showed" in refused.text
@@ -1542,6 +1543,41 @@ def test_an_api_offboarding_confirmation_without_its_preview_is_refused(web: Web
         assert "nothing is written" in described, path
     confirm = " ".join(schema["paths"]["/people/{email}/offboard"]["post"]["description"].split())
     assert "409" in confirm and "names who changed what" in confirm
+
+
+def test_the_apis_own_refusals_answer_as_every_other_refusal(web: Web) -> None:
+    """A path no route serves, a method the route does not take and a request FastAPI
+    finds no valid input in answer `{"error", "hint"}` as the registry's refusals do, the
+    last naming the fields to fix, in words and as a list; nothing is written."""
+    api, auth = api_as(web, "lead")
+    before = web.audit_count()
+    nowhere = api.get("/api/v1/nowhere", headers=auth)
+    assert nowhere.status_code == 404
+    assert nowhere.json()["error"] == "the API has no route /api/v1/nowhere"
+    assert "/api/v1/openapi.json" in nowhere.json()["hint"]
+    method = api.get("/api/v1/assignments", headers=auth)
+    assert (method.status_code, method.headers["allow"]) == (405, "POST")
+    assert method.json()["error"] == "/api/v1/assignments takes no GET"
+    cell = {"responsibility": "listening", "hours": "many", "version": "v1"}
+    bad = api.post("/api/v1/assignments", json=cell, headers=auth)
+    assert bad.status_code == 422
+    assert bad.json()["fields"] == ["contributor", "role", "hours", "version"]
+    assert bad.json()["error"] == (
+        "missing fields 'contributor', 'role'; fields 'hours', 'version' are not valid"
+    )
+    assert "/api/v1/openapi.json" in bad.json()["hint"]
+    as_json = {**auth, "Content-Type": "application/json"}
+    for answer, said in (
+        (api.get("/api/v1/people?page=first", headers=auth), "field 'page' is not valid"),
+        (api.post("/api/v1/assignments", content=b"{", headers=as_json), "field 'body' is not"),
+        (api.post("/api/v1/assignments", json=[cell], headers=auth), "field 'body' is not"),
+        (api.post("/api/v1/assignments", headers=auth), "missing field 'body'"),
+    ):
+        assert answer.status_code == 422 and said in answer.json()["error"], answer.text
+        assert answer.json()["fields"] == [said.split("'")[1]], answer.text
+    assert web.audit_count() == before
+    page = web.client("viewer").get("/nowhere")
+    assert page.status_code == 404 and "there is no page /nowhere" in page.text
 
 
 def test_an_admin_makes_a_sign_in_link_in_the_browser_that_works_once(web: Web) -> None:

@@ -23,7 +23,7 @@ from ark.i18n import AUDIT_ACTIONS, AUDIT_ENTITIES, gettext
 from ark.vocabulary import AuditAction, AuditEntity
 from tests.conftest import Ark
 from tests.test_i18n import ROOT, templates_marked
-from tests.test_web import PAGES, Web, sample_web
+from tests.test_web import PAGES, Web, api_as, sample_web
 
 # The workspace's own words, per language: none of the English may show, all of the other.
 WORDS = {
@@ -396,3 +396,47 @@ def test_every_word_an_audit_record_is_written_with_has_its_catalogue_word() -> 
     assert {"sign-in", "conflict", "review"} <= actions  # the walk reaches ark/ and plugins/
     assert actions - set(AUDIT_ACTIONS) == set()
     assert (entities | set(ORDER)) - set(AUDIT_ENTITIES) == set()
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "es",
+            [
+                "la API no tiene ninguna ruta /api/v1/nowhere",
+                "/api/v1/assignments no admite GET",
+                "faltan los campos 'contributor', 'role'; el campo 'hours' no es válido",
+                "mira qué admite cada ruta en la descripción de la API",
+                "no hay ninguna página /nowhere",
+            ],
+        ),
+        (
+            "it",
+            [
+                "l'API non ha nessun percorso /api/v1/nowhere",
+                "/api/v1/assignments non accetta GET",
+                "mancano i campi 'contributor', 'role'; il campo 'hours' non è valido",
+                "vedi cosa accetta ogni percorso nella descrizione dell'API",
+                "non c'è nessuna pagina /nowhere",
+            ],
+        ),
+    ],
+)
+def test_the_apis_own_refusals_speak_the_strategys_language(
+    web: Web, lang: str, said: list[str]
+) -> None:
+    """No route, a method the route does not take, fields missing or wrong: FastAPI's own
+    answers are English; the API's say it in the language, naming the fields to fix."""
+    speaking(web, lang)
+    api, auth = api_as(web, "lead")
+    nowhere = api.get("/api/v1/nowhere", headers=auth).json()
+    method = api.get("/api/v1/assignments", headers=auth).json()
+    cell = {"responsibility": "listening", "hours": "muchas", "version": 1}
+    bad = api.post("/api/v1/assignments", json=cell, headers=auth).json()
+    assert [nowhere["error"], method["error"], bad["error"]] == said[:3]
+    assert bad["fields"] == ["contributor", "role", "hours"]  # for the script: as sent
+    assert all(said[3] in answer["hint"] for answer in (nowhere, method, bad))
+    page = web.client("viewer").get("/nowhere")
+    assert page.status_code == 404 and said[4] in text_of(page.text)
+    assert shown(page.text).lang == lang

@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ark.errors import ArkError, Conflict, NotFound
-from ark.i18n import N_, tr
+from ark.i18n import N_, Nn_, say, tr
+from ark.located import MISSING_FIELDS, counted_list
 from ark_web.auth import CSRF_COOKIE, Forbidden, SignInRequired, new_csrf
 from ark_web.language import learnt
 
@@ -160,6 +163,12 @@ def create_app(
         await learnt()
         return pages.problem(request, str(exc), status_of(exc))
 
+    @app.exception_handler(404)
+    async def no_page(request: Request, _exc: HTTPException) -> Response:
+        await learnt()
+        said = tr(N_("there is no page {path}"), path=request.url.path)
+        return pages.problem(request, said, 404)
+
     return app
 
 
@@ -218,3 +227,51 @@ def api_errors(app: FastAPI) -> None:
     async def refused(_request: Request, exc: ArkError) -> Response:
         await learnt()
         return JSONResponse({"error": exc.message, "hint": exc.hint}, status_code=status_of(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def unreadable(_request: Request, exc: RequestValidationError) -> Response:
+        await learnt()
+        return JSONResponse(invalid_input(exc.errors()), status_code=422)
+
+    # The router's own refusals: no route at that path, or none taking that method there.
+    @app.exception_handler(404)
+    async def no_route(request: Request, _exc: HTTPException) -> Response:
+        await learnt()
+        said = tr(N_("the API has no route {path}"), path=request.url.path)
+        return JSONResponse({"error": said, "hint": tr(ROUTES)}, status_code=404)
+
+    @app.exception_handler(405)
+    async def wrong_method(request: Request, exc: HTTPException) -> Response:
+        await learnt()
+        said = tr(N_("{path} takes no {method}"), path=request.url.path, method=request.method)
+        return JSONResponse(
+            {"error": said, "hint": tr(ROUTES)}, status_code=405, headers=exc.headers
+        )
+
+
+ROUTES = N_("see what each route takes in the API's description, /api/v1/openapi.json")
+INVALID_FIELDS = Nn_("field {fields} is not valid", "fields {fields} are not valid")
+
+
+def invalid_input(errors: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """FastAPI's validation errors in the house shape and the request's language, naming
+    the fields a script must fix (in words, and listed in `fields` for the script itself);
+    FastAPI's own explanations are English only."""
+    missing = list(dict.fromkeys(field_of(e) for e in errors if e["type"] == "missing"))
+    wrong = list(dict.fromkeys(field_of(e) for e in errors if e["type"] != "missing"))
+    said = [
+        say(counted_list(template, names))
+        for template, names in ((MISSING_FIELDS, missing), (INVALID_FIELDS, wrong))
+        if names
+    ]
+    return {"error": "; ".join(said), "hint": tr(ROUTES), "fields": [*missing, *wrong]}
+
+
+def field_of(error: Mapping[str, Any]) -> str:
+    """What a validation error is about, as the request names it: a body's field
+    (`hours`, `task_to.x`), a query or path parameter (`page`), or the body itself when it
+    is missing, no JSON (FastAPI gives the position after it) or not an object."""
+    where, *path = error["loc"]
+    if error["type"] == "json_invalid" or not path:
+        return str(where)
+    return ".".join(map(str, path))
