@@ -728,9 +728,9 @@ def audit_log(
     from ark_web.language import label
 
     rows, window = reads.audit_log(engine(request), page=page, **filters.query())
-    # Every kind of thing the log names, by its name in the language; a kind the link asks
-    # for that no writer names any more (an older record's) is listed too, as it is filtered.
-    entities = sorted({*AUDIT_ENTITIES, filters.entity.strip()} - {""}, key=label)
+    # Every kind of thing the log names, by its name in the language; one a link asks for
+    # that the list lacks (a hand-made link's) is listed too, so the form shows the filter on.
+    entities = sorted({*AUDIT_ENTITIES, filters.entity} - {""}, key=label)
     return render(
         request,
         "audit.html",
