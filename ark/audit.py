@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, select
 
 from ark.errors import Conflict
-from ark.i18n import N_
+from ark.i18n import N_, audit_word
 from ark.models import AuditRecord
 from ark.registry.results import AuditEntry
 from ark.registry.writer import Registry
@@ -26,7 +26,8 @@ NOT_TEAM_CHANGES = ("account", "token")
 
 
 class StaleEdit(Conflict):
-    """An edit made from a view of something that has changed since."""
+    """An edit made from a view of something that has changed since: it names the change
+    with the audit log's words in the refusal's language, as the audit log page does."""
 
     def __init__(self, entry: AuditEntry) -> None:
         self.entry = entry
@@ -38,9 +39,9 @@ class StaleEdit(Conflict):
             hint=N_("look at the current state and make your change again if it still applies"),
             args={
                 "actor": entry.actor,
-                "entity": entry.entity,
+                "entity": audit_word(entry.entity),
                 "key": entry.key,
-                "action": entry.action,
+                "action": audit_word(entry.action),
                 "day": entry.at.date(),
                 "time": f"{entry.at:%H:%M}",
             },

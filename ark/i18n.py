@@ -149,6 +149,10 @@ AUDIT_ENTITIES: dict[AuditEntity, Context] = {
     "account": Nc_("audit log", "account"),
     "token": Nc_("audit log", "API token"),
 }
+# Both, by the word stored: a reader holding a record's words as stored names them from here.
+AUDIT_WORDS: dict[str, Context] = {
+    str(key): word for table in (AUDIT_ACTIONS, AUDIT_ENTITIES) for key, word in table.items()
+}
 # A period as a task's title names it; the period's code (`2026-W48`) stays in the task's key.
 WEEK = N_("week {week} of {year}")
 MONTH = N_("{month} {year}")
@@ -236,10 +240,18 @@ def bounds(
     return None if high is None else message(N_("of at most {high}"), high=high)
 
 
+def audit_word(word: str) -> Context | str:
+    """An audit record's stored action or entity as a value to put into a message (`value`
+    writes it in the language); a word the tables lack, as it is stored."""
+    return AUDIT_WORDS.get(word, word)
+
+
 def value(lang: str, item: Any) -> str:
     """One value put into a message, written the way `lang` writes it."""
     if isinstance(item, Message):
         return render(lang, item.template, dict(item.args))
+    if isinstance(item, Context):  # a tuple too, but one word
+        return gettext(lang, item)
     if isinstance(item, Role):
         return gettext(lang, ROLE_LABELS[item])
     if isinstance(item, Cadence):

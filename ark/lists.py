@@ -8,7 +8,7 @@ import datetime as dt
 import click
 
 from ark.clihelpers import ArkCommand, db_option, list_options, parse_date, print_page, read
-from ark.i18n import N_, say, speaking, tr, unit
+from ark.i18n import N_, audit_word, say, speaking, tr, unit
 from ark.vocabulary import Cadence, Component, Direction
 
 
@@ -171,10 +171,13 @@ def kpis(
 @click.option("--person", metavar="EMAIL", help=N_("Changes made by or made to this person."))
 @click.option("--by", "actor", metavar="WHO", help=N_("Changes made by WHO (as ARK_USER said)."))
 @click.option(
-    "--entity", help=N_("Changes to this kind of thing: assignment, task, contributor...")
+    "--entity",
+    help=N_("Changes to this kind of thing, as --json names it: assignment, task, contributor..."),
 )
 @click.option("--key", help=N_("Changes to this entity key, or keys starting KEY/."))
-@click.option("--action", help=N_("Changes of this action: add, change, remove, link..."))
+@click.option(
+    "--action", help=N_("Changes of this action, as --json names it: add, change, remove, link...")
+)
 @click.option("--from", "since", callback=parse_date, metavar="DATE", help=N_("From this day."))
 @click.option("--until", callback=parse_date, metavar="DATE", help=N_("Up to this day, included."))
 @list_options
@@ -223,8 +226,8 @@ def log(
         columns=(
             (N_("at"), lambda e: e.at),
             (N_("actor"), lambda e: e.actor),
-            (N_("action"), lambda e: e.action),
-            (N_("entity"), lambda e: e.entity),
+            (N_("action"), lambda e: say(audit_word(e.action))),
+            (N_("entity"), lambda e: say(audit_word(e.entity))),
             (N_("key"), lambda e: e.key),
         ),
         empty=N_("no changes match"),

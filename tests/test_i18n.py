@@ -15,7 +15,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 import ark
-from ark.i18n import LOCALE_VARIABLES, N_, Nn_, environment_language, render, value
+from ark.i18n import LOCALE_VARIABLES, N_, Nn_, audit_word, environment_language, render, value
 from tests.conftest import FIXTURES, Ark
 
 ROOT = Path(ark.__file__).parent.parent
@@ -345,6 +345,53 @@ def test_a_checked_file_speaks_its_own_language(ark: Ark) -> None:
     path.write_text(text.replace("  lang: es\n", "  lang: it\n"), encoding="utf-8")
     out = ark("check", "--file", str(path)).output
     assert "avviso " in out and "soluzione:" in out and "\n0 errori, " in out
+
+
+def test_an_audit_record_s_words_are_the_audit_logs_in_every_language() -> None:
+    """A stored action or entity put into a message is the audit log page's word for it; a
+    word the tables lack (a plugin's own) is shown as it is stored."""
+    assert [value(lang, audit_word("task-link")) for lang in ("en", "es", "it")] == [
+        "task link",
+        "enlace de tarea",
+        "collegamento dell'attività",
+    ]
+    assert [value(lang, audit_word("sign-in")) for lang in ("es", "it")] == [
+        "inicio de sesión",
+        "accesso",
+    ]
+    assert value("es", audit_word("widget")) == "widget"
+
+
+def first_row(table: str) -> list[str]:
+    """The first row of a list command's table, cell by cell."""
+    return re.split(r"\s{2,}", table.splitlines()[1])
+
+
+@pytest.mark.parametrize(
+    ("lang", "added"),
+    [
+        ("en", ["add", "assignment"]),
+        ("es", ["alta", "asignación"]),
+        ("it", ["aggiunta", "incarico"]),
+    ],
+)
+def test_the_audit_log_names_actions_and_entities_in_the_strategys_language(
+    ark: Ark, lang: str, added: list[str]
+) -> None:
+    """`ark log`'s table says the words of the workspace's audit log page (a KPI is "KPI" in
+    English too); its JSON and its filters keep the stored ones."""
+    team_in(ark, lang)
+    ark("assign", "bruno@acme.test", "kpi-report", "--role", "consulted")
+    table = ark("log", "--entity", "assignment", "--action", "add", "--limit", "1").output
+    assert first_row(table)[2:] == [*added, "kpi-report/bruno@acme.test/consulted"]
+    assert first_row(ark("log", "--entity", "kpi", "--limit", "1").output)[3] == "KPI"
+    newest = ark.json("log", "--entity", "assignment", "--action", "add", "--limit", "1")
+    item = newest["items"][0]
+    assert (item["action"], item["entity"], item["key"]) == (
+        "add",
+        "assignment",
+        "kpi-report/bruno@acme.test/consulted",
+    )
 
 
 def test_huge_numbers_are_written_in_scientific_notation() -> None:

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from ark.changeset import ORDER
 from ark.i18n import AUDIT_ACTIONS, AUDIT_ENTITIES, gettext
+from ark.jobs.wake import SECRET_ENV
 from ark.vocabulary import AuditAction, AuditEntity
 from tests.conftest import Ark
 from tests.test_i18n import ROOT, templates_marked
@@ -246,7 +247,8 @@ def refusals(web: Web, lead: TestClient, member: TestClient) -> list[str]:
         (
             "es",
             [
-                "ana@acme.test cambió assignment listening/bruno@acme.test/responsible",
+                "ana@acme.test cambió lo siguiente después de que lo abrieras: asignación "
+                "listening/bruno@acme.test/responsible (cambio), a las ",
                 "no se ha escrito nada",
                 "la capacidad 'mucho' no es un número sugerencia: escribe un número, como 2 o 1,5",
                 "hace falta el rol administrador; tú eres miembro",
@@ -257,7 +259,8 @@ def refusals(web: Web, lead: TestClient, member: TestClient) -> list[str]:
         (
             "it",
             [
-                "ana@acme.test ha cambiato assignment listening/bruno@acme.test/responsible",
+                "ana@acme.test ha cambiato questo dopo che l'avevi aperto: incarico "
+                "listening/bruno@acme.test/responsible (modifica), alle ",
                 "non è stato scritto nulla",
                 "la capacità 'mucho' non è un numero suggerimento: scrivi un numero, come 2 o 1,5",
                 "serve il ruolo amministratore; tu sei membro",
@@ -268,7 +271,7 @@ def refusals(web: Web, lead: TestClient, member: TestClient) -> list[str]:
         (
             "en",
             [
-                "ana@acme.test changed assignment listening/bruno@acme.test/responsible",
+                "ana@acme.test changed assignment listening/bruno@acme.test/responsible (change) at ",
                 "nothing was written",
                 "capacity 'mucho' is not a number hint: write a number, as 2 or 1.5",
                 "this needs the admin role; you are member",
@@ -440,3 +443,43 @@ def test_the_apis_own_refusals_speak_the_strategys_language(
     page = web.client("viewer").get("/nowhere")
     assert page.status_code == 404 and said[4] in text_of(page.text)
     assert shown(page.text).lang == lang
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "es",
+            (
+                "falta el secreto del webhook o no es el correcto",
+                "ninguna tarea de fondo atiende los webhooks de 'nowhere'",
+            ),
+        ),
+        (
+            "it",
+            (
+                "il segreto del webhook manca o è sbagliato",
+                "nessun job segue i webhook di 'nowhere'",
+            ),
+        ),
+        ("en", ("missing or wrong webhook secret", "no job follows 'nowhere' webhooks")),
+    ],
+)
+def test_a_webhook_is_refused_in_the_strategys_language(
+    web: Web, lang: str, said: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A webhook without the secret, and one from a source no job follows: what the sender's
+    log keeps says it in the language, with the status codes a sender acts on."""
+    if lang != "en":
+        speaking(web, lang)
+    secret = "whsec-3b7e9d1c5a2f8e60"
+    monkeypatch.setenv(SECRET_ENV, secret)
+    body = b'{"webhookEvent": "jira:issue_updated"}'
+    with web.client() as client:  # started, as `ark serve` starts it: its webhook waker
+        wrong = client.post("/hooks/jira", content=body, headers={"Authorization": "Bearer no"})
+        nowhere = client.post(
+            "/hooks/nowhere", content=body, headers={"Authorization": f"Bearer {secret}"}
+        )
+    assert (wrong.status_code, nowhere.status_code) == (401, 404)
+    assert (wrong.json()["error"], nowhere.json()["error"]) == said
+    assert secret not in wrong.text + nowhere.text

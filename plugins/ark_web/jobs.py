@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from ark.errors import ArkError, Conflict
-from ark.i18n import N_
+from ark.i18n import N_, tr
 from ark_web.auth import Visitor
 from ark_web.language import learnt
 from ark_web.pages import ADMIN, FORM, back, render
@@ -83,10 +83,13 @@ async def webhook(request: Request, source: str) -> Response:
         await learnt()
         return JSONResponse({"error": exc.message}, status_code=401)
     if not authentic(key, body, request.headers):
-        return JSONResponse({"error": "missing or wrong webhook secret"}, status_code=401)
+        await learnt()
+        return JSONResponse({"error": tr(N_("missing or wrong webhook secret"))}, status_code=401)
     woken = await run_in_threadpool(request.app.state.waker.wake, source)
     if not woken:
-        return JSONResponse({"error": f"no job follows {source!r} webhooks"}, status_code=404)
+        await learnt()
+        error = tr(N_("no job follows {source!r} webhooks"), source=source)
+        return JSONResponse({"error": error}, status_code=404)
     return JSONResponse({"woken": woken}, status_code=202)
 
 

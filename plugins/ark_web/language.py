@@ -20,8 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ark.checks import Finding
 from ark.i18n import (
-    AUDIT_ACTIONS,
-    AUDIT_ENTITIES,
+    AUDIT_WORDS,
     LEVEL_LABELS,
     STATUS_LABELS,
     Context,
@@ -131,7 +130,7 @@ def _label(lang: str, item: str) -> str:
 # The words named as `ark tasks`, `ark check` and `ark user` name them, and the audit log's.
 WORDS: dict[str, str | Context] = {
     str(key): word
-    for words in (STATUS_LABELS, LEVEL_LABELS, ACCOUNT_ROLES, AUDIT_ACTIONS, AUDIT_ENTITIES)
+    for words in (STATUS_LABELS, LEVEL_LABELS, ACCOUNT_ROLES, AUDIT_WORDS)
     for key, word in words.items()
 }
 
