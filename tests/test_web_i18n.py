@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import get_args
 
 import pytest
+from ark_web.reads import BACKGROUND_CHECK
 from fastapi.testclient import TestClient
 
 from ark.changeset import ORDER
@@ -480,6 +482,11 @@ def test_a_webhook_is_refused_in_the_strategys_language(
         nowhere = client.post(
             "/hooks/nowhere", content=body, headers={"Authorization": f"Bearer {secret}"}
         )
+        # The check the app's start began reads the registry: let it end before the fixture
+        # drops the registry.
+        for thread in threading.enumerate():
+            if thread.name == BACKGROUND_CHECK:
+                thread.join()
     assert (wrong.status_code, nowhere.status_code) == (401, 404)
     assert (wrong.json()["error"], nowhere.json()["error"]) == said
     assert secret not in wrong.text + nowhere.text
