@@ -455,6 +455,8 @@ def test_the_apis_own_refusals_speak_the_strategys_language(
             (
                 "falta el secreto del webhook o no es el correcto",
                 "ninguna tarea de fondo atiende los webhooks de 'nowhere'",
+                "ARK_WEBHOOK_SECRET no está definida (o tiene menos de 16 caracteres): se "
+                "rechazan los webhooks",
             ),
         ),
         (
@@ -462,16 +464,27 @@ def test_the_apis_own_refusals_speak_the_strategys_language(
             (
                 "il segreto del webhook manca o è sbagliato",
                 "nessun job segue i webhook di 'nowhere'",
+                "ARK_WEBHOOK_SECRET non è impostata (o ha meno di 16 caratteri): i webhook "
+                "vengono rifiutati",
             ),
         ),
-        ("en", ("missing or wrong webhook secret", "no job follows 'nowhere' webhooks")),
+        (
+            "en",
+            (
+                "missing or wrong webhook secret",
+                "no job follows 'nowhere' webhooks",
+                "ARK_WEBHOOK_SECRET is not set (or shorter than 16 characters): webhooks are "
+                "refused",
+            ),
+        ),
     ],
 )
 def test_a_webhook_is_refused_in_the_strategys_language(
-    web: Web, lang: str, said: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+    web: Web, lang: str, said: tuple[str, str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A webhook without the secret, and one from a source no job follows: what the sender's
-    log keeps says it in the language, with the status codes a sender acts on."""
+    """A webhook without the secret, one from a source no job follows, and any webhook while
+    the server has no secret: what the sender's log keeps says it in the language, with the
+    status codes a sender acts on."""
     if lang != "en":
         speaking(web, lang)
     secret = "whsec-3b7e9d1c5a2f8e60"
@@ -482,11 +495,16 @@ def test_a_webhook_is_refused_in_the_strategys_language(
         nowhere = client.post(
             "/hooks/nowhere", content=body, headers={"Authorization": f"Bearer {secret}"}
         )
+        monkeypatch.delenv(SECRET_ENV)
+        unset = client.post(
+            "/hooks/jira", content=body, headers={"Authorization": f"Bearer {secret}"}
+        )
         # The check the app's start began reads the registry: let it end before the fixture
         # drops the registry.
         for thread in threading.enumerate():
             if thread.name == BACKGROUND_CHECK:
                 thread.join()
-    assert (wrong.status_code, nowhere.status_code) == (401, 404)
-    assert (wrong.json()["error"], nowhere.json()["error"]) == said
-    assert secret not in wrong.text + nowhere.text
+    answers = (wrong, nowhere, unset)
+    assert [a.status_code for a in answers] == [401, 404, 401]
+    assert tuple(a.json()["error"] for a in answers) == said
+    assert all(secret not in a.text for a in answers)

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ark.errors import ArkError
+from ark.i18n import N_
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -37,8 +38,9 @@ def secret() -> str:
     value = os.environ.get(SECRET_ENV, "")
     if len(value) < 16:
         raise ArkError(
-            f"{SECRET_ENV} is not set (or shorter than 16 characters): webhooks are refused",
-            hint=f"set {SECRET_ENV} to a long random string and give Jira the same secret",
+            N_("{name} is not set (or shorter than 16 characters): webhooks are refused"),
+            hint=N_("set {name} to a long random string and give Jira the same secret"),
+            args={"name": SECRET_ENV},
         )
     return value
 
