@@ -65,11 +65,13 @@ def run(url: str, folder: Path, secrets: list[str], requests: int, workers: int,
     engine.dispose()
     turns = held(log)
     wall, cpu = [t[0] for t in turns], [t[1] for t in turns]
-    return (
-        f"{mode:18} {web.ms(one)} {one_cpu}  {web.ms(many)} {many_cpu}  "
+    turn = (
         f"{statistics.median(wall):5.2f}/{web.percentile(wall, 0.95):5.2f} ms "
         f"({statistics.median(cpu):.2f} ms CPU)"
+        if workers == 1
+        else "-"  # the workers end without running their exit handlers, so write no turns
     )
+    return f"{mode:18} {web.ms(one)} {one_cpu}  {web.ms(many)} {many_cpu}  {turn}"
 
 
 def main() -> None:
@@ -93,9 +95,9 @@ def main() -> None:
         print(
             f"{args.backend}, {args.workers} worker(s), {web.SIZE.contributors} people, "
             f"{statements[1]} statements per edit (the first of a group): edit p50/p95 ms "
-            "and (server, client) CPU ms per edit; the writers' turn held p50/p95"
+            "and (server, database, client) CPU ms per edit; the writers' turn held p50/p95"
         )
-        print(f"{'':18} {'1 client':>21}  {'20 clients':>21}  turn held")
+        print(f"{'':18} {'1 client':>25}  {'20 clients':>25}  turn held")
         for _ in range(args.rounds):
             for mode in MODES:
                 print(run(url, folder, secrets, args.requests, args.workers, mode), flush=True)
