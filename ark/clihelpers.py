@@ -426,7 +426,7 @@ def print_page(
     """A page of results as JSON (with its total, for paging), CSV (every field, a header
     row) or an aligned table with a line saying how many there are in all."""
     if as_json and as_csv:
-        raise click.UsageError("give --json or --csv, not both")
+        raise click.UsageError(tr(N_("give --json or --csv, not both")))
     if as_json:
         print_json(
             {

@@ -189,6 +189,7 @@ def test_no_marked_message_hides_from_the_extractor() -> None:
 
 SPEAKS = {
     "en": {
+        "both": "give --json or --csv, not both",
         "apply": "\nchanged: strategy: +0 ~1 -0, departments: +3 ~0 -0",
         "again": "nothing to change: the registry matches the file",
         "planned": "tasks planned",
@@ -201,6 +202,7 @@ SPEAKS = {
         "assign": "(2.5 h a week) from Dec 1, 2026",
     },
     "es": {
+        "both": "usa --json o --csv, no los dos",
         "apply": "\ncambiado: estrategia: +0 ~1 -0, departamentos: +3 ~0 -0",
         "again": "nada que cambiar: el registro coincide con el fichero",
         "planned": " tareas planificadas",
@@ -214,6 +216,7 @@ SPEAKS = {
         "assign": "(2,5 h a la semana) desde el 1 dic 2026",
     },
     "it": {
+        "both": "usa --json o --csv, non entrambi",
         "apply": "\ncambiato: strategia: +0 ~1 -0, reparti: +3 ~0 -0",
         "again": "niente da cambiare: il registro corrisponde al file",
         "planned": " attività pianificate",
@@ -246,6 +249,7 @@ def test_the_cli_speaks_the_strategys_language(ark: Ark, lang: str) -> None:
     missing = ark("show", "nobody@acme.test", code=1).output
     assert missing.startswith(words["missing"])
     assert ark("people").output.startswith(words["people"])
+    assert words["both"] in ark("people", "--csv", "--json", code=2).output
     offboard = ark("person", "offboard", "carla@acme.test", "--on", "2026-12-01", "--dry-run")
     assert words["offboard"] in offboard.output
     assert words["kpi"] in ark("kpi", "record", "leads", "1250.5", "--date", "2026-11-01").output
