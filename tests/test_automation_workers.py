@@ -154,7 +154,8 @@ def test_two_workers_share_the_jobs_and_a_killed_one_leaves_no_duplicate(
         second.send_signal(signal.SIGTERM)
         out = second.communicate()[0]
         assert second.returncode == 0, out
-        assert "Traceback" not in out and TOKEN not in out
+        assert "Traceback" not in out, out
+        assert TOKEN not in out
 
 
 def test_a_manual_sync_waits_for_the_jobs_sync_and_says_who_holds_it(

@@ -56,9 +56,13 @@ class Scheduler:
         scheduler.start()
 
     def shutdown(self) -> None:
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
+        """Stop scheduling. Taken from `soon` under its lock: a job asking for a run just as
+        the worker stops finds no scheduler, instead of one taken away between its look and
+        its use (a traceback in a job's thread as `ark worker` ended)."""
+        with self._soon_lock:
+            scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
 
     def soon(self, name: str, delay: dt.timedelta, due: dt.datetime | None = None) -> None:
         """Run job `name` once after `delay`. A run already waiting serves both (this is what
@@ -129,4 +133,5 @@ class Scheduler:
                 self.soon(name, delay, due=noticed)
 
     def jobs(self) -> list[Any]:
-        return [] if self._scheduler is None else self._scheduler.get_jobs()
+        scheduler = self._scheduler  # read once: `shutdown` may take it meanwhile
+        return [] if scheduler is None else scheduler.get_jobs()
