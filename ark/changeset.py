@@ -10,26 +10,14 @@ import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from ark.spec import AssignmentSpec, Entity, ResponsibilitySpec, TeamSpec
 from ark.text import shown
-from ark.vocabulary import AuditEntity
+from ark.vocabulary import AuditEntity, TeamEntity
 
 Action = Literal["add", "change", "remove"]
-ORDER: tuple[AuditEntity, ...] = (
-    "registry",
-    "strategy",
-    "department",
-    "kpi",
-    "contributor",
-    "segment",
-    "channel",
-    "responsibility",
-    "assignment",
-    "objective",
-    "section",
-)
+ORDER: tuple[TeamEntity, ...] = get_args(TeamEntity)
 SYMBOL = {"add": "+", "change": "~", "remove": "-"}
 
 

@@ -150,7 +150,8 @@ AuditAction = Literal[
     "log",
     "conflict",
 ]
-AuditEntity = Literal[
+# The kinds of thing a team file holds, in the order `ark apply` works through them.
+TeamEntity = Literal[
     "registry",
     "strategy",
     "department",
@@ -162,6 +163,9 @@ AuditEntity = Literal[
     "assignment",
     "objective",
     "section",
+]
+AuditEntity = Literal[
+    TeamEntity,
     "measurement",
     "task",
     "task-link",
