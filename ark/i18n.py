@@ -343,8 +343,7 @@ class _Learnt:
 
     def __call__(self) -> str:
         if self._lang is None:
-            lang = self._learn()
-            self._lang = lang if lang in LANGUAGES else "en"
+            self._lang = _spoken(self._learn())
         return self._lang
 
 
@@ -383,7 +382,11 @@ def command_language() -> Iterator[None]:
 
 def speak(lang: str) -> None:
     """Print in `lang` from now on (English for a language Ark has no catalogue for)."""
-    _speaking.set(lang if lang in LANGUAGES else "en")
+    _speaking.set(_spoken(lang))
+
+
+def _spoken(lang: str) -> str:
+    return lang if lang in LANGUAGES else "en"
 
 
 def speak_when_asked(learn: Callable[[], str]) -> None:

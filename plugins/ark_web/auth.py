@@ -58,11 +58,11 @@ class Forbidden(Exception):
         """`message` is a catalogue template, written in the request's language when the
         refusal is shown (the handler learns the language first, off the event loop)."""
         super().__init__(message)
-        self.template, self.args_ = message, args
+        self.template, self.values = message, args
 
     @property
     def message(self) -> str:
-        return tr(self.template, **self.args_)
+        return tr(self.template, **self.values)
 
 
 def engine(request: Request) -> Any:
