@@ -102,7 +102,7 @@ class Assignments(Tasks):
             if (new_hours, new_since) == (mine.hours, mine.valid_from):
                 return mine  # nothing changes: no audit record, no event
             before = self._assignment_view(mine)
-            mine.hours, mine.valid_from = new_hours, new_since
+            self.change_row(mine, hours=new_hours, valid_from=new_since)
             self.audit(
                 "change",
                 "assignment",

@@ -613,7 +613,7 @@ def _matrix(
 
 
 def cell_version(engine: Any, slug: str, email: str) -> int:
-    with reading(engine) as reg:
+    with reading(engine, single=True) as reg:
         return audit.version(reg, "assignment", cell_keys(slug, email))
 
 
