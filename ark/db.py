@@ -370,9 +370,9 @@ GROUP_MOST = 32
 class _Group:
     """One write transaction handed from writer to writer and ended by the last of them."""
 
-    def __init__(self, engine: Engine, most: int) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.session = Session(engine, expire_on_commit=False)
-        self.most = most  # the writers it takes: those waiting as it began, and no later one
+        self.most = 1  # the writers it takes (`shared_scope` counts them)
         self.writers = 0
         self.failed = False  # the first writer's change failed: roll back (nothing else is in)
         self.error: BaseException | None = None  # set: roll back, and tell every writer
@@ -468,7 +468,7 @@ def shared_scope(engine: Engine) -> Iterator[Session]:
     savepoint of its own (a refused change undoes only itself), and the last writer commits
     for all of them: under twenty editors at once the begin, the writers' lock and the
     commit (on PostgreSQL, a flush to disk) are paid once per group, not once per edit. A
-    group takes the writers waiting when it began and no later one: a chain that went on
+    group takes the writers waiting once it holds the database's lock and no later one: a chain that went on
     taking newcomers kept the writers' lock from another server process's queue for as
     long as the clients of its own kept coming. Each
     change still sees every change before it, as `session_scope`'s do. Not for a change
@@ -479,11 +479,15 @@ def shared_scope(engine: Engine) -> Iterator[Session]:
         if not queue.acquire(wait_seconds(), shares=True):
             raise busy()
         group, queue.group = queue.group, None
-        try:
-            group = group or _Group(engine, min(GROUP_MOST, 1 + queue.waiting))
-        except BaseException:
-            queue.release()
-            raise
+        if group is None:
+            try:
+                group = _Group(engine)
+            except BaseException:
+                queue.release()
+                raise
+            # Counted once the group holds the database's lock: the writers who queued while
+            # it waited for another process's group to commit are in, later ones are not.
+            group.most = min(GROUP_MOST, 1 + queue.waiting)
         group.writers += 1
         savepoint: SessionTransaction | None = None
         try:

@@ -53,7 +53,9 @@ def run(url: str, folder: Path, secrets: list[str], requests: int, workers: int,
     log = str(folder / "turns")
     os.environ["ARK_BENCH_LOCK_LOG"] = log
     os.environ["ARK_BENCH_GROUP_MOST"] = MODES[mode]
-    os.environ["PYTHONPATH"] = str(ROOT / "bench" / "lock_timing")
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT / "bench" / "lock_timing"), os.environ.get("PYTHONPATH")])
+    )
     process, base = web.serve(url, folder, workers)
     try:
         web.measure(base, process.pid, secrets, engine, EDIT, 20, 1)  # warm up
