@@ -6,8 +6,8 @@ driven by Starlette's test client; accounts are made with the real `ark user` co
 from __future__ import annotations
 
 import base64
-import gc
 import datetime as dt
+import gc
 import html
 import re
 import threading

@@ -39,11 +39,14 @@ POLICY = (
 
 
 # Requests a server process works on at once (the pages are plain functions, run in threads).
-# Python runs one thread at a time, so more only share the same cores in smaller slices,
-# each request taking longer; these leave room for one waiting on the database or a writer's
-# turn. The engine keeps a connection open for each, and for the jobs and the home page's
-# background check (CONNECTIONS), so none is closed and opened again between requests.
-THREADS = 8
+# Python runs one thread at a time, so more pages at once only share the same cores in
+# smaller slices; but an edit waiting for the writers' turn holds a thread while it waits,
+# and a group commit takes the edits waiting when it starts: with eight, a worker's ninth and
+# tenth editors missed every other group and waited for two (a p95 twice the p50 under
+# twenty editors on two workers). The engine keeps a connection open for each, and for the
+# jobs and the home page's background check (CONNECTIONS), so none is closed and opened
+# again between requests: four workers keep 64 open, within PostgreSQL's default 100.
+THREADS = 12
 CONNECTIONS = THREADS + 4
 
 
