@@ -508,3 +508,26 @@ def test_a_webhook_is_refused_in_the_strategys_language(
     assert [a.status_code for a in answers] == [401, 404, 401]
     assert tuple(a.json()["error"] for a in answers) == said
     assert all(secret not in a.text for a in answers)
+
+
+def test_a_kpis_own_unit_is_shown_as_the_team_wrote_it(web: Web) -> None:
+    """A unit Ark names is translated; the team's own is theirs, even one spelt like a word
+    the pages translate elsewhere (an audit record's entity, "task")."""
+    path = web.ark.workspace / "ark.yaml"
+    source = path.read_text(encoding="utf-8")
+    path.write_text(
+        source.replace(
+            "  - slug: followers\n    name: Followers\n",
+            "  - slug: followers\n    name: Followers\n    unit: task\n",
+        ).replace(
+            "  - slug: leads\n    name: Qualified leads\n",
+            "  - slug: leads\n    name: Qualified leads\n    unit: percent\n",
+        ),
+        encoding="utf-8",
+    )
+    speaking(web, "es")
+    viewer = web.client("viewer")
+    assert "Unidad: task" in text_of(viewer.get("/kpis/followers").text)
+    listed = text_of(viewer.get("/kpis").text)
+    assert "task" in listed and "tarea" not in listed
+    assert gettext("es", "percent") in listed

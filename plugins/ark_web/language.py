@@ -111,9 +111,15 @@ def said(finding: Finding) -> str:
 
 def label(item: Any) -> str:
     """A word the registry stores and a page shows (a RACI role, a cadence, a task state, a
-    finding's level, an account role, an audit record's action and entity, a unit) in the
+    finding's level, an account role, an audit record's action and entity) in the
     language."""
     return "" if item is None else _label(speaking(), str(item))
+
+
+def unit_label(item: str) -> str:
+    """A KPI's unit in the language: a unit Ark names (percent, minutes) translated, the
+    team's own as they wrote it, even one spelt like a word `label` knows ("task")."""
+    return unit(speaking(), item)
 
 
 @lru_cache(maxsize=1024)
@@ -124,7 +130,7 @@ def _label(lang: str, item: str) -> str:
         except ValueError:
             pass
     word = WORDS.get(item)
-    return gettext(lang, word) if word else unit(lang, item)
+    return gettext(lang, word) if word else item
 
 
 # The words named as `ark tasks`, `ark check` and `ark user` name them, and the audit log's.
@@ -142,7 +148,13 @@ def install(env: jinja2.Environment) -> None:
     env.install_gettext_callables(_, _plural, newstyle=False)  # type: ignore[attr-defined]
     env.globals["_"] = _  # called directly, not through the extension's alias of `gettext`
     env.filters.update(
-        number=number, percent=percent, day=day, moment=moment, label=label, said=said
+        number=number,
+        percent=percent,
+        day=day,
+        moment=moment,
+        label=label,
+        unit=unit_label,
+        said=said,
     )
     env.globals["lang"] = speaking
 
