@@ -612,11 +612,6 @@ def _matrix(
     )
 
 
-def cell_version(engine: Any, slug: str, email: str) -> int:
-    with reading(engine, single=True) as reg:
-        return audit.version(reg, "assignment", cell_keys(slug, email))
-
-
 def people(
     engine: Any, query: str, department: str | None, page: int
 ) -> tuple[list[PersonRow], Page]:
