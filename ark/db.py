@@ -379,6 +379,9 @@ class _Group:
         self.ended = threading.Event()
         try:
             self.transaction = self.session.begin()
+            # Begun now, not at the first statement: SQLite's BEGIN IMMEDIATE is the
+            # writers' lock, and the group is counted once it holds it (`shared_scope`).
+            self.session.connection()
             lock_writers(self.session)
         except BaseException:
             self.session.close()
@@ -468,11 +471,11 @@ def shared_scope(engine: Engine) -> Iterator[Session]:
     savepoint of its own (a refused change undoes only itself), and the last writer commits
     for all of them: under twenty editors at once the begin, the writers' lock and the
     commit (on PostgreSQL, a flush to disk) are paid once per group, not once per edit. A
-    group takes the writers waiting once it holds the database's lock and no later one: a chain that went on
-    taking newcomers kept the writers' lock from another server process's queue for as
-    long as the clients of its own kept coming. Each
-    change still sees every change before it, as `session_scope`'s do. Not for a change
-    that rolls itself back (a dry run): that would undo the others'.
+    group takes the writers waiting once it holds the database's lock and no later one: a
+    chain that went on taking newcomers kept the writers' lock from another server
+    process's queue for as long as the clients of its own kept coming. Each change still
+    sees every change before it, as `session_scope`'s do. Not for a change that rolls
+    itself back (a dry run): that would undo the others'.
     """
     queue = writer_queue(engine)
     with _worded(engine):

@@ -559,3 +559,53 @@ def test_edits_queued_together_commit_together_each_undone_alone(ark: Ark, new_d
         }
     assert held == {(f"p{n + 1}@acme.test", n + 1) for n in range(8) if n not in refused}
     engine.dispose()
+
+
+def test_edits_queued_while_their_group_waits_for_another_process_go_with_it(
+    ark: Ark, new_db: Any
+) -> None:
+    """With several server processes, a group whose first edit waits for another process's
+    writer to commit takes the edits of its own process that queued meanwhile: they commit
+    with it, once, not in a group of their own after it (a worker's editors who came while
+    the other worker wrote waited for two commits)."""
+    from sqlalchemy import event
+
+    from ark.db import writer_queue
+    from tests.test_lists import registry_of
+
+    url = registry_of(ark, new_db(), 5)
+    engine, other = open_engine(url), open_engine(url)  # two processes' pools and queues
+    commits: list[Any] = []
+    committed = commits.append
+    event.listen(engine, "commit", committed)
+    begun = threading.Event()
+    # A connection taken from the pool: what a writer does before it asks for the lock.
+    event.listen(engine, "checkout", lambda *_: begun.set())
+
+    def edit(n: int) -> None:
+        with transaction(engine, actor=f"lead{n}", shared=True) as reg:
+            reg.assign(f"p{n + 1}@acme.test", "r0", Role.CONSULTED, hours=n + 1)
+
+    threads = [threading.Thread(target=edit, args=(n,)) for n in range(4)]
+    with transaction(other, actor="other") as theirs:
+        theirs.session.connection()  # the other process's writer has begun: it holds the lock
+        threads[0].start()
+        begun.wait()  # the first edit has its process's turn and asks for the lock
+        for n, thread in enumerate(threads[1:], 1):
+            thread.start()
+            while writer_queue(engine).waiting < n:
+                time.sleep(0.001)
+    for thread in threads:
+        thread.join()
+    event.remove(engine, "commit", committed)
+
+    assert len(commits) == 1
+    with transaction(engine, write=False) as reg:
+        held = {
+            (a.contributor.email, a.hours)
+            for a in reg.current_assignments(responsibility=reg.responsibility("r0"))
+            if a.role is Role.CONSULTED
+        }
+    assert held == {(f"p{n + 1}@acme.test", n + 1) for n in range(4)}
+    engine.dispose()
+    other.dispose()
